@@ -1,0 +1,73 @@
+/**
+ * Password accounts: the server's `POST /api/register` and `POST /api/login` on the same
+ * host as the WebSocket URL. They return a userSig; the password goes no further.
+ */
+import type { MessageKey } from '../shared/i18n.ts';
+
+/** An error the views can show: a stable code and the translation key that explains it. */
+export class RingletError extends Error {
+  readonly code: string | number;
+  readonly key: MessageKey;
+  readonly subs: string[];
+  constructor(code: string | number, key: MessageKey, message: string, subs: string[] = []) {
+    super(message);
+    this.name = 'RingletError';
+    this.code = code;
+    this.key = key;
+    this.subs = subs;
+  }
+}
+
+export interface Credentials {
+  userID: string;
+  userSig: string;
+  expiresIn: number;
+}
+
+/** `ws://host:port/path` → `http://host:port`. */
+export function httpBase(server: string): string {
+  const url = new URL(server);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  return url.origin;
+}
+
+const ERRORS: Record<number, MessageKey> = {
+  8001: 'errorInvalidCredentials',
+  70002: 'errorUserExists',
+  70003: 'errorBadCredentials',
+  70004: 'errorRegistrationDisabled',
+};
+
+/** Registers (`create`) or signs in, and returns the userSig to log in with. */
+export async function requestUserSig(
+  server: string,
+  userID: string,
+  password: string,
+  create: boolean,
+  fetchImpl: typeof fetch = fetch,
+): Promise<Credentials> {
+  const url = `${httpBase(server)}/api/${create ? 'register' : 'login'}`;
+  let res: Response;
+  try {
+    res = await fetchImpl(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userID, password }),
+    });
+  } catch (cause) {
+    throw new RingletError('unreachable', 'errorUnreachable', `cannot reach ${url}: ${String(cause)}`, [server]);
+  }
+  let body: { code?: number; reason?: string; data?: Partial<Credentials> } = {};
+  try {
+    body = (await res.json()) as typeof body;
+  } catch {
+    /* not JSON: handled below */
+  }
+  if (res.ok && body.code === 0 && typeof body.data?.userSig === 'string') {
+    return { userID: body.data.userID ?? userID, userSig: body.data.userSig, expiresIn: body.data.expiresIn ?? 0 };
+  }
+  const code = body.code ?? res.status;
+  throw new RingletError(code, ERRORS[code] ?? 'errorServer', `${url} answered ${res.status} ${body.reason ?? ''}`.trim(), [
+    String(code),
+  ]);
+}

@@ -1,0 +1,273 @@
+/**
+ * The worker's call state as a pure transition function, `transition(state, event) →
+ * { state, effects }` (see STYLE.md, xstate): no I/O here, so every rule of ringing,
+ * answering elsewhere, busy, call waiting and missed calls is unit-tested directly.
+ * The runner (session.ts) performs the effects; notifications, toolbar badge, ringtone
+ * and page badges are *derived* from the state (sync.ts), which is what makes a woken
+ * worker restore them without ringing twice.
+ */
+import type { ActiveCall, CallEntry, Notice, Settings } from '../shared/schema.ts';
+import { decodeCallEnd, decodeInvite, encodeBusy, isBusy } from '../shared/call-data.ts';
+
+export interface CallState {
+  /** Ringing (incoming) and dialling (outgoing) invitations, newest first. */
+  calls: CallEntry[];
+  active: ActiveCall | null;
+  /** Missed calls not yet seen in the popup. */
+  missed: number;
+  notice: Notice | null;
+}
+
+export const EMPTY_CALL_STATE: CallState = { calls: [], active: null, missed: 0, notice: null };
+
+/** An invitation as the SDK announces it (NEW_INVITATION_RECEIVED, getPendingInvitations). */
+export interface Invitation {
+  inviteID: string;
+  inviter: string;
+  groupID: string;
+  inviteeList: string[];
+  data: string;
+  timeout: number;
+  remaining?: number;
+  offlinePushInfo?: CallEntry['offlinePushInfo'];
+}
+
+/** How an invitation that vanished while the worker slept ended for me (from history). */
+export type Ending = 'timeout' | 'cancelled' | 'accepted' | 'rejected' | 'unknown';
+
+export type CallEvent =
+  | { type: 'invited'; inv: Invitation; groupName?: string }
+  | { type: 'dialled'; entry: CallEntry }
+  | { type: 'accepted'; inviteID: string; invitee: string; data: string }
+  | { type: 'rejected'; inviteID: string; invitee: string; data: string; reason?: string }
+  | { type: 'cancelled'; inviteID: string; reason?: string }
+  | { type: 'timeout'; inviteID: string; inviteeList: string[]; isSelfTimeout: boolean }
+  | { type: 'localAccepted'; inviteID: string }
+  | { type: 'localRejected'; inviteID: string }
+  | { type: 'localCancelled'; inviteID: string }
+  | { type: 'ended' }
+  | { type: 'reconciled'; pending: Invitation[]; endings: Record<string, Ending> }
+  | { type: 'missedSeen' }
+  | { type: 'noticeDismissed' };
+
+export type CallEffect =
+  | { type: 'autoReject'; inviteID: string; data: string }
+  /** Close an end-of-call invitation quietly (accept it) so it does not stay open. */
+  | { type: 'ack'; inviteID: string }
+  | { type: 'missedNotification'; entry: CallEntry }
+  | { type: 'openCallPage' };
+
+export interface Context {
+  me: string;
+  now: number;
+  settings: Settings;
+}
+
+interface Result {
+  state: CallState;
+  effects: CallEffect[];
+}
+
+function notice(ctx: Context, key: string, ...subs: string[]): Notice {
+  return { key, subs, at: ctx.now };
+}
+
+/** The person or group a call entry is "with", for labels. */
+export function peerOf(entry: Pick<CallEntry, 'direction' | 'inviter' | 'groupID' | 'inviteeList'>): string {
+  if (entry.groupID) return entry.groupID;
+  return entry.direction === 'incoming' ? entry.inviter : (entry.inviteeList[0] ?? '');
+}
+
+function entryFromInvitation(inv: Invitation, ctx: Context, waiting: boolean, groupName?: string): CallEntry {
+  const { roomID, callType } = decodeInvite(inv.data);
+  const remaining = inv.remaining ?? inv.timeout;
+  const incoming = inv.inviter !== ctx.me;
+  return {
+    inviteID: inv.inviteID,
+    direction: incoming ? 'incoming' : 'outgoing',
+    inviter: inv.inviter,
+    groupID: inv.groupID ?? '',
+    ...(groupName ? { groupName } : {}),
+    inviteeList: inv.inviteeList,
+    pending: inv.inviteeList,
+    callType,
+    roomID,
+    deadline: inv.timeout > 0 ? ctx.now + Math.max(0, remaining) * 1000 : 0,
+    receivedAt: ctx.now,
+    ...(inv.offlinePushInfo ? { offlinePushInfo: inv.offlinePushInfo } : {}),
+    waiting,
+  };
+}
+
+function activeFrom(entry: CallEntry, ctx: Context): ActiveCall {
+  return {
+    inviteID: entry.inviteID,
+    direction: entry.direction,
+    peer: peerOf(entry),
+    groupID: entry.groupID,
+    ...(entry.groupName ? { groupName: entry.groupName } : {}),
+    callType: entry.callType,
+    roomID: entry.roomID,
+    startedAt: ctx.now,
+  };
+}
+
+const without = (calls: CallEntry[], inviteID: string) => calls.filter((c) => c.inviteID !== inviteID);
+
+/** Applies one event. Unknown invitations are ignored: events can arrive after we forgot one. */
+export function transition(state: CallState, event: CallEvent, ctx: Context): Result {
+  const find = (id: string) => state.calls.find((c) => c.inviteID === id);
+  switch (event.type) {
+    case 'invited': {
+      const { inv } = event;
+      if (inv.inviter === ctx.me || !inv.inviteeList.includes(ctx.me)) return { state, effects: [] };
+      const end = decodeCallEnd(inv.data);
+      if (end) {
+        // The seed's hang-up: a new invitation marking end-of-call. Never rings.
+        const effects: CallEffect[] = [{ type: 'ack', inviteID: inv.inviteID }];
+        const a = state.active;
+        if (a && (a.inviteID === end.callInviteID || (!a.groupID && a.peer === inv.inviter))) {
+          return { state: { ...state, active: null, notice: notice(ctx, 'noticeHungUp', inv.inviter) }, effects };
+        }
+        return { state, effects };
+      }
+      if (find(inv.inviteID)) return { state, effects: [] }; // re-announced: already ringing
+      if (ctx.settings.doNotDisturb) {
+        return { state, effects: [{ type: 'autoReject', inviteID: inv.inviteID, data: encodeBusy('do_not_disturb') }] };
+      }
+      if (state.active && ctx.settings.whileInCall === 'busy') {
+        return { state, effects: [{ type: 'autoReject', inviteID: inv.inviteID, data: encodeBusy('in_call') }] };
+      }
+      const entry = entryFromInvitation(inv, ctx, state.active !== null, event.groupName);
+      return { state: { ...state, calls: [entry, ...state.calls] }, effects: [] };
+    }
+    case 'dialled':
+      return { state: { ...state, calls: [event.entry, ...without(state.calls, event.entry.inviteID)] }, effects: [] };
+    case 'accepted': {
+      const entry = find(event.inviteID);
+      if (!entry) return { state, effects: [] };
+      if (entry.direction === 'incoming') {
+        if (event.invitee !== ctx.me) return { state, effects: [] }; // another group invitee
+        return {
+          state: { ...state, calls: without(state.calls, entry.inviteID), notice: notice(ctx, 'noticeAnsweredElsewhere') },
+          effects: [],
+        };
+      }
+      // My call was answered: it becomes the active call.
+      return {
+        state: { ...state, calls: without(state.calls, entry.inviteID), active: activeFrom(entry, ctx), notice: null },
+        effects: [{ type: 'openCallPage' }],
+      };
+    }
+    case 'rejected': {
+      const entry = find(event.inviteID);
+      if (!entry) return { state, effects: [] };
+      if (entry.direction === 'incoming') {
+        if (event.invitee !== ctx.me) return { state, effects: [] };
+        return {
+          state: { ...state, calls: without(state.calls, entry.inviteID), notice: notice(ctx, 'noticeRejectedElsewhere') },
+          effects: [],
+        };
+      }
+      const pending = entry.pending.filter((u) => u !== event.invitee);
+      const key = isBusy(event.data) ? 'noticeBusy' : 'noticeRejected';
+      const n = notice(ctx, key, event.invitee);
+      if (pending.length > 0) {
+        return { state: { ...state, calls: state.calls.map((c) => (c === entry ? { ...c, pending } : c)), notice: n }, effects: [] };
+      }
+      return { state: { ...state, calls: without(state.calls, entry.inviteID), notice: n }, effects: [] };
+    }
+    case 'cancelled': {
+      const entry = find(event.inviteID);
+      if (!entry) return { state, effects: [] };
+      const n = entry.direction === 'incoming' ? notice(ctx, 'noticeCancelled', peerOf(entry)) : state.notice;
+      return { state: { ...state, calls: without(state.calls, entry.inviteID), notice: n }, effects: [] };
+    }
+    case 'timeout': {
+      const entry = find(event.inviteID);
+      if (!entry) return { state, effects: [] };
+      if (entry.direction === 'incoming') {
+        if (!event.inviteeList.includes(ctx.me)) return { state, effects: [] };
+        return {
+          state: { ...state, calls: without(state.calls, entry.inviteID), missed: state.missed + 1 },
+          effects: [{ type: 'missedNotification', entry }],
+        };
+      }
+      const pending = entry.pending.filter((u) => !event.inviteeList.includes(u));
+      if (pending.length > 0) {
+        return { state: { ...state, calls: state.calls.map((c) => (c === entry ? { ...c, pending } : c)) }, effects: [] };
+      }
+      return {
+        state: { ...state, calls: without(state.calls, entry.inviteID), notice: notice(ctx, 'noticeNoAnswer', peerOf(entry)) },
+        effects: [],
+      };
+    }
+    case 'localAccepted': {
+      const entry = find(event.inviteID);
+      if (!entry) return { state, effects: [] };
+      return {
+        state: { ...state, calls: without(state.calls, entry.inviteID), active: activeFrom(entry, ctx), notice: null },
+        effects: [{ type: 'openCallPage' }],
+      };
+    }
+    case 'localRejected':
+    case 'localCancelled':
+      return { state: { ...state, calls: without(state.calls, event.inviteID) }, effects: [] };
+    case 'ended':
+      return { state: { ...state, active: null }, effects: [] };
+    case 'reconciled':
+      return reconcile(state, event.pending, event.endings, ctx);
+    case 'missedSeen':
+      return { state: { ...state, missed: 0 }, effects: [] };
+    case 'noticeDismissed':
+      return { state: { ...state, notice: null }, effects: [] };
+  }
+}
+
+/**
+ * After (re)login: the server's pending list is the truth. Entries it no longer lists
+ * ended while we were away (a timed-out incoming one counts as missed); entries it lists
+ * that we lack are added. Entries we already had keep their identity, so nothing rings
+ * or notifies a second time.
+ */
+function reconcile(state: CallState, pending: Invitation[], endings: Record<string, Ending>, ctx: Context): Result {
+  const effects: CallEffect[] = [];
+  const open = new Set(pending.map((p) => p.inviteID));
+  let missed = state.missed;
+  const kept: CallEntry[] = [];
+  for (const c of state.calls) {
+    if (open.has(c.inviteID)) kept.push(c);
+    else if (c.direction === 'incoming' && endings[c.inviteID] === 'timeout') {
+      missed += 1;
+      effects.push({ type: 'missedNotification', entry: c });
+    }
+  }
+  let next: CallState = { ...state, calls: kept, missed };
+  const known = new Set(kept.map((c) => c.inviteID));
+  for (const inv of [...pending].reverse()) {
+    if (known.has(inv.inviteID)) continue;
+    if (inv.inviter === ctx.me) {
+      if (decodeCallEnd(inv.data)) continue; // my own hang-up marker, not a call
+      next = { ...next, calls: [entryFromInvitation(inv, ctx, false), ...next.calls] };
+      continue;
+    }
+    const r = transition(next, { type: 'invited', inv }, ctx);
+    next = r.state;
+    effects.push(...r.effects);
+  }
+  next.calls.sort((a, b) => b.receivedAt - a.receivedAt);
+  return { state: next, effects };
+}
+
+/** Incoming invitations that should ring (not call-waiting ones), newest first. */
+export function ringingCalls(state: CallState): CallEntry[] {
+  return state.calls.filter((c) => c.direction === 'incoming' && !c.waiting);
+}
+
+export function incomingCalls(state: CallState): CallEntry[] {
+  return state.calls.filter((c) => c.direction === 'incoming');
+}
+
+export function outgoingCalls(state: CallState): CallEntry[] {
+  return state.calls.filter((c) => c.direction === 'outgoing');
+}

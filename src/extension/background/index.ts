@@ -1,0 +1,112 @@
+/**
+ * Wires the phone into the browser. Everything here is registered synchronously when the
+ * worker script runs, so an event that woke the worker (a notification button, a
+ * message, an alarm, a command) finds its listener; the phone's asynchronous boot
+ * (storage, reconnect) is awaited inside each handler.
+ */
+import { browser, type Browser } from 'wxt/browser';
+import { Id, VIEW_PORT, type PortMessage } from '../shared/schema.ts';
+import { t } from '../shared/i18n.ts';
+import { serveRequests } from '../messaging/worker.ts';
+import { extensionURL } from '../shared/url.ts';
+import { Phone, type PhoneDeps } from './phone.ts';
+import { MISSED_PREFIX, RING_PREFIX } from './notifications.ts';
+import { logError } from './log.ts';
+
+export const KEEPALIVE_ALARM = 'ringlet-keepalive';
+export const CONTEXT_MENU_ID = 'ringlet-call-selection';
+
+type Port = Browser.runtime.Port;
+
+/** Opens the popup page in a small window (Firefox notification clicks, missed calls). */
+async function openPopupWindow(): Promise<void> {
+  await browser.windows.create({ url: extensionURL('/popup.html'), type: 'popup', width: 380, height: 600 });
+}
+
+export function startBackground(deps: Omit<PhoneDeps, 'openCallPage' | 'onLanguageChanged'>): Phone {
+  const callPages = new Set<Port>();
+  const phone = new Phone({
+    ...deps,
+    async openCallPage() {
+      if (callPages.size > 0) return; // the open call page follows the state itself
+      await browser.windows.create({ url: extensionURL('/call.html'), type: 'popup', width: 380, height: 480 });
+    },
+    onLanguageChanged: () => void createContextMenu(phone).catch((e) => logError('context menu', e)),
+  });
+
+  serveRequests((req) => phone.handle(req));
+
+  browser.runtime.onConnect.addListener((port: Port) => {
+    if (port.name !== VIEW_PORT || port.sender?.id !== browser.runtime.id) {
+      port.disconnect();
+      return;
+    }
+    const isCallPage = (port.sender?.url ?? '').includes('/call.html');
+    if (isCallPage) callPages.add(port);
+    const post = (state: PortMessage['state']) => port.postMessage({ type: 'state', state } satisfies PortMessage);
+    const unsubscribe = phone.subscribe(post);
+    port.onMessage.addListener(() => logError('view port', 'views send requests with runtime.sendMessage; port message ignored'));
+    port.onDisconnect.addListener(() => {
+      unsubscribe();
+      callPages.delete(port);
+    });
+    void phone.ready.then(() => post(phone.viewState()));
+  });
+
+  browser.notifications.onButtonClicked.addListener((id: string, index: number) => {
+    if (!id.startsWith(RING_PREFIX)) return;
+    const inviteID = id.slice(RING_PREFIX.length);
+    void phone.handle({ type: index === 0 ? 'call/accept' : 'call/reject', inviteID }).catch((e) => logError('notification button', e));
+  });
+  browser.notifications.onClicked.addListener((id: string) => {
+    if (id.startsWith(MISSED_PREFIX)) void browser.notifications.clear(id);
+    if (id.startsWith(RING_PREFIX) || id.startsWith(MISSED_PREFIX) || id.startsWith('auth:')) {
+      const open = id.startsWith('auth:') ? browser.runtime.openOptionsPage() : openPopupWindow();
+      void open.catch((e) => logError('notification click', e));
+    }
+  });
+
+  browser.commands?.onCommand.addListener((command: string) => {
+    void phone.ready.then(async () => {
+      const inviteID = phone.newestIncoming();
+      if (!inviteID) return;
+      if (command === 'accept-newest') await phone.handle({ type: 'call/accept', inviteID });
+      if (command === 'reject-newest') await phone.handle({ type: 'call/reject', inviteID });
+    }).catch((e) => logError(`command ${command}`, e));
+  });
+
+  browser.contextMenus?.onClicked.addListener((info) => {
+    if (info.menuItemId !== CONTEXT_MENU_ID) return;
+    const userID = (info.selectionText ?? '').trim();
+    if (!Id.safeParse(userID).success) {
+      logError('context menu', `"${userID.slice(0, 64)}" is not a user ID`);
+      return;
+    }
+    void phone.handle({ type: 'call/dial', userID, callType: 'audio' }).catch((e) => logError('context menu', e));
+  });
+
+  // Wakes the worker once a minute when it was stopped while disconnected, so a signed-in
+  // phone reconnects (and hears pending invitations) without the user opening anything.
+  browser.alarms.onAlarm.addListener((alarm) => {
+    if (alarm.name === KEEPALIVE_ALARM) void phone.ensureConnected().catch((e) => logError('keepalive', e));
+  });
+
+  browser.runtime.onInstalled.addListener((details) => {
+    void createContextMenu(phone).catch((e) => logError('context menu', e));
+    void browser.alarms.create(KEEPALIVE_ALARM, { periodInMinutes: 1 });
+    if (details.reason === 'install') void browser.runtime.openOptionsPage().catch((e) => logError('onboarding', e));
+  });
+  browser.runtime.onStartup.addListener(() => {
+    void browser.alarms.create(KEEPALIVE_ALARM, { periodInMinutes: 1 });
+  });
+
+  return phone;
+}
+
+/** "Call <selection>"; re-created when the language changes (after boot set it). */
+async function createContextMenu(phone: Phone): Promise<void> {
+  if (!browser.contextMenus) return;
+  await phone.ready;
+  await browser.contextMenus.removeAll();
+  browser.contextMenus.create({ id: CONTEXT_MENU_ID, title: t('contextMenuCall', '%s'), contexts: ['selection'] });
+}

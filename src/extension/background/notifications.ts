@@ -1,0 +1,85 @@
+/**
+ * System notifications, the stand-in for offline push. One per ringing invitation
+ * (id `ring:<inviteID>`), reconciled against what is on screen, so a woken worker never
+ * shows one twice; a `missed:<inviteID>` one when an invitation times out.
+ * Chrome gets Accept/Reject buttons and `requireInteraction`; Firefox has neither, so a
+ * click opens the popup page where one can answer.
+ */
+import { browser } from 'wxt/browser';
+import type { CallEntry, Settings } from '../shared/schema.ts';
+import { t } from '../shared/i18n.ts';
+import { peerOf } from './calls.ts';
+import { extensionURL } from '../shared/url.ts';
+
+export const RING_PREFIX = 'ring:';
+export const MISSED_PREFIX = 'missed:';
+const FIREFOX = import.meta.env.FIREFOX;
+
+/** Title and text of a ringing invitation: `offlinePushInfo` wins when it says something. */
+export function ringContent(entry: CallEntry): { title: string; message: string } {
+  const push = entry.offlinePushInfo;
+  const who = entry.groupID ? t('callerInGroup', entry.inviter, entry.groupName ?? entry.groupID) : entry.inviter;
+  const title = push?.title || t('incomingCallFrom', who);
+  const message =
+    push?.description || (entry.waiting ? t('callWaiting') : entry.callType === 'video' ? t('videoCall') : t('audioCall'));
+  return { title, message };
+}
+
+/** Whether this invitation may raise a notification at all. */
+export function wantsNotification(entry: CallEntry, settings: Settings): boolean {
+  return settings.notifications && entry.direction === 'incoming' && entry.offlinePushInfo?.disablePush !== true;
+}
+
+function iconUrl(): string {
+  return extensionURL('/icon/128.png');
+}
+
+/** Makes the set of `ring:` notifications on screen equal to `wanted`. */
+export async function syncRingNotifications(wanted: CallEntry[]): Promise<void> {
+  const shown = Object.keys(await browser.notifications.getAll());
+  const want = new Map(wanted.map((e) => [RING_PREFIX + e.inviteID, e]));
+  for (const id of shown) if (id.startsWith(RING_PREFIX) && !want.has(id)) await browser.notifications.clear(id);
+  for (const [id, entry] of want) {
+    if (shown.includes(id)) continue;
+    const { title, message } = ringContent(entry);
+    await browser.notifications.create(id, {
+      type: 'basic',
+      iconUrl: iconUrl(),
+      title,
+      message,
+      ...(FIREFOX
+        ? {}
+        : {
+            requireInteraction: true,
+            priority: 2,
+            silent: true, // the ringtone is ours
+            buttons: [{ title: t('accept') }, { title: t('reject') }],
+          }),
+    });
+  }
+}
+
+export async function showMissed(entry: CallEntry): Promise<void> {
+  await browser.notifications.create(MISSED_PREFIX + entry.inviteID, {
+    type: 'basic',
+    iconUrl: iconUrl(),
+    title: t('missedCallTitle'),
+    message: t('missedCallFrom', peerOf(entry)),
+  });
+}
+
+/** Sign-in needed (expired userSig). */
+export async function showSignInAgain(): Promise<void> {
+  await browser.notifications.create('auth:expired', {
+    type: 'basic',
+    iconUrl: iconUrl(),
+    title: t('extName'),
+    message: t('sessionExpired'),
+  });
+}
+
+export async function clearMissedNotifications(): Promise<void> {
+  for (const id of Object.keys(await browser.notifications.getAll())) {
+    if (id.startsWith(MISSED_PREFIX)) await browser.notifications.clear(id);
+  }
+}

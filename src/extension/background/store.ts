@@ -1,0 +1,69 @@
+/**
+ * What must outlive the worker, in `storage.local`: the account (server URL, user ID,
+ * userSig: never the password), settings, and the call state (ringing and dialling
+ * invitations, the active call, missed count). The worker is killed at any time, so
+ * every transition is written before its effects run.
+ */
+import { browser } from 'wxt/browser';
+import { z } from 'zod/mini';
+import { ActiveCall, CallEntry, DEFAULT_SETTINGS, Notice, Settings } from '../shared/schema.ts';
+import { EMPTY_CALL_STATE, type CallState } from './calls.ts';
+
+export const DEFAULT_SERVER = 'ws://127.0.0.1:8787';
+
+export const Account = z.object({
+  server: z.string(),
+  userID: z.string(),
+  userSig: z.string(),
+  /** Set when the server refused the userSig (70001): the user must sign in again. */
+  expired: z.optional(z.boolean()),
+});
+export type Account = z.infer<typeof Account>;
+
+const StoredCalls = z.object({
+  calls: z.array(CallEntry),
+  active: z.nullable(ActiveCall),
+  missed: z.number(),
+  notice: z.nullable(Notice),
+});
+
+const KEYS = { account: 'account', settings: 'settings', calls: 'callState', server: 'serverURL' } as const;
+
+async function read(key: string): Promise<unknown> {
+  const got = await browser.storage.local.get(key);
+  return got[key];
+}
+
+export async function loadAccount(): Promise<Account | null> {
+  const parsed = Account.safeParse(await read(KEYS.account));
+  return parsed.success ? parsed.data : null;
+}
+export async function saveAccount(account: Account | null): Promise<void> {
+  if (account) await browser.storage.local.set({ [KEYS.account]: account });
+  else await browser.storage.local.remove(KEYS.account);
+}
+
+/** The last server URL typed in, kept after sign-out so the form remembers it. */
+export async function loadServer(): Promise<string> {
+  const v = await read(KEYS.server);
+  return typeof v === 'string' && v ? v : DEFAULT_SERVER;
+}
+export async function saveServer(server: string): Promise<void> {
+  await browser.storage.local.set({ [KEYS.server]: server });
+}
+
+export async function loadSettings(): Promise<Settings> {
+  const parsed = z.partial(Settings).safeParse(await read(KEYS.settings));
+  return { ...DEFAULT_SETTINGS, ...(parsed.success ? parsed.data : {}) };
+}
+export async function saveSettings(settings: Settings): Promise<void> {
+  await browser.storage.local.set({ [KEYS.settings]: settings });
+}
+
+export async function loadCallState(): Promise<CallState> {
+  const parsed = StoredCalls.safeParse(await read(KEYS.calls));
+  return parsed.success ? parsed.data : EMPTY_CALL_STATE;
+}
+export async function saveCallState(state: CallState): Promise<void> {
+  await browser.storage.local.set({ [KEYS.calls]: state });
+}

@@ -1,0 +1,102 @@
+/**
+ * The page badge: a small pill in a closed shadow root, present only while something
+ * rings or is being dialled. Idle it is one `storage.onChanged` listener: no DOM, no
+ * timers, no port. It never reads the page; the page cannot see inside it (closed root),
+ * restyle it (`all: initial !important` on :host wins over page rules) or press its
+ * buttons (only `isTrusted` clicks count).
+ */
+import { browser } from 'wxt/browser';
+import { BADGE_VIEW_KEY, BadgeView, Response, type Request } from '../shared/schema.ts';
+
+const STYLE = `
+:host { all: initial !important; position: fixed !important; top: 12px !important; right: 12px !important;
+  z-index: 2147483647 !important; display: block !important; pointer-events: auto !important; }
+.stack { display: flex; flex-direction: column; gap: 6px; font: 13px/1.3 system-ui, sans-serif; }
+.pill { display: flex; align-items: center; gap: 8px; padding: 6px 8px 6px 12px; border-radius: 999px;
+  background: #1f2933; color: #fff; box-shadow: 0 2px 10px rgba(0,0,0,.3); max-width: 420px; }
+.text { flex: 1; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+button { all: unset; cursor: pointer; padding: 4px 10px; border-radius: 999px; font-weight: 600; }
+button:focus-visible { outline: 2px solid #8ab4f8; outline-offset: 1px; }
+button[data-action="accept"] { background: #0b8a5f; }
+button[data-action="reject"], button[data-action="cancel"] { background: #d93025; }
+button[disabled] { opacity: .5; cursor: default; }
+`;
+
+export interface BadgeHandle {
+  stop(): void;
+}
+
+/** Starts the badge in this (top) frame. */
+export function startBadge(): BadgeHandle {
+  let host: HTMLElement | null = null;
+  let root: ShadowRoot | null = null;
+  let rendered = '';
+
+  const remove = () => {
+    host?.remove();
+    host = null;
+    root = null;
+    rendered = '';
+  };
+
+  const send = async (action: 'accept' | 'reject' | 'cancel', inviteID: string) => {
+    const req: Request = { type: `call/${action}`, inviteID };
+    const parsed = Response.safeParse(await browser.runtime.sendMessage(req));
+    if (parsed.success && !parsed.data.ok) console.warn(`[ringlet] ${parsed.data.error.message}`);
+  };
+
+  const render = (raw: unknown) => {
+    const parsed = BadgeView.safeParse(raw ?? { items: [] });
+    const view = parsed.success ? parsed.data : { items: [] };
+    if (view.items.length === 0) return remove();
+    const json = JSON.stringify(view);
+    if (json === rendered) return;
+    rendered = json;
+    if (!host || !root) {
+      host = document.createElement('ringlet-badge');
+      root = host.attachShadow({ mode: 'closed' });
+      document.documentElement.append(host);
+    }
+    const style = document.createElement('style');
+    style.textContent = STYLE;
+    const stack = document.createElement('div');
+    stack.className = 'stack';
+    stack.setAttribute('role', 'status');
+    stack.setAttribute('aria-live', 'polite');
+    for (const item of view.items) {
+      const pill = document.createElement('div');
+      pill.className = 'pill';
+      const text = document.createElement('span');
+      text.className = 'text';
+      text.textContent = item.text;
+      pill.append(text);
+      for (const b of item.buttons) {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.dataset.action = b.action;
+        button.textContent = b.label;
+        button.addEventListener('click', (event) => {
+          if (!event.isTrusted) return; // a page script's synthetic click
+          button.disabled = true;
+          void send(b.action, item.inviteID).finally(() => (button.disabled = false));
+        });
+        pill.append(button);
+      }
+      stack.append(pill);
+    }
+    root.replaceChildren(style, stack);
+  };
+
+  const onChanged = (changes: Record<string, { newValue?: unknown }>, area: string) => {
+    if (area === 'local' && BADGE_VIEW_KEY in changes) render(changes[BADGE_VIEW_KEY]?.newValue);
+  };
+  browser.storage.onChanged.addListener(onChanged);
+  void browser.storage.local.get(BADGE_VIEW_KEY).then((got) => render(got[BADGE_VIEW_KEY]));
+
+  return {
+    stop() {
+      browser.storage.onChanged.removeListener(onChanged);
+      remove();
+    },
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * The one message vocabulary between the extension's contexts. Every context validates
+ * what it receives against these schemas (zod/mini keeps the content script small) and
+ * rejects anything else with a stated error. Types are inferred from the schemas, so the
+ * TypeScript view and the runtime check cannot drift apart.
+ */
+import { z } from 'zod/mini';
+
+/** User and group IDs, as in API.md rule 10. */
+export const Id = z.string().check(z.regex(/^[A-Za-z0-9_.@-]{1,64}$/));
+const Text = z.string().check(z.maxLength(8192));
+export const CallType = z.enum(['audio', 'video']);
+export type CallType = z.infer<typeof CallType>;
+
+export const Settings = z.object({
+  ringtone: z.boolean(),
+  /** 0..1 */
+  volume: z.number().check(z.gte(0), z.lte(1)),
+  doNotDisturb: z.boolean(),
+  /** What a new invitation does while I am in a call. */
+  whileInCall: z.enum(['busy', 'waiting']),
+  notifications: z.boolean(),
+  missedCallNotifications: z.boolean(),
+  language: z.enum(['auto', 'en', 'zh_CN']),
+  micGranted: z.boolean(),
+});
+export type Settings = z.infer<typeof Settings>;
+
+export const DEFAULT_SETTINGS: Settings = {
+  ringtone: true,
+  volume: 0.8,
+  doNotDisturb: false,
+  whileInCall: 'busy',
+  notifications: true,
+  missedCallNotifications: true,
+  language: 'auto',
+  micGranted: false,
+};
+
+export const OfflinePushInfo = z.object({
+  disablePush: z.optional(z.boolean()),
+  disableVoipPush: z.optional(z.boolean()),
+  title: z.optional(z.string()),
+  description: z.optional(z.string()),
+  extension: z.optional(z.string()),
+  ignoreIOSBadge: z.optional(z.boolean()),
+  androidOPPOChannelID: z.optional(z.string()),
+});
+
+/** One ringing (incoming) or dialling (outgoing) invitation, as the worker keeps it. */
+export const CallEntry = z.object({
+  inviteID: z.string(),
+  direction: z.enum(['incoming', 'outgoing']),
+  inviter: z.string(),
+  /** '' for a 1:1 call. */
+  groupID: z.string(),
+  groupName: z.optional(z.string()),
+  inviteeList: z.array(z.string()),
+  /** Outgoing group calls: invitees whose part is still pending. */
+  pending: z.array(z.string()),
+  callType: CallType,
+  roomID: z.string(),
+  /** Local epoch ms when the server's deadline passes; 0 = never. */
+  deadline: z.number(),
+  receivedAt: z.number(),
+  offlinePushInfo: z.optional(OfflinePushInfo),
+  /** Received while in a call with whileInCall = 'waiting'. */
+  waiting: z.boolean(),
+});
+export type CallEntry = z.infer<typeof CallEntry>;
+
+export const ActiveCall = z.object({
+  inviteID: z.string(),
+  direction: z.enum(['incoming', 'outgoing']),
+  /** The other side: a user ID for 1:1, the inviter or group for group calls. */
+  peer: z.string(),
+  groupID: z.string(),
+  groupName: z.optional(z.string()),
+  callType: CallType,
+  roomID: z.string(),
+  startedAt: z.number(),
+});
+export type ActiveCall = z.infer<typeof ActiveCall>;
+
+export const Connection = z.enum(['signedOut', 'connecting', 'online', 'offline', 'expired']);
+export type Connection = z.infer<typeof Connection>;
+
+/** A short-lived line the views show ("Bob is busy", "Answered on another device"). */
+export const Notice = z.object({
+  key: z.string(),
+  subs: z.array(z.string()),
+  at: z.number(),
+});
+export type Notice = z.infer<typeof Notice>;
+
+/** Everything a live view renders; pushed over its port after every change. */
+export const ViewState = z.object({
+  connection: Connection,
+  server: z.string(),
+  userID: z.nullable(z.string()),
+  incoming: z.array(CallEntry),
+  outgoing: z.array(CallEntry),
+  active: z.nullable(ActiveCall),
+  missed: z.number(),
+  notice: z.nullable(Notice),
+  settings: Settings,
+});
+export type ViewState = z.infer<typeof ViewState>;
+
+const inviteRef = { inviteID: z.string().check(z.minLength(1), z.maxLength(128)) };
+
+/** Requests a view (popup, options, call page, content badge) sends to the worker. */
+export const Request = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('state/get') }),
+  z.object({
+    type: z.literal('account/signIn'),
+    server: z.string().check(z.regex(/^wss?:\/\/[^\s]+$/)),
+    userID: Id,
+    password: z.string().check(z.minLength(1), z.maxLength(256)),
+    create: z.boolean(),
+  }),
+  z.object({ type: z.literal('account/signOut') }),
+  z.object({ type: z.literal('settings/set'), patch: z.partial(Settings) }),
+  z.object({ type: z.literal('call/dial'), userID: Id, callType: CallType }),
+  z.object({
+    type: z.literal('call/dialGroup'),
+    groupID: Id,
+    inviteeList: z.array(Id).check(z.minLength(1), z.maxLength(100)),
+    callType: CallType,
+  }),
+  z.object({ type: z.literal('call/accept'), ...inviteRef }),
+  z.object({ type: z.literal('call/reject'), ...inviteRef }),
+  z.object({ type: z.literal('call/cancel'), ...inviteRef }),
+  z.object({ type: z.literal('call/hangup') }),
+  z.object({ type: z.literal('groups/list') }),
+  z.object({ type: z.literal('groups/members'), groupID: Id }),
+  z.object({ type: z.literal('history/get') }),
+  z.object({ type: z.literal('history/seen') }),
+  z.object({ type: z.literal('notice/dismiss') }),
+]);
+export type Request = z.infer<typeof Request>;
+export type RequestType = Request['type'];
+
+/** The only requests a content script (a web page's tab) may make. */
+export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<RequestType> = new Set([
+  'call/accept',
+  'call/reject',
+  'call/cancel',
+]);
+
+export const Group = z.object({ groupID: z.string(), name: z.string(), type: z.optional(z.string()), ownerID: z.optional(z.string()) });
+export type Group = z.infer<typeof Group>;
+
+export const HistoryRecord = z.object({
+  inviteID: z.string(),
+  direction: z.enum(['incoming', 'outgoing']),
+  peer: z.string(),
+  groupID: z.string(),
+  callType: CallType,
+  outcome: z.enum(['answered', 'rejected', 'busy', 'missed', 'cancelled', 'pending']),
+  /** Seconds; only for finished answered calls. */
+  duration: z.optional(z.number()),
+  time: z.number(),
+});
+export type HistoryRecord = z.infer<typeof HistoryRecord>;
+
+export const ErrorBody = z.object({ code: z.union([z.string(), z.number()]), message: Text });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** The worker's answer to every request. */
+export const Response = z.union([
+  z.object({ ok: z.literal(true), result: z.optional(z.unknown()) }),
+  z.object({ ok: z.literal(false), error: ErrorBody }),
+]);
+export type Response = z.infer<typeof Response>;
+
+/** What the worker pushes over a view's port. */
+export const PortMessage = z.object({ type: z.literal('state'), state: ViewState });
+export type PortMessage = z.infer<typeof PortMessage>;
+
+/** Port name of live views. */
+export const VIEW_PORT = 'ringlet-view';
+
+/**
+ * What the content badge renders, written by the worker to `storage.local` with every
+ * label already translated: the content script stays tiny (no i18n, no state logic) and
+ * learns of changes from `storage.onChanged` without waking the worker.
+ */
+export const BadgeView = z.object({
+  items: z.array(
+    z.object({
+      inviteID: z.string(),
+      text: z.string(),
+      buttons: z.array(z.object({ action: z.enum(['accept', 'reject', 'cancel']), label: z.string() })),
+    }),
+  ),
+});
+export type BadgeView = z.infer<typeof BadgeView>;
+export const BADGE_VIEW_KEY = 'badgeView';
+
+/** Worker → offscreen document (Chrome) for the ringtone. */
+export const OffscreenCommand = z.discriminatedUnion('type', [
+  z.object({ target: z.literal('offscreen'), type: z.literal('ring/start'), volume: z.number().check(z.gte(0), z.lte(1)) }),
+  z.object({ target: z.literal('offscreen'), type: z.literal('ring/stop') }),
+]);
+export type OffscreenCommand = z.infer<typeof OffscreenCommand>;
+
+/** Human-readable summary of why a message failed validation. */
+export function describeIssues(error: z.core.$ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}

@@ -1,0 +1,60 @@
+/** Small hooks shared by the extension pages: the worker's live state and requests. */
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { connectView, request, RequestError } from '../messaging/client.ts';
+import type { Request, ViewState } from '../shared/schema.ts';
+import { resolveLanguage, setLanguage } from '../shared/i18n.ts';
+
+/** The worker's state, live over a port; null until the first push. */
+export function usePhone(): ViewState | null {
+  const [state, setState] = useState<ViewState | null>(null);
+  useEffect(
+    () =>
+      connectView((s) => {
+        setLanguage(resolveLanguage(s.settings.language));
+        setState(s);
+      }),
+    [],
+  );
+  return state;
+}
+
+/** Runs requests, tracking the one in flight and the last error message. */
+export function useRequest(): {
+  run: <T>(req: Request) => Promise<T | undefined>;
+  busy: boolean;
+  error: string | null;
+  clearError: () => void;
+} {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = useCallback(async <T,>(req: Request): Promise<T | undefined> => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await request<T>(req);
+    } catch (e) {
+      setError(e instanceof RequestError || e instanceof Error ? e.message : String(e));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { run, busy, error, clearError: () => setError(null) };
+}
+
+/** Re-renders every second while `active` (countdowns, call timers). */
+export function useTick(active: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const id = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(id);
+  }, [active]);
+  return now;
+}
+
+/** m:ss */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}

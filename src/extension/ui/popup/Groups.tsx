@@ -1,0 +1,69 @@
+/** My groups; "call group" lets me choose the invitees (inviteInGroup). */
+import { useState } from 'preact/hooks';
+import type { Group, Request } from '../../shared/schema.ts';
+import { t } from '../../shared/i18n.ts';
+
+type Run = <T>(req: Request) => Promise<T | undefined>;
+
+export function Groups({ run, online }: { run: Run; online: boolean }) {
+  const [groups, setGroups] = useState<Group[] | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  const [members, setMembers] = useState<string[]>([]);
+  const [chosen, setChosen] = useState<Set<string>>(new Set());
+
+  const load = async () => {
+    const list = await run<Group[]>({ type: 'groups/list' });
+    if (list) setGroups(list);
+  };
+  const choose = async (groupID: string) => {
+    if (open === groupID) return setOpen(null);
+    const list = await run<string[]>({ type: 'groups/members', groupID });
+    setMembers(list ?? []);
+    setChosen(new Set(list ?? []));
+    setOpen(groupID);
+  };
+  const toggle = (u: string) => {
+    const next = new Set(chosen);
+    if (next.has(u)) next.delete(u);
+    else next.add(u);
+    setChosen(next);
+  };
+  const call = async (groupID: string) => {
+    if (chosen.size === 0) return;
+    await run({ type: 'call/dialGroup', groupID, inviteeList: [...chosen], callType: 'audio' });
+    setOpen(null);
+  };
+
+  return (
+    <details onToggle={(e) => (e.target as HTMLDetailsElement).open && online && groups === null && void load()}>
+      <summary>
+        <h2 style={{ display: 'inline' }}>{t('groups')}</h2>
+      </summary>
+      {groups && groups.length === 0 && <p class="sub">{t('noGroups')}</p>}
+      <ul class="list" data-testid="groups">
+        {(groups ?? []).map((g) => (
+          <li key={g.groupID} style={{ flexWrap: 'wrap' }}>
+            <span class="grow">{g.name || g.groupID}</span>
+            <button type="button" onClick={() => void choose(g.groupID)} aria-expanded={open === g.groupID} disabled={!online}>
+              {t('callGroup')}
+            </button>
+            {open === g.groupID && (
+              <fieldset style={{ width: '100%' }}>
+                <legend>{t('chooseInvitees')}</legend>
+                {members.length === 0 && <p class="sub">{t('noOtherMembers')}</p>}
+                {members.map((u) => (
+                  <label key={u} style={{ display: 'block' }}>
+                    <input type="checkbox" checked={chosen.has(u)} onChange={() => toggle(u)} /> {u}
+                  </label>
+                ))}
+                <button type="button" class="primary" disabled={chosen.size === 0} onClick={() => void call(g.groupID)}>
+                  {t('call')}
+                </button>
+              </fieldset>
+            )}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}

@@ -1,0 +1,219 @@
+/**
+ * The SDK's public surface: the seed's signaling API with its names, plus the IM calls it
+ * needs. Every call returns a promise, checks its parameters with the same schemas as the
+ * server (8001 early), and never throws synchronously.
+ */
+import { ErrorCode, RingletError } from '../protocol/errors.ts';
+import type { Conversation, Group, GroupMember, Message } from '../protocol/im.ts';
+import { parseParams } from '../protocol/frames.ts';
+import type { Op, OpParams } from '../protocol/ops.ts';
+import type { OfflinePushInfo, PendingInvitation, SignalingEventName } from '../protocol/signaling.ts';
+import { Connection, type ConnectionOptions } from './connection.ts';
+import { Emitter, EVENT, TYPES, type Handler } from './events.ts';
+import { InvitationTracker } from './tracker.ts';
+
+export interface CreateChatOptions extends Omit<ConnectionOptions, 'url'> {
+  /** The server's WebSocket URL, e.g. ws://127.0.0.1:8787. */
+  server: string;
+}
+
+/** Every successful call resolves with `{ code: 0, data }`. */
+export interface Response<D> {
+  code: 0;
+  data: D;
+}
+export interface SignalingResponse {
+  code: 0;
+  inviteID: string;
+  data: { message: Message | null };
+}
+
+export interface InviteOptions {
+  userID: string;
+  data?: string;
+  timeout?: number;
+  onlineUserOnly?: boolean;
+  offlinePushInfo?: OfflinePushInfo;
+}
+export interface InviteInGroupOptions extends Omit<InviteOptions, 'userID'> {
+  groupID: string;
+  inviteeList: string[];
+}
+export interface ActionOptions {
+  inviteID: string;
+  data?: string;
+}
+
+const pick = <T extends object>(o: T, keys: readonly string[]): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  if (typeof o !== 'object' || o === null) return out;
+  for (const k of keys) if ((o as Record<string, unknown>)[k] !== undefined) out[k] = (o as Record<string, unknown>)[k];
+  return out;
+};
+const INVITE_KEYS = ['data', 'timeout', 'onlineUserOnly', 'offlinePushInfo'] as const;
+
+export class Chat {
+  readonly #conn: Connection;
+  readonly #events: Emitter;
+  readonly #signals: Emitter;
+  readonly #tracker = new InvitationTracker();
+  #destroyed = false;
+
+  constructor(options: CreateChatOptions) {
+    const log = (err: unknown, name: string) => console.error(`ringlet: a ${name} handler threw`, err);
+    this.#events = new Emitter(log);
+    this.#signals = new Emitter(log);
+    const { server, ...rest } = options;
+    this.#conn = new Connection({ url: server, ...rest }, {
+      push: (f) => {
+        if (f.signal && this.#tracker.admit(f.signal)) this.#signals.emit(f.signal.name, f.signal.data);
+        if (f.message) this.#events.emit(EVENT.MESSAGE_RECEIVED, [f.message]);
+      },
+      groups: (f) => this.#events.emit(EVENT.GROUP_LIST_UPDATED, f.groupList),
+      netState: (state) => this.#events.emit(EVENT.NET_STATE_CHANGE, { state }),
+      kicked: (reason) => {
+        this.#events.emit(EVENT.KICKED_OUT, { type: reason === 'device_limit' ? TYPES.KICKED_OUT_MULT_DEVICE : TYPES.KICKED_OUT_USERSIG_EXPIRED, reason });
+        this.#events.emit(EVENT.SDK_NOT_READY, {});
+      },
+      ready: () => this.#events.emit(EVENT.SDK_READY, {}),
+    });
+  }
+
+  // ---- session
+
+  /** Logs in; resolves once the SDK is ready (EVENT.SDK_READY follows). */
+  async login(options: { userID: string; userSig: string }): Promise<Response<{ repeatLogin: boolean }>> {
+    if (this.#destroyed) throw new RingletError(ErrorCode.NOT_LOGGED_IN, 'not_logged_in', 'login: this chat instance was destroyed');
+    const { userID, userSig } = (options ?? {}) as { userID?: unknown; userSig?: unknown };
+    if (typeof userID !== 'string' || !/^[A-Za-z0-9_.@-]{1,64}$/.test(userID)) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'userID', 'login: userID must be 1-64 characters of [A-Za-z0-9_.@-]');
+    if (typeof userSig !== 'string' || userSig.length === 0) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'userSig', 'login: userSig must be a non-empty string');
+    if (this.#conn.loggedIn && this.#conn.userID === userID) return { code: 0, data: { repeatLogin: true } };
+    this.#tracker.reset();
+    await this.#conn.login(userID, userSig);
+    return { code: 0, data: { repeatLogin: false } };
+  }
+
+  async logout(): Promise<Response<Record<string, never>>> {
+    await this.#conn.logout();
+    this.#tracker.reset();
+    this.#events.emit(EVENT.SDK_NOT_READY, {});
+    return { code: 0, data: {} };
+  }
+
+  /** Logs out if needed and drops every listener. Safe to call twice. */
+  async destroy(): Promise<void> {
+    this.#destroyed = true;
+    this.#conn.destroy();
+    this.#events.clear();
+    this.#signals.clear();
+  }
+
+  on(name: string, handler: Handler): void {
+    this.#events.on(name, handler);
+  }
+  off(name: string, handler: Handler): void {
+    this.#events.off(name, handler);
+  }
+  addSignalingListener(name: SignalingEventName | string, handler: Handler): void {
+    this.#signals.on(name, handler);
+  }
+  removeSignalingListener(name: SignalingEventName | string, handler: Handler): void {
+    this.#signals.off(name, handler);
+  }
+
+  // ---- signaling (seed names)
+
+  async invite(o: InviteOptions): Promise<SignalingResponse> {
+    return this.#signal('invite', pick(o, ['userID', ...INVITE_KEYS]));
+  }
+  async inviteInGroup(o: InviteInGroupOptions): Promise<SignalingResponse> {
+    return this.#signal('inviteInGroup', pick(o, ['groupID', 'inviteeList', ...INVITE_KEYS]));
+  }
+  async cancel(o: ActionOptions): Promise<SignalingResponse> {
+    return this.#signal('cancel', pick(o, ['inviteID', 'data']));
+  }
+  async accept(o: ActionOptions): Promise<SignalingResponse> {
+    return this.#signal('accept', pick(o, ['inviteID', 'data']));
+  }
+  async reject(o: ActionOptions): Promise<SignalingResponse> {
+    return this.#signal('reject', pick(o, ['inviteID', 'data']));
+  }
+  async getPendingInvitations(): Promise<Response<{ invitationList: PendingInvitation[] }>> {
+    return this.#call('getPendingInvitations', {});
+  }
+
+  // ---- groups
+
+  async createGroup(o: { name: string; type?: string; groupID?: string; memberList?: Array<string | { userID: string }> }): Promise<Response<{ group: Group }>> {
+    const params = pick(o, ['name', 'type', 'groupID', 'memberList']);
+    if (Array.isArray(params.memberList)) {
+      params.memberList = params.memberList.map((m: unknown) => (typeof m === 'object' && m !== null ? (m as { userID?: unknown }).userID : m));
+    }
+    return this.#call('createGroup', params);
+  }
+  async joinGroup(o: { groupID: string }): Promise<Response<{ status: string; group: Group }>> {
+    return this.#call('joinGroup', pick(o, ['groupID']));
+  }
+  async quitGroup(groupID: string): Promise<Response<{ groupID: string }>> {
+    return this.#call('quitGroup', { groupID });
+  }
+  async dismissGroup(groupID: string): Promise<Response<{ groupID: string }>> {
+    return this.#call('dismissGroup', { groupID });
+  }
+  async addGroupMember(o: { groupID: string; userIDList: string[] }): Promise<Response<{ successUserIDList: string[]; existedUserIDList: string[]; group: Group }>> {
+    return this.#call('addGroupMember', pick(o, ['groupID', 'userIDList']));
+  }
+  async deleteGroupMember(o: { groupID: string; userIDList: string[] }): Promise<Response<{ successUserIDList: string[]; group: Group }>> {
+    return this.#call('deleteGroupMember', pick(o, ['groupID', 'userIDList']));
+  }
+  async getGroupList(): Promise<Response<{ groupList: Group[] }>> {
+    return this.#call('getGroupList', {});
+  }
+  async getGroupProfile(o: { groupID: string }): Promise<Response<{ group: Group }>> {
+    return this.#call('getGroupProfile', pick(o, ['groupID']));
+  }
+  async getGroupMemberList(o: { groupID: string }): Promise<Response<{ memberList: GroupMember[] }>> {
+    return this.#call('getGroupMemberList', pick(o, ['groupID']));
+  }
+
+  // ---- messages
+
+  async getMessageList(o: { conversationID: string; nextReqMessageID?: string; count?: number }): Promise<Response<{ messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }>> {
+    return this.#call('getMessageList', pick(o, ['conversationID', 'nextReqMessageID', 'count']));
+  }
+  async getConversationList(): Promise<Response<{ conversationList: Conversation[] }>> {
+    return this.#call('getConversationList', {});
+  }
+  async setMessageRead(o: { conversationID: string }): Promise<Response<Record<string, never>>> {
+    return this.#call('setMessageRead', pick(o, ['conversationID']));
+  }
+
+  /** A custom message ready for `sendMessage` (nothing is sent yet). */
+  createCustomMessage(o: { to: string; conversationType: 'C2C' | 'GROUP'; payload: { data: string; description?: string; extension?: string } }): {
+    to: string; conversationType: 'C2C' | 'GROUP'; conversationID: string; type: 'TIMCustomElem'; payload: { data: string; description?: string; extension?: string };
+  } {
+    return { to: o.to, conversationType: o.conversationType, conversationID: `${o.conversationType}${o.to}`, type: 'TIMCustomElem', payload: o.payload };
+  }
+
+  /** Sends a custom message; `onlineUserOnly` messages reach online sessions only and are never stored. */
+  async sendMessage(message: { conversationID: string; payload: { data: string; description?: string; extension?: string } }, options?: { onlineUserOnly?: boolean }): Promise<Response<{ message: Message }>> {
+    const params: Record<string, unknown> = { conversationID: message?.conversationID, payload: message?.payload };
+    if (options?.onlineUserOnly !== undefined) params.onlineUserOnly = options.onlineUserOnly;
+    return this.#call('sendMessage', params);
+  }
+
+  // ---- plumbing
+
+  async #signal(op: 'invite' | 'inviteInGroup' | 'cancel' | 'accept' | 'reject', params: object): Promise<SignalingResponse> {
+    const r = await this.#call<{ inviteID: string; message: Message | null }>(op, params);
+    const { inviteID, message } = r.data;
+    return { code: 0, inviteID, data: { message } };
+  }
+
+  async #call<D>(op: Op, params: object): Promise<Response<D>> {
+    if (!this.#conn.loggedIn) throw new RingletError(ErrorCode.NOT_LOGGED_IN, 'not_logged_in', `${op}: call login first and wait for it to resolve`);
+    const valid = parseParams(op, params) as OpParams<Op>;
+    const data = (await this.#conn.request(op, valid)) as D;
+    return { code: 0, data };
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * The SDK's connection engine: one WebSocket at a time, login, heartbeat, requests with
+ * ids, and reconnection with backoff that resumes from the last event seq so nothing
+ * committed while away is lost or delivered twice. Knows nothing of the API surface.
+ */
+import { ErrorCode, RingletError, type ErrorBody } from '../protocol/errors.ts';
+import type { GroupsFrame, LoginResult, PushFrame, ServerFrame } from '../protocol/frames.ts';
+import { defaultSocketFactory, type SocketFactory, type SocketLike } from './socket.ts';
+
+export interface ConnectionOptions {
+  url: string;
+  socketFactory?: SocketFactory;
+  /** App-level ping interval; an MV3 service worker needs traffic at least every 30 s. */
+  heartbeatMs?: number;
+  /** No frame for this long: the connection is dead, reconnect. */
+  deadAfterMs?: number;
+  /** A request with no answer for this long fails with 2801. */
+  requestTimeoutMs?: number;
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+}
+
+export interface ConnectionEvents {
+  push(frame: PushFrame): void;
+  groups(frame: GroupsFrame): void;
+  netState(state: 'connected' | 'connecting' | 'disconnected'): void;
+  kicked(reason: string): void;
+  /** First login done and its catch-up delivered. */
+  ready(): void;
+}
+
+type State = 'idle' | 'connecting' | 'authenticating' | 'syncing' | 'ready' | 'closed';
+
+interface Pending {
+  id: string;
+  text: string;
+  op: string;
+  resolve: (data: unknown) => void;
+  reject: (err: RingletError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const OPEN = 1;
+
+export class Connection {
+  readonly #o: Required<Omit<ConnectionOptions, 'socketFactory'>> & { socketFactory?: SocketFactory };
+  readonly #on: ConnectionEvents;
+  readonly #instance = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+  #counter = 0;
+  #state: State = 'idle';
+  #sock: SocketLike | null = null;
+  #creds: { userID: string; userSig: string } | null = null;
+  #lastSeq: number | undefined;
+  #loginId = '';
+  #pending = new Map<string, Pending>();
+  #attempt = 0;
+  #heartbeat: ReturnType<typeof setInterval> | null = null;
+  #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  #lastHeard = 0;
+  /** The first login's promise, settled at 'synced' (or on failure). */
+  #firstLogin: { resolve: (r: LoginResult) => void; reject: (e: RingletError) => void; result?: LoginResult } | null = null;
+  /** Pushes of the first login's catch-up, handed over once login has resolved. */
+  #held: PushFrame[] | null = null;
+
+  constructor(options: ConnectionOptions, events: ConnectionEvents) {
+    this.#o = {
+      heartbeatMs: 20_000, deadAfterMs: 45_000, requestTimeoutMs: 30_000, backoffMinMs: 250, backoffMaxMs: 10_000,
+      ...options,
+    };
+    this.#on = events;
+  }
+
+  get loggedIn(): boolean {
+    return this.#creds !== null && this.#firstLogin === null;
+  }
+  get userID(): string {
+    return this.#creds?.userID ?? '';
+  }
+
+  login(userID: string, userSig: string): Promise<LoginResult> {
+    if (this.#creds) return Promise.reject(new RingletError(ErrorCode.INVALID_PARAMETER, 'userID', `already logged in as ${this.#creds.userID}; log out first`));
+    this.#creds = { userID, userSig };
+    this.#lastSeq = undefined;
+    this.#held = [];
+    return new Promise<LoginResult>((resolve, reject) => {
+      this.#firstLogin = { resolve, reject };
+      void this.#connect();
+    });
+  }
+
+  /** Sends a request; queued while reconnecting, re-sent with the same id after a drop. */
+  request(op: string, params: object): Promise<unknown> {
+    if (!this.#creds || this.#state === 'closed' || this.#state === 'idle') {
+      return Promise.reject(new RingletError(ErrorCode.NOT_LOGGED_IN, 'not_logged_in', `${op}: not logged in`));
+    }
+    const id = `${this.#instance}-${++this.#counter}`;
+    const text = JSON.stringify({ type: 'req', id, op, params });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new RingletError(ErrorCode.REQUEST_TIMEOUT, 'timeout', `${op}: no answer from the server in ${this.#o.requestTimeoutMs} ms`));
+      }, this.#o.requestTimeoutMs);
+      this.#pending.set(id, { id, text, op, resolve, reject, timer });
+      if (this.#state === 'ready' || this.#state === 'syncing') this.#sock?.send(text);
+    });
+  }
+
+  /** Logs out (best effort on the wire) and stops reconnecting. */
+  async logout(): Promise<void> {
+    if (!this.#creds) throw new RingletError(ErrorCode.NOT_LOGGED_IN, 'not_logged_in', 'logout: not logged in');
+    if (this.#state === 'ready') {
+      await Promise.race([this.request('logout', {}).catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    }
+    this.#shutdown(new RingletError(ErrorCode.NOT_LOGGED_IN, 'not_logged_in', 'logged out'));
+  }
+
+  /** Stops everything; safe to call twice. */
+  destroy(): void {
+    this.#shutdown(new RingletError(ErrorCode.NOT_LOGGED_IN, 'not_logged_in', 'SDK destroyed'));
+  }
+
+  #shutdown(reason: RingletError): void {
+    this.#state = 'closed';
+    this.#creds = null;
+    this.#lastSeq = undefined;
+    this.#held = null;
+    this.#stopTimers();
+    const sock = this.#sock;
+    this.#sock = null;
+    if (sock) {
+      sock.onclose = sock.onmessage = sock.onerror = sock.onopen = null;
+      try {
+        sock.close(1000, 'bye');
+      } catch {
+        /* already closed */
+      }
+    }
+    for (const p of this.#pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(reason);
+    }
+    this.#pending.clear();
+    if (this.#firstLogin) {
+      this.#firstLogin.reject(reason);
+      this.#firstLogin = null;
+    }
+    this.#state = 'idle';
+  }
+
+  #stopTimers(): void {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    this.#heartbeat = null;
+    this.#reconnectTimer = null;
+  }
+
+  async #connect(): Promise<void> {
+    if (!this.#creds) return;
+    this.#state = 'connecting';
+    this.#on.netState('connecting');
+    let sock: SocketLike;
+    try {
+      sock = (this.#o.socketFactory ?? (await defaultSocketFactory()))(this.#o.url);
+    } catch (err) {
+      return this.#lost(`cannot open ${this.#o.url}: ${String(err)}`);
+    }
+    if (!this.#creds) return void sock.close();
+    this.#sock = sock;
+    sock.onopen = () => {
+      if (!this.#creds || this.#sock !== sock) return;
+      this.#state = 'authenticating';
+      this.#lastHeard = Date.now();
+      this.#loginId = `${this.#instance}-login-${++this.#counter}`;
+      const frame: Record<string, unknown> = { type: 'login', id: this.#loginId, userID: this.#creds.userID, userSig: this.#creds.userSig };
+      if (this.#lastSeq !== undefined) frame.resume = { lastSeq: this.#lastSeq };
+      sock.send(JSON.stringify(frame));
+      this.#startHeartbeat();
+    };
+    sock.onmessage = (ev) => {
+      if (this.#sock !== sock) return;
+      this.#lastHeard = Date.now();
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(String(ev.data)) as ServerFrame;
+      } catch {
+        return;
+      }
+      this.#onFrame(frame);
+    };
+    sock.onerror = () => undefined; // onclose follows
+    sock.onclose = (ev) => {
+      if (this.#sock !== sock) return;
+      this.#sock = null;
+      this.#lost(`connection closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`);
+    };
+  }
+
+  /** The socket is gone: fail a first login that never got through, else reconnect. */
+  #lost(why: string): void {
+    this.#stopTimers();
+    if (!this.#creds || this.#state === 'closed') return;
+    if (this.#firstLogin && !this.#firstLogin.result && this.#attempt >= 2) {
+      this.#shutdown(new RingletError(ErrorCode.NETWORK, 'network', `login: ${why}`));
+      return;
+    }
+    this.#state = 'connecting';
+    this.#on.netState('disconnected');
+    const base = Math.min(this.#o.backoffMaxMs, this.#o.backoffMinMs * 2 ** this.#attempt++);
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.#reconnectTimer = setTimeout(() => void this.#connect(), delay);
+  }
+
+  #startHeartbeat(): void {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = setInterval(() => {
+      const sock = this.#sock;
+      if (!sock || sock.readyState !== OPEN) return;
+      if (Date.now() - this.#lastHeard > this.#o.deadAfterMs) {
+        // Half-open connection: drop it and reconnect.
+        sock.onclose = sock.onmessage = null;
+        this.#sock = null;
+        try { sock.close(4000, 'heartbeat lost'); } catch { /* ignore */ }
+        this.#lost('heartbeat lost');
+        return;
+      }
+      sock.send('{"type":"ping"}');
+    }, this.#o.heartbeatMs);
+  }
+
+  #onFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case 'res':
+        return frame.id === this.#loginId ? this.#onLoginResult(frame) : this.#onResult(frame);
+      case 'synced':
+        return this.#onSynced(frame.seq);
+      case 'push':
+        if (frame.seq !== null) {
+          if (this.#lastSeq !== undefined && frame.seq <= this.#lastSeq) return; // seen already
+          this.#lastSeq = frame.seq;
+        }
+        if (this.#held) this.#held.push(frame);
+        else this.#on.push(frame);
+        return;
+      case 'groups':
+        return this.#on.groups(frame);
+      case 'kicked':
+        this.#shutdown(new RingletError(ErrorCode.NOT_LOGGED_IN, 'not_logged_in', `kicked out: ${frame.reason}`));
+        return this.#on.kicked(frame.reason);
+      default:
+        return;
+    }
+  }
+
+  #onLoginResult(frame: Extract<ServerFrame, { type: 'res' }>): void {
+    if (frame.code !== 0) {
+      const err = RingletError.fromBody(frame as ErrorBody);
+      const first = this.#firstLogin !== null;
+      if (err.code === ErrorCode.BAD_USER_SIG || err.code === ErrorCode.INVALID_PARAMETER) {
+        this.#shutdown(err);
+        if (!first) this.#on.kicked('user_sig_expired');
+      }
+      return; // other failures: the server closes, we retry with backoff
+    }
+    const result = (frame as { data: LoginResult }).data;
+    if (!result.resumed) this.#lastSeq = result.seq;
+    this.#state = 'syncing';
+    this.#attempt = 0;
+    if (this.#firstLogin) this.#firstLogin.result = result;
+    for (const p of this.#pending.values()) this.#sock?.send(p.text);
+  }
+
+  #onSynced(seq: number): void {
+    if (this.#lastSeq === undefined || seq > this.#lastSeq) this.#lastSeq = seq;
+    this.#state = 'ready';
+    this.#on.netState('connected');
+    const first = this.#firstLogin;
+    if (!first) return;
+    this.#firstLogin = null;
+    const held = this.#held ?? [];
+    this.#held = null;
+    first.resolve(first.result!);
+    // After the caller's `await login()` continuation: listeners added right after login still hear the catch-up.
+    setTimeout(() => {
+      if (this.#state === 'idle') return;
+      this.#on.ready();
+      for (const f of held) this.#on.push(f);
+    }, 0);
+  }
+
+  #onResult(frame: Extract<ServerFrame, { type: 'res' }>): void {
+    const p = this.#pending.get(frame.id);
+    if (!p) return;
+    this.#pending.delete(frame.id);
+    clearTimeout(p.timer);
+    if (frame.code === 0) p.resolve((frame as { data: unknown }).data);
+    else p.reject(RingletError.fromBody(frame as ErrorBody));
+  }
+}

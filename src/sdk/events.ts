@@ -1,0 +1,71 @@
+/** IM event names and types, with the values of the published SDK. */
+export const EVENT = {
+  SDK_READY: 'sdkStateReady',
+  SDK_NOT_READY: 'sdkStateNotReady',
+  MESSAGE_RECEIVED: 'onMessageReceived',
+  CONVERSATION_LIST_UPDATED: 'onConversationListUpdated',
+  GROUP_LIST_UPDATED: 'onGroupListUpdated',
+  KICKED_OUT: 'kickedOut',
+  NET_STATE_CHANGE: 'netStateChange',
+  ERROR: 'error',
+} as const;
+export type EventName = (typeof EVENT)[keyof typeof EVENT];
+
+export const TYPES = {
+  NET_STATE_CONNECTED: 'connected',
+  NET_STATE_CONNECTING: 'connecting',
+  NET_STATE_DISCONNECTED: 'disconnected',
+  KICKED_OUT_USERSIG_EXPIRED: 'userSigExpired',
+  KICKED_OUT_MULT_DEVICE: 'multipleDevice',
+  CONV_C2C: 'C2C',
+  CONV_GROUP: 'GROUP',
+  MSG_CUSTOM: 'TIMCustomElem',
+  GRP_PUBLIC: 'Public',
+  GRP_PRIVATE: 'Private',
+  GRP_WORK: 'Work',
+  GRP_MEETING: 'Meeting',
+  GRP_CHATROOM: 'ChatRoom',
+} as const;
+
+/** Every handler receives `{ name, data }`. */
+export interface ChatEvent<D = unknown> {
+  name: string;
+  data: D;
+}
+export type Handler<D = unknown> = (event: ChatEvent<D>) => void;
+
+/** A small emitter that never lets one handler's exception reach another or the SDK. */
+export class Emitter {
+  readonly #handlers = new Map<string, Set<Handler>>();
+  readonly #onError: (err: unknown, name: string) => void;
+
+  constructor(onError: (err: unknown, name: string) => void) {
+    this.#onError = onError;
+  }
+
+  on(name: string, handler: Handler): void {
+    let set = this.#handlers.get(name);
+    if (!set) this.#handlers.set(name, (set = new Set()));
+    set.add(handler);
+  }
+
+  off(name: string, handler: Handler): void {
+    this.#handlers.get(name)?.delete(handler);
+  }
+
+  emit(name: string, data: unknown): void {
+    const set = this.#handlers.get(name);
+    if (!set) return;
+    for (const h of [...set]) {
+      try {
+        h({ name, data });
+      } catch (err) {
+        this.#onError(err, name);
+      }
+    }
+  }
+
+  clear(): void {
+    this.#handlers.clear();
+  }
+}

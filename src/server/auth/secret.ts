@@ -1,0 +1,31 @@
+/**
+ * The server secret that signs UserSigs: from configuration, or created once in the
+ * data folder (mode 0600) and reused after. Never logged, never committed.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const SECRET_FILE = 'secret.key';
+
+export function loadOrCreateSecret(opts: { secret?: string | undefined; dataDir?: string | undefined }): string {
+  if (opts.secret) return opts.secret;
+  if (!opts.dataDir) return randomBytes(32).toString('hex'); // in-memory server: one per process
+  const path = join(opts.dataDir, SECRET_FILE);
+  try {
+    const existing = readFileSync(path, 'utf8').trim();
+    if (existing.length >= 32) return existing;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  mkdirSync(opts.dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  // 'wx': two processes starting at once never overwrite each other's secret.
+  try {
+    writeFileSync(path, secret + '\n', { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(path, 'utf8').trim();
+    throw err;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Routes one validated request to its handler inside one transaction, applies each
+ * mutating request id at most once, and publishes the outbox after the commit.
+ */
+import { ErrorCode, RingletError, type ErrorBody } from '../protocol/errors.ts';
+import { MUTATING_OPS, type Op } from '../protocol/ops.ts';
+import type { RequestFrame } from '../protocol/frames.ts';
+import type { RequestContext } from './context.ts';
+import type { Bus } from './hub/types.ts';
+import type { GroupService } from './im/groups.ts';
+import type { MessageService } from './im/messages.ts';
+import type { Logger } from './log.ts';
+import { Outbox } from './outbox.ts';
+import type { SignalingService } from './signaling/service.ts';
+import type { Store, StoreTx } from './store/types.ts';
+
+export type Reply = { code: 0; data: unknown } | ErrorBody;
+
+/** Marks a reply that #mutate already handed over. */
+const ALREADY_SENT: Reply = { code: 0, data: null };
+
+export interface Services {
+  store: Store;
+  bus: Bus;
+  signaling: SignalingService;
+  groups: GroupService;
+  messages: MessageService;
+  log: Logger;
+  clock: () => number;
+  /** Told about deadlines committed by a request. */
+  onDeadlines: (deadlines: number[]) => void;
+}
+
+type Handler = (ctx: RequestContext, params: never) => Promise<unknown>;
+type ReadHandler = (tx: StoreTx, userID: string, now: number, params: never) => Promise<unknown>;
+
+export class Dispatcher {
+  readonly #s: Services;
+  readonly #write: Partial<Record<Op, Handler>>;
+  readonly #read: Partial<Record<Op, ReadHandler>>;
+
+  constructor(s: Services) {
+    this.#s = s;
+    const { signaling: sig, groups: g, messages: m } = s;
+    // Signaling handlers return an Outcome: an error there may come with committed changes.
+    this.#write = {
+      invite: (ctx, p) => sig.invite(ctx, p),
+      inviteInGroup: (ctx, p) => sig.inviteInGroup(ctx, p),
+      accept: (ctx, p) => sig.act(ctx, 'accept', p),
+      reject: (ctx, p) => sig.act(ctx, 'reject', p),
+      cancel: (ctx, p) => sig.act(ctx, 'cancel', p),
+      createGroup: async (ctx, p) => ({ data: await g.create(ctx, p) }),
+      joinGroup: async (ctx, p) => ({ data: await g.join(ctx, p) }),
+      quitGroup: async (ctx, p) => ({ data: await g.quit(ctx, p) }),
+      dismissGroup: async (ctx, p) => ({ data: await g.dismiss(ctx, p) }),
+      addGroupMember: async (ctx, p) => ({ data: await g.addMembers(ctx, p) }),
+      deleteGroupMember: async (ctx, p) => ({ data: await g.deleteMembers(ctx, p) }),
+      sendMessage: async (ctx, p) => ({ data: await m.send(ctx, p) }),
+      setMessageRead: async (ctx, p) => ({ data: await m.markRead(ctx, p) }),
+    };
+    this.#read = {
+      getPendingInvitations: async (tx, u, now) => ({ invitationList: await sig.pending(tx, u, now) }),
+      getGroupList: (tx, u) => g.list(tx, u),
+      getGroupProfile: (tx, _u, _n, p) => g.profile(tx, p),
+      getGroupMemberList: (tx, u, _n, p) => g.members(tx, u, p),
+      getMessageList: (tx, u, _n, p) => m.list(tx, u, p),
+      getConversationList: (tx, u) => m.conversations(tx, u),
+    };
+  }
+
+  /**
+   * Runs one request for `userID` on `sessionID` and hands the reply to `respond` before
+   * the events it caused are published (so the caller hears its answer first). Never throws.
+   */
+  async handle(userID: string, sessionID: string, req: RequestFrame, respond: (reply: Reply) => void): Promise<void> {
+    const reply = await this.#handle(userID, sessionID, req, respond);
+    if (reply !== ALREADY_SENT) respond(reply);
+  }
+
+  async #handle(userID: string, sessionID: string, req: RequestFrame, respond: (reply: Reply) => void): Promise<Reply> {
+    try {
+      if (MUTATING_OPS.has(req.op)) return await this.#mutate(userID, sessionID, req, respond);
+      const read = this.#read[req.op];
+      if (!read) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
+      const now = this.#s.clock();
+      const data = await this.#s.store.read((tx) => read(tx, userID, now, req.params as never));
+      return { code: 0, data };
+    } catch (err) {
+      return this.#errorReply(err, req.op);
+    }
+  }
+
+  async #mutate(userID: string, sessionID: string, req: RequestFrame, respond: (reply: Reply) => void): Promise<Reply> {
+    const handler = this.#write[req.op];
+    if (!handler) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
+    const now = this.#s.clock();
+    const result = await this.#s.store.write(async (tx) => {
+      const prior = await tx.getRequestResult(userID, req.id);
+      if (prior !== null) return { replay: JSON.parse(prior) as Reply };
+      const ctx: RequestContext = { tx, outbox: new Outbox(tx, now), userID, sessionID, now, deadlines: [] };
+      const outcome = (await handler(ctx, req.params as never)) as { data: unknown } | { error: RingletError };
+      if ('error' in outcome) return { ctx, reply: outcome.error.toBody() as Reply };
+      const reply: Reply = { code: 0, data: outcome.data };
+      await tx.putRequestResult(userID, req.id, JSON.stringify(reply), now);
+      return { ctx, reply };
+    });
+    if ('replay' in result) return result.replay;
+    respond(result.reply);
+    this.#s.bus.publish(result.ctx.outbox.deliveries);
+    if (result.ctx.deadlines.length > 0) this.#s.onDeadlines(result.ctx.deadlines);
+    return ALREADY_SENT;
+  }
+
+  #errorReply(err: unknown, op: string): Reply {
+    if (err instanceof RingletError) return err.toBody();
+    this.#s.log.error({ err, op }, 'request failed unexpectedly');
+    return { code: ErrorCode.INTERNAL, reason: 'internal', message: `${op} failed on the server; nothing was applied` };
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The bus: where sessions live and how a committed event reaches them. In-process by
+ * default; the Redis bus (scale-out) implements the same interface across nodes.
+ */
+
+/** One frame for one user, computed inside the transaction, delivered after commit. */
+export interface Delivery {
+  userID: string;
+  /** The frame as JSON text. */
+  frame: string;
+  /** Stored events carry their per-user seq; online-only ones have none. */
+  seq: number | null;
+  /** The session whose request caused the event: it gets the response instead. */
+  exceptSession?: string;
+}
+
+/** What the bus needs of a connected session. */
+export interface SessionSink {
+  readonly id: string;
+  readonly userID: string;
+  /** Hands one frame to the session (it may buffer while it is syncing). */
+  deliver(d: Delivery): void;
+  /** Closes the session because a newer one pushed it out (device limit). */
+  kick(reason: 'device_limit'): void;
+}
+
+export interface Bus {
+  /** Adds a session; returns the sessions it displaced (above the per-user limit). */
+  register(session: SessionSink): void;
+  unregister(session: SessionSink): void;
+  /** Routes deliveries to every session of each user, wherever it is connected. */
+  publish(deliveries: readonly Delivery[]): void;
+  /** The subset of `userIDs` with at least one connected session anywhere. */
+  online(userIDs: readonly string[]): Promise<Set<string>>;
+  /** Connected sessions on this node. */
+  readonly localSessionCount: number;
+  close(): Promise<void>;
+}

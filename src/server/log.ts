@@ -1,0 +1,15 @@
+/**
+ * Structured logs (pino). Rule: no tokens, passwords or message bodies at info level;
+ * the redact list is a second line of defence for fields that must never appear.
+ */
+import pino from 'pino';
+
+export type Logger = pino.Logger;
+
+export function createLogger(level: string = process.env.RINGLET_LOG_LEVEL ?? 'silent'): Logger {
+  return pino({
+    level,
+    base: { service: 'ringlet' },
+    redact: { paths: ['userSig', '*.userSig', 'password', '*.password', 'secret', '*.secret', 'params.data', 'frame'], censor: '[redacted]' },
+  });
+}

@@ -1,0 +1,200 @@
+/**
+ * The invitation state machine, as a pure function: (invitation, command) → (invitation,
+ * effects, error?). No I/O, no clock: `now` comes in with every command. The runner
+ * (service.ts) loads the invitation, calls `transition`, persists the result in one
+ * transaction and then performs the effects.
+ */
+import { ErrorCode, RingletError, type EndReason } from '../../protocol/errors.ts';
+import { ActionType, type OfflinePushInfo } from '../../protocol/signaling.ts';
+
+export type PartState = 'pending' | EndReason;
+
+/** The authoritative state of one invitation. */
+export interface Invitation {
+  inviteID: string;
+  inviter: string;
+  /** '' for a 1:1 invitation. */
+  groupID: string;
+  inviteeList: string[];
+  data: string;
+  /** Seconds; 0 = never times out. */
+  timeout: number;
+  onlineUserOnly: boolean;
+  offlinePushInfo?: OfflinePushInfo;
+  /** Server clock, ms. */
+  createdAt: number;
+  /** createdAt + timeout (ms), or null when timeout is 0. */
+  deadline: number | null;
+  /** One part per invitee. */
+  parts: Record<string, PartState>;
+  /** How the last pending part ended; null while some part is pending. */
+  endReason: EndReason | null;
+}
+
+export type Command =
+  | { type: 'accept'; by: string; data: string; now: number }
+  | { type: 'reject'; by: string; data: string; now: number }
+  | { type: 'cancel'; by: string; data: string; now: number }
+  /** The deadline passed (the timer fired): every still-pending part times out. */
+  | { type: 'deadline'; now: number }
+  /** These invitees time out at once (online-only invitees with no session). */
+  | { type: 'expireInvitees'; invitees: string[]; now: number }
+  | { type: 'memberLeft'; userID: string; now: number }
+  | { type: 'groupDismissed'; now: number };
+
+/**
+ * One signaling action to announce (and, unless online-only, to store as history).
+ * `actor` is the user whose request caused it, or null when the server caused it (a
+ * deadline, a membership change): then every session of the audience hears it,
+ * the requesting one included.
+ */
+export type Effect =
+  | { action: typeof ActionType.INVITE; actor: string }
+  | { action: typeof ActionType.ACCEPT; actor: string; invitee: string; data: string }
+  | { action: typeof ActionType.REJECT; actor: string | null; invitee: string; data: string; reason?: string }
+  | { action: typeof ActionType.CANCEL; actor: string | null; data: string; reason?: string }
+  | { action: typeof ActionType.TIMEOUT; actor: null; invitees: string[] };
+
+export interface Transition {
+  invitation: Invitation;
+  effects: Effect[];
+  /** Set when the command failed; effects may still be non-empty (a lazy timeout). */
+  error?: RingletError;
+}
+
+export interface NewInvitation {
+  inviteID: string;
+  inviter: string;
+  groupID: string;
+  inviteeList: string[];
+  data: string;
+  timeout: number;
+  onlineUserOnly: boolean;
+  offlinePushInfo?: OfflinePushInfo;
+  now: number;
+}
+
+/** A fresh invitation with every part pending, and its INVITE effect. */
+export function createInvitation(input: NewInvitation): Transition {
+  const parts: Record<string, PartState> = {};
+  for (const invitee of input.inviteeList) parts[invitee] = 'pending';
+  const invitation: Invitation = {
+    inviteID: input.inviteID,
+    inviter: input.inviter,
+    groupID: input.groupID,
+    inviteeList: [...input.inviteeList],
+    data: input.data,
+    timeout: input.timeout,
+    onlineUserOnly: input.onlineUserOnly,
+    createdAt: input.now,
+    deadline: input.timeout > 0 ? input.now + input.timeout * 1000 : null,
+    parts,
+    endReason: null,
+  };
+  if (input.offlinePushInfo) invitation.offlinePushInfo = input.offlinePushInfo;
+  return { invitation, effects: [{ action: ActionType.INVITE, actor: input.inviter }] };
+}
+
+export function pendingInvitees(inv: Invitation): string[] {
+  return inv.inviteeList.filter((u) => inv.parts[u] === 'pending');
+}
+
+export function isOpen(inv: Invitation): boolean {
+  return inv.endReason === null;
+}
+
+/** True when the deadline has passed on the server's clock at `now`. */
+export function isPastDeadline(inv: Invitation, now: number): boolean {
+  return inv.deadline !== null && now >= inv.deadline;
+}
+
+/** Applies one command. Never throws: failures come back in `error`. */
+export function transition(inv: Invitation, cmd: Command): Transition {
+  switch (cmd.type) {
+    case 'accept':
+    case 'reject':
+      return answer(inv, cmd);
+    case 'cancel':
+      return cancel(inv, cmd);
+    case 'deadline':
+      return isPastDeadline(inv, cmd.now) ? expire(inv, pendingInvitees(inv)) : unchanged(inv);
+    case 'expireInvitees':
+      return expire(inv, cmd.invitees.filter((u) => inv.parts[u] === 'pending'));
+    case 'memberLeft':
+      return memberLeft(inv, cmd.userID, cmd.now);
+    case 'groupDismissed':
+      return withLazyTimeout(inv, cmd.now, (cur) => endAllPending(cur, null, '', 'group_dismissed'));
+  }
+}
+
+function unchanged(inv: Invitation, error?: RingletError): Transition {
+  return error ? { invitation: inv, effects: [], error } : { invitation: inv, effects: [] };
+}
+
+function answer(inv: Invitation, cmd: { type: 'accept' | 'reject'; by: string; data: string; now: number }): Transition {
+  const part = inv.parts[cmd.by];
+  if (part === undefined) {
+    return unchanged(inv, new RingletError(ErrorCode.NOT_PERMITTED, 'not_invitee', `${cmd.by} is not an invitee of ${inv.inviteID}`));
+  }
+  if (part !== 'pending') return unchanged(inv, partEnded(ErrorCode.INVITE_PART_ENDED, inv.inviteID, part));
+  return withLazyTimeout(inv, cmd.now, (cur) => {
+    const next = endParts(cur, [cmd.by], cmd.type === 'accept' ? 'accepted' : 'rejected');
+    const effect: Effect =
+      cmd.type === 'accept'
+        ? { action: ActionType.ACCEPT, actor: cmd.by, invitee: cmd.by, data: cmd.data }
+        : { action: ActionType.REJECT, actor: cmd.by, invitee: cmd.by, data: cmd.data };
+    return { invitation: next, effects: [effect] };
+  }, ErrorCode.INVITE_PART_ENDED);
+}
+
+function cancel(inv: Invitation, cmd: { by: string; data: string; now: number }): Transition {
+  if (cmd.by !== inv.inviter) {
+    return unchanged(inv, new RingletError(ErrorCode.NOT_PERMITTED, 'not_inviter', `only the inviter may cancel ${inv.inviteID}`));
+  }
+  if (!isOpen(inv)) return unchanged(inv, partEnded(ErrorCode.CANCEL_NOT_POSSIBLE, inv.inviteID, inv.endReason ?? 'cancelled'));
+  return withLazyTimeout(inv, cmd.now, (cur) => endAllPending(cur, cmd.by, cmd.data), ErrorCode.CANCEL_NOT_POSSIBLE);
+}
+
+function memberLeft(inv: Invitation, userID: string, now: number): Transition {
+  if (!isOpen(inv)) return unchanged(inv);
+  if (userID === inv.inviter) return withLazyTimeout(inv, now, (cur) => endAllPending(cur, null, '', 'inviter_left'));
+  if (inv.parts[userID] !== 'pending') return unchanged(inv);
+  return withLazyTimeout(inv, now, (cur) => ({
+    invitation: endParts(cur, [userID], 'rejected'),
+    effects: [{ action: ActionType.REJECT, actor: null, invitee: userID, data: '', reason: 'left_group' }],
+  }));
+}
+
+/**
+ * Runs `apply` unless the deadline has passed; then the pending parts time out first
+ * (that commits) and, when `failWith` is given, the command fails with reason 'timeout'.
+ */
+function withLazyTimeout(inv: Invitation, now: number, apply: (cur: Invitation) => Transition, failWith?: number): Transition {
+  if (!isPastDeadline(inv, now)) return apply(inv);
+  const expired = expire(inv, pendingInvitees(inv));
+  if (failWith === undefined) return expired;
+  return { ...expired, error: partEnded(failWith, inv.inviteID, 'timeout') };
+}
+
+function endAllPending(inv: Invitation, actor: string | null, data: string, reason?: string): Transition {
+  const pending = pendingInvitees(inv);
+  if (pending.length === 0) return unchanged(inv);
+  const effect: Effect = reason ? { action: ActionType.CANCEL, actor, data, reason } : { action: ActionType.CANCEL, actor, data };
+  return { invitation: endParts(inv, pending, 'cancelled'), effects: [effect] };
+}
+
+function expire(inv: Invitation, invitees: string[]): Transition {
+  if (invitees.length === 0) return unchanged(inv);
+  return { invitation: endParts(inv, invitees, 'timeout'), effects: [{ action: ActionType.TIMEOUT, actor: null, invitees }] };
+}
+
+function endParts(inv: Invitation, invitees: string[], state: EndReason): Invitation {
+  const parts = { ...inv.parts };
+  for (const u of invitees) parts[u] = state;
+  const stillPending = inv.inviteeList.some((u) => parts[u] === 'pending');
+  return { ...inv, parts, endReason: stillPending ? null : state };
+}
+
+function partEnded(code: number, inviteID: string, how: EndReason): RingletError {
+  return new RingletError(code, how, `invitation ${inviteID} is no longer pending here: ${how}`);
+}

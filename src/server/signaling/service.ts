@@ -1,0 +1,139 @@
+/**
+ * The runner of the invitation state machine: validates against the store, applies a
+ * transition, persists it and announces its effects, all inside the caller's transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, RingletError } from '../../protocol/errors.ts';
+import { LIMITS } from '../../protocol/limits.ts';
+import type { OpParams } from '../../protocol/ops.ts';
+import type { PendingInvitation } from '../../protocol/signaling.ts';
+import type { RequestContext } from '../context.ts';
+import type { Bus } from '../hub/types.ts';
+import type { StoreTx } from '../store/types.ts';
+import { messageView } from '../im/conversations.ts';
+import { announce, remainingSeconds, type AnnounceContext } from './announce.ts';
+import { createInvitation, isPastDeadline, pendingInvitees, transition, type Command, type Invitation } from './machine.ts';
+
+/** A handler's outcome: data to resolve with, or an error to reject with after commit. */
+export type Outcome = { data: unknown } | { error: RingletError };
+
+type InviteOptions = OpParams<'invite'>;
+
+export class SignalingService {
+  readonly #bus: Bus;
+
+  constructor(bus: Bus) {
+    this.#bus = bus;
+  }
+
+  async invite(ctx: RequestContext, p: OpParams<'invite'>): Promise<Outcome> {
+    if (p.userID === ctx.userID) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'userID', 'userID: cannot invite yourself');
+    const known = await ctx.tx.existingUsers([p.userID]);
+    if (!known.has(p.userID)) throw new RingletError(ErrorCode.USER_NOT_FOUND, 'user_not_found', `user ${p.userID} does not exist`);
+    return this.#start(ctx, '', [p.userID], p);
+  }
+
+  async inviteInGroup(ctx: RequestContext, p: OpParams<'inviteInGroup'>): Promise<Outcome> {
+    if (p.inviteeList.includes(ctx.userID)) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'inviteeList', 'inviteeList: cannot contain the inviter');
+    const group = await ctx.tx.getGroup(p.groupID);
+    if (!group) throw new RingletError(ErrorCode.GROUP_NOT_FOUND, 'group_not_found', `group ${p.groupID} does not exist`);
+    const members = new Set((await ctx.tx.groupMembers(p.groupID)).map((m) => m.userID));
+    const outsiders = [ctx.userID, ...p.inviteeList].filter((u) => !members.has(u));
+    if (outsiders.length > 0) {
+      throw new RingletError(ErrorCode.NOT_GROUP_MEMBER, 'not_group_member', `not members of group ${p.groupID}: ${outsiders.join(', ')}`, { userIDList: outsiders });
+    }
+    return this.#start(ctx, p.groupID, p.inviteeList, p);
+  }
+
+  async #start(ctx: RequestContext, groupID: string, inviteeList: string[], p: Omit<InviteOptions, 'userID'>): Promise<Outcome> {
+    const onlineUserOnly = p.onlineUserOnly ?? false;
+    const created = createInvitation({
+      inviteID: randomUUID(),
+      inviter: ctx.userID,
+      groupID,
+      inviteeList,
+      data: p.data ?? '',
+      timeout: p.timeout ?? LIMITS.defaultTimeout,
+      onlineUserOnly,
+      ...(p.offlinePushInfo ? { offlinePushInfo: p.offlinePushInfo } : {}),
+      now: ctx.now,
+    });
+    let inv = created.invitation;
+    await ctx.tx.insertInvitation(inv);
+    const [message] = await announce(this.#announceCtx(ctx), inv, created.effects);
+    if (onlineUserOnly) {
+      // Invitees with no session right now time out at once and never hear of it (rule 7).
+      const online = await this.#bus.online(inviteeList);
+      const offline = inviteeList.filter((u) => !online.has(u));
+      if (offline.length > 0) inv = await this.#apply(ctx.tx, inv, { type: 'expireInvitees', invitees: offline, now: ctx.now }, this.#announceCtx(ctx, true));
+    }
+    if (inv.deadline !== null && inv.endReason === null) ctx.deadlines.push(inv.deadline);
+    return { data: { inviteID: inv.inviteID, message: message ? messageView(ctx.userID, message) : null } };
+  }
+
+  /** accept / reject / cancel by the requesting user. */
+  async act(ctx: RequestContext, type: 'accept' | 'reject' | 'cancel', p: OpParams<'accept'>): Promise<Outcome> {
+    const inv = await ctx.tx.getInvitation(p.inviteID, true);
+    if (!inv) {
+      const code = type === 'cancel' ? ErrorCode.CANCEL_NOT_POSSIBLE : ErrorCode.INVITE_PART_ENDED;
+      throw new RingletError(code, 'not_found', `no invitation ${p.inviteID}`);
+    }
+    const t = transition(inv, { type, by: ctx.userID, data: p.data ?? '', now: ctx.now });
+    if (t.effects.length === 0) return t.error ? { error: t.error } : { data: { inviteID: inv.inviteID, message: null } };
+    await ctx.tx.updateInvitation(inv, t.invitation);
+    // A lazy timeout is the server's doing: everyone hears it, the caller included.
+    const messages = await announce(t.error ? this.#announceCtx(ctx, true) : this.#announceCtx(ctx), t.invitation, t.effects);
+    if (t.error) return { error: t.error };
+    const own = messages[messages.length - 1];
+    return { data: { inviteID: inv.inviteID, message: own ? messageView(ctx.userID, own) : null } };
+  }
+
+  /** Every open invitation in which the user is inviter or a pending invitee. */
+  async pending(tx: StoreTx, userID: string, now: number): Promise<PendingInvitation[]> {
+    const list = await tx.openInvitationsOf(userID);
+    return list
+      .filter((inv) => !isPastDeadline(inv, now))
+      .map((inv) => ({
+        inviteID: inv.inviteID,
+        inviter: inv.inviter,
+        groupID: inv.groupID,
+        inviteeList: inv.inviteeList,
+        data: inv.data,
+        timeout: inv.timeout,
+        remaining: remainingSeconds(inv.deadline, now),
+      }));
+  }
+
+  /** A deadline fired: times out what is still pending (exactly once: a second run finds nothing). */
+  async fireDeadline(tx: StoreTx, outbox: RequestContext['outbox'], inviteID: string, now: number): Promise<void> {
+    const inv = await tx.getInvitation(inviteID, true);
+    if (inv) await this.#apply(tx, inv, { type: 'deadline', now }, { tx, outbox, now });
+  }
+
+  /** A member left or was removed: their open invitations in that group react (rule 9). */
+  async memberLeft(ctx: RequestContext, groupID: string, userID: string): Promise<void> {
+    for (const inv of await ctx.tx.openInvitationsInGroup(groupID)) {
+      const touches = inv.inviter === userID || pendingInvitees(inv).includes(userID) || isPastDeadline(inv, ctx.now);
+      if (touches) await this.#apply(ctx.tx, inv, { type: 'memberLeft', userID, now: ctx.now }, { ...this.#announceCtx(ctx, true), alsoNotify: [userID] });
+    }
+  }
+
+  /** The group is being dismissed: every open invitation in it is cancelled (rule 9). */
+  async groupDismissed(ctx: RequestContext, groupID: string): Promise<void> {
+    for (const inv of await ctx.tx.openInvitationsInGroup(groupID)) {
+      await this.#apply(ctx.tx, inv, { type: 'groupDismissed', now: ctx.now }, this.#announceCtx(ctx, true));
+    }
+  }
+
+  async #apply(tx: StoreTx, inv: Invitation, cmd: Command, actx: AnnounceContext): Promise<Invitation> {
+    const t = transition(inv, cmd);
+    if (t.effects.length === 0) return inv;
+    await tx.updateInvitation(inv, t.invitation);
+    await announce(actx, t.invitation, t.effects);
+    return t.invitation;
+  }
+
+  #announceCtx(ctx: RequestContext, system = false): AnnounceContext {
+    return system ? { tx: ctx.tx, outbox: ctx.outbox, now: ctx.now } : { tx: ctx.tx, outbox: ctx.outbox, now: ctx.now, originSession: ctx.sessionID };
+  }
+}

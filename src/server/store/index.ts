@@ -1,0 +1,14 @@
+/** Opens the configured store: a SQLite file (default), ':memory:', or a postgres:// URL. */
+import { SqlStore } from './sql-store.ts';
+import { SqliteDriver } from './sqlite/driver.ts';
+import type { Store } from './types.ts';
+
+export type { Store, StoreTx } from './types.ts';
+
+export async function openStore(storage: string): Promise<Store> {
+  if (/^postgres(ql)?:\/\//.test(storage)) {
+    const { PostgresDriver } = await import('./postgres/driver.ts');
+    return SqlStore.open(await PostgresDriver.connect(storage));
+  }
+  return SqlStore.open(new SqliteDriver(storage));
+}

@@ -1,0 +1,120 @@
+/**
+ * Versioned schema migrations. One list, numbered once, with the few dialect
+ * differences spelled out per version; `migrate` applies what a database lacks.
+ */
+import type { SqlDriver } from './driver.ts';
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: (dialect: SqlDriver['dialect']) => string;
+}
+
+const autoId = (d: SqlDriver['dialect']) => (d === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY');
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: (d) => `
+      CREATE TABLE users (
+        user_id TEXT PRIMARY KEY,
+        created_at BIGINT NOT NULL,
+        last_seq BIGINT NOT NULL DEFAULT 0,
+        password_hash TEXT
+      );
+      CREATE TABLE chat_groups (
+        group_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        owner_id TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE group_members (
+        group_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        joined_at BIGINT NOT NULL,
+        PRIMARY KEY (group_id, user_id)
+      );
+      CREATE INDEX group_members_user ON group_members (user_id);
+      CREATE TABLE invitations (
+        invite_id TEXT PRIMARY KEY,
+        inviter TEXT NOT NULL,
+        group_id TEXT NOT NULL,
+        is_open INTEGER NOT NULL,
+        deadline BIGINT,
+        created_at BIGINT NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX invitations_due ON invitations (deadline) WHERE is_open = 1 AND deadline IS NOT NULL;
+      CREATE INDEX invitations_open_inviter ON invitations (inviter) WHERE is_open = 1;
+      CREATE INDEX invitations_open_group ON invitations (group_id) WHERE is_open = 1;
+      CREATE TABLE invitation_parts (
+        invite_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (invite_id, user_id)
+      );
+      CREATE INDEX invitation_parts_pending ON invitation_parts (user_id) WHERE state = 'pending';
+      CREATE TABLE messages (
+        id ${autoId(d)},
+        conv_key TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        target TEXT NOT NULL,
+        time BIGINT NOT NULL,
+        payload TEXT NOT NULL
+      );
+      CREATE INDEX messages_conv ON messages (conv_key, id);
+      CREATE TABLE conversations (
+        user_id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        unread INTEGER NOT NULL,
+        last_message_id BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, conversation_id)
+      );
+      CREATE TABLE user_events (
+        user_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        invite_id TEXT,
+        deadline BIGINT,
+        frame TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, seq)
+      );
+      CREATE INDEX user_events_age ON user_events (created_at);
+      CREATE TABLE requests (
+        user_id TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        response TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, request_id)
+      );
+      CREATE INDEX requests_age ON requests (created_at);
+    `,
+  },
+];
+
+/** Applies every migration the database has not seen, each in its own transaction. */
+export async function migrate(driver: SqlDriver, now = Date.now()): Promise<number[]> {
+  await driver.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    const done = await driver.transaction('write', async (c) => {
+      // Re-checked inside the transaction: two nodes starting at once apply it once.
+      if (driver.dialect === 'postgres') await c.run('LOCK TABLE schema_migrations IN EXCLUSIVE MODE');
+      const row = await c.get('SELECT version FROM schema_migrations WHERE version = ?', [m.version]);
+      if (row) return false;
+      for (const stmt of splitStatements(m.sql(driver.dialect))) await c.run(stmt);
+      await c.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, now]);
+      return true;
+    });
+    if (done) applied.push(m.version);
+  }
+  return applied;
+}
+
+function splitStatements(sql: string): string[] {
+  return sql.split(';').map((s) => s.trim()).filter((s) => s.length > 0);
+}

@@ -1,0 +1,270 @@
+/**
+ * The store's queries, written once for both SQL backends (see driver.ts).
+ */
+import type { Group, GroupMember, GroupType } from '../../protocol/im.ts';
+import type { Invitation } from '../signaling/machine.ts';
+import type { SqlConn, SqlDriver } from './driver.ts';
+import { migrate } from './migrations.ts';
+import type { ConversationRow, Store, StoredEvent, StoredMessage, StoreTx } from './types.ts';
+
+/** A Store over any SqlDriver. */
+export class SqlStore implements Store {
+  readonly dialect: SqlDriver['dialect'];
+  readonly #driver: SqlDriver;
+
+  private constructor(driver: SqlDriver) {
+    this.#driver = driver;
+    this.dialect = driver.dialect;
+  }
+
+  /** Opens the store and brings its schema up to date. */
+  static async open(driver: SqlDriver): Promise<SqlStore> {
+    await migrate(driver);
+    return new SqlStore(driver);
+  }
+
+  write<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.#driver.transaction('write', (c) => fn(new SqlTx(c, this.#driver)));
+  }
+
+  read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.#driver.transaction('read', (c) => fn(new SqlTx(c, this.#driver)));
+  }
+
+  close(): Promise<void> {
+    return this.#driver.close();
+  }
+}
+
+interface InvitationRow { body: string }
+interface GroupRow { group_id: string; name: string; type: string; owner_id: string }
+interface MessageRow { id: number; conv_key: string; sender: string; target: string; time: number; payload: string }
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+class SqlTx implements StoreTx {
+  readonly #c: SqlConn;
+  readonly #d: SqlDriver;
+  constructor(c: SqlConn, d: SqlDriver) {
+    this.#c = c;
+    this.#d = d;
+  }
+
+  // ---- users
+  async ensureUser(userID: string, now: number): Promise<void> {
+    await this.#c.run('INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING', [userID, now]);
+  }
+  async existingUsers(userIDs: readonly string[]): Promise<Set<string>> {
+    if (userIDs.length === 0) return new Set();
+    const rows = await this.#c.all<{ user_id: string }>(`SELECT user_id FROM users WHERE user_id IN (${placeholders(userIDs.length)})`, userIDs);
+    return new Set(rows.map((r) => r.user_id));
+  }
+  async createUserWithPassword(userID: string, passwordHash: string, now: number): Promise<boolean> {
+    const inserted = await this.#c.run('INSERT INTO users (user_id, created_at, password_hash) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING', [userID, now, passwordHash]);
+    if (inserted === 1) return true;
+    // An account that exists without a password (made by a userSig login) may claim one once.
+    return (await this.#c.run('UPDATE users SET password_hash = ? WHERE user_id = ? AND password_hash IS NULL', [passwordHash, userID])) === 1;
+  }
+  async getPasswordHash(userID: string): Promise<string | null> {
+    const row = await this.#c.get<{ password_hash: string | null }>('SELECT password_hash FROM users WHERE user_id = ?', [userID]);
+    return row?.password_hash ?? null;
+  }
+
+  // ---- invitations
+  async insertInvitation(inv: Invitation): Promise<void> {
+    await this.#c.run(
+      'INSERT INTO invitations (invite_id, inviter, group_id, is_open, deadline, created_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [inv.inviteID, inv.inviter, inv.groupID, inv.endReason === null ? 1 : 0, inv.deadline, inv.createdAt, JSON.stringify(inv)],
+    );
+    for (const userID of inv.inviteeList) {
+      await this.#c.run('INSERT INTO invitation_parts (invite_id, user_id, state) VALUES (?, ?, ?)', [inv.inviteID, userID, inv.parts[userID] ?? 'pending']);
+    }
+  }
+  async getInvitation(inviteID: string, lock: boolean): Promise<Invitation | null> {
+    const row = await this.#c.get<InvitationRow>(`SELECT body FROM invitations WHERE invite_id = ?${lock ? this.#d.lockRows : ''}`, [inviteID]);
+    return row ? (JSON.parse(row.body) as Invitation) : null;
+  }
+  async updateInvitation(before: Invitation, after: Invitation): Promise<void> {
+    await this.#c.run('UPDATE invitations SET is_open = ?, body = ? WHERE invite_id = ?', [after.endReason === null ? 1 : 0, JSON.stringify(after), after.inviteID]);
+    for (const userID of after.inviteeList) {
+      const state = after.parts[userID];
+      if (state !== undefined && state !== before.parts[userID]) {
+        await this.#c.run('UPDATE invitation_parts SET state = ? WHERE invite_id = ? AND user_id = ?', [state, after.inviteID, userID]);
+      }
+    }
+  }
+  async openInvitationsOf(userID: string): Promise<Invitation[]> {
+    const rows = await this.#c.all<InvitationRow>(
+      `SELECT body FROM invitations WHERE is_open = 1 AND (inviter = ? OR invite_id IN
+         (SELECT invite_id FROM invitation_parts WHERE user_id = ? AND state = 'pending'))
+       ORDER BY created_at, invite_id`,
+      [userID, userID],
+    );
+    return rows.map((r) => JSON.parse(r.body) as Invitation);
+  }
+  async openInvitationsInGroup(groupID: string): Promise<Invitation[]> {
+    const rows = await this.#c.all<InvitationRow>(`SELECT body FROM invitations WHERE is_open = 1 AND group_id = ? ORDER BY created_at, invite_id${this.#d.lockRows}`, [groupID]);
+    return rows.map((r) => JSON.parse(r.body) as Invitation);
+  }
+  async dueInvitationIDs(now: number, limit: number): Promise<string[]> {
+    const rows = await this.#c.all<{ invite_id: string }>(
+      `SELECT invite_id FROM invitations WHERE is_open = 1 AND deadline IS NOT NULL AND deadline <= ? ORDER BY deadline LIMIT ?${this.#d.lockSkipLocked}`,
+      [now, limit],
+    );
+    return rows.map((r) => r.invite_id);
+  }
+  async nextDeadline(): Promise<number | null> {
+    const row = await this.#c.get<{ d: number | null }>('SELECT MIN(deadline) AS d FROM invitations WHERE is_open = 1 AND deadline IS NOT NULL');
+    return row?.d ?? null;
+  }
+
+  // ---- groups
+  async insertGroup(group: Group, now: number): Promise<boolean> {
+    const n = await this.#c.run(
+      'INSERT INTO chat_groups (group_id, name, type, owner_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (group_id) DO NOTHING',
+      [group.groupID, group.name, group.type, group.ownerID, now],
+    );
+    return n === 1;
+  }
+  async getGroup(groupID: string): Promise<Group | null> {
+    const row = await this.#c.get<GroupRow>('SELECT group_id, name, type, owner_id FROM chat_groups WHERE group_id = ?', [groupID]);
+    return row ? toGroup(row) : null;
+  }
+  async setGroupOwner(groupID: string, ownerID: string): Promise<void> {
+    await this.#c.run('UPDATE chat_groups SET owner_id = ? WHERE group_id = ?', [ownerID, groupID]);
+    await this.#c.run("UPDATE group_members SET role = CASE WHEN user_id = ? THEN 'Owner' ELSE 'Member' END WHERE group_id = ?", [ownerID, groupID]);
+  }
+  async deleteGroup(groupID: string): Promise<void> {
+    await this.#c.run('DELETE FROM group_members WHERE group_id = ?', [groupID]);
+    await this.#c.run('DELETE FROM chat_groups WHERE group_id = ?', [groupID]);
+  }
+  async groupMembers(groupID: string): Promise<GroupMember[]> {
+    const rows = await this.#c.all<{ user_id: string; role: string }>('SELECT user_id, role FROM group_members WHERE group_id = ? ORDER BY joined_at, user_id', [groupID]);
+    return rows.map((r) => ({ userID: r.user_id, role: r.role === 'Owner' ? 'Owner' : 'Member' }));
+  }
+  async addMembers(groupID: string, members: readonly GroupMember[], now: number): Promise<string[]> {
+    const added: string[] = [];
+    for (const m of members) {
+      const n = await this.#c.run(
+        'INSERT INTO group_members (group_id, user_id, role, joined_at) VALUES (?, ?, ?, ?) ON CONFLICT (group_id, user_id) DO NOTHING',
+        [groupID, m.userID, m.role, now],
+      );
+      if (n === 1) added.push(m.userID);
+    }
+    return added;
+  }
+  async removeMembers(groupID: string, userIDs: readonly string[]): Promise<string[]> {
+    const removed: string[] = [];
+    for (const u of userIDs) {
+      if ((await this.#c.run('DELETE FROM group_members WHERE group_id = ? AND user_id = ?', [groupID, u])) === 1) removed.push(u);
+    }
+    return removed;
+  }
+  async groupsOf(userID: string): Promise<Group[]> {
+    const rows = await this.#c.all<GroupRow>(
+      `SELECT g.group_id, g.name, g.type, g.owner_id FROM chat_groups g
+         JOIN group_members m ON m.group_id = g.group_id
+       WHERE m.user_id = ? ORDER BY g.created_at, g.group_id`,
+      [userID],
+    );
+    return rows.map(toGroup);
+  }
+
+  // ---- messages and conversations
+  async insertMessage(m: Omit<StoredMessage, 'id'>): Promise<number> {
+    const row = await this.#c.get<{ id: number }>(
+      'INSERT INTO messages (conv_key, sender, target, time, payload) VALUES (?, ?, ?, ?, ?) RETURNING id',
+      [m.convKey, m.from, m.to, m.time, JSON.stringify(m.payload)],
+    );
+    if (!row) throw new Error('insert into messages returned no id');
+    return Number(row.id);
+  }
+  async bumpConversation(userID: string, conversationID: string, messageID: number, time: number, unreadDelta: number): Promise<void> {
+    await this.#c.run(
+      `INSERT INTO conversations (user_id, conversation_id, unread, last_message_id, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (user_id, conversation_id) DO UPDATE SET unread = conversations.unread + excluded.unread,
+         last_message_id = excluded.last_message_id, updated_at = excluded.updated_at`,
+      [userID, conversationID, unreadDelta, messageID, time],
+    );
+  }
+  async listMessages(convKey: string, beforeID: number | null, count: number): Promise<StoredMessage[]> {
+    const rows = beforeID === null
+      ? await this.#c.all<MessageRow>('SELECT * FROM messages WHERE conv_key = ? ORDER BY id DESC LIMIT ?', [convKey, count])
+      : await this.#c.all<MessageRow>('SELECT * FROM messages WHERE conv_key = ? AND id < ? ORDER BY id DESC LIMIT ?', [convKey, beforeID, count]);
+    return rows.map(toMessage).reverse();
+  }
+  async getMessages(ids: readonly number[]): Promise<StoredMessage[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.#c.all<MessageRow>(`SELECT * FROM messages WHERE id IN (${placeholders(ids.length)})`, ids);
+    return rows.map(toMessage);
+  }
+  async listConversations(userID: string): Promise<ConversationRow[]> {
+    const rows = await this.#c.all<{ conversation_id: string; unread: number; last_message_id: number }>(
+      'SELECT conversation_id, unread, last_message_id FROM conversations WHERE user_id = ? ORDER BY updated_at DESC, last_message_id DESC',
+      [userID],
+    );
+    return rows.map((r) => ({ conversationID: r.conversation_id, unread: Number(r.unread), lastMessageID: Number(r.last_message_id) }));
+  }
+  async markRead(userID: string, conversationID: string): Promise<boolean> {
+    return (await this.#c.run('UPDATE conversations SET unread = 0 WHERE user_id = ? AND conversation_id = ? AND unread <> 0', [userID, conversationID])) > 0;
+  }
+
+  async hasConversation(userID: string, conversationID: string): Promise<boolean> {
+    return (await this.#c.get('SELECT 1 AS x FROM conversations WHERE user_id = ? AND conversation_id = ?', [userID, conversationID])) !== undefined;
+  }
+
+  // ---- event log
+  async allocateSeqs(userIDs: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    // Sorted, so that concurrent transactions lock user rows in one order (no deadlocks).
+    for (const u of [...new Set(userIDs)].sort()) {
+      const row = await this.#c.get<{ last_seq: number }>('UPDATE users SET last_seq = last_seq + 1 WHERE user_id = ? RETURNING last_seq', [u]);
+      if (row) out.set(u, Number(row.last_seq));
+    }
+    return out;
+  }
+  async currentSeq(userID: string): Promise<number> {
+    const row = await this.#c.get<{ last_seq: number }>('SELECT last_seq FROM users WHERE user_id = ?', [userID]);
+    return row ? Number(row.last_seq) : 0;
+  }
+  async insertEvent(userID: string, e: StoredEvent, now: number): Promise<void> {
+    await this.#c.run('INSERT INTO user_events (user_id, seq, invite_id, deadline, frame, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+      userID, e.seq, e.inviteID, e.deadline, e.frame, now,
+    ]);
+  }
+  async eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]> {
+    const rows = await this.#c.all<{ seq: number; invite_id: string | null; deadline: number | null; frame: string }>(
+      'SELECT seq, invite_id, deadline, frame FROM user_events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      [userID, seq, limit],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), inviteID: r.invite_id, deadline: r.deadline === null ? null : Number(r.deadline), frame: r.frame }));
+  }
+  async oldestEventSeq(userID: string): Promise<number | null> {
+    const row = await this.#c.get<{ s: number | null }>('SELECT MIN(seq) AS s FROM user_events WHERE user_id = ?', [userID]);
+    return row?.s === null || row?.s === undefined ? null : Number(row.s);
+  }
+
+  // ---- requests
+  async getRequestResult(userID: string, requestID: string): Promise<string | null> {
+    const row = await this.#c.get<{ response: string }>('SELECT response FROM requests WHERE user_id = ? AND request_id = ?', [userID, requestID]);
+    return row?.response ?? null;
+  }
+  async putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<void> {
+    await this.#c.run('INSERT INTO requests (user_id, request_id, response, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, request_id) DO NOTHING', [
+      userID, requestID, response, now,
+    ]);
+  }
+
+  async prune(eventsBefore: number, requestsBefore: number): Promise<void> {
+    await this.#c.run('DELETE FROM user_events WHERE created_at < ?', [eventsBefore]);
+    await this.#c.run('DELETE FROM requests WHERE created_at < ?', [requestsBefore]);
+  }
+}
+
+function toGroup(r: GroupRow): Group {
+  return { groupID: r.group_id, name: r.name, type: r.type as GroupType, ownerID: r.owner_id };
+}
+
+function toMessage(r: MessageRow): StoredMessage {
+  return { id: Number(r.id), convKey: r.conv_key, from: r.sender, to: r.target, time: Number(r.time), payload: JSON.parse(r.payload) as StoredMessage['payload'] };
+}

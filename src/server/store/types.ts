@@ -1,0 +1,87 @@
+/**
+ * The store interface the services use. One implementation of the queries (sql-store.ts)
+ * runs over either SQL driver (SQLite, PostgreSQL); another store would implement these
+ * same interfaces.
+ */
+import type { Group, GroupMember, GroupType, Message } from '../../protocol/im.ts';
+import type { Invitation } from '../signaling/machine.ts';
+
+export interface StoredEvent {
+  seq: number;
+  inviteID: string | null;
+  deadline: number | null;
+  /** The push frame as JSON, without `seq`. */
+  frame: string;
+}
+
+export interface StoredMessage {
+  id: number;
+  convKey: string;
+  from: string;
+  to: string;
+  /** ms, server clock. */
+  time: number;
+  payload: Message['payload'];
+}
+
+export interface ConversationRow {
+  conversationID: string;
+  unread: number;
+  lastMessageID: number;
+}
+
+/** Everything a request may read or write, inside one transaction. */
+export interface StoreTx {
+  // users
+  ensureUser(userID: string, now: number): Promise<void>;
+  existingUsers(userIDs: readonly string[]): Promise<Set<string>>;
+  createUserWithPassword(userID: string, passwordHash: string, now: number): Promise<boolean>;
+  getPasswordHash(userID: string): Promise<string | null>;
+  // invitations
+  insertInvitation(inv: Invitation): Promise<void>;
+  getInvitation(inviteID: string, lock: boolean): Promise<Invitation | null>;
+  updateInvitation(before: Invitation, after: Invitation): Promise<void>;
+  openInvitationsOf(userID: string): Promise<Invitation[]>;
+  openInvitationsInGroup(groupID: string): Promise<Invitation[]>;
+  dueInvitationIDs(now: number, limit: number): Promise<string[]>;
+  nextDeadline(): Promise<number | null>;
+  // groups
+  insertGroup(group: Group, now: number): Promise<boolean>;
+  getGroup(groupID: string): Promise<Group | null>;
+  setGroupOwner(groupID: string, ownerID: string): Promise<void>;
+  deleteGroup(groupID: string): Promise<void>;
+  groupMembers(groupID: string): Promise<GroupMember[]>;
+  addMembers(groupID: string, members: readonly GroupMember[], now: number): Promise<string[]>;
+  removeMembers(groupID: string, userIDs: readonly string[]): Promise<string[]>;
+  groupsOf(userID: string): Promise<Group[]>;
+  // messages and conversations
+  insertMessage(m: Omit<StoredMessage, 'id'>): Promise<number>;
+  bumpConversation(userID: string, conversationID: string, messageID: number, time: number, unreadDelta: number): Promise<void>;
+  listMessages(convKey: string, beforeID: number | null, count: number): Promise<StoredMessage[]>;
+  getMessages(ids: readonly number[]): Promise<StoredMessage[]>;
+  listConversations(userID: string): Promise<ConversationRow[]>;
+  markRead(userID: string, conversationID: string): Promise<boolean>;
+  hasConversation(userID: string, conversationID: string): Promise<boolean>;
+  // per-user event log (exact replay after a reconnect)
+  allocateSeqs(userIDs: readonly string[]): Promise<Map<string, number>>;
+  currentSeq(userID: string): Promise<number>;
+  insertEvent(userID: string, event: StoredEvent, now: number): Promise<void>;
+  eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]>;
+  oldestEventSeq(userID: string): Promise<number | null>;
+  // idempotent requests
+  getRequestResult(userID: string, requestID: string): Promise<string | null>;
+  putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<void>;
+  // housekeeping
+  prune(eventsBefore: number, requestsBefore: number): Promise<void>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** One atomic read-write transaction. */
+  write<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** One consistent snapshot, read only. */
+  read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export type { GroupType };
