@@ -94,7 +94,8 @@ export class Dispatcher {
     const handler = this.#write[req.op];
     if (!handler) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
     const now = this.#s.clock();
-    const result = await this.#s.store.write(async (tx) => {
+    type Done = { replay: Reply } | { ctx: RequestContext; reply: Reply };
+    const result = await this.#s.store.write(async (tx): Promise<Done> => {
       const prior = await tx.getRequestResult(userID, req.id);
       if (prior !== null) return { replay: JSON.parse(prior) as Reply };
       const ctx: RequestContext = { tx, outbox: new Outbox(tx, now), userID, sessionID, now, deadlines: [] };

@@ -171,7 +171,12 @@ export class Phone {
     );
     const { NET_STATE_CHANGE, KICKED_OUT } = this.#deps.events;
     if (NET_STATE_CHANGE) chat.on(NET_STATE_CHANGE, guard<unknown>((d) => this.#onNetState(chat, d)));
-    if (KICKED_OUT) chat.on(KICKED_OUT, guard<unknown>(() => this.#setConnection('offline')));
+    if (KICKED_OUT) {
+      chat.on(
+        KICKED_OUT,
+        guard<{ type?: string } | undefined>((d) => (d?.type === 'userSigExpired' ? this.#expire() : this.#setConnection('offline'))),
+      );
+    }
 
     try {
       await chat.login({ userID: account.userID, userSig: account.userSig });

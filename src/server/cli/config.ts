@@ -1,0 +1,66 @@
+/**
+ * Server configuration from flags and environment variables (flags win). Documented in
+ * the README; `--help` prints the same table.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ServerOptions } from '../index.ts';
+
+export const HELP = `Usage: npm start -- [options]
+
+  --port <n>            RINGLET_PORT            default 8787
+  --host <addr>         RINGLET_HOST            default 127.0.0.1
+  --data <dir>          RINGLET_DATA_DIR        default ./data (SQLite file and generated secret)
+  --store <url|path>    RINGLET_STORE           default <data>/ringlet.sqlite; or postgres://…
+  --redis <url>         RINGLET_REDIS           cross-node bus for several gateway nodes
+  --secret-file <path>  RINGLET_SECRET_FILE     UserSig signing secret (else RINGLET_SECRET, else <data>/secret.key)
+  --no-registration     RINGLET_REGISTRATION=0  turn off password sign-up over HTTP
+  --log-level <level>   RINGLET_LOG_LEVEL       default info (trace|debug|info|warn|error|silent)
+`;
+
+export interface CliConfig {
+  options: ServerOptions;
+  dataDir: string;
+}
+
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      data: { type: 'string' },
+      store: { type: 'string' },
+      redis: { type: 'string' },
+      'secret-file': { type: 'string' },
+      'no-registration': { type: 'boolean' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const dataDir = resolve(values.data ?? env.RINGLET_DATA_DIR ?? 'data');
+  const port = Number(values.port ?? env.RINGLET_PORT ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a TCP port: ${values.port ?? env.RINGLET_PORT}`);
+  const options: ServerOptions = {
+    port,
+    host: values.host ?? env.RINGLET_HOST ?? '127.0.0.1',
+    storage: values.store ?? env.RINGLET_STORE ?? join(dataDir, 'ringlet.sqlite'),
+    dataDir,
+    allowRegistration: !(values['no-registration'] || env.RINGLET_REGISTRATION === '0'),
+    logLevel: values['log-level'] ?? env.RINGLET_LOG_LEVEL ?? 'info',
+  };
+  const redis = values.redis ?? env.RINGLET_REDIS;
+  if (redis) options.redis = redis;
+  const secretFile = values['secret-file'] ?? env.RINGLET_SECRET_FILE;
+  if (secretFile) options.secret = readSecretFile(secretFile);
+  return { options, dataDir };
+}
+
+function readSecretFile(path: string): string {
+  const secret = readFileSync(path, 'utf8').trim();
+  if (secret.length < 32) throw new Error(`--secret-file: ${path} holds fewer than 32 characters`);
+  return secret;
+}

@@ -1,0 +1,29 @@
+/** `npm run usersig -- <userID> [ttlSeconds]`: prints a UserSig valid on the local server. */
+import { SqlStore } from '../store/sql-store.ts';
+import { SqliteDriver } from '../store/sqlite/driver.ts';
+import { loadOrCreateSecret } from '../auth/secret.ts';
+import { UserSigs } from '../auth/usersig.ts';
+import { ID_PATTERN } from '../../protocol/limits.ts';
+import { readConfig } from './config.ts';
+
+const [userID, ttlArg, ...rest] = process.argv.slice(2);
+if (!userID || !ID_PATTERN.test(userID)) {
+  process.stderr.write('Usage: npm run usersig -- <userID> [ttlSeconds] [server options]\n  userID: 1-64 characters of [A-Za-z0-9_.@-]\n');
+  process.exit(2);
+}
+const ttl = ttlArg === undefined ? 86400 : Number(ttlArg);
+if (!Number.isInteger(ttl) || ttl <= 0) {
+  process.stderr.write('ttlSeconds must be a positive integer\n');
+  process.exit(2);
+}
+const config = readConfig(rest, process.env);
+if (config === 'help') process.exit(0);
+const sigs = new UserSigs(config.options.secret ?? loadOrCreateSecret({ secret: process.env.RINGLET_SECRET, dataDir: config.dataDir }));
+// Register the user in the local SQLite store so that others can invite them at once.
+const storage = config.options.storage ?? '';
+if (!/^postgres/.test(storage)) {
+  const store = await SqlStore.open(new SqliteDriver(storage));
+  await store.write((tx) => tx.ensureUser(userID, Date.now()));
+  await store.close();
+}
+process.stdout.write(`${await sigs.sign(userID, ttl)}\n`);

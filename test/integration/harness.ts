@@ -1,0 +1,169 @@
+/** Test harness: a real server on a real socket with a real SQLite file, and SDK clients. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { startServer, type RingletServer, type ServerOptions } from '../../src/server/index.ts';
+import { createChat, TSignaling, type Chat } from '../../src/sdk/index.ts';
+
+export interface Harness {
+  server: RingletServer;
+  dir: string;
+  dbPath: string;
+  client(userID: string): Promise<Client>;
+  close(): Promise<void>;
+}
+
+export interface Recorded {
+  name: string;
+  data: any;
+}
+
+export interface Client {
+  userID: string;
+  chat: Chat;
+  events: Recorded[];
+  /** Resolves with the first recorded event (past or future) matching `pred`. */
+  waitFor(pred: (e: Recorded) => boolean, timeoutMs?: number): Promise<Recorded>;
+  count(name: string, inviteID?: string): number;
+}
+
+const SIGNALS = Object.values(TSignaling);
+
+export async function startHarness(options: ServerOptions = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'ringlet-it-'));
+  const dbPath = join(dir, 'ringlet.sqlite');
+  const server = await startServer({ port: 0, storage: dbPath, ...options });
+  const clients: Chat[] = [];
+  return {
+    server,
+    dir,
+    dbPath,
+    async client(userID: string) {
+      const c = await connectClient(server.url, userID, await server.userSig(userID, 3600));
+      clients.push(c.chat);
+      return c;
+    },
+    async close() {
+      for (const c of clients) await c.destroy();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A logged-in SDK client that records every signaling event it hears. */
+export async function connectClient(url: string, userID: string, userSig: string, opts: { heartbeatMs?: number } = {}): Promise<Client> {
+  const chat = createChat({ server: url, backoffMinMs: 50, backoffMaxMs: 500, ...opts });
+  const events: Recorded[] = [];
+  const waiters = new Set<() => void>();
+  for (const name of SIGNALS) {
+    chat.addSignalingListener(name, (e) => {
+      events.push(e as Recorded);
+      for (const w of waiters) w();
+    });
+  }
+  await chat.login({ userID, userSig });
+  return {
+    userID,
+    chat,
+    events,
+    waitFor(pred, timeoutMs = 8000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = events.find(pred);
+          if (hit) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(hit);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`${userID}: no matching event within ${timeoutMs} ms; heard ${JSON.stringify(events.map((e) => e.name))}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    count(name, inviteID) {
+      return events.filter((e) => e.name === name && (inviteID === undefined || e.data.inviteID === inviteID)).length;
+    },
+  };
+}
+
+/** Lets in-flight frames land before asserting that something did NOT happen. */
+export function settle(ms = 300): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A raw WebSocket speaking the wire protocol, for hostile-input and retry tests. */
+export async function rawSocket(url: string): Promise<{ ws: WebSocket; frames: any[]; next(pred: (f: any) => boolean, ms?: number): Promise<any>; closed: Promise<{ code: number; reason: string }> }> {
+  const ws = new WebSocket(url);
+  const frames: any[] = [];
+  const waiters = new Set<() => void>();
+  const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
+  ws.on('message', (m) => {
+    frames.push(JSON.parse(m.toString()));
+    for (const w of waiters) w();
+  });
+  await new Promise((r, j) => {
+    ws.once('open', r);
+    ws.once('error', j);
+  });
+  return {
+    ws,
+    frames,
+    closed,
+    next(pred, ms = 5000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = frames.find(pred);
+          if (hit) {
+            waiters.delete(check);
+            clearTimeout(t);
+            resolve(hit);
+          }
+        };
+        const t = setTimeout(() => reject(new Error(`no matching frame; got ${JSON.stringify(frames)}`)), ms);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/**
+ * A TCP proxy between clients and the server, so a test can cut the network under a
+ * connected client (`drop()`) the way a lost Wi-Fi would, then let it reconnect.
+ */
+export async function startProxy(targetPort: number): Promise<{ url: string; drop(): void; close(): Promise<void> }> {
+  const net = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    drop() {
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
+    close() {
+      this.drop();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
