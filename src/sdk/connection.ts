@@ -276,13 +276,14 @@ export class Connection {
     const first = this.#firstLogin;
     if (!first) return;
     this.#firstLogin = null;
-    const held = this.#held ?? [];
-    this.#held = null;
+    this.#on.ready();
     first.resolve(first.result!);
-    // After the caller's `await login()` continuation: listeners added right after login still hear the catch-up.
+    // After the caller's `await login()` continuation: listeners added right after login
+    // still hear the catch-up. Pushes arriving meanwhile queue behind it, in order.
     setTimeout(() => {
+      const held = this.#held ?? [];
+      this.#held = null;
       if (this.#state === 'idle') return;
-      this.#on.ready();
       for (const f of held) this.#on.push(f);
     }, 0);
   }

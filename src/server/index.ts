@@ -83,7 +83,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   let bus: Bus;
   if (options.redis) {
     const { RedisBus } = await import('./hub/redis-bus.ts');
-    bus = await RedisBus.connect(options.redis, { nodeID, log, maxSessionsPerUser: options.maxSessionsPerUser ?? 10 });
+    bus = await RedisBus.connect(options.redis, {
+      nodeID, log, maxSessionsPerUser: options.maxSessionsPerUser ?? 10,
+      // Baseline of the in-order delivery of a user's events on this node.
+      seqOf: (userID) => store.read((tx) => tx.currentSeq(userID)),
+    });
   } else {
     bus = new LocalBus(options.maxSessionsPerUser ?? 10);
   }

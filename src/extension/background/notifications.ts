@@ -34,14 +34,31 @@ function iconUrl(): string {
   return extensionURL('/icon/128.png');
 }
 
+/**
+ * What each notification on screen says, kept in `storage.session` because Chrome's
+ * `getAll()` answers only ids: the options page and the tests can read it back.
+ */
+export const SHOWN_KEY = 'shownNotifications';
+type Shown = Record<string, { title: string; message: string; buttons: string[] }>;
+
+async function recordShown(update: (shown: Shown) => void): Promise<void> {
+  const got = await browser.storage.session.get(SHOWN_KEY);
+  const shown = { ...((got[SHOWN_KEY] as Shown | undefined) ?? {}) };
+  update(shown);
+  await browser.storage.session.set({ [SHOWN_KEY]: shown });
+}
+
 /** Makes the set of `ring:` notifications on screen equal to `wanted`. */
 export async function syncRingNotifications(wanted: CallEntry[]): Promise<void> {
   const shown = Object.keys(await browser.notifications.getAll());
   const want = new Map(wanted.map((e) => [RING_PREFIX + e.inviteID, e]));
-  for (const id of shown) if (id.startsWith(RING_PREFIX) && !want.has(id)) await browser.notifications.clear(id);
+  const gone = shown.filter((id) => id.startsWith(RING_PREFIX) && !want.has(id));
+  for (const id of gone) await browser.notifications.clear(id);
+  if (gone.length) await recordShown((s) => gone.forEach((id) => delete s[id]));
   for (const [id, entry] of want) {
     if (shown.includes(id)) continue;
     const { title, message } = ringContent(entry);
+    await recordShown((s) => (s[id] = { title, message, buttons: FIREFOX ? [] : [t('accept'), t('reject')] }));
     await browser.notifications.create(id, {
       type: 'basic',
       iconUrl: iconUrl(),
@@ -60,12 +77,10 @@ export async function syncRingNotifications(wanted: CallEntry[]): Promise<void> 
 }
 
 export async function showMissed(entry: CallEntry): Promise<void> {
-  await browser.notifications.create(MISSED_PREFIX + entry.inviteID, {
-    type: 'basic',
-    iconUrl: iconUrl(),
-    title: t('missedCallTitle'),
-    message: t('missedCallFrom', peerOf(entry)),
-  });
+  const title = t('missedCallTitle');
+  const message = t('missedCallFrom', peerOf(entry));
+  await recordShown((s) => (s[MISSED_PREFIX + entry.inviteID] = { title, message, buttons: [] }));
+  await browser.notifications.create(MISSED_PREFIX + entry.inviteID, { type: 'basic', iconUrl: iconUrl(), title, message });
 }
 
 /** Sign-in needed (expired userSig). */
@@ -82,4 +97,5 @@ export async function clearMissedNotifications(): Promise<void> {
   for (const id of Object.keys(await browser.notifications.getAll())) {
     if (id.startsWith(MISSED_PREFIX)) await browser.notifications.clear(id);
   }
+  await recordShown((s) => Object.keys(s).forEach((id) => id.startsWith(MISSED_PREFIX) && delete s[id]));
 }

@@ -175,7 +175,8 @@ export class Session implements SessionSink {
       if ((this.#state as State) === 'closed') return;
       this.#userID = frame.userID;
       this.#state = 'syncing';
-      bus.register(this);
+      await bus.register(this);
+      if ((this.#state as State) === 'closed') return;
       const now = clock();
       const plan = await store.read((tx) => planSync(tx, frame.userID, frame.resume?.lastSeq, now));
       if ((this.#state as State) === 'closed') return;

@@ -22,11 +22,17 @@ export interface SessionSink {
   deliver(d: Delivery): void;
   /** Closes the session because a newer one pushed it out (device limit). */
   kick(reason: 'device_limit'): void;
+  /** Closes the connection (e.g. 1012 so the client reconnects and replays what it missed). */
+  close?(code: number, reason: string): void;
 }
 
 export interface Bus {
-  /** Adds a session; returns the sessions it displaced (above the per-user limit). */
-  register(session: SessionSink): void;
+  /**
+   * Adds a session (kicking the oldest above the per-user limit). A distributed bus
+   * resolves once the session's presence is visible to every node: the session reads its
+   * sync snapshot only after that, so no commit can fall between snapshot and fan-out.
+   */
+  register(session: SessionSink): void | Promise<void>;
   unregister(session: SessionSink): void;
   /** Routes deliveries to every session of each user, wherever it is connected. */
   publish(deliveries: readonly Delivery[]): void;

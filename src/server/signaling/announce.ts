@@ -12,7 +12,11 @@ export interface AnnounceContext {
   tx: StoreTx;
   outbox: Outbox;
   now: number;
-  /** The session whose request caused the transition, if any. */
+  /**
+   * The session whose request caused the transition (it has its promise, so it hears no
+   * event); absent for what the server causes on its own (deadlines, including a deadline
+   * discovered by a late action, and online-only invitees timing out at once).
+   */
   originSession?: string;
   /** Extra users who must hear group events although no longer members (a leaver). */
   alsoNotify?: readonly string[];
@@ -59,7 +63,7 @@ async function announceOne(ctx: AnnounceContext, inv: Invitation, effect: Effect
     },
     {
       stored,
-      ...(effect.actor !== null && ctx.originSession ? { exceptSession: ctx.originSession } : {}),
+      ...(ctx.originSession ? { exceptSession: ctx.originSession } : {}),
       inviteID: inv.inviteID,
       deadline: effect.action === ActionType.INVITE ? inv.deadline : null,
     },

@@ -114,14 +114,14 @@ export class SignalingService {
   async memberLeft(ctx: RequestContext, groupID: string, userID: string): Promise<void> {
     for (const inv of await ctx.tx.openInvitationsInGroup(groupID)) {
       const touches = inv.inviter === userID || pendingInvitees(inv).includes(userID) || isPastDeadline(inv, ctx.now);
-      if (touches) await this.#apply(ctx.tx, inv, { type: 'memberLeft', userID, now: ctx.now }, { ...this.#announceCtx(ctx, true), alsoNotify: [userID] });
+      if (touches) await this.#apply(ctx.tx, inv, { type: 'memberLeft', userID, now: ctx.now }, { ...this.#announceCtx(ctx), alsoNotify: [userID] });
     }
   }
 
   /** The group is being dismissed: every open invitation in it is cancelled (rule 9). */
   async groupDismissed(ctx: RequestContext, groupID: string): Promise<void> {
     for (const inv of await ctx.tx.openInvitationsInGroup(groupID)) {
-      await this.#apply(ctx.tx, inv, { type: 'groupDismissed', now: ctx.now }, this.#announceCtx(ctx, true));
+      await this.#apply(ctx.tx, inv, { type: 'groupDismissed', now: ctx.now }, this.#announceCtx(ctx));
     }
   }
 

@@ -24,11 +24,11 @@ export class SqlStore implements Store {
   }
 
   write<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.#driver.transaction('write', (c) => fn(new SqlTx(c, this.#driver)));
+    return this.#driver.transaction('write', (c) => fn(new SqlTx(c, this.#driver, true)));
   }
 
   read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.#driver.transaction('read', (c) => fn(new SqlTx(c, this.#driver)));
+    return this.#driver.transaction('read', (c) => fn(new SqlTx(c, this.#driver, false)));
   }
 
   close(): Promise<void> {
@@ -45,9 +45,12 @@ const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',
 class SqlTx implements StoreTx {
   readonly #c: SqlConn;
   readonly #d: SqlDriver;
-  constructor(c: SqlConn, d: SqlDriver) {
+  /** In a write transaction; row locks are only taken there (PostgreSQL refuses them in a read-only one). */
+  readonly #write: boolean;
+  constructor(c: SqlConn, d: SqlDriver, write: boolean) {
     this.#c = c;
     this.#d = d;
+    this.#write = write;
   }
 
   // ---- users
@@ -127,7 +130,10 @@ class SqlTx implements StoreTx {
     return n === 1;
   }
   async getGroup(groupID: string): Promise<Group | null> {
-    const row = await this.#c.get<GroupRow>('SELECT group_id, name, type, owner_id FROM chat_groups WHERE group_id = ?', [groupID]);
+    // Locked in write transactions: a group invite and a membership change of the same
+    // group serialize on this row, so neither misses the other (several PostgreSQL nodes).
+    const lock = this.#write ? this.#d.lockRows : '';
+    const row = await this.#c.get<GroupRow>(`SELECT group_id, name, type, owner_id FROM chat_groups WHERE group_id = ?${lock}`, [groupID]);
     return row ? toGroup(row) : null;
   }
   async setGroupOwner(groupID: string, ownerID: string): Promise<void> {
@@ -183,7 +189,8 @@ class SqlTx implements StoreTx {
     await this.#c.run(
       `INSERT INTO conversations (user_id, conversation_id, unread, last_message_id, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (user_id, conversation_id) DO UPDATE SET unread = conversations.unread + excluded.unread,
-         last_message_id = excluded.last_message_id, updated_at = excluded.updated_at`,
+         last_message_id = CASE WHEN excluded.last_message_id > conversations.last_message_id THEN excluded.last_message_id ELSE conversations.last_message_id END,
+         updated_at = CASE WHEN excluded.last_message_id > conversations.last_message_id THEN excluded.updated_at ELSE conversations.updated_at END`,
       [userID, conversationID, unreadDelta, messageID, time],
     );
   }

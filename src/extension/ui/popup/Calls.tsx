@@ -46,7 +46,7 @@ export function Calls({ state, now, run }: { state: ViewState; now: number; run:
                   {c.deadline > 0 && (
                     <span class="sub" data-testid="countdown">
                       {' '}
-                      · {t('secondsLeft', Math.max(0, Math.ceil((c.deadline - now) / 1000)))}
+                      · {t('secondsLeft', Math.max(0, Math.floor((c.deadline - now) / 1000)))}
                     </span>
                   )}
                 </span>

@@ -1,0 +1,512 @@
+/**
+ * The Redis bus of a scale-out deployment: presence (which node holds sessions of which
+ * user) and cross-node fan-out of committed deliveries. Redis is only a transport:
+ * everything that must survive is in the store (the per-user event log), so what Redis
+ * loses is recovered by clients resuming from their last event seq.
+ *
+ * Keys (prefix `ringlet:` by default):
+ *   node:<nodeID>      heartbeat of a live node, refreshed every heartbeatMs, expires after
+ *                      nodeTtlMs: a node that dies (SIGKILL, host loss) vanishes by itself
+ *   presence:<userID>  sorted set of `<nodeID>|<sessionID>` (score: registration time);
+ *                      members of dead nodes are ignored and pruned
+ * Channels:
+ *   deliver:<nodeID>   frames for the sessions on that node, and device-limit kicks
+ *   resync             users whose deliveries a node failed to publish (Redis trouble)
+ *
+ * Delivery order: per user, stored events carry consecutive seqs. Two nodes may publish
+ * them in a different order than they were committed, so each node passes a user's
+ * events to its sessions strictly in seq order from a baseline read when the user's
+ * first local session registers (after its presence is visible, so every later commit
+ * is published to this node). A gap that is not filled within holdMs (the publishing
+ * node died between commit and publish, or Redis lost the message) ends that user's
+ * local sessions with 1012: the SDK reconnects and replays exactly what it missed.
+ * When the bus itself reconnects to Redis, every local session is ended the same way.
+ */
+import { Redis } from 'ioredis';
+import type { Logger } from '../log.ts';
+import type { Bus, Delivery, SessionSink } from './types.ts';
+
+/** WebSocket close code "service restart": the client reconnects and resumes. */
+export const RESYNC_CLOSE_CODE = 1012;
+
+export interface RedisBusOptions {
+  nodeID: string;
+  log: Logger;
+  maxSessionsPerUser: number;
+  /**
+   * The user's current event seq in the store (the baseline for ordered delivery).
+   * Without it a user's first delivery on this node is taken as the baseline.
+   */
+  seqOf?: (userID: string) => Promise<number>;
+  /** Key and channel prefix; default 'ringlet:'. */
+  prefix?: string;
+  /** Heartbeat period; default 1000 ms. */
+  heartbeatMs?: number;
+  /** A node whose heartbeat is older than this is dead; default 5000 ms. */
+  nodeTtlMs?: number;
+  /** How long an out-of-order event waits for the ones before it; default 1500 ms. */
+  holdMs?: number;
+  /** Redis command timeout; default 3000 ms. */
+  commandTimeoutMs?: number;
+}
+
+interface UserOrder {
+  /** Highest seq passed to the sessions (every seq up to it was passed or was in the baseline). */
+  last: number | null;
+  /** False until the baseline is known; deliveries wait in `early`. */
+  ready: boolean;
+  early: Delivery[];
+  held: Map<number, Delivery>;
+  timer: NodeJS.Timeout | null;
+}
+
+type Wire =
+  | { t: 'd'; from: string; d: Delivery[] }
+  | { t: 'kick'; u: string; s: string };
+
+// Returns, for each presence key, the live node ids holding a session (ARGV[2] excluded).
+const LOOKUP = `
+local alive = {}
+local out = {}
+for i, key in ipairs(KEYS) do
+  local seen = {}
+  local nodes = {}
+  for _, m in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+    local node = string.match(m, '^([^|]+)|')
+    if node and node ~= ARGV[2] and not seen[node] then
+      seen[node] = true
+      if alive[node] == nil then alive[node] = redis.call('EXISTS', ARGV[1] .. node) == 1 end
+      if alive[node] then table.insert(nodes, node) end
+    end
+  end
+  out[i] = nodes
+end
+return out
+`;
+
+// Adds one session to a user's presence, prunes members of dead nodes, and returns (and
+// removes) the oldest members above the per-user limit. Also refreshes this node's heartbeat.
+// KEYS[1] presence key; ARGV: member, score, max, node key prefix, own node id, ttl ms, own info
+const REGISTER = `
+redis.call('SET', ARGV[4] .. ARGV[5], ARGV[7], 'PX', ARGV[6])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+local live = {}
+local alive = {}
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local node = string.match(m, '^([^|]+)|')
+  if node and alive[node] == nil then alive[node] = redis.call('EXISTS', ARGV[4] .. node) == 1 end
+  if node and alive[node] then table.insert(live, m) else redis.call('ZREM', KEYS[1], m) end
+end
+local out = {}
+local excess = #live - tonumber(ARGV[3])
+for i = 1, excess do
+  table.insert(out, live[i])
+  redis.call('ZREM', KEYS[1], live[i])
+end
+return out
+`;
+
+type Opts = Required<Omit<RedisBusOptions, 'seqOf'>> & Pick<RedisBusOptions, 'seqOf'>;
+
+export class RedisBus implements Bus {
+  readonly #o: Opts;
+  readonly #pub: Redis;
+  readonly #sub: Redis;
+  readonly #byUser = new Map<string, Set<SessionSink>>();
+  readonly #order = new Map<string, UserOrder>();
+  #count = 0;
+  #heartbeat: NodeJS.Timeout | null = null;
+  #closed = false;
+  /** Users whose remote deliveries failed to publish; told to every node once Redis is back. */
+  #failed = new Set<string>();
+  #pubLost = false;
+  #subLost = false;
+  /** Counters for tests, benches and logs. */
+  readonly stats = { published: 0, received: 0, resyncs: 0, gapsFilled: 0, publishFailures: 0 };
+
+  private constructor(url: string, o: Opts) {
+    this.#o = o;
+    const common = {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: o.commandTimeoutMs,
+      connectTimeout: 5000,
+      retryStrategy: (times: number) => Math.min(100 * times, 1000),
+    };
+    this.#pub = new Redis(url, { ...common, connectionName: `ringlet-${o.nodeID}-pub` });
+    this.#sub = new Redis(url, { ...common, connectionName: `ringlet-${o.nodeID}-sub`, autoResubscribe: false, commandTimeout: undefined });
+    this.#pub.defineCommand('ringletLookup', { lua: LOOKUP });
+    this.#pub.defineCommand('ringletRegister', { numberOfKeys: 1, lua: REGISTER });
+  }
+
+  /** Connects both Redis connections, subscribes this node's channels and starts the heartbeat. */
+  static async connect(url: string, options: RedisBusOptions): Promise<RedisBus> {
+    const o = {
+      prefix: 'ringlet:', heartbeatMs: 1000, nodeTtlMs: 5000, holdMs: 1500, commandTimeoutMs: 3000,
+      ...options,
+    };
+    const bus = new RedisBus(url, o);
+    try {
+      await bus.#start();
+    } catch (err) {
+      bus.#pub.disconnect();
+      bus.#sub.disconnect();
+      throw err;
+    }
+    return bus;
+  }
+
+  get nodeID(): string {
+    return this.#o.nodeID;
+  }
+
+  get localSessionCount(): number {
+    return this.#count;
+  }
+
+  #key(kind: 'node' | 'presence', id: string): string {
+    return `${this.#o.prefix}${kind}:${id}`;
+  }
+  get #deliverChannel(): string {
+    return `${this.#o.prefix}deliver:${this.#o.nodeID}`;
+  }
+  get #resyncChannel(): string {
+    return `${this.#o.prefix}resync`;
+  }
+  #member(session: SessionSink): string {
+    return `${this.#o.nodeID}|${session.id}`;
+  }
+
+  async #start(): Promise<void> {
+    const { log } = this.#o;
+    this.#pub.on('error', (err) => log.debug({ err }, 'redis (pub) error'));
+    this.#sub.on('error', (err) => log.debug({ err }, 'redis (sub) error'));
+    this.#sub.on('message', (channel: string, text: string) => this.#onMessage(channel, text));
+    this.#pub.on('close', () => {
+      if (!this.#closed) this.#pubLost = true;
+    });
+    this.#sub.on('close', () => {
+      if (!this.#closed) this.#subLost = true;
+    });
+    this.#pub.on('ready', () => void this.#onPubReady());
+    this.#sub.on('ready', () => void this.#onSubReady());
+    await Promise.all([this.#pub.connect(), this.#sub.connect()]);
+    await this.#beat();
+    await this.#sub.subscribe(this.#deliverChannel, this.#resyncChannel);
+    this.#pubLost = false;
+    this.#subLost = false;
+    this.#heartbeat = setInterval(() => void this.#tick(), this.#o.heartbeatMs);
+    this.#heartbeat.unref();
+  }
+
+  async #tick(): Promise<void> {
+    try {
+      await this.#beat();
+      // A command failed while the connection stayed up (timeout): recover as after a reconnect.
+      if (this.#pubLost && this.#pub.status === 'ready') await this.#onPubReady();
+    } catch {
+      /* Redis down: the connection's own retry brings us back */
+    }
+  }
+
+  #beat(): Promise<unknown> {
+    return this.#pub.set(this.#key('node', this.#o.nodeID), String(Date.now()), 'PX', this.#o.nodeTtlMs);
+  }
+
+  async #onPubReady(): Promise<void> {
+    if (!this.#pubLost || this.#closed) return;
+    this.#pubLost = false;
+    await this.#beat().catch(() => undefined);
+    // Re-assert the presence of every local session (a restarted Redis forgot it).
+    await this.#reassertPresence();
+    if (this.#failed.size > 0) {
+      const users = [...this.#failed];
+      this.#failed.clear();
+      await this.#pub.publish(this.#resyncChannel, JSON.stringify({ users })).catch(() => users.forEach((u) => this.#failed.add(u)));
+      this.#resyncUsers(users, 'deliveries failed to publish');
+    }
+  }
+
+  async #onSubReady(): Promise<void> {
+    if (!this.#subLost || this.#closed) return;
+    this.#subLost = false;
+    try {
+      await this.#sub.subscribe(this.#deliverChannel, this.#resyncChannel);
+    } catch (err) {
+      this.#o.log.warn({ err }, 'redis resubscribe failed');
+      this.#subLost = true;
+      this.#sub.disconnect(true);
+      return;
+    }
+    // Messages published while this connection was down are gone: every local session
+    // may have missed something. They reconnect and replay from the store.
+    this.#o.log.warn({ sessions: this.#count }, 'redis bus reconnected; local sessions resync');
+    this.#resyncUsers([...this.#byUser.keys()], 'bus reconnected');
+  }
+
+  async #reassertPresence(): Promise<void> {
+    const now = Date.now();
+    const p = this.#pub.pipeline();
+    for (const [user, set] of this.#byUser) for (const s of set) p.zadd(this.#key('presence', user), now, this.#member(s));
+    await p.exec().catch(() => undefined);
+  }
+
+  // ---- Bus
+
+  async register(session: SessionSink): Promise<void> {
+    const user = session.userID;
+    let set = this.#byUser.get(user);
+    if (!set) {
+      set = new Set();
+      this.#byUser.set(user, set);
+    }
+    set.add(session);
+    this.#count++;
+    // The local limit holds even when Redis cannot be asked.
+    while (set.size > this.#o.maxSessionsPerUser) {
+      const oldest = set.values().next().value as SessionSink;
+      this.unregister(oldest);
+      oldest.kick('device_limit');
+    }
+    let order = this.#order.get(user);
+    const first = order === undefined;
+    if (!order) {
+      order = { last: null, ready: false, early: [], held: new Map(), timer: null };
+      this.#order.set(user, order);
+    }
+    // Presence first: once it is visible, every later commit for this user is published here.
+    try {
+      const excess = (await (this.#pub as unknown as RedisScripts).ringletRegister(
+        this.#key('presence', user), this.#member(session), Date.now(), this.#o.maxSessionsPerUser,
+        this.#key('node', ''), this.#o.nodeID, this.#o.nodeTtlMs, String(Date.now()),
+      )) as string[];
+      for (const m of excess) this.#kickMember(user, m);
+    } catch (err) {
+      this.#o.log.warn({ err, user }, 'redis presence update failed; session is local-only until the bus reconnects');
+      this.#pubLost = true;
+    }
+    if (first && this.#order.get(user) === order) {
+      // Baseline: every seq up to it is in the store and in the session's sync snapshot.
+      let base: number | null = null;
+      try {
+        if (this.#o.seqOf) base = await this.#o.seqOf(user);
+      } finally {
+        this.#setBaseline(user, order, base);
+      }
+    }
+  }
+
+  unregister(session: SessionSink): void {
+    const user = session.userID;
+    const set = this.#byUser.get(user);
+    if (!set?.delete(session)) return;
+    this.#count--;
+    if (set.size === 0) {
+      this.#byUser.delete(user);
+      const order = this.#order.get(user);
+      if (order?.timer) clearTimeout(order.timer);
+      this.#order.delete(user);
+    }
+    if (!this.#closed) this.#pub.zrem(this.#key('presence', user), this.#member(session)).catch(() => undefined);
+  }
+
+  publish(deliveries: readonly Delivery[]): void {
+    if (deliveries.length === 0) return;
+    for (const d of deliveries) this.#deliverLocal(d);
+    if (this.#closed) return;
+    const users = [...new Set(deliveries.map((d) => d.userID))];
+    const keys = users.map((u) => this.#key('presence', u));
+    // Commands on one connection keep their order, and so do their replies: the PUBLISHes
+    // of successive publish() calls leave in the order of the calls.
+    (this.#pub as unknown as RedisScripts)
+      .ringletLookup(keys.length, ...keys, this.#key('node', ''), this.#o.nodeID)
+      .then((nodesPerUser: string[][]) => {
+        const byNode = new Map<string, Delivery[]>();
+        users.forEach((u, i) => {
+          for (const node of nodesPerUser[i] ?? []) {
+            let list = byNode.get(node);
+            if (!list) byNode.set(node, (list = []));
+            for (const d of deliveries) if (d.userID === u) list.push(d);
+          }
+        });
+        for (const [node, d] of byNode) {
+          const msg: Wire = { t: 'd', from: this.#o.nodeID, d };
+          this.stats.published++;
+          this.#pub.publish(`${this.#o.prefix}deliver:${node}`, JSON.stringify(msg)).catch((err: unknown) => this.#publishFailed(err, d.map((x) => x.userID)));
+        }
+      })
+      .catch((err: unknown) => this.#publishFailed(err, users));
+  }
+
+  async online(userIDs: readonly string[]): Promise<Set<string>> {
+    const out = new Set(userIDs.filter((u) => this.#byUser.has(u)));
+    const rest = [...new Set(userIDs.filter((u) => !out.has(u)))];
+    if (rest.length === 0 || this.#closed) return out;
+    try {
+      const keys = rest.map((u) => this.#key('presence', u));
+      const nodes = (await (this.#pub as unknown as RedisScripts).ringletLookup(keys.length, ...keys, this.#key('node', ''), this.#o.nodeID)) as string[][];
+      rest.forEach((u, i) => {
+        if ((nodes[i]?.length ?? 0) > 0) out.add(u);
+      });
+    } catch (err) {
+      // Degraded: only what this node knows. Nothing is lost but a ring to another node.
+      this.#o.log.warn({ err }, 'redis presence lookup failed; answering from local sessions only');
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    for (const o of this.#order.values()) if (o.timer) clearTimeout(o.timer);
+    this.#order.clear();
+    try {
+      const p = this.#pub.pipeline();
+      for (const [user, set] of this.#byUser) for (const s of set) p.zrem(this.#key('presence', user), this.#member(s));
+      p.del(this.#key('node', this.#o.nodeID));
+      await p.exec();
+    } catch {
+      /* Redis gone: the heartbeat expires by itself */
+    }
+    this.#byUser.clear();
+    this.#count = 0;
+    await Promise.all([quit(this.#sub), quit(this.#pub)]);
+  }
+
+  // ---- internals
+
+  #publishFailed(err: unknown, users: readonly string[]): void {
+    this.stats.publishFailures++;
+    for (const u of users) this.#failed.add(u);
+    this.#pubLost = true;
+    this.#o.log.warn({ err, users: users.length }, 'redis publish failed; those users resync when the bus is back');
+  }
+
+  #kickMember(user: string, member: string): void {
+    const bar = member.indexOf('|');
+    const node = member.slice(0, bar);
+    const sessionID = member.slice(bar + 1);
+    if (node === this.#o.nodeID) {
+      const s = [...(this.#byUser.get(user) ?? [])].find((x) => x.id === sessionID);
+      if (s) {
+        this.unregister(s);
+        s.kick('device_limit');
+      }
+      return;
+    }
+    const msg: Wire = { t: 'kick', u: user, s: sessionID };
+    this.#pub.publish(`${this.#o.prefix}deliver:${node}`, JSON.stringify(msg)).catch(() => undefined);
+  }
+
+  #onMessage(channel: string, text: string): void {
+    let msg: Wire | { users: string[] };
+    try {
+      msg = JSON.parse(text) as Wire | { users: string[] };
+    } catch {
+      return;
+    }
+    if (channel === this.#resyncChannel) {
+      if ('users' in msg && Array.isArray(msg.users)) this.#resyncUsers(msg.users.filter((u) => this.#byUser.has(u)), 'another node failed to publish');
+      return;
+    }
+    if (!('t' in msg)) return;
+    if (msg.t === 'd') {
+      this.stats.received++;
+      for (const d of msg.d) this.#deliverLocal(d);
+    } else if (msg.t === 'kick') {
+      const s = [...(this.#byUser.get(msg.u) ?? [])].find((x) => x.id === msg.s);
+      if (s) {
+        this.unregister(s);
+        s.kick('device_limit');
+      }
+    }
+  }
+
+  #deliverLocal(d: Delivery): void {
+    if (!this.#byUser.has(d.userID)) return;
+    if (d.seq === null) return this.#pass(d);
+    const o = this.#order.get(d.userID);
+    if (!o) return this.#pass(d);
+    if (!o.ready) {
+      o.early.push(d);
+      return;
+    }
+    this.#ordered(d.userID, o, d);
+  }
+
+  #setBaseline(user: string, o: UserOrder, base: number | null): void {
+    o.last = base;
+    o.ready = true;
+    const early = o.early.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+    o.early = [];
+    for (const d of early) this.#ordered(user, o, d);
+  }
+
+  #ordered(user: string, o: UserOrder, d: Delivery): void {
+    const seq = d.seq!;
+    if (o.last === null) o.last = seq - 1;
+    if (seq <= o.last) return this.#pass(d); // within the baseline: sessions drop what they have
+    if (seq > o.last + 1) {
+      o.held.set(seq, d);
+      o.timer ??= setTimeout(() => this.#gapExpired(user, o), this.#o.holdMs);
+      o.timer.unref?.();
+      return;
+    }
+    this.#pass(d);
+    o.last = seq;
+    if (o.held.size === 0) return;
+    let next: Delivery | undefined;
+    while ((next = o.held.get(o.last + 1))) {
+      o.held.delete(o.last + 1);
+      this.#pass(next);
+      o.last++;
+      this.stats.gapsFilled++;
+    }
+    if (o.held.size === 0 && o.timer) {
+      clearTimeout(o.timer);
+      o.timer = null;
+    }
+  }
+
+  #gapExpired(user: string, o: UserOrder): void {
+    o.timer = null;
+    if (this.#order.get(user) !== o || o.held.size === 0) return;
+    this.#o.log.warn({ user, after: o.last, held: [...o.held.keys()] }, 'missing event never arrived; user sessions resync');
+    this.#resyncUsers([user], 'event gap');
+  }
+
+  #pass(d: Delivery): void {
+    const set = this.#byUser.get(d.userID);
+    if (!set) return;
+    for (const s of set) if (s.id !== d.exceptSession) s.deliver(d);
+  }
+
+  /** Ends the users' local sessions with 1012: the SDK reconnects and replays from the store. */
+  #resyncUsers(users: readonly string[], why: string): void {
+    for (const user of users) {
+      const set = this.#byUser.get(user);
+      if (!set) continue;
+      for (const s of [...set]) {
+        this.stats.resyncs++;
+        this.unregister(s);
+        if (s.close) s.close(RESYNC_CLOSE_CODE, `resync: ${why}`);
+        else s.kick('device_limit');
+      }
+    }
+  }
+}
+
+interface RedisScripts {
+  ringletLookup(numKeys: number, ...args: (string | number)[]): Promise<string[][]>;
+  ringletRegister(...args: (string | number)[]): Promise<string[]>;
+}
+
+async function quit(r: Redis): Promise<void> {
+  try {
+    await Promise.race([r.quit(), new Promise((_, rej) => setTimeout(() => rej(new Error('quit timeout')), 1000))]);
+  } catch {
+    r.disconnect();
+  }
+}
