@@ -155,14 +155,15 @@ export async function startProxy(targetPort: number): Promise<{ url: string; dro
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as import('node:net').AddressInfo).port;
+  const drop = () => {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+  };
   return {
     url: `ws://127.0.0.1:${port}`,
-    drop() {
-      for (const s of sockets) s.destroy();
-      sockets.clear();
-    },
+    drop,
     close() {
-      this.drop();
+      drop();
       return new Promise((r) => server.close(() => r()));
     },
   };

@@ -44,6 +44,12 @@ export class DeadlineRunner {
 
   /** A request committed these deadlines. */
   notify(deadlines: readonly number[]): void {
+    // A pass in progress may have read the next deadline before this one was committed:
+    // make it look again rather than re-arm behind its back.
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
     const earliest = Math.min(...deadlines);
     if (earliest < this.#timerAt) this.#arm(earliest);
   }

@@ -1,0 +1,16 @@
+import { defineBackground } from 'wxt/utils/define-background';
+import { startBackground } from '../src/extension/background/index.ts';
+import { createChat, sdkEvents } from '../src/extension/background/sdk.ts';
+import { elementRingtone, offscreenRingtone } from '../src/extension/background/ringtone.ts';
+
+// main() must stay synchronous: every listener is registered before the first await.
+export default defineBackground({
+  type: 'module',
+  main() {
+    startBackground({
+      createChat,
+      events: sdkEvents,
+      ringtone: import.meta.env.FIREFOX ? elementRingtone() : offscreenRingtone(),
+    });
+  },
+});

@@ -1,0 +1,3 @@
+import { startOffscreenRingtone } from '../../src/extension/offscreen.ts';
+
+startOffscreenRingtone();

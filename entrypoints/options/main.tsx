@@ -1,0 +1,5 @@
+import { render } from 'preact';
+import { Options } from '../../src/extension/ui/options/Options.tsx';
+import '../../src/extension/ui/styles.css';
+
+render(<Options />, document.getElementById('app')!);

@@ -1,0 +1,15 @@
+/**
+ * Builds the extension once for the whole e2e run (`wxt build` for Chrome MV3 and
+ * `wxt build -b firefox --mv3`), into .output/ as a developer would.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export default function setup(): void {
+  if (process.env.RINGLET_E2E_SKIP_BUILD === '1') return;
+  const wxt = [root + 'node_modules/wxt/bin/wxt.mjs'];
+  execFileSync(process.execPath, [...wxt, 'build'], { cwd: root, stdio: 'pipe' });
+  execFileSync(process.execPath, [...wxt, 'build', '-b', 'firefox', '--mv3'], { cwd: root, stdio: 'pipe' });
+}

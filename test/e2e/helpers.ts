@@ -1,0 +1,243 @@
+/**
+ * Helpers of the end-to-end tests: a real server on a tmp SQLite file, a local http test
+ * page, Chromium profiles with the built extension (playwright-core driving Debian's
+ * Chromium), the worker's view of things (notifications, toolbar badge), and the page
+ * badge, read and clicked through the DevTools protocol because its shadow root is closed.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import { startServer, type RingletServer } from '../../src/server/index.ts';
+import { createChat, TSignaling } from '../../src/sdk/index.ts';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CHROME_EXT = join(ROOT, '.output/chrome-mv3');
+export const FIREFOX_EXT = join(ROOT, '.output/firefox-mv3');
+export const SCREENSHOTS = join(ROOT, 'docs/screenshots');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const PASSWORD = 'correct horse battery';
+
+export interface TestServer {
+  server: RingletServer;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'ringlet-e2e-'));
+  const server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), deadlinePollMs: 200, logLevel: 'silent' });
+  return {
+    server,
+    async close() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A plain page with hostile CSS (it tries to hide and restyle everything). */
+export async function startTestPage(): Promise<{ url: string; close(): Promise<void> }> {
+  const html = `<!doctype html><html><head><title>Test page</title><style>
+    * { font-family: serif !important; color: red !important; }
+    ringlet-badge, body > * { display: none !important; }
+  </style></head><body><h1>Some web page</h1><p>Nothing to see.</p></body></html>`;
+  const http: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/`,
+    close: () => new Promise((r) => http.close(() => r())),
+  };
+}
+
+export interface Profile {
+  name: string;
+  context: BrowserContext;
+  extensionId: string;
+  dir: string;
+  worker(): Promise<Worker>;
+  close(): Promise<void>;
+}
+
+/** A persistent Chromium profile with the built extension loaded (TOOLCHAIN.md flags). */
+export async function launchProfile(name: string): Promise<Profile> {
+  const dir = mkdtempSync(join(tmpdir(), `ringlet-${name}-`));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 900, height: 640 },
+    args: [
+      `--disable-extensions-except=${CHROME_EXT}`,
+      `--load-extension=${CHROME_EXT}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--autoplay-policy=no-user-gesture-required',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+    ],
+  });
+  const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  const extensionId = new URL(sw.url()).host;
+  return {
+    name,
+    context,
+    extensionId,
+    dir,
+    /** The current worker, waking it (a port from an extension page) if it was stopped. */
+    async worker() {
+      const live = context.serviceWorkers().find((w) => w.url().includes(extensionId));
+      if (live) return live;
+      const next = context.waitForEvent('serviceworker', { timeout: 15_000 });
+      const page = await context.newPage();
+      await page.goto(`chrome-extension://${extensionId}/popup.html`);
+      const w = await next;
+      await page.close();
+      return w;
+    },
+    async close() {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function extUrl(p: Profile, page: string): string {
+  return `chrome-extension://${p.extensionId}/${page}`;
+}
+
+/** Signs in (creating the account) through the options page, as a person would. */
+export async function signInThroughOptions(p: Profile, server: string, userID: string, create: boolean): Promise<Page> {
+  const page = await p.context.newPage();
+  await page.goto(extUrl(p, 'options.html'));
+  await page.getByTestId('server').fill(server);
+  await page.getByTestId('user-id').fill(userID);
+  await page.getByTestId('password').fill(PASSWORD);
+  await page.getByTestId(create ? 'create-account' : 'sign-in').click();
+  await page.getByTestId('sign-out').waitFor({ timeout: 15_000 });
+  await page.locator('[data-testid="status"][data-connection="online"]').waitFor();
+  return page;
+}
+
+/** Opens the popup page as a tab (chrome-extension://ID/popup.html). */
+export async function openPopup(p: Profile): Promise<Page> {
+  const page = await p.context.newPage();
+  await page.setViewportSize({ width: 380, height: 560 });
+  await page.goto(extUrl(p, 'popup.html'));
+  await page.getByTestId('popup').waitFor();
+  return page;
+}
+
+export interface ShownNotification {
+  title: string;
+  message: string;
+  buttons: string[];
+}
+
+/** The notifications on screen (`chrome.notifications.getAll()`), with what each says. */
+export async function notifications(p: Profile): Promise<Record<string, ShownNotification>> {
+  const w = await p.worker();
+  const ids = (await w.evaluate('chrome.notifications.getAll()')) as Record<string, boolean>;
+  const said = (await w.evaluate('chrome.storage.session.get("shownNotifications")')) as { shownNotifications?: Record<string, ShownNotification> };
+  return Object.fromEntries(Object.keys(ids).map((id) => [id, said.shownNotifications?.[id] ?? { title: '?', message: '?', buttons: [] }]));
+}
+
+export async function toolbarBadge(p: Profile): Promise<string> {
+  const w = await p.worker();
+  return w.evaluate('chrome.action.getBadgeText({})');
+}
+
+interface CdpNode {
+  nodeId: number;
+  backendNodeId: number;
+  nodeName: string;
+  nodeValue?: string;
+  children?: CdpNode[];
+  shadowRoots?: CdpNode[];
+  attributes?: string[];
+}
+
+function textOf(n: CdpNode): string {
+  if (n.nodeName === '#text') return n.nodeValue ?? '';
+  return [...(n.children ?? [])].map(textOf).join('');
+}
+
+function walk(n: CdpNode, visit: (n: CdpNode) => void): void {
+  visit(n);
+  for (const c of [...(n.children ?? []), ...(n.shadowRoots ?? [])]) walk(c, visit);
+}
+
+/** What the page badge shows: its lines and buttons, read through the closed shadow root. */
+export async function pageBadge(page: Page): Promise<{ present: boolean; texts: string[]; buttons: Array<{ label: string; action: string; backendNodeId: number }> }> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { root } = (await cdp.send('DOM.getDocument', { depth: -1, pierce: true })) as { root: CdpNode };
+    let host: CdpNode | undefined;
+    walk(root, (n) => {
+      if (n.nodeName === 'RINGLET-BADGE') host = n;
+    });
+    if (!host) return { present: false, texts: [], buttons: [] };
+    const texts: string[] = [];
+    const buttons: Array<{ label: string; action: string; backendNodeId: number }> = [];
+    walk(host, (n) => {
+      const attrs = n.attributes ?? [];
+      const cls = attrs[attrs.indexOf('class') + 1];
+      if (n.nodeName === 'SPAN' && attrs.includes('class') && cls === 'text') texts.push(textOf(n));
+      if (n.nodeName === 'BUTTON') buttons.push({ label: textOf(n), action: attrs[attrs.indexOf('data-action') + 1] ?? '', backendNodeId: n.backendNodeId });
+    });
+    return { present: true, texts, buttons };
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/** A real (trusted) mouse click on a page-badge button. */
+export async function clickPageBadge(page: Page, action: string): Promise<void> {
+  const badge = await pageBadge(page);
+  const button = badge.buttons.find((b) => b.action === action);
+  if (!button) throw new Error(`no "${action}" button in the page badge: ${JSON.stringify(badge)}`);
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { model } = (await cdp.send('DOM.getBoxModel', { backendNodeId: button.backendNodeId })) as { model: { content: number[] } };
+    const [x1, y1, , , x3, y3] = model.content as [number, number, number, number, number, number];
+    await page.mouse.click((x1 + x3) / 2, (y1 + y3) / 2);
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/** Polls until `fn` returns something truthy (or throws its last error). */
+export async function until<T>(fn: () => Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** A Node SDK client (a third party, or a user's second device). */
+export async function nodeClient(server: RingletServer, userID: string) {
+  const chat = createChat({ server: server.url });
+  await chat.login({ userID, userSig: await server.userSig(userID, 3600) });
+  return chat;
+}
+
+export { TSignaling };
+
+export function screenshotPath(name: string): string {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return join(SCREENSHOTS, name);
+}

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { transition, EMPTY_CALL_STATE, ringingCalls, type CallState, type Invitation } from '../../src/extension/background/calls.ts';
+import { DEFAULT_SETTINGS, type Settings } from '../../src/extension/shared/schema.ts';
+import { encodeCallEnd, encodeInvite } from '../../src/extension/shared/call-data.ts';
+
+const ctx = (settings: Partial<Settings> = {}, now = 1_000_000) => ({ me: 'bob', now, settings: { ...DEFAULT_SETTINGS, ...settings } });
+const inv = (over: Partial<Invitation> = {}): Invitation => ({
+  inviteID: 'i1',
+  inviter: 'alice',
+  groupID: '',
+  inviteeList: ['bob'],
+  data: encodeInvite('room-1', 'video'),
+  timeout: 30,
+  remaining: 20,
+  ...over,
+});
+const ring = (state: CallState = EMPTY_CALL_STATE, over: Partial<Invitation> = {}, settings: Partial<Settings> = {}) =>
+  transition(state, { type: 'invited', inv: inv(over) }, ctx(settings));
+
+describe('transition', () => {
+  it('rings for a new invitation, deadline from the server clock', () => {
+    const { state, effects } = ring();
+    expect(effects).toEqual([]);
+    expect(ringingCalls(state)).toHaveLength(1);
+    expect(state.calls[0]).toMatchObject({ direction: 'incoming', callType: 'video', roomID: 'room-1', deadline: 1_000_000 + 20_000 });
+  });
+
+  it('lists several invitations newest first and ignores a re-announced one', () => {
+    const a = ring().state;
+    const b = ring(a, { inviteID: 'i2', inviter: 'carol' }).state;
+    expect(b.calls.map((c) => c.inviteID)).toEqual(['i2', 'i1']);
+    expect(ring(b).state).toBe(b);
+  });
+
+  it('ignores a group invitation that does not list me', () => {
+    const { state } = ring(EMPTY_CALL_STATE, { groupID: 'g', inviteeList: ['carol'] });
+    expect(state.calls).toEqual([]);
+  });
+
+  it('rejects with a busy reason in data while in a call', () => {
+    const inCall = transition(ring().state, { type: 'localAccepted', inviteID: 'i1' }, ctx()).state;
+    const { state, effects } = ring(inCall, { inviteID: 'i2' });
+    expect(state.calls).toEqual([]);
+    expect(effects).toEqual([{ type: 'autoReject', inviteID: 'i2', data: expect.stringContaining('"reason":"busy"') }]);
+  });
+
+  it('shows call waiting instead when the setting says so, without ringing', () => {
+    const inCall = transition(ring().state, { type: 'localAccepted', inviteID: 'i1' }, ctx()).state;
+    const { state, effects } = ring(inCall, { inviteID: 'i2' }, { whileInCall: 'waiting' });
+    expect(effects).toEqual([]);
+    expect(state.calls[0]).toMatchObject({ inviteID: 'i2', waiting: true });
+    expect(ringingCalls(state)).toEqual([]);
+  });
+
+  it('auto-rejects as busy in do-not-disturb', () => {
+    const { effects } = ring(EMPTY_CALL_STATE, {}, { doNotDisturb: true });
+    expect(effects[0]).toMatchObject({ type: 'autoReject', data: expect.stringContaining('do_not_disturb') });
+  });
+
+  it('stops ringing when my other device accepts ("answered elsewhere")', () => {
+    const { state } = transition(ring().state, { type: 'accepted', inviteID: 'i1', invitee: 'bob', data: '' }, ctx());
+    expect(state.calls).toEqual([]);
+    expect(state.active).toBeNull();
+    expect(state.notice?.key).toBe('noticeAnsweredElsewhere');
+  });
+
+  it('keeps ringing when another invitee of a group call accepts', () => {
+    const g = ring(EMPTY_CALL_STATE, { groupID: 'g', inviteeList: ['bob', 'carol'] }).state;
+    const { state } = transition(g, { type: 'accepted', inviteID: 'i1', invitee: 'carol', data: '' }, ctx());
+    expect(state.calls).toHaveLength(1);
+  });
+
+  it('counts a timeout as a missed call with a notification', () => {
+    const { state, effects } = transition(ring().state, { type: 'timeout', inviteID: 'i1', inviteeList: ['bob'], isSelfTimeout: true }, ctx());
+    expect(state.calls).toEqual([]);
+    expect(state.missed).toBe(1);
+    expect(effects[0]).toMatchObject({ type: 'missedNotification' });
+  });
+
+  it('makes my answered outgoing call active and opens the call page', () => {
+    const dialled = transition(EMPTY_CALL_STATE, { type: 'dialled', entry: { ...ring().state.calls[0]!, inviteID: 'o1', direction: 'outgoing', inviter: 'bob', inviteeList: ['alice'], pending: ['alice'] } }, ctx()).state;
+    const { state, effects } = transition(dialled, { type: 'accepted', inviteID: 'o1', invitee: 'alice', data: '' }, ctx({}, 2_000_000));
+    expect(state.active).toMatchObject({ inviteID: 'o1', peer: 'alice', startedAt: 2_000_000 });
+    expect(effects).toEqual([{ type: 'openCallPage' }]);
+  });
+
+  it('says the callee is busy when the reject data says so', () => {
+    const dialled = transition(EMPTY_CALL_STATE, { type: 'dialled', entry: { ...ring().state.calls[0]!, inviteID: 'o1', direction: 'outgoing', inviter: 'bob', inviteeList: ['alice'], pending: ['alice'] } }, ctx()).state;
+    const { state } = transition(dialled, { type: 'rejected', inviteID: 'o1', invitee: 'alice', data: '{"version":1,"reason":"busy","detail":"in_call"}' }, ctx());
+    expect(state.calls).toEqual([]);
+    expect(state.notice).toMatchObject({ key: 'noticeBusy', subs: ['alice'] });
+  });
+
+  it('ends the active call on the seed hang-up invitation and acknowledges it, without ringing', () => {
+    const active = transition(ring().state, { type: 'localAccepted', inviteID: 'i1' }, ctx()).state;
+    const { state, effects } = ring(active, { inviteID: 'end-1', data: encodeCallEnd('i1', 'room-1', 42) });
+    expect(state.active).toBeNull();
+    expect(state.calls).toEqual([]);
+    expect(effects).toEqual([{ type: 'ack', inviteID: 'end-1' }]);
+  });
+
+  describe('reconciled', () => {
+    it('keeps still-pending entries as they are, so nothing rings or notifies twice', () => {
+      const before = ring().state;
+      const { state, effects } = transition(before, { type: 'reconciled', pending: [inv()], endings: {} }, ctx({}, 9_999_999));
+      expect(state.calls).toEqual(before.calls);
+      expect(effects).toEqual([]);
+    });
+
+    it('drops entries that ended while asleep and counts a timed-out one as missed', () => {
+      const two = ring(ring().state, { inviteID: 'i2' }).state;
+      const { state, effects } = transition(two, { type: 'reconciled', pending: [], endings: { i1: 'timeout', i2: 'accepted' } }, ctx());
+      expect(state.calls).toEqual([]);
+      expect(state.missed).toBe(1);
+      expect(effects).toHaveLength(1);
+    });
+
+    it('adds pending invitations it did not know, mine as outgoing', () => {
+      const { state } = transition(
+        EMPTY_CALL_STATE,
+        { type: 'reconciled', pending: [inv(), inv({ inviteID: 'o9', inviter: 'bob', inviteeList: ['dave'] })], endings: {} },
+        ctx(),
+      );
+      expect(state.calls.map((c) => [c.inviteID, c.direction])).toEqual(
+        expect.arrayContaining([['i1', 'incoming'], ['o9', 'outgoing']]),
+      );
+    });
+  });
+});

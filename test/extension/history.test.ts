@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { buildHistory } from '../../src/extension/background/history.ts';
+import { encodeBusy, encodeCallEnd, encodeInvite } from '../../src/extension/shared/call-data.ts';
+import { signal } from './fake-chat.ts';
+
+const c2c = 'C2Calice';
+const base = { inviter: 'alice', inviteeList: ['bob'] };
+
+describe('buildHistory', () => {
+  it('classifies answered, rejected, busy, missed and cancelled calls, newest first', () => {
+    const msgs = [
+      signal(c2c, 'alice', 100, { ...base, inviteID: 'a', actionType: 1, data: encodeInvite('r', 'video') }),
+      signal(c2c, 'bob', 101, { ...base, inviteID: 'a', actionType: 3 }),
+      signal(c2c, 'alice', 200, { ...base, inviteID: 'b', actionType: 1 }),
+      signal(c2c, 'bob', 201, { ...base, inviteID: 'b', actionType: 4 }),
+      signal(c2c, 'alice', 300, { ...base, inviteID: 'c', actionType: 1 }),
+      signal(c2c, 'bob', 301, { ...base, inviteID: 'c', actionType: 4, data: encodeBusy('in_call') }),
+      signal(c2c, 'alice', 400, { ...base, inviteID: 'd', actionType: 1 }),
+      signal(c2c, 'alice', 430, { ...base, inviteID: 'd', actionType: 5 }),
+      signal(c2c, 'alice', 500, { ...base, inviteID: 'e', actionType: 1 }),
+      signal(c2c, 'alice', 505, { ...base, inviteID: 'e', actionType: 2 }),
+    ];
+    const h = buildHistory(msgs, 'bob');
+    expect(h.map((r) => [r.inviteID, r.direction, r.outcome])).toEqual([
+      ['e', 'incoming', 'cancelled'],
+      ['d', 'incoming', 'missed'],
+      ['c', 'incoming', 'busy'],
+      ['b', 'incoming', 'rejected'],
+      ['a', 'incoming', 'answered'],
+    ]);
+    expect(h.at(-1)).toMatchObject({ peer: 'alice', callType: 'video', time: 100_000 });
+  });
+
+  it('takes the duration of a finished call from the seed hang-up invitation and hides that invitation', () => {
+    const msgs = [
+      signal(c2c, 'bob', 100, { inviter: 'bob', inviteeList: ['alice'], inviteID: 'a', actionType: 1 }),
+      signal(c2c, 'alice', 101, { inviter: 'bob', inviteeList: ['alice'], inviteID: 'a', actionType: 3 }),
+      signal(c2c, 'alice', 190, { inviter: 'alice', inviteeList: ['bob'], inviteID: 'end', actionType: 1, data: encodeCallEnd('a', 'r', 89) }),
+      signal(c2c, 'bob', 190, { inviter: 'alice', inviteeList: ['bob'], inviteID: 'end', actionType: 3 }),
+    ];
+    expect(buildHistory(msgs, 'bob')).toEqual([
+      expect.objectContaining({ inviteID: 'a', direction: 'outgoing', peer: 'alice', outcome: 'answered', duration: 89 }),
+    ]);
+  });
+
+  it('ignores non-signaling messages and group calls that did not invite me', () => {
+    const msgs = [
+      { ID: 'x', conversationID: c2c, from: 'alice', to: 'bob', time: 1, type: 'TIMTextElem', payload: { data: 'hello' } },
+      signal('GROUPg', 'alice', 2, { inviter: 'alice', inviteeList: ['carol'], groupID: 'g', inviteID: 'g1', actionType: 1 }),
+    ];
+    expect(buildHistory(msgs, 'bob')).toEqual([]);
+  });
+});

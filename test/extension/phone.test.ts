@@ -1,0 +1,237 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing';
+import { Phone } from '../../src/extension/background/phone.ts';
+import { SIGNAL } from '../../src/extension/background/chat.ts';
+import { silentRingtone } from '../../src/extension/background/ringtone.ts';
+import { resetToolbarCache } from '../../src/extension/background/toolbar.ts';
+import { resetBadgeViewCache } from '../../src/extension/background/badge-view.ts';
+import { BADGE_VIEW_KEY } from '../../src/extension/shared/schema.ts';
+import { encodeInvite } from '../../src/extension/shared/call-data.ts';
+import { FakeChat, signal } from './fake-chat.ts';
+
+const invitation = (over: Record<string, unknown> = {}) => ({
+  inviteID: 'inv-1',
+  inviter: 'alice',
+  groupID: '',
+  inviteeList: ['bob'],
+  data: encodeInvite('room', 'audio'),
+  timeout: 30,
+  remaining: 30,
+  ...over,
+});
+
+/** Boots a worker (a Phone) over the fake browser's storage, as the real entry would. */
+function boot(opts: { chats?: FakeChat[]; prepare?: (c: FakeChat) => void } = {}) {
+  const chats = opts.chats ?? [];
+  const ringtone = silentRingtone();
+  const openCallPage = vi.fn(async () => undefined);
+  resetToolbarCache();
+  resetBadgeViewCache();
+  const phone = new Phone({
+    createChat: ({ server }) => {
+      const c = new FakeChat(server);
+      opts.prepare?.(c);
+      chats.push(c);
+      return c;
+    },
+    events: { NET_STATE_CHANGE: 'netStateChange', KICKED_OUT: 'kickedOut' },
+    ringtone,
+    openCallPage,
+    fetch: async (url, init) => {
+      const body = JSON.parse(String(init?.body));
+      if (String(url).endsWith('/api/login') && body.password === 'pw') {
+        return new Response(JSON.stringify({ code: 0, data: { userID: body.userID, userSig: `sig-${body.userID}`, expiresIn: 3600 } }));
+      }
+      return new Response(JSON.stringify({ code: 70003, reason: 'bad_credentials' }), { status: 401 });
+    },
+  });
+  const chat = () => chats.at(-1)!;
+  return { phone, chats, chat, ringtone, openCallPage };
+}
+
+async function signedIn(prepare?: (c: FakeChat) => void) {
+  const w = boot({ prepare });
+  await w.phone.ready;
+  await w.phone.handle({ type: 'account/signIn', server: 'ws://127.0.0.1:8787', userID: 'bob', password: 'pw', create: false });
+  return w;
+}
+
+const notifications = async () => Object.keys(await fakeBrowser.notifications.getAll());
+const badgeText = () => fakeBrowser.action.getBadgeText({});
+const badgeView = async () => ((await fakeBrowser.storage.local.get(BADGE_VIEW_KEY))[BADGE_VIEW_KEY] as { items: unknown[] }).items;
+
+describe('Phone (the background worker)', () => {
+  beforeEach(() => fakeBrowser.reset());
+
+  it('signs in with a password, stores the userSig (never the password) and logs in', async () => {
+    const { chat, phone } = await signedIn();
+    expect(chat().called('login')).toEqual([{ userID: 'bob', userSig: 'sig-bob' }]);
+    expect(phone.viewState()).toMatchObject({ connection: 'online', userID: 'bob' });
+    const stored = JSON.stringify(await fakeBrowser.storage.local.get(null));
+    expect(stored).toContain('sig-bob');
+    expect(stored).not.toContain('"pw"');
+  });
+
+  it('reports wrong credentials with the server code', async () => {
+    const w = boot();
+    await expect(
+      w.phone.handle({ type: 'account/signIn', server: 'ws://127.0.0.1:8787', userID: 'bob', password: 'nope', create: false }),
+    ).rejects.toMatchObject({ code: 70003 });
+    expect(w.chats).toEqual([]);
+  });
+
+  it('rings on an invitation: notification, toolbar badge, page badge, ringtone', async () => {
+    const { chat, ringtone, phone } = await signedIn();
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
+    await vi.waitFor(async () => expect(await notifications()).toEqual(['ring:inv-1']));
+    expect(await badgeText()).toBe('1');
+    expect(await badgeView()).toEqual([expect.objectContaining({ inviteID: 'inv-1', text: 'alice is calling' })]);
+    expect(ringtone.playing).toBe(true);
+    expect(phone.viewState().incoming).toHaveLength(1);
+  });
+
+  it('uses offlinePushInfo for the notification and honours disablePush', async () => {
+    const { chat } = await signedIn();
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ offlinePushInfo: { title: 'Standup', description: 'Join now' } }));
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: 'quiet', offlinePushInfo: { disablePush: true } }));
+    await vi.waitFor(async () => expect(await badgeText()).toBe('2'));
+    const all = await fakeBrowser.notifications.getAll();
+    expect(Object.keys(all)).toEqual(['ring:inv-1']);
+    expect(all['ring:inv-1']).toMatchObject({ title: 'Standup', message: 'Join now', buttons: [{ title: 'Accept' }, { title: 'Reject' }] });
+  });
+
+  it('accepting stops the ring everywhere and opens the call page', async () => {
+    const { chat, ringtone, openCallPage, phone } = await signedIn();
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
+    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
+    await phone.handle({ type: 'call/accept', inviteID: 'inv-1' });
+    expect(chat().called('accept')).toEqual([{ inviteID: 'inv-1' }]);
+    expect(await notifications()).toEqual([]);
+    expect(await badgeText()).toBe('');
+    expect(await badgeView()).toEqual([]);
+    expect(ringtone.playing).toBe(false);
+    expect(openCallPage).toHaveBeenCalledOnce();
+    expect(phone.viewState().active).toMatchObject({ peer: 'alice' });
+  });
+
+  it('hang-up sends the seed end-of-call invitation with the duration', async () => {
+    let now = 1_000_000;
+    const w = await signedIn();
+    w.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
+    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
+    await w.phone.handle({ type: 'call/accept', inviteID: 'inv-1' });
+    const startedAt = w.phone.viewState().active!.startedAt;
+    vi.spyOn(Date, 'now').mockReturnValue(startedAt + 12_000);
+    await w.phone.handle({ type: 'call/hangup' });
+    vi.restoreAllMocks();
+    const [end] = w.chat().called('invite');
+    expect(end).toMatchObject({ userID: 'alice' });
+    expect(JSON.parse(String(end!.data))).toMatchObject({ callEnd: 12, callInviteID: 'inv-1' });
+    expect(w.phone.viewState().active).toBeNull();
+    void now;
+  });
+
+  it('a timeout leaves a missed-call notification and the missed count on the toolbar until seen', async () => {
+    const { chat, phone } = await signedIn();
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
+    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
+    chat().emit(SIGNAL.INVITATION_TIMEOUT, { inviteID: 'inv-1', inviter: 'alice', groupID: '', inviteeList: ['bob'], isSelfTimeout: true });
+    await vi.waitFor(async () => expect(await notifications()).toEqual(['missed:inv-1']));
+    expect(await badgeText()).toBe('1');
+    expect(phone.viewState().missed).toBe(1);
+    await phone.handle({ type: 'history/seen' });
+    expect(await badgeText()).toBe('');
+    expect(await notifications()).toEqual([]);
+  });
+
+  it('stops ringing when the same account answers on another device', async () => {
+    const { chat, phone } = await signedIn();
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
+    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
+    chat().emit(SIGNAL.INVITEE_ACCEPTED, { inviteID: 'inv-1', inviter: 'alice', groupID: '', invitee: 'bob', data: '' });
+    await vi.waitFor(async () => expect(await notifications()).toEqual([]));
+    expect(phone.viewState().notice?.key).toBe('noticeAnsweredElsewhere');
+    expect(phone.viewState().active).toBeNull();
+  });
+
+  it('in do-not-disturb rejects with a busy reason in data and never rings', async () => {
+    const { chat, phone, ringtone } = await signedIn();
+    await phone.handle({ type: 'settings/set', patch: { doNotDisturb: true } });
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
+    await vi.waitFor(() => expect(chat().called('reject')).toHaveLength(1));
+    expect(JSON.parse(String(chat().called('reject')[0]!.data))).toMatchObject({ reason: 'busy', detail: 'do_not_disturb' });
+    expect(ringtone.playing).toBe(false);
+    expect(await notifications()).toEqual([]);
+  });
+
+  it('dials with call data and shows the outgoing call until it is cancelled', async () => {
+    const { chat, phone } = await signedIn();
+    await phone.handle({ type: 'call/dial', userID: 'alice', callType: 'video' });
+    const [inv] = chat().called('invite');
+    expect(inv).toMatchObject({ userID: 'alice', timeout: 30 });
+    expect(JSON.parse(String(inv!.data))).toMatchObject({ callType: 'video' });
+    expect(phone.viewState().outgoing).toHaveLength(1);
+    expect(await badgeView()).toEqual([expect.objectContaining({ text: 'Calling alice…' })]);
+    const inviteID = phone.viewState().outgoing[0]!.inviteID;
+    await phone.handle({ type: 'call/cancel', inviteID });
+    expect(phone.viewState().outgoing).toEqual([]);
+  });
+
+  it('after the worker is stopped while ringing, comes back still ringing once', async () => {
+    const first = await signedIn();
+    first.chat().pending = [invitation()];
+    first.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
+    await vi.waitFor(async () => expect(await notifications()).toEqual(['ring:inv-1']));
+    const created = vi.spyOn(fakeBrowser.notifications, 'create');
+
+    // A new worker over the same storage: reconnects, asks for pending invitations…
+    const second = boot({ prepare: (c) => (c.pending = [invitation({ remaining: 12 })]) });
+    await second.phone.ready;
+    await vi.waitFor(() => expect(second.chats[0]?.called('getPendingInvitations')).toHaveLength(1));
+    // …and the SDK re-announces it: still one invitation, one notification, no new one.
+    second.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ remaining: 12 }));
+    await vi.waitFor(() => expect(second.phone.viewState().connection).toBe('online'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(second.phone.viewState().incoming).toHaveLength(1);
+    expect(await notifications()).toEqual(['ring:inv-1']);
+    expect(created).not.toHaveBeenCalled();
+    expect(second.ringtone.playing).toBe(true);
+    expect(second.chats[0]!.called('login')).toEqual([{ userID: 'bob', userSig: 'sig-bob' }]);
+  });
+
+  it('on wake, an invitation that timed out meanwhile becomes a missed call', async () => {
+    const first = await signedIn();
+    first.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
+    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
+    const second = boot({
+      prepare: (c) =>
+        (c.messages = [
+          signal('C2Calice', 'alice', 1, { inviteID: 'inv-1', inviter: 'alice', inviteeList: ['bob'], actionType: 1 }),
+          signal('C2Calice', 'alice', 31, { inviteID: 'inv-1', inviter: 'alice', inviteeList: ['bob'], actionType: 5 }),
+        ]),
+    });
+    await vi.waitFor(() => expect(second.phone.viewState().missed).toBe(1));
+    expect(await notifications()).toEqual(['missed:inv-1']);
+  });
+
+  it('asks to sign in again when the server refuses the userSig (70001)', async () => {
+    const first = await signedIn();
+    void first;
+    const second = boot({ prepare: (c) => (c.loginError = Object.assign(new Error('expired'), { code: 70001 })) });
+    await vi.waitFor(() => expect(second.phone.viewState().connection).toBe('expired'));
+    expect(await notifications()).toContain('auth:expired');
+    expect(JSON.stringify(await fakeBrowser.storage.local.get('account'))).not.toContain('sig-bob');
+    await expect(second.phone.handle({ type: 'call/dial', userID: 'alice', callType: 'audio' })).rejects.toMatchObject({ code: 2024 });
+  });
+
+  it('signing out forgets the account and the calls', async () => {
+    const { chat, phone } = await signedIn();
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
+    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
+    await phone.handle({ type: 'account/signOut' });
+    expect(chat().called('logout')).toHaveLength(1);
+    expect(phone.viewState()).toMatchObject({ connection: 'signedOut', userID: null, incoming: [] });
+    expect(await fakeBrowser.storage.local.get('account')).toEqual({});
+    expect(await notifications()).toEqual([]);
+  });
+});

@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import { defineProject } from 'vitest/config';
+import { WxtVitest } from 'wxt/testing';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The extension's unit tests: background logic in WXT's in-memory fake browser. */
+export default defineProject({
+  root,
+  plugins: [WxtVitest({ root })],
+  test: {
+    name: 'extension',
+    root,
+    include: ['test/extension/**/*.test.ts'],
+    environment: 'node',
+  },
+});
