@@ -75,6 +75,7 @@ export const opSchemas = {
     count: z.int().min(1).max(LIMITS.maxPageSize).optional(),
   }),
   getConversationList: z.strictObject({}),
+  getIceServers: z.strictObject({}),
   setMessageRead: z.strictObject({ conversationID }),
   logout: z.strictObject({}),
 } as const;

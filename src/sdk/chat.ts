@@ -202,6 +202,13 @@ export class Chat {
     return this.#call('sendMessage', params);
   }
 
+  // ---- media
+
+  /** STUN/TURN servers for RTCPeerConnection (TURN credentials are short-lived; ask per call). */
+  async getIceServers(): Promise<Response<{ iceServers: Array<{ urls: string[]; username?: string; credential?: string }>; ttl: number }>> {
+    return this.#call('getIceServers', {});
+  }
+
   // ---- plumbing
 
   async #signal(op: 'invite' | 'inviteInGroup' | 'cancel' | 'accept' | 'reject', params: object): Promise<SignalingResponse> {

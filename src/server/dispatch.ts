@@ -5,6 +5,7 @@
 import { ErrorCode, RingletError, type ErrorBody } from '../protocol/errors.ts';
 import { MUTATING_OPS, type Op } from '../protocol/ops.ts';
 import type { RequestFrame } from '../protocol/frames.ts';
+import { iceServersFor, type IceOptions } from './auth/ice.ts';
 import type { RequestContext } from './context.ts';
 import type { Bus } from './hub/types.ts';
 import type { GroupService } from './im/groups.ts';
@@ -29,6 +30,8 @@ export interface Services {
   clock: () => number;
   /** Told about deadlines committed by a request. */
   onDeadlines: (deadlines: number[]) => void;
+  /** STUN/TURN configuration handed to clients for WebRTC. */
+  ice: IceOptions;
 }
 
 type Handler = (ctx: RequestContext, params: never) => Promise<unknown>;
@@ -65,6 +68,7 @@ export class Dispatcher {
       getGroupMemberList: (tx, u, _n, p) => g.members(tx, u, p),
       getMessageList: (tx, u, _n, p) => m.list(tx, u, p),
       getConversationList: (tx, u) => m.conversations(tx, u),
+      getIceServers: async (_tx, u, now) => iceServersFor(u, s.ice, now),
     };
   }
 

@@ -12,6 +12,7 @@ import { dirname, resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { CloseCode } from '../protocol/frames.ts';
 import { Accounts } from './auth/accounts.ts';
+import type { IceOptions } from './auth/ice.ts';
 import { loadOrCreateSecret } from './auth/secret.ts';
 import { UserSigs } from './auth/usersig.ts';
 import { Dispatcher } from './dispatch.ts';
@@ -54,6 +55,8 @@ export interface ServerOptions {
   eventRetentionMs?: number;
   /** Upper bound between two looks for due deadlines. */
   deadlinePollMs?: number;
+  /** STUN/TURN servers handed to clients (`getIceServers`), with TURN REST credentials when `turnSecret` is set. */
+  ice?: IceOptions;
   /** The server clock (tests of the deadline rules may pin it). */
   clock?: () => number;
 }
@@ -95,7 +98,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const groups = new GroupService(signaling);
   const messages = new MessageService();
   const deadlines = new DeadlineRunner({ store, bus, signaling, log, clock, pollMs: options.deadlinePollMs ?? (options.redis ? 1000 : 30_000) });
-  const dispatcher = new Dispatcher({ store, bus, signaling, groups, messages, log, clock, onDeadlines: (d) => deadlines.notify(d) });
+  const dispatcher = new Dispatcher({ store, bus, signaling, groups, messages, log, clock, onDeadlines: (d) => deadlines.notify(d), ice: options.ice ?? {} });
   const accounts = new Accounts(store, sigs, { ttlSeconds: options.userSigTTL ?? 7 * 86400, allowRegistration: options.allowRegistration ?? true });
 
   const sessions = new Set<Session>();

@@ -16,6 +16,9 @@ export const HELP = `Usage: npm start -- [options]
   --redis <url>         RINGLET_REDIS           cross-node bus for several gateway nodes
   --secret-file <path>  RINGLET_SECRET_FILE     UserSig signing secret (else RINGLET_SECRET, else <data>/secret.key)
   --no-registration     RINGLET_REGISTRATION=0  turn off password sign-up over HTTP
+  --stun <urls>         RINGLET_STUN            comma-separated stun: URLs handed to clients
+  --turn <urls>         RINGLET_TURN            comma-separated turn:/turns: URLs
+  --turn-secret-file <path> RINGLET_TURN_SECRET_FILE  coturn static-auth-secret (else RINGLET_TURN_SECRET)
   --log-level <level>   RINGLET_LOG_LEVEL       default info (trace|debug|info|warn|error|silent)
 `;
 
@@ -35,6 +38,9 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
       redis: { type: 'string' },
       'secret-file': { type: 'string' },
       'no-registration': { type: 'boolean' },
+      stun: { type: 'string' },
+      turn: { type: 'string' },
+      'turn-secret-file': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -54,6 +60,12 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
   };
   const redis = values.redis ?? env.RINGLET_REDIS;
   if (redis) options.redis = redis;
+  const list = (v: string | undefined) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+  const stun = list(values.stun ?? env.RINGLET_STUN);
+  const turn = list(values.turn ?? env.RINGLET_TURN);
+  const turnSecretFile = values['turn-secret-file'] ?? env.RINGLET_TURN_SECRET_FILE;
+  const turnSecret = turnSecretFile ? readFileSync(turnSecretFile, 'utf8').trim() : env.RINGLET_TURN_SECRET;
+  if (stun || turn) options.ice = { ...(stun ? { stun } : {}), ...(turn ? { turn } : {}), ...(turnSecret ? { turnSecret } : {}) };
   const secretFile = values['secret-file'] ?? env.RINGLET_SECRET_FILE;
   if (secretFile) options.secret = readSecretFile(secretFile);
   return { options, dataDir };
