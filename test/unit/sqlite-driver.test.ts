@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteDriver } from '../../src/server/store/sqlite/driver.ts';
+
+let dir: string;
+let driver: SqliteDriver;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ringlet-drv-'));
+  driver = new SqliteDriver(join(dir, 'db.sqlite'));
+  await driver.exec('CREATE TABLE t (x INTEGER PRIMARY KEY)');
+});
+afterEach(async () => {
+  await driver.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** What another connection (another process) sees: only committed rows. */
+function committedRows(): number[] {
+  const other = new Database(join(dir, 'db.sqlite'), { readonly: true });
+  try {
+    return (other.prepare('SELECT x FROM t ORDER BY x').all() as Array<{ x: number }>).map((r) => r.x);
+  } finally {
+    other.close();
+  }
+}
+
+describe('SqliteDriver group commit', () => {
+  it('commits writes queued together, and one that fails rolls back alone', async () => {
+    const results = await Promise.allSettled([
+      driver.transaction('write', (c) => c.run('INSERT INTO t VALUES (1)')),
+      driver.transaction('write', async (c) => {
+        await c.run('INSERT INTO t VALUES (2)');
+        throw new Error('boom');
+      }),
+      driver.transaction('write', (c) => c.run('INSERT INTO t VALUES (3)')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason.message).toBe('boom');
+    expect(committedRows()).toEqual([1, 3]);
+  });
+
+  it('resolves a write only once it is visible to other connections (committed)', async () => {
+    const seen: number[][] = [];
+    const p = driver.transaction('write', (c) => c.run('INSERT INTO t VALUES (7)')).then(() => seen.push(committedRows()));
+    // Before the group commits, nobody else sees the row.
+    expect(committedRows()).toEqual([]);
+    await p;
+    expect(seen).toEqual([[7]]);
+  });
+
+  it('lets a read see the writes queued before it', async () => {
+    const w = driver.transaction('write', (c) => c.run('INSERT INTO t VALUES (5)'));
+    const r = driver.transaction('read', (c) => c.all<{ x: number }>('SELECT x FROM t'));
+    await w;
+    expect(await r).toEqual([{ x: 5 }]);
+  });
+
+  it('keeps working after a failed statement and after close refuses new work', async () => {
+    await expect(driver.transaction('write', (c) => c.run('INSERT INTO nope VALUES (1)'))).rejects.toThrow(/no such table/);
+    await driver.transaction('write', (c) => c.run('INSERT INTO t VALUES (9)'));
+    expect(committedRows()).toEqual([9]);
+    await driver.close();
+    await expect(driver.transaction('read', (c) => c.all('SELECT 1'))).rejects.toThrow(/closed/);
+  });
+});
