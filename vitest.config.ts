@@ -1,22 +1,26 @@
 import { defineConfig } from 'vitest/config';
+import { postgresProjectEnabled } from './test/support/backends.ts';
+
+const integration = ['test/integration/**/*.test.ts', 'test/conformance/**/*.test.ts'];
+const slow = { testTimeout: 30_000, hookTimeout: 60_000 };
 
 /**
- * One `npm test` runs every project: pure unit tests, the integration suite against a
- * real server, the independent conformance suite, the extension's unit tests (WXT's fake
- * browser) and the end-to-end tests in real browsers.
+ * One `npm test` runs every project: pure unit tests; the integration suite and the
+ * independent conformance suite against a real server, once on SQLite and once on
+ * PostgreSQL; the cluster suite (node processes on PostgreSQL + Redis); the extension's
+ * unit tests (WXT's fake browser); and the end-to-end tests in real browsers.
+ * Without a local PostgreSQL/Redis the suites that need them are skipped with a printed
+ * reason; with CI=true they are required.
  */
 export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      {
-        test: {
-          name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/conformance/**/*.test.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-        },
-      },
+      { test: { name: 'integration', include: integration, ...slow } },
+      ...((await postgresProjectEnabled())
+        ? [{ test: { name: 'integration-postgres', include: integration, env: { RINGLET_TEST_BACKEND: 'postgres' }, ...slow } }]
+        : []),
+      'test/cluster/vitest.config.ts',
       'test/extension/vitest.config.ts',
       'test/e2e/vitest.config.ts',
     ],

@@ -3,11 +3,9 @@
  * SQLite file in a fresh tmp dir, real SDK clients over the real socket, and an event
  * recorder per client. Everything here is written from `API.md` only.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
 import { startServer } from '../../src/server/index.ts';
+import { testStorage, type TestStorage } from '../support/backends.ts';
 import { createChat, EVENT, TSignaling } from '../../src/sdk/index.ts';
 
 export { EVENT, TSignaling };
@@ -176,16 +174,20 @@ export class Harness {
   #clients: Client[] = [];
   #all: Client[] = [];
 
-  private constructor(dir: string, server: any) {
-    this.dir = dir;
-    this.storage = join(dir, 'ringlet.sqlite');
+  readonly #db: TestStorage;
+
+  private constructor(db: TestStorage, server: any) {
+    this.#db = db;
+    this.dir = db.dir;
+    this.storage = db.storage;
     this.server = server;
   }
 
+  /** A server on a fresh store: a SQLite file, or a PostgreSQL database when RINGLET_TEST_BACKEND=postgres. */
   static async start(): Promise<Harness> {
-    const dir = mkdtempSync(join(tmpdir(), 'ringlet-conformance-'));
-    const server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite') });
-    return new Harness(dir, server);
+    const db = await testStorage('conformance');
+    const server = await startServer({ port: 0, ...db.serverOptions });
+    return new Harness(db, server);
   }
 
   get url(): string {
@@ -244,7 +246,7 @@ export class Harness {
     const port = this.port;
     await this.server.close();
     if (opts.downMs) await sleep(opts.downMs);
-    this.server = await startServer({ port: opts.samePort ? port : 0, storage: this.storage });
+    this.server = await startServer({ port: opts.samePort ? port : 0, ...this.#db.serverOptions });
   }
 
   /** Destroys the clients created since the last call. */
@@ -259,7 +261,7 @@ export class Harness {
     try {
       await this.server?.close();
     } finally {
-      rmSync(this.dir, { recursive: true, force: true });
+      await this.#db.cleanup();
     }
   }
 }

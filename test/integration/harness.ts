@@ -1,10 +1,8 @@
 /** Test harness: a real server on a real socket with a real SQLite file, and SDK clients. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startServer, type RingletServer, type ServerOptions } from '../../src/server/index.ts';
 import { createChat, TSignaling, type Chat } from '../../src/sdk/index.ts';
+import { testStorage } from '../support/backends.ts';
 
 export interface Harness {
   server: RingletServer;
@@ -30,10 +28,11 @@ export interface Client {
 
 const SIGNALS = Object.values(TSignaling);
 
+/** A server on a fresh store: a SQLite file, or a PostgreSQL database when RINGLET_TEST_BACKEND=postgres. */
 export async function startHarness(options: ServerOptions = {}): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'ringlet-it-'));
-  const dbPath = join(dir, 'ringlet.sqlite');
-  const server = await startServer({ port: 0, storage: dbPath, ...options });
+  const db = await testStorage('integration');
+  const { dir, storage: dbPath } = db;
+  const server = await startServer({ port: 0, ...db.serverOptions, ...options });
   const clients: Chat[] = [];
   return {
     server,
@@ -47,7 +46,7 @@ export async function startHarness(options: ServerOptions = {}): Promise<Harness
     async close() {
       for (const c of clients) await c.destroy();
       await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      await db.cleanup();
     },
   };
 }

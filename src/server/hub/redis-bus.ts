@@ -26,6 +26,9 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
 import type { Bus, Delivery, SessionSink } from './types.ts';
 
+/** Presence keys expire this long after the last refresh (every third of it by each node). */
+const PRESENCE_TTL_MS = 3600_000;
+
 /** WebSocket close code "service restart": the client reconnects and resumes. */
 export const RESYNC_CLOSE_CODE = 1012;
 
@@ -53,6 +56,8 @@ export interface RedisBusOptions {
 interface UserOrder {
   /** Highest seq passed to the sessions (every seq up to it was passed or was in the baseline). */
   last: number | null;
+  /** A seq known to be committed (a node died: its last publishes may be lost); null when none. */
+  expect: number | null;
   /** False until the baseline is known; deliveries wait in `early`. */
   ready: boolean;
   early: Delivery[];
@@ -86,10 +91,12 @@ return out
 
 // Adds one session to a user's presence, prunes members of dead nodes, and returns (and
 // removes) the oldest members above the per-user limit. Also refreshes this node's heartbeat.
-// KEYS[1] presence key; ARGV: member, score, max, node key prefix, own node id, ttl ms, own info
+// KEYS[1] presence key; ARGV: member, score, max, node key prefix, own node id, ttl ms, own info,
+// presence key ttl ms (refreshed by the nodes holding sessions; a crashed node's leftovers expire)
 const REGISTER = `
 redis.call('SET', ARGV[4] .. ARGV[5], ARGV[7], 'PX', ARGV[6])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[8])
 local live = {}
 local alive = {}
 for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
@@ -108,6 +115,16 @@ return out
 
 type Opts = Required<Omit<RedisBusOptions, 'seqOf'>> & Pick<RedisBusOptions, 'seqOf'>;
 
+// Every registered node with a live heartbeat; members without one are dropped.
+// KEYS[1] node set; ARGV[1] node key prefix
+const LIVE_NODES = `
+local live = {}
+for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. n) == 1 then table.insert(live, n) else redis.call('SREM', KEYS[1], n) end
+end
+return live
+`;
+
 export class RedisBus implements Bus {
   readonly #o: Opts;
   readonly #pub: Redis;
@@ -121,6 +138,10 @@ export class RedisBus implements Bus {
   #failed = new Set<string>();
   #pubLost = false;
   #subLost = false;
+  /** Nodes seen alive at the last heartbeat; one that disappears died. */
+  #liveNodes: Set<string> | null = null;
+  #auditing = false;
+  #refreshedAt = Date.now();
   /** Counters for tests, benches and logs. */
   readonly stats = { published: 0, received: 0, resyncs: 0, gapsFilled: 0, publishFailures: 0 };
 
@@ -138,6 +159,7 @@ export class RedisBus implements Bus {
     this.#sub = new Redis(url, { ...common, connectionName: `ringlet-${o.nodeID}-sub`, autoResubscribe: false, commandTimeout: undefined });
     this.#pub.defineCommand('ringletLookup', { lua: LOOKUP });
     this.#pub.defineCommand('ringletRegister', { numberOfKeys: 1, lua: REGISTER });
+    this.#pub.defineCommand('ringletLiveNodes', { numberOfKeys: 1, lua: LIVE_NODES });
   }
 
   /** Connects both Redis connections, subscribes this node's channels and starts the heartbeat. */
@@ -203,6 +225,11 @@ export class RedisBus implements Bus {
   async #tick(): Promise<void> {
     try {
       await this.#beat();
+      await this.#watchNodes();
+      if (Date.now() - this.#refreshedAt > PRESENCE_TTL_MS / 3) {
+        this.#refreshedAt = Date.now();
+        await this.#refreshPresence();
+      }
       // A command failed while the connection stayed up (timeout): recover as after a reconnect.
       if (this.#pubLost && this.#pub.status === 'ready') await this.#onPubReady();
     } catch {
@@ -210,8 +237,50 @@ export class RedisBus implements Bus {
     }
   }
 
-  #beat(): Promise<unknown> {
-    return this.#pub.set(this.#key('node', this.#o.nodeID), String(Date.now()), 'PX', this.#o.nodeTtlMs);
+  async #beat(): Promise<void> {
+    await this.#pub
+      .multi()
+      .set(this.#key('node', this.#o.nodeID), String(Date.now()), 'PX', this.#o.nodeTtlMs)
+      .sadd(`${this.#o.prefix}nodes`, this.#o.nodeID)
+      .exec();
+  }
+
+  /**
+   * Notices nodes that died. A node killed between a commit and its publish leaves its
+   * last events unpublished; the next event of the same user would reveal the gap, but
+   * there may be none. So each user with sessions here is checked against the store once.
+   */
+  async #watchNodes(): Promise<void> {
+    const live = new Set((await (this.#pub as unknown as RedisScripts).ringletLiveNodes(`${this.#o.prefix}nodes`, this.#key('node', ''))) as string[]);
+    const before = this.#liveNodes;
+    this.#liveNodes = live;
+    if (!before) return;
+    const dead = [...before].filter((n) => !live.has(n) && n !== this.#o.nodeID);
+    if (dead.length === 0) return;
+    this.#o.log.warn({ dead }, 'nodes stopped heartbeating; checking local users for lost events');
+    void this.#audit();
+  }
+
+  async #audit(): Promise<void> {
+    const seqOf = this.#o.seqOf;
+    if (!seqOf || this.#auditing) return;
+    this.#auditing = true;
+    try {
+      const users = [...this.#order.entries()].filter(([, o]) => o.ready && o.last !== null);
+      for (let i = 0; i < users.length && !this.#closed; i += 20) {
+        await Promise.all(
+          users.slice(i, i + 20).map(async ([user, o]) => {
+            const current = await seqOf(user).catch(() => null);
+            if (current === null || this.#order.get(user) !== o || o.last === null || current <= o.last) return;
+            o.expect = Math.max(o.expect ?? 0, current);
+            o.timer ??= setTimeout(() => this.#gapExpired(user, o), this.#o.holdMs);
+            o.timer.unref?.();
+          }),
+        );
+      }
+    } finally {
+      this.#auditing = false;
+    }
   }
 
   async #onPubReady(): Promise<void> {
@@ -248,8 +317,21 @@ export class RedisBus implements Bus {
   async #reassertPresence(): Promise<void> {
     const now = Date.now();
     const p = this.#pub.pipeline();
-    for (const [user, set] of this.#byUser) for (const s of set) p.zadd(this.#key('presence', user), now, this.#member(s));
+    for (const [user, set] of this.#byUser) {
+      for (const s of set) p.zadd(this.#key('presence', user), now, this.#member(s));
+      p.pexpire(this.#key('presence', user), PRESENCE_TTL_MS);
+    }
     await p.exec().catch(() => undefined);
+  }
+
+  /** Keeps the presence keys of local users from expiring (their TTL only clears leftovers). */
+  async #refreshPresence(): Promise<void> {
+    const users = [...this.#byUser.keys()];
+    for (let i = 0; i < users.length; i += 1000) {
+      const p = this.#pub.pipeline();
+      for (const u of users.slice(i, i + 1000)) p.pexpire(this.#key('presence', u), PRESENCE_TTL_MS);
+      await p.exec();
+    }
   }
 
   // ---- Bus
@@ -272,14 +354,14 @@ export class RedisBus implements Bus {
     let order = this.#order.get(user);
     const first = order === undefined;
     if (!order) {
-      order = { last: null, ready: false, early: [], held: new Map(), timer: null };
+      order = { last: null, expect: null, ready: false, early: [], held: new Map(), timer: null };
       this.#order.set(user, order);
     }
     // Presence first: once it is visible, every later commit for this user is published here.
     try {
       const excess = (await (this.#pub as unknown as RedisScripts).ringletRegister(
         this.#key('presence', user), this.#member(session), Date.now(), this.#o.maxSessionsPerUser,
-        this.#key('node', ''), this.#o.nodeID, this.#o.nodeTtlMs, String(Date.now()),
+        this.#key('node', ''), this.#o.nodeID, this.#o.nodeTtlMs, String(Date.now()), PRESENCE_TTL_MS,
       )) as string[];
       for (const m of excess) this.#kickMember(user, m);
     } catch (err) {
@@ -366,6 +448,7 @@ export class RedisBus implements Bus {
       const p = this.#pub.pipeline();
       for (const [user, set] of this.#byUser) for (const s of set) p.zrem(this.#key('presence', user), this.#member(s));
       p.del(this.#key('node', this.#o.nodeID));
+      p.srem(`${this.#o.prefix}nodes`, this.#o.nodeID);
       await p.exec();
     } catch {
       /* Redis gone: the heartbeat expires by itself */
@@ -456,7 +539,7 @@ export class RedisBus implements Bus {
     }
     this.#pass(d);
     o.last = seq;
-    if (o.held.size === 0) return;
+    if (o.held.size === 0 && o.expect === null) return;
     let next: Delivery | undefined;
     while ((next = o.held.get(o.last + 1))) {
       o.held.delete(o.last + 1);
@@ -464,7 +547,8 @@ export class RedisBus implements Bus {
       o.last++;
       this.stats.gapsFilled++;
     }
-    if (o.held.size === 0 && o.timer) {
+    if (o.expect !== null && o.last >= o.expect) o.expect = null;
+    if (o.held.size === 0 && o.expect === null && o.timer) {
       clearTimeout(o.timer);
       o.timer = null;
     }
@@ -472,8 +556,9 @@ export class RedisBus implements Bus {
 
   #gapExpired(user: string, o: UserOrder): void {
     o.timer = null;
-    if (this.#order.get(user) !== o || o.held.size === 0) return;
-    this.#o.log.warn({ user, after: o.last, held: [...o.held.keys()] }, 'missing event never arrived; user sessions resync');
+    const missing = o.held.size > 0 || (o.expect !== null && o.last !== null && o.last < o.expect);
+    if (this.#order.get(user) !== o || !missing) return;
+    this.#o.log.warn({ user, after: o.last, held: [...o.held.keys()], expect: o.expect }, 'missing event never arrived; user sessions resync');
     this.#resyncUsers([user], 'event gap');
   }
 
@@ -501,6 +586,7 @@ export class RedisBus implements Bus {
 interface RedisScripts {
   ringletLookup(numKeys: number, ...args: (string | number)[]): Promise<string[][]>;
   ringletRegister(...args: (string | number)[]): Promise<string[]>;
+  ringletLiveNodes(key: string, nodePrefix: string): Promise<string[]>;
 }
 
 async function quit(r: Redis): Promise<void> {

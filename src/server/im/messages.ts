@@ -71,7 +71,8 @@ export class MessageService {
     const base = { convKey: conv.key, from: ctx.userID, to, time: ctx.now, payload: p.payload };
     const id = stored ? await ctx.tx.insertMessage(base) : 0;
     if (stored) {
-      for (const u of recipients) await ctx.tx.bumpConversation(u, messageView(u, { ...base, id }).conversationID, id, ctx.now, u === ctx.userID ? 0 : 1);
+      // Sorted: concurrent transactions lock conversation rows in one order (no deadlock on PostgreSQL).
+      for (const u of [...recipients].sort()) await ctx.tx.bumpConversation(u, messageView(u, { ...base, id }).conversationID, id, ctx.now, u === ctx.userID ? 0 : 1);
     }
     const view = (u: string): Message => {
       const m = messageView(u, { ...base, id });

@@ -1,0 +1,279 @@
+/**
+ * Cluster bench: two Ringlet nodes (child processes) on one PostgreSQL database and one
+ * Redis, SDK clients in this process, everything on 127.0.0.1.
+ *
+ *   npx tsx bench/cluster/run.ts                 # full run (10,000 sessions in the storm)
+ *   npx tsx bench/cluster/run.ts --sessions 2000 --rtt 100 --seconds 5 --timeouts 50
+ *
+ * Measures
+ *   1. invite→accept round trip (inviter's call until it hears INVITEE_ACCEPTED; the
+ *      invitee accepts as soon as it rings), invitee on the same node vs another node
+ *   2. sustained invite→accept pairs/s, inviters on one node, invitees on the other
+ *   3. timeout lateness: when the inviter hears INVITATION_TIMEOUT minus (send time + timeout)
+ *   4. reconnect storm: N sessions on node B, node B is SIGKILLed, time until all N are
+ *      logged in again on node A (clients pick a live node as a load balancer would after
+ *      its health check marked B down; that detection time is not included)
+ * Prints a table and writes bench/results/cluster.json. Every loop is bounded.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { createChat, EVENT, TSignaling, type Chat } from '../../src/sdk/index.ts';
+import type { SocketLike } from '../../src/sdk/socket.ts';
+import { createTestDatabase, REDIS_URL, skipUnless } from '../../test/support/backends.ts';
+import { Cluster } from '../../test/support/cluster.ts';
+
+interface Args { sessions: number; rtt: number; seconds: number; pairs: number; timeouts: number; out: string }
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { sessions: 10_000, rtt: 300, seconds: 10, pairs: 40, timeouts: 100, out: join(dirname(fileURLToPath(import.meta.url)), '..', 'results', 'cluster.json') };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]!.replace(/^--/, '');
+    const v = argv[i + 1];
+    if (k === 'quick') Object.assign(a, { sessions: 1000, rtt: 100, seconds: 4, pairs: 20, timeouts: 40 });
+    else if (k in a && v !== undefined) {
+      (a as unknown as Record<string, unknown>)[k] = k === 'out' ? v : Number(v);
+      i++;
+    } else if (k === 'help') {
+      console.log('usage: tsx bench/cluster/run.ts [--sessions N] [--rtt N] [--seconds S] [--pairs P] [--timeouts N] [--quick] [--out file]');
+      process.exit(0);
+    }
+  }
+  for (const k of ['sessions', 'rtt', 'seconds', 'pairs', 'timeouts'] as const) {
+    if (!Number.isFinite(a[k]) || a[k] < 1) throw new Error(`--${k} must be a positive number`);
+  }
+  a.sessions = Math.min(a.sessions, 15_000); // file descriptors: one socket per session here
+  return a;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+function summary(samples: number[]) {
+  const s = [...samples].sort((x, y) => x - y);
+  const r = (v: number) => Math.round(v * 100) / 100;
+  return { n: s.length, p50: r(pct(s, 50)), p99: r(pct(s, 99)), max: r(s[s.length - 1] ?? NaN) };
+}
+
+/** Resolves when `chat` hears `name` for `inviteID` (bounded by `ms`). */
+function hear(waiters: Map<string, (t: number) => void>, key: string, ms = 15_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      waiters.delete(key);
+      reject(new Error(`no ${key} within ${ms} ms`));
+    }, ms);
+    waiters.set(key, (at) => {
+      clearTimeout(t);
+      resolve(at);
+    });
+  });
+}
+
+interface Dev { chat: Chat; userID: string; waiters: Map<string, (t: number) => void>; early: Map<string, number> }
+
+function device(url: string, userID: string, opts: { autoAccept?: boolean; factory?: (u: string) => SocketLike } = {}): Dev {
+  const chat = createChat({ server: url, ...(opts.factory ? { socketFactory: opts.factory } : {}) });
+  const dev: Dev = { chat, userID, waiters: new Map(), early: new Map() };
+  const note = (name: string) => (e: { data: unknown }) => {
+    const at = performance.now();
+    const key = `${name}:${(e.data as { inviteID: string }).inviteID}`;
+    const w = dev.waiters.get(key);
+    if (w) {
+      dev.waiters.delete(key);
+      w(at);
+    } else dev.early.set(key, at);
+  };
+  for (const name of [TSignaling.INVITEE_ACCEPTED, TSignaling.INVITATION_TIMEOUT]) chat.addSignalingListener(name, note(name));
+  if (opts.autoAccept) {
+    chat.addSignalingListener(TSignaling.NEW_INVITATION_RECEIVED, (e: { data: unknown }) => {
+      const d = e.data as { inviteID: string; timeout: number };
+      if (d.timeout !== 1) void chat.accept({ inviteID: d.inviteID }).catch(() => undefined);
+    });
+  }
+  return dev;
+}
+
+function waitEvent(dev: Dev, name: string, inviteID: string, ms?: number): Promise<number> {
+  const key = `${name}:${inviteID}`;
+  const early = dev.early.get(key);
+  if (early !== undefined) {
+    dev.early.delete(key);
+    return Promise.resolve(early);
+  }
+  return hear(dev.waiters, key, ms);
+}
+
+async function login(cluster: Cluster, d: Dev): Promise<Dev> {
+  await d.chat.login({ userID: d.userID, userSig: await cluster.userSig(d.userID, 7200) });
+  return d;
+}
+
+async function roundTrip(inviter: Dev, invitee: string): Promise<number> {
+  const t0 = performance.now();
+  const { inviteID } = await inviter.chat.invite({ userID: invitee, timeout: 30 });
+  const at = await waitEvent(inviter, TSignaling.INVITEE_ACCEPTED, inviteID);
+  return at - t0;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (await skipUnless('postgres', 'redis')) process.exit(process.env.CI ? 1 : 0);
+  const db = await createTestDatabase('bench');
+  process.env.RINGLET_PG_POOL_MAX ??= '16';
+  const cluster = await Cluster.start({ nodes: 2, storage: db.url, redis: REDIS_URL, deadlinePollMs: 1000, logLevel: 'error', rate: { perSecond: 1000, burst: 2000 } });
+  const [A, B] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0]];
+  const results: Record<string, unknown> = { when: new Date().toISOString(), args, nodes: 2, machine: { cpus: (await import('node:os')).cpus().length, node: process.version } };
+  const devs: Dev[] = [];
+  const track = (d: Dev) => (devs.push(d), d);
+  try {
+    // 1. round trip, same node vs cross node
+    console.error('[bench] round trips…');
+    const alice = await login(cluster, track(device(A.url, 'bench_alice')));
+    const bobSame = await login(cluster, track(device(A.url, 'bench_bob_same', { autoAccept: true })));
+    const bobCross = await login(cluster, track(device(B.url, 'bench_bob_cross', { autoAccept: true })));
+    for (let i = 0; i < 20; i++) {
+      await roundTrip(alice, bobSame.userID);
+      await roundTrip(alice, bobCross.userID);
+    }
+    const same: number[] = [];
+    const cross: number[] = [];
+    for (let i = 0; i < args.rtt; i++) {
+      same.push(await roundTrip(alice, bobSame.userID));
+      cross.push(await roundTrip(alice, bobCross.userID));
+    }
+    const s1 = summary(same);
+    const s2 = summary(cross);
+    results.roundTrip = { sameNode: s1, crossNode: s2, ratioP50: Math.round((s2.p50 / s1.p50) * 100) / 100, ratioP99: Math.round((s2.p99 / s1.p99) * 100) / 100 };
+
+    // 2. sustained pairs/s, inviters on A, invitees on B
+    console.error('[bench] sustained pairs…');
+    const pairs = await Promise.all(
+      Array.from({ length: args.pairs }, async (_, i) => ({
+        inviter: await login(cluster, track(device(A.url, `bench_pi_${i}`))),
+        invitee: await login(cluster, track(device(B.url, `bench_pe_${i}`, { autoAccept: true }))),
+      })),
+    );
+    let done = 0;
+    let failed = 0;
+    const lat: number[] = [];
+    const t0 = performance.now();
+    const end = t0 + args.seconds * 1000;
+    await Promise.all(
+      pairs.map(async (p) => {
+        while (performance.now() < end) {
+          try {
+            lat.push(await roundTrip(p.inviter, p.invitee.userID));
+            done++;
+          } catch {
+            failed++;
+          }
+        }
+      }),
+    );
+    const elapsed = (performance.now() - t0) / 1000;
+    results.sustained = { pairs: args.pairs, seconds: Math.round(elapsed * 100) / 100, completed: done, failed, pairsPerSecond: Math.round(done / elapsed), latency: summary(lat) };
+
+    // 3. timeout lateness (timeout 1 s), invitees on the other node
+    console.error('[bench] timeout lateness…');
+    const late: number[] = [];
+    const tInviter = pairs[0]!.inviter;
+    const tInvitee = pairs[0]!.invitee.userID;
+    await Promise.all(
+      Array.from({ length: args.timeouts }, async (_, i) => {
+        await sleep(i * 20);
+        const sent = performance.now();
+        const { inviteID } = await tInviter.chat.invite({ userID: tInvitee, timeout: 1 });
+        const at = await waitEvent(tInviter, TSignaling.INVITATION_TIMEOUT, inviteID, 20_000);
+        late.push(at - sent - 1000);
+      }),
+    );
+    results.timeoutLateness = summary(late);
+
+    for (const d of devs.splice(0)) await d.chat.destroy().catch(() => undefined);
+
+    // 4. reconnect storm: N sessions on B, B dies, all come back on A
+    console.error(`[bench] reconnect storm with ${args.sessions} sessions…`);
+    const live = new Set([A.url, B.url]);
+    let target = B.url;
+    const factory = (_url: string): SocketLike => {
+      const url = live.has(target) ? target : [...live][0]!;
+      return new WebSocket(url) as unknown as SocketLike;
+    };
+    const users = Array.from({ length: args.sessions }, (_, i) => `bench_s_${i}`);
+    await cluster.store.write(async (tx) => {
+      for (const u of users) await tx.ensureUser(u, Date.now());
+    });
+    const storm: Chat[] = [];
+    let reconnected = 0;
+    let killedAt = Infinity;
+    const backAt: number[] = [];
+    const tLogin = performance.now();
+    for (let i = 0; i < users.length; i += 250) {
+      await Promise.all(
+        users.slice(i, i + 250).map(async (u) => {
+          const chat = createChat({ server: B.url, socketFactory: factory });
+          chat.on(EVENT.NET_STATE_CHANGE, (e: { data: unknown }) => {
+            if ((e.data as { state: string }).state === 'connected' && performance.now() > killedAt) {
+              reconnected++;
+              backAt.push(performance.now() - killedAt);
+            }
+          });
+          storm.push(chat);
+          await chat.login({ userID: u, userSig: await cluster.sigs.sign(u, 7200) });
+        }),
+      );
+    }
+    const loginSeconds = (performance.now() - tLogin) / 1000;
+    target = A.url;
+    await sleep(500);
+    killedAt = performance.now();
+    await cluster.kill(1, 'SIGKILL');
+    live.delete(B.url);
+    const deadline = killedAt + 120_000;
+    while (reconnected < users.length && performance.now() < deadline) await sleep(50);
+    const stormMs = performance.now() - killedAt;
+    backAt.sort((x, y) => x - y);
+    results.reconnectStorm = {
+      sessions: users.length,
+      initialLoginSeconds: Math.round(loginSeconds * 100) / 100,
+      reconnected,
+      allBackMs: reconnected >= users.length ? Math.round(stormMs) : null,
+      p50Ms: Math.round(pct(backAt, 50)),
+      p99Ms: Math.round(pct(backAt, 99)),
+    };
+    await Promise.all(storm.map((c) => c.destroy().catch(() => undefined)));
+  } finally {
+    for (const d of devs) await d.chat.destroy().catch(() => undefined);
+    await cluster.close();
+    await db.drop().catch(() => undefined);
+  }
+
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(args.out, JSON.stringify(results, null, 2) + '\n');
+  const rt = results.roundTrip as { sameNode: ReturnType<typeof summary>; crossNode: ReturnType<typeof summary>; ratioP50: number; ratioP99: number };
+  const su = results.sustained as { pairsPerSecond: number; completed: number; failed: number; latency: ReturnType<typeof summary> };
+  const tl = results.timeoutLateness as ReturnType<typeof summary>;
+  const rs = results.reconnectStorm as { sessions: number; allBackMs: number | null; p50Ms: number; p99Ms: number; reconnected: number };
+  const rows: [string, string][] = [
+    ['invite→accept same node p50 / p99 (ms)', `${rt.sameNode.p50} / ${rt.sameNode.p99}`],
+    ['invite→accept cross node p50 / p99 (ms)', `${rt.crossNode.p50} / ${rt.crossNode.p99}`],
+    ['cross / same ratio p50 / p99', `${rt.ratioP50} / ${rt.ratioP99}`],
+    [`sustained pairs/s (2 nodes, ${args.pairs} pairs)`, `${su.pairsPerSecond} (${su.completed} done, ${su.failed} failed, p99 ${su.latency.p99} ms)`],
+    ['timeout lateness p50 / p99 (ms)', `${tl.p50} / ${tl.p99}`],
+    [`reconnect ${rs.sessions} sessions after SIGKILL`, rs.allBackMs === null ? `only ${rs.reconnected} back in 120 s` : `${rs.allBackMs} ms (p50 ${rs.p50Ms}, p99 ${rs.p99Ms})`],
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  console.log(`\nRinglet cluster bench (2 nodes, PostgreSQL + Redis, 127.0.0.1)\n${'-'.repeat(w + 40)}`);
+  for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
+  console.log(`\nwritten: ${args.out}`);
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+/**
+ * Runs the real Ringlet server (src/server/index.ts) on a SQLite file in a fresh
+ * temp dir, in its own process so its CPU and memory can be read in isolation.
+ *
+ * Answers over IPC: `cpu` (process.cpuUsage), `mem` (process.memoryUsage, after
+ * global.gc when asked: start with --expose-gc), `sigs` (server.userSig for a batch
+ * of users, which also registers them), `exit` (close the server, then exit so a
+ * --cpu-prof profile is written).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { emit, processStatsHandlers, repoRoot, serve } from './ipc.ts';
+import { profilerHandlers } from './profiler.ts';
+import { installSqlStats } from './sql-stats.ts';
+
+/** The part of API.md's server this child uses. */
+interface RingletServer {
+  url: string;
+  userSig(userID: string, ttlSeconds: number): Promise<string> | string;
+  close(): Promise<void>;
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'ringlet-bench-'));
+const storage = path.join(dir, 'ringlet.sqlite');
+// registered first, so the temp dir goes away even when startServer fails
+process.on('exit', () => { try { rmSync(dir, { recursive: true, force: true }); } catch { /* best effort */ } });
+
+/** A startServer whose promise never settles would let the loop drain and exit 0 silently. */
+const onBeforeExit = () => {
+  emit('fatal', 'startServer() never settled: the event loop emptied before the server was ready');
+  setTimeout(() => process.exit(1), 100);
+};
+process.once('beforeExit', onBeforeExit);
+
+async function main(): Promise<void> {
+  // A computed specifier keeps `tsc` from type-checking against a server that may
+  // not exist yet; the bench only relies on the API.md contract.
+  const modUrl = pathToFileURL(path.join(repoRoot, 'src/server/index.ts')).href;
+  const mod = (await import(modUrl)) as { startServer?: (o: { port: number; storage: string }) => Promise<RingletServer> };
+  if (typeof mod.startServer !== 'function') throw new Error('src/server/index.ts exports no startServer');
+  // before startServer, so the server's statements come from the wrapped prototype
+  const sqlHandlers = process.argv.includes('--sql-stats') ? installSqlStats() : {};
+  const server = await mod.startServer({ port: 0, storage });
+
+  serve({
+    ...processStatsHandlers(),
+    ...profilerHandlers(),
+    ...sqlHandlers,
+    sigs: async (args: { ids: string[]; ttl?: number }) => {
+      const out: string[] = [];
+      for (const id of args.ids) out.push(await server.userSig(id, args.ttl ?? 3600));
+      return out;
+    },
+    exit: async () => {
+      setImmediate(async () => {
+        try { await Promise.race([server.close(), new Promise((r) => setTimeout(r, 3_000))]); } finally { process.exit(0); }
+      });
+      return true;
+    },
+  });
+  process.off('beforeExit', onBeforeExit);
+  emit('ready', { url: server.url, kind: 'ringlet', storage });
+}
+
+main().catch((err) => {
+  emit('fatal', err instanceof Error ? err.stack ?? err.message : String(err));
+  setTimeout(() => process.exit(1), 100);
+});
