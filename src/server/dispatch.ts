@@ -17,6 +17,9 @@ import type { Store, StoreTx } from './store/types.ts';
 
 export type Reply = { code: 0; data: unknown } | ErrorBody;
 
+/** Thrown to roll back a retried request whose id was already applied. */
+class AlreadyApplied extends Error {}
+
 /** Marks a reply that #mutate already handed over. */
 const ALREADY_SENT: Reply = { code: 0, data: null };
 
@@ -99,16 +102,34 @@ export class Dispatcher {
     if (!handler) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
     const now = this.#s.clock();
     type Done = { replay: Reply } | { ctx: RequestContext; reply: Reply };
-    const result = await this.#s.store.write(async (tx): Promise<Done> => {
-      const prior = await tx.getRequestResult(userID, req.id);
-      if (prior !== null) return { replay: JSON.parse(prior) as Reply };
-      const ctx: RequestContext = { tx, outbox: new Outbox(tx, now), userID, sessionID, now, deadlines: [] };
-      const outcome = (await handler(ctx, req.params as never)) as { data: unknown } | { error: RingletError };
-      if ('error' in outcome) return { ctx, reply: outcome.error.toBody() as Reply };
-      const reply: Reply = { code: 0, data: outcome.data };
-      await tx.putRequestResult(userID, req.id, JSON.stringify(reply), now);
-      return { ctx, reply };
-    });
+    // The request id is checked last, not first: on the common path (a first attempt) that
+    // saves a lookup. A retry of an applied request finds its id taken when the handler is
+    // done; its work is then rolled back and the recorded reply returned instead.
+    let result: Done;
+    try {
+      result = await this.#s.store.write(async (tx): Promise<Done> => {
+        const ctx: RequestContext = { tx, outbox: new Outbox(tx, now), userID, sessionID, now, deadlines: [] };
+        let outcome: { data: unknown } | { error: RingletError };
+        try {
+          outcome = (await handler(ctx, req.params as never)) as typeof outcome;
+        } catch (err) {
+          const prior = await tx.getRequestResult(userID, req.id);
+          if (prior !== null) return { replay: JSON.parse(prior) as Reply };
+          throw err;
+        }
+        if ('error' in outcome) {
+          const prior = await tx.getRequestResult(userID, req.id);
+          return prior !== null ? { replay: JSON.parse(prior) as Reply } : { ctx, reply: outcome.error.toBody() as Reply };
+        }
+        const reply: Reply = { code: 0, data: outcome.data };
+        if (!(await tx.putRequestResult(userID, req.id, JSON.stringify(reply), now))) throw new AlreadyApplied();
+        return { ctx, reply };
+      });
+    } catch (err) {
+      if (!(err instanceof AlreadyApplied)) throw err;
+      const prior = await this.#s.store.read((tx) => tx.getRequestResult(userID, req.id));
+      return prior !== null ? (JSON.parse(prior) as Reply) : this.#errorReply(err, req.op);
+    }
     if ('replay' in result) return result.replay;
     respond(result.reply);
     this.#s.bus.publish(result.ctx.outbox.deliveries);

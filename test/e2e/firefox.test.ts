@@ -1,25 +1,59 @@
 /**
- * Firefox: the MV3 build passes `web-ext lint` with no errors or warnings, and headless
- * firefox-esr (puppeteer-core over WebDriver BiDi) installs it.
+ * Firefox: the MV3 build passes `web-ext lint` with no errors or warnings, and the add-on
+ * works in headless firefox-esr driven by puppeteer-core over WebDriver BiDi: it installs,
+ * dave creates his account and signs in through the options page, and an invitation from
+ * carol (a Node SDK client) rings: the page badge in a web tab and a Firefox notification
+ * on screen. Dave accepts with a real click on the page badge; carol hears it.
  *
- * Not automated here (see docs/EXTENSION.md): signing in and ringing in Firefox. WebDriver
- * BiDi in Firefox 153 refuses to navigate to moz-extension:// pages ("Navigation … is not
- * allowed in this context") and does not expose the tab the add-on opens itself, so a
- * test cannot drive the options page.
+ * How the add-on's pages are reached in Firefox (pinned internal UUID,
+ * `--remote-allow-system-access`, Firefox's own alert windows) is explained in
+ * firefox-helpers.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import puppeteer, { type Browser } from 'puppeteer-core';
-import { FIREFOX_EXT, ROOT } from './helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer-core';
+import { FIREFOX_EXT, PASSWORD, ROOT, TSignaling, nodeClient, startTestPage, startTestServer, until, type TestServer } from './helpers.ts';
+import {
+  ADDON_ID,
+  ADDON_ORIGIN,
+  FIREFOX,
+  clickFirefoxPageBadge,
+  firefoxAlerts,
+  firefoxPageBadge,
+  launchFirefox,
+  openExtensionPage,
+  type FirefoxProfile,
+} from './firefox-helpers.ts';
 
-const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/lib/firefox-esr/firefox-esr';
-const ADDON_ID = 'ringlet@ringlet.invalid';
+const HAS_FIREFOX = existsSync(FIREFOX);
 
-let browser: Browser | undefined;
+let ff: FirefoxProfile;
+let srv: TestServer;
+let site: Awaited<ReturnType<typeof startTestPage>>;
+let carol: Awaited<ReturnType<typeof nodeClient>>;
+let options: Page;
+let tab: Page;
+
+/** What the add-on itself says is on screen, asked from one of its pages. */
+async function addonNotifications(): Promise<string[]> {
+  return options.evaluate(async () => {
+    const api = (globalThis as unknown as { browser: { notifications: { getAll(): Promise<Record<string, unknown>> } } }).browser;
+    return Object.keys(await api.notifications.getAll());
+  });
+}
+
+beforeAll(async () => {
+  if (!HAS_FIREFOX) return;
+  [srv, site, ff] = await Promise.all([startTestServer(), startTestPage(), launchFirefox()]);
+  carol = await nodeClient(srv.server, 'carol');
+});
+
 afterAll(async () => {
-  await browser?.close();
+  await carol?.destroy().catch(() => undefined);
+  await ff?.close();
+  await Promise.all([srv?.close(), site?.close()]);
 });
 
 describe('Firefox', () => {
@@ -32,8 +66,68 @@ describe('Firefox', () => {
     expect({ errors: report.errors, warnings: report.warnings }).toEqual({ errors: [], warnings: [] });
   });
 
-  it.skipIf(!existsSync(FIREFOX))('installs in headless firefox-esr', async () => {
-    browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
-    expect(await browser.installExtension(FIREFOX_EXT)).toBe(ADDON_ID);
+  describe.skipIf(!HAS_FIREFOX)('in headless firefox-esr', () => {
+    it('installs with its internal UUID pinned', async () => {
+      expect(ff.addonId).toBe(ADDON_ID);
+      options = await openExtensionPage(ff.browser, 'options.html');
+      expect(await options.evaluate(() => location.origin)).toBe(ADDON_ORIGIN);
+    });
+
+    it('creates an account and signs in through the options page', async () => {
+      await options.locator('[data-testid="server"]').fill(srv.server.url);
+      await options.locator('[data-testid="user-id"]').fill('dave');
+      await options.locator('[data-testid="password"]').fill(PASSWORD);
+      await options.locator('[data-testid="create-account"]').click();
+      await options.waitForSelector('[data-testid="sign-out"]', { timeout: 15_000 });
+      await options.waitForSelector('[data-testid="status"][data-connection="online"]', { timeout: 15_000 });
+      // The account is stored (never the password), and the worker is online.
+      const stored = await options.evaluate(async () => {
+        const api = (globalThis as unknown as { browser: { storage: { local: { get(k: string): Promise<Record<string, unknown>> } } } }).browser;
+        return (await api.storage.local.get('account')).account as Record<string, unknown>;
+      });
+      expect(stored).toMatchObject({ server: srv.server.url, userID: 'dave' });
+      expect(JSON.stringify(stored)).not.toContain(PASSWORD);
+
+      tab = await ff.browser.newPage();
+      await tab.goto(site.url);
+      expect(await firefoxPageBadge(tab)).toMatchObject({ present: false });
+      expect(await firefoxAlerts(ff.browser)).toEqual([]);
+    });
+
+    it("carol's invitation rings: a Firefox notification and the page badge; dave accepts from the page", async () => {
+      const accepted: Array<{ inviteID: string; invitee: string }> = [];
+      carol.addSignalingListener(TSignaling.INVITEE_ACCEPTED, (e) => accepted.push(e.data as { inviteID: string; invitee: string }));
+      const inv = await carol.invite({ userID: 'dave', timeout: 30 });
+
+      // The notification, as Firefox shows it, and as the add-on knows it.
+      const alerts = await until(async () => {
+        const shown = await firefoxAlerts(ff.browser);
+        return shown.length ? shown : null;
+      }, 'a Firefox notification');
+      const shownAt = Date.now();
+      expect(alerts).toEqual([{ title: 'Incoming call from carol', text: 'Audio call' }]);
+      expect(await addonNotifications()).toEqual([`ring:${inv.inviteID}`]);
+
+      // The page badge in the web tab: a closed shadow root the page cannot look into.
+      const badge = await until(async () => {
+        const b = await firefoxPageBadge(tab);
+        return b.present ? b : null;
+      }, 'the page badge');
+      expect(badge).toMatchObject({ mode: 'closed', texts: ['carol is calling'] });
+      expect(badge.buttons.map((b) => [b.action, b.label])).toEqual([
+        ['accept', 'Accept'],
+        ['reject', 'Reject'],
+      ]);
+      expect(await tab.evaluate(() => document.querySelector('ringlet-badge')?.shadowRoot ?? null)).toBeNull();
+
+      // A real click on Accept: carol hears it; the badge and the notification go away
+      // (well before Firefox would close the notification by itself after 20 s).
+      await clickFirefoxPageBadge(tab, 'accept');
+      await until(async () => accepted.some((a) => a.inviteID === inv.inviteID && a.invitee === 'dave'), 'carol hears the accept');
+      await until(async () => !(await firefoxPageBadge(tab)).present, 'the page badge gone');
+      await until(async () => (await firefoxAlerts(ff.browser)).length === 0, 'the notification gone');
+      expect(Date.now() - shownAt).toBeLessThan(15_000);
+      expect(await addonNotifications()).toEqual([]);
+    });
   });
 });

@@ -256,8 +256,8 @@ class SqlTx implements StoreTx {
     const row = await this.#c.get<{ response: string }>('SELECT response FROM requests WHERE user_id = ? AND request_id = ?', [userID, requestID]);
     return row?.response ?? null;
   }
-  async putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<void> {
-    await this.#c.run('INSERT INTO requests (user_id, request_id, response, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, request_id) DO NOTHING', [
+  async putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<boolean> {
+    return 1 === await this.#c.run('INSERT INTO requests (user_id, request_id, response, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, request_id) DO NOTHING', [
       userID, requestID, response, now,
     ]);
   }

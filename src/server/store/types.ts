@@ -70,7 +70,8 @@ export interface StoreTx {
   oldestEventSeq(userID: string): Promise<number | null>;
   // idempotent requests
   getRequestResult(userID: string, requestID: string): Promise<string | null>;
-  putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<void>;
+  /** Records a reply; false when the id was already recorded (a retry). */
+  putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<boolean>;
   // housekeeping
   prune(eventsBefore: number, requestsBefore: number): Promise<void>;
 }
