@@ -4,6 +4,7 @@
  * Chromium), the worker's view of things (notifications, toolbar badge), and the page
  * badge, read and clicked through the DevTools protocol because its shadow root is closed.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -58,6 +59,8 @@ export interface Profile {
   extensionId: string;
   dir: string;
   worker(): Promise<Worker>;
+  /** SIGKILL of this profile's browser process: no page or worker gets to say goodbye. */
+  kill(): void;
   close(): Promise<void>;
 }
 
@@ -81,6 +84,8 @@ export async function launchProfile(name: string): Promise<Profile> {
       '--autoplay-policy=no-user-gesture-required',
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
+      // Without it no 127.0.0.1 candidate is gathered and a loopback call never connects.
+      '--allow-loopback-in-peer-connection',
     ],
   });
   const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
@@ -101,11 +106,39 @@ export async function launchProfile(name: string): Promise<Profile> {
       await page.close();
       return w;
     },
+    kill() {
+      // The browser process is the one started with this profile's (unique, temporary) folder.
+      const out = execFileSync('pgrep', ['-f', '--', `--user-data-dir=${dir}`], { encoding: 'utf8' });
+      for (const pid of out.split('\n').map(Number).filter((n) => n > 0)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    },
     async close() {
-      await context.close();
+      await context.close().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The call window (an extension page opened with windows.create) once it is there. */
+export async function callWindow(p: Profile, timeoutMs = 15_000): Promise<Page> {
+  return until(async () => p.context.pages().find((pg) => pg.url().includes('/call.html') && !pg.isClosed()) ?? null, `${p.name}'s call window`, timeoutMs);
+}
+
+/** Per-participant `getStats` samples of the call window's session (bytes in/out, RTT). */
+export interface RtcSample {
+  inAudioBytes: number;
+  inVideoBytes: number;
+  outAudioBytes: number;
+  outVideoBytes: number;
+  rtt: number | null;
+}
+export async function rtcSamples(page: Page): Promise<Record<string, RtcSample>> {
+  return page.evaluate(() => (globalThis as unknown as { __ringletCall: { samples(): Promise<Record<string, RtcSample>> } }).__ringletCall.samples());
 }
 
 export function extUrl(p: Profile, page: string): string {
@@ -115,7 +148,14 @@ export function extUrl(p: Profile, page: string): string {
 /** Signs in (creating the account) through the options page, as a person would. */
 export async function signInThroughOptions(p: Profile, server: string, userID: string, create: boolean): Promise<Page> {
   const page = await p.context.newPage();
-  await page.goto(extUrl(p, 'options.html'));
+  try {
+    await page.goto(extUrl(p, 'options.html'));
+  } catch (e) {
+    // The extension opens its own options tab on install; the two navigations can cross.
+    if (!String(e).includes('interrupted')) throw e;
+    await page.waitForTimeout(300);
+    await page.goto(extUrl(p, 'options.html'));
+  }
   await page.getByTestId('server').fill(server);
   await page.getByTestId('user-id').fill(userID);
   await page.getByTestId('password').fill(PASSWORD);

@@ -6,7 +6,7 @@ import { silentRingtone } from '../../src/extension/background/ringtone.ts';
 import { resetToolbarCache } from '../../src/extension/background/toolbar.ts';
 import { resetBadgeViewCache } from '../../src/extension/background/badge-view.ts';
 import { BADGE_VIEW_KEY } from '../../src/extension/shared/schema.ts';
-import { encodeInvite } from '../../src/extension/shared/call-data.ts';
+import { encodeClassroom, encodeInvite } from '../../src/extension/shared/call-data.ts';
 import { FakeChat, signal } from './fake-chat.ts';
 
 const invitation = (over: Record<string, unknown> = {}) => ({
@@ -129,6 +129,40 @@ describe('Phone (the background worker)', () => {
     expect(JSON.parse(String(end!.data))).toMatchObject({ callEnd: 12, callInviteID: 'inv-1' });
     expect(w.phone.viewState().active).toBeNull();
     void now;
+  });
+
+  it('a hang-up asked by the call window carries its reason, and a stale window cannot end a newer call', async () => {
+    const w = await signedIn();
+    w.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
+    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
+    await w.phone.handle({ type: 'call/accept', inviteID: 'inv-1' });
+    await w.phone.handle({ type: 'call/hangup', inviteID: 'older-call', reason: 'peer_lost' });
+    expect(w.phone.viewState().active).not.toBeNull();
+    await w.phone.handle({ type: 'call/hangup', inviteID: 'inv-1', reason: 'peer_lost' });
+    expect(JSON.parse(String(w.chat().called('invite')[0]!.data))).toMatchObject({ callInviteID: 'inv-1', reason: 'peer_lost' });
+    expect(w.phone.viewState()).toMatchObject({ active: null, notice: { key: 'noticePeerLost', subs: ['alice'] } });
+  });
+
+  it('classroom: a student raises a hand by accepting, without ringing and without leaving the call', async () => {
+    const w = await signedIn();
+    const call = invitation({ groupID: 'class', inviteeList: ['bob', 'carol'] });
+    w.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, call);
+    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
+    await w.phone.handle({ type: 'call/accept', inviteID: 'inv-1' });
+    w.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: 'hands', groupID: 'class', inviteeList: ['bob', 'carol'], data: encodeClassroom('raiseHand', 'room', 'inv-1') }));
+    await vi.waitFor(async () => expect(await badgeView()).toHaveLength(1));
+    expect(w.ringtone.playing).toBe(false);
+    expect(await notifications()).toEqual([]);
+    await w.phone.handle({ type: 'call/accept', inviteID: 'hands' });
+    expect(w.chat().called('invite')).toEqual([]); // no hang-up of the group call
+    expect(w.phone.viewState()).toMatchObject({ active: { inviteID: 'inv-1' }, classroom: { hands: ['bob'] }, incoming: [] });
+  });
+
+  it('only the group owner leads a classroom, and a group call has at most 6 participants', async () => {
+    const w = await signedIn();
+    await expect(w.phone.handle({ type: 'classroom/pick', userID: 'carol' })).rejects.toMatchObject({ code: 8011 });
+    await expect(w.phone.handle({ type: 'call/dialGroup', groupID: 'team', inviteeList: ['a', 'b', 'c', 'd', 'e', 'f'], callType: 'audio' })).rejects.toMatchObject({ code: 8001 });
+    expect(w.chat().called('inviteInGroup')).toEqual([]);
   });
 
   it('a timeout leaves a missed-call notification and the missed count on the toolbar until seen', async () => {

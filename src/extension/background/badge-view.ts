@@ -13,6 +13,17 @@ export function renderBadgeView(state: CallState): BadgeView {
   return {
     items: state.calls.map((c) => {
       const group = c.groupName ?? c.groupID;
+      if (c.kind) {
+        // A classroom prompt: accepting raises the hand (or takes the floor).
+        return {
+          inviteID: c.inviteID,
+          text: c.kind === 'speak' ? t('badgeSpeak', c.inviter) : t('badgeRaiseHand', c.inviter),
+          buttons: [
+            { action: 'accept', label: c.kind === 'speak' ? t('takeTheFloor') : t('raiseHand') },
+            { action: 'reject', label: t('dismiss') },
+          ],
+        };
+      }
       if (c.direction === 'incoming') {
         return {
           inviteID: c.inviteID,

@@ -6,19 +6,21 @@
  * and page badges are *derived* from the state (sync.ts), which is what makes a woken
  * worker restore them without ringing twice.
  */
-import type { ActiveCall, CallEntry, Notice, Settings } from '../shared/schema.ts';
-import { decodeCallEnd, decodeInvite, encodeBusy, isBusy } from '../shared/call-data.ts';
+import type { ActiveCall, CallEntry, Classroom, HangupReason, Notice, Settings } from '../shared/schema.ts';
+import { decodeCallEnd, decodeClassroom, decodeInvite, encodeBusy, isBusy, type ClassroomData } from '../shared/call-data.ts';
 
 export interface CallState {
   /** Ringing (incoming) and dialling (outgoing) invitations, newest first. */
   calls: CallEntry[];
   active: ActiveCall | null;
+  /** Classroom mode of the active group call (hands raised, who has the floor). */
+  classroom: Classroom | null;
   /** Missed calls not yet seen in the popup. */
   missed: number;
   notice: Notice | null;
 }
 
-export const EMPTY_CALL_STATE: CallState = { calls: [], active: null, missed: 0, notice: null };
+export const EMPTY_CALL_STATE: CallState = { calls: [], active: null, classroom: null, missed: 0, notice: null };
 
 /** An invitation as the SDK announces it (NEW_INVITATION_RECEIVED, getPendingInvitations). */
 export interface Invitation {
@@ -36,7 +38,7 @@ export interface Invitation {
 export type Ending = 'timeout' | 'cancelled' | 'accepted' | 'rejected' | 'unknown';
 
 export type CallEvent =
-  | { type: 'invited'; inv: Invitation; groupName?: string }
+  | { type: 'invited'; inv: Invitation; groupName?: string; groupOwner?: string }
   | { type: 'dialled'; entry: CallEntry }
   | { type: 'accepted'; inviteID: string; invitee: string; data: string }
   | { type: 'rejected'; inviteID: string; invitee: string; data: string; reason?: string }
@@ -45,7 +47,9 @@ export type CallEvent =
   | { type: 'localAccepted'; inviteID: string }
   | { type: 'localRejected'; inviteID: string }
   | { type: 'localCancelled'; inviteID: string }
-  | { type: 'ended' }
+  | { type: 'ended'; reason?: HangupReason }
+  /** I (the group owner) sent a classroom action on the active group call. */
+  | { type: 'classroomSent'; action: ClassroomData['classroom']; inviteID: string; invitees: string[] }
   | { type: 'reconciled'; pending: Invitation[]; endings: Record<string, Ending> }
   | { type: 'missedSeen' }
   | { type: 'noticeDismissed' };
@@ -78,7 +82,7 @@ export function peerOf(entry: Pick<CallEntry, 'direction' | 'inviter' | 'groupID
   return entry.direction === 'incoming' ? entry.inviter : (entry.inviteeList[0] ?? '');
 }
 
-function entryFromInvitation(inv: Invitation, ctx: Context, waiting: boolean, groupName?: string): CallEntry {
+function entryFromInvitation(inv: Invitation, ctx: Context, waiting: boolean, groupName?: string, groupOwner?: string): CallEntry {
   const { roomID, callType } = decodeInvite(inv.data);
   const remaining = inv.remaining ?? inv.timeout;
   const incoming = inv.inviter !== ctx.me;
@@ -88,6 +92,7 @@ function entryFromInvitation(inv: Invitation, ctx: Context, waiting: boolean, gr
     inviter: inv.inviter,
     groupID: inv.groupID ?? '',
     ...(groupName ? { groupName } : {}),
+    ...(groupOwner ? { groupOwner } : {}),
     inviteeList: inv.inviteeList,
     pending: inv.inviteeList,
     callType,
@@ -106,6 +111,7 @@ function activeFrom(entry: CallEntry, ctx: Context): ActiveCall {
     peer: peerOf(entry),
     groupID: entry.groupID,
     ...(entry.groupName ? { groupName: entry.groupName } : {}),
+    ...(entry.groupOwner ? { groupOwner: entry.groupOwner } : {}),
     callType: entry.callType,
     roomID: entry.roomID,
     startedAt: ctx.now,
@@ -113,6 +119,56 @@ function activeFrom(entry: CallEntry, ctx: Context): ActiveCall {
 }
 
 const without = (calls: CallEntry[], inviteID: string) => calls.filter((c) => c.inviteID !== inviteID);
+const noPrompts = (calls: CallEntry[]) => calls.filter((c) => !c.kind);
+
+const END_NOTICE: Record<HangupReason, string | null> = {
+  peer_lost: 'noticePeerLost',
+  connection_failed: 'noticeConnectionFailed',
+  window_closed: null,
+};
+
+/** A classroom action on the group call I am in (only its group's owner may send one). */
+function classroomInvited(state: CallState, event: Extract<CallEvent, { type: 'invited' }>, cls: ClassroomData, ctx: Context): Result {
+  const { inv } = event;
+  const a = state.active;
+  if (!a || !a.groupID || a.groupID !== inv.groupID || a.roomID !== cls.roomID || inv.inviter === ctx.me) return { state, effects: [] };
+  const owner = event.groupOwner ?? a.groupOwner;
+  if (owner && inv.inviter !== owner) return { state, effects: [] };
+  const prev = state.classroom?.roomID === cls.roomID ? state.classroom : null;
+  const base: Classroom = prev ?? freshClassroom(a, inv.inviter);
+  let classroom: Classroom;
+  if (cls.classroom === 'raiseHand') {
+    classroom = base.handsInviteID === inv.inviteID ? base : { ...base, handsInviteID: inv.inviteID, hands: [] };
+  } else {
+    classroom = base.speakInviteID === inv.inviteID ? base : { ...base, speakInviteID: inv.inviteID, invitedSpeaker: inv.inviteeList[0] ?? null };
+  }
+  let calls = state.calls;
+  if (inv.inviteeList.includes(ctx.me) && !calls.some((c) => c.inviteID === inv.inviteID)) {
+    // A newer prompt of the same kind replaces the older one.
+    const entry: CallEntry = { ...entryFromInvitation(inv, ctx, false, event.groupName, owner), kind: cls.classroom };
+    calls = [entry, ...calls.filter((c) => c.kind !== cls.classroom)];
+  }
+  return { state: { ...state, calls, classroom }, effects: [] };
+}
+
+function freshClassroom(a: ActiveCall, teacher: string): Classroom {
+  return { groupID: a.groupID, roomID: a.roomID, teacher, handsInviteID: null, hands: [], speakInviteID: null, invitedSpeaker: null, speaker: null };
+}
+
+/** Someone accepted a classroom action: a hand is raised, or a student takes the floor. */
+function classroomAccepted(c: Classroom | null, inviteID: string, invitee: string): Classroom | null {
+  if (!c) return c;
+  if (inviteID === c.handsInviteID && !c.hands.includes(invitee)) return { ...c, hands: [...c.hands, invitee] };
+  if (inviteID === c.speakInviteID && c.speaker !== invitee) {
+    return { ...c, speaker: invitee, invitedSpeaker: null, hands: c.hands.filter((u) => u !== invitee) };
+  }
+  return c;
+}
+
+/** A "speak" invitation that ended without an answer. */
+function classroomDeclined(c: Classroom | null, inviteID: string): Classroom | null {
+  return c && inviteID === c.speakInviteID && c.invitedSpeaker ? { ...c, invitedSpeaker: null } : c;
+}
 
 /** Applies one event. Unknown invitations are ignored: events can arrive after we forgot one. */
 export function transition(state: CallState, event: CallEvent, ctx: Context): Result {
@@ -120,6 +176,8 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
   switch (event.type) {
     case 'invited': {
       const { inv } = event;
+      const cls = decodeClassroom(inv.data);
+      if (cls) return classroomInvited(state, event, cls, ctx); // heard by every member, not only invitees
       if (inv.inviter === ctx.me || !inv.inviteeList.includes(ctx.me)) return { state, effects: [] };
       const end = decodeCallEnd(inv.data);
       if (end) {
@@ -127,7 +185,8 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
         const effects: CallEffect[] = [{ type: 'ack', inviteID: inv.inviteID }];
         const a = state.active;
         if (a && (a.inviteID === end.callInviteID || (!a.groupID && a.peer === inv.inviter))) {
-          return { state: { ...state, active: null, notice: notice(ctx, 'noticeHungUp', inv.inviter) }, effects };
+          const key = end.reason === 'peer_lost' || end.reason === 'connection_failed' ? 'noticePeerLost' : 'noticeHungUp';
+          return { state: { ...state, active: null, classroom: null, calls: noPrompts(state.calls), notice: notice(ctx, key, inv.inviter) }, effects };
         }
         return { state, effects };
       }
@@ -138,14 +197,20 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       if (state.active && ctx.settings.whileInCall === 'busy') {
         return { state, effects: [{ type: 'autoReject', inviteID: inv.inviteID, data: encodeBusy('in_call') }] };
       }
-      const entry = entryFromInvitation(inv, ctx, state.active !== null, event.groupName);
+      const entry = entryFromInvitation(inv, ctx, state.active !== null, event.groupName, event.groupOwner);
       return { state: { ...state, calls: [entry, ...state.calls] }, effects: [] };
     }
     case 'dialled':
       return { state: { ...state, calls: [event.entry, ...without(state.calls, event.entry.inviteID)] }, effects: [] };
     case 'accepted': {
+      const classroom = classroomAccepted(state.classroom, event.inviteID, event.invitee);
+      if (classroom !== state.classroom) state = { ...state, classroom };
       const entry = find(event.inviteID);
       if (!entry) return { state, effects: [] };
+      if (entry.kind) {
+        // My classroom prompt, answered on another device.
+        return { state: event.invitee === ctx.me ? { ...state, calls: without(state.calls, entry.inviteID) } : state, effects: [] };
+      }
       if (entry.direction === 'incoming') {
         if (event.invitee !== ctx.me) return { state, effects: [] }; // another group invitee
         return {
@@ -155,13 +220,16 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       }
       // My call was answered: it becomes the active call.
       return {
-        state: { ...state, calls: without(state.calls, entry.inviteID), active: activeFrom(entry, ctx), notice: null },
+        state: { ...state, calls: noPrompts(without(state.calls, entry.inviteID)), active: activeFrom(entry, ctx), classroom: null, notice: null },
         effects: [{ type: 'openCallPage' }],
       };
     }
     case 'rejected': {
+      const classroom = classroomDeclined(state.classroom, event.inviteID);
+      if (classroom !== state.classroom) state = { ...state, classroom };
       const entry = find(event.inviteID);
       if (!entry) return { state, effects: [] };
+      if (entry.kind) return { state: event.invitee === ctx.me ? { ...state, calls: without(state.calls, entry.inviteID) } : state, effects: [] };
       if (entry.direction === 'incoming') {
         if (event.invitee !== ctx.me) return { state, effects: [] };
         return {
@@ -178,14 +246,23 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       return { state: { ...state, calls: without(state.calls, entry.inviteID), notice: n }, effects: [] };
     }
     case 'cancelled': {
+      const classroom = classroomDeclined(state.classroom, event.inviteID);
+      if (classroom !== state.classroom) state = { ...state, classroom };
       const entry = find(event.inviteID);
       if (!entry) return { state, effects: [] };
+      if (entry.kind) return { state: { ...state, calls: without(state.calls, entry.inviteID) }, effects: [] };
       const n = entry.direction === 'incoming' ? notice(ctx, 'noticeCancelled', peerOf(entry)) : state.notice;
       return { state: { ...state, calls: without(state.calls, entry.inviteID), notice: n }, effects: [] };
     }
     case 'timeout': {
+      const classroom = classroomDeclined(state.classroom, event.inviteID);
+      if (classroom !== state.classroom) state = { ...state, classroom };
       const entry = find(event.inviteID);
       if (!entry) return { state, effects: [] };
+      if (entry.kind) {
+        // An unanswered classroom prompt is not a missed call.
+        return { state: event.inviteeList.includes(ctx.me) ? { ...state, calls: without(state.calls, entry.inviteID) } : state, effects: [] };
+      }
       if (entry.direction === 'incoming') {
         if (!event.inviteeList.includes(ctx.me)) return { state, effects: [] };
         return {
@@ -205,16 +282,33 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
     case 'localAccepted': {
       const entry = find(event.inviteID);
       if (!entry) return { state, effects: [] };
+      if (entry.kind) {
+        const classroom = classroomAccepted(state.classroom, entry.inviteID, ctx.me);
+        return { state: { ...state, calls: without(state.calls, entry.inviteID), classroom }, effects: [] };
+      }
       return {
-        state: { ...state, calls: without(state.calls, entry.inviteID), active: activeFrom(entry, ctx), notice: null },
+        state: { ...state, calls: noPrompts(without(state.calls, entry.inviteID)), active: activeFrom(entry, ctx), classroom: null, notice: null },
         effects: [{ type: 'openCallPage' }],
       };
     }
     case 'localRejected':
     case 'localCancelled':
       return { state: { ...state, calls: without(state.calls, event.inviteID) }, effects: [] };
-    case 'ended':
-      return { state: { ...state, active: null }, effects: [] };
+    case 'ended': {
+      const key = event.reason ? END_NOTICE[event.reason] : null;
+      const n = key && state.active ? notice(ctx, key, state.active.groupName ?? state.active.peer) : state.notice;
+      return { state: { ...state, active: null, classroom: null, calls: noPrompts(state.calls), notice: n }, effects: [] };
+    }
+    case 'classroomSent': {
+      const a = state.active;
+      if (!a || !a.groupID) return { state, effects: [] };
+      const base = state.classroom?.roomID === a.roomID ? state.classroom : freshClassroom(a, ctx.me);
+      const classroom: Classroom =
+        event.action === 'raiseHand'
+          ? { ...base, handsInviteID: event.inviteID, hands: [] }
+          : { ...base, speakInviteID: event.inviteID, invitedSpeaker: event.invitees[0] ?? null };
+      return { state: { ...state, classroom }, effects: [] };
+    }
     case 'reconciled':
       return reconcile(state, event.pending, event.endings, ctx);
     case 'missedSeen':
@@ -237,7 +331,7 @@ function reconcile(state: CallState, pending: Invitation[], endings: Record<stri
   const kept: CallEntry[] = [];
   for (const c of state.calls) {
     if (open.has(c.inviteID)) kept.push(c);
-    else if (c.direction === 'incoming' && endings[c.inviteID] === 'timeout') {
+    else if (c.direction === 'incoming' && !c.kind && endings[c.inviteID] === 'timeout') {
       missed += 1;
       effects.push({ type: 'missedNotification', entry: c });
     }
@@ -247,7 +341,7 @@ function reconcile(state: CallState, pending: Invitation[], endings: Record<stri
   for (const inv of [...pending].reverse()) {
     if (known.has(inv.inviteID)) continue;
     if (inv.inviter === ctx.me) {
-      if (decodeCallEnd(inv.data)) continue; // my own hang-up marker, not a call
+      if (decodeCallEnd(inv.data) || decodeClassroom(inv.data)) continue; // my own hang-up marker or classroom action, not a call
       next = { ...next, calls: [entryFromInvitation(inv, ctx, false), ...next.calls] };
       continue;
     }
@@ -261,7 +355,7 @@ function reconcile(state: CallState, pending: Invitation[], endings: Record<stri
 
 /** Incoming invitations that should ring (not call-waiting ones), newest first. */
 export function ringingCalls(state: CallState): CallEntry[] {
-  return state.calls.filter((c) => c.direction === 'incoming' && !c.waiting);
+  return state.calls.filter((c) => c.direction === 'incoming' && !c.waiting && !c.kind);
 }
 
 export function incomingCalls(state: CallState): CallEntry[] {

@@ -61,7 +61,8 @@ export function buildHistory(messages: SdkMessage[], me: string): HistoryRecord[
     if (!invite) continue;
     const end = decodeCallEnd(invite.data);
     if (end) {
-      if (end.callInviteID) durations.set(end.callInviteID, end.callEnd);
+      // Both sides may hang up at once: the first end-of-call invitation is the one that counts.
+      if (end.callInviteID && !durations.has(end.callInviteID)) durations.set(end.callInviteID, end.callEnd);
       continue;
     }
     const outgoing = invite.inviter === me;

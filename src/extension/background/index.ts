@@ -15,6 +15,8 @@ import { logError } from './log.ts';
 
 export const KEEPALIVE_ALARM = 'ringlet-keepalive';
 export const CONTEXT_MENU_ID = 'ringlet-call-selection';
+/** A call window that reloads reconnects within this; one that stays away was closed. */
+export const CALL_WINDOW_GRACE_MS = 1500;
 
 type Port = Browser.runtime.Port;
 
@@ -24,12 +26,16 @@ async function openPopupWindow(): Promise<void> {
 }
 
 export function startBackground(deps: Omit<PhoneDeps, 'openCallPage' | 'onLanguageChanged'>): Phone {
-  const callPages = new Set<Port>();
+  const callPages = new Map<Port, number | undefined>();
   const phone = new Phone({
     ...deps,
     async openCallPage() {
-      if (callPages.size > 0) return; // the open call page follows the state itself
-      await browser.windows.create({ url: extensionURL('/call.html'), type: 'popup', width: 380, height: 480 });
+      // An open call window follows the state itself; bring it to the front.
+      for (const windowId of callPages.values()) {
+        if (windowId !== undefined) await browser.windows.update(windowId, { focused: true }).catch(() => undefined);
+        return;
+      }
+      await browser.windows.create({ url: extensionURL('/call.html'), type: 'popup', width: 720, height: 600 });
     },
     onLanguageChanged: () => void createContextMenu(phone).catch((e) => logError('context menu', e)),
   });
@@ -42,13 +48,20 @@ export function startBackground(deps: Omit<PhoneDeps, 'openCallPage' | 'onLangua
       return;
     }
     const isCallPage = (port.sender?.url ?? '').includes('/call.html');
-    if (isCallPage) callPages.add(port);
+    if (isCallPage) callPages.set(port, port.sender?.tab?.windowId);
     const post = (state: PortMessage['state']) => port.postMessage({ type: 'state', state } satisfies PortMessage);
     const unsubscribe = phone.subscribe(post);
     port.onMessage.addListener(() => logError('view port', 'views send requests with runtime.sendMessage; port message ignored'));
     port.onDisconnect.addListener(() => {
       unsubscribe();
-      callPages.delete(port);
+      if (!callPages.delete(port)) return;
+      // The call window was closed (not reloaded): that is my hang-up.
+      const inviteID = phone.viewState().active?.inviteID;
+      if (!inviteID) return;
+      setTimeout(() => {
+        if (callPages.size > 0 || phone.viewState().active?.inviteID !== inviteID) return;
+        void phone.handle({ type: 'call/hangup', inviteID, reason: 'window_closed' }).catch((e) => logError('call window closed', e));
+      }, CALL_WINDOW_GRACE_MS);
     });
     void phone.ready.then(() => post(phone.viewState()));
   });

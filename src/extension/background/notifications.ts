@@ -27,7 +27,8 @@ export function ringContent(entry: CallEntry): { title: string; message: string 
 
 /** Whether this invitation may raise a notification at all. */
 export function wantsNotification(entry: CallEntry, settings: Settings): boolean {
-  return settings.notifications && entry.direction === 'incoming' && entry.offlinePushInfo?.disablePush !== true;
+  // Classroom prompts show in the popup and the page badge only: they are not calls.
+  return settings.notifications && entry.direction === 'incoming' && !entry.kind && entry.offlinePushInfo?.disablePush !== true;
 }
 
 function iconUrl(): string {

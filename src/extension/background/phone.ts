@@ -4,8 +4,8 @@
  * one at a time (a promise queue), persisted, then the derived outputs (notifications,
  * toolbar badge, ringtone, page badges, live views) are brought in line with the state.
  */
-import type { ActiveCall, CallType, Connection, HistoryRecord, Notice, Request, Settings, ViewState } from '../shared/schema.ts';
-import { encodeCallEnd, encodeInvite, newRoomID } from '../shared/call-data.ts';
+import type { ActiveCall, CallType, Connection, HangupReason, HistoryRecord, Notice, Request, Settings, ViewState } from '../shared/schema.ts';
+import { encodeCallEnd, encodeClassroom, encodeInvite, newRoomID } from '../shared/call-data.ts';
 import { resolveLanguage, setLanguage, t } from '../shared/i18n.ts';
 import {
   EMPTY_CALL_STATE,
@@ -30,6 +30,10 @@ import { logError } from './log.ts';
 
 /** How long an outgoing invitation rings before the server times it out. */
 export const DIAL_TIMEOUT_SECONDS = 30;
+/** A full mesh of peer connections: every participant sends to every other one. */
+export const MAX_CALL_PARTICIPANTS = 6;
+/** How long students have to raise a hand. */
+export const RAISE_HAND_TIMEOUT_SECONDS = 60;
 
 export interface PhoneDeps {
   createChat: CreateChat;
@@ -58,6 +62,7 @@ export class Phone {
   #queue: Promise<unknown> = Promise.resolve();
   #listeners = new Set<Listener>();
   #groupNames = new Map<string, string>();
+  #groupOwners = new Map<string, string>();
   #retry: ReturnType<typeof setTimeout> | null = null;
   #retryDelay = 2000;
   #connecting: Promise<void> | null = null;
@@ -112,6 +117,7 @@ export class Phone {
       incoming: incomingCalls(this.#state),
       outgoing: outgoingCalls(this.#state),
       active: this.#state.active,
+      classroom: this.#state.classroom,
       missed: this.#state.missed,
       notice: this.#state.notice,
       settings: this.#settings,
@@ -226,6 +232,7 @@ export class Phone {
       try {
         const { data } = await chat.getGroupProfile({ groupID });
         this.#groupNames.set(groupID, data.group.name || groupID);
+        if (data.group.ownerID) this.#groupOwners.set(groupID, data.group.ownerID);
       } catch {
         return undefined;
       }
@@ -236,7 +243,8 @@ export class Phone {
   async #onInvited(inv: Invitation): Promise<void> {
     const chat = this.#chat;
     const groupName = inv.groupID && chat ? await this.#groupName(chat, inv.groupID) : undefined;
-    await this.#dispatch({ type: 'invited', inv, ...(groupName ? { groupName } : {}) });
+    const groupOwner = inv.groupID ? this.#groupOwners.get(inv.groupID) : undefined;
+    await this.#dispatch({ type: 'invited', inv, ...(groupName ? { groupName } : {}), ...(groupOwner ? { groupOwner } : {}) });
   }
 
   async #expire(): Promise<void> {
@@ -370,10 +378,19 @@ export class Phone {
       case 'call/cancel':
         return this.#cancel(req.inviteID);
       case 'call/hangup':
-        return this.#hangup();
+        // A call window asking for an older call must not end a newer one.
+        if (req.inviteID && req.inviteID !== this.#state.active?.inviteID) return this.viewState();
+        return this.#hangup(req.reason);
+      case 'classroom/raiseHands':
+        return this.#classroom('raiseHand', req.inviteeList);
+      case 'classroom/pick':
+        return this.#classroom('speak', [req.userID]);
       case 'groups/list': {
         const { data } = await sdk(() => this.#requireChat().getGroupList());
-        for (const g of data.groupList) this.#groupNames.set(g.groupID, g.name || g.groupID);
+        for (const g of data.groupList) {
+          this.#groupNames.set(g.groupID, g.name || g.groupID);
+          if (g.ownerID) this.#groupOwners.set(g.groupID, g.ownerID);
+        }
         return data.groupList;
       }
       case 'groups/members': {
@@ -469,11 +486,15 @@ export class Phone {
     const chat = this.#requireChat();
     const roomID = newRoomID();
     const invitees = inviteeList.filter((u) => u !== this.#me());
+    if (invitees.length > MAX_CALL_PARTICIPANTS - 1) {
+      throw new RingletError(8001, 'errorGroupCallTooLarge', `a group call has at most ${MAX_CALL_PARTICIPANTS} participants`, [String(MAX_CALL_PARTICIPANTS)]);
+    }
     const res = await sdk(() =>
       chat.inviteInGroup({ groupID, inviteeList: invitees, data: encodeInvite(roomID, callType), timeout: DIAL_TIMEOUT_SECONDS }),
     );
     const now = this.#now();
     const groupName = await this.#groupName(chat, groupID);
+    const groupOwner = this.#groupOwners.get(groupID);
     await this.#dispatch({
       type: 'dialled',
       entry: {
@@ -482,6 +503,7 @@ export class Phone {
         inviter: this.#me(),
         groupID,
         ...(groupName ? { groupName } : {}),
+        ...(groupOwner ? { groupOwner } : {}),
         inviteeList: invitees,
         pending: invitees,
         callType,
@@ -498,7 +520,7 @@ export class Phone {
     const chat = this.#requireChat();
     const entry = this.#state.calls.find((c) => c.inviteID === inviteID && c.direction === 'incoming');
     if (!entry) throw new RingletError(8010, 'errorAlreadyEnded', `no ringing invitation ${inviteID}`);
-    if (how === 'accept' && this.#state.active) await this.#hangup(); // call waiting: end the current call
+    if (how === 'accept' && this.#state.active && !entry.kind) await this.#hangup(); // call waiting: end the current call
     try {
       await sdk(() => (how === 'accept' ? chat.accept({ inviteID }) : chat.reject({ inviteID })));
     } catch (e) {
@@ -523,16 +545,40 @@ export class Phone {
   }
 
   /** Seed's hang-up: a new invitation whose data marks end-of-call with the duration. */
-  async #hangup(): Promise<ViewState> {
+  async #hangup(reason?: HangupReason): Promise<ViewState> {
     const active: ActiveCall | null = this.#state.active;
     if (!active) return this.viewState();
     const duration = Math.max(0, Math.round((this.#now() - active.startedAt) / 1000));
+    // Ended first, so a second hang-up (the window closing right after) finds no call.
+    await this.#dispatch({ type: 'ended', ...(reason ? { reason } : {}) });
     if (!active.groupID && this.#chat) {
+      // The peer's window going away is the peer's own hang-up: its worker sends the marker.
       await this.#chat
-        .invite({ userID: active.peer, data: encodeCallEnd(active.inviteID, active.roomID, duration), timeout: DIAL_TIMEOUT_SECONDS })
+        .invite({ userID: active.peer, data: encodeCallEnd(active.inviteID, active.roomID, duration, reason), timeout: DIAL_TIMEOUT_SECONDS })
         .catch((e) => logError('hang-up', e));
     }
-    await this.#dispatch({ type: 'ended' });
+    return this.viewState();
+  }
+
+  /** Classroom mode: the group's owner asks for hands, or gives a student the floor. */
+  async #classroom(action: 'raiseHand' | 'speak', inviteeList: string[]): Promise<ViewState> {
+    const chat = this.#requireChat();
+    const active = this.#state.active;
+    if (!active?.groupID) throw new RingletError(8011, 'errorNotAllowed', 'classroom mode needs a group call');
+    await this.#groupName(chat, active.groupID);
+    const owner = this.#groupOwners.get(active.groupID) ?? active.groupOwner;
+    if (owner !== this.#me()) throw new RingletError(8011, 'errorNotAllowed', 'only the group owner leads a classroom');
+    const invitees = inviteeList.filter((u) => u !== this.#me());
+    const res = await sdk(() =>
+      chat.inviteInGroup({
+        groupID: active.groupID,
+        inviteeList: invitees,
+        data: encodeClassroom(action, active.roomID, active.inviteID),
+        timeout: action === 'raiseHand' ? RAISE_HAND_TIMEOUT_SECONDS : DIAL_TIMEOUT_SECONDS,
+        offlinePushInfo: { disablePush: true },
+      }),
+    );
+    await this.#dispatch({ type: 'classroomSent', action, inviteID: res.inviteID, invitees });
     return this.viewState();
   }
 

@@ -6,7 +6,7 @@
  */
 import { browser } from 'wxt/browser';
 import { z } from 'zod/mini';
-import { ActiveCall, CallEntry, DEFAULT_SETTINGS, Notice, Settings } from '../shared/schema.ts';
+import { ActiveCall, CallEntry, Classroom, DEFAULT_SETTINGS, Notice, Settings } from '../shared/schema.ts';
 import { EMPTY_CALL_STATE, type CallState } from './calls.ts';
 
 export const DEFAULT_SERVER = 'ws://127.0.0.1:8787';
@@ -23,6 +23,7 @@ export type Account = z.infer<typeof Account>;
 const StoredCalls = z.object({
   calls: z.array(CallEntry),
   active: z.nullable(ActiveCall),
+  classroom: z.optional(z.nullable(Classroom)),
   missed: z.number(),
   notice: z.nullable(Notice),
 });
@@ -62,7 +63,7 @@ export async function saveSettings(settings: Settings): Promise<void> {
 
 export async function loadCallState(): Promise<CallState> {
   const parsed = StoredCalls.safeParse(await read(KEYS.calls));
-  return parsed.success ? parsed.data : EMPTY_CALL_STATE;
+  return parsed.success ? { ...parsed.data, classroom: parsed.data.classroom ?? null } : EMPTY_CALL_STATE;
 }
 export async function saveCallState(state: CallState): Promise<void> {
   await browser.storage.local.set({ [KEYS.calls]: state });

@@ -18,6 +18,20 @@ export interface CallEndData {
   /** inviteID of the call that ended. */
   callInviteID: string;
   roomID: string;
+  /** Why the call ended when it was not a hang-up button: `peer_lost`, `connection_failed`, `window_closed`. */
+  reason?: string;
+}
+/**
+ * Classroom actions on a group call (the seed's hand-raise scenario), sent by the
+ * group's owner with inviteInGroup: `raiseHand` to the students (accepting = raising a
+ * hand), `speak` to the one student chosen (accepting = taking the floor).
+ */
+export interface ClassroomData {
+  version: 1;
+  classroom: 'raiseHand' | 'speak';
+  roomID: string;
+  /** inviteID of the group call this belongs to. */
+  callInviteID: string;
 }
 /** Data of an automatic reject: line busy, or do-not-disturb. */
 export interface BusyData {
@@ -44,8 +58,19 @@ export function encodeInvite(roomID: string, callType: 'audio' | 'video'): strin
   return JSON.stringify({ version: 1, roomID, callType } satisfies CallInviteData);
 }
 
-export function encodeCallEnd(callInviteID: string, roomID: string, durationSeconds: number): string {
-  return JSON.stringify({ version: 1, callEnd: durationSeconds, callInviteID, roomID } satisfies CallEndData);
+export function encodeCallEnd(callInviteID: string, roomID: string, durationSeconds: number, reason?: string): string {
+  return JSON.stringify({ version: 1, callEnd: durationSeconds, callInviteID, roomID, ...(reason ? { reason } : {}) } satisfies CallEndData);
+}
+
+export function encodeClassroom(action: ClassroomData['classroom'], roomID: string, callInviteID: string): string {
+  return JSON.stringify({ version: 1, classroom: action, roomID, callInviteID } satisfies ClassroomData);
+}
+
+/** A classroom action, or null when the data is anything else. */
+export function decodeClassroom(data: string): ClassroomData | null {
+  const o = parseObject(data);
+  if (!o || (o.classroom !== 'raiseHand' && o.classroom !== 'speak') || typeof o.roomID !== 'string') return null;
+  return { version: 1, classroom: o.classroom, roomID: o.roomID, callInviteID: typeof o.callInviteID === 'string' ? o.callInviteID : '' };
 }
 
 export function encodeBusy(detail: BusyData['detail']): string {
@@ -70,6 +95,7 @@ export function decodeCallEnd(data: string): CallEndData | null {
     callEnd: o.callEnd,
     callInviteID: typeof o.callInviteID === 'string' ? o.callInviteID : '',
     roomID: typeof o.roomID === 'string' ? o.roomID : '',
+    ...(typeof o.reason === 'string' ? { reason: o.reason } : {}),
   };
 }
 

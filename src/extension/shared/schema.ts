@@ -55,6 +55,10 @@ export const CallEntry = z.object({
   /** '' for a 1:1 call. */
   groupID: z.string(),
   groupName: z.optional(z.string()),
+  /** The group's owner (the teacher of classroom mode), when known. */
+  groupOwner: z.optional(z.string()),
+  /** Absent for a call; a classroom prompt otherwise (it never rings and never becomes a call). */
+  kind: z.optional(z.enum(['raiseHand', 'speak'])),
   inviteeList: z.array(z.string()),
   /** Outgoing group calls: invitees whose part is still pending. */
   pending: z.array(z.string()),
@@ -76,11 +80,31 @@ export const ActiveCall = z.object({
   peer: z.string(),
   groupID: z.string(),
   groupName: z.optional(z.string()),
+  groupOwner: z.optional(z.string()),
   callType: CallType,
   roomID: z.string(),
   startedAt: z.number(),
 });
 export type ActiveCall = z.infer<typeof ActiveCall>;
+
+/** Classroom mode of the active group call, as every participant's worker follows it. */
+export const Classroom = z.object({
+  groupID: z.string(),
+  roomID: z.string(),
+  teacher: z.string(),
+  /** The latest "raise hand" invitation and who accepted it (raised a hand), in order. */
+  handsInviteID: z.nullable(z.string()),
+  hands: z.array(z.string()),
+  /** The latest "speak" invitation, the student it asks, and who has the floor. */
+  speakInviteID: z.nullable(z.string()),
+  invitedSpeaker: z.nullable(z.string()),
+  speaker: z.nullable(z.string()),
+});
+export type Classroom = z.infer<typeof Classroom>;
+
+/** Why the call window ended a call (sent in the end-of-call data and shown as a notice). */
+export const HangupReason = z.enum(['peer_lost', 'connection_failed', 'window_closed']);
+export type HangupReason = z.infer<typeof HangupReason>;
 
 export const Connection = z.enum(['signedOut', 'connecting', 'online', 'offline', 'expired']);
 export type Connection = z.infer<typeof Connection>;
@@ -101,6 +125,7 @@ export const ViewState = z.object({
   incoming: z.array(CallEntry),
   outgoing: z.array(CallEntry),
   active: z.nullable(ActiveCall),
+  classroom: z.nullable(Classroom),
   missed: z.number(),
   notice: z.nullable(Notice),
   settings: Settings,
@@ -131,7 +156,11 @@ export const Request = z.discriminatedUnion('type', [
   z.object({ type: z.literal('call/accept'), ...inviteRef }),
   z.object({ type: z.literal('call/reject'), ...inviteRef }),
   z.object({ type: z.literal('call/cancel'), ...inviteRef }),
-  z.object({ type: z.literal('call/hangup') }),
+  z.object({ type: z.literal('call/hangup'), reason: z.optional(HangupReason), inviteID: z.optional(inviteRef.inviteID) }),
+  /** Classroom mode (the group owner on a group call): ask the listed students to raise hands. */
+  z.object({ type: z.literal('classroom/raiseHands'), inviteeList: z.array(Id).check(z.minLength(1), z.maxLength(5)) }),
+  /** Classroom mode: give the floor to a student (a "speak" invitation). */
+  z.object({ type: z.literal('classroom/pick'), userID: Id }),
   z.object({ type: z.literal('groups/list') }),
   z.object({ type: z.literal('groups/members'), groupID: Id }),
   z.object({ type: z.literal('history/get') }),

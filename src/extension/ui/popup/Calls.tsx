@@ -5,6 +5,7 @@ import { t } from '../../shared/i18n.ts';
 type Run = <T>(req: Request) => Promise<T | undefined>;
 
 function label(c: CallEntry): string {
+  if (c.kind) return c.kind === 'speak' ? t('badgeSpeak', c.inviter) : t('badgeRaiseHand', c.inviter);
   const group = c.groupName ?? c.groupID;
   if (c.direction === 'incoming') return c.groupID ? t('badgeGroupCalling', c.inviter, group) : t('badgeCalling', c.inviter);
   return c.groupID ? t('badgeDiallingGroup', group) : t('badgeDialling', c.inviteeList[0] ?? '');
@@ -21,14 +22,14 @@ export function Calls({ state, now, run }: { state: ViewState; now: number; run:
               <li key={c.inviteID} data-invite-id={c.inviteID}>
                 <span class="grow">
                   {label(c)}
-                  <span class="sub"> · {c.callType === 'video' ? t('videoCall') : t('audioCall')}</span>
+                  {!c.kind && <span class="sub"> · {c.callType === 'video' ? t('videoCall') : t('audioCall')}</span>}
                   {c.waiting && <span class="sub"> · {t('callWaiting')}</span>}
                 </span>
-                <button type="button" class="primary" autoFocus={i === 0} onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID })}>
-                  {t('accept')}
+                <button type="button" class="primary" autoFocus={i === 0} onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID })} data-kind={c.kind ?? 'call'}>
+                  {c.kind === 'speak' ? t('takeTheFloor') : c.kind === 'raiseHand' ? t('raiseHand') : t('accept')}
                 </button>
                 <button type="button" class="danger" onClick={() => void run({ type: 'call/reject', inviteID: c.inviteID })}>
-                  {t('reject')}
+                  {c.kind ? t('dismiss') : t('reject')}
                 </button>
               </li>
             ))}

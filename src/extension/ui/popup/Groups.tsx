@@ -1,7 +1,8 @@
 /** My groups; "call group" lets me choose the invitees (inviteInGroup). */
 import { useState } from 'preact/hooks';
-import type { Group, Request } from '../../shared/schema.ts';
+import type { CallType, Group, Request } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
+import { MAX_PARTICIPANTS } from '../../call/room.ts';
 
 type Run = <T>(req: Request) => Promise<T | undefined>;
 
@@ -10,6 +11,9 @@ export function Groups({ run, online }: { run: Run; online: boolean }) {
   const [open, setOpen] = useState<string | null>(null);
   const [members, setMembers] = useState<string[]>([]);
   const [chosen, setChosen] = useState<Set<string>>(new Set());
+  const [callType, setCallType] = useState<CallType>('audio');
+  // A full mesh: me and at most MAX - 1 others.
+  const tooMany = chosen.size > MAX_PARTICIPANTS - 1;
 
   const load = async () => {
     const list = await run<Group[]>({ type: 'groups/list' });
@@ -30,7 +34,7 @@ export function Groups({ run, online }: { run: Run; online: boolean }) {
   };
   const call = async (groupID: string) => {
     if (chosen.size === 0) return;
-    await run({ type: 'call/dialGroup', groupID, inviteeList: [...chosen], callType: 'audio' });
+    await run({ type: 'call/dialGroup', groupID, inviteeList: [...chosen], callType });
     setOpen(null);
   };
 
@@ -56,7 +60,12 @@ export function Groups({ run, online }: { run: Run; online: boolean }) {
                     <input type="checkbox" checked={chosen.has(u)} onChange={() => toggle(u)} /> {u}
                   </label>
                 ))}
-                <button type="button" class="primary" disabled={chosen.size === 0} onClick={() => void call(g.groupID)}>
+                <select aria-label={t('callType')} value={callType} onChange={(e) => setCallType((e.target as HTMLSelectElement).value as CallType)}>
+                  <option value="audio">{t('audioCall')}</option>
+                  <option value="video">{t('videoCall')}</option>
+                </select>{' '}
+                <span class={tooMany ? 'error' : 'sub'}>{t('groupLimit', MAX_PARTICIPANTS)}</span>{' '}
+                <button type="button" class="primary" disabled={chosen.size === 0 || tooMany} onClick={() => void call(g.groupID)} data-testid="call-group">
                   {t('call')}
                 </button>
               </fieldset>

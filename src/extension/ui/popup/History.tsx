@@ -42,15 +42,18 @@ export function History({ run, missed, online, refreshKey }: { run: Run; missed:
       {records && records.length === 0 && <p class="sub">{t('noHistory')}</p>}
       <ul class="list" data-testid="history">
         {(records ?? []).map((r) => (
-          <li key={r.inviteID} data-outcome={r.outcome} data-direction={r.direction}>
+          <li key={r.inviteID} data-outcome={r.outcome} data-direction={r.direction} data-duration={r.duration ?? ''}>
             <span aria-hidden="true">{r.direction === 'incoming' ? '↙' : '↗'}</span>
             <span class={`grow ${r.outcome === 'missed' && r.direction === 'incoming' ? 'missed' : ''}`}>
               {r.peer}
               <span class="sub">
                 {' '}
                 · {r.direction === 'incoming' ? t('incoming') : t('outgoing')} ·{' '}
-                {r.outcome === 'missed' && r.direction === 'outgoing' ? t('outcomeNoAnswer') : t(OUTCOME[r.outcome])}
-                {r.duration !== undefined && ` · ${formatDuration(r.duration)}`}
+                {r.duration !== undefined
+                  ? t('callEndedAfter', formatDuration(r.duration))
+                  : r.outcome === 'missed' && r.direction === 'outgoing'
+                    ? t('outcomeNoAnswer')
+                    : t(OUTCOME[r.outcome])}
               </span>
             </span>
             <time class="sub" dateTime={new Date(r.time).toISOString()}>

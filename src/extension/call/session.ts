@@ -1,0 +1,340 @@
+/**
+ * The media side of one call, run by the call window (docs/CALLS.md). It holds its own
+ * SDK session (the same account as the worker, one more device of it) and uses it only
+ * for media: ICE servers, and online-only RTC messages in the call's conversation. The
+ * worker stays the owner of signaling (invite, accept, hang-up, classroom actions).
+ *
+ * The room's rules are the pure `room.ts`; this runner performs its effects: sends
+ * `hello` (heartbeat), `bye`, SDP and candidates; creates and closes the peer
+ * connections (peer.ts); samples `getStats` for the quality indicator (stats.ts).
+ */
+import { decodeRtc, encodeRtc, type MediaState, type RtcBody } from '../shared/rtc-data.ts';
+import { createRoom, HELLO_INTERVAL_MS, transition, type LeaveReason, type RoomEffect, type RoomEvent, type RoomState } from './room.ts';
+import { LocalMedia, type DeviceLists } from './media.ts';
+import { PeerLink } from './peer.ts';
+import { gradeQuality, type Quality, type StatsSample } from './stats.ts';
+
+export const STATS_INTERVAL_MS = 2000;
+
+/** The SDK surface a call window needs (API.md: IM, getIceServers). */
+export interface RtcChat {
+  login(o: { userID: string; userSig: string }): Promise<unknown>;
+  destroy(): Promise<unknown>;
+  on(name: string, handler: (e: { name: string; data: unknown }) => void): void;
+  off(name: string, handler: (e: { name: string; data: unknown }) => void): void;
+  createCustomMessage(o: { to: string; conversationType: 'C2C' | 'GROUP'; payload: { data: string } }): {
+    conversationID: string;
+    payload: { data: string };
+  };
+  sendMessage(message: { conversationID: string; payload: { data: string } }, options?: { onlineUserOnly?: boolean }): Promise<unknown>;
+  getIceServers(): Promise<{ data: { iceServers: Array<{ urls: string[]; username?: string; credential?: string }> } }>;
+}
+
+export interface CallSessionOptions {
+  chat: RtcChat;
+  /** `EVENT.MESSAGE_RECEIVED` of the SDK. */
+  messageEvent: string;
+  userID: string;
+  userSig: string;
+  roomID: string;
+  conversation: { type: 'C2C' | 'GROUP'; to: string };
+  callType: 'audio' | 'video';
+  log?: (what: string, e: unknown) => void;
+}
+
+export interface PeerView {
+  userID: string;
+  media: MediaState;
+  connection: RTCPeerConnectionState;
+  restarting: boolean;
+  quality: Quality;
+  stream: MediaStream;
+  /** Ever connected: media has flowed at some point. */
+  connected: boolean;
+}
+
+export interface SessionView {
+  phase: 'starting' | 'live' | 'failed' | 'left';
+  /** What went wrong when phase is 'failed' (a message key of the UI). */
+  error: 'mediaDenied' | 'serverUnreachable' | null;
+  /** The user's mute switch (true = microphone on). */
+  micOn: boolean;
+  cameraOn: boolean;
+  /** Classroom: a student without the floor sends no audio, whatever the mute switch says. */
+  listenOnly: boolean;
+  peers: PeerView[];
+  /** Participants refused because the room is full. */
+  refused: string[];
+  preview: MediaStream;
+  micDevice: string;
+  cameraDevice: string;
+}
+
+type Listener = (v: SessionView) => void;
+
+export class CallSession {
+  readonly sid = crypto.randomUUID();
+  readonly media = new LocalMedia();
+  /** A participant left the room (bye, heartbeat timeout, failed connection). */
+  onPeerGone: ((userID: string, reason: LeaveReason) => void) | null = null;
+  #o: CallSessionOptions;
+  #room: RoomState;
+  #links = new Map<string, PeerLink>();
+  #quality = new Map<string, { prev: StatsSample | null; q: Quality }>();
+  #connected = new Set<string>();
+  #view: SessionView;
+  #listeners = new Set<Listener>();
+  #timers: Array<ReturnType<typeof setInterval>> = [];
+  #iceServers: RTCIceServer[] = [];
+  #onMessage = (e: { data: unknown }) => this.#received(e.data);
+
+  constructor(o: CallSessionOptions) {
+    this.#o = o;
+    this.#room = createRoom(o.userID, this.sid, o.roomID);
+    this.#view = {
+      phase: 'starting',
+      error: null,
+      micOn: true,
+      cameraOn: o.callType === 'video',
+      listenOnly: false,
+      peers: [],
+      refused: [],
+      preview: this.media.preview,
+      micDevice: '',
+      cameraDevice: '',
+    };
+  }
+
+  get view(): SessionView {
+    return this.#view;
+  }
+
+  subscribe(l: Listener): () => void {
+    this.#listeners.add(l);
+    l(this.#view);
+    return () => this.#listeners.delete(l);
+  }
+
+  /** Opens the devices, logs the window's session in, and joins the room. */
+  async start(): Promise<void> {
+    const o = this.#o;
+    try {
+      await this.media.openMic();
+      if (this.#view.cameraOn) await this.media.openCamera();
+    } catch (e) {
+      o.log?.('media', e);
+      // A call without a camera is still a call; without a microphone we listen only.
+      if (!this.media.mic) this.#update({ micOn: false });
+      if (!this.media.camera) this.#update({ cameraOn: false });
+    }
+    o.chat.on(o.messageEvent, this.#onMessage);
+    try {
+      await o.chat.login({ userID: o.userID, userSig: o.userSig });
+    } catch (e) {
+      o.log?.('login', e);
+      this.#update({ phase: 'failed', error: 'serverUnreachable' });
+      return;
+    }
+    if (this.#room.left) return;
+    try {
+      const { data } = await o.chat.getIceServers();
+      this.#iceServers = data.iceServers.map((s) => ({ urls: s.urls, ...(s.username ? { username: s.username, credential: s.credential } : {}) }));
+    } catch (e) {
+      o.log?.('ice servers', e); // host candidates still work on one network
+    }
+    this.#update({ phase: 'live', micDevice: this.media.micDevice, cameraDevice: this.media.cameraDevice });
+    this.#hello();
+    this.#timers.push(
+      setInterval(() => {
+        this.#hello();
+        this.#dispatch({ type: 'tick', now: Date.now() });
+      }, HELLO_INTERVAL_MS),
+      setInterval(() => void this.#sampleQuality(), STATS_INTERVAL_MS),
+    );
+  }
+
+  /** Leaves the room (bye to everyone), closes every connection and the session. */
+  async leave(): Promise<void> {
+    if (this.#room.left) return;
+    this.#dispatch({ type: 'leave' });
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+    this.media.close();
+    this.#update({ phase: 'left' });
+    this.#o.chat.off(this.#o.messageEvent, this.#onMessage);
+    // Give the bye a moment on the socket before closing it.
+    setTimeout(() => void this.#o.chat.destroy().catch(() => undefined), 300);
+  }
+
+  async setMic(on: boolean): Promise<void> {
+    if (on && !this.media.mic) await this.media.openMic().catch((e) => this.#o.log?.('microphone', e));
+    this.#update({ micOn: on && !!this.media.mic });
+    await this.#applyAudio();
+  }
+
+  async setListenOnly(listenOnly: boolean): Promise<void> {
+    if (listenOnly === this.#view.listenOnly) return;
+    this.#update({ listenOnly });
+    await this.#applyAudio();
+  }
+
+  /** Camera on (switching an audio call to video) or off. */
+  async setCamera(on: boolean): Promise<void> {
+    if (on) {
+      try {
+        await this.media.openCamera();
+      } catch (e) {
+        this.#o.log?.('camera', e);
+        return;
+      }
+    } else this.media.stopCamera();
+    this.#update({ cameraOn: on, cameraDevice: this.media.cameraDevice });
+    await Promise.all([...this.#links.values()].map((l) => l.setTrack('video', this.media.camera)));
+    this.#hello();
+  }
+
+  async selectMic(deviceId: string): Promise<void> {
+    await this.media.openMic(deviceId);
+    this.#update({ micDevice: this.media.micDevice });
+    await this.#applyAudio();
+  }
+
+  async selectCamera(deviceId: string): Promise<void> {
+    this.media.cameraDevice = deviceId;
+    this.#update({ cameraDevice: deviceId });
+    if (this.#view.cameraOn) await this.setCamera(true);
+  }
+
+  devices(): Promise<DeviceLists> {
+    return this.media.devices();
+  }
+
+  /** Current stats per participant (the tests read these; the UI shows the quality). */
+  async samples(): Promise<Record<string, StatsSample>> {
+    const out: Record<string, StatsSample> = {};
+    await Promise.all([...this.#links].map(async ([u, l]) => (out[u] = await l.sample())));
+    return out;
+  }
+
+  get #sendingAudio(): boolean {
+    return this.#view.micOn && !this.#view.listenOnly && this.media.mic !== null;
+  }
+
+  async #applyAudio(): Promise<void> {
+    const track = this.#sendingAudio ? this.media.mic : null;
+    await Promise.all([...this.#links.values()].map((l) => l.setTrack('audio', track)));
+    this.#hello();
+  }
+
+  #hello(): void {
+    if (this.#view.phase !== 'live') return;
+    this.#send({ type: 'hello', media: { audio: this.#sendingAudio, video: this.#view.cameraOn && this.media.camera !== null } });
+  }
+
+  #send(body: RtcBody): void {
+    const { chat, conversation, roomID, userID } = this.#o;
+    const data = encodeRtc({ roomID, from: userID, sid: this.sid }, body);
+    const message = chat.createCustomMessage({ to: conversation.to, conversationType: conversation.type, payload: { data } });
+    void chat.sendMessage(message, { onlineUserOnly: true }).catch((e) => this.#o.log?.(`send ${body.type}`, e));
+  }
+
+  #received(data: unknown): void {
+    if (!Array.isArray(data)) return;
+    for (const m of data as Array<{ from?: unknown; payload?: { data?: unknown } }>) {
+      const msg = decodeRtc(m?.payload?.data);
+      // The server's `from` is the truth: nobody speaks for someone else.
+      if (!msg || msg.from !== m.from) continue;
+      this.#dispatch({ type: 'received', msg, now: Date.now() });
+    }
+  }
+
+  #dispatch(event: RoomEvent): void {
+    const { room, effects } = transition(this.#room, event);
+    const changed = room !== this.#room;
+    this.#room = room;
+    for (const effect of effects) this.#perform(effect);
+    if (changed || effects.length) this.#refreshPeers();
+  }
+
+  #perform(effect: RoomEffect): void {
+    switch (effect.type) {
+      case 'connect': {
+        const link = new PeerLink(
+          {
+            userID: effect.userID,
+            sid: effect.sid,
+            offerer: effect.offerer,
+            iceServers: this.#iceServers,
+            send: (body) => this.#send(body),
+            onStream: () => this.#refreshPeers(),
+            onState: (s) => {
+              if (s === 'connected') this.#connected.add(effect.userID);
+              this.#refreshPeers();
+            },
+            onFailed: () => this.#dispatch({ type: 'failed', userID: effect.userID }),
+            ...(this.#o.log ? { log: this.#o.log } : {}),
+          },
+          { audio: this.#sendingAudio ? this.media.mic : null, video: this.media.camera },
+        );
+        this.#links.set(effect.userID, link);
+        return;
+      }
+      case 'disconnect': {
+        this.#links.get(effect.userID)?.close();
+        this.#links.delete(effect.userID);
+        this.#quality.delete(effect.userID);
+        this.#connected.delete(effect.userID);
+        if (effect.reason !== 'replaced') this.onPeerGone?.(effect.userID, effect.reason);
+        return;
+      }
+      case 'deliver':
+        this.#links.get(effect.userID)?.handle(effect.msg);
+        return;
+      case 'announce':
+        this.#hello();
+        return;
+      case 'bye':
+        this.#send({ type: 'bye' });
+        return;
+      case 'refused':
+        if (!this.#view.refused.includes(effect.userID)) this.#update({ refused: [...this.#view.refused, effect.userID] });
+        return;
+    }
+  }
+
+  async #sampleQuality(): Promise<void> {
+    await Promise.all(
+      [...this.#links].map(async ([u, l]) => {
+        try {
+          const cur = await l.sample();
+          const prev = this.#quality.get(u)?.prev ?? null;
+          this.#quality.set(u, { prev: cur, q: gradeQuality(prev, cur) });
+        } catch (e) {
+          this.#o.log?.('stats', e);
+        }
+      }),
+    );
+    this.#refreshPeers();
+  }
+
+  #refreshPeers(): void {
+    const peers: PeerView[] = this.#room.participants.map((p) => {
+      const link = this.#links.get(p.userID);
+      return {
+        userID: p.userID,
+        media: p.media,
+        connection: link?.state ?? 'new',
+        restarting: link?.restarting ?? false,
+        quality: this.#quality.get(p.userID)?.q ?? { level: 'unknown', rttMs: null, lossPct: null },
+        stream: link?.stream ?? new MediaStream(),
+        connected: this.#connected.has(p.userID),
+      };
+    });
+    this.#update({ peers });
+  }
+
+  #update(patch: Partial<SessionView>): void {
+    this.#view = { ...this.#view, ...patch };
+    for (const l of this.#listeners) l(this.#view);
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * Real calls in real headless Chromium with fake devices: three profiles (alice, bob,
+ * carol) against a real server. A 1:1 video call whose getStats shows media flowing
+ * both ways, mute, camera off, hang-up with the end-of-call invitation and the same
+ * history on both sides, a closed window ending the call; a 3-person group call (with a
+ * late accepter and someone leaving), classroom mode (hands, the floor), a browser killed
+ * mid-call; and the RTC messages absent from stored history (read by a Node SDK client).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import {
+  callWindow,
+  launchProfile,
+  nodeClient,
+  openPopup,
+  rtcSamples,
+  screenshotPath,
+  signInThroughOptions,
+  startTestServer,
+  until,
+  type Profile,
+  type RtcSample,
+  type TestServer,
+} from './helpers.ts';
+
+let srv: TestServer;
+let alice: Profile;
+let bob: Profile;
+let carol: Profile;
+let aliceNode: Awaited<ReturnType<typeof nodeClient>>;
+const popups = new Map<string, Page>();
+
+async function popup(p: Profile): Promise<Page> {
+  let page = popups.get(p.name);
+  if (!page || page.isClosed()) {
+    page = await openPopup(p);
+    popups.set(p.name, page);
+  }
+  return page;
+}
+
+async function dial(from: Profile, userID: string, callType: 'audio' | 'video') {
+  const page = await popup(from);
+  await page.getByPlaceholder('User ID').fill(userID);
+  await page.getByTestId('dial-form').getByLabel('Call type').selectOption(callType);
+  await page.getByTestId('dial').click();
+}
+
+async function acceptFromPopup(p: Profile) {
+  const page = await popup(p);
+  await page.getByTestId('incoming').getByRole('button', { name: 'Accept' }).first().click();
+}
+
+/** Waits until the call window shows a connected tile for each of `users`. */
+async function connected(page: Page, users: string[]) {
+  for (const u of users) await page.locator(`[data-testid="peer-tile"][data-user="${u}"][data-connection="connected"]`).waitFor({ timeout: 20_000 });
+}
+
+/** Waits until `field` of the sample for `peer` grows by more than `by` bytes. */
+async function grows(page: Page, peer: string, field: keyof RtcSample, by = 500) {
+  const first = (await until(async () => (await rtcSamples(page))[peer], `${peer} stats`))[field] as number;
+  return until(async () => {
+    const now = (await rtcSamples(page))[peer]?.[field] as number;
+    return now > first + by ? now : null;
+  }, `${field} from ${peer} growing`, 10_000);
+}
+
+/** The value of `field` does not move over `ms` (after a moment to settle). */
+async function stays(page: Page, peer: string, field: keyof RtcSample, ms = 1500) {
+  await new Promise((r) => setTimeout(r, 600));
+  const a = (await rtcSamples(page))[peer]![field];
+  await new Promise((r) => setTimeout(r, ms));
+  const b = (await rtcSamples(page))[peer]![field];
+  return { a, b };
+}
+
+async function callEnded(page: Page) {
+  await page.locator('[data-testid="call-page"][data-active="false"]').waitFor({ timeout: 15_000 });
+}
+
+/** Every stored message of a conversation, as alice's Node client reads it. */
+async function stored(conversationID: string) {
+  const { data } = await aliceNode.getMessageList({ conversationID, count: 100 });
+  return data.messageList;
+}
+
+function endOfCall(messages: Array<{ payload: { data?: string } }>) {
+  return messages
+    .map((m) => JSON.parse(m.payload.data ?? '{}') as { businessID?: unknown; actionType?: number; data?: string })
+    .filter((s) => s.businessID === 1 && s.actionType === 1)
+    .map((s) => JSON.parse(s.data || '{}') as { callEnd?: number; callInviteID?: string; reason?: string })
+    .filter((d) => typeof d.callEnd === 'number');
+}
+
+beforeAll(async () => {
+  srv = await startTestServer();
+  [alice, bob, carol] = await Promise.all([launchProfile('alice'), launchProfile('bob'), launchProfile('carol')]);
+  const pages = await Promise.all([
+    signInThroughOptions(alice, srv.server.url, 'alice', true),
+    signInThroughOptions(bob, srv.server.url, 'bob', true),
+    signInThroughOptions(carol, srv.server.url, 'carol', true),
+  ]);
+  await Promise.all(pages.map((p) => p.close()));
+  aliceNode = await nodeClient(srv.server, 'alice');
+  await aliceNode.createGroup({ groupID: 'class', name: 'Class 1', memberList: ['bob', 'carol'] });
+});
+
+afterAll(async () => {
+  await aliceNode?.destroy().catch(() => undefined);
+  await Promise.all([alice?.close(), bob?.close(), carol?.close()].map((p) => p?.catch(() => undefined)));
+  await srv?.close();
+});
+
+describe('1:1 call', () => {
+  let aCall: Page;
+  let bCall: Page;
+
+  it('shows the call type before answering, opens a call window on both sides, and media flows both ways', async () => {
+    await dial(alice, 'bob', 'video');
+    const bp = await popup(bob);
+    await bp.getByTestId('incoming').getByText('Video call').waitFor();
+    await acceptFromPopup(bob);
+    [aCall, bCall] = await Promise.all([callWindow(alice), callWindow(bob)]);
+    await Promise.all([connected(aCall, ['bob']), connected(bCall, ['alice'])]);
+    await Promise.all([
+      grows(aCall, 'bob', 'inAudioBytes'),
+      grows(aCall, 'bob', 'inVideoBytes', 5000),
+      grows(bCall, 'alice', 'inAudioBytes'),
+      grows(bCall, 'alice', 'inVideoBytes', 5000),
+    ]);
+    expect(await aCall.getByTestId('call-peer').textContent()).toBe('bob');
+    await aCall.locator('[data-testid="peer-tile"][data-user="bob"]:not([data-quality="unknown"])').waitFor();
+    await aCall.setViewportSize({ width: 720, height: 560 });
+    await aCall.screenshot({ path: screenshotPath('call-window.png') });
+  });
+
+  it('mute stops outbound audio (and the peer sees it); unmute resumes it', async () => {
+    await aCall.getByTestId('call-mute').click();
+    const { a, b } = await stays(aCall, 'bob', 'outAudioBytes');
+    expect(b).toBe(a);
+    await bCall.locator('[data-testid="peer-tile"][data-user="alice"][data-mic="false"]').waitFor();
+    await aCall.getByTestId('call-mute').click();
+    await grows(aCall, 'bob', 'outAudioBytes');
+  });
+
+  it('switches video → audio (camera off) and back', async () => {
+    await bCall.getByTestId('call-camera').click();
+    const { a, b } = await stays(bCall, 'alice', 'outVideoBytes');
+    expect(b).toBe(a);
+    await bCall.getByTestId('call-camera').click();
+    await grows(aCall, 'bob', 'inVideoBytes', 5000);
+  });
+
+  it('hang-up sends the end-of-call invitation with the duration; both histories show it', async () => {
+    await new Promise((r) => setTimeout(r, 1000)); // at least a second long
+    await aCall.getByTestId('call-hangup').click();
+    await Promise.all([callEnded(aCall), callEnded(bCall)]);
+    const ends = await until(async () => {
+      const e = endOfCall(await stored('C2Cbob'));
+      return e.length === 1 ? e : null;
+    }, 'one end-of-call invitation');
+    expect(ends[0]!.callEnd).toBeGreaterThanOrEqual(1);
+    const rows = await Promise.all(
+      [alice, bob].map(async (p) => {
+        const page = await popup(p);
+        await page.reload();
+        await page.getByText('History').click();
+        const row = page.locator('[data-testid="history"] li[data-outcome="answered"]').first();
+        await row.waitFor();
+        return { duration: await row.getAttribute('data-duration'), text: await row.textContent() };
+      }),
+    );
+    expect(rows[0]!.duration).toBe(String(ends[0]!.callEnd));
+    expect(rows[1]!.duration).toBe(rows[0]!.duration);
+    expect(rows[0]!.text).toContain('Call ended · ');
+    await Promise.all([aCall.close(), bCall.close()]);
+  });
+
+  it('closing one side\'s window ends the call for the other, with the end-of-call in history', async () => {
+    await dial(alice, 'bob', 'audio');
+    await acceptFromPopup(bob);
+    [aCall, bCall] = await Promise.all([callWindow(alice), callWindow(bob)]);
+    await connected(aCall, ['bob']);
+    const t0 = Date.now();
+    await bCall.close();
+    await callEnded(aCall);
+    expect(Date.now() - t0).toBeLessThan(8000);
+    const ends = await until(async () => {
+      const e = endOfCall(await stored('C2Cbob'));
+      return e.length === 2 ? e : null;
+    }, 'a second end-of-call invitation');
+    expect(ends.at(-1)).toMatchObject({ reason: 'window_closed' });
+    await aCall.close();
+  });
+});
+
+describe('group call (3 people) and classroom mode', () => {
+  let aCall: Page;
+  let bCall: Page;
+  let cCall: Page;
+
+  it('everyone who accepts joins one room; a late accepter joins the running call; all receive media from both others', async () => {
+    const ap = await popup(alice);
+    await ap.getByText('Groups').click();
+    await ap.getByRole('button', { name: 'Call group' }).click();
+    await ap.getByTestId('call-group').click();
+    await acceptFromPopup(bob);
+    [aCall, bCall] = await Promise.all([callWindow(alice), callWindow(bob)]);
+    await Promise.all([connected(aCall, ['bob']), connected(bCall, ['alice'])]);
+    await acceptFromPopup(carol); // late
+    cCall = await callWindow(carol);
+    await Promise.all([connected(aCall, ['bob', 'carol']), connected(bCall, ['alice', 'carol']), connected(cCall, ['alice', 'bob'])]);
+    await Promise.all([
+      grows(aCall, 'bob', 'inAudioBytes'),
+      grows(aCall, 'carol', 'inAudioBytes'),
+      grows(bCall, 'alice', 'inAudioBytes'),
+      grows(bCall, 'carol', 'inAudioBytes'),
+      grows(cCall, 'alice', 'inAudioBytes'),
+      grows(cCall, 'bob', 'inAudioBytes'),
+    ]);
+    expect(await aCall.getByText('up to 6 people').count()).toBe(1);
+  });
+
+  it('classroom: the teacher asks for hands; students raise them (popup, call window); everyone sees the list', async () => {
+    await aCall.getByTestId('ask-hands').click();
+    const bp = await popup(bob);
+    await bp.getByTestId('incoming').getByRole('button', { name: 'Raise hand' }).click();
+    await cCall.getByTestId('prompt-raiseHand').getByRole('button', { name: 'Raise hand' }).click();
+    for (const page of [aCall, bCall, cCall]) {
+      await until(async () => (await page.getByTestId('hands').locator('li').evaluateAll((li) => li.map((l) => l.getAttribute('data-user')))).join() === 'bob,carol', 'hands bob,carol');
+    }
+    await aCall.setViewportSize({ width: 720, height: 640 });
+    await aCall.screenshot({ path: screenshotPath('call-classroom.png') });
+    // Students without the floor are listen-only.
+    const { a, b } = await stays(bCall, 'alice', 'outAudioBytes');
+    expect(b).toBe(a);
+  });
+
+  it('classroom: the chosen student takes the floor and is heard by everyone; the other stays listen-only', async () => {
+    await aCall.getByTestId('hands').locator('li[data-user="carol"]').getByTestId('pick').click();
+    await cCall.getByTestId('prompt-speak').getByRole('button', { name: 'Speak' }).click();
+    for (const page of [aCall, bCall, cCall]) await page.locator('[data-testid="classroom"][data-speaker="carol"]').waitFor();
+    await Promise.all([grows(aCall, 'carol', 'inAudioBytes'), grows(bCall, 'carol', 'inAudioBytes')]);
+    const { a, b } = await stays(aCall, 'bob', 'inAudioBytes');
+    expect(b).toBe(a);
+  });
+
+  it('someone leaving does not end the call for the others', async () => {
+    await cCall.getByTestId('call-hangup').click();
+    await callEnded(cCall);
+    await until(async () => (await aCall.locator('[data-testid="peer-tile"]').count()) === 1, 'carol gone at alice');
+    await until(async () => (await bCall.locator('[data-testid="peer-tile"]').count()) === 1, 'carol gone at bob');
+    expect(await aCall.getAttribute('[data-testid="call-page"]', 'data-active')).toBe('true');
+    await grows(bCall, 'alice', 'inAudioBytes');
+    await bCall.getByTestId('call-hangup').click();
+    await aCall.getByTestId('call-hangup').click();
+    await Promise.all([callEnded(aCall), callEnded(bCall)]);
+    await Promise.all([aCall.close(), bCall.close(), cCall.close()]);
+  });
+});
+
+describe('a peer that disappears, and what history keeps', () => {
+  it('a browser killed mid-call ends the call for the other side within seconds', async () => {
+    await dial(alice, 'carol', 'audio');
+    await acceptFromPopup(carol);
+    const [aCall] = await Promise.all([callWindow(alice), callWindow(carol)]);
+    await connected(aCall, ['carol']);
+    const t0 = Date.now();
+    carol.kill(); // the whole browser, SIGKILL: no bye, no window-closed hang-up from carol's worker
+    await callEnded(aCall);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const ends = await until(async () => {
+      const e = endOfCall(await stored('C2Ccarol'));
+      return e.length === 1 ? e : null;
+    }, 'end-of-call from alice');
+    expect(ends[0]).toMatchObject({ reason: 'peer_lost' });
+    await aCall.close();
+  });
+
+  it('no RTC message (SDP, ICE, hello, bye) is stored in any conversation', async () => {
+    for (const conversationID of ['C2Cbob', 'C2Ccarol', 'GROUPclass']) {
+      const messages = await stored(conversationID);
+      expect(messages.length).toBeGreaterThan(0); // the signaling is there
+      expect(messages.filter((m) => (m.payload.data ?? '').includes('ringlet.rtc'))).toEqual([]);
+    }
+  });
+});

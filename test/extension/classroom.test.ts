@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { EMPTY_CALL_STATE, incomingCalls, ringingCalls, transition, type CallEvent, type CallState, type Invitation } from '../../src/extension/background/calls.ts';
+import { DEFAULT_SETTINGS } from '../../src/extension/shared/schema.ts';
+import { decodeClassroom, encodeCallEnd, encodeClassroom } from '../../src/extension/shared/call-data.ts';
+
+const ctx = (me: string) => ({ me, now: 5000, settings: DEFAULT_SETTINGS });
+const inGroupCall = (me: string): CallState => ({
+  ...EMPTY_CALL_STATE,
+  active: { inviteID: 'call-1', direction: 'incoming', peer: 'class', groupID: 'class', groupOwner: 'alice', callType: 'audio', roomID: 'room-1', startedAt: 1000 },
+});
+const action = (over: Partial<Invitation>): Invitation => ({
+  inviteID: 'hands-1',
+  inviter: 'alice',
+  groupID: 'class',
+  inviteeList: ['bob', 'carol'],
+  data: encodeClassroom('raiseHand', 'room-1', 'call-1'),
+  timeout: 60,
+  ...over,
+});
+const run = (state: CallState, me: string, ...events: CallEvent[]) => events.reduce((s, e) => transition(s, e, ctx(me)).state, state);
+
+describe('classroom mode', () => {
+  it('encodes its actions as documented', () => {
+    expect(JSON.parse(encodeClassroom('speak', 'room-1', 'call-1'))).toEqual({ version: 1, classroom: 'speak', roomID: 'room-1', callInviteID: 'call-1' });
+    expect(decodeClassroom(encodeCallEnd('c', 'r', 3))).toBeNull();
+  });
+
+  it('shows a student the "raise hand" prompt without ringing, busy-rejecting or notifying as a call', () => {
+    const { state, effects } = transition(inGroupCall('bob'), { type: 'invited', inv: action({}) }, ctx('bob'));
+    expect(effects).toEqual([]);
+    expect(incomingCalls(state)).toMatchObject([{ inviteID: 'hands-1', kind: 'raiseHand' }]);
+    expect(ringingCalls(state)).toEqual([]);
+    expect(state.classroom).toMatchObject({ teacher: 'alice', handsInviteID: 'hands-1', hands: [] });
+  });
+
+  it('ignores classroom actions from anyone but the group owner, and outside the call', () => {
+    expect(transition(inGroupCall('bob'), { type: 'invited', inv: action({ inviter: 'carol' }) }, ctx('bob')).state.classroom).toBeNull();
+    expect(transition(EMPTY_CALL_STATE, { type: 'invited', inv: action({}) }, ctx('bob')).state).toBe(EMPTY_CALL_STATE);
+  });
+
+  it('builds the same live list of raised hands for the teacher and every student', () => {
+    const teacher = run(
+      inGroupCall('alice'),
+      'alice',
+      { type: 'classroomSent', action: 'raiseHand', inviteID: 'hands-1', invitees: ['bob', 'carol'] },
+      { type: 'accepted', inviteID: 'hands-1', invitee: 'carol', data: '' },
+      { type: 'accepted', inviteID: 'hands-1', invitee: 'bob', data: '' },
+    );
+    const bob = run(inGroupCall('bob'), 'bob', { type: 'invited', inv: action({}) }, { type: 'accepted', inviteID: 'hands-1', invitee: 'carol', data: '' }, { type: 'localAccepted', inviteID: 'hands-1' });
+    expect(teacher.classroom?.hands).toEqual(['carol', 'bob']);
+    expect(bob.classroom?.hands).toEqual(['carol', 'bob']);
+    expect(bob.calls).toEqual([]); // the prompt is answered
+    expect(bob.active?.inviteID).toBe('call-1'); // and the call goes on
+  });
+
+  it('gives the floor to the student who accepts "speak"; every member hears of it', () => {
+    const speak = action({ inviteID: 'speak-1', inviteeList: ['carol'], data: encodeClassroom('speak', 'room-1', 'call-1') });
+    const bob = run(inGroupCall('bob'), 'bob', { type: 'invited', inv: action({}) }, { type: 'invited', inv: speak }, { type: 'accepted', inviteID: 'speak-1', invitee: 'carol', data: '' });
+    expect(bob.classroom).toMatchObject({ speaker: 'carol', invitedSpeaker: null });
+    expect(bob.calls.map((c) => c.kind)).toEqual(['raiseHand']); // the speak prompt was not for bob
+  });
+
+  it('drops an unanswered prompt without counting a missed call; ending the call ends classroom mode', () => {
+    const asked = run(inGroupCall('bob'), 'bob', { type: 'invited', inv: action({}) });
+    const timedOut = transition(asked, { type: 'timeout', inviteID: 'hands-1', inviteeList: ['bob'], isSelfTimeout: true }, ctx('bob'));
+    expect(timedOut.state.missed).toBe(0);
+    expect(timedOut.effects).toEqual([]);
+    expect(timedOut.state.calls).toEqual([]);
+    const ended = run(asked, 'bob', { type: 'ended' });
+    expect(ended.classroom).toBeNull();
+    expect(ended.calls).toEqual([]);
+  });
+
+  it('says why a call ended when the window ended it (peer lost)', () => {
+    const s = run(inGroupCall('bob'), 'bob', { type: 'ended', reason: 'peer_lost' });
+    expect(s.notice).toMatchObject({ key: 'noticePeerLost', subs: ['class'] });
+  });
+});
