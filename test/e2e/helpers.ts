@@ -277,7 +277,12 @@ export async function nodeClient(server: RingletServer, userID: string) {
 
 export { TSignaling };
 
+/**
+ * Where a screenshot goes: docs/screenshots when RINGLET_SCREENSHOTS=docs (to refresh the
+ * pictures in the docs), else a temporary folder, so a test run leaves the tree untouched.
+ */
 export function screenshotPath(name: string): string {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  return join(SCREENSHOTS, name);
+  const dir = process.env.RINGLET_SCREENSHOTS === 'docs' ? SCREENSHOTS : join(tmpdir(), 'ringlet-e2e-screenshots');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
 }
