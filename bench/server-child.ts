@@ -23,7 +23,7 @@ interface RingletServer {
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ringlet-bench-'));
-const storage = path.join(dir, 'ringlet.sqlite');
+const storage = process.env.RINGLET_BENCH_STORE ?? path.join(dir, 'ringlet.sqlite');
 // registered first, so the temp dir goes away even when startServer fails
 process.on('exit', () => { try { rmSync(dir, { recursive: true, force: true }); } catch { /* best effort */ } });
 

@@ -40,14 +40,14 @@ export class Outbox {
       if (b && (b.signal || b.message)) bodies.set(u, b);
     }
     if (bodies.size === 0) return;
-    const seqs = opts.stored ? await this.#tx.allocateSeqs([...bodies.keys()]) : null;
-    for (const [userID, b] of bodies) {
+    const texts = new Map<string, string>();
+    for (const [userID, b] of bodies) texts.set(userID, JSON.stringify(b));
+    const seqs = opts.stored
+      ? await this.#tx.appendEvents([...texts].map(([userID, frame]) => ({ userID, inviteID: opts.inviteID ?? null, deadline: opts.deadline ?? null, frame })), this.#now)
+      : null;
+    for (const [userID, stored] of texts) {
       const seq = seqs?.get(userID) ?? null;
       if (opts.stored && seq === null) continue; // unknown user: nobody to deliver to
-      const stored = JSON.stringify(b);
-      if (seq !== null) {
-        await this.#tx.insertEvent(userID, { seq, inviteID: opts.inviteID ?? null, deadline: opts.deadline ?? null, frame: stored }, this.#now);
-      }
       const d: Delivery = { userID, seq, frame: pushFrame(seq, stored) };
       if (opts.exceptSession) d.exceptSession = opts.exceptSession;
       this.deliveries.push(d);

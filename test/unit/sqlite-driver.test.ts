@@ -42,6 +42,19 @@ describe('SqliteDriver group commit', () => {
     expect(committedRows()).toEqual([1, 3]);
   });
 
+  it('rolls back a failing first write of a group without losing the writes queued after it', async () => {
+    const results = await Promise.allSettled([
+      driver.transaction('write', async (c) => {
+        await c.run('INSERT INTO t VALUES (1)');
+        throw new Error('first fails');
+      }),
+      driver.transaction('write', (c) => c.run('INSERT INTO t VALUES (2)')),
+      driver.transaction('write', (c) => c.run('INSERT INTO t VALUES (3)')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect(committedRows()).toEqual([2, 3]);
+  });
+
   it('resolves a write only once it is visible to other connections (committed)', async () => {
     const seen: number[][] = [];
     const p = driver.transaction('write', (c) => c.run('INSERT INTO t VALUES (7)')).then(() => seen.push(committedRows()));

@@ -72,7 +72,7 @@ export class MessageService {
     const id = stored ? await ctx.tx.insertMessage(base) : 0;
     if (stored) {
       // Sorted: concurrent transactions lock conversation rows in one order (no deadlock on PostgreSQL).
-      for (const u of [...recipients].sort()) await ctx.tx.bumpConversation(u, messageView(u, { ...base, id }).conversationID, id, ctx.now, u === ctx.userID ? 0 : 1);
+      await ctx.tx.bumpConversations(recipients.map((u) => ({ userID: u, conversationID: messageView(u, { ...base, id }).conversationID, unreadDelta: u === ctx.userID ? 0 : 1 })), id, ctx.now);
     }
     const view = (u: string): Message => {
       const m = messageView(u, { ...base, id });

@@ -131,11 +131,11 @@ async function storeHistory(ctx: AnnounceContext, inv: Invitation, m: Omit<Store
   const id = await ctx.tx.insertMessage(m);
   // In a group only current members keep the conversation; 1:1, both users.
   const holders = inv.groupID ? (await ctx.tx.groupMembers(inv.groupID)).map((x) => x.userID) : [inv.inviter, inv.inviteeList[0] ?? inv.inviter];
-  // Sorted: concurrent transactions lock conversation rows in one order (no deadlock on PostgreSQL).
-  for (const u of [...holders].sort()) {
-    const view = messageView(u, { ...m, id });
-    await ctx.tx.bumpConversation(u, view.conversationID, id, ctx.now, u === m.from ? 0 : 1);
-  }
+  await ctx.tx.bumpConversations(
+    holders.map((u) => ({ userID: u, conversationID: messageView(u, { ...m, id }).conversationID, unreadDelta: u === m.from ? 0 : 1 })),
+    id,
+    ctx.now,
+  );
   return { ...m, id };
 }
 

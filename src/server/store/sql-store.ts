@@ -5,7 +5,7 @@ import type { Group, GroupMember, GroupType } from '../../protocol/im.ts';
 import type { Invitation } from '../signaling/machine.ts';
 import type { SqlConn, SqlDriver } from './driver.ts';
 import { migrate } from './migrations.ts';
-import type { ConversationRow, Store, StoredEvent, StoredMessage, StoreTx } from './types.ts';
+import type { ConversationBump, ConversationRow, NewEvent, Store, StoredEvent, StoredMessage, StoreTx } from './types.ts';
 
 /** A Store over any SqlDriver. */
 export class SqlStore implements Store {
@@ -41,6 +41,8 @@ interface GroupRow { group_id: string; name: string; type: string; owner_id: str
 interface MessageRow { id: number; conv_key: string; sender: string; target: string; time: number; payload: string }
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+/** Rows per multi-row statement (well under both dialects' parameter limits). */
+const CHUNK = 100;
 
 class SqlTx implements StoreTx {
   readonly #c: SqlConn;
@@ -185,14 +187,19 @@ class SqlTx implements StoreTx {
     if (!row) throw new Error('insert into messages returned no id');
     return Number(row.id);
   }
-  async bumpConversation(userID: string, conversationID: string, messageID: number, time: number, unreadDelta: number): Promise<void> {
-    await this.#c.run(
-      `INSERT INTO conversations (user_id, conversation_id, unread, last_message_id, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (user_id, conversation_id) DO UPDATE SET unread = conversations.unread + excluded.unread,
-         last_message_id = CASE WHEN excluded.last_message_id > conversations.last_message_id THEN excluded.last_message_id ELSE conversations.last_message_id END,
-         updated_at = CASE WHEN excluded.last_message_id > conversations.last_message_id THEN excluded.updated_at ELSE conversations.updated_at END`,
-      [userID, conversationID, unreadDelta, messageID, time],
-    );
+  async bumpConversations(rows: readonly ConversationBump[], messageID: number, time: number): Promise<void> {
+    // Sorted: concurrent transactions (PostgreSQL) then lock conversation rows in one order.
+    const sorted = [...rows].sort((a, b) => (a.userID < b.userID ? -1 : a.userID > b.userID ? 1 : 0));
+    for (let i = 0; i < sorted.length; i += CHUNK) {
+      const part = sorted.slice(i, i + CHUNK);
+      await this.#c.run(
+        `INSERT INTO conversations (user_id, conversation_id, unread, last_message_id, updated_at) VALUES ${part.map(() => '(?, ?, ?, ?, ?)').join(', ')}
+         ON CONFLICT (user_id, conversation_id) DO UPDATE SET unread = conversations.unread + excluded.unread,
+           last_message_id = CASE WHEN excluded.last_message_id > conversations.last_message_id THEN excluded.last_message_id ELSE conversations.last_message_id END,
+           updated_at = CASE WHEN excluded.last_message_id > conversations.last_message_id THEN excluded.updated_at ELSE conversations.updated_at END`,
+        part.flatMap((r) => [r.userID, r.conversationID, r.unreadDelta, messageID, time]),
+      );
+    }
   }
   async listMessages(convKey: string, beforeID: number | null, count: number): Promise<StoredMessage[]> {
     const rows = beforeID === null
@@ -221,23 +228,31 @@ class SqlTx implements StoreTx {
   }
 
   // ---- event log
-  async allocateSeqs(userIDs: readonly string[]): Promise<Map<string, number>> {
+  async appendEvents(events: readonly NewEvent[], now: number): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    // Sorted, so that concurrent transactions lock user rows in one order (no deadlocks).
-    for (const u of [...new Set(userIDs)].sort()) {
-      const row = await this.#c.get<{ last_seq: number }>('UPDATE users SET last_seq = last_seq + 1 WHERE user_id = ? RETURNING last_seq', [u]);
-      if (row) out.set(u, Number(row.last_seq));
+    const users = [...new Set(events.map((e) => e.userID))].sort();
+    for (let i = 0; i < users.length; i += CHUNK) {
+      const part = users.slice(i, i + CHUNK);
+      // One statement allocates every recipient's next seq (rows locked in index order).
+      const rows = await this.#c.all<{ user_id: string; last_seq: number }>(
+        `UPDATE users SET last_seq = last_seq + 1 WHERE user_id IN (${placeholders(part.length)}) RETURNING user_id, last_seq`,
+        part,
+      );
+      for (const r of rows) out.set(r.user_id, Number(r.last_seq));
+    }
+    const stored = events.filter((e) => out.has(e.userID));
+    for (let i = 0; i < stored.length; i += CHUNK) {
+      const part = stored.slice(i, i + CHUNK);
+      await this.#c.run(
+        `INSERT INTO user_events (user_id, seq, invite_id, deadline, frame, created_at) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+        part.flatMap((e) => [e.userID, out.get(e.userID)!, e.inviteID, e.deadline, e.frame, now]),
+      );
     }
     return out;
   }
   async currentSeq(userID: string): Promise<number> {
     const row = await this.#c.get<{ last_seq: number }>('SELECT last_seq FROM users WHERE user_id = ?', [userID]);
     return row ? Number(row.last_seq) : 0;
-  }
-  async insertEvent(userID: string, e: StoredEvent, now: number): Promise<void> {
-    await this.#c.run('INSERT INTO user_events (user_id, seq, invite_id, deadline, frame, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
-      userID, e.seq, e.inviteID, e.deadline, e.frame, now,
-    ]);
   }
   async eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]> {
     const rows = await this.#c.all<{ seq: number; invite_id: string | null; deadline: number | null; frame: string }>(

@@ -14,6 +14,19 @@ export interface StoredEvent {
   frame: string;
 }
 
+export interface NewEvent {
+  userID: string;
+  inviteID: string | null;
+  deadline: number | null;
+  frame: string;
+}
+
+export interface ConversationBump {
+  userID: string;
+  conversationID: string;
+  unreadDelta: number;
+}
+
 export interface StoredMessage {
   id: number;
   convKey: string;
@@ -56,16 +69,17 @@ export interface StoreTx {
   groupsOf(userID: string): Promise<Group[]>;
   // messages and conversations
   insertMessage(m: Omit<StoredMessage, 'id'>): Promise<number>;
-  bumpConversation(userID: string, conversationID: string, messageID: number, time: number, unreadDelta: number): Promise<void>;
+  /** Moves each user's conversation to this message and adds to its unread count. */
+  bumpConversations(rows: readonly ConversationBump[], messageID: number, time: number): Promise<void>;
   listMessages(convKey: string, beforeID: number | null, count: number): Promise<StoredMessage[]>;
   getMessages(ids: readonly number[]): Promise<StoredMessage[]>;
   listConversations(userID: string): Promise<ConversationRow[]>;
   markRead(userID: string, conversationID: string): Promise<boolean>;
   hasConversation(userID: string, conversationID: string): Promise<boolean>;
   // per-user event log (exact replay after a reconnect)
-  allocateSeqs(userIDs: readonly string[]): Promise<Map<string, number>>;
+  /** Gives each event its user's next seq and stores it; returns the seqs (unknown users get none). One event per user. */
+  appendEvents(events: readonly NewEvent[], now: number): Promise<Map<string, number>>;
   currentSeq(userID: string): Promise<number>;
-  insertEvent(userID: string, event: StoredEvent, now: number): Promise<void>;
   eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]>;
   oldestEventSeq(userID: string): Promise<number | null>;
   // idempotent requests

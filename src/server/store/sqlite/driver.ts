@@ -115,6 +115,7 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async #runWrite(job: Job): Promise<void> {
+    if (this.#group!.length === 0) return this.#runFirstWrite(job);
     this.#statement('SAVEPOINT job').run();
     try {
       const value = await job.fn(this.#conn);
@@ -124,6 +125,21 @@ export class SqliteDriver implements SqlDriver {
       this.#statement('ROLLBACK TO job').run();
       this.#statement('RELEASE job').run();
       this.#group!.push({ job, ok: false, err });
+    }
+  }
+
+  /**
+   * The first job of a group needs no savepoint (two statements saved on every lone
+   * request): if it fails, the whole transaction holds nothing else and is rolled back.
+   */
+  async #runFirstWrite(job: Job): Promise<void> {
+    try {
+      const value = await job.fn(this.#conn);
+      this.#group!.push({ job, ok: true, value });
+    } catch (err) {
+      this.#statement('ROLLBACK').run();
+      this.#group = null;
+      job.reject(err);
     }
   }
 
