@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -79,3 +79,17 @@ describe('SqliteDriver group commit', () => {
     await expect(driver.transaction('read', (c) => c.all('SELECT 1'))).rejects.toThrow(/closed/);
   });
 });
+
+describe('SqliteDriver checkpoints', () => {
+  it('copies committed pages from the WAL into the database file in the background', async () => {
+    const path = join(dir, 'db.sqlite');
+    const before = statSync(path).size;
+    for (let i = 0; i < 200; i++) await driver.transaction('write', (c) => c.run('INSERT INTO t VALUES (?)', [i + 100]));
+    // No COMMIT checkpoints any more (wal_autocheckpoint = 0): the worker does, within ~1 s.
+    const deadline = Date.now() + 10_000;
+    while (statSync(path).size <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(statSync(path).size).toBeGreaterThan(before);
+    expect(committedRows()).toHaveLength(200);
+  });
+});
+

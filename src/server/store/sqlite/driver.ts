@@ -12,6 +12,7 @@
  */
 import Database from 'better-sqlite3';
 import type { SqlConn, SqlDriver, SqlValue } from '../driver.ts';
+import { Checkpointer } from './checkpointer.ts';
 
 interface Job {
   mode: 'write' | 'read';
@@ -37,6 +38,7 @@ export class SqliteDriver implements SqlDriver {
   /** Outcomes of the write jobs in the open (uncommitted) group, or null. */
   #group: Outcome[] | null = null;
   #busy = false;
+  #checkpointer: Checkpointer | null = null;
   /** The running (or last) drain, for close() and exec() to wait on. */
   #draining: Promise<void> = Promise.resolve();
   #closed = false;
@@ -51,6 +53,14 @@ export class SqliteDriver implements SqlDriver {
     this.#db.pragma('busy_timeout = 5000');
     this.#db.pragma('cache_size = -65536'); // 64 MiB of page cache
     this.#db.pragma('temp_store = MEMORY');
+    if (path !== ':memory:' && path !== '') {
+      // Checkpoints run in a worker thread (checkpointer.ts); the WAL file is trimmed after.
+      this.#checkpointer = Checkpointer.start(path);
+      if (this.#checkpointer) {
+        this.#db.pragma('wal_autocheckpoint = 0');
+        this.#db.pragma('journal_size_limit = 67108864');
+      }
+    }
     const stmt = (sql: string) => this.#statement(sql);
     this.#conn = {
       all: async <T>(sql: string, params: readonly SqlValue[] = []) => stmt(sql).all(...params) as T[],
@@ -185,6 +195,7 @@ export class SqliteDriver implements SqlDriver {
     this.#closed = true;
     this.#enqueue(COMMIT);
     await this.#draining.catch(() => undefined);
+    await this.#checkpointer?.stop();
     this.#cache.clear();
     this.#db.close();
   }
