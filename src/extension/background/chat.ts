@@ -5,7 +5,7 @@
  * `createChat` from src/sdk.
  */
 import type { Invitation } from './calls.ts';
-import type { OfflinePushInfo as PushInfo } from '../../protocol/signaling.ts';
+import { TSignaling, type OfflinePushInfo as PushInfo } from '../../protocol/signaling.ts';
 
 export interface SdkResponse<T> {
   code: number;
@@ -74,14 +74,8 @@ export interface ChatLike {
 
 export type CreateChat = (o: { server: string }) => ChatLike;
 
-/** Signaling event names (API.md); kept here so tests need not load the SDK. */
-export const SIGNAL = {
-  NEW_INVITATION_RECEIVED: 'newInvitationReceived',
-  INVITEE_ACCEPTED: 'ts_invitee_accepted',
-  INVITEE_REJECTED: 'ts_invitee_rejected',
-  INVITATION_CANCELLED: 'ts_invitation_cancelled',
-  INVITATION_TIMEOUT: 'ts_invitation_timeout',
-} as const;
+/** Signaling event names (API.md), from the dependency-free protocol module so tests need not load the SDK. */
+export const SIGNAL = TSignaling;
 
 /** Error shape of every SDK rejection (API.md, Errors). */
 export function errorCode(e: unknown): number | string | undefined {

@@ -2,7 +2,7 @@
  * Turns the effects of a transition into history messages and per-user pushes, inside
  * the transaction (API.md rules 6-8: who hears what, history, unread counts).
  */
-import { ActionType, SIGNALING_BUSINESS_ID, TSignaling, type SignalingEvent, type SignalingPayload } from '../../protocol/signaling.ts';
+import { ActionType, SIGNALING_BUSINESS_ID, TSignaling, type PendingInvitation, type SignalingEvent, type SignalingPayload } from '../../protocol/signaling.ts';
 import { c2cKey, groupKey, messageView } from '../im/conversations.ts';
 import type { Outbox } from '../outbox.ts';
 import type { StoredMessage, StoreTx } from '../store/types.ts';
@@ -71,9 +71,9 @@ async function announceOne(ctx: AnnounceContext, inv: Invitation, effect: Effect
   return message ?? { ...history, id: 0 };
 }
 
-/** NEW_INVITATION_RECEIVED for `inv`, with `remaining` as of `now`. */
-export function newInvitationEvent(inv: Invitation, now: number): SignalingEvent {
-  const data = {
+/** An open invitation as getPendingInvitations lists it, with `remaining` as of `now`. */
+export function pendingView(inv: Invitation, now: number): PendingInvitation {
+  return {
     inviteID: inv.inviteID,
     inviter: inv.inviter,
     groupID: inv.groupID,
@@ -82,6 +82,11 @@ export function newInvitationEvent(inv: Invitation, now: number): SignalingEvent
     timeout: inv.timeout,
     remaining: remainingSeconds(inv.deadline, now),
   };
+}
+
+/** NEW_INVITATION_RECEIVED for `inv`, with `remaining` as of `now`. */
+export function newInvitationEvent(inv: Invitation, now: number): SignalingEvent {
+  const data = pendingView(inv, now);
   return { name: TSignaling.NEW_INVITATION_RECEIVED, data: inv.offlinePushInfo ? { ...data, offlinePushInfo: inv.offlinePushInfo } : data };
 }
 

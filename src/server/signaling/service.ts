@@ -11,7 +11,7 @@ import type { RequestContext } from '../context.ts';
 import type { Bus } from '../hub/types.ts';
 import type { StoreTx } from '../store/types.ts';
 import { messageView } from '../im/conversations.ts';
-import { announce, remainingSeconds, type AnnounceContext } from './announce.ts';
+import { announce, pendingView, type AnnounceContext } from './announce.ts';
 import { createInvitation, isPastDeadline, pendingInvitees, transition, type Command, type Invitation } from './machine.ts';
 
 /** A handler's outcome: data to resolve with, or an error to reject with after commit. */
@@ -91,17 +91,7 @@ export class SignalingService {
   /** Every open invitation in which the user is inviter or a pending invitee. */
   async pending(tx: StoreTx, userID: string, now: number): Promise<PendingInvitation[]> {
     const list = await tx.openInvitationsOf(userID);
-    return list
-      .filter((inv) => !isPastDeadline(inv, now))
-      .map((inv) => ({
-        inviteID: inv.inviteID,
-        inviter: inv.inviter,
-        groupID: inv.groupID,
-        inviteeList: inv.inviteeList,
-        data: inv.data,
-        timeout: inv.timeout,
-        remaining: remainingSeconds(inv.deadline, now),
-      }));
+    return list.filter((inv) => !isPastDeadline(inv, now)).map((inv) => pendingView(inv, now));
   }
 
   /** A deadline fired: times out what is still pending (exactly once: a second run finds nothing). */
