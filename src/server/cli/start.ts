@@ -19,6 +19,11 @@ mkdirSync(config.dataDir, { recursive: true });
 const server = await startServer(config.options);
 process.stdout.write(`Ringlet listening on ${server.url} (health: ${server.httpUrl}/healthz, store: ${/^postgres/.test(config.options.storage ?? '') ? 'postgres' : config.options.storage})\n`);
 
+// A stray rejected promise must not take every call down with it: log it and keep serving.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`unhandled rejection (kept running): ${reason instanceof Error ? reason.stack : String(reason)}\n`);
+});
+
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
