@@ -28,6 +28,11 @@ import {
 } from './firefox-helpers.ts';
 
 const HAS_FIREFOX = existsSync(FIREFOX);
+if (!HAS_FIREFOX) {
+  const why = `${FIREFOX} not found (apt-get install firefox-esr; .ci/run does it)`;
+  if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(`CI=true but firefox-esr is missing: ${why}`);
+  console.warn(`\n[ringlet tests] SKIPPING the headless Firefox tests: ${why}\n`);
+}
 
 let ff: FirefoxProfile;
 let srv: TestServer;
