@@ -18,7 +18,7 @@ export default defineConfig({
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { test: { name: 'integration', include: integration, ...slow } },
       ...((await postgresProjectEnabled())
-        ? [{ test: { name: 'integration-postgres', include: integration, env: { RINGLET_TEST_BACKEND: 'postgres' }, ...slow } }]
+        ? [{ test: { name: 'integration-postgres', include: integration, exclude: ['test/integration/cli.test.ts'], env: { RINGLET_TEST_BACKEND: 'postgres' }, ...slow } }]
         : []),
       'test/cluster/vitest.config.ts',
       'test/extension/vitest.config.ts',

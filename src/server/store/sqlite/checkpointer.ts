@@ -51,12 +51,17 @@ export class Checkpointer {
 
   /** Runs a last checkpoint and stops the worker. */
   async stop(): Promise<void> {
+    // Hold the event loop open until the worker has answered (it is unref'd while serving).
+    this.#worker.ref();
     await new Promise<void>((resolve) => {
-      const done = () => resolve();
+      const timer = setTimeout(done, 2000);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
       this.#worker.once('message', done);
       this.#worker.once('exit', done);
       this.#worker.postMessage('stop');
-      setTimeout(done, 2000).unref();
     });
     await this.#worker.terminate();
   }
