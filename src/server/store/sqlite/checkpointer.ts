@@ -33,7 +33,7 @@ export class Checkpointer {
   }
 
   /** Starts the worker for the database file at `path`; null if a worker cannot run here. */
-  static start(path: string, intervalMs = 1000, onError: (err: string) => void = () => undefined): Checkpointer | null {
+  static start(path: string, intervalMs = 100, onError: (err: string) => void = () => undefined): Checkpointer | null {
     try {
       const module = createRequire(import.meta.url).resolve('better-sqlite3');
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, module, intervalMs } });

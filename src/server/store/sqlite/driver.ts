@@ -10,6 +10,7 @@
  * Under load this writes each touched page once per turn instead of once per request.
  * Statements are prepared once and cached.
  */
+import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { SqlConn, SqlDriver, SqlValue } from '../driver.ts';
 import { Checkpointer } from './checkpointer.ts';
@@ -24,6 +25,10 @@ type Outcome = { job: Job; ok: true; value: unknown } | { job: Job; ok: false; e
 
 /** A marker in the queue: commit the open group now. */
 const COMMIT = Symbol('commit');
+/** The WAL file is brought back to its start once it grows past this. */
+const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
+/** How often (at most) a commit looks at the WAL's size. */
+const WAL_CHECK_MS = 250;
 /** Most write transactions committed together. */
 const MAX_GROUP = 256;
 
@@ -39,12 +44,15 @@ export class SqliteDriver implements SqlDriver {
   #group: Outcome[] | null = null;
   #busy = false;
   #checkpointer: Checkpointer | null = null;
+  #walPath: string | null = null;
+  #walCheckedAt = 0;
+  #walLimit = WAL_LIMIT_BYTES;
   /** The running (or last) drain, for close() and exec() to wait on. */
   #draining: Promise<void> = Promise.resolve();
   #closed = false;
 
-  /** `path` is a file path or ':memory:'. */
-  constructor(path: string) {
+  /** `path` is a file path or ':memory:'; `walLimitBytes` bounds the WAL file (tests make it small). */
+  constructor(path: string, options: { walLimitBytes?: number } = {}) {
     this.#db = new Database(path);
     this.#db.pragma('journal_mode = WAL');
     // WAL + NORMAL: a commit survives a process crash (SIGKILL); only an OS crash can lose
@@ -54,11 +62,13 @@ export class SqliteDriver implements SqlDriver {
     this.#db.pragma('cache_size = -65536'); // 64 MiB of page cache
     this.#db.pragma('temp_store = MEMORY');
     if (path !== ':memory:' && path !== '') {
-      // Checkpoints run in a worker thread (checkpointer.ts); the WAL file is trimmed after.
+      // Checkpoints run in a worker thread (checkpointer.ts); see #boundWal for the rest.
       this.#checkpointer = Checkpointer.start(path);
       if (this.#checkpointer) {
+        this.#walPath = `${path}-wal`;
         this.#db.pragma('wal_autocheckpoint = 0');
-        this.#db.pragma('journal_size_limit = 67108864');
+        this.#walLimit = options.walLimitBytes ?? WAL_LIMIT_BYTES;
+        this.#db.pragma(`journal_size_limit = ${this.#walLimit}`);
       }
     }
     const stmt = (sql: string) => this.#statement(sql);
@@ -169,6 +179,35 @@ export class SqliteDriver implements SqlDriver {
     for (const o of group) {
       if (o.ok) o.job.resolve(o.value);
       else o.job.reject(o.err);
+    }
+    this.#boundWal();
+  }
+
+  /**
+   * Keeps the WAL file bounded. The worker's PASSIVE checkpoints copy pages back but can
+   * never let the WAL start over while writes keep coming; so, between two groups, when
+   * the file has grown past the limit, this connection runs a RESTART checkpoint. The
+   * worker has already copied nearly everything, so it is short; the next write then
+   * reuses the WAL from its start and the file is truncated to the limit.
+   */
+  #boundWal(): void {
+    if (!this.#walPath) return;
+    const now = Date.now();
+    if (now - this.#walCheckedAt < WAL_CHECK_MS) return;
+    this.#walCheckedAt = now;
+    let size = 0;
+    try {
+      size = statSync(this.#walPath).size;
+    } catch {
+      return;
+    }
+    if (size <= this.#walLimit) return;
+    try {
+      const [r] = this.#db.pragma('wal_checkpoint(RESTART)') as Array<{ busy: number }>;
+      // The worker was mid-checkpoint: look again at the next commit instead of in 250 ms.
+      if (r?.busy) this.#walCheckedAt = 0;
+    } catch {
+      this.#walCheckedAt = 0;
     }
   }
 
