@@ -47,12 +47,16 @@ export class SqliteDriver implements SqlDriver {
   #walPath: string | null = null;
   #walCheckedAt = 0;
   #walLimit = WAL_LIMIT_BYTES;
+  #walCheckMs = WAL_CHECK_MS;
   /** The running (or last) drain, for close() and exec() to wait on. */
   #draining: Promise<void> = Promise.resolve();
   #closed = false;
 
-  /** `path` is a file path or ':memory:'; `walLimitBytes` bounds the WAL file (tests make it small). */
-  constructor(path: string, options: { walLimitBytes?: number } = {}) {
+  /**
+   * `path` is a file path or ':memory:'. `walLimitBytes` bounds the WAL file and
+   * `walCheckMs` is how often a commit looks at its size (tests make both small).
+   */
+  constructor(path: string, options: { walLimitBytes?: number; walCheckMs?: number } = {}) {
     this.#db = new Database(path);
     this.#db.pragma('journal_mode = WAL');
     // WAL + NORMAL: a commit survives a process crash (SIGKILL); only an OS crash can lose
@@ -68,6 +72,7 @@ export class SqliteDriver implements SqlDriver {
         this.#walPath = `${path}-wal`;
         this.#db.pragma('wal_autocheckpoint = 0');
         this.#walLimit = options.walLimitBytes ?? WAL_LIMIT_BYTES;
+        this.#walCheckMs = options.walCheckMs ?? WAL_CHECK_MS;
         this.#db.pragma(`journal_size_limit = ${this.#walLimit}`);
       }
     }
@@ -193,7 +198,7 @@ export class SqliteDriver implements SqlDriver {
   #boundWal(): void {
     if (!this.#walPath) return;
     const now = Date.now();
-    if (now - this.#walCheckedAt < WAL_CHECK_MS) return;
+    if (now - this.#walCheckedAt < this.#walCheckMs) return;
     this.#walCheckedAt = now;
     let size = 0;
     try {
