@@ -18,12 +18,14 @@ export class UserSigs {
   /** A token for `userID`, valid for `ttlSeconds` from `now` (ms). */
   async sign(userID: string, ttlSeconds: number, now = Date.now()): Promise<string> {
     const iat = Math.floor(now / 1000);
+    // JWT times are whole seconds: round the expiry up, so a token lives at least ttlSeconds.
+    const exp = Math.ceil(now / 1000) + Math.max(1, Math.floor(ttlSeconds));
     return new SignJWT({})
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(ISSUER)
       .setSubject(userID)
       .setIssuedAt(iat)
-      .setExpirationTime(iat + Math.max(1, Math.floor(ttlSeconds)))
+      .setExpirationTime(exp)
       .sign(this.#key);
   }
 
