@@ -54,39 +54,18 @@ export async function startHarness(options: ServerOptions = {}): Promise<Harness
 /** A logged-in SDK client that records every signaling event it hears. */
 export async function connectClient(url: string, userID: string, userSig: string, opts: { heartbeatMs?: number } = {}): Promise<Client> {
   const chat = createChat({ server: url, backoffMinMs: 50, backoffMaxMs: 500, ...opts });
-  const events: Recorded[] = [];
-  const waiters = new Set<() => void>();
-  for (const name of SIGNALS) {
-    chat.addSignalingListener(name, (e) => {
-      events.push(e as Recorded);
-      for (const w of waiters) w();
-    });
-  }
+  const events = new Feed<Recorded>();
+  for (const name of SIGNALS) chat.addSignalingListener(name, (e) => events.push(e as Recorded));
   await chat.login({ userID, userSig });
   return {
     userID,
     chat,
-    events,
+    events: events.items,
     waitFor(pred, timeoutMs = 8000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const hit = events.find(pred);
-          if (hit) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(hit);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`${userID}: no matching event within ${timeoutMs} ms; heard ${JSON.stringify(events.map((e) => e.name))}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
+      return events.waitFor(pred, timeoutMs, () => `${userID}: no matching event within ${timeoutMs} ms; heard ${JSON.stringify(events.items.map((e) => e.name))}`);
     },
     count(name, inviteID) {
-      return events.filter((e) => e.name === name && (inviteID === undefined || e.data.inviteID === inviteID)).length;
+      return events.items.filter((e) => e.name === name && (inviteID === undefined || e.data.inviteID === inviteID)).length;
     },
   };
 }
@@ -99,37 +78,50 @@ export function settle(ms = 300): Promise<void> {
 /** A raw WebSocket speaking the wire protocol, for hostile-input and retry tests. */
 export async function rawSocket(url: string): Promise<{ ws: WebSocket; frames: any[]; next(pred: (f: any) => boolean, ms?: number): Promise<any>; closed: Promise<{ code: number; reason: string }> }> {
   const ws = new WebSocket(url);
-  const frames: any[] = [];
-  const waiters = new Set<() => void>();
+  const frames = new Feed<any>();
   const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
-  ws.on('message', (m) => {
-    frames.push(JSON.parse(m.toString()));
-    for (const w of waiters) w();
-  });
+  ws.on('message', (m) => frames.push(JSON.parse(m.toString())));
   await new Promise((r, j) => {
     ws.once('open', r);
     ws.once('error', j);
   });
   return {
     ws,
-    frames,
+    frames: frames.items,
     closed,
     next(pred, ms = 5000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const hit = frames.find(pred);
-          if (hit) {
-            waiters.delete(check);
-            clearTimeout(t);
-            resolve(hit);
-          }
-        };
-        const t = setTimeout(() => reject(new Error(`no matching frame; got ${JSON.stringify(frames)}`)), ms);
-        waiters.add(check);
-        check();
-      });
+      return frames.waitFor(pred, ms, () => `no matching frame; got ${JSON.stringify(frames.items)}`);
     },
   };
+}
+
+/** A list that grows, and waits for the first item (past or future) that matches. */
+class Feed<T> {
+  readonly items: T[] = [];
+  readonly #waiters = new Set<() => void>();
+
+  push(item: T): void {
+    this.items.push(item);
+    for (const w of [...this.#waiters]) w();
+  }
+
+  waitFor(pred: (item: T) => boolean, timeoutMs: number, why: () => string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const hit = this.items.find(pred);
+        if (hit === undefined) return;
+        this.#waiters.delete(check);
+        clearTimeout(timer);
+        resolve(hit);
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        reject(new Error(why()));
+      }, timeoutMs);
+      this.#waiters.add(check);
+      check();
+    });
+  }
 }
 
 /**
