@@ -17,6 +17,8 @@ export const ErrorCode = {
   NOT_GROUP_OWNER: 8030,
   /** The group already exists (createGroup with a taken groupID). */
   GROUP_EXISTS: 8031,
+  /** A per-user or per-group limit would be exceeded; reason = the limit's name. */
+  LIMIT_EXCEEDED: 8040,
   NOT_LOGGED_IN: 2024,
   /** The server could not be reached (login) or the connection failed for good. */
   NETWORK: 2800,
@@ -71,4 +73,9 @@ export class RingletError extends Error {
 /** 8001 for the named parameter. */
 export function invalidParameter(name: string, detail: string): RingletError {
   return new RingletError(ErrorCode.INVALID_PARAMETER, name, `invalid parameter "${name}": ${detail}`);
+}
+
+/** 8040 for the named limit (API.md errors: the limit's name is the reason). */
+export function limitExceeded(limit: string, detail: string): RingletError {
+  return new RingletError(ErrorCode.LIMIT_EXCEEDED, limit, `limit "${limit}" exceeded: ${detail}`);
 }
