@@ -6,10 +6,15 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
-export function createLogger(level: string = process.env.RINGLET_LOG_LEVEL ?? 'silent'): Logger {
+/**
+ * `pretty`: human-readable lines (pino-pretty, in a worker thread) for a terminal; JSON
+ * lines otherwise.
+ */
+export function createLogger(level: string = process.env.RINGLET_LOG_LEVEL ?? 'silent', options: { pretty?: boolean } = {}): Logger {
   return pino({
     level,
     base: { service: 'ringlet' },
     redact: { paths: ['userSig', '*.userSig', 'password', '*.password', 'secret', '*.secret', 'params.data', 'frame'], censor: '[redacted]' },
+    ...(options.pretty ? { transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss.l', singleLine: true } } } : {}),
   });
 }

@@ -1,4 +1,6 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +21,7 @@ describe('the command line', () => {
     try {
       const url = await new Promise<string>((resolve, reject) => {
         server.stdout!.on('data', (d: Buffer) => {
-          const m = /listening on (ws:\/\/\S+)/.exec(d.toString());
+          const m = /Ringlet is running: (ws:\/\/\S+)/.exec(d.toString());
           if (m) resolve(m[1]!);
         });
         server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
@@ -30,6 +32,19 @@ describe('the command line', () => {
     } finally {
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));
+    }
+  });
+
+  it('says in one line that a busy port is in use, without a stack trace', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/cli/start.ts', '--port', String(port), '--data', dir, '--log-level', 'silent'], { encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr.trim()).toBe(`port ${port} is in use; pass --port (or RINGLET_PORT) to choose another`);
+    } finally {
+      blocker.close();
     }
   });
 

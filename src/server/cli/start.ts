@@ -1,6 +1,8 @@
 /** `npm start`: runs the server until SIGINT/SIGTERM, then shuts down gracefully. */
 import { mkdirSync } from 'node:fs';
 import { startServer } from '../index.ts';
+import { createLogger } from '../log.ts';
+import { banner, listenErrorText } from './banner.ts';
 import { HELP, readConfig } from './config.ts';
 
 const config = (() => {
@@ -16,8 +18,16 @@ if (config === 'help') {
   process.exit(0);
 }
 mkdirSync(config.dataDir, { recursive: true });
-const server = await startServer(config.options);
-process.stdout.write(`Ringlet listening on ${server.url} (health: ${server.httpUrl}/healthz, store: ${/^postgres/.test(config.options.storage ?? '') ? 'postgres' : config.options.storage})\n`);
+// Logs read as text in a terminal and as JSON lines anywhere else (a file, a collector).
+const logger = createLogger(config.options.logLevel, { pretty: process.stdout.isTTY === true });
+const server = await startServer({ ...config.options, logger }).catch((err: unknown) => {
+  const text = listenErrorText(err, config.options.port ?? 8787, config.options.host ?? '127.0.0.1');
+  if (text === null) throw err;
+  process.stderr.write(`${text}\n`);
+  process.exit(1);
+});
+const store = /^postgres/.test(config.options.storage ?? '') ? 'postgres' : (config.options.storage ?? '');
+process.stdout.write(banner({ url: server.url, httpUrl: server.httpUrl, store, registration: config.options.allowRegistration !== false }));
 
 // A stray rejected promise must not take every call down with it: log it and keep serving.
 process.on('unhandledRejection', (reason) => {
