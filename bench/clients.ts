@@ -1,6 +1,6 @@
 /**
- * One client interface, two transports, so every load phase runs the same code
- * against Ringlet (through the real SDK, src/sdk/index.ts) and the bare relay.
+ * One client interface, three transports, so every load phase runs the same code
+ * against Ringlet (through the real SDK, src/sdk/index.ts), the bare relay and Socket.IO.
  *
  * The invite's `data` is a tag ("phase:seq"); the invitee accepts echoing that tag as
  * the accept's `data`, so the inviter matches INVITEE_ACCEPTED to its invite without
@@ -8,7 +8,9 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { io } from 'socket.io-client';
 import WebSocket from 'ws';
+import type { TargetKind } from './options.ts';
 import { repoRoot } from './ipc.ts';
 
 /** An invitation as the invitee sees it. */
@@ -27,7 +29,7 @@ export interface Session {
 
 /** Logs users in over one transport. */
 export interface Driver {
-  readonly kind: 'ringlet' | 'relay';
+  readonly kind: TargetKind;
   /** Connection trouble seen by all sessions: drops/reconnects (SDK NET_STATE_CHANGE after login, socket close) and kicks. */
   readonly stats: { netChanges: number; kicked: number };
   login(userID: string, sig: string): Promise<Session>;
@@ -124,6 +126,38 @@ export function relayDriver(url: string): Driver {
           if (!ready) reject(new Error(`relay closed before ready (${userID})`));
           else if (!closing) stats.netChanges++;
         });
+      });
+    },
+  };
+}
+
+// ------------------------------------------------------------------ Socket.IO relay
+
+/** Driver over bench/socketio-child.ts (auth { user }, then `signal` events with `to`). */
+export function socketioDriver(url: string): Driver {
+  const stats = { netChanges: 0, kicked: 0 };
+  return {
+    kind: 'socketio',
+    stats,
+    login(userID) {
+      return new Promise<Session>((resolve, reject) => {
+        const socket = io(url, { transports: ['websocket'], auth: { user: userID }, reconnection: false, forceNew: true });
+        let ready = false;
+        const s: Session = {
+          userID,
+          onInvite: null,
+          onAccepted: null,
+          invite: (to, data) => { socket.emit('signal', { to, t: 'invite', from: userID, data }); return Promise.resolve(); },
+          accept: (inv) => { socket.emit('signal', { to: inv.from, t: 'accept', from: userID, data: inv.data }); return Promise.resolve(); },
+          close: () => { socket.disconnect(); return Promise.resolve(); },
+        };
+        socket.once('ready', () => { ready = true; resolve(s); });
+        socket.on('signal', (m: { t: string; from?: string; data?: string }) => {
+          if (m.t === 'invite') s.onInvite?.({ inviteID: m.data ?? '', from: m.from ?? '', data: m.data ?? '' });
+          else if (m.t === 'accept') s.onAccepted?.(m.data ?? '');
+        });
+        socket.on('connect_error', (err) => { if (!ready) reject(err); });
+        socket.on('disconnect', (why) => { if (ready && why !== 'io client disconnect') stats.netChanges++; });
       });
     },
   };

@@ -8,7 +8,8 @@
  * drop {group}; cpu; mem; exit.
  */
 import { performance } from 'node:perf_hooks';
-import { relayDriver, sdkDriver, type Driver, type Session } from './clients.ts';
+import { relayDriver, sdkDriver, socketioDriver, type Driver, type Session } from './clients.ts';
+import type { TargetKind } from './options.ts';
 import { emit, processStatsHandlers, serve } from './ipc.ts';
 import { openLoop, roundTrips, type OpenLoopOptions } from './load-gen.ts';
 
@@ -52,8 +53,8 @@ async function loginMany(group: string, users: Array<{ id: string; sig: string; 
 
 serve({
   ...processStatsHandlers(),
-  setup: async (a: { url: string; kind: 'ringlet' | 'relay' }) => {
-    driver = a.kind === 'relay' ? relayDriver(a.url) : await sdkDriver(a.url);
+  setup: async (a: { url: string; kind: TargetKind }) => {
+    driver = a.kind === 'relay' ? relayDriver(a.url) : a.kind === 'socketio' ? socketioDriver(a.url) : await sdkDriver(a.url);
     return true;
   },
   login: (a: { group: string; users: Array<{ id: string; sig: string; key?: string }>; concurrency?: number; deadlineMs?: number }) =>

@@ -3,9 +3,13 @@
  * `--name=value` flags (or BENCH_NAME env vars) to override any of them.
  */
 
+/** What a run measures: Ringlet, the bare relay (the floor), Socket.IO (what users would otherwise pick). */
+export const TARGET_KINDS = ['relay', 'socketio', 'ringlet'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
 export interface BenchOptions {
   quick: boolean;
-  targets: Array<'relay' | 'ringlet'>;
+  targets: TargetKind[];
   phases: Array<'memory' | 'rtt' | 'cpu' | 'throughput'>; // which measurements to run
   loaders: number; // load-generator processes
   rttCount: number; // recorded sequential round trips
@@ -35,7 +39,7 @@ export interface BenchOptions {
 
 const full: BenchOptions = {
   quick: false,
-  targets: ['relay', 'ringlet'],
+  targets: [...TARGET_KINDS],
   phases: ['memory', 'rtt', 'cpu', 'throughput'],
   loaders: 1,
   rttCount: 2000,
@@ -100,8 +104,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     const key = k as keyof BenchOptions;
     const cur = o[key];
     if (key === 'targets') o.targets = v.split(',').map((t) => {
-      if (t !== 'relay' && t !== 'ringlet') throw new Error(`bench: unknown target '${t}'`);
-      return t;
+      if (!(TARGET_KINDS as readonly string[]).includes(t)) throw new Error(`bench: unknown target '${t}'`);
+      return t as TargetKind;
     });
     else if (key === 'phases') o.phases = v.split(',').map((p) => {
       if (p !== 'memory' && p !== 'rtt' && p !== 'cpu' && p !== 'throughput') throw new Error(`bench: unknown phase '${p}'`);

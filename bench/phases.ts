@@ -3,13 +3,13 @@
  * the relay): each phase drives the load children and reads the server child.
  */
 import type { Child } from './ipc.ts';
-import type { BenchOptions } from './options.ts';
+import type { BenchOptions, TargetKind } from './options.ts';
 import type { OpenLoopResult, RoundTripResult } from './load-gen.ts';
 import { cpuDelta, round, summarize, type Summary } from './stats.ts';
 import { busyPct, readCpuTimes } from './machine.ts';
 
 /** One server under test plus its load generators. */
-export interface Target { kind: 'relay' | 'ringlet'; server: Child; loaders: Child[]; opts: BenchOptions; log: (s: string) => void }
+export interface Target { kind: TargetKind; server: Child; loaders: Child[]; opts: BenchOptions; log: (s: string) => void }
 
 type Mem = NodeJS.MemoryUsage & { gcAvailable: boolean };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -14,12 +14,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { killAllChildren, repoRoot, spawnChild, type Child } from './ipc.ts';
 import { sampleBusy } from './machine.ts';
-import { parseOptions, type BenchOptions } from './options.ts';
+import { parseOptions, TARGET_KINDS, type BenchOptions, type TargetKind as Kind } from './options.ts';
 import { cpuPhase, memoryPhase, rttInterleaved, throughputPhase, type Target } from './phases.ts';
 import { summarizeProfile } from './profiler.ts';
 import { buildRows, formatTable, machineInfo, writeResults, type TargetResult } from './report.ts';
 
-type Kind = 'relay' | 'ringlet';
 type PhaseName = 'memory' | 'rtt' | 'cpu' | 'throughput';
 
 const log = (s: string) => console.log(s);
@@ -35,7 +34,7 @@ async function startTarget(kind: Kind, opts: BenchOptions, res: TargetResult): P
   }
   try {
     log(`[${kind}] starting server child and ${opts.loaders} load generator(s)`);
-    const server = await spawnChild(`${kind}-server`, kind === 'relay' ? 'relay-child.ts' : 'server-child.ts', {
+    const server = await spawnChild(`${kind}-server`, `${kind === 'ringlet' ? 'server' : kind}-child.ts`, {
       nodeFlags: ['--expose-gc'], logFile: path.join(resultsDir, `${kind}-server.log`),
       args: opts.sqlStats && kind === 'ringlet' ? ['--sql-stats'] : [],
       env: { RINGLET_LOG_LEVEL: process.env.RINGLET_LOG_LEVEL ?? 'warn' },
@@ -164,14 +163,15 @@ async function main(): Promise<void> {
   const elapsed = Date.now() - t0;
   const busyAfter = await sampleBusy(1000);
   // only a complete default run may replace latest.json; anything narrower is a scratch file
-  const complete = !opts.quick && !opts.profile && !opts.sqlStats && opts.targets.length === 2 && opts.phases.length === 4
-    && live.length === 2; // a target that could not start must not replace the last good latest.json
+  const complete = !opts.quick && !opts.profile && !opts.sqlStats && opts.targets.length === TARGET_KINDS.length && opts.phases.length === 4
+    && live.length === TARGET_KINDS.length; // a target that could not start must not replace the last good latest.json
   const file = writeResults(opts.quick ? 'quick.tmp.json' : complete ? 'latest.json' : 'partial.tmp.json', opts, results, rows, elapsed,
     { busyBeforePct: Math.round(busyBefore), busyAfterPct: Math.round(busyAfter) });
   log('');
   log(formatTable(rows));
   log('');
-  if (has('memory')) log(`memory: ${opts.sessions} sessions = ${opts.sessions / opts.devices} users x ${opts.devices} device(s); ratio = ringlet / relay`);
+  if (has('memory')) log(`memory: ${opts.sessions} sessions = ${opts.sessions / opts.devices} users x ${opts.devices} device(s)`);
+  log('ratio = ringlet / relay, then ringlet / Socket.IO');
   log(`wrote ${path.relative(repoRoot, file)} in ${(elapsed / 1000).toFixed(1)} s`);
   const failed = Object.values(results).some((r) => r && Object.keys(r.errors).length > 0);
   process.exitCode = failed ? 1 : 0;
