@@ -141,8 +141,12 @@ export class GroupService {
 
 export async function requireGroup(tx: StoreTx, groupID: string): Promise<Group> {
   const group = await tx.getGroup(groupID);
-  if (!group) throw new RingletError(ErrorCode.GROUP_NOT_FOUND, 'group_not_found', `group ${groupID} does not exist`);
+  if (!group) throw groupNotFound(groupID);
   return group;
+}
+
+export function groupNotFound(groupID: string): RingletError {
+  return new RingletError(ErrorCode.GROUP_NOT_FOUND, 'group_not_found', `group ${groupID} does not exist`);
 }
 
 /** 8040 `group_size` when `adding` members would take a group of `current` past the cap. */

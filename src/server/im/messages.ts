@@ -7,7 +7,7 @@ import { parseSignalingPayload } from '../../protocol/signaling.ts';
 import type { RequestContext } from '../context.ts';
 import type { StoreTx } from '../store/types.ts';
 import { keyOf, messageView } from './conversations.ts';
-import { notMembers, requireGroup } from './groups.ts';
+import { groupNotFound, notMembers, requireGroup } from './groups.ts';
 
 export class MessageService {
   /** A page of history, oldest first; the first call returns the newest page. */
@@ -106,7 +106,6 @@ export class MessageService {
     if (group && (await tx.isMember(conv.groupID, userID))) return { conv, upTo: null };
     const upTo = await tx.formerMemberBound(conv.groupID, userID);
     if (upTo !== null) return { conv, upTo };
-    if (!group) await requireGroup(tx, conv.groupID);
-    throw notMembers(conv.groupID, [userID]);
+    throw group ? notMembers(conv.groupID, [userID]) : groupNotFound(conv.groupID);
   }
 }
