@@ -236,7 +236,7 @@ describe('the member cap holds on every path', () => {
 });
 
 describe('groups per user', () => {
-  it(`groups-per-user cap (${LIMITS.maxGroupsPerUser}) on create, add and join; the list reaches the victim as small deltas`, async () => {
+  it(`groups-per-user cap (${LIMITS.maxGroupsPerUser}) on create, add and join, also when two groups race for the last place; group list updates are deltas: a victim added to that many groups gets one small frame each`, async () => {
     const cap = LIMITS.maxGroupsPerUser;
     const victim = uid('victim');
     const sig = await h.server.userSig(victim, 600);
