@@ -124,9 +124,19 @@ export interface PushFrame {
   message?: Message;
 }
 
+/** My whole group list: sent once at every login, before `synced` (the baseline deltas apply to). */
 export interface GroupsFrame {
   type: 'groups';
   groupList: Group[];
+}
+/**
+ * One change to my group list: a group I joined or was added to, one whose profile
+ * changed (a new owner), or one I left, was removed from or that was dismissed.
+ */
+export interface GroupDeltaFrame {
+  type: 'groupDelta';
+  change: 'added' | 'updated' | 'removed';
+  group: Group;
 }
 export interface ConversationsFrame {
   type: 'conversations';
@@ -146,4 +156,4 @@ export interface SyncedFrame {
   seq: number;
 }
 
-export type ServerFrame = ResultFrame | PushFrame | GroupsFrame | ConversationsFrame | PongFrame | KickedFrame | SyncedFrame;
+export type ServerFrame = ResultFrame | PushFrame | GroupsFrame | GroupDeltaFrame | ConversationsFrame | PongFrame | KickedFrame | SyncedFrame;

@@ -11,7 +11,10 @@ export const LIMITS = {
   defaultPageSize: 15,
   maxPageSize: 100,
   groupNameMaxLength: 128,
+  /** Members of one group, the owner included (8040 `group_size`). */
   maxGroupMembers: 1000,
+  /** Groups one user may belong to, owned or not (8040 `groups_per_user`). */
+  maxGroupsPerUser: 500,
   /** Bytes of UTF-8 in offlinePushInfo's free-text fields. */
   pushTextBytes: 1024,
 } as const;

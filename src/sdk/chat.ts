@@ -10,6 +10,7 @@ import type { Op, OpParams } from '../protocol/ops.ts';
 import type { OfflinePushInfo, PendingInvitation, SignalingEventName } from '../protocol/signaling.ts';
 import { Connection, type ConnectionOptions } from './connection.ts';
 import { Emitter, EVENT, TYPES, type Handler } from './events.ts';
+import { GroupList } from './group-list.ts';
 import { InvitationTracker } from './tracker.ts';
 
 export interface CreateChatOptions extends Omit<ConnectionOptions, 'url'> {
@@ -57,6 +58,7 @@ export class Chat {
   readonly #events: Emitter;
   readonly #signals: Emitter;
   readonly #tracker = new InvitationTracker();
+  readonly #groups = new GroupList();
   #destroyed = false;
 
   constructor(options: CreateChatOptions) {
@@ -69,7 +71,9 @@ export class Chat {
         if (f.signal && this.#tracker.admit(f.signal)) this.#signals.emit(f.signal.name, f.signal.data);
         if (f.message) this.#events.emit(EVENT.MESSAGE_RECEIVED, [f.message]);
       },
-      groups: (f) => this.#events.emit(EVENT.GROUP_LIST_UPDATED, f.groupList),
+      groups: (f) => {
+        if (this.#groups.apply(f)) this.#events.emit(EVENT.GROUP_LIST_UPDATED, this.#groups.list);
+      },
       netState: (state) => this.#events.emit(EVENT.NET_STATE_CHANGE, { state }),
       kicked: (reason) => {
         this.#events.emit(EVENT.KICKED_OUT, { type: reason === 'device_limit' ? TYPES.KICKED_OUT_MULT_DEVICE : TYPES.KICKED_OUT_USERSIG_EXPIRED, reason });
@@ -89,6 +93,7 @@ export class Chat {
     if (typeof userSig !== 'string' || userSig.length === 0) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'userSig', 'login: userSig must be a non-empty string');
     if (this.#conn.loggedIn && this.#conn.userID === userID) return { code: 0, data: { repeatLogin: true } };
     this.#tracker.reset();
+    this.#groups.reset();
     await this.#conn.login(userID, userSig);
     return { code: 0, data: { repeatLogin: false } };
   }
@@ -96,6 +101,7 @@ export class Chat {
   async logout(): Promise<Response<Record<string, never>>> {
     await this.#conn.logout();
     this.#tracker.reset();
+    this.#groups.reset();
     this.#events.emit(EVENT.SDK_NOT_READY, {});
     return { code: 0, data: {} };
   }

@@ -4,7 +4,7 @@
  * committed while away is lost or delivered twice. Knows nothing of the API surface.
  */
 import { ErrorCode, RingletError, type ErrorBody } from '../protocol/errors.ts';
-import type { GroupsFrame, LoginResult, PushFrame, ServerFrame } from '../protocol/frames.ts';
+import type { GroupDeltaFrame, GroupsFrame, LoginResult, PushFrame, ServerFrame } from '../protocol/frames.ts';
 import { defaultSocketFactory, type SocketFactory, type SocketLike } from './socket.ts';
 
 export interface ConnectionOptions {
@@ -22,7 +22,8 @@ export interface ConnectionOptions {
 
 export interface ConnectionEvents {
   push(frame: PushFrame): void;
-  groups(frame: GroupsFrame): void;
+  /** The whole group list (once per login, before it is synced) or one change to it. */
+  groups(frame: GroupsFrame | GroupDeltaFrame): void;
   netState(state: 'connected' | 'connecting' | 'disconnected'): void;
   kicked(reason: string): void;
   /** First login done and its catch-up delivered. */
@@ -242,6 +243,7 @@ export class Connection {
         else this.#on.push(frame);
         return;
       case 'groups':
+      case 'groupDelta':
         return this.#on.groups(frame);
       case 'kicked':
         this.#shutdown(new RingletError(ErrorCode.NOT_LOGGED_IN, 'not_logged_in', `kicked out: ${frame.reason}`));

@@ -67,7 +67,7 @@ export class Dispatcher {
     this.#read = {
       getPendingInvitations: async (tx, u, now) => ({ invitationList: await sig.pending(tx, u, now) }),
       getGroupList: (tx, u) => g.list(tx, u),
-      getGroupProfile: (tx, _u, _n, p) => g.profile(tx, p),
+      getGroupProfile: (tx, u, _n, p) => g.profile(tx, u, p),
       getGroupMemberList: (tx, u, _n, p) => g.members(tx, u, p),
       getMessageList: (tx, u, _n, p) => m.list(tx, u, p),
       getConversationList: (tx, u) => m.conversations(tx, u),

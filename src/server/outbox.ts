@@ -3,6 +3,7 @@
  * the transaction (so a reconnecting client can replay them exactly) and published on
  * the bus only after the commit.
  */
+import type { GroupDeltaFrame } from '../protocol/frames.ts';
 import type { Group, Message } from '../protocol/im.ts';
 import type { SignalingEvent } from '../protocol/signaling.ts';
 import type { Delivery } from './hub/types.ts';
@@ -54,12 +55,13 @@ export class Outbox {
     }
   }
 
-  /** GROUP_LIST_UPDATED for each user, with the list as it is after this transaction. */
-  async groupsChanged(userIDs: readonly string[]): Promise<void> {
-    for (const u of new Set(userIDs)) {
-      const groupList: Group[] = await this.#tx.groupsOf(u);
-      this.deliveries.push({ userID: u, seq: null, frame: JSON.stringify({ type: 'groups', groupList }) });
-    }
+  /**
+   * One change to each user's group list (the SDK applies it to the list it holds and emits
+   * GROUP_LIST_UPDATED with the whole list): a few hundred bytes per user, never the list.
+   */
+  groupDelta(userIDs: readonly string[], change: GroupDeltaFrame['change'], group: Group): void {
+    const frame = JSON.stringify({ type: 'groupDelta', change, group } satisfies GroupDeltaFrame);
+    for (const u of new Set(userIDs)) this.deliveries.push({ userID: u, seq: null, frame });
   }
 }
 

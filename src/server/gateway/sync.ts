@@ -3,6 +3,7 @@
  * either the exact replay of the events it missed (resume), or, on a fresh start, one
  * NEW_INVITATION_RECEIVED for each invitation still ringing for this user.
  */
+import type { GroupsFrame } from '../../protocol/frames.ts';
 import { TSignaling } from '../../protocol/signaling.ts';
 import { pushFrame, type PushBody } from '../outbox.ts';
 import { newInvitationEvent, remainingSeconds } from '../signaling/announce.ts';
@@ -20,15 +21,18 @@ export interface SyncPlan {
 }
 
 export async function planSync(tx: StoreTx, userID: string, lastSeq: number | undefined, now: number): Promise<SyncPlan> {
+  // Group list changes travel as deltas that are never stored: every login starts from the
+  // whole list (at most LIMITS.maxGroupsPerUser groups), so one missed while away is not lost.
+  const groups = JSON.stringify({ type: 'groups', groupList: await tx.groupsOf(userID) } satisfies GroupsFrame);
   const current = await tx.currentSeq(userID);
   if (lastSeq !== undefined && lastSeq <= current) {
-    if (lastSeq === current) return { seq: current, resumed: true, frames: [] };
+    if (lastSeq === current) return { seq: current, resumed: true, frames: [groups] };
     const events = await tx.eventsAfter(userID, lastSeq, MAX_REPLAY + 1);
     if (events.length > 0 && events.length <= MAX_REPLAY && events[0]!.seq === lastSeq + 1) {
-      return { seq: events[events.length - 1]!.seq, resumed: true, frames: await replay(tx, userID, events, now) };
+      return { seq: events[events.length - 1]!.seq, resumed: true, frames: [groups, ...(await replay(tx, userID, events, now))] };
     }
   }
-  return { seq: current, resumed: false, frames: await announcePending(tx, userID, now) };
+  return { seq: current, resumed: false, frames: [groups, ...(await announcePending(tx, userID, now))] };
 }
 
 /** Missed events in order; an invitation that rang and ended while away is not re-announced. */

@@ -4,8 +4,9 @@
  * which ends the affected invitations (API.md rule 9).
  */
 import { randomBytes } from 'node:crypto';
-import { ErrorCode, RingletError } from '../../protocol/errors.ts';
+import { ErrorCode, limitExceeded, RingletError } from '../../protocol/errors.ts';
 import type { Group, GroupMember } from '../../protocol/im.ts';
+import { LIMITS } from '../../protocol/limits.ts';
 import type { OpParams } from '../../protocol/ops.ts';
 import type { RequestContext } from '../context.ts';
 import type { SignalingService } from '../signaling/service.ts';
@@ -14,6 +15,12 @@ import type { StoreTx } from '../store/types.ts';
 /** Group types that anyone may join; the others need an existing member to add you. */
 const OPEN_TYPES = new Set<Group['type']>(['Public', 'Meeting', 'ChatRoom']);
 
+/**
+ * Every membership change goes through the caps (LIMITS.maxGroupMembers per group,
+ * LIMITS.maxGroupsPerUser per user) inside its transaction, after the group row is locked
+ * (getGroup), so concurrent adds cannot pass a cap together; a call that would pass one
+ * fails whole (8040), nothing is added.
+ */
 export class GroupService {
   readonly #signaling: SignalingService;
 
@@ -24,22 +31,27 @@ export class GroupService {
   async create(ctx: RequestContext, p: OpParams<'createGroup'>): Promise<{ group: Group }> {
     const group: Group = { groupID: p.groupID ?? `grp_${randomBytes(8).toString('hex')}`, name: p.name, type: p.type ?? 'Public', ownerID: ctx.userID };
     const others = [...new Set(p.memberList ?? [])].filter((u) => u !== ctx.userID);
+    checkGroupSize(group.groupID, 0, 1 + others.length);
     await requireUsers(ctx.tx, others);
-    if (!(await ctx.tx.insertGroup(group, ctx.now))) throw new RingletError(ErrorCode.GROUP_EXISTS, 'group_exists', `group ${group.groupID} already exists`);
+    // A dismissed group's row stays as a tombstone, so its ID is refused here too.
+    if (!(await ctx.tx.insertGroup(group, ctx.now))) throw new RingletError(ErrorCode.GROUP_EXISTS, 'group_exists', `group ${group.groupID} already exists or existed (IDs are never reused)`);
+    await checkGroupsPerUser(ctx.tx, [ctx.userID, ...others]);
     const members: GroupMember[] = [{ userID: ctx.userID, role: 'Owner' }, ...others.map((userID) => ({ userID, role: 'Member' as const }))];
     await ctx.tx.addMembers(group.groupID, members, ctx.now);
-    await ctx.outbox.groupsChanged(members.map((m) => m.userID));
+    ctx.outbox.groupDelta(members.map((m) => m.userID), 'added', group);
     return { group };
   }
 
   async join(ctx: RequestContext, p: OpParams<'joinGroup'>): Promise<{ status: 'joined' | 'already_member'; group: Group }> {
     const group = await requireGroup(ctx.tx, p.groupID);
-    if (await isMember(ctx.tx, group.groupID, ctx.userID)) return { status: 'already_member', group };
+    if (await ctx.tx.isMember(group.groupID, ctx.userID)) return { status: 'already_member', group };
     if (!OPEN_TYPES.has(group.type)) {
       throw new RingletError(ErrorCode.NOT_PERMITTED, 'join_not_allowed', `group ${group.groupID} (${group.type}) can only be joined when a member adds you`);
     }
+    checkGroupSize(group.groupID, await ctx.tx.memberCount(group.groupID), 1);
+    await checkGroupsPerUser(ctx.tx, [ctx.userID]);
     await ctx.tx.addMembers(group.groupID, [{ userID: ctx.userID, role: 'Member' }], ctx.now);
-    await ctx.outbox.groupsChanged([ctx.userID]);
+    ctx.outbox.groupDelta([ctx.userID], 'added', group);
     return { status: 'joined', group };
   }
 
@@ -53,37 +65,46 @@ export class GroupService {
     if (!members.some((m) => m.userID === ctx.userID)) throw notMembers(group.groupID, [ctx.userID]);
     const rest = members.filter((m) => m.userID !== ctx.userID);
     if (rest.length === 0) {
-      await this.#dismiss(ctx, group.groupID, members);
+      await this.#dismiss(ctx, group, members);
       return { groupID: group.groupID };
     }
-    await ctx.tx.removeMembers(group.groupID, [ctx.userID]);
-    if (group.ownerID === ctx.userID) await ctx.tx.setGroupOwner(group.groupID, rest[0]!.userID);
+    await ctx.tx.removeMembers(group.groupID, [ctx.userID], ctx.now);
+    const newOwner = group.ownerID === ctx.userID ? rest[0]!.userID : null;
+    if (newOwner) await ctx.tx.setGroupOwner(group.groupID, newOwner);
     await this.#signaling.memberLeft(ctx, group.groupID, ctx.userID);
-    await ctx.outbox.groupsChanged([ctx.userID]);
+    ctx.outbox.groupDelta([ctx.userID], 'removed', group);
+    if (newOwner) ctx.outbox.groupDelta(rest.map((m) => m.userID), 'updated', { ...group, ownerID: newOwner });
     return { groupID: group.groupID };
   }
 
   async dismiss(ctx: RequestContext, p: OpParams<'dismissGroup'>): Promise<{ groupID: string }> {
     const group = await requireGroup(ctx.tx, p.groupID);
     if (group.ownerID !== ctx.userID) throw new RingletError(ErrorCode.NOT_GROUP_OWNER, 'not_owner', `only the owner may dismiss group ${group.groupID}`);
-    await this.#dismiss(ctx, group.groupID, await ctx.tx.groupMembers(group.groupID));
+    await this.#dismiss(ctx, group, await ctx.tx.groupMembers(group.groupID));
     return { groupID: group.groupID };
   }
 
-  async #dismiss(ctx: RequestContext, groupID: string, members: readonly GroupMember[]): Promise<void> {
-    await this.#signaling.groupDismissed(ctx, groupID);
-    await ctx.tx.deleteGroup(groupID);
-    await ctx.outbox.groupsChanged(members.map((m) => m.userID));
+  async #dismiss(ctx: RequestContext, group: Group, members: readonly GroupMember[]): Promise<void> {
+    await this.#signaling.groupDismissed(ctx, group.groupID);
+    await ctx.tx.dismissGroup(group.groupID, ctx.now);
+    ctx.outbox.groupDelta(members.map((m) => m.userID), 'removed', group);
   }
 
-  /** Any member may add users (who must exist). */
+  /**
+   * Any member may add users (who must exist). The call fails whole when the group would
+   * pass its size or one of the new members its groups-per-user cap (those are named).
+   */
   async addMembers(ctx: RequestContext, p: OpParams<'addGroupMember'>): Promise<{ successUserIDList: string[]; existedUserIDList: string[]; group: Group }> {
     const group = await requireGroup(ctx.tx, p.groupID);
-    if (!(await isMember(ctx.tx, group.groupID, ctx.userID))) throw notMembers(group.groupID, [ctx.userID]);
+    const members = new Set((await ctx.tx.groupMembers(group.groupID)).map((m) => m.userID));
+    if (!members.has(ctx.userID)) throw notMembers(group.groupID, [ctx.userID]);
     const ids = [...new Set(p.userIDList)];
     await requireUsers(ctx.tx, ids);
-    const added = await ctx.tx.addMembers(group.groupID, ids.map((userID) => ({ userID, role: 'Member' as const })), ctx.now);
-    await ctx.outbox.groupsChanged(added);
+    const fresh = ids.filter((u) => !members.has(u));
+    checkGroupSize(group.groupID, members.size, fresh.length);
+    await checkGroupsPerUser(ctx.tx, fresh);
+    const added = await ctx.tx.addMembers(group.groupID, fresh.map((userID) => ({ userID, role: 'Member' as const })), ctx.now);
+    ctx.outbox.groupDelta(added, 'added', group);
     return { successUserIDList: added, existedUserIDList: ids.filter((u) => !added.includes(u)), group };
   }
 
@@ -92,9 +113,9 @@ export class GroupService {
     const group = await requireGroup(ctx.tx, p.groupID);
     if (group.ownerID !== ctx.userID) throw new RingletError(ErrorCode.NOT_GROUP_OWNER, 'not_owner', `only the owner may remove members of group ${group.groupID}`);
     if (p.userIDList.includes(ctx.userID)) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'userIDList', 'userIDList: the owner cannot remove itself (use quitGroup)');
-    const removed = await ctx.tx.removeMembers(group.groupID, [...new Set(p.userIDList)]);
+    const removed = await ctx.tx.removeMembers(group.groupID, [...new Set(p.userIDList)], ctx.now);
     for (const u of removed) await this.#signaling.memberLeft(ctx, group.groupID, u);
-    await ctx.outbox.groupsChanged(removed);
+    ctx.outbox.groupDelta(removed, 'removed', group);
     return { successUserIDList: removed, group };
   }
 
@@ -102,8 +123,11 @@ export class GroupService {
     return { groupList: await tx.groupsOf(userID) };
   }
 
-  async profile(tx: StoreTx, p: OpParams<'getGroupProfile'>): Promise<{ group: Group }> {
-    return { group: await requireGroup(tx, p.groupID) };
+  /** Groups anyone may join show their profile to anyone; the others (Private, Work) to members only. */
+  async profile(tx: StoreTx, userID: string, p: OpParams<'getGroupProfile'>): Promise<{ group: Group }> {
+    const group = await requireGroup(tx, p.groupID);
+    if (!OPEN_TYPES.has(group.type) && !(await tx.isMember(group.groupID, userID))) throw notMembers(group.groupID, [userID]);
+    return { group };
   }
 
   /** Members only: the member list of a group is not public. */
@@ -117,12 +141,29 @@ export class GroupService {
 
 export async function requireGroup(tx: StoreTx, groupID: string): Promise<Group> {
   const group = await tx.getGroup(groupID);
-  if (!group) throw new RingletError(ErrorCode.GROUP_NOT_FOUND, 'group_not_found', `group ${groupID} does not exist`);
+  if (!group) throw groupNotFound(groupID);
   return group;
 }
 
-export async function isMember(tx: StoreTx, groupID: string, userID: string): Promise<boolean> {
-  return (await tx.groupMembers(groupID)).some((m) => m.userID === userID);
+export function groupNotFound(groupID: string): RingletError {
+  return new RingletError(ErrorCode.GROUP_NOT_FOUND, 'group_not_found', `group ${groupID} does not exist`);
+}
+
+/** 8040 `group_size` when `adding` members would take a group of `current` past the cap. */
+function checkGroupSize(groupID: string, current: number, adding: number): void {
+  if (adding > 0 && current + adding > LIMITS.maxGroupMembers) {
+    throw limitExceeded('group_size', `group ${groupID} has ${current} members; ${adding} more would pass ${LIMITS.maxGroupMembers}`);
+  }
+}
+
+/** 8040 `groups_per_user`, naming every user already in as many groups as allowed. */
+async function checkGroupsPerUser(tx: StoreTx, userIDs: readonly string[]): Promise<void> {
+  if (userIDs.length === 0) return;
+  const counts = await tx.groupCounts(userIDs);
+  const full = userIDs.filter((u) => (counts.get(u) ?? 0) >= LIMITS.maxGroupsPerUser);
+  if (full.length === 0) return;
+  const err = limitExceeded('groups_per_user', `already in ${LIMITS.maxGroupsPerUser} groups: ${full.join(', ')}`);
+  throw new RingletError(err.code, err.reason, err.message, { userIDList: full });
 }
 
 export function notMembers(groupID: string, userIDList: string[]): RingletError {

@@ -7,14 +7,16 @@ import { parseSignalingPayload } from '../../protocol/signaling.ts';
 import type { RequestContext } from '../context.ts';
 import type { StoreTx } from '../store/types.ts';
 import { keyOf, messageView } from './conversations.ts';
-import { notMembers, requireGroup } from './groups.ts';
+import { groupNotFound, notMembers, requireGroup } from './groups.ts';
 
 export class MessageService {
   /** A page of history, oldest first; the first call returns the newest page. */
   async list(tx: StoreTx, userID: string, p: OpParams<'getMessageList'>): Promise<{ messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }> {
-    const conv = await this.#resolve(tx, userID, p.conversationID);
+    const { conv, upTo } = await this.#readable(tx, userID, p.conversationID);
     const count = p.count ?? LIMITS.defaultPageSize;
-    const before = p.nextReqMessageID === undefined ? null : Number(p.nextReqMessageID);
+    const asked = p.nextReqMessageID === undefined ? null : Number(p.nextReqMessageID);
+    // A former member's pages end at the last message of its membership.
+    const before = upTo === null ? asked : Math.min(asked ?? Infinity, upTo + 1);
     const rows = await tx.listMessages(conv.key, before, count + 1);
     const isCompleted = rows.length <= count;
     const page = isCompleted ? rows : rows.slice(1);
@@ -54,7 +56,7 @@ export class MessageService {
     if (parseSignalingPayload(p.payload.data)) {
       throw new RingletError(ErrorCode.INVALID_PARAMETER, 'payload', 'payload: signaling messages (businessID 1) are sent with invite/accept/reject/cancel');
     }
-    const conv = await this.#resolve(ctx.tx, ctx.userID, p.conversationID);
+    const conv = this.#parse(ctx.userID, p.conversationID);
     let recipients: string[];
     let to: string;
     if (conv.type === 'C2C') {
@@ -64,7 +66,11 @@ export class MessageService {
       recipients = [ctx.userID, conv.peer];
       to = conv.peer;
     } else {
+      // Current members only, checked under the group row's lock (getGroup), so a removal
+      // and a send of the same group are ordered: a removed member can no longer post.
+      await requireGroup(ctx.tx, conv.groupID);
       recipients = (await ctx.tx.groupMembers(conv.groupID)).map((m) => m.userID);
+      if (!recipients.includes(ctx.userID)) throw notMembers(conv.groupID, [ctx.userID]);
       to = conv.groupID;
     }
     const stored = !(p.onlineUserOnly ?? false);
@@ -82,16 +88,24 @@ export class MessageService {
     return { message: view(ctx.userID) };
   }
 
-  /** The conversation's store key; group history is for members only. */
-  async #resolve(tx: StoreTx, userID: string, conversationID: string) {
+  #parse(userID: string, conversationID: string): NonNullable<ReturnType<typeof keyOf>> {
     const conv = keyOf(userID, conversationID);
     if (!conv) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'conversationID', `conversationID: "${conversationID}" is neither C2C… nor GROUP…`);
-    // Members read a group's history; so do former members who hold the conversation
-    // (what happened to the calls of a group that was dismissed stays visible to them).
-    if (conv.type === 'GROUP' && !(await tx.hasConversation(userID, conversationID))) {
-      await requireGroup(tx, conv.groupID);
-      if (!(await tx.groupMembers(conv.groupID)).some((m) => m.userID === userID)) throw notMembers(conv.groupID, [userID]);
-    }
     return conv;
+  }
+
+  /**
+   * Who reads a group's history: its current members, all of it; a former member (left,
+   * removed, or the group was dismissed), up to the last message before it left (`upTo`);
+   * nobody else (8003 for a group that does not exist, 8004 for a non-member).
+   */
+  async #readable(tx: StoreTx, userID: string, conversationID: string): Promise<{ conv: NonNullable<ReturnType<typeof keyOf>>; upTo: number | null }> {
+    const conv = this.#parse(userID, conversationID);
+    if (conv.type !== 'GROUP') return { conv, upTo: null };
+    const group = await tx.getGroup(conv.groupID);
+    if (group && (await tx.isMember(conv.groupID, userID))) return { conv, upTo: null };
+    const upTo = await tx.formerMemberBound(conv.groupID, userID);
+    if (upTo !== null) return { conv, upTo };
+    throw group ? notMembers(conv.groupID, [userID]) : groupNotFound(conv.groupID);
   }
 }

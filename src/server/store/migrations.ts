@@ -94,6 +94,32 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX requests_age ON requests (created_at);
     `,
   },
+  {
+    // Group membership is the only key to a group (issue 8, item 4). A dismissed group
+    // keeps its row as a tombstone (dismissed_at set) so its ID is never reused; a member
+    // who leaves keeps read access to the history up to its last message then, and no
+    // further. Groups dismissed and former members from before this version are
+    // recovered from the messages and conversations they left behind.
+    version: 3,
+    name: 'group tombstones and former members',
+    sql: () => `
+      ALTER TABLE chat_groups ADD COLUMN dismissed_at BIGINT;
+      CREATE TABLE group_former_members (
+        group_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        last_message_id BIGINT NOT NULL,
+        left_at BIGINT NOT NULL,
+        PRIMARY KEY (group_id, user_id)
+      );
+      INSERT INTO chat_groups (group_id, name, type, owner_id, created_at, dismissed_at)
+        SELECT DISTINCT substr(conv_key, 7), '', 'Private', '', 0, 0 FROM messages
+        WHERE conv_key LIKE 'group:%' AND substr(conv_key, 7) NOT IN (SELECT group_id FROM chat_groups);
+      INSERT INTO group_former_members (group_id, user_id, last_message_id, left_at)
+        SELECT substr(c.conversation_id, 6), c.user_id, c.last_message_id, 0 FROM conversations c
+        WHERE c.conversation_id LIKE 'GROUP%' AND NOT EXISTS
+          (SELECT 1 FROM group_members m WHERE m.group_id = substr(c.conversation_id, 6) AND m.user_id = c.user_id)
+    `,
+  },
 ];
 
 /** Applies every migration the database has not seen, each in its own transaction. */

@@ -2,6 +2,7 @@
  * The store's queries, written once for both SQL backends (see driver.ts).
  */
 import type { Group, GroupMember, GroupType } from '../../protocol/im.ts';
+import { groupKey } from '../im/conversations.ts';
 import type { Invitation } from '../signaling/machine.ts';
 import type { SqlConn, SqlDriver } from './driver.ts';
 import { migrate } from './migrations.ts';
@@ -135,20 +136,46 @@ class SqlTx implements StoreTx {
     // Locked in write transactions: a group invite and a membership change of the same
     // group serialize on this row, so neither misses the other (several PostgreSQL nodes).
     const lock = this.#write ? this.#d.lockRows : '';
-    const row = await this.#c.get<GroupRow>(`SELECT group_id, name, type, owner_id FROM chat_groups WHERE group_id = ?${lock}`, [groupID]);
+    const row = await this.#c.get<GroupRow>(`SELECT group_id, name, type, owner_id FROM chat_groups WHERE group_id = ? AND dismissed_at IS NULL${lock}`, [groupID]);
     return row ? toGroup(row) : null;
   }
   async setGroupOwner(groupID: string, ownerID: string): Promise<void> {
     await this.#c.run('UPDATE chat_groups SET owner_id = ? WHERE group_id = ?', [ownerID, groupID]);
     await this.#c.run("UPDATE group_members SET role = CASE WHEN user_id = ? THEN 'Owner' ELSE 'Member' END WHERE group_id = ?", [ownerID, groupID]);
   }
-  async deleteGroup(groupID: string): Promise<void> {
-    await this.#c.run('DELETE FROM group_members WHERE group_id = ?', [groupID]);
-    await this.#c.run('DELETE FROM chat_groups WHERE group_id = ?', [groupID]);
+  async dismissGroup(groupID: string, now: number): Promise<void> {
+    const members = await this.#c.all<{ user_id: string }>('SELECT user_id FROM group_members WHERE group_id = ?', [groupID]);
+    await this.removeMembers(groupID, members.map((m) => m.user_id), now);
+    // The row stays as a tombstone: insertGroup's ON CONFLICT then refuses the ID for good.
+    await this.#c.run('UPDATE chat_groups SET dismissed_at = ? WHERE group_id = ?', [now, groupID]);
   }
   async groupMembers(groupID: string): Promise<GroupMember[]> {
     const rows = await this.#c.all<{ user_id: string; role: string }>('SELECT user_id, role FROM group_members WHERE group_id = ? ORDER BY joined_at, user_id', [groupID]);
     return rows.map((r) => ({ userID: r.user_id, role: r.role === 'Owner' ? 'Owner' : 'Member' }));
+  }
+  async isMember(groupID: string, userID: string): Promise<boolean> {
+    return (await this.#c.get('SELECT 1 AS x FROM group_members WHERE group_id = ? AND user_id = ?', [groupID, userID])) !== undefined;
+  }
+  async memberCount(groupID: string): Promise<number> {
+    const row = await this.#c.get<{ n: number }>('SELECT COUNT(*) AS n FROM group_members WHERE group_id = ?', [groupID]);
+    return Number(row?.n ?? 0);
+  }
+  async groupCounts(userIDs: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>(userIDs.map((u) => [u, 0]));
+    const sorted = [...new Set(userIDs)].sort();
+    for (let i = 0; i < sorted.length; i += CHUNK) {
+      const part = sorted.slice(i, i + CHUNK);
+      // Each user's row is locked first (in index order): two transactions adding the same
+      // user to different groups then count one after the other (PostgreSQL; SQLite
+      // serializes writers anyway).
+      if (this.#write) await this.#c.all(`SELECT user_id FROM users WHERE user_id IN (${placeholders(part.length)}) ORDER BY user_id${this.#d.lockRows}`, part);
+      const rows = await this.#c.all<{ user_id: string; n: number }>(
+        `SELECT user_id, COUNT(*) AS n FROM group_members WHERE user_id IN (${placeholders(part.length)}) GROUP BY user_id`,
+        part,
+      );
+      for (const r of rows) out.set(r.user_id, Number(r.n));
+    }
+    return out;
   }
   async addMembers(groupID: string, members: readonly GroupMember[], now: number): Promise<string[]> {
     const added: string[] = [];
@@ -157,22 +184,44 @@ class SqlTx implements StoreTx {
         'INSERT INTO group_members (group_id, user_id, role, joined_at) VALUES (?, ?, ?, ?) ON CONFLICT (group_id, user_id) DO NOTHING',
         [groupID, m.userID, m.role, now],
       );
-      if (n === 1) added.push(m.userID);
+      if (n === 1) {
+        added.push(m.userID);
+        // A member again: reads the whole history as every member does.
+        await this.#c.run('DELETE FROM group_former_members WHERE group_id = ? AND user_id = ?', [groupID, m.userID]);
+      }
     }
     return added;
   }
-  async removeMembers(groupID: string, userIDs: readonly string[]): Promise<string[]> {
+  async removeMembers(groupID: string, userIDs: readonly string[], now: number): Promise<string[]> {
     const removed: string[] = [];
+    let last: number | null = null;
     for (const u of userIDs) {
-      if ((await this.#c.run('DELETE FROM group_members WHERE group_id = ? AND user_id = ?', [groupID, u])) === 1) removed.push(u);
+      if ((await this.#c.run('DELETE FROM group_members WHERE group_id = ? AND user_id = ?', [groupID, u])) !== 1) continue;
+      removed.push(u);
+      // What the former member may still read: the history up to this moment. The group row
+      // is locked (getGroup) by every sender, so no message of this group commits between.
+      last ??= await this.#lastMessageID(groupID);
+      await this.#c.run(
+        `INSERT INTO group_former_members (group_id, user_id, last_message_id, left_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (group_id, user_id) DO UPDATE SET last_message_id = excluded.last_message_id, left_at = excluded.left_at`,
+        [groupID, u, last, now],
+      );
     }
     return removed;
+  }
+  async formerMemberBound(groupID: string, userID: string): Promise<number | null> {
+    const row = await this.#c.get<{ last_message_id: number }>('SELECT last_message_id FROM group_former_members WHERE group_id = ? AND user_id = ?', [groupID, userID]);
+    return row ? Number(row.last_message_id) : null;
+  }
+  async #lastMessageID(groupID: string): Promise<number> {
+    const row = await this.#c.get<{ id: number | null }>('SELECT MAX(id) AS id FROM messages WHERE conv_key = ?', [groupKey(groupID)]);
+    return Number(row?.id ?? 0);
   }
   async groupsOf(userID: string): Promise<Group[]> {
     const rows = await this.#c.all<GroupRow>(
       `SELECT g.group_id, g.name, g.type, g.owner_id FROM chat_groups g
          JOIN group_members m ON m.group_id = g.group_id
-       WHERE m.user_id = ? ORDER BY g.created_at, g.group_id`,
+       WHERE m.user_id = ? AND g.dismissed_at IS NULL ORDER BY g.created_at, g.group_id`,
       [userID],
     );
     return rows.map(toGroup);
@@ -221,10 +270,6 @@ class SqlTx implements StoreTx {
   }
   async markRead(userID: string, conversationID: string): Promise<boolean> {
     return (await this.#c.run('UPDATE conversations SET unread = 0 WHERE user_id = ? AND conversation_id = ? AND unread <> 0', [userID, conversationID])) > 0;
-  }
-
-  async hasConversation(userID: string, conversationID: string): Promise<boolean> {
-    return (await this.#c.get('SELECT 1 AS x FROM conversations WHERE user_id = ? AND conversation_id = ?', [userID, conversationID])) !== undefined;
   }
 
   // ---- event log

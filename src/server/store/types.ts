@@ -62,10 +62,19 @@ export interface StoreTx {
   insertGroup(group: Group, now: number): Promise<boolean>;
   getGroup(groupID: string): Promise<Group | null>;
   setGroupOwner(groupID: string, ownerID: string): Promise<void>;
-  deleteGroup(groupID: string): Promise<void>;
+  /** Removes every member (each becomes a former member) and keeps the row as a tombstone: the ID is never reused. */
+  dismissGroup(groupID: string, now: number): Promise<void>;
   groupMembers(groupID: string): Promise<GroupMember[]>;
+  isMember(groupID: string, userID: string): Promise<boolean>;
+  memberCount(groupID: string): Promise<number>;
+  /** How many groups each user belongs to; in a write transaction the users' rows are locked first. */
+  groupCounts(userIDs: readonly string[]): Promise<Map<string, number>>;
+  /** Inserts the members not yet in the group (a returning former member loses that status); returns who was added. */
   addMembers(groupID: string, members: readonly GroupMember[], now: number): Promise<string[]>;
-  removeMembers(groupID: string, userIDs: readonly string[]): Promise<string[]>;
+  /** Removes members, recording each as a former member who may read the history up to now; returns who was removed. */
+  removeMembers(groupID: string, userIDs: readonly string[], now: number): Promise<string[]>;
+  /** The last group message a former member may read, or null when the user never left this group. */
+  formerMemberBound(groupID: string, userID: string): Promise<number | null>;
   groupsOf(userID: string): Promise<Group[]>;
   // messages and conversations
   insertMessage(m: Omit<StoredMessage, 'id'>): Promise<number>;
@@ -75,7 +84,6 @@ export interface StoreTx {
   getMessages(ids: readonly number[]): Promise<StoredMessage[]>;
   listConversations(userID: string): Promise<ConversationRow[]>;
   markRead(userID: string, conversationID: string): Promise<boolean>;
-  hasConversation(userID: string, conversationID: string): Promise<boolean>;
   // per-user event log (exact replay after a reconnect)
   /** Gives each event its user's next seq and stores it; returns the seqs (unknown users get none). One event per user. */
   appendEvents(events: readonly NewEvent[], now: number): Promise<Map<string, number>>;
