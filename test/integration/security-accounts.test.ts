@@ -273,9 +273,11 @@ describe('item 3: password guessing and the account endpoints', () => {
     expect(stillFlooding).toBe(true);
     expect(login.status).toBe(200);
     expect(groups.code).toBe(0);
-    // The flood was answered (never left hanging), and only with 401 or a quick refusal.
+    // The flood was answered (never left hanging), and only with 401 or a quick refusal:
+    // its share of the hashing queue was full, or its address got locked by its failures.
     expect(new Set(seen.map((s) => s.status))).toEqual(new Set([401, 429]));
-    expect(seen.filter((s) => s.status === 429).every((s) => s.reason === 'password_hashing')).toBe(true);
+    expect(new Set(seen.filter((s) => s.status === 429).map((s) => s.reason)).has('password_hashing')).toBe(true);
+    for (const s of seen) if (s.status === 429) expect(['password_hashing', 'login_attempts']).toContain(s.reason);
   });
 
   it('rate-limits registration per address', async () => {
