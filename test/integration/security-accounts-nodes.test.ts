@@ -20,8 +20,10 @@ describe.skipIf(skip)('revocation across nodes', () => {
   const clients: Client[] = [];
   beforeAll(async () => {
     db = await testStorage('revoke-nodes');
-    a = await startServer({ port: 0, ...db.serverOptions, redis: REDIS_URL });
-    b = await startServer({ port: 0, ...db.serverOptions, redis: REDIS_URL });
+    // Redis keeps the address counters between runs: only the per-account ones are tested here.
+    const accountLimits = { addressFreeFailures: 1_000_000, registrationsPerAddress: 1_000_000 };
+    a = await startServer({ port: 0, ...db.serverOptions, redis: REDIS_URL, accountLimits });
+    b = await startServer({ port: 0, ...db.serverOptions, redis: REDIS_URL, accountLimits });
   });
   afterAll(async () => {
     for (const c of clients) await c.chat.destroy();
@@ -56,5 +58,14 @@ describe.skipIf(skip)('revocation across nodes', () => {
     const s2 = await liveOn(a, u, await a.userSig(u, 3600));
     expect((await post(a.httpUrl, '/api/logout', { everywhere: true }, { headers: bearer(await a.userSig(u, 3600)) })).status).toBe(200);
     for (const k of await Promise.all([s1.kicked, s2.kicked])) expect(k).toMatchObject({ type: 'userSigExpired' });
+  });
+
+  it('shares the sign-in throttle between nodes: failures on node A lock the account on node B', async () => {
+    const u = user('throttle');
+    expect((await post(a.httpUrl, '/api/register', { userID: u, password: 'correct horse' })).status).toBe(200);
+    for (let i = 0; i < 6; i++) expect((await post(a.httpUrl, '/api/login', { userID: u, password: `wrong guess ${i}` })).status).toBe(401);
+    const res = await post(b.httpUrl, '/api/login', { userID: u, password: 'correct horse' });
+    expect(res.status).toBe(429);
+    expect(res.body).toMatchObject({ code: 8040, reason: 'login_attempts' });
   });
 });

@@ -19,12 +19,11 @@ type MakeLimiter = (keyPrefix: string, points: number, duration: number) => Rate
 /** Where the counters live. */
 export interface LimiterStore {
   make: MakeLimiter;
-  readonly shared: boolean;
   close(): Promise<void>;
 }
 
 export function memoryLimiters(): LimiterStore {
-  return { make: (keyPrefix, points, duration) => new RateLimiterMemory({ keyPrefix, points, duration }), shared: false, close: async () => undefined };
+  return { make: (keyPrefix, points, duration) => new RateLimiterMemory({ keyPrefix, points, duration }), close: async () => undefined };
 }
 
 export function redisLimiters(url: string, prefix = 'ringlet:rl:'): LimiterStore {
@@ -36,7 +35,6 @@ export function redisLimiters(url: string, prefix = 'ringlet:rl:'): LimiterStore
         storeClient: client, keyPrefix: `${prefix}${keyPrefix}`, points, duration,
         insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }),
       }),
-    shared: true,
     async close() {
       await client.quit().catch(() => client.disconnect());
     },

@@ -47,11 +47,6 @@ export class UserSigs {
       .sign(this.#key);
   }
 
-  /** Checks `sig` for `userID`; returns its expiry (ms) or throws 70001 'bad_user_sig'. */
-  async verify(userID: string, sig: string, now = Date.now()): Promise<number> {
-    return (await this.claims(userID, sig, now)).expiresAt;
-  }
-
   /** Checks signature, issuer, subject and expiry; returns the claims or throws 70001 'bad_user_sig'. */
   async claims(userID: string, sig: string, now = Date.now()): Promise<TokenClaims> {
     try {

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 const EXTENSION_ORIGIN = /^(chrome-extension|moz-extension):\/\/[A-Za-z0-9-]{1,64}$/;
 
 /** Whether `origin` is a browser extension's. */
-export function isExtensionOrigin(origin: string | undefined): origin is string {
+function isExtensionOrigin(origin: string | undefined): origin is string {
   return typeof origin === 'string' && EXTENSION_ORIGIN.test(origin);
 }
 

@@ -20,7 +20,7 @@ export class HttpError extends RingletError {
 const DRAIN_LIMIT = 1024 * 1024;
 
 /** Whether the content type is JSON (`application/json`, with or without parameters). */
-export function isJson(contentType: string | undefined): boolean {
+function isJson(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 

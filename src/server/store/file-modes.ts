@@ -5,8 +5,8 @@
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 
-export const DIR_MODE = 0o700;
-export const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
 
 /**
  * Creates `dir` 0700, or tightens an existing one to 0700. A shared sticky folder (such as
