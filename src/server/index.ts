@@ -48,6 +48,11 @@ export interface ServerOptions {
   allowRegistration?: boolean;
   /** Lifetime of UserSigs issued by the password endpoints, seconds; default 7 days. */
   userSigTTL?: number;
+  /**
+   * Behind a reverse proxy: take the client address (per-address limits, logs) from the
+   * last X-Forwarded-For entry. Only with a proxy that sets it; default false.
+   */
+  trustProxy?: boolean;
   /** Overrides of the account endpoints' bounds (auth/account-limits.ts, SECURITY.md). */
   accountLimits?: Partial<AccountLimits>;
   logLevel?: string;
@@ -120,7 +125,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
 
   const sessions = new Set<Session>();
   let closing = false;
-  const http: HttpServer = createServer(httpHandler({ accounts, log, maxBodyBytes: limits.maxBodyBytes, health: () => ({ ok: !closing, sessions: sessions.size }) }));
+  const http: HttpServer = createServer(httpHandler({ accounts, log, maxBodyBytes: limits.maxBodyBytes, trustProxy: options.trustProxy ?? false, health: () => ({ ok: !closing, sessions: sessions.size }) }));
   // Frames are small: 8 KiB of data escaped as JSON, 100 invitees and the envelope fit.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 128 * 1024 });
   let counter = 0;

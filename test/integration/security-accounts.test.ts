@@ -210,6 +210,25 @@ describe('item 3: password guessing and the account endpoints', () => {
     }
   });
 
+  it('takes the client address from X-Forwarded-For only behind a trusted proxy', async () => {
+    const limits = { addressFreeFailures: 1, accountFreeFailures: 100 };
+    const fail = (url: string, xff: string) => post(url, '/api/login', { userID: 'nobody', password: 'whatever-1' }, { headers: { 'x-forwarded-for': xff } });
+    const proxied = await startServer({ port: 0, trustProxy: true, accountLimits: limits });
+    const direct = await startServer({ port: 0, accountLimits: limits });
+    try {
+      // Trusted: each forwarded address has its own count (the last entry is the proxy's view).
+      for (const xff of ['10.1.1.1, 192.0.2.1', '10.1.1.1, 192.0.2.1', '10.1.1.1, 192.0.2.2']) expect((await fail(proxied.httpUrl, xff)).status).toBe(401);
+      expect((await fail(proxied.httpUrl, '192.0.2.1')).status).toBe(429);
+      // Untrusted: the header is ignored, every request counts for the peer address.
+      expect((await fail(direct.httpUrl, '192.0.2.3')).status).toBe(401);
+      expect((await fail(direct.httpUrl, '192.0.2.4')).status).toBe(401);
+      expect((await fail(direct.httpUrl, '192.0.2.5')).status).toBe(429);
+    } finally {
+      await proxied.close();
+      await direct.close();
+    }
+  });
+
   it('logs a failed sign-in with user ID and address, never the password', async () => {
     const jo = uid('jo');
     await register(jo);

@@ -9,6 +9,7 @@ import { ErrorCode, RingletError } from '../../protocol/errors.ts';
 import type { Accounts, Caller } from '../auth/accounts.ts';
 import { RetryLater } from '../auth/retry-later.ts';
 import type { Logger } from '../log.ts';
+import { clientAddress } from './client-address.ts';
 import { applyCors } from './cors.ts';
 import { HttpError, readJsonBody, sendJson } from './http-body.ts';
 
@@ -17,6 +18,8 @@ export interface HttpDeps {
   log: Logger;
   health: () => { ok: boolean; sessions: number };
   maxBodyBytes: number;
+  /** Take the client address from X-Forwarded-For (a reverse proxy in front). */
+  trustProxy: boolean;
 }
 
 const ROUTES = {
@@ -54,7 +57,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
   }
   try {
     const body = await readJsonBody(req, res, deps.maxBodyBytes);
-    const caller: Caller = { address: req.socket.remoteAddress ?? 'unknown' };
+    const caller: Caller = { address: clientAddress(req, deps.trustProxy) };
     const data = await handler(deps.accounts, body, bearerOf(req), caller);
     return sendJson(res, 200, { code: 0, data });
   } catch (err) {
