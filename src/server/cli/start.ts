@@ -1,7 +1,7 @@
 /** `npm start`: runs the server until SIGINT/SIGTERM, then shuts down gracefully. */
-import { mkdirSync } from 'node:fs';
 import { startServer } from '../index.ts';
 import { createLogger } from '../log.ts';
+import { ensurePrivateDir } from '../store/file-modes.ts';
 import { banner, listenErrorText } from './banner.ts';
 import { HELP, readConfig } from './config.ts';
 
@@ -17,7 +17,7 @@ if (config === 'help') {
   process.stdout.write(HELP);
   process.exit(0);
 }
-mkdirSync(config.dataDir, { recursive: true });
+ensurePrivateDir(config.dataDir);
 // Logs read as text in a terminal and as JSON lines anywhere else (a file, a collector).
 const logger = createLogger(config.options.logLevel, { pretty: process.stdout.isTTY === true });
 const server = await startServer({ ...config.options, logger }).catch((err: unknown) => {

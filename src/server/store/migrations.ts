@@ -95,6 +95,19 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 2,
+    name: 'token revocation',
+    sql: () => `
+      ALTER TABLE users ADD COLUMN token_gen BIGINT NOT NULL DEFAULT 0;
+      CREATE TABLE revoked_tokens (
+        token_id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_at);
+    `,
+  },
+  {
     // Group membership is the only key to a group (issue 8, item 4). A dismissed group
     // keeps its row as a tombstone (dismissed_at set) so its ID is never reused; a member
     // who leaves keeps read access to the history up to its last message then, and no
