@@ -7,10 +7,14 @@ import { elementRingtone, offscreenRingtone } from '../src/extension/background/
 export default defineBackground({
   type: 'module',
   main() {
-    startBackground({
-      createChat,
-      events: sdkEvents,
-      ringtone: import.meta.env.FIREFOX ? elementRingtone() : offscreenRingtone(),
-    });
+    startBackground(
+      {
+        createChat,
+        events: sdkEvents,
+        ringtone: import.meta.env.FIREFOX ? elementRingtone() : offscreenRingtone(),
+      },
+      // Firefox suspends an idle MV3 event page even while its WebSocket is open.
+      { keepAwake: import.meta.env.FIREFOX },
+    );
   },
 });
