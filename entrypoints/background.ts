@@ -1,6 +1,6 @@
 import { defineBackground } from 'wxt/utils/define-background';
 import { startBackground } from '../src/extension/background/index.ts';
-import { createChat, sdkEvents } from '../src/extension/background/sdk.ts';
+import { createChat, createProbingChat, sdkEvents } from '../src/extension/background/sdk.ts';
 import { elementRingtone, offscreenRingtone } from '../src/extension/background/ringtone.ts';
 
 // main() must stay synchronous: every listener is registered before the first await.
@@ -9,7 +9,8 @@ export default defineBackground({
   main() {
     startBackground(
       {
-        createChat,
+        // Firefox holds back WebSocket attempts after failed ones: probe over HTTP first.
+        createChat: import.meta.env.FIREFOX ? createProbingChat : createChat,
         events: sdkEvents,
         ringtone: import.meta.env.FIREFOX ? elementRingtone() : offscreenRingtone(),
       },
