@@ -17,7 +17,7 @@ import { httpBase } from './accounts.ts';
 const CONNECTING = 0;
 const CLOSED = 3;
 /** A probe with no answer for this long counts as "not there". */
-export const PROBE_TIMEOUT_MS = 10_000;
+const PROBE_TIMEOUT_MS = 10_000;
 
 /** True when anything answers HTTP at the server's origin (an opaque answer will do). */
 export async function serverAnswers(wsUrl: string, fetchImpl: typeof fetch = fetch): Promise<boolean> {

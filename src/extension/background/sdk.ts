@@ -8,7 +8,7 @@ import { probingSocketFactory } from './probe-socket.ts';
  * SDK waits between half of it and all of it): a phone is back within about 3 s of the
  * network returning, at the cost of one failed TCP connection every 1.5 to 3 s meanwhile.
  */
-export const RECONNECT_MAX_MS = 3000;
+const RECONNECT_MAX_MS = 3000;
 
 export const createChat: CreateChat = (o) => sdkCreateChat({ ...o, backoffMaxMs: RECONNECT_MAX_MS });
 /** Firefox: every connection attempt asks the server over HTTP first (probe-socket.ts says why). */

@@ -46,7 +46,7 @@ export interface WakeOptions {
 }
 
 /** Signed in with a usable userSig: the phone should be reachable. */
-export function wantsReachable(connection: Connection): boolean {
+function wantsReachable(connection: Connection): boolean {
   return connection !== 'signedOut' && connection !== 'expired';
 }
 
