@@ -47,8 +47,11 @@ export interface FirefoxProfile {
   close(): Promise<void>;
 }
 
-/** Headless firefox-esr with the built add-on installed (temporarily) and its UUID pinned. */
-export async function launchFirefox(): Promise<FirefoxProfile> {
+/**
+ * Headless firefox-esr with the built add-on installed (temporarily) and its UUID pinned,
+ * fake media devices, and `prefs` on top (e.g. a lower `extensions.background.idle.timeout`).
+ */
+export async function launchFirefox(prefs: Record<string, unknown> = {}): Promise<FirefoxProfile> {
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX,
@@ -59,6 +62,13 @@ export async function launchFirefox(): Promise<FirefoxProfile> {
       // No desktop notification daemon in headless: the system backend fails and the
       // notification closes at once. Firefox's own alert window works headless.
       'alerts.useSystemBackend': false,
+      // A camera and a microphone that need no device and no permission prompt.
+      'media.navigator.streams.fake': true,
+      'media.navigator.permission.disabled': true,
+      // Calls between two browsers on this machine: 127.0.0.1 candidates, not mDNS names.
+      'media.peerconnection.ice.loopback': true,
+      'media.peerconnection.ice.obfuscate_host_addresses': false,
+      ...prefs,
     },
   });
   try {
@@ -233,4 +243,25 @@ export function firefoxAlerts(browser: Browser): Promise<FirefoxAlert[]> {
       text: w.document.getElementById('alertTextLabel')?.textContent ?? '',
     }))`,
   );
+}
+
+/**
+ * Closes every tab showing one of the add-on's pages (the onboarding options tab, a popup
+ * opened as a tab), from the browser's chrome: puppeteer does not learn the URL of a tab
+ * the add-on opened itself (no navigation events for the extension process, see above).
+ */
+export async function closeExtensionTabs(browser: Browser): Promise<number> {
+  return chromeEvaluate<number>(
+    browser,
+    `(() => {
+      const tabs = [...gBrowser.tabs].filter((t) => t.linkedBrowser.currentURI.spec.startsWith('moz-extension://'));
+      for (const t of tabs) gBrowser.removeTab(t);
+      return tabs.length;
+    })()`,
+  );
+}
+
+/** The add-on's background state as Firefox keeps it ('running', 'suspending', 'stopped', …). */
+export function backgroundState(browser: Browser): Promise<string> {
+  return chromeEvaluate<string>(browser, `String(WebExtensionPolicy.getByID(${JSON.stringify(ADDON_ID)})?.extension?.backgroundState)`);
 }

@@ -5,6 +5,10 @@
  * carol (a Node SDK client) rings: the page badge in a web tab and a Firefox notification
  * on screen. Dave accepts with a real click on the page badge; carol hears it.
  *
+ * The popup, opened as a tab, renders and works: dave hangs up, dials carol, and rejects
+ * her call from it. A video call between Firefox (dave, fake devices) and Chromium (alice)
+ * carries media both ways (inbound RTP bytes grow on each side).
+ *
  * How the add-on's pages are reached in Firefox (pinned internal UUID,
  * `--remote-allow-system-access`, Firefox's own alert windows) is explained in
  * firefox-helpers.ts.
@@ -14,12 +18,30 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
-import { FIREFOX_EXT, PASSWORD, ROOT, TSignaling, nodeClient, startTestPage, startTestServer, until, type TestServer } from './helpers.ts';
+import {
+  FIREFOX_EXT,
+  PASSWORD,
+  ROOT,
+  TSignaling,
+  callWindow,
+  launchProfile,
+  nodeClient,
+  openPopup,
+  rtcSamples,
+  signInThroughOptions,
+  startTestPage,
+  startTestServer,
+  until,
+  type Profile,
+  type RtcSample,
+  type TestServer,
+} from './helpers.ts';
 import {
   ADDON_ID,
   ADDON_ORIGIN,
   FIREFOX,
   clickFirefoxPageBadge,
+  closeExtensionTabs,
   firefoxAlerts,
   firefoxPageBadge,
   launchFirefox,
@@ -40,6 +62,8 @@ let site: Awaited<ReturnType<typeof startTestPage>>;
 let carol: Awaited<ReturnType<typeof nodeClient>>;
 let options: Page;
 let tab: Page;
+let popup: Page;
+let alice: Profile | undefined;
 
 /** What the add-on itself says is on screen, asked from one of its pages. */
 async function addonNotifications(): Promise<string[]> {
@@ -57,6 +81,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await carol?.destroy().catch(() => undefined);
+  await alice?.close();
   await ff?.close();
   await Promise.all([srv?.close(), site?.close()]);
 });
@@ -134,5 +159,86 @@ describe('Firefox', () => {
       expect(Date.now() - shownAt).toBeLessThan(15_000);
       expect(await addonNotifications()).toEqual([]);
     });
+
+    it('the popup renders; dave ends the call, dials carol and rejects her call from it', async () => {
+      const received: Array<{ inviteID: string; inviter: string; data: string }> = [];
+      const rejected: string[] = [];
+      carol.addSignalingListener(TSignaling.NEW_INVITATION_RECEIVED, (e) => received.push(e.data as (typeof received)[number]));
+      carol.addSignalingListener(TSignaling.INVITEE_REJECTED, (e) => rejected.push((e.data as { inviteID: string }).inviteID));
+      await closeExtensionTabs(ff.browser); // options (and the onboarding tab); the call window stays
+      popup = await openExtensionPage(ff.browser, 'popup.html');
+      await popup.waitForSelector('[data-testid="popup"] [data-testid="status"][data-connection="online"]', { timeout: 15_000 });
+      expect(await popup.$eval('[data-testid="me"]', (e) => e.textContent)).toContain('dave');
+
+      // The call accepted above: hang up (unless its window already ended it, carol never
+      // joining the media). Either way carol gets the end-of-call invitation.
+      const hangup = await popup.$('[data-testid="active-call"] [data-testid="hangup"]');
+      await hangup?.click().catch(() => undefined);
+      await popup.waitForSelector('[data-testid="active-call"]', { hidden: true });
+      await until(async () => received.some((r) => r.inviter === 'dave' && r.data.includes('callEnd')), 'carol gets the end of the call');
+
+      // Dial.
+      await popup.locator('#dial-user').fill('carol');
+      await popup.locator('[data-testid="dial"]').click();
+      const dialled = await until(async () => received.find((r) => r.inviter === 'dave' && !r.data.includes('callEnd')), "dave's invitation at carol's");
+      await popup.waitForSelector('[data-testid="outgoing"]');
+      expect(await popup.$eval('[data-testid="outgoing"]', (e) => e.textContent)).toContain('carol');
+      await carol.reject({ inviteID: dialled.inviteID });
+      await popup.waitForSelector('[data-testid="notice"]');
+      expect(await popup.$eval('[data-testid="notice"]', (e) => e.textContent)).toContain('carol rejected the call.');
+      await popup.waitForSelector('[data-testid="outgoing"]', { hidden: true });
+
+      // Answer (reject) an incoming call.
+      const inv = await carol.invite({ userID: 'dave', timeout: 30 });
+      await popup.waitForSelector(`[data-testid="incoming"] li[data-invite-id="${inv.inviteID}"]`, { timeout: 15_000 });
+      await popup.locator(`[data-testid="incoming"] li[data-invite-id="${inv.inviteID}"] button.danger`).click();
+      await until(async () => rejected.includes(inv.inviteID), 'carol hears the reject');
+      await popup.waitForSelector('[data-testid="incoming"]', { hidden: true });
+    });
+
+    it('a video call with Chromium carries media both ways (fake devices)', async () => {
+      alice = await launchProfile('alice');
+      await (await signInThroughOptions(alice, srv.server.url, 'alice', true)).close();
+      const alicePopup = await openPopup(alice);
+      await alicePopup.getByPlaceholder('User ID').fill('dave');
+      await alicePopup.getByTestId('dial-form').getByLabel('Call type').selectOption('video');
+      await alicePopup.getByTestId('dial').click();
+
+      await popup.waitForSelector('[data-testid="incoming"] button.primary', { timeout: 15_000 });
+      await popup.locator('[data-testid="incoming"] button.primary').click();
+
+      // Alice's call window (Chromium) hears dave's fake camera and microphone.
+      const aCall = await callWindow(alice);
+      await aCall.locator('[data-testid="peer-tile"][data-user="dave"][data-connection="connected"]').waitFor({ timeout: 30_000 });
+      await grows('dave', 'inAudioBytes', () => rtcSamples(aCall));
+      await grows('dave', 'inVideoBytes', () => rtcSamples(aCall));
+
+      // Dave's call window (Firefox) hears alice's.
+      const dCall = await firefoxCallWindow();
+      const daveSamples = () => dCall.evaluate(() => (globalThis as unknown as { __ringletCall: { samples(): Promise<Record<string, RtcSample>> } }).__ringletCall.samples());
+      await grows('alice', 'inAudioBytes', daveSamples);
+      await grows('alice', 'inVideoBytes', daveSamples);
+
+      await aCall.getByTestId('call-hangup').click();
+      await aCall.locator('[data-testid="call-page"][data-active="false"]').waitFor({ timeout: 15_000 });
+      await until(() => dCall.evaluate(() => document.querySelector('[data-testid="call-page"]')?.getAttribute('data-active') === 'false'), "dave's call window ended");
+    });
   });
 });
+
+/** The call window Firefox opened (`windows.create`), found by asking each page where it is. */
+async function firefoxCallWindow(): Promise<Page> {
+  return until(async () => {
+    for (const page of await ff.browser.pages()) {
+      const href = await Promise.race([page.evaluate(() => location.href), new Promise<string>((r) => setTimeout(() => r(''), 2000))]).catch(() => '');
+      if (href.startsWith(`${ADDON_ORIGIN}/call.html`)) return page;
+    }
+    return null;
+  }, "dave's call window", 30_000);
+}
+
+/** Waits until `field` of the sample for `peer` grows by more than 500 bytes. */
+async function grows(peer: string, field: keyof RtcSample, samples: () => Promise<Record<string, RtcSample>>) {
+  const first = (await until(async () => (await samples())[peer], `${peer} stats`, 20_000))[field] as number;
+  await until(async () => ((await samples())[peer]?.[field] as number) > first + 500, `${field} from ${peer} growing`, 20_000);
+}

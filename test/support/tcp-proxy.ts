@@ -13,6 +13,12 @@ export interface TcpProxy {
   backends: number[];
   /** Open client connections per backend port. */
   connectionsTo(port: number): number;
+  /**
+   * The network goes away: every open connection is dropped and new ones are closed as
+   * soon as they are accepted, until `restore()`.
+   */
+  cut(): void;
+  restore(): void;
   close(): Promise<void>;
 }
 
@@ -24,6 +30,7 @@ export type ProxyPolicy = 'round-robin' | 'first-alive';
 
 export async function startTcpProxy(backends: number[], policy: ProxyPolicy = 'round-robin'): Promise<TcpProxy> {
   let next = 0;
+  let down = false;
   const open = new Set<Socket>();
   const perBackend = new Map<number, number>();
   const proxy: TcpProxy = {
@@ -31,6 +38,13 @@ export async function startTcpProxy(backends: number[], policy: ProxyPolicy = 'r
     url: '',
     backends: [...backends],
     connectionsTo: (port) => perBackend.get(port) ?? 0,
+    cut: () => {
+      down = true;
+      for (const s of open) s.destroy();
+    },
+    restore: () => {
+      down = false;
+    },
     close: async () => {
       for (const s of open) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -38,6 +52,7 @@ export async function startTcpProxy(backends: number[], policy: ProxyPolicy = 'r
   };
 
   const server: Server = createServer((client) => {
+    if (down) return void client.destroy();
     open.add(client);
     client.on('close', () => open.delete(client));
     client.on('error', () => undefined);

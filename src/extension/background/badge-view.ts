@@ -1,7 +1,7 @@
 /**
  * Renders the content-script badge's view (translated labels included) into storage.
  * Tabs learn of it through `storage.onChanged`: no tab list, no `tabs` permission, no
- * worker wake-up when a page loads, and it survives the worker being stopped.
+ * message per tab, and it survives the worker being stopped.
  */
 import { browser } from 'wxt/browser';
 import { BADGE_VIEW_KEY, type BadgeView } from '../shared/schema.ts';

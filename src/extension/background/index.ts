@@ -12,8 +12,8 @@ import { extensionURL } from '../shared/url.ts';
 import { Phone, type PhoneDeps } from './phone.ts';
 import { MISSED_PREFIX, RING_PREFIX } from './notifications.ts';
 import { logError } from './log.ts';
+import { keepReachable, type WakeOptions } from './wake.ts';
 
-export const KEEPALIVE_ALARM = 'ringlet-keepalive';
 export const CONTEXT_MENU_ID = 'ringlet-call-selection';
 /** A call window that reloads reconnects within this; one that stays away was closed. */
 export const CALL_WINDOW_GRACE_MS = 1500;
@@ -25,7 +25,7 @@ async function openPopupWindow(): Promise<void> {
   await browser.windows.create({ url: extensionURL('/popup.html'), type: 'popup', width: 380, height: 600 });
 }
 
-export function startBackground(deps: Omit<PhoneDeps, 'openCallPage' | 'onLanguageChanged'>): Phone {
+export function startBackground(deps: Omit<PhoneDeps, 'openCallPage' | 'onLanguageChanged'>, wake: WakeOptions): Phone {
   const callPages = new Map<Port, number | undefined>();
   const phone = new Phone({
     ...deps,
@@ -98,19 +98,12 @@ export function startBackground(deps: Omit<PhoneDeps, 'openCallPage' | 'onLangua
     void phone.handle({ type: 'call/dial', userID, callType: 'audio' }).catch((e) => logError('context menu', e));
   });
 
-  // Wakes the worker once a minute when it was stopped while disconnected, so a signed-in
-  // phone reconnects (and hears pending invitations) without the user opening anything.
-  browser.alarms.onAlarm.addListener((alarm) => {
-    if (alarm.name === KEEPALIVE_ALARM) void phone.ensureConnected().catch((e) => logError('keepalive', e));
-  });
+  // A signed-in phone stays reachable when the browser stops the background (wake.ts).
+  keepReachable(phone, wake);
 
   browser.runtime.onInstalled.addListener((details) => {
     void createContextMenu(phone).catch((e) => logError('context menu', e));
-    void browser.alarms.create(KEEPALIVE_ALARM, { periodInMinutes: 1 });
     if (details.reason === 'install') void browser.runtime.openOptionsPage().catch((e) => logError('onboarding', e));
-  });
-  browser.runtime.onStartup.addListener(() => {
-    void browser.alarms.create(KEEPALIVE_ALARM, { periodInMinutes: 1 });
   });
 
   return phone;

@@ -124,10 +124,13 @@ export class Phone {
     };
   }
 
-  /** Connects if signed in and not connected (alarm, startup, after errors). */
+  /**
+   * Makes sure a signed-in phone has an SDK session (wake-ups: alarm, startup, a page
+   * load, `online`). A session the SDK is reconnecting by itself is left to it.
+   */
   async ensureConnected(): Promise<void> {
     await this.ready;
-    if (this.#account && !this.#account.expired && (this.#connection === 'offline' || !this.#chat)) await this.connect();
+    if (this.#account && !this.#account.expired && !this.#chat) await this.connect();
   }
 
   /** (Re)creates the SDK session and logs in; safe to call while a connect is running. */
@@ -193,6 +196,7 @@ export class Phone {
         return;
       }
       logError('login', e);
+      await this.#teardown(false); // the SDK gave up: no session until the retry (or a wake-up)
       this.#setConnection('offline');
       this.#scheduleRetry();
       await this.#sync();

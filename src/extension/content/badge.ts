@@ -4,9 +4,13 @@
  * timers, no port. It never reads the page; the page cannot see inside it (closed root),
  * restyle it (`all: initial !important` on :host wins over page rules) or press its
  * buttons (only `isTrusted` clicks count).
+ *
+ * When a page loads while someone is signed in, it opens the wake port once (and lets
+ * the worker close it): a worker the browser stopped runs again and reconnects, so a
+ * person using the browser is reachable at once (wake.ts).
  */
 import { browser } from 'wxt/browser';
-import { BADGE_VIEW_KEY, BadgeView, Response, type Request } from '../shared/schema.ts';
+import { BADGE_VIEW_KEY, BadgeView, Response, WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT, type Request } from '../shared/schema.ts';
 
 const STYLE = `
 :host { all: initial !important; position: fixed !important; top: 12px !important; right: 12px !important;
@@ -91,7 +95,10 @@ export function startBadge(): BadgeHandle {
     if (area === 'local' && BADGE_VIEW_KEY in changes) render(changes[BADGE_VIEW_KEY]?.newValue);
   };
   browser.storage.onChanged.addListener(onChanged);
-  void browser.storage.local.get(BADGE_VIEW_KEY).then((got) => render(got[BADGE_VIEW_KEY]));
+  void browser.storage.local.get([BADGE_VIEW_KEY, WAKE_ON_PAGE_LOAD_KEY]).then((got) => {
+    render(got[BADGE_VIEW_KEY]);
+    if (got[WAKE_ON_PAGE_LOAD_KEY] === true) browser.runtime.connect({ name: WAKE_PORT }); // the worker closes it
+  });
 
   return {
     stop() {

@@ -211,6 +211,14 @@ export type PortMessage = z.infer<typeof PortMessage>;
 export const VIEW_PORT = 'ringlet-view';
 
 /**
+ * Port a web page's content script opens when the page loads, to wake a stopped worker
+ * (it carries no message; the worker only makes sure its SDK session exists). Opened only
+ * while the worker has set `WAKE_ON_PAGE_LOAD_KEY` in `storage.local` (signed in).
+ */
+export const WAKE_PORT = 'ringlet-wake';
+export const WAKE_ON_PAGE_LOAD_KEY = 'wakeOnPageLoad';
+
+/**
  * What the content badge renders, written by the worker to `storage.local` with every
  * label already translated: the content script stays tiny (no i18n, no state logic) and
  * learns of changes from `storage.onChanged` without waking the worker.
