@@ -188,6 +188,38 @@ describe('Phone (the background worker)', () => {
     expect(phone.viewState().active).toBeNull();
   });
 
+  it('stops ringing on left_group for my own user (my quitGroup, on this or another session) without refetching', async () => {
+    const { chat, phone, ringtone } = await signedIn();
+    const group = invitation({ groupID: 'team', inviteeList: ['bob', 'carol'] });
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, group);
+    await vi.waitFor(async () => expect(await notifications()).toEqual(['ring:inv-1']));
+    expect(ringtone.playing).toBe(true);
+    const refetches = chat().called('getPendingInvitations').length;
+    chat().emit(SIGNAL.INVITEE_REJECTED, { inviteID: 'inv-1', inviter: 'alice', groupID: 'team', invitee: 'bob', data: '', reason: 'left_group' });
+    await vi.waitFor(async () => expect(await notifications()).toEqual([]));
+    expect(ringtone.playing).toBe(false);
+    expect(await badgeText()).toBe('');
+    expect(phone.viewState().incoming).toEqual([]);
+    expect(phone.viewState().notice).toMatchObject({ key: 'noticeLeftGroup', subs: ['Group team'] });
+    expect(chat().called('getPendingInvitations')).toHaveLength(refetches);
+  });
+
+  it('stops dialling a group call on inviter_left and on group_dismissed without refetching', async () => {
+    const { chat, phone } = await signedIn();
+    const refetches = chat().called('getPendingInvitations').length;
+    for (const reason of ['inviter_left', 'group_dismissed']) {
+      await phone.handle({ type: 'call/dialGroup', groupID: 'team', inviteeList: ['alice', 'carol'], callType: 'audio' });
+      const [out] = phone.viewState().outgoing;
+      expect(out).toBeDefined();
+      expect(await badgeView()).toEqual([expect.objectContaining({ text: expect.stringContaining('Calling') })]);
+      chat().emit(SIGNAL.INVITATION_CANCELLED, { inviteID: out!.inviteID, inviter: 'bob', groupID: 'team', data: '', reason });
+      await vi.waitFor(() => expect(phone.viewState().outgoing).toEqual([]));
+      await vi.waitFor(async () => expect(await badgeView()).toEqual([]));
+    }
+    expect(phone.viewState().notice?.key).toBe('noticeGroupDismissed');
+    expect(chat().called('getPendingInvitations')).toHaveLength(refetches);
+  });
+
   it('in do-not-disturb rejects with a busy reason in data and never rings', async () => {
     const { chat, phone, ringtone } = await signedIn();
     await phone.handle({ type: 'settings/set', patch: { doNotDisturb: true } });
