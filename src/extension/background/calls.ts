@@ -1,6 +1,6 @@
 /**
  * The worker's call state as a pure transition function, `transition(state, event) →
- * { state, effects }` (see STYLE.md, xstate): no I/O here, so every rule of ringing,
+ * { state, effects }` (a reducer in the style of xstate): no I/O here, so every rule of ringing,
  * answering elsewhere, busy, call waiting and missed calls is unit-tested directly.
  * The runner (phone.ts) performs the effects; notifications, toolbar badge, ringtone
  * and page badges are *derived* from the state (notifications.ts, toolbar.ts,

@@ -38,7 +38,5 @@ export interface Bus {
   publish(deliveries: readonly Delivery[]): void;
   /** The subset of `userIDs` with at least one connected session anywhere. */
   online(userIDs: readonly string[]): Promise<Set<string>>;
-  /** Connected sessions on this node. */
-  readonly localSessionCount: number;
   close(): Promise<void>;
 }

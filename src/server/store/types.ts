@@ -81,7 +81,6 @@ export interface StoreTx {
   appendEvents(events: readonly NewEvent[], now: number): Promise<Map<string, number>>;
   currentSeq(userID: string): Promise<number>;
   eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]>;
-  oldestEventSeq(userID: string): Promise<number | null>;
   // idempotent requests
   getRequestResult(userID: string, requestID: string): Promise<string | null>;
   /** Records a reply; false when the id was already recorded (a retry). */
