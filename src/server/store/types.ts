@@ -3,7 +3,7 @@
  * runs over either SQL driver (SQLite, PostgreSQL); another store would implement these
  * same interfaces.
  */
-import type { Group, GroupMember, GroupType, Message } from '../../protocol/im.ts';
+import type { Group, GroupMember, Message } from '../../protocol/im.ts';
 import type { Invitation } from '../signaling/machine.ts';
 
 export interface StoredEvent {
@@ -97,5 +97,3 @@ export interface Store {
   read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
-
-export type { GroupType };
