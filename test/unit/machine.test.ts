@@ -227,5 +227,5 @@ describe('group invitations', () => {
       }
       for (const n of endings.values()) expect(n).toBe(1);
     }
-  });
+  }, 60_000); // thousands of synchronous steps: on a loaded machine this exceeds the 5 s default
 });
