@@ -141,12 +141,18 @@ class Feed<T> {
 
 /**
  * A TCP proxy between clients and the server, so a test can cut the network under a
- * connected client (`drop()`) the way a lost Wi-Fi would, then let it reconnect.
+ * connected client (`drop()`: connections are cut and refused) the way a lost Wi-Fi
+ * would, then let it reconnect (`resume()`).
  */
-export async function startProxy(targetPort: number): Promise<{ url: string; drop(): void; close(): Promise<void> }> {
+export async function startProxy(targetPort: number): Promise<{ url: string; drop(): void; resume(): void; close(): Promise<void> }> {
   const net = await import('node:net');
   const sockets = new Set<import('node:net').Socket>();
+  let down = false;
   const server = net.createServer((client) => {
+    if (down) {
+      client.destroy(); // the network is still away: reconnect attempts fail until resume()
+      return;
+    }
     const upstream = net.connect(targetPort, '127.0.0.1');
     sockets.add(client).add(upstream);
     client.pipe(upstream).pipe(client);
@@ -162,12 +168,16 @@ export async function startProxy(targetPort: number): Promise<{ url: string; dro
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as import('node:net').AddressInfo).port;
   const drop = () => {
+    down = true;
     for (const s of sockets) s.destroy();
     sockets.clear();
   };
   return {
     url: `ws://127.0.0.1:${port}`,
     drop,
+    resume: () => {
+      down = false;
+    },
     close() {
       drop();
       return new Promise((r) => server.close(() => r()));

@@ -29,6 +29,7 @@ describe('a client that loses its connection', () => {
     await alice.chat.cancel({ inviteID: first.inviteID });
     const missed = await alice.chat.invite({ userID: 'bob', timeout: 0 });
     await alice.chat.cancel({ inviteID: missed.inviteID });
+    proxy.resume();
 
     await bob.waitFor((e) => e.name === TSignaling.NEW_INVITATION_RECEIVED && e.data.inviteID === second.inviteID);
     await bob.waitFor((e) => e.name === TSignaling.INVITATION_CANCELLED && e.data.inviteID === first.inviteID);
@@ -54,7 +55,9 @@ describe('a client that loses its connection', () => {
     const proxy = await startProxy(h.server.port);
     const dave = await connectClient(proxy.url, 'dave', await h.server.userSig('dave', 600));
     proxy.drop();
-    const res = await dave.chat.invite({ userID: 'carol', timeout: 0 });
+    const sent = dave.chat.invite({ userID: 'carol', timeout: 0 });
+    proxy.resume();
+    const res = await sent;
     await carol.waitFor((e) => e.name === TSignaling.NEW_INVITATION_RECEIVED && e.data.inviteID === res.inviteID);
     await carol.barrier(dave.chat);
     expect(carol.count(TSignaling.NEW_INVITATION_RECEIVED, res.inviteID)).toBe(1);
