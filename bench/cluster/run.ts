@@ -16,13 +16,14 @@
  * Prints a table and writes bench/results/cluster.json. Every loop is bounded.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createChat, EVENT, TSignaling, type Chat } from '../../src/sdk/index.ts';
 import type { SocketLike } from '../../src/sdk/socket.ts';
 import { createTestDatabase, REDIS_URL, skipUnless } from '../../test/support/backends.ts';
 import { Cluster } from '../../test/support/cluster.ts';
+import { repoRoot } from '../ipc.ts';
 
 interface Args { sessions: number; rtt: number; seconds: number; pairs: number; timeouts: number; out: string }
 
@@ -126,7 +127,9 @@ async function main(): Promise<void> {
   process.env.RINGLET_PG_POOL_MAX ??= '16';
   const cluster = await Cluster.start({ nodes: 2, storage: db.url, redis: REDIS_URL, deadlinePollMs: 1000, logLevel: 'error', rate: { perSecond: 1000, burst: 2000 } });
   const [A, B] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0]];
-  const results: Record<string, unknown> = { when: new Date().toISOString(), args, nodes: 2, machine: { cpus: (await import('node:os')).cpus().length, node: process.version } };
+  // Recorded paths are relative to the repository (results files never hold machine paths).
+  const recordedArgs = { ...args, out: relative(repoRoot, resolve(args.out)) };
+  const results: Record<string, unknown> = { when: new Date().toISOString(), args: recordedArgs, nodes: 2, machine: { cpus: (await import('node:os')).cpus().length, node: process.version } };
   const devs: Dev[] = [];
   const track = (d: Dev) => (devs.push(d), d);
   try {

@@ -13,9 +13,9 @@ export const ErrorCode = {
   NOT_PERMITTED: 8011,
   /** Cancel of an unknown invitation or of one with no pending invitee. */
   CANCEL_NOT_POSSIBLE: 8020,
-  /** Group management by someone who is not the owner (dismiss). */
+  /** Group management by someone who is not the owner (dismissGroup, deleteGroupMember). */
   NOT_GROUP_OWNER: 8030,
-  /** The group already exists (createGroup with a taken groupID). */
+  /** createGroup with a groupID that exists or existed (a dismissed group's ID is never reused). */
   GROUP_EXISTS: 8031,
   /** A per-user or per-group limit would be exceeded; reason = the limit's name. */
   LIMIT_EXCEEDED: 8040,
@@ -27,8 +27,11 @@ export const ErrorCode = {
   /** The server is overloaded or failed unexpectedly; the request was not applied. */
   INTERNAL: 2802,
   BAD_USER_SIG: 70001,
+  /** Account endpoints (HTTP): register with a taken userID. */
   USER_EXISTS: 70002,
+  /** Account endpoints: wrong password or unknown user (never told apart). */
   BAD_CREDENTIALS: 70003,
+  /** Account endpoints: registration is turned off on this server. */
   REGISTRATION_DISABLED: 70004,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

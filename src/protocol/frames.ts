@@ -148,7 +148,7 @@ export interface PongFrame {
 }
 export interface KickedFrame {
   type: 'kicked';
-  reason: 'user_sig_expired' | 'device_limit' | 'logged_out';
+  reason: 'user_sig_expired' | 'device_limit';
 }
 /** Sent once the login replay/announcements are done: everything after is live. */
 export interface SyncedFrame {

@@ -82,7 +82,6 @@ export const opSchemas = {
 
 export type Op = keyof typeof opSchemas;
 export type OpParams<K extends Op> = z.infer<(typeof opSchemas)[K]>;
-export const OPS = Object.keys(opSchemas) as Op[];
 
 /** Operations that change state: the server applies each request id of these at most once. */
 export const MUTATING_OPS: ReadonlySet<Op> = new Set<Op>([

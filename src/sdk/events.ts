@@ -9,7 +9,6 @@ export const EVENT = {
   NET_STATE_CHANGE: 'netStateChange',
   ERROR: 'error',
 } as const;
-export type EventName = (typeof EVENT)[keyof typeof EVENT];
 
 export const TYPES = {
   NET_STATE_CONNECTED: 'connected',

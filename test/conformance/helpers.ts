@@ -47,6 +47,8 @@ export interface ChatLike {
   getMessageList(o: any): Promise<any>;
   getConversationList(): Promise<any>;
   setMessageRead(o: any): Promise<any>;
+  createCustomMessage(o: any): any;
+  sendMessage(message: any, options?: any): Promise<any>;
 }
 
 export const SIGNALING_EVENTS = [
@@ -66,8 +68,6 @@ export const TIMEOUT = 'ts_invitation_timeout';
 
 export const IM_EVENTS = ['SDK_READY', 'NET_STATE_CHANGE', 'KICKED_OUT', 'GROUP_LIST_UPDATED', 'MESSAGE_RECEIVED'] as const;
 
-/** Short settle time used after a sync point before asserting that something did NOT happen. */
-export const SETTLE_MS = 300;
 /** Generous upper bound for something that must happen. Never a speed assertion. */
 export const WAIT_MS = 8000;
 
@@ -75,13 +75,29 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 type Pred = (e: Recorded) => boolean;
 
+/** The payload prefix of barrier messages (see `Harness.barrier`); the recorder keeps them out of `events`. */
+const BARRIER_PREFIX = '__conformance_barrier__:';
+
+function barrierTokens(e: Recorded): string[] {
+  if (e.name !== 'MESSAGE_RECEIVED' || !Array.isArray(e.data)) return [];
+  return e.data.map((m: any) => m?.payload?.data).filter((d: unknown): d is string => typeof d === 'string' && d.startsWith(BARRIER_PREFIX));
+}
+
 /** Collects every signaling and IM event one client hears. */
 export class Recorder {
   readonly events: Recorded[] = [];
   #waiters: { pred: Pred; resolve: (e: Recorded) => void }[] = [];
+  readonly #barriers = new Map<string, () => void>();
+  /** Set by the harness: makes the server send this client a barrier message with `token`. */
+  sendBarrier: ((token: string) => Promise<void>) | undefined;
   constructor(readonly label: string) {}
 
   push(e: Recorded): void {
+    const tokens = barrierTokens(e);
+    if (tokens.length > 0) {
+      for (const t of tokens) this.#barriers.get(t)?.();
+      if (tokens.length === e.data.length) return; // only barrier messages: not part of what the test heard
+    }
     this.events.push(e);
     for (const w of [...this.#waiters]) {
       if (w.pred(e)) {
@@ -134,15 +150,42 @@ export class Recorder {
     return this.events.filter((e) => e.data?.inviteID === inviteID);
   }
 
-  /** Waits a short settle time, then asserts nothing matching was ever recorded. */
-  async expectNoEvent(pred: Pred, settleMs = SETTLE_MS, what = 'no such event'): Promise<void> {
-    await sleep(settleMs);
+  /**
+   * Resolves once every event committed for this client's user before the call has reached
+   * this client: the server sends it a message (online-only, so no history or unread count
+   * changes) that it delivers after them, in commit order (API.md rule 6 and Connection).
+   * The client must be logged in and connected.
+   */
+  async barrier(): Promise<void> {
+    if (!this.sendBarrier) throw new Error(`${this.label}: no barrier sender`);
+    const token = `${BARRIER_PREFIX}${Math.random().toString(36).slice(2)}`;
+    const arrived = new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.#barriers.delete(token);
+        reject(new Error(`${this.label}: barrier message did not arrive within ${WAIT_MS} ms (is the client connected?)`));
+      }, WAIT_MS);
+      this.#barriers.set(token, () => {
+        clearTimeout(t);
+        this.#barriers.delete(token);
+        resolve();
+      });
+    });
+    await this.sendBarrier(token);
+    await arrived;
+  }
+
+  /**
+   * Asserts that nothing matching was heard, after a barrier (see `barrier`): an event that
+   * was committed before this call and must not reach the client would have arrived first.
+   */
+  async expectNoEvent(pred: Pred, what = 'no such event'): Promise<void> {
+    await this.barrier();
     const hits = this.events.filter(pred);
     expect(hits, `${this.label} should have heard ${what}; heard: ${this.dump()}`).toEqual([]);
   }
 
-  async expectNoSig(name: string, inviteID: string, settleMs = SETTLE_MS): Promise<void> {
-    await this.expectNoEvent((e) => e.name === name && e.data?.inviteID === inviteID, settleMs, `no ${name} for ${inviteID}`);
+  async expectNoSig(name: string, inviteID: string): Promise<void> {
+    await this.expectNoEvent((e) => e.name === name && e.data?.inviteID === inviteID, `no ${name} for ${inviteID}`);
   }
 
   dump(): string {
@@ -173,6 +216,8 @@ export class Harness {
   /** clients created since the last `afterEach` */
   #clients: Client[] = [];
   #all: Client[] = [];
+  /** The user whose online-only messages serve as barriers, logged in to the current server URL. */
+  #barrierSender: { url: string; client: Promise<Client> } | undefined;
 
   readonly #db: TestStorage;
 
@@ -209,8 +254,11 @@ export class Harness {
     return Promise.all(bases.map((b) => this.user(b)));
   }
 
-  /** A new SDK instance for `userID` with a recorder attached before login; logs in unless `login: false`. */
-  async client(userID: string, opts: { login?: boolean; label?: string; server?: string } = {}): Promise<Client> {
+  /**
+   * A new SDK instance for `userID` with a recorder attached before login; logs in unless
+   * `login: false`. Destroyed after the test unless `keep` (then when the file ends).
+   */
+  async client(userID: string, opts: { login?: boolean; label?: string; server?: string; keep?: boolean } = {}): Promise<Client> {
     const chat = createChat({ server: opts.server ?? this.url }) as unknown as ChatLike;
     const rec = new Recorder(opts.label ?? userID);
     // contract reading: listeners may be added before login, so an invitation that is
@@ -230,10 +278,23 @@ export class Harness {
       rec,
       login: async (sig?: string) => chat.login({ userID, userSig: sig ?? (await this.server.userSig(userID, 3600)) }),
     };
-    this.#clients.push(c);
+    rec.sendBarrier = (token) => this.#sendBarrier(userID, token);
     this.#all.push(c);
+    if (opts.keep !== true) this.#clients.push(c);
     if (opts.login !== false) await c.login();
     return c;
+  }
+
+  /** Sends `token` to `userID` as an online-only C2C message from a dedicated user. */
+  async #sendBarrier(userID: string, token: string): Promise<void> {
+    if (this.#barrierSender?.url !== this.url) {
+      const url = this.url;
+      this.#barrierSender = { url, client: this.user('barrier').then((id) => this.client(id, { keep: true, label: 'barrier' })) };
+    }
+    const sender = await this.#barrierSender.client;
+    const message = sender.chat.createCustomMessage({ to: userID, conversationType: 'C2C', payload: { data: token } });
+    const res = await sender.chat.sendMessage(message, { onlineUserOnly: true });
+    expect(res.code).toBe(0);
   }
 
   /** Registers a user and logs one client in. */

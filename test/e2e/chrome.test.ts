@@ -191,7 +191,15 @@ describe('Chromium', () => {
       const state = (await worker.evaluate('chrome.storage.local.get("callState")')) as { callState?: { calls: unknown[] } };
       return state.callState?.calls.length === 1;
     }, 'state restored');
-    await new Promise((r) => setTimeout(r, 1500)); // time to (wrongly) ring a second time
+    // Barrier: the worker handles the SDK's events in order, so once a later invitation
+    // rings, the re-announcement of the first one (at login) has been handled too.
+    const dave = await nodeClient(srv.server, 'dave');
+    const later = await dave.invite({ userID: 'bob', timeout: 60 });
+    await until(async () => (await ringIds(bob)).includes(`ring:${later.inviteID}`), 'later invitation rings');
+    expect((await ringIds(bob)).sort()).toEqual([`ring:${inv.inviteID}`, `ring:${later.inviteID}`].sort());
+    await dave.cancel({ inviteID: later.inviteID });
+    await dave.destroy();
+    await until(async () => (await ringIds(bob)).length === 1 && (await toolbarBadge(bob)) === '1', 'later invitation gone');
     expect(await ringIds(bob)).toEqual([`ring:${inv.inviteID}`]);
     expect(await toolbarBadge(bob)).toBe('1');
     expect((await pageBadge(bobPage)).texts).toEqual(['carol is calling']);

@@ -99,6 +99,53 @@ describe('transition', () => {
     expect(effects).toEqual([{ type: 'ack', inviteID: 'end-1' }]);
   });
 
+  describe('membership changes (API.md rules 6 and 9: heard by the requesting session too)', () => {
+    const groupRing = () => ring(EMPTY_CALL_STATE, { groupID: 'team', inviteeList: ['bob', 'carol'] }).state;
+    const groupDial = () =>
+      transition(
+        EMPTY_CALL_STATE,
+        { type: 'dialled', entry: { ...groupRing().calls[0]!, inviteID: 'o1', direction: 'outgoing', inviter: 'bob', inviteeList: ['alice', 'carol'], pending: ['alice', 'carol'] } },
+        ctx(),
+      ).state;
+
+    it('stops ringing when I left or was removed from the group (left_group for me), saying so', () => {
+      const { state, effects } = transition(groupRing(), { type: 'rejected', inviteID: 'i1', invitee: 'bob', data: '', reason: 'left_group' }, ctx());
+      expect(ringingCalls(state)).toEqual([]);
+      expect(effects).toEqual([]);
+      expect(state.notice).toMatchObject({ key: 'noticeLeftGroup', subs: ['team'] });
+    });
+
+    it('keeps ringing when another invitee leaves the group', () => {
+      const before = groupRing();
+      const { state } = transition(before, { type: 'rejected', inviteID: 'i1', invitee: 'carol', data: '', reason: 'left_group' }, ctx());
+      expect(state).toBe(before);
+    });
+
+    it('stops ringing when the inviter leaves or the group is dismissed', () => {
+      const left = transition(groupRing(), { type: 'cancelled', inviteID: 'i1', reason: 'inviter_left' }, ctx()).state;
+      expect(ringingCalls(left)).toEqual([]);
+      expect(left.notice).toMatchObject({ key: 'noticeInviterLeft', subs: ['alice', 'team'] });
+      const gone = transition(groupRing(), { type: 'cancelled', inviteID: 'i1', reason: 'group_dismissed' }, ctx()).state;
+      expect(ringingCalls(gone)).toEqual([]);
+      expect(gone.notice).toMatchObject({ key: 'noticeGroupDismissed', subs: ['team'] });
+    });
+
+    it('stops dialling when I leave the group (inviter_left) or it is dismissed', () => {
+      const left = transition(groupDial(), { type: 'cancelled', inviteID: 'o1', reason: 'inviter_left' }, ctx()).state;
+      expect(left.calls).toEqual([]);
+      expect(left.notice).toMatchObject({ key: 'noticeLeftGroup', subs: ['team'] });
+      const gone = transition(groupDial(), { type: 'cancelled', inviteID: 'o1', reason: 'group_dismissed' }, ctx()).state;
+      expect(gone.calls).toEqual([]);
+      expect(gone.notice?.key).toBe('noticeGroupDismissed');
+    });
+
+    it('keeps dialling the others when one invitee leaves, and says who left', () => {
+      const { state } = transition(groupDial(), { type: 'rejected', inviteID: 'o1', invitee: 'carol', data: '', reason: 'left_group' }, ctx());
+      expect(state.calls[0]).toMatchObject({ inviteID: 'o1', pending: ['alice'] });
+      expect(state.notice).toMatchObject({ key: 'noticeInviteeLeft', subs: ['carol'] });
+    });
+  });
+
   describe('reconciled', () => {
     it('keeps still-pending entries as they are, so nothing rings or notifies twice', () => {
       const before = ring().state;

@@ -1,7 +1,7 @@
 /** Test harness: a real server on a real socket with a real SQLite file, and SDK clients. */
 import WebSocket from 'ws';
 import { startServer, type RingletServer, type ServerOptions } from '../../src/server/index.ts';
-import { createChat, TSignaling, type Chat } from '../../src/sdk/index.ts';
+import { createChat, EVENT, TSignaling, type Chat } from '../../src/sdk/index.ts';
 import { testStorage } from '../support/backends.ts';
 
 export interface Harness {
@@ -24,7 +24,17 @@ export interface Client {
   /** Resolves with the first recorded event (past or future) matching `pred`. */
   waitFor(pred: (e: Recorded) => boolean, timeoutMs?: number): Promise<Recorded>;
   count(name: string, inviteID?: string): number;
+  /**
+   * Resolves once every event committed for this user before the call has reached this
+   * client: `via` (another logged-in client) sends it an online-only message, which the
+   * server delivers after them. To prove an absence, assert after the barrier.
+   */
+  barrier(via: Chat): Promise<void>;
 }
+
+/** The payload prefix of barrier messages; `isBarrier` tells them apart from a test's own messages. */
+const BARRIER_PREFIX = '__integration_barrier__:';
+export const isBarrier = (m: unknown): boolean => String((m as { payload?: { data?: unknown } })?.payload?.data ?? '').startsWith(BARRIER_PREFIX);
 
 const SIGNALS = Object.values(TSignaling);
 
@@ -56,6 +66,10 @@ export async function connectClient(url: string, userID: string, userSig: string
   const chat = createChat({ server: url, backoffMinMs: 50, backoffMaxMs: 500, ...opts });
   const events = new Feed<Recorded>();
   for (const name of SIGNALS) chat.addSignalingListener(name, (e) => events.push(e as Recorded));
+  const barriers = new Feed<string>();
+  chat.on(EVENT.MESSAGE_RECEIVED, (e) => {
+    for (const m of e.data as unknown[]) if (isBarrier(m)) barriers.push((m as { payload: { data: string } }).payload.data);
+  });
   await chat.login({ userID, userSig });
   return {
     userID,
@@ -67,12 +81,13 @@ export async function connectClient(url: string, userID: string, userSig: string
     count(name, inviteID) {
       return events.items.filter((e) => e.name === name && (inviteID === undefined || e.data.inviteID === inviteID)).length;
     },
+    async barrier(via) {
+      const token = `${BARRIER_PREFIX}${Math.random().toString(36).slice(2)}`;
+      const res = await via.sendMessage(via.createCustomMessage({ to: userID, conversationType: 'C2C', payload: { data: token } }), { onlineUserOnly: true });
+      if (res.code !== 0) throw new Error(`barrier message refused: ${JSON.stringify(res)}`);
+      await barriers.waitFor((t) => t === token, 8000, () => `${userID}: barrier message did not arrive within 8000 ms`);
+    },
   };
-}
-
-/** Lets in-flight frames land before asserting that something did NOT happen. */
-export function settle(ms = 300): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** A raw WebSocket speaking the wire protocol, for hostile-input and retry tests. */
@@ -126,12 +141,18 @@ class Feed<T> {
 
 /**
  * A TCP proxy between clients and the server, so a test can cut the network under a
- * connected client (`drop()`) the way a lost Wi-Fi would, then let it reconnect.
+ * connected client (`drop()`: connections are cut and refused) the way a lost Wi-Fi
+ * would, then let it reconnect (`resume()`).
  */
-export async function startProxy(targetPort: number): Promise<{ url: string; drop(): void; close(): Promise<void> }> {
+export async function startProxy(targetPort: number): Promise<{ url: string; drop(): void; resume(): void; close(): Promise<void> }> {
   const net = await import('node:net');
   const sockets = new Set<import('node:net').Socket>();
+  let down = false;
   const server = net.createServer((client) => {
+    if (down) {
+      client.destroy(); // the network is still away: reconnect attempts fail until resume()
+      return;
+    }
     const upstream = net.connect(targetPort, '127.0.0.1');
     sockets.add(client).add(upstream);
     client.pipe(upstream).pipe(client);
@@ -147,12 +168,16 @@ export async function startProxy(targetPort: number): Promise<{ url: string; dro
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as import('node:net').AddressInfo).port;
   const drop = () => {
+    down = true;
     for (const s of sockets) s.destroy();
     sockets.clear();
   };
   return {
     url: `ws://127.0.0.1:${port}`,
     drop,
+    resume: () => {
+      down = false;
+    },
     close() {
       drop();
       return new Promise((r) => server.close(() => r()));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TSignaling } from '../../src/sdk/index.ts';
-import { rawSocket, settle, startHarness, type Harness } from './harness.ts';
+import { rawSocket, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -102,7 +102,7 @@ describe('retried requests', () => {
     const second = await s.next((f) => f.id === 'retry-1');
     expect(second).toEqual(first);
     await bob.waitFor((e) => e.name === TSignaling.NEW_INVITATION_RECEIVED && e.data.inviteID === first.data.inviteID);
-    await settle();
+    await bob.barrier((await h.client('barrier')).chat);
     expect(bob.count(TSignaling.NEW_INVITATION_RECEIVED, first.data.inviteID)).toBe(1);
     const pending = await bob.chat.getPendingInvitations();
     expect(pending.data.invitationList.filter((i) => i.inviter === 'alice')).toHaveLength(1);

@@ -22,7 +22,7 @@ describe('createInvitation', () => {
     expect(t.invitation.parts).toEqual({ b: 'pending', c: 'pending' });
     expect(t.invitation.deadline).toBe(T0 + 5000);
     expect(t.invitation.endReason).toBeNull();
-    expect(t.effects).toEqual([{ action: ActionType.INVITE, actor: 'a' }]);
+    expect(t.effects).toEqual([{ action: ActionType.INVITE }]);
   });
 
   it('has no deadline when timeout is 0', () => {
@@ -61,13 +61,13 @@ describe('accept and reject', () => {
       expect(t.error).toBeUndefined();
       expect(t.invitation.parts.bob).toBe(outcome);
       expect(t.invitation.endReason).toBe(outcome);
-      expect(t.effects).toEqual([{ action: type === 'accept' ? ActionType.ACCEPT : ActionType.REJECT, actor: 'bob', invitee: 'bob', data: 'x' }]);
+      expect(t.effects).toEqual([{ action: type === 'accept' ? ActionType.ACCEPT : ActionType.REJECT, invitee: 'bob', data: 'x' }]);
     });
     it(`${type} by the invitee at the deadline fails 8010 'timeout' and times the part out (which commits)`, () => {
       const t = transition(oneToOne('pending'), { type, by: 'bob', data: 'x', now: AFTER });
       expect([t.error?.code, t.error?.reason]).toEqual([8010, 'timeout']);
       expect(t.invitation.parts.bob).toBe('timeout');
-      expect(t.effects).toEqual([{ action: ActionType.TIMEOUT, actor: null, invitees: ['bob'] }]);
+      expect(t.effects).toEqual([{ action: ActionType.TIMEOUT, invitees: ['bob'] }]);
     });
     it(`${type} with timeout 0 works long after creation`, () => {
       const t = transition(oneToOne('pending', 0), { type, by: 'bob', data: '', now: T0 + 86400_000 * 365 });
@@ -102,7 +102,7 @@ describe('cancel', () => {
     expect(t.error).toBeUndefined();
     expect(t.invitation.parts.bob).toBe('cancelled');
     expect(t.invitation.endReason).toBe('cancelled');
-    expect(t.effects).toEqual([{ action: ActionType.CANCEL, actor: 'alice', data: 'bye' }]);
+    expect(t.effects).toEqual([{ action: ActionType.CANCEL, data: 'bye' }]);
   });
   it('cancel at the deadline fails 8020 timeout and times the invitation out', () => {
     const t = transition(oneToOne('pending'), { type: 'cancel', by: 'alice', data: '', now: AFTER });
@@ -121,7 +121,7 @@ describe('deadline and expireInvitees', () => {
         expect(t.error).toBeUndefined();
         if (fires) {
           expect(t.invitation.parts.bob).toBe('timeout');
-          expect(t.effects).toEqual([{ action: ActionType.TIMEOUT, actor: null, invitees: ['bob'] }]);
+          expect(t.effects).toEqual([{ action: ActionType.TIMEOUT, invitees: ['bob'] }]);
         } else {
           expect(t.invitation).toBe(inv);
           expect(t.effects).toEqual([]);
@@ -150,17 +150,17 @@ describe('membership changes', () => {
   for (const part of ALL) {
     it(`the invitee leaving with a ${part} part ${part === 'pending' ? 'rejects it with reason left_group' : 'changes nothing'}`, () => {
       const t = transition(oneToOne(part), { type: 'memberLeft', userID: 'bob', now: BEFORE });
-      if (part === 'pending') expect(t.effects).toEqual([{ action: ActionType.REJECT, actor: null, invitee: 'bob', data: '', reason: 'left_group' }]);
+      if (part === 'pending') expect(t.effects).toEqual([{ action: ActionType.REJECT, invitee: 'bob', data: '', reason: 'left_group' }]);
       else expect(t.effects).toEqual([]);
     });
     it(`the inviter leaving a ${part} invitation ${part === 'pending' ? 'cancels it with reason inviter_left' : 'changes nothing'}`, () => {
       const t = transition(oneToOne(part), { type: 'memberLeft', userID: 'alice', now: BEFORE });
-      if (part === 'pending') expect(t.effects).toEqual([{ action: ActionType.CANCEL, actor: null, data: '', reason: 'inviter_left' }]);
+      if (part === 'pending') expect(t.effects).toEqual([{ action: ActionType.CANCEL, data: '', reason: 'inviter_left' }]);
       else expect(t.effects).toEqual([]);
     });
     it(`dismissing the group of a ${part} invitation ${part === 'pending' ? 'cancels it with reason group_dismissed' : 'changes nothing'}`, () => {
       const t = transition(oneToOne(part), { type: 'groupDismissed', now: BEFORE });
-      if (part === 'pending') expect(t.effects).toEqual([{ action: ActionType.CANCEL, actor: null, data: '', reason: 'group_dismissed' }]);
+      if (part === 'pending') expect(t.effects).toEqual([{ action: ActionType.CANCEL, data: '', reason: 'group_dismissed' }]);
       else expect(t.effects).toEqual([]);
     });
   }
@@ -169,7 +169,7 @@ describe('membership changes', () => {
   });
   it('a membership change after the deadline times the invitation out instead', () => {
     for (const cmd of [{ type: 'memberLeft', userID: 'bob', now: AFTER }, { type: 'memberLeft', userID: 'alice', now: AFTER }, { type: 'groupDismissed', now: AFTER }] as Command[]) {
-      expect(transition(oneToOne('pending'), cmd).effects).toEqual([{ action: ActionType.TIMEOUT, actor: null, invitees: ['bob'] }]);
+      expect(transition(oneToOne('pending'), cmd).effects).toEqual([{ action: ActionType.TIMEOUT, invitees: ['bob'] }]);
     }
   });
 });
@@ -184,7 +184,7 @@ describe('group invitations', () => {
     inv = transition(inv, { type: 'reject', by: 's2', data: '', now: BEFORE }).invitation;
     expect(inv.endReason).toBeNull();
     const t = transition(inv, { type: 'deadline', now: AFTER });
-    expect(t.effects).toEqual([{ action: ActionType.TIMEOUT, actor: null, invitees: ['s3'] }]);
+    expect(t.effects).toEqual([{ action: ActionType.TIMEOUT, invitees: ['s3'] }]);
     expect(t.invitation.parts).toEqual({ s1: 'accepted', s2: 'rejected', s3: 'timeout' });
     expect(t.invitation.endReason).toBe('timeout');
   });
@@ -227,5 +227,5 @@ describe('group invitations', () => {
       }
       for (const n of endings.values()) expect(n).toBe(1);
     }
-  });
+  }, 60_000); // thousands of synchronous steps: on a loaded machine this exceeds the 5 s default
 });

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseClientFrame, parseParams } from '../../src/protocol/frames.ts';
-import { RingletError } from '../../src/protocol/errors.ts';
+import { ErrorCode, RingletError } from '../../src/protocol/errors.ts';
 import { utf8Bytes } from '../../src/protocol/limits.ts';
 
 function errorOf(fn: () => unknown): RingletError {
@@ -76,5 +77,23 @@ describe('parseParams', () => {
     expect(parseParams('invite', { userID: 'b', timeout: 0 }).timeout).toBe(0);
     expect(parseParams('invite', { userID: 'b', timeout: 86400 }).timeout).toBe(86400);
     expect(parseParams('inviteInGroup', { groupID: 'g', inviteeList: Array.from({ length: 100 }, (_, i) => `u${i}`) }).inviteeList).toHaveLength(100);
+  });
+});
+
+describe('error codes', () => {
+  /** Every code in the first column of docs/API.md's "Errors" table (ranges like 70002 / 70003 expanded). */
+  function documentedCodes(): number[] {
+    const doc = readFileSync(new URL('../../docs/API.md', import.meta.url), 'utf8');
+    const table = doc.split('### Errors')[1]!.split('\n### ')[0]!;
+    const codes: number[] = [];
+    for (const line of table.split('\n')) {
+      const first = /^\| ([0-9][0-9 /]*) \|/.exec(line)?.[1];
+      if (first) codes.push(...first.split('/').map((c) => Number(c.trim())));
+    }
+    return codes;
+  }
+
+  it('docs/API.md lists exactly the codes of ErrorCode', () => {
+    expect(documentedCodes().sort()).toEqual(Object.values(ErrorCode).map(Number).sort());
   });
 });

@@ -1,10 +1,16 @@
 /**
  * The worker's call state as a pure transition function, `transition(state, event) →
- * { state, effects }` (see STYLE.md, xstate): no I/O here, so every rule of ringing,
+ * { state, effects }` (a reducer in the style of xstate): no I/O here, so every rule of ringing,
  * answering elsewhere, busy, call waiting and missed calls is unit-tested directly.
- * The runner (session.ts) performs the effects; notifications, toolbar badge, ringtone
- * and page badges are *derived* from the state (sync.ts), which is what makes a woken
- * worker restore them without ringing twice.
+ * The runner (phone.ts) performs the effects; notifications, toolbar badge, ringtone
+ * and page badges are *derived* from the state (notifications.ts, toolbar.ts,
+ * badge-view.ts, ringtone.ts), which is what makes a woken worker restore them without
+ * ringing twice.
+ *
+ * Membership changes (API.md rules 6 and 9) arrive as ordinary events, on every session
+ * including the one whose quitGroup/deleteGroupMember/dismissGroup caused them:
+ * INVITEE_REJECTED `left_group` and INVITATION_CANCELLED `inviter_left`/`group_dismissed`
+ * end the entry here at once, with no refetch of the pending list.
  */
 import type { ActiveCall, CallEntry, Classroom, HangupReason, Notice, Settings } from '../shared/schema.ts';
 import { decodeCallEnd, decodeClassroom, decodeInvite, encodeBusy, isBusy, type ClassroomData } from '../shared/call-data.ts';
@@ -116,6 +122,19 @@ function activeFrom(entry: CallEntry, ctx: Context): ActiveCall {
     roomID: entry.roomID,
     startedAt: ctx.now,
   };
+}
+
+/** What the user reads when an invitation is cancelled (by the inviter, or by a membership change). */
+function cancelNotice(state: CallState, entry: CallEntry, reason: string | undefined, ctx: Context): Notice | null {
+  if (reason === 'group_dismissed') return notice(ctx, 'noticeGroupDismissed', groupLabel(entry));
+  if (reason === 'inviter_left') {
+    return entry.direction === 'incoming' ? notice(ctx, 'noticeInviterLeft', entry.inviter, groupLabel(entry)) : notice(ctx, 'noticeLeftGroup', groupLabel(entry));
+  }
+  return entry.direction === 'incoming' ? notice(ctx, 'noticeCancelled', peerOf(entry)) : state.notice;
+}
+
+function groupLabel(entry: CallEntry): string {
+  return entry.groupName ?? entry.groupID;
 }
 
 const without = (calls: CallEntry[], inviteID: string) => calls.filter((c) => c.inviteID !== inviteID);
@@ -230,15 +249,15 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       const entry = find(event.inviteID);
       if (!entry) return { state, effects: [] };
       if (entry.kind) return { state: event.invitee === ctx.me ? { ...state, calls: without(state.calls, entry.inviteID) } : state, effects: [] };
+      const leftGroup = event.reason === 'left_group';
       if (entry.direction === 'incoming') {
         if (event.invitee !== ctx.me) return { state, effects: [] };
-        return {
-          state: { ...state, calls: without(state.calls, entry.inviteID), notice: notice(ctx, 'noticeRejectedElsewhere') },
-          effects: [],
-        };
+        // My part ended: rejected on another device, or I left (or was removed from) the group.
+        const n = leftGroup ? notice(ctx, 'noticeLeftGroup', groupLabel(entry)) : notice(ctx, 'noticeRejectedElsewhere');
+        return { state: { ...state, calls: without(state.calls, entry.inviteID), notice: n }, effects: [] };
       }
       const pending = entry.pending.filter((u) => u !== event.invitee);
-      const key = isBusy(event.data) ? 'noticeBusy' : 'noticeRejected';
+      const key = leftGroup ? 'noticeInviteeLeft' : isBusy(event.data) ? 'noticeBusy' : 'noticeRejected';
       const n = notice(ctx, key, event.invitee);
       if (pending.length > 0) {
         return { state: { ...state, calls: state.calls.map((c) => (c === entry ? { ...c, pending } : c)), notice: n }, effects: [] };
@@ -251,8 +270,7 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       const entry = find(event.inviteID);
       if (!entry) return { state, effects: [] };
       if (entry.kind) return { state: { ...state, calls: without(state.calls, entry.inviteID) }, effects: [] };
-      const n = entry.direction === 'incoming' ? notice(ctx, 'noticeCancelled', peerOf(entry)) : state.notice;
-      return { state: { ...state, calls: without(state.calls, entry.inviteID), notice: n }, effects: [] };
+      return { state: { ...state, calls: without(state.calls, entry.inviteID), notice: cancelNotice(state, entry, event.reason, ctx) }, effects: [] };
     }
     case 'timeout': {
       const classroom = classroomDeclined(state.classroom, event.inviteID);

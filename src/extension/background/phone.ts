@@ -590,11 +590,6 @@ export class Phone {
   newestIncoming(): string | null {
     return incomingCalls(this.#state)[0]?.inviteID ?? null;
   }
-
-  /** The notice as text, for views that want it rendered. */
-  static noticeText(n: Notice): string {
-    return t(n.key as Parameters<typeof t>[0], ...n.subs);
-  }
 }
 
 const SDK_ERRORS: Record<number, Parameters<typeof t>[0]> = {

@@ -17,18 +17,13 @@ export interface Ringtone {
 export const RING_URL = '/sounds/ring.wav';
 const OFFSCREEN_PATH = '/offscreen.html';
 
-interface OffscreenApi {
-  createDocument(o: { url: string; reasons: string[]; justification: string }): Promise<void>;
-  closeDocument(): Promise<void>;
-}
-interface ContextsApi {
-  getContexts(o: { contextTypes: string[] }): Promise<unknown[]>;
-}
-
-/** Chrome: an offscreen document playing `RING_URL` in a loop. */
+/**
+ * Chrome: an offscreen document playing `RING_URL` in a loop. `chrome.offscreen` and
+ * `runtime.getContexts` are Chrome-only, so this speaks the `chrome` namespace (typed by
+ * @types/chrome) rather than the cross-browser `browser`.
+ */
 export function offscreenRingtone(): Ringtone {
-  const offscreen = (browser as unknown as { offscreen: OffscreenApi }).offscreen;
-  const runtime = browser.runtime as unknown as ContextsApi;
+  const { offscreen, runtime } = chrome;
   let creating: Promise<void> | null = null;
   async function exists(): Promise<boolean> {
     const contexts = await runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'] });

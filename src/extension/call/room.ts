@@ -1,6 +1,6 @@
 /**
  * Who is in a call's room and who connects to whom, as a pure transition
- * `transition(room, event) → { room, effects }` (STYLE.md, xstate): the call window's
+ * `transition(room, event) → { room, effects }` (a reducer in the style of xstate): the call window's
  * runner sends the messages and drives the peer connections; every rule of joining,
  * glare avoidance, heartbeats, the participant limit and leaving is unit-tested here.
  *

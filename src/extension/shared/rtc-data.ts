@@ -61,7 +61,6 @@ export const RtcMessage = z.discriminatedUnion('type', [
   z.object({ ...base, ...directed, type: z.literal('restart') }),
 ]);
 export type RtcMessage = z.infer<typeof RtcMessage>;
-export type RtcType = RtcMessage['type'];
 
 type Distribute<T> = T extends unknown ? Omit<T, 'businessID' | 'version' | 'roomID' | 'from' | 'sid'> : never;
 /** A message before the sender's envelope (room, user, session) is added. */

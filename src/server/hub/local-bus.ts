@@ -4,14 +4,9 @@ import type { Bus, Delivery, Revocation, SessionSink } from './types.ts';
 export class LocalBus implements Bus {
   readonly #byUser = new Map<string, Set<SessionSink>>();
   readonly #maxPerUser: number;
-  #count = 0;
 
   constructor(maxSessionsPerUser = 10) {
     this.#maxPerUser = maxSessionsPerUser;
-  }
-
-  get localSessionCount(): number {
-    return this.#count;
   }
 
   register(session: SessionSink): void {
@@ -21,7 +16,6 @@ export class LocalBus implements Bus {
       this.#byUser.set(session.userID, set);
     }
     set.add(session);
-    this.#count++;
     // Oldest first (insertion order): the longest-connected device gives way.
     while (set.size > this.#maxPerUser) {
       const oldest = set.values().next().value as SessionSink;
@@ -32,10 +26,7 @@ export class LocalBus implements Bus {
 
   unregister(session: SessionSink): void {
     const set = this.#byUser.get(session.userID);
-    if (set?.delete(session)) {
-      this.#count--;
-      if (set.size === 0) this.#byUser.delete(session.userID);
-    }
+    if (set?.delete(session) && set.size === 0) this.#byUser.delete(session.userID);
   }
 
   publish(deliveries: readonly Delivery[]): void {
@@ -60,6 +51,5 @@ export class LocalBus implements Bus {
 
   async close(): Promise<void> {
     this.#byUser.clear();
-    this.#count = 0;
   }
 }

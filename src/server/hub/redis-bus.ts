@@ -133,10 +133,6 @@ export class RedisBus implements Bus {
     return this.#o.nodeID;
   }
 
-  get localSessionCount(): number {
-    return this.#count;
-  }
-
   #key(kind: 'node' | 'presence', id: string): string {
     return `${this.#o.prefix}${kind}:${id}`;
   }

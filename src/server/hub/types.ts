@@ -51,7 +51,5 @@ export interface Bus {
   revoke(r: Revocation): void;
   /** The subset of `userIDs` with at least one connected session anywhere. */
   online(userIDs: readonly string[]): Promise<Set<string>>;
-  /** Connected sessions on this node. */
-  readonly localSessionCount: number;
   close(): Promise<void>;
 }

@@ -13,9 +13,11 @@ export interface AnnounceContext {
   outbox: Outbox;
   now: number;
   /**
-   * The session whose request caused the transition (it has its promise, so it hears no
-   * event); absent for what the server causes on its own (deadlines, including a deadline
-   * discovered by a late action, and online-only invitees timing out at once).
+   * The session whose signaling call (invite, accept, reject, cancel) caused the transition:
+   * it has its promise, so it hears no event. Absent when every session of the audience
+   * hears it: what the server causes on its own (deadlines, including a deadline discovered
+   * by a late action, and online-only invitees timing out at once), and what a membership
+   * call (quitGroup, deleteGroupMember, dismissGroup) causes indirectly (API.md rule 6).
    */
   originSession?: string;
   /** Extra users who must hear group events although no longer members (a leaver). */

@@ -43,17 +43,15 @@ export type Command =
   | { type: 'groupDismissed'; now: number };
 
 /**
- * One signaling action to announce (and, unless online-only, to store as history).
- * `actor` is the user whose request caused it, or null when the server caused it (a
- * deadline, a membership change): then every session of the audience hears it,
- * the requesting one included.
+ * One signaling action to announce (and, unless online-only, to store as history). Who
+ * hears it is decided by the runner (service.ts, API.md rule 6), not here.
  */
 export type Effect =
-  | { action: typeof ActionType.INVITE; actor: string }
-  | { action: typeof ActionType.ACCEPT; actor: string; invitee: string; data: string }
-  | { action: typeof ActionType.REJECT; actor: string | null; invitee: string; data: string; reason?: string }
-  | { action: typeof ActionType.CANCEL; actor: string | null; data: string; reason?: string }
-  | { action: typeof ActionType.TIMEOUT; actor: null; invitees: string[] };
+  | { action: typeof ActionType.INVITE }
+  | { action: typeof ActionType.ACCEPT; invitee: string; data: string }
+  | { action: typeof ActionType.REJECT; invitee: string; data: string; reason?: string }
+  | { action: typeof ActionType.CANCEL; data: string; reason?: string }
+  | { action: typeof ActionType.TIMEOUT; invitees: string[] };
 
 export interface Transition {
   invitation: Invitation;
@@ -92,7 +90,7 @@ export function createInvitation(input: NewInvitation): Transition {
     endReason: null,
   };
   if (input.offlinePushInfo) invitation.offlinePushInfo = input.offlinePushInfo;
-  return { invitation, effects: [{ action: ActionType.INVITE, actor: input.inviter }] };
+  return { invitation, effects: [{ action: ActionType.INVITE }] };
 }
 
 export function pendingInvitees(inv: Invitation): string[] {
@@ -123,7 +121,7 @@ export function transition(inv: Invitation, cmd: Command): Transition {
     case 'memberLeft':
       return memberLeft(inv, cmd.userID, cmd.now);
     case 'groupDismissed':
-      return withLazyTimeout(inv, cmd.now, (cur) => endAllPending(cur, null, '', 'group_dismissed'));
+      return withLazyTimeout(inv, cmd.now, (cur) => endAllPending(cur, '', 'group_dismissed'));
   }
 }
 
@@ -141,8 +139,8 @@ function answer(inv: Invitation, cmd: { type: 'accept' | 'reject'; by: string; d
     const next = endParts(cur, [cmd.by], cmd.type === 'accept' ? 'accepted' : 'rejected');
     const effect: Effect =
       cmd.type === 'accept'
-        ? { action: ActionType.ACCEPT, actor: cmd.by, invitee: cmd.by, data: cmd.data }
-        : { action: ActionType.REJECT, actor: cmd.by, invitee: cmd.by, data: cmd.data };
+        ? { action: ActionType.ACCEPT, invitee: cmd.by, data: cmd.data }
+        : { action: ActionType.REJECT, invitee: cmd.by, data: cmd.data };
     return { invitation: next, effects: [effect] };
   }, ErrorCode.INVITE_PART_ENDED);
 }
@@ -152,16 +150,16 @@ function cancel(inv: Invitation, cmd: { by: string; data: string; now: number })
     return unchanged(inv, new RingletError(ErrorCode.NOT_PERMITTED, 'not_inviter', `only the inviter may cancel ${inv.inviteID}`));
   }
   if (!isOpen(inv)) return unchanged(inv, partEnded(ErrorCode.CANCEL_NOT_POSSIBLE, inv.inviteID, inv.endReason ?? 'cancelled'));
-  return withLazyTimeout(inv, cmd.now, (cur) => endAllPending(cur, cmd.by, cmd.data), ErrorCode.CANCEL_NOT_POSSIBLE);
+  return withLazyTimeout(inv, cmd.now, (cur) => endAllPending(cur, cmd.data), ErrorCode.CANCEL_NOT_POSSIBLE);
 }
 
 function memberLeft(inv: Invitation, userID: string, now: number): Transition {
   if (!isOpen(inv)) return unchanged(inv);
-  if (userID === inv.inviter) return withLazyTimeout(inv, now, (cur) => endAllPending(cur, null, '', 'inviter_left'));
+  if (userID === inv.inviter) return withLazyTimeout(inv, now, (cur) => endAllPending(cur, '', 'inviter_left'));
   if (inv.parts[userID] !== 'pending') return unchanged(inv);
   return withLazyTimeout(inv, now, (cur) => ({
     invitation: endParts(cur, [userID], 'rejected'),
-    effects: [{ action: ActionType.REJECT, actor: null, invitee: userID, data: '', reason: 'left_group' }],
+    effects: [{ action: ActionType.REJECT, invitee: userID, data: '', reason: 'left_group' }],
   }));
 }
 
@@ -176,16 +174,16 @@ function withLazyTimeout(inv: Invitation, now: number, apply: (cur: Invitation) 
   return { ...expired, error: partEnded(failWith, inv.inviteID, 'timeout') };
 }
 
-function endAllPending(inv: Invitation, actor: string | null, data: string, reason?: string): Transition {
+function endAllPending(inv: Invitation, data: string, reason?: string): Transition {
   const pending = pendingInvitees(inv);
   if (pending.length === 0) return unchanged(inv);
-  const effect: Effect = reason ? { action: ActionType.CANCEL, actor, data, reason } : { action: ActionType.CANCEL, actor, data };
+  const effect: Effect = reason ? { action: ActionType.CANCEL, data, reason } : { action: ActionType.CANCEL, data };
   return { invitation: endParts(inv, pending, 'cancelled'), effects: [effect] };
 }
 
 function expire(inv: Invitation, invitees: string[]): Transition {
   if (invitees.length === 0) return unchanged(inv);
-  return { invitation: endParts(inv, invitees, 'timeout'), effects: [{ action: ActionType.TIMEOUT, actor: null, invitees }] };
+  return { invitation: endParts(inv, invitees, 'timeout'), effects: [{ action: ActionType.TIMEOUT, invitees }] };
 }
 
 function endParts(inv: Invitation, invitees: string[], state: EndReason): Invitation {

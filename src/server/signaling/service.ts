@@ -100,18 +100,22 @@ export class SignalingService {
     if (inv) await this.#apply(tx, inv, { type: 'deadline', now }, { tx, outbox, now });
   }
 
-  /** A member left or was removed: their open invitations in that group react (rule 9). */
+  /**
+   * A member left or was removed: their open invitations in that group react (rule 9).
+   * These events are indirect (rule 6): the requesting session hears them too, since its
+   * promise answers the membership call, not the invitation.
+   */
   async memberLeft(ctx: RequestContext, groupID: string, userID: string): Promise<void> {
     for (const inv of await ctx.tx.openInvitationsInGroup(groupID)) {
       const touches = inv.inviter === userID || pendingInvitees(inv).includes(userID) || isPastDeadline(inv, ctx.now);
-      if (touches) await this.#apply(ctx.tx, inv, { type: 'memberLeft', userID, now: ctx.now }, { ...this.#announceCtx(ctx), alsoNotify: [userID] });
+      if (touches) await this.#apply(ctx.tx, inv, { type: 'memberLeft', userID, now: ctx.now }, { ...this.#announceCtx(ctx, true), alsoNotify: [userID] });
     }
   }
 
-  /** The group is being dismissed: every open invitation in it is cancelled (rule 9). */
+  /** The group is being dismissed: every open invitation in it is cancelled (rule 9), heard by every session (rule 6). */
   async groupDismissed(ctx: RequestContext, groupID: string): Promise<void> {
     for (const inv of await ctx.tx.openInvitationsInGroup(groupID)) {
-      await this.#apply(ctx.tx, inv, { type: 'groupDismissed', now: ctx.now }, this.#announceCtx(ctx));
+      await this.#apply(ctx.tx, inv, { type: 'groupDismissed', now: ctx.now }, this.#announceCtx(ctx, true));
     }
   }
 
@@ -123,7 +127,11 @@ export class SignalingService {
     return t.invitation;
   }
 
-  #announceCtx(ctx: RequestContext, system = false): AnnounceContext {
-    return system ? { tx: ctx.tx, outbox: ctx.outbox, now: ctx.now } : { tx: ctx.tx, outbox: ctx.outbox, now: ctx.now, originSession: ctx.sessionID };
+  /**
+   * `toAll`: every session of the audience hears it, the requesting one included (events
+   * the server makes itself, and events a membership call causes indirectly: rule 6).
+   */
+  #announceCtx(ctx: RequestContext, toAll = false): AnnounceContext {
+    return toAll ? { tx: ctx.tx, outbox: ctx.outbox, now: ctx.now } : { tx: ctx.tx, outbox: ctx.outbox, now: ctx.now, originSession: ctx.sessionID };
   }
 }

@@ -3,7 +3,7 @@ import { SqlStore } from './sql-store.ts';
 import { SqliteDriver } from './sqlite/driver.ts';
 import type { Store } from './types.ts';
 
-export type { Store, StoreTx } from './types.ts';
+export type { Store } from './types.ts';
 
 export async function openStore(storage: string): Promise<Store> {
   if (/^postgres(ql)?:\/\//.test(storage)) {

@@ -327,10 +327,6 @@ class SqlTx implements StoreTx {
     );
     return rows.map((r) => ({ seq: Number(r.seq), inviteID: r.invite_id, deadline: r.deadline === null ? null : Number(r.deadline), frame: r.frame }));
   }
-  async oldestEventSeq(userID: string): Promise<number | null> {
-    const row = await this.#c.get<{ s: number | null }>('SELECT MIN(seq) AS s FROM user_events WHERE user_id = ?', [userID]);
-    return row?.s === null || row?.s === undefined ? null : Number(row.s);
-  }
 
   // ---- requests
   async getRequestResult(userID: string, requestID: string): Promise<string | null> {

@@ -3,7 +3,7 @@
  * runs over either SQL driver (SQLite, PostgreSQL); another store would implement these
  * same interfaces.
  */
-import type { Group, GroupMember, GroupType, Message } from '../../protocol/im.ts';
+import type { Group, GroupMember, Message } from '../../protocol/im.ts';
 import type { Invitation } from '../signaling/machine.ts';
 
 export interface StoredEvent {
@@ -101,7 +101,6 @@ export interface StoreTx {
   appendEvents(events: readonly NewEvent[], now: number): Promise<Map<string, number>>;
   currentSeq(userID: string): Promise<number>;
   eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]>;
-  oldestEventSeq(userID: string): Promise<number | null>;
   // idempotent requests
   getRequestResult(userID: string, requestID: string): Promise<string | null>;
   /** Records a reply; false when the id was already recorded (a retry). */
@@ -118,5 +117,3 @@ export interface Store {
   read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
-
-export type { GroupType };
