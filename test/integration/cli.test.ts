@@ -15,8 +15,12 @@ const tsx = (args: string[]) => execFileSync(process.execPath, ['--import', 'tsx
 
 describe('the command line', () => {
   it('npm run usersig prints a token that the server started on the same data folder accepts', async () => {
-    const sig = tsx(['src/server/cli/usersig.ts', 'carol', '600', '--data', dir]).trim();
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/cli/usersig.ts', 'carol', '600', '--data', dir], { encoding: 'utf8', env: { ...process.env, RINGLET_LOG_LEVEL: 'silent' } });
+    // stdout is the token alone; stderr says what it is and how long it lives.
+    const sig = run.stdout.trim();
     expect(sig.split('.')).toHaveLength(3);
+    expect(run.stdout).toBe(`${sig}\n`);
+    expect(run.stderr).toMatch(/A UserSig \(login token\) for "carol", valid 600 seconds/);
     // The secret was created once, readable by its owner only, in an owner-only folder.
     expect(statSync(join(dir, 'secret.key')).mode & 0o077).toBe(0);
     expect(statSync(dir).mode & 0o777).toBe(0o700);

@@ -1,4 +1,8 @@
-/** `npm run usersig -- <userID> [ttlSeconds]`: prints a UserSig valid on the local server. */
+/**
+ * `npm run usersig -- <userID> [ttlSeconds]`: prints a UserSig valid on the local server.
+ * The token alone goes to stdout (so `$(npm run -s usersig -- alice)` works); what it is
+ * and how long it lives goes to stderr.
+ */
 import { openStore } from '../store/index.ts';
 import { loadOrCreateSecret } from '../auth/secret.ts';
 import { UserSigs } from '../auth/usersig.ts';
@@ -27,4 +31,19 @@ const generation = await store.write(async (tx) => {
   return tx.tokenGeneration(userID);
 });
 await store.close();
-process.stdout.write(`${await sigs.sign(userID, ttl, now, generation)}\n`);
+const token = await sigs.sign(userID, ttl, now, generation);
+const until = new Date(now + ttl * 1000);
+process.stderr.write(
+  `A UserSig (login token) for "${userID}", valid ${describe(ttl)} (until ${until.toISOString().replace('T', ' ').slice(0, 16)} UTC).\n`
+  + 'Use it with the SDK, chat.login({ userID, userSig }), or set the account\'s first password with it:\n'
+  + 'POST /api/password {"password": "…"} with the header "Authorization: Bearer <token>".\n'
+  + 'Keep it secret: it acts as this user. Revoke it (and every other token of the user) with\n'
+  + 'POST /api/logout {"everywhere": true} using it as bearer, or by changing the password.\n',
+);
+process.stdout.write(`${token}\n`);
+
+function describe(seconds: number): string {
+  if (seconds % 86400 === 0) return `${seconds / 86400} day${seconds === 86400 ? '' : 's'}`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? '' : 's'}`;
+  return `${seconds} seconds`;
+}
