@@ -188,7 +188,7 @@ describe('Chromium', () => {
     const worker = await bob.worker(); // woken again (by a port from an extension page if need be)
     expect(await worker.evaluate('self.__beforeStop')).toBeUndefined(); // a new worker instance
     await until(async () => {
-      const state = (await worker.evaluate('chrome.storage.local.get("callState")')) as { callState?: { calls: unknown[] } };
+      const state = (await worker.evaluate('chrome.storage.session.get("callState")')) as { callState?: { calls: unknown[] } };
       return state.callState?.calls.length === 1;
     }, 'state restored');
     await new Promise((r) => setTimeout(r, 1500)); // time to (wrongly) ring a second time

@@ -85,13 +85,16 @@ describe('Firefox', () => {
       await options.locator('[data-testid="create-account"]').click();
       await options.waitForSelector('[data-testid="sign-out"]', { timeout: 15_000 });
       await options.waitForSelector('[data-testid="status"][data-connection="online"]', { timeout: 15_000 });
-      // The account is stored (never the password), and the worker is online.
+      // The account is stored where only trusted contexts read it (never the password,
+      // never in storage.local, which content scripts read), and the worker is online.
       const stored = await options.evaluate(async () => {
-        const api = (globalThis as unknown as { browser: { storage: { local: { get(k: string): Promise<Record<string, unknown>> } } } }).browser;
-        return (await api.storage.local.get('account')).account as Record<string, unknown>;
+        type Area = { get(k: string | null): Promise<Record<string, unknown>> };
+        const api = (globalThis as unknown as { browser: { storage: { local: Area; session: Area } } }).browser;
+        return { session: (await api.storage.session.get('account')).account as Record<string, unknown>, local: await api.storage.local.get(null) };
       });
-      expect(stored).toMatchObject({ server: srv.server.url, userID: 'dave' });
-      expect(JSON.stringify(stored)).not.toContain(PASSWORD);
+      expect(stored.session).toMatchObject({ server: srv.server.url, userID: 'dave' });
+      expect(JSON.stringify(stored.session)).not.toContain(PASSWORD);
+      expect(JSON.stringify(stored.local)).not.toContain(String(stored.session.userSig));
 
       tab = await ff.browser.newPage();
       await tab.goto(site.url);

@@ -19,7 +19,7 @@ import {
   type Invitation,
 } from './calls.ts';
 import { errorCode, SIGNAL, type ChatLike, type CreateChat, type SdkEvent } from './chat.ts';
-import { requestUserSig, RingletError } from './accounts.ts';
+import { requestUserSig, revokeUserSig, RingletError } from './accounts.ts';
 import { endingsFromHistory, fetchHistory } from './history.ts';
 import { clearMissedNotifications, showMissed, showSignInAgain, syncRingNotifications, wantsNotification } from './notifications.ts';
 import { syncToolbar } from './toolbar.ts';
@@ -78,6 +78,7 @@ export class Phone {
   }
 
   async #boot(): Promise<void> {
+    await store.migrateFromLocal().catch((e) => logError('storage migration', e));
     const [account, settings, state, server] = await Promise.all([
       store.loadAccount(),
       store.loadSettings(),
@@ -425,6 +426,11 @@ export class Phone {
   }
 
   async #signOut(): Promise<ViewState> {
+    const held = this.#account;
+    if (held?.userSig) {
+      // Revoked before anything else, so no copy of the token outlives the sign-out.
+      await revokeUserSig(held.server, held.userSig, this.#deps.fetch).catch((e) => logError('sign-out: revoking the userSig', e));
+    }
     await this.#teardown(true);
     this.#clearRetry();
     this.#account = null;
