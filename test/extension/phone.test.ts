@@ -112,14 +112,38 @@ describe('Phone (the background worker)', () => {
     expect(phone.viewState().incoming).toHaveLength(1);
   });
 
-  it('uses offlinePushInfo for the notification and honours disablePush', async () => {
+  it('caller identity: the notification names the authenticated caller; offlinePushInfo only adds a line', async () => {
     const { chat } = await signedIn();
-    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ offlinePushInfo: { title: 'Standup', description: 'Join now' } }));
-    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: 'quiet', offlinePushInfo: { disablePush: true } }));
-    await vi.waitFor(async () => expect(await badgeText()).toBe('2'));
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ offlinePushInfo: { title: 'Incoming call from Mom', description: 'Join now' } }));
+    await vi.waitFor(async () => expect(await notifications()).toEqual(['ring:inv-1']));
     const all = await fakeBrowser.notifications.getAll();
-    expect(Object.keys(all)).toEqual(['ring:inv-1']);
-    expect(all['ring:inv-1']).toMatchObject({ title: 'Standup', message: 'Join now', buttons: [{ title: 'Accept' }, { title: 'Reject' }] });
+    expect(all['ring:inv-1']).toMatchObject({
+      title: 'Incoming call from alice',
+      message: 'Audio call\nalice adds: “Incoming call from Mom · Join now”',
+      buttons: [{ title: 'Accept' }, { title: 'Reject' }],
+    });
+  });
+
+  it("caller's switches: disablePush never silences a live ring", async () => {
+    const { chat } = await signedIn();
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: 'quiet', offlinePushInfo: { disablePush: true } }));
+    await vi.waitFor(async () => expect(await notifications()).toEqual(['ring:quiet']));
+  });
+
+  it("caller's switches: disablePush silences only the notification of an invitation delivered at login", async () => {
+    const quiet = { ...invitation({ inviteID: 'quiet', offlinePushInfo: { disablePush: true } }), inviter: 'carol' };
+    const loud = invitation({ inviteID: 'loud' });
+    // Delivered while logging in: announced during login and listed as pending.
+    const { chat, phone } = await signedIn((c) => {
+      c.pending = [quiet, loud];
+    });
+    await vi.waitFor(async () => expect(await badgeText()).toBe('2'));
+    expect(await notifications()).toEqual(['ring:loud']);
+    expect(phone.viewState().incoming.map((c) => c.inviteID).sort()).toEqual(['loud', 'quiet']); // still rings in the popup and badge
+    // The callee's own settings decide the rest.
+    await phone.handle({ type: 'settings/set', patch: { notifications: false } });
+    expect(await notifications()).toEqual([]);
+    void chat;
   });
 
   it('accepting stops the ring everywhere and opens the call page', async () => {

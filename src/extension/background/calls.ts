@@ -38,7 +38,8 @@ export interface Invitation {
 export type Ending = 'timeout' | 'cancelled' | 'accepted' | 'rejected' | 'unknown';
 
 export type CallEvent =
-  | { type: 'invited'; inv: Invitation; groupName?: string; groupOwner?: string }
+  /** `atLogin`: delivered while logging in (catch-up or the pending list), not live. */
+  | { type: 'invited'; inv: Invitation; groupName?: string; groupOwner?: string; atLogin?: boolean }
   | { type: 'dialled'; entry: CallEntry }
   | { type: 'accepted'; inviteID: string; invitee: string; data: string }
   | { type: 'rejected'; inviteID: string; invitee: string; data: string; reason?: string }
@@ -82,7 +83,7 @@ export function peerOf(entry: Pick<CallEntry, 'direction' | 'inviter' | 'groupID
   return entry.direction === 'incoming' ? entry.inviter : (entry.inviteeList[0] ?? '');
 }
 
-function entryFromInvitation(inv: Invitation, ctx: Context, waiting: boolean, groupName?: string, groupOwner?: string): CallEntry {
+function entryFromInvitation(inv: Invitation, ctx: Context, waiting: boolean, groupName?: string, groupOwner?: string, atLogin?: boolean): CallEntry {
   const { roomID, callType } = decodeInvite(inv.data);
   const remaining = inv.remaining ?? inv.timeout;
   const incoming = inv.inviter !== ctx.me;
@@ -100,6 +101,7 @@ function entryFromInvitation(inv: Invitation, ctx: Context, waiting: boolean, gr
     deadline: inv.timeout > 0 ? ctx.now + Math.max(0, remaining) * 1000 : 0,
     receivedAt: ctx.now,
     ...(inv.offlinePushInfo ? { offlinePushInfo: inv.offlinePushInfo } : {}),
+    ...(atLogin ? { atLogin } : {}),
     waiting,
   };
 }
@@ -197,7 +199,7 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       if (state.active && ctx.settings.whileInCall === 'busy') {
         return { state, effects: [{ type: 'autoReject', inviteID: inv.inviteID, data: encodeBusy('in_call') }] };
       }
-      const entry = entryFromInvitation(inv, ctx, state.active !== null, event.groupName, event.groupOwner);
+      const entry = entryFromInvitation(inv, ctx, state.active !== null, event.groupName, event.groupOwner, event.atLogin);
       return { state: { ...state, calls: [entry, ...state.calls] }, effects: [] };
     }
     case 'dialled':
@@ -345,7 +347,7 @@ function reconcile(state: CallState, pending: Invitation[], endings: Record<stri
       next = { ...next, calls: [entryFromInvitation(inv, ctx, false), ...next.calls] };
       continue;
     }
-    const r = transition(next, { type: 'invited', inv }, ctx);
+    const r = transition(next, { type: 'invited', inv, atLogin: true }, ctx);
     next = r.state;
     effects.push(...r.effects);
   }

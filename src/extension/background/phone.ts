@@ -66,6 +66,8 @@ export class Phone {
   #retry: ReturnType<typeof setTimeout> | null = null;
   #retryDelay = 2000;
   #connecting: Promise<void> | null = null;
+  /** From (re)connecting until the pending list is reconciled: invitations heard now were delivered at login. */
+  #atLogin = false;
   readonly ready: Promise<void>;
 
   constructor(deps: PhoneDeps) {
@@ -145,6 +147,7 @@ export class Phone {
     await this.#teardown(false);
     const chat = this.#deps.createChat({ server: account.server });
     this.#chat = chat;
+    this.#atLogin = true;
     this.#setConnection('connecting');
     const guard =
       <T>(fn: (data: T) => void | Promise<void>) =>
@@ -208,7 +211,10 @@ export class Phone {
   async #onNetState(chat: ChatLike, data: unknown): Promise<void> {
     const s = typeof data === 'object' && data && 'state' in data ? String((data as { state: unknown }).state) : String(data);
     if (/disconnect|closed|offline/i.test(s)) this.#setConnection('offline');
-    else if (/connecting|reconnect/i.test(s)) this.#setConnection('connecting');
+    else if (/connecting|reconnect/i.test(s)) {
+      this.#atLogin = true;
+      this.#setConnection('connecting');
+    }
     else if (/connected|online|open/i.test(s)) {
       const was = this.#connection;
       this.#setConnection('online');
@@ -218,6 +224,14 @@ export class Phone {
 
   /** The server's pending list is the truth after every (re)login. */
   async #reconcile(chat: ChatLike, gen: number): Promise<void> {
+    try {
+      await this.#reconcileWith(chat, gen);
+    } finally {
+      if (gen === this.#generation) this.#atLogin = false;
+    }
+  }
+
+  async #reconcileWith(chat: ChatLike, gen: number): Promise<void> {
     const { data } = await chat.getPendingInvitations();
     if (gen !== this.#generation) return;
     const me = this.#account?.userID ?? '';
@@ -242,10 +256,11 @@ export class Phone {
   }
 
   async #onInvited(inv: Invitation): Promise<void> {
+    const atLogin = this.#atLogin;
     const chat = this.#chat;
     const groupName = inv.groupID && chat ? await this.#groupName(chat, inv.groupID) : undefined;
     const groupOwner = inv.groupID ? this.#groupOwners.get(inv.groupID) : undefined;
-    await this.#dispatch({ type: 'invited', inv, ...(groupName ? { groupName } : {}), ...(groupOwner ? { groupOwner } : {}) });
+    await this.#dispatch({ type: 'invited', inv, ...(groupName ? { groupName } : {}), ...(groupOwner ? { groupOwner } : {}), ...(atLogin ? { atLogin } : {}) });
   }
 
   async #expire(): Promise<void> {

@@ -68,6 +68,10 @@ export const CallEntry = z.object({
   deadline: z.number(),
   receivedAt: z.number(),
   offlinePushInfo: z.optional(OfflinePushInfo),
+  /** Delivered while this device logged in (it was away when the call started): the offline-push case. */
+  atLogin: z.optional(z.boolean()),
+  /** Group calls: invitees the server said accepted (INVITEE_ACCEPTED), in order. */
+  accepted: z.optional(z.array(z.string())),
   /** Received while in a call with whileInCall = 'waiting'. */
   waiting: z.boolean(),
 });
