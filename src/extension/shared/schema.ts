@@ -88,6 +88,12 @@ export const ActiveCall = z.object({
   callType: CallType,
   roomID: z.string(),
   startedAt: z.number(),
+  /**
+   * Who may be in the call's room, as the server told us: the inviter and every invitee
+   * whose INVITEE_ACCEPTED we heard (me included). The room admits no one else, and only
+   * they can end the call.
+   */
+  participants: z.optional(z.array(z.string())),
 });
 export type ActiveCall = z.infer<typeof ActiveCall>;
 
