@@ -164,6 +164,8 @@ export const Request = z.discriminatedUnion('type', [
     callType: CallType,
   }),
   z.object({ type: z.literal('call/accept'), ...inviteRef }),
+  /** The page badge where it cannot tell whether it is visible (Firefox): confirm in an extension window. */
+  z.object({ type: z.literal('call/confirm'), ...inviteRef }),
   z.object({ type: z.literal('call/reject'), ...inviteRef }),
   z.object({ type: z.literal('call/cancel'), ...inviteRef }),
   z.object({ type: z.literal('call/hangup'), reason: z.optional(HangupReason), inviteID: z.optional(inviteRef.inviteID) }),
@@ -182,6 +184,7 @@ export type RequestType = Request['type'];
 
 /** The only requests a content script (a web page's tab) may make. */
 export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<RequestType> = new Set([
+  'call/confirm',
   'call/accept',
   'call/reject',
   'call/cancel',
@@ -233,6 +236,8 @@ export const BadgeView = z.object({
       buttons: z.array(z.object({ action: z.enum(['accept', 'reject', 'cancel']), label: z.string() })),
     }),
   ),
+  /** Lines the badge shows after a click: refused (covered, just appeared or moved), or sent to a confirmation window. */
+  hints: z.optional(z.object({ covered: z.string(), confirming: z.string() })),
 });
 export type BadgeView = z.infer<typeof BadgeView>;
 export const BADGE_VIEW_KEY = 'badgeView';
