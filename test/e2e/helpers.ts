@@ -213,8 +213,16 @@ function walk(n: CdpNode, visit: (n: CdpNode) => void): void {
   for (const c of [...(n.children ?? []), ...(n.shadowRoots ?? [])]) walk(c, visit);
 }
 
-/** What the page badge shows: its lines and buttons, read through the closed shadow root. */
-export async function pageBadge(page: Page): Promise<{ present: boolean; texts: string[]; buttons: Array<{ label: string; action: string; backendNodeId: number }> }> {
+export interface BadgeButton {
+  label: string;
+  action: string;
+  backendNodeId: number;
+  /** Visible and unmoved long enough for a click to count (the clickjacking defence). */
+  armed: boolean;
+}
+
+/** What the page badge shows: its lines, hints and buttons, read through the closed shadow root. */
+export async function pageBadge(page: Page): Promise<{ present: boolean; texts: string[]; hints: string[]; buttons: BadgeButton[] }> {
   const cdp = await page.context().newCDPSession(page);
   try {
     const { root } = (await cdp.send('DOM.getDocument', { depth: -1, pierce: true })) as { root: CdpNode };
@@ -222,26 +230,34 @@ export async function pageBadge(page: Page): Promise<{ present: boolean; texts: 
     walk(root, (n) => {
       if (n.nodeName === 'RINGLET-BADGE') host = n;
     });
-    if (!host) return { present: false, texts: [], buttons: [] };
+    if (!host) return { present: false, texts: [], hints: [], buttons: [] };
     const texts: string[] = [];
-    const buttons: Array<{ label: string; action: string; backendNodeId: number }> = [];
+    const hints: string[] = [];
+    const buttons: BadgeButton[] = [];
     walk(host, (n) => {
       const attrs = n.attributes ?? [];
       const cls = attrs[attrs.indexOf('class') + 1];
       if (n.nodeName === 'SPAN' && attrs.includes('class') && cls === 'text') texts.push(textOf(n));
-      if (n.nodeName === 'BUTTON') buttons.push({ label: textOf(n), action: attrs[attrs.indexOf('data-action') + 1] ?? '', backendNodeId: n.backendNodeId });
+      if (n.nodeName === 'SPAN' && attrs.includes('class') && cls === 'hint' && !attrs.includes('hidden')) hints.push(textOf(n));
+      if (n.nodeName === 'BUTTON') {
+        buttons.push({ label: textOf(n), action: attrs[attrs.indexOf('data-action') + 1] ?? '', backendNodeId: n.backendNodeId, armed: attrs.includes('data-armed') });
+      }
     });
-    return { present: true, texts, buttons };
+    return { present: true, texts, hints, buttons };
   } finally {
     await cdp.detach();
   }
 }
 
-/** A real (trusted) mouse click on a page-badge button. */
-export async function clickPageBadge(page: Page, action: string): Promise<void> {
-  const badge = await pageBadge(page);
-  const button = badge.buttons.find((b) => b.action === action);
-  if (!button) throw new Error(`no "${action}" button in the page badge: ${JSON.stringify(badge)}`);
+/**
+ * A real (trusted) mouse click on a page-badge button, by default once it is armed (a
+ * click on a badge that just appeared does not count: the clickjacking defence).
+ */
+export async function clickPageBadge(page: Page, action: string, opts: { waitArmed?: boolean } = {}): Promise<void> {
+  const find = async () => (await pageBadge(page)).buttons.find((b) => b.action === action && (b.armed || opts.waitArmed === false));
+  const button = await until(find, `an armed "${action}" button in the page badge`).catch(async (e: unknown) => {
+    throw new Error(`${String(e)}: ${JSON.stringify(await pageBadge(page))}`);
+  });
   const cdp = await page.context().newCDPSession(page);
   try {
     const { model } = (await cdp.send('DOM.getBoxModel', { backendNodeId: button.backendNodeId })) as { model: { content: number[] } };
