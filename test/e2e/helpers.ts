@@ -61,12 +61,17 @@ export interface Profile {
   worker(): Promise<Worker>;
   /** SIGKILL of this profile's browser process: no page or worker gets to say goodbye. */
   kill(): void;
+  /** Quits the browser but keeps the profile folder (to launch it again: a browser restart). */
+  quit(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** A persistent Chromium profile with the built extension loaded (TOOLCHAIN.md flags). */
-export async function launchProfile(name: string): Promise<Profile> {
-  const dir = mkdtempSync(join(tmpdir(), `ringlet-${name}-`));
+/**
+ * A persistent Chromium profile with the built extension loaded (TOOLCHAIN.md flags);
+ * given the folder of a profile that quit, the same profile after a browser restart.
+ */
+export async function launchProfile(name: string, existingDir?: string): Promise<Profile> {
+  const dir = existingDir ?? mkdtempSync(join(tmpdir(), `ringlet-${name}-`));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -116,6 +121,9 @@ export async function launchProfile(name: string): Promise<Profile> {
           /* already gone */
         }
       }
+    },
+    async quit() {
+      await context.close();
     },
     async close() {
       await context.close().catch(() => undefined);
@@ -219,6 +227,8 @@ export interface BadgeButton {
   backendNodeId: number;
   /** Visible and unmoved long enough for a click to count (the clickjacking defence). */
   armed: boolean;
+  /** Clicks the badge refused so far (covered, just appeared or moved). */
+  refused: number;
 }
 
 /** What the page badge shows: its lines, hints and buttons, read through the closed shadow root. */
@@ -240,7 +250,7 @@ export async function pageBadge(page: Page): Promise<{ present: boolean; texts: 
       if (n.nodeName === 'SPAN' && attrs.includes('class') && cls === 'text') texts.push(textOf(n));
       if (n.nodeName === 'SPAN' && attrs.includes('class') && cls === 'hint' && !attrs.includes('hidden')) hints.push(textOf(n));
       if (n.nodeName === 'BUTTON') {
-        buttons.push({ label: textOf(n), action: attrs[attrs.indexOf('data-action') + 1] ?? '', backendNodeId: n.backendNodeId, armed: attrs.includes('data-armed') });
+        buttons.push({ label: textOf(n), action: attrs[attrs.indexOf('data-action') + 1] ?? '', backendNodeId: n.backendNodeId, armed: attrs.includes('data-armed'), refused: Number(attrs[attrs.indexOf('data-refused') + 1] ?? 0) || 0 });
       }
     });
     return { present: true, texts, hints, buttons };

@@ -109,7 +109,10 @@ export function startBadge(): BadgeHandle {
           if (!event.isTrusted || button.disabled) return; // a page script's synthetic click
           button.disabled = true;
           void (async () => {
-            if (!(await guard.clickCounts())) return say(view.hints?.covered);
+            if (!(await guard.clickCounts())) {
+              button.dataset.refused = String(Number(button.dataset.refused ?? 0) + 1); // read by the end-to-end tests
+              return say(view.hints?.covered);
+            }
             // Without visibility information, answering needs a confirmation the page cannot reach.
             const action = b.action === 'accept' && !guard.tracking ? 'confirm' : b.action;
             if (action === 'confirm') say(view.hints?.confirming);
