@@ -71,16 +71,16 @@ let mallory: Client;
 let bobPage: Page;
 const carolHeard: Array<{ name: string; inviteID: string; invitee?: string }> = [];
 
-/** A request to bob's (or alice's) worker from one of its extension pages. */
-async function ask<T = ViewState>(p: Profile, req: Record<string, unknown>): Promise<T> {
-  const page = await openPopup(p);
+/** A request to a profile's worker, sent from one of its extension pages (`page`, else a new popup). */
+async function ask<T = ViewState>(p: Profile | Page, req: Record<string, unknown>): Promise<T> {
+  const page = 'context' in p && 'extensionId' in p ? await openPopup(p) : p;
   try {
     type Chrome = { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } };
     const res = (await page.evaluate((r) => (globalThis as unknown as Chrome).chrome.runtime.sendMessage(r), req)) as { ok: boolean; result?: T; error?: unknown };
     if (!res.ok) throw new Error(`${String(req.type)}: ${JSON.stringify(res.error)}`);
     return res.result as T;
   } finally {
-    await page.close();
+    if (page !== p) await page.close();
   }
 }
 
@@ -200,7 +200,7 @@ describe('clickjacking the page badge', () => {
     await clickPageBadge(bobPage, 'accept'); // waits until armed
     await until(async () => carolHeard.some((e) => e.inviteID === inviteID && e.name === TSignaling.INVITEE_ACCEPTED), 'carol hears bob accept');
     const call = await callWindow(bob);
-    await ask(bob, { type: 'call/hangup' });
+    await ask(call, { type: 'call/hangup' });
     await call.close();
     await bobIdle();
   });
@@ -255,11 +255,11 @@ describe('group-call rooms admit only the call\'s participants', () => {
     );
     await mallory.invite({ userID: 'bob', data: encodeCallEnd(g.inviteID, g.roomID, 5), timeout: 30 });
     await acked; // bob's worker handled it (closed it quietly): the barrier
-    const state = await ask(bob, { type: 'state/get' });
+    const state = await ask(g.bCall, { type: 'state/get' });
     expect(state.active).toMatchObject({ inviteID: g.inviteID, participants: ['alice', 'bob'] });
     expect(await g.bCall.getAttribute('[data-testid="call-page"]', 'data-active')).toBe('true');
-    await ask(bob, { type: 'call/hangup' });
-    await ask(alice, { type: 'call/hangup' });
+    await ask(g.bCall, { type: 'call/hangup' });
+    await ask(g.aCall, { type: 'call/hangup' });
     await Promise.all([g.aCall.close(), g.bCall.close()]);
     await bobIdle();
   });
