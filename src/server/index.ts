@@ -11,9 +11,12 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { CloseCode } from '../protocol/frames.ts';
+import { ACCOUNT_LIMITS, type AccountLimits } from './auth/account-limits.ts';
 import { Accounts } from './auth/accounts.ts';
 import type { IceOptions } from './auth/ice.ts';
 import { loadOrCreateSecret } from './auth/secret.ts';
+import { AccountThrottle, memoryLimiters, redisLimiters } from './auth/throttle.ts';
+import { Tokens } from './auth/tokens.ts';
 import { UserSigs } from './auth/usersig.ts';
 import { Dispatcher } from './dispatch.ts';
 import { httpHandler } from './gateway/http.ts';
@@ -25,6 +28,7 @@ import { MessageService } from './im/messages.ts';
 import { createLogger, type Logger } from './log.ts';
 import { DeadlineRunner } from './signaling/deadlines.ts';
 import { SignalingService } from './signaling/service.ts';
+import { ensurePrivateDir } from './store/file-modes.ts';
 import { openStore } from './store/index.ts';
 
 export interface ServerOptions {
@@ -44,6 +48,13 @@ export interface ServerOptions {
   allowRegistration?: boolean;
   /** Lifetime of UserSigs issued by the password endpoints, seconds; default 7 days. */
   userSigTTL?: number;
+  /**
+   * Behind a reverse proxy: take the client address (per-address limits, logs) from the
+   * last X-Forwarded-For entry. Only with a proxy that sets it; default false.
+   */
+  trustProxy?: boolean;
+  /** Overrides of the account endpoints' bounds (auth/account-limits.ts, SECURITY.md). */
+  accountLimits?: Partial<AccountLimits>;
   logLevel?: string;
   logger?: Logger;
   maxSessionsPerUser?: number;
@@ -79,6 +90,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const log = options.logger ?? createLogger(options.logLevel);
   const clock = options.clock ?? Date.now;
   const dataDir = options.dataDir ?? (isFile ? dirname(resolve(storage)) : undefined);
+  // The data folder (SQLite file, secret) is the server's alone: 0700 (store/file-modes.ts).
+  if (dataDir) ensurePrivateDir(dataDir);
   const sigs = new UserSigs(loadOrCreateSecret({ secret: options.secret ?? process.env.RINGLET_SECRET, dataDir }));
   const nodeID = randomBytes(4).toString('hex');
 
@@ -99,16 +112,25 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const messages = new MessageService();
   const deadlines = new DeadlineRunner({ store, bus, signaling, log, clock, pollMs: options.deadlinePollMs ?? (options.redis ? 1000 : 30_000) });
   const dispatcher = new Dispatcher({ store, bus, signaling, groups, messages, log, clock, onDeadlines: (d) => deadlines.notify(d), ice: options.ice ?? {} });
-  const accounts = new Accounts(store, sigs, { ttlSeconds: options.userSigTTL ?? 7 * 86400, allowRegistration: options.allowRegistration ?? true });
+  const tokens = new Tokens({ store, sigs, bus, clock });
+  const limits: AccountLimits = { ...ACCOUNT_LIMITS, ...options.accountLimits };
+  // Shared by every node when there is a Redis; else per node (SECURITY.md says so).
+  const limiters = options.redis ? redisLimiters(options.redis) : memoryLimiters();
+  const accounts = new Accounts({
+    store, tokens, log, limits, clock,
+    throttle: new AccountThrottle(limiters, limits),
+    ttlSeconds: options.userSigTTL ?? 7 * 86400,
+    allowRegistration: options.allowRegistration ?? true,
+  });
 
   const sessions = new Set<Session>();
   let closing = false;
-  const http: HttpServer = createServer(httpHandler({ accounts, log, health: () => ({ ok: !closing, sessions: sessions.size }) }));
+  const http: HttpServer = createServer(httpHandler({ accounts, log, maxBodyBytes: limits.maxBodyBytes, trustProxy: options.trustProxy ?? false, health: () => ({ ok: !closing, sessions: sessions.size }) }));
   // Frames are small: 8 KiB of data escaped as JSON, 100 invitees and the envelope fit.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 128 * 1024 });
   let counter = 0;
   const sessionDeps = {
-    store, bus, dispatcher, sigs, log, clock,
+    store, bus, dispatcher, tokens, log, clock,
     loginTimeoutMs: options.loginTimeoutMs ?? 10_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 75_000,
     rate: options.rate ?? { perSecond: 200, burst: 400 },
@@ -142,7 +164,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const retention = options.eventRetentionMs ?? 7 * 86400_000;
   const prune = setInterval(() => {
     const now = clock();
-    store.write((tx) => tx.prune(now - retention, now - 86400_000)).catch((err: unknown) => log.error({ err }, 'prune failed'));
+    store.write(async (tx) => {
+      await tx.prune(now - retention, now - 86400_000);
+      await tx.pruneRevokedTokens(now);
+    }).catch((err: unknown) => log.error({ err }, 'prune failed'));
   }, 3600_000);
   prune.unref();
 
@@ -153,9 +178,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
     url: `ws://${urlHost}:${port}`,
     httpUrl: `http://${urlHost}:${port}`,
     port,
-    async userSig(userID: string, ttlSeconds = 86400): Promise<string> {
-      await store.write((tx) => tx.ensureUser(userID, clock()));
-      return sigs.sign(userID, ttlSeconds, clock());
+    userSig(userID: string, ttlSeconds = 86400): Promise<string> {
+      // At the user's current token generation: revoked with the others by a password
+      // change or "sign out everywhere".
+      return tokens.issue(userID, ttlSeconds);
     },
     close(): Promise<void> {
       closed ??= (async () => {
@@ -172,6 +198,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
         http.closeAllConnections();
         await httpClosed;
         await bus.close();
+        await limiters.close();
         await store.close();
         log.info('ringlet server stopped');
       })();

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { EVENT } from '../../src/sdk/index.ts';
 import { connectClient } from './harness.ts';
+import { bearer, post } from './http-client.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ringlet-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,8 +15,9 @@ describe('the command line', () => {
   it('npm run usersig prints a token that the server started on the same data folder accepts', async () => {
     const sig = tsx(['src/server/cli/usersig.ts', 'carol', '600', '--data', dir]).trim();
     expect(sig.split('.')).toHaveLength(3);
-    // The secret was created once, readable by its owner only.
+    // The secret was created once, readable by its owner only, in an owner-only folder.
     expect(statSync(join(dir, 'secret.key')).mode & 0o077).toBe(0);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
     const server = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli/start.ts', '--port', '0', '--data', dir, '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const url = await new Promise<string>((resolve, reject) => {
@@ -26,6 +29,16 @@ describe('the command line', () => {
       });
       const carol = await connectClient(url, 'carol', sig);
       expect((await carol.chat.getGroupList()).code).toBe(0);
+      // An operator-minted token is revoked like any other ("sign out everywhere")...
+      const kicked = new Promise<any>((r) => carol.chat.on(EVENT.KICKED_OUT, (e: any) => r(e.data)));
+      expect((await post(url.replace(/^ws:/, 'http:'), '/api/logout', { everywhere: true }, { headers: bearer(sig) })).status).toBe(200);
+      expect(await kicked).toMatchObject({ type: 'userSigExpired' });
+      await expect(connectClient(url, 'carol', sig)).rejects.toMatchObject({ code: 70001 });
+      // ...and the next one the operator mints is at the new generation, so it works.
+      const next = tsx(['src/server/cli/usersig.ts', 'carol', '600', '--data', dir]).trim();
+      const again = await connectClient(url, 'carol', next);
+      expect((await again.chat.getGroupList()).code).toBe(0);
+      await again.chat.destroy();
       await carol.chat.destroy();
     } finally {
       server.kill('SIGTERM');

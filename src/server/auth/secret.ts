@@ -3,8 +3,9 @@
  * data folder (mode 0600) and reused after. Never logged, never committed.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir } from '../store/file-modes.ts';
 
 export const SECRET_FILE = 'secret.key';
 
@@ -18,7 +19,7 @@ export function loadOrCreateSecret(opts: { secret?: string | undefined; dataDir?
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  mkdirSync(opts.dataDir, { recursive: true });
+  ensurePrivateDir(opts.dataDir);
   const secret = randomBytes(32).toString('hex');
   // 'wx': two processes starting at once never overwrite each other's secret.
   try {

@@ -16,6 +16,7 @@ export const HELP = `Usage: npm start -- [options]
   --redis <url>         RINGLET_REDIS           cross-node bus for several gateway nodes
   --secret-file <path>  RINGLET_SECRET_FILE     UserSig signing secret (else RINGLET_SECRET, else <data>/secret.key)
   --no-registration     RINGLET_REGISTRATION=0  turn off password sign-up over HTTP
+  --trust-proxy         RINGLET_TRUST_PROXY=1   client address from X-Forwarded-For (only behind a reverse proxy)
   --stun <urls>         RINGLET_STUN            comma-separated stun: URLs handed to clients
   --turn <urls>         RINGLET_TURN            comma-separated turn:/turns: URLs
   --turn-secret-file <path> RINGLET_TURN_SECRET_FILE  coturn static-auth-secret (else RINGLET_TURN_SECRET)
@@ -38,6 +39,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
       redis: { type: 'string' },
       'secret-file': { type: 'string' },
       'no-registration': { type: 'boolean' },
+      'trust-proxy': { type: 'boolean' },
       stun: { type: 'string' },
       turn: { type: 'string' },
       'turn-secret-file': { type: 'string' },
@@ -56,6 +58,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
     storage: values.store ?? env.RINGLET_STORE ?? join(dataDir, 'ringlet.sqlite'),
     dataDir,
     allowRegistration: !(values['no-registration'] || env.RINGLET_REGISTRATION === '0'),
+    trustProxy: Boolean(values['trust-proxy']) || env.RINGLET_TRUST_PROXY === '1',
     logLevel: values['log-level'] ?? env.RINGLET_LOG_LEVEL ?? 'info',
   };
   const redis = values.redis ?? env.RINGLET_REDIS;

@@ -1,6 +1,6 @@
 /** `npm start`: runs the server until SIGINT/SIGTERM, then shuts down gracefully. */
-import { mkdirSync } from 'node:fs';
 import { startServer } from '../index.ts';
+import { ensurePrivateDir } from '../store/file-modes.ts';
 import { HELP, readConfig } from './config.ts';
 
 const config = (() => {
@@ -15,7 +15,7 @@ if (config === 'help') {
   process.stdout.write(HELP);
   process.exit(0);
 }
-mkdirSync(config.dataDir, { recursive: true });
+ensurePrivateDir(config.dataDir);
 const server = await startServer(config.options);
 process.stdout.write(`Ringlet listening on ${server.url} (health: ${server.httpUrl}/healthz, store: ${/^postgres/.test(config.options.storage ?? '') ? 'postgres' : config.options.storage})\n`);
 

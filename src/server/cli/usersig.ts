@@ -1,6 +1,5 @@
 /** `npm run usersig -- <userID> [ttlSeconds]`: prints a UserSig valid on the local server. */
-import { SqlStore } from '../store/sql-store.ts';
-import { SqliteDriver } from '../store/sqlite/driver.ts';
+import { openStore } from '../store/index.ts';
 import { loadOrCreateSecret } from '../auth/secret.ts';
 import { UserSigs } from '../auth/usersig.ts';
 import { ID_PATTERN } from '../../protocol/limits.ts';
@@ -19,11 +18,13 @@ if (!Number.isInteger(ttl) || ttl <= 0) {
 const config = readConfig(rest, process.env);
 if (config === 'help') process.exit(0);
 const sigs = new UserSigs(config.options.secret ?? loadOrCreateSecret({ secret: process.env.RINGLET_SECRET, dataDir: config.dataDir }));
-// Register the user in the local SQLite store so that others can invite them at once.
-const storage = config.options.storage ?? '';
-if (!/^postgres/.test(storage)) {
-  const store = await SqlStore.open(new SqliteDriver(storage));
-  await store.write((tx) => tx.ensureUser(userID, Date.now()));
-  await store.close();
-}
-process.stdout.write(`${await sigs.sign(userID, ttl)}\n`);
+// Register the user so that others can invite them at once, and sign at the user's
+// current token generation: "sign out everywhere" and a password change revoke it too.
+const store = await openStore(config.options.storage ?? '');
+const now = Date.now();
+const generation = await store.write(async (tx) => {
+  await tx.ensureUser(userID, now);
+  return tx.tokenGeneration(userID);
+});
+await store.close();
+process.stdout.write(`${await sigs.sign(userID, ttl, now, generation)}\n`);

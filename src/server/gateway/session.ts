@@ -7,9 +7,10 @@ import type { WebSocket } from 'ws';
 import { ErrorCode, RingletError } from '../../protocol/errors.ts';
 import { CloseCode, parseClientFrame, type LoginFrame, type LoginResult, type RequestFrame } from '../../protocol/frames.ts';
 import type { Dispatcher } from '../dispatch.ts';
-import type { Bus, Delivery, SessionSink } from '../hub/types.ts';
+import type { Bus, Delivery, KickReason, Revocation, SessionSink } from '../hub/types.ts';
 import type { Logger } from '../log.ts';
-import type { UserSigs } from '../auth/usersig.ts';
+import { assertNotRevoked, revokes, type Tokens } from '../auth/tokens.ts';
+import type { TokenClaims } from '../auth/usersig.ts';
 import type { Store } from '../store/types.ts';
 import { planSync } from './sync.ts';
 
@@ -17,7 +18,7 @@ export interface SessionDeps {
   store: Store;
   bus: Bus;
   dispatcher: Dispatcher;
-  sigs: UserSigs;
+  tokens: Tokens;
   log: Logger;
   clock: () => number;
   loginTimeoutMs: number;
@@ -34,6 +35,8 @@ const MAX_BUFFERED = 8 * 1024 * 1024;
 export class Session implements SessionSink {
   readonly id: string;
   #userID = '';
+  /** The verified token this session logged in with. */
+  #claims: TokenClaims | null = null;
   #state: State = 'awaiting_login';
   #lastSeq = 0;
   #buffer: Delivery[] = [];
@@ -81,7 +84,11 @@ export class Session implements SessionSink {
     this.#send(d.frame);
   }
 
-  kick(reason: 'device_limit' | 'user_sig_expired'): void {
+  revokedBy(r: Revocation): boolean {
+    return this.#claims !== null && revokes(r, this.#claims);
+  }
+
+  kick(reason: KickReason): void {
     this.#send(JSON.stringify({ type: 'kicked', reason }));
     this.close(CloseCode.KICKED, reason);
   }
@@ -168,14 +175,20 @@ export class Session implements SessionSink {
       return this.#reply(frame.id, { code: ErrorCode.INVALID_PARAMETER, reason: 'frame', message: 'already logged in on this connection' });
     }
     this.#state = 'logging_in';
-    const { store, bus, sigs, clock, log } = this.#d;
+    const { store, bus, tokens, clock, log } = this.#d;
     try {
-      const expiresAt = await sigs.verify(frame.userID, frame.userSig, clock());
+      const claims = await tokens.authenticate(frame.userID, frame.userSig);
+      const expiresAt = claims.expiresAt;
       await store.write((tx) => tx.ensureUser(frame.userID, clock()));
       if ((this.#state as State) === 'closed') return;
       this.#userID = frame.userID;
+      this.#claims = claims;
       this.#state = 'syncing';
       await bus.register(this);
+      if ((this.#state as State) === 'closed') return;
+      // Checked again now that the session is on the bus: a revocation committed since the
+      // first check is seen here, and any later one reaches this session through the bus.
+      await store.read((tx) => assertNotRevoked(tx, claims));
       if ((this.#state as State) === 'closed') return;
       const now = clock();
       const plan = await store.read((tx) => planSync(tx, frame.userID, frame.resume?.lastSeq, now));

@@ -1,5 +1,5 @@
 /** The in-process bus of a single-node server. */
-import type { Bus, Delivery, SessionSink } from './types.ts';
+import type { Bus, Delivery, Revocation, SessionSink } from './types.ts';
 
 export class LocalBus implements Bus {
   readonly #byUser = new Map<string, Set<SessionSink>>();
@@ -43,6 +43,14 @@ export class LocalBus implements Bus {
       const set = this.#byUser.get(d.userID);
       if (!set) continue;
       for (const s of set) if (s.id !== d.exceptSession) s.deliver(d);
+    }
+  }
+
+  revoke(r: Revocation): void {
+    for (const s of [...(this.#byUser.get(r.userID) ?? [])]) {
+      if (!s.revokedBy(r)) continue;
+      this.unregister(s);
+      s.kick('user_sig_expired');
     }
   }
 

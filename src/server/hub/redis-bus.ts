@@ -10,7 +10,9 @@
  *   presence:<userID>  sorted set of `<nodeID>|<sessionID>` (score: registration time);
  *                      members of dead nodes are ignored and pruned
  * Channels:
- *   deliver:<nodeID>   frames for the sessions on that node, and device-limit kicks
+ *   deliver:<nodeID>   frames for the sessions on that node, device-limit kicks and token
+ *                      revocations (the nodes holding the user's sessions are looked up
+ *                      in presence, as for frames)
  *   resync             users whose deliveries a node failed to publish (Redis trouble)
  *
  * Delivery order: per user, stored events carry consecutive seqs. Two nodes may publish
@@ -24,7 +26,7 @@
  */
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
-import type { Bus, Delivery, SessionSink } from './types.ts';
+import type { Bus, Delivery, Revocation, SessionSink } from './types.ts';
 import { LIVE_NODES, LOOKUP, REGISTER, type RedisScripts } from './redis-scripts.ts';
 
 /** Presence keys expire this long after the last refresh (every third of it by each node). */
@@ -68,7 +70,8 @@ interface UserOrder {
 
 type Wire =
   | { t: 'd'; from: string; d: Delivery[] }
-  | { t: 'kick'; u: string; s: string };
+  | { t: 'kick'; u: string; s: string }
+  | { t: 'revoke'; r: Revocation };
 
 type Opts = Required<Omit<RedisBusOptions, 'seqOf'>> & Pick<RedisBusOptions, 'seqOf'>;
 
@@ -368,6 +371,30 @@ export class RedisBus implements Bus {
       .catch((err: unknown) => this.#publishFailed(err, users));
   }
 
+  revoke(r: Revocation): void {
+    this.#revokeLocal(r);
+    if (this.#closed) return;
+    const key = this.#key('presence', r.userID);
+    (this.#pub as unknown as RedisScripts)
+      .ringletLookup(1, key, this.#key('node', ''), this.#o.nodeID)
+      .then((nodesPerUser: string[][]) => {
+        const msg: Wire = { t: 'revoke', r };
+        for (const node of nodesPerUser[0] ?? []) {
+          // A lost revoke ends the user's sessions there with a resync: their reconnect is refused.
+          this.#pub.publish(`${this.#o.prefix}deliver:${node}`, JSON.stringify(msg)).catch((err: unknown) => this.#publishFailed(err, [r.userID]));
+        }
+      })
+      .catch((err: unknown) => this.#publishFailed(err, [r.userID]));
+  }
+
+  #revokeLocal(r: Revocation): void {
+    for (const s of [...(this.#byUser.get(r.userID) ?? [])]) {
+      if (!s.revokedBy(r)) continue;
+      this.unregister(s);
+      s.kick('user_sig_expired');
+    }
+  }
+
   async online(userIDs: readonly string[]): Promise<Set<string>> {
     const out = new Set(userIDs.filter((u) => this.#byUser.has(u)));
     const rest = [...new Set(userIDs.filter((u) => !out.has(u)))];
@@ -445,6 +472,8 @@ export class RedisBus implements Bus {
     if (msg.t === 'd') {
       this.stats.received++;
       for (const d of msg.d) this.#deliverLocal(d);
+    } else if (msg.t === 'revoke') {
+      if (typeof msg.r?.userID === 'string') this.#revokeLocal(msg.r);
     } else if (msg.t === 'kick') {
       const s = [...(this.#byUser.get(msg.u) ?? [])].find((x) => x.id === msg.s);
       if (s) {

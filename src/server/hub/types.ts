@@ -2,6 +2,12 @@
  * The bus: where sessions live and how a committed event reaches them. In-process by
  * default; the Redis bus (scale-out) implements the same interface across nodes.
  */
+import type { Revocation } from '../auth/tokens.ts';
+
+export type { Revocation };
+
+/** Why a session is closed with a `kicked` frame (PROTOCOL.md). */
+export type KickReason = 'device_limit' | 'user_sig_expired';
 
 /** One frame for one user, computed inside the transaction, delivered after commit. */
 export interface Delivery {
@@ -20,8 +26,10 @@ export interface SessionSink {
   readonly userID: string;
   /** Hands one frame to the session (it may buffer while it is syncing). */
   deliver(d: Delivery): void;
-  /** Closes the session because a newer one pushed it out (device limit). */
-  kick(reason: 'device_limit'): void;
+  /** Closes the session with a `kicked` frame: a newer one pushed it out, or its token ended. */
+  kick(reason: KickReason): void;
+  /** Whether the token this session logged in with is covered by `r`. */
+  revokedBy(r: Revocation): boolean;
   /** Closes the connection (e.g. 1012 so the client reconnects and replays what it missed). */
   close?(code: number, reason: string): void;
 }
@@ -36,6 +44,11 @@ export interface Bus {
   unregister(session: SessionSink): void;
   /** Routes deliveries to every session of each user, wherever it is connected. */
   publish(deliveries: readonly Delivery[]): void;
+  /**
+   * Kicks (`user_sig_expired`) every session of `r.userID`, wherever it is connected, whose
+   * token `r` covers. Called after the revocation is committed to the store.
+   */
+  revoke(r: Revocation): void;
   /** The subset of `userIDs` with at least one connected session anywhere. */
   online(userIDs: readonly string[]): Promise<Set<string>>;
   /** Connected sessions on this node. */

@@ -94,6 +94,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX requests_age ON requests (created_at);
     `,
   },
+  {
+    version: 2,
+    name: 'token revocation',
+    sql: () => `
+      ALTER TABLE users ADD COLUMN token_gen BIGINT NOT NULL DEFAULT 0;
+      CREATE TABLE revoked_tokens (
+        token_id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_at);
+    `,
+  },
 ];
 
 /** Applies every migration the database has not seen, each in its own transaction. */

@@ -65,14 +65,35 @@ class SqlTx implements StoreTx {
     return new Set(rows.map((r) => r.user_id));
   }
   async createUserWithPassword(userID: string, passwordHash: string, now: number): Promise<boolean> {
-    const inserted = await this.#c.run('INSERT INTO users (user_id, created_at, password_hash) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING', [userID, now, passwordHash]);
-    if (inserted === 1) return true;
-    // An account that exists without a password (made by a userSig login) may claim one once.
-    return (await this.#c.run('UPDATE users SET password_hash = ? WHERE user_id = ? AND password_hash IS NULL', [passwordHash, userID])) === 1;
+    // Only a new user ID: an existing account, with or without a password, is never claimed
+    // here (a first password is set by the signed-in account itself, setPasswordHash).
+    return (await this.#c.run('INSERT INTO users (user_id, created_at, password_hash) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING', [userID, now, passwordHash])) === 1;
   }
   async getPasswordHash(userID: string): Promise<string | null> {
     const row = await this.#c.get<{ password_hash: string | null }>('SELECT password_hash FROM users WHERE user_id = ?', [userID]);
     return row?.password_hash ?? null;
+  }
+  async setPasswordHash(userID: string, passwordHash: string): Promise<boolean> {
+    return (await this.#c.run('UPDATE users SET password_hash = ? WHERE user_id = ?', [passwordHash, userID])) === 1;
+  }
+
+  // ---- token revocation
+  async tokenGeneration(userID: string): Promise<number> {
+    const row = await this.#c.get<{ token_gen: number }>('SELECT token_gen FROM users WHERE user_id = ?', [userID]);
+    return row ? Number(row.token_gen) : 0;
+  }
+  async bumpTokenGeneration(userID: string): Promise<number> {
+    const row = await this.#c.get<{ token_gen: number }>('UPDATE users SET token_gen = token_gen + 1 WHERE user_id = ? RETURNING token_gen', [userID]);
+    return row ? Number(row.token_gen) : 0;
+  }
+  async revokeToken(tokenID: string, userID: string, expiresAt: number): Promise<void> {
+    await this.#c.run('INSERT INTO revoked_tokens (token_id, user_id, expires_at) VALUES (?, ?, ?) ON CONFLICT (token_id) DO NOTHING', [tokenID, userID, expiresAt]);
+  }
+  async isTokenRevoked(tokenID: string): Promise<boolean> {
+    return (await this.#c.get('SELECT 1 AS x FROM revoked_tokens WHERE token_id = ?', [tokenID])) !== undefined;
+  }
+  async pruneRevokedTokens(now: number): Promise<void> {
+    await this.#c.run('DELETE FROM revoked_tokens WHERE expires_at < ?', [now]);
   }
 
   // ---- invitations

@@ -50,6 +50,18 @@ export interface StoreTx {
   existingUsers(userIDs: readonly string[]): Promise<Set<string>>;
   createUserWithPassword(userID: string, passwordHash: string, now: number): Promise<boolean>;
   getPasswordHash(userID: string): Promise<string | null>;
+  /** Sets the password of an existing user; false when there is no such user. */
+  setPasswordHash(userID: string, passwordHash: string): Promise<boolean>;
+  // token revocation (auth/tokens.ts)
+  /** The user's token generation: tokens issued below it are revoked (0 for an unknown user). */
+  tokenGeneration(userID: string): Promise<number>;
+  /** Raises the generation by one (revokes every token issued so far); returns the new one. */
+  bumpTokenGeneration(userID: string): Promise<number>;
+  /** Revokes one token by ID until `expiresAt` (ms), after which it is expired anyway. */
+  revokeToken(tokenID: string, userID: string, expiresAt: number): Promise<void>;
+  isTokenRevoked(tokenID: string): Promise<boolean>;
+  /** Drops revocations of tokens that have expired by `now`. */
+  pruneRevokedTokens(now: number): Promise<void>;
   // invitations
   insertInvitation(inv: Invitation): Promise<void>;
   getInvitation(inviteID: string, lock: boolean): Promise<Invitation | null>;

@@ -13,6 +13,7 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { SqlConn, SqlDriver, SqlValue } from '../driver.ts';
+import { ensurePrivateSqliteFiles } from '../file-modes.ts';
 import { Checkpointer } from './checkpointer.ts';
 
 interface Job {
@@ -57,8 +58,12 @@ export class SqliteDriver implements SqlDriver {
    * `walCheckMs` is how often a commit looks at its size (tests make both small).
    */
   constructor(path: string, options: { walLimitBytes?: number; walCheckMs?: number } = {}) {
+    const onDisk = path !== ':memory:' && path !== '';
+    if (onDisk) ensurePrivateSqliteFiles(path);
     this.#db = new Database(path);
     this.#db.pragma('journal_mode = WAL');
+    // SQLite creates -wal/-shm with the database file's mode; this also fixes older ones.
+    if (onDisk) ensurePrivateSqliteFiles(path);
     // WAL + NORMAL: a commit survives a process crash (SIGKILL); only an OS crash can lose
     // the last transactions. busy_timeout covers a second process (e.g. a CLI) touching the file.
     this.#db.pragma('synchronous = NORMAL');
