@@ -284,11 +284,8 @@ describe('sessions that can really be ended', () => {
     expect(seen.session).toMatch(/^refused: /);
   });
 
-  // Needs the accounts branch's POST /api/logout (issue 8 item 2, server side). On a
-  // branch without it the extension signs out locally only (a 404) and this fails:
-  // ENABLE after merging `accounts` by setting LOGOUT_ENDPOINT_MERGED to true.
-  const LOGOUT_ENDPOINT_MERGED = false;
-  it.runIf(LOGOUT_ENDPOINT_MERGED)('signing out in the extension revokes its userSig: a login with the old one fails 70001', async () => {
+  // Needs the server's POST /api/logout (issue 8 item 2, from the accounts branch, merged).
+  it('signing out in the extension revokes its userSig: a login with the old one fails 70001', async () => {
     const old = (await workerAccount(bob))!;
     const options = await bob.context.newPage();
     await options.goto(`chrome-extension://${bob.extensionId}/options.html`);

@@ -442,11 +442,12 @@ export class Phone {
 
   async #signOut(): Promise<ViewState> {
     const held = this.#account;
+    // The session first (its KICKED_OUT for the revoked token must not read as "expired"),
+    // then the token itself, so no copy of it outlives the sign-out.
+    await this.#teardown(true);
     if (held?.userSig) {
-      // Revoked before anything else, so no copy of the token outlives the sign-out.
       await revokeUserSig(held.server, held.userSig, this.#deps.fetch).catch((e) => logError('sign-out: revoking the userSig', e));
     }
-    await this.#teardown(true);
     this.#clearRetry();
     this.#account = null;
     await store.saveAccount(null);
