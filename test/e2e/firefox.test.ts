@@ -3,7 +3,8 @@
  * works in headless firefox-esr driven by puppeteer-core over WebDriver BiDi: it installs,
  * dave creates his account and signs in through the options page, and an invitation from
  * carol (a Node SDK client) rings: the page badge in a web tab and a Firefox notification
- * on screen. Dave accepts with a real click on the page badge; carol hears it.
+ * on screen. Dave accepts with a real click on the page badge, confirmed in the popup
+ * window it opens (Firefox has no IntersectionObserver v2); carol hears it.
  *
  * How the add-on's pages are reached in Firefox (pinned internal UUID,
  * `--remote-allow-system-access`, Firefox's own alert windows) is explained in
@@ -128,9 +129,26 @@ describe('Firefox', () => {
       ]);
       expect(await tab.evaluate(() => document.querySelector('ringlet-badge')?.shadowRoot ?? null)).toBeNull();
 
-      // A real click on Accept: carol hears it; the badge and the notification go away
-      // (well before Firefox would close the notification by itself after 20 s).
+      // A real click on Accept, once the badge has been up long enough to count. Firefox
+      // cannot tell whether a page covers the badge (no IntersectionObserver v2), so the
+      // answer is confirmed in an extension window no page can reach (clickjacking).
+      await until(async () => (await firefoxPageBadge(tab)).buttons.find((b) => b.action === 'accept')?.armed, 'the badge armed');
+      const before = new Set(await ff.browser.pages());
       await clickFirefoxPageBadge(tab, 'accept');
+      // Puppeteer lists add-on windows as about:blank: ask each new page where it is.
+      const confirm = await until(async () => {
+        for (const page of await ff.browser.pages()) {
+          if (before.has(page)) continue;
+          const href = await page.evaluate(() => location.href).catch(() => '');
+          if (href.includes('/popup.html')) return page;
+        }
+        return null;
+      }, 'the confirmation window');
+      const button = await confirm.waitForSelector(`[data-testid="incoming"] li[data-invite-id="${inv.inviteID}"] button.primary`, { timeout: 15_000 });
+      expect(accepted).toEqual([]); // the page badge's click alone answered nothing
+      await button!.click();
+      // Carol hears it; the badge and the notification go away
+      // (well before Firefox would close the notification by itself after 20 s).
       await until(async () => accepted.some((a) => a.inviteID === inv.inviteID && a.invitee === 'dave'), 'carol hears the accept');
       await until(async () => !(await firefoxPageBadge(tab)).present, 'the page badge gone');
       await until(async () => (await firefoxAlerts(ff.browser)).length === 0, 'the notification gone');
