@@ -73,7 +73,7 @@ export async function requestUserSig(
 }
 
 /** How a revocation went: `revoked`, or `unsupported` (a server without `/api/logout`). */
-export type Revocation = 'revoked' | 'unsupported';
+type Revocation = 'revoked' | 'unsupported';
 
 /**
  * Signing out revokes the token held (`POST /api/logout`, the token as bearer), so a

@@ -16,7 +16,7 @@ export const MISSED_PREFIX = 'missed:';
 const FIREFOX = import.meta.env.FIREFOX;
 
 /** How much of the caller's push text a notification shows (one added line). */
-export const PUSH_LINE_MAX = 120;
+const PUSH_LINE_MAX = 120;
 
 /**
  * Title and text of a ringing invitation. The title always names the authenticated

@@ -19,7 +19,7 @@ const DB_STORE = 'kv';
 let restricted: Promise<void> | null = null;
 
 /** Makes sure `storage.session` is closed to content scripts (once per worker life). */
-export function restrictSession(): Promise<void> {
+function restrictSession(): Promise<void> {
   restricted ??= (async () => {
     const session = browser.storage.session as typeof browser.storage.session & {
       setAccessLevel?: (o: { accessLevel: 'TRUSTED_CONTEXTS' }) => Promise<void>;

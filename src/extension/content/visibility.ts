@@ -17,10 +17,10 @@
 /** How long a button must have been visible, unmoved, before a click counts. */
 export const ARM_MS = 600;
 /** IOv2's minimum delay between notifications (the spec requires >= 100). */
-export const IO_DELAY_MS = 100;
+const IO_DELAY_MS = 100;
 
 /** True where IntersectionObserver v2 reports occlusion (`isVisible`). */
-export function tracksVisibility(): boolean {
+function tracksVisibility(): boolean {
   return typeof IntersectionObserverEntry !== 'undefined' && 'isVisible' in IntersectionObserverEntry.prototype;
 }
 
@@ -44,7 +44,7 @@ export function isArmed(a: Arming, rect: string, now: number): boolean {
   return a.visibleSince !== null && a.rect === rect && now - a.visibleSince >= ARM_MS;
 }
 
-export function rectKey(r: DOMRectReadOnly): string {
+function rectKey(r: DOMRectReadOnly): string {
   return [r.left, r.top, r.width, r.height].map((n) => Math.round(n)).join(',');
 }
 
