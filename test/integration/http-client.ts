@@ -2,7 +2,7 @@
  * A small HTTP client for the account endpoints over real sockets. `from` picks the local
  * loopback address (127.0.0.x), so a test can stand for several client addresses.
  */
-import { request } from 'node:http';
+import { request, type Agent } from 'node:http';
 
 export interface HttpAnswer {
   status: number;
@@ -15,6 +15,8 @@ export interface PostOptions {
   /** Local address to send from, e.g. '127.0.0.2'. */
   from?: string;
   method?: string;
+  /** A keep-alive agent (its own localAddress), for floods that should not pay a handshake per request. */
+  agent?: Agent;
 }
 
 /** POSTs `body` (an object is sent as JSON with content-type application/json). */
@@ -22,7 +24,7 @@ export function post(base: string, path: string, body: unknown, o: PostOptions =
   const text = body === undefined ? '' : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   const headers: Record<string, string> = { ...(typeof body === 'object' && !Buffer.isBuffer(body) ? { 'content-type': 'application/json' } : {}), ...o.headers };
   return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method: o.method ?? 'POST', headers, ...(o.from ? { localAddress: o.from } : {}), agent: false }, (res) => {
+    const req = request(`${base}${path}`, { method: o.method ?? 'POST', headers, ...(o.from ? { localAddress: o.from } : {}), agent: o.agent ?? false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

@@ -74,3 +74,17 @@ describe('revocation rules', () => {
     expect(revokes({ userID: 'u', tokenID: 'abc' }, { ...claims, tokenID: null })).toBe(false);
   });
 });
+
+describe('hash pool fairness', () => {
+  it('serves waiting jobs round-robin by address: a newcomer goes before the rest of a flood', async () => {
+    const pool = new HashPool({ concurrency: 1, capacity: 16 });
+    const order: string[] = [];
+    const first = gate();
+    const running = pool.run([{ key: 'address:flood', max: 8 }], async () => { await first.fn(); order.push('flood-0'); });
+    const flood = [1, 2, 3].map((i) => pool.run([{ key: 'address:flood', max: 8 }], async () => { order.push(`flood-${i}`); }));
+    const real = pool.run([{ key: 'address:real', max: 8 }], async () => { order.push('real'); });
+    first.open();
+    await Promise.all([running, ...flood, real]);
+    expect(order).toEqual(['flood-0', 'flood-1', 'real', 'flood-2', 'flood-3']);
+  });
+});
