@@ -148,13 +148,16 @@ describe('Chromium', () => {
     await bobPopup.close();
   });
 
-  it('takes the notification text from offlinePushInfo, and disablePush suppresses it', async () => {
-    const titled = await carol.invite({ userID: 'bob', offlinePushInfo: { title: 'Carol (work)', description: 'Standup call' } });
+  it("caller identity: the notification names the authenticated caller, push text adds a line, and disablePush does not silence a live ring", async () => {
+    const titled = await carol.invite({ userID: 'bob', offlinePushInfo: { title: 'Incoming call from Mom', description: 'Standup call' } });
     const quiet = await carol.invite({ userID: 'bob', offlinePushInfo: { disablePush: true } });
     await until(async () => (await toolbarBadge(bob)) === '2', 'two ringing');
-    const all = await notifications(bob);
-    expect(Object.keys(all).filter((id) => id.startsWith('ring:'))).toEqual([`ring:${titled.inviteID}`]);
-    expect(all[`ring:${titled.inviteID}`]).toMatchObject({ title: 'Carol (work)', message: 'Standup call' });
+    const all = await until(async () => {
+      const n = await notifications(bob);
+      return Object.keys(n).filter((id) => id.startsWith('ring:')).length === 2 ? n : null;
+    }, 'two ring notifications');
+    expect(all[`ring:${titled.inviteID}`]).toMatchObject({ title: 'Incoming call from carol', message: 'Audio call\ncarol adds: “Incoming call from Mom · Standup call”' });
+    expect(all[`ring:${quiet.inviteID}`]).toMatchObject({ title: 'Incoming call from carol', message: 'Audio call' });
     const badge = await pageBadge(bobPage);
     expect(badge.texts).toEqual(['carol is calling', 'carol is calling']);
     await carol.cancel({ inviteID: titled.inviteID });
@@ -188,7 +191,7 @@ describe('Chromium', () => {
     const worker = await bob.worker(); // woken again (by a port from an extension page if need be)
     expect(await worker.evaluate('self.__beforeStop')).toBeUndefined(); // a new worker instance
     await until(async () => {
-      const state = (await worker.evaluate('chrome.storage.local.get("callState")')) as { callState?: { calls: unknown[] } };
+      const state = (await worker.evaluate('chrome.storage.session.get("callState")')) as { callState?: { calls: unknown[] } };
       return state.callState?.calls.length === 1;
     }, 'state restored');
     // Barrier: the worker handles the SDK's events in order, so once a later invitation

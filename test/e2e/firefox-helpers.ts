@@ -130,7 +130,8 @@ export interface FirefoxBadge {
   mode?: string;
   texts: string[];
   /** `sharedId` is the BiDi reference to the button, for a real click. */
-  buttons: Array<{ label: string; action: string; sharedId: string }>;
+  /** `armed`: shown long enough for a click to count (the clickjacking defence). */
+  buttons: Array<{ label: string; action: string; sharedId: string; armed: boolean }>;
 }
 
 interface SerializedNode {
@@ -172,7 +173,9 @@ export async function firefoxPageBadge(page: Page): Promise<FirefoxBadge> {
   walk(host, (n) => {
     const v = n.value;
     if (v?.localName === 'span' && v.attributes?.class === 'text') texts.push(textOf(n));
-    if (v?.localName === 'button') buttons.push({ label: textOf(n), action: v.attributes?.['data-action'] ?? '', sharedId: n.sharedId ?? '' });
+    if (v?.localName === 'button') {
+      buttons.push({ label: textOf(n), action: v.attributes?.['data-action'] ?? '', sharedId: n.sharedId ?? '', armed: v.attributes?.['data-armed'] === 'true' });
+    }
   });
   return { present: true, mode: host.value?.shadowRoot?.value?.mode, texts, buttons };
 }

@@ -3,7 +3,8 @@
  * works in headless firefox-esr driven by puppeteer-core over WebDriver BiDi: it installs,
  * dave creates his account and signs in through the options page, and an invitation from
  * carol (a Node SDK client) rings: the page badge in a web tab and a Firefox notification
- * on screen. Dave accepts with a real click on the page badge; carol hears it.
+ * on screen. Dave accepts with a real click on the page badge, confirmed in the popup
+ * window it opens (Firefox has no IntersectionObserver v2); carol hears it.
  *
  * The popup, opened as a tab, renders and works: dave hangs up, dials carol, and rejects
  * her call from it. A video call between Firefox (dave, fake devices) and Chromium (alice)
@@ -110,13 +111,16 @@ describe('Firefox', () => {
       await options.locator('[data-testid="create-account"]').click();
       await options.waitForSelector('[data-testid="sign-out"]', { timeout: 15_000 });
       await options.waitForSelector('[data-testid="status"][data-connection="online"]', { timeout: 15_000 });
-      // The account is stored (never the password), and the worker is online.
+      // The account is stored where only trusted contexts read it (never the password,
+      // never in storage.local, which content scripts read), and the worker is online.
       const stored = await options.evaluate(async () => {
-        const api = (globalThis as unknown as { browser: { storage: { local: { get(k: string): Promise<Record<string, unknown>> } } } }).browser;
-        return (await api.storage.local.get('account')).account as Record<string, unknown>;
+        type Area = { get(k: string | null): Promise<Record<string, unknown>> };
+        const api = (globalThis as unknown as { browser: { storage: { local: Area; session: Area } } }).browser;
+        return { session: (await api.storage.session.get('account')).account as Record<string, unknown>, local: await api.storage.local.get(null) };
       });
-      expect(stored).toMatchObject({ server: srv.server.url, userID: 'dave' });
-      expect(JSON.stringify(stored)).not.toContain(PASSWORD);
+      expect(stored.session).toMatchObject({ server: srv.server.url, userID: 'dave' });
+      expect(JSON.stringify(stored.session)).not.toContain(PASSWORD);
+      expect(JSON.stringify(stored.local)).not.toContain(String(stored.session.userSig));
 
       tab = await ff.browser.newPage();
       await tab.goto(site.url);
@@ -150,9 +154,26 @@ describe('Firefox', () => {
       ]);
       expect(await tab.evaluate(() => document.querySelector('ringlet-badge')?.shadowRoot ?? null)).toBeNull();
 
-      // A real click on Accept: carol hears it; the badge and the notification go away
-      // (well before Firefox would close the notification by itself after 20 s).
+      // A real click on Accept, once the badge has been up long enough to count. Firefox
+      // cannot tell whether a page covers the badge (no IntersectionObserver v2), so the
+      // answer is confirmed in an extension window no page can reach (clickjacking).
+      await until(async () => (await firefoxPageBadge(tab)).buttons.find((b) => b.action === 'accept')?.armed, 'the badge armed');
+      const before = new Set(await ff.browser.pages());
       await clickFirefoxPageBadge(tab, 'accept');
+      // Puppeteer lists add-on windows as about:blank: ask each new page where it is.
+      const confirm = await until(async () => {
+        for (const page of await ff.browser.pages()) {
+          if (before.has(page)) continue;
+          const href = await page.evaluate(() => location.href).catch(() => '');
+          if (href.includes('/popup.html')) return page;
+        }
+        return null;
+      }, 'the confirmation window');
+      const button = await confirm.waitForSelector(`[data-testid="incoming"] li[data-invite-id="${inv.inviteID}"] button.primary`, { timeout: 15_000 });
+      expect(accepted).toEqual([]); // the page badge's click alone answered nothing
+      await button!.click();
+      // Carol hears it; the badge and the notification go away
+      // (well before Firefox would close the notification by itself after 20 s).
       await until(async () => accepted.some((a) => a.inviteID === inv.inviteID && a.invitee === 'dave'), 'carol hears the accept');
       await until(async () => !(await firefoxPageBadge(tab)).present, 'the page badge gone');
       await until(async () => (await firefoxAlerts(ff.browser)).length === 0, 'the notification gone');

@@ -61,12 +61,17 @@ export interface Profile {
   worker(): Promise<Worker>;
   /** SIGKILL of this profile's browser process: no page or worker gets to say goodbye. */
   kill(): void;
+  /** Quits the browser but keeps the profile folder (to launch it again: a browser restart). */
+  quit(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** A persistent Chromium profile with the built extension loaded (TOOLCHAIN.md flags). */
-export async function launchProfile(name: string): Promise<Profile> {
-  const dir = mkdtempSync(join(tmpdir(), `ringlet-${name}-`));
+/**
+ * A persistent Chromium profile with the built extension loaded (TOOLCHAIN.md flags);
+ * given the folder of a profile that quit, the same profile after a browser restart.
+ */
+export async function launchProfile(name: string, existingDir?: string): Promise<Profile> {
+  const dir = existingDir ?? mkdtempSync(join(tmpdir(), `ringlet-${name}-`));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -116,6 +121,9 @@ export async function launchProfile(name: string): Promise<Profile> {
           /* already gone */
         }
       }
+    },
+    async quit() {
+      await context.close();
     },
     async close() {
       await context.close().catch(() => undefined);
@@ -213,8 +221,18 @@ function walk(n: CdpNode, visit: (n: CdpNode) => void): void {
   for (const c of [...(n.children ?? []), ...(n.shadowRoots ?? [])]) walk(c, visit);
 }
 
-/** What the page badge shows: its lines and buttons, read through the closed shadow root. */
-export async function pageBadge(page: Page): Promise<{ present: boolean; texts: string[]; buttons: Array<{ label: string; action: string; backendNodeId: number }> }> {
+export interface BadgeButton {
+  label: string;
+  action: string;
+  backendNodeId: number;
+  /** Visible and unmoved long enough for a click to count (the clickjacking defence). */
+  armed: boolean;
+  /** Clicks the badge refused so far (covered, just appeared or moved). */
+  refused: number;
+}
+
+/** What the page badge shows: its lines, hints and buttons, read through the closed shadow root. */
+export async function pageBadge(page: Page): Promise<{ present: boolean; texts: string[]; hints: string[]; buttons: BadgeButton[] }> {
   const cdp = await page.context().newCDPSession(page);
   try {
     const { root } = (await cdp.send('DOM.getDocument', { depth: -1, pierce: true })) as { root: CdpNode };
@@ -222,26 +240,34 @@ export async function pageBadge(page: Page): Promise<{ present: boolean; texts: 
     walk(root, (n) => {
       if (n.nodeName === 'RINGLET-BADGE') host = n;
     });
-    if (!host) return { present: false, texts: [], buttons: [] };
+    if (!host) return { present: false, texts: [], hints: [], buttons: [] };
     const texts: string[] = [];
-    const buttons: Array<{ label: string; action: string; backendNodeId: number }> = [];
+    const hints: string[] = [];
+    const buttons: BadgeButton[] = [];
     walk(host, (n) => {
       const attrs = n.attributes ?? [];
       const cls = attrs[attrs.indexOf('class') + 1];
       if (n.nodeName === 'SPAN' && attrs.includes('class') && cls === 'text') texts.push(textOf(n));
-      if (n.nodeName === 'BUTTON') buttons.push({ label: textOf(n), action: attrs[attrs.indexOf('data-action') + 1] ?? '', backendNodeId: n.backendNodeId });
+      if (n.nodeName === 'SPAN' && attrs.includes('class') && cls === 'hint' && !attrs.includes('hidden')) hints.push(textOf(n));
+      if (n.nodeName === 'BUTTON') {
+        buttons.push({ label: textOf(n), action: attrs[attrs.indexOf('data-action') + 1] ?? '', backendNodeId: n.backendNodeId, armed: attrs.includes('data-armed'), refused: Number(attrs[attrs.indexOf('data-refused') + 1] ?? 0) || 0 });
+      }
     });
-    return { present: true, texts, buttons };
+    return { present: true, texts, hints, buttons };
   } finally {
     await cdp.detach();
   }
 }
 
-/** A real (trusted) mouse click on a page-badge button. */
-export async function clickPageBadge(page: Page, action: string): Promise<void> {
-  const badge = await pageBadge(page);
-  const button = badge.buttons.find((b) => b.action === action);
-  if (!button) throw new Error(`no "${action}" button in the page badge: ${JSON.stringify(badge)}`);
+/**
+ * A real (trusted) mouse click on a page-badge button, by default once it is armed (a
+ * click on a badge that just appeared does not count: the clickjacking defence).
+ */
+export async function clickPageBadge(page: Page, action: string, opts: { waitArmed?: boolean } = {}): Promise<void> {
+  const find = async () => (await pageBadge(page)).buttons.find((b) => b.action === action && (b.armed || opts.waitArmed === false));
+  const button = await until(find, `an armed "${action}" button in the page badge`).catch(async (e: unknown) => {
+    throw new Error(`${String(e)}: ${JSON.stringify(await pageBadge(page))}`);
+  });
   const cdp = await page.context().newCDPSession(page);
   try {
     const { model } = (await cdp.send('DOM.getBoxModel', { backendNodeId: button.backendNodeId })) as { model: { content: number[] } };

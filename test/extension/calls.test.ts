@@ -146,6 +146,45 @@ describe('transition', () => {
     });
   });
 
+  describe('participants (who may join the room and end the call)', () => {
+    const group = { groupID: 'g', inviteeList: ['bob', 'carol', 'dave'] };
+
+    it('are the inviter and the invitees the server said accepted, me included', () => {
+      let s = ring(EMPTY_CALL_STATE, group).state;
+      s = transition(s, { type: 'accepted', inviteID: 'i1', invitee: 'carol', data: '' }, ctx()).state; // before me
+      s = transition(s, { type: 'localAccepted', inviteID: 'i1' }, ctx()).state;
+      expect(s.active?.participants).toEqual(['alice', 'carol', 'bob']);
+      s = transition(s, { type: 'accepted', inviteID: 'i1', invitee: 'dave', data: '' }, ctx()).state; // after me
+      expect(s.active?.participants).toEqual(['alice', 'carol', 'bob', 'dave']);
+    });
+
+    it('of my outgoing call start with the first invitee who accepts', () => {
+      const entry = { ...ring().state.calls[0]!, inviteID: 'o1', direction: 'outgoing' as const, inviter: 'bob', groupID: 'g', inviteeList: ['alice', 'carol'], pending: ['alice', 'carol'] };
+      let s = transition(EMPTY_CALL_STATE, { type: 'dialled', entry }, ctx()).state;
+      s = transition(s, { type: 'accepted', inviteID: 'o1', invitee: 'carol', data: '' }, ctx()).state;
+      s = transition(s, { type: 'accepted', inviteID: 'o1', invitee: 'alice', data: '' }, ctx()).state;
+      expect(s.active?.participants).toEqual(['bob', 'carol', 'alice']);
+    });
+
+    it("a stranger's callEnd naming a group call's inviteID does not end it", () => {
+      const active = transition(ring(EMPTY_CALL_STATE, group).state, { type: 'localAccepted', inviteID: 'i1' }, ctx()).state;
+      const stranger = ring(active, { inviteID: 'end-x', inviter: 'mallory', groupID: '', inviteeList: ['bob'], data: encodeCallEnd('i1', 'room-1', 1) });
+      expect(stranger.state.active).toMatchObject({ inviteID: 'i1' });
+      expect(stranger.effects).toEqual([{ type: 'ack', inviteID: 'end-x' }]); // closed quietly, never rings
+      // An uninvited group member (who heard the roomID) cannot end it either.
+      const member = ring(active, { inviteID: 'end-y', inviter: 'dave', groupID: '', inviteeList: ['bob'], data: encodeCallEnd('i1', 'room-1', 1) });
+      expect(member.state.active).toMatchObject({ inviteID: 'i1' });
+      // A participant can.
+      const inviter = ring(active, { inviteID: 'end-z', inviter: 'alice', groupID: '', inviteeList: ['bob'], data: encodeCallEnd('i1', 'room-1', 1) });
+      expect(inviter.state.active).toBeNull();
+    });
+
+    it("a stranger's callEnd does not end a 1:1 call", () => {
+      const active = transition(ring().state, { type: 'localAccepted', inviteID: 'i1' }, ctx()).state;
+      expect(ring(active, { inviteID: 'end-x', inviter: 'mallory', data: encodeCallEnd('i1', 'room-1', 1) }).state.active).toMatchObject({ inviteID: 'i1' });
+    });
+  });
+
   describe('reconciled', () => {
     it('keeps still-pending entries as they are, so nothing rings or notifies twice', () => {
       const before = ring().state;

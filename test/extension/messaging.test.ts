@@ -23,12 +23,13 @@ describe('the worker message channel', () => {
     expect(res).toEqual({ ok: true, result: 'call/dial' });
   });
 
-  it('lets a web page content script only accept, reject or cancel', async () => {
-    const handler = vi.fn(async () => 'done');
-    expect(await respond({ type: 'call/accept', inviteID: 'x' }, tab as never, handler)).toEqual({ ok: true, result: 'done' });
+  it('lets a web page content script only accept, reject, cancel or confirm, and tells it nothing but the outcome', async () => {
+    const handler = vi.fn(async () => ({ userID: 'bob', incoming: [] }));
+    expect(await respond({ type: 'call/accept', inviteID: 'x' }, tab as never, handler)).toEqual({ ok: true });
+    expect(await respond({ type: 'call/confirm', inviteID: 'x' }, tab as never, handler)).toEqual({ ok: true });
     expect(await respond({ type: 'account/signOut' }, tab as never, handler)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(await respond({ type: 'call/dial', userID: 'bob', callType: 'audio' }, tab as never, handler)).toMatchObject({ ok: false });
-    expect(handler).toHaveBeenCalledTimes(1);
+    expect(handler).toHaveBeenCalledTimes(2);
   });
 
   it('treats the popup opened in a tab as an extension page', async () => {

@@ -21,8 +21,9 @@ const invitation = (over: Record<string, unknown> = {}) => ({
 });
 
 /** Boots a worker (a Phone) over the fake browser's storage, as the real entry would. */
-function boot(opts: { chats?: FakeChat[]; prepare?: (c: FakeChat) => void } = {}) {
+function boot(opts: { chats?: FakeChat[]; prepare?: (c: FakeChat) => void; logoutStatus?: number } = {}) {
   const chats = opts.chats ?? [];
+  const requests: Array<{ url: string; authorization: string | null; body: unknown }> = [];
   const ringtone = silentRingtone();
   const openCallPage = vi.fn(async () => undefined);
   resetToolbarCache();
@@ -39,6 +40,11 @@ function boot(opts: { chats?: FakeChat[]; prepare?: (c: FakeChat) => void } = {}
     openCallPage,
     fetch: async (url, init) => {
       const body = JSON.parse(String(init?.body));
+      requests.push({ url: String(url), authorization: new Headers(init?.headers).get('authorization'), body });
+      if (String(url).endsWith('/api/logout')) {
+        const status = opts.logoutStatus ?? 200;
+        return new Response(status === 200 ? JSON.stringify({ code: 0, data: {} }) : 'not found', { status });
+      }
       if (String(url).endsWith('/api/login') && body.password === 'pw') {
         return new Response(JSON.stringify({ code: 0, data: { userID: body.userID, userSig: `sig-${body.userID}`, expiresIn: 3600 } }));
       }
@@ -46,11 +52,11 @@ function boot(opts: { chats?: FakeChat[]; prepare?: (c: FakeChat) => void } = {}
     },
   });
   const chat = () => chats.at(-1)!;
-  return { phone, chats, chat, ringtone, openCallPage };
+  return { phone, chats, chat, ringtone, openCallPage, requests };
 }
 
-async function signedIn(prepare?: (c: FakeChat) => void) {
-  const w = boot({ prepare });
+async function signedIn(prepare?: (c: FakeChat) => void, logoutStatus?: number) {
+  const w = boot({ prepare, ...(logoutStatus ? { logoutStatus } : {}) });
   await w.phone.ready;
   await w.phone.handle({ type: 'account/signIn', server: 'ws://127.0.0.1:8787', userID: 'bob', password: 'pw', create: false });
   return w;
@@ -67,9 +73,25 @@ describe('Phone (the background worker)', () => {
     const { chat, phone } = await signedIn();
     expect(chat().called('login')).toEqual([{ userID: 'bob', userSig: 'sig-bob' }]);
     expect(phone.viewState()).toMatchObject({ connection: 'online', userID: 'bob' });
-    const stored = JSON.stringify(await fakeBrowser.storage.local.get(null));
-    expect(stored).toContain('sig-bob');
-    expect(stored).not.toContain('"pw"');
+    // Trusted contexts only: never in storage.local, which content scripts read.
+    const trusted = JSON.stringify(await fakeBrowser.storage.session.get(null));
+    expect(trusted).toContain('sig-bob');
+    expect(trusted).not.toContain('"pw"');
+    const local = JSON.stringify(await fakeBrowser.storage.local.get(null));
+    expect(local).not.toContain('sig-bob');
+    expect(local).not.toContain('"pw"');
+  });
+
+  it('moves an account and call state kept in storage.local by an earlier version into the vault', async () => {
+    await fakeBrowser.storage.local.set({
+      account: { server: 'ws://127.0.0.1:8787', userID: 'bob', userSig: 'old-sig' },
+      callState: { calls: [], active: null, missed: 2, notice: null },
+    });
+    const { phone, chat } = boot();
+    await vi.waitFor(() => expect(phone.viewState().connection).toBe('online'));
+    expect(chat().called('login')).toEqual([{ userID: 'bob', userSig: 'old-sig' }]);
+    expect(phone.viewState().missed).toBe(2);
+    expect(await fakeBrowser.storage.local.get(['account', 'callState'])).toEqual({});
   });
 
   it('reports wrong credentials with the server code', async () => {
@@ -90,14 +112,38 @@ describe('Phone (the background worker)', () => {
     expect(phone.viewState().incoming).toHaveLength(1);
   });
 
-  it('uses offlinePushInfo for the notification and honours disablePush', async () => {
+  it('caller identity: the notification names the authenticated caller; offlinePushInfo only adds a line', async () => {
     const { chat } = await signedIn();
-    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ offlinePushInfo: { title: 'Standup', description: 'Join now' } }));
-    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: 'quiet', offlinePushInfo: { disablePush: true } }));
-    await vi.waitFor(async () => expect(await badgeText()).toBe('2'));
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ offlinePushInfo: { title: 'Incoming call from Mom', description: 'Join now' } }));
+    await vi.waitFor(async () => expect(await notifications()).toEqual(['ring:inv-1']));
     const all = await fakeBrowser.notifications.getAll();
-    expect(Object.keys(all)).toEqual(['ring:inv-1']);
-    expect(all['ring:inv-1']).toMatchObject({ title: 'Standup', message: 'Join now', buttons: [{ title: 'Accept' }, { title: 'Reject' }] });
+    expect(all['ring:inv-1']).toMatchObject({
+      title: 'Incoming call from alice',
+      message: 'Audio call\nalice adds: “Incoming call from Mom · Join now”',
+      buttons: [{ title: 'Accept' }, { title: 'Reject' }],
+    });
+  });
+
+  it("caller's switches: disablePush never silences a live ring", async () => {
+    const { chat } = await signedIn();
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: 'quiet', offlinePushInfo: { disablePush: true } }));
+    await vi.waitFor(async () => expect(await notifications()).toEqual(['ring:quiet']));
+  });
+
+  it("caller's switches: disablePush silences only the notification of an invitation delivered at login", async () => {
+    const quiet = { ...invitation({ inviteID: 'quiet', offlinePushInfo: { disablePush: true } }), inviter: 'carol' };
+    const loud = invitation({ inviteID: 'loud' });
+    // Delivered while logging in: announced during login and listed as pending.
+    const { chat, phone } = await signedIn((c) => {
+      c.pending = [quiet, loud];
+    });
+    await vi.waitFor(async () => expect(await badgeText()).toBe('2'));
+    expect(await notifications()).toEqual(['ring:loud']);
+    expect(phone.viewState().incoming.map((c) => c.inviteID).sort()).toEqual(['loud', 'quiet']); // still rings in the popup and badge
+    // The callee's own settings decide the rest.
+    await phone.handle({ type: 'settings/set', patch: { notifications: false } });
+    expect(await notifications()).toEqual([]);
+    void chat;
   });
 
   it('accepting stops the ring everywhere and opens the call page', async () => {
@@ -300,6 +346,22 @@ describe('Phone (the background worker)', () => {
     expect(chat().called('logout')).toHaveLength(1);
     expect(phone.viewState()).toMatchObject({ connection: 'signedOut', userID: null, incoming: [] });
     expect(await fakeBrowser.storage.local.get('account')).toEqual({});
+    expect(await fakeBrowser.storage.session.get('account')).toEqual({});
     expect(await notifications()).toEqual([]);
+  });
+
+  it('signing out revokes the userSig it held (POST /api/logout with it as bearer)', async () => {
+    const { phone, requests } = await signedIn();
+    await phone.handle({ type: 'account/signOut' });
+    const logout = requests.filter((r) => r.url.endsWith('/api/logout'));
+    expect(logout).toEqual([{ url: 'http://127.0.0.1:8787/api/logout', authorization: 'Bearer sig-bob', body: {} }]);
+  });
+
+  it('signs out locally all the same when the server has no /api/logout (404)', async () => {
+    const { phone, requests } = await signedIn(undefined, 404);
+    await phone.handle({ type: 'account/signOut' });
+    expect(requests.some((r) => r.url.endsWith('/api/logout'))).toBe(true);
+    expect(phone.viewState()).toMatchObject({ connection: 'signedOut', userID: null });
+    expect(await fakeBrowser.storage.session.get('account')).toEqual({});
   });
 });

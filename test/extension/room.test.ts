@@ -5,7 +5,7 @@ import type { RtcMessage } from '../../src/extension/shared/rtc-data.ts';
 const env = (from: string, sid = `${from}-1`) => ({ businessID: 'ringlet.rtc' as const, version: 1 as const, roomID: 'r1', from, sid });
 const hello = (from: string, sid?: string, now = 1000) =>
   ({ type: 'received' as const, now, msg: { ...env(from, sid), type: 'hello' as const, media: { audio: true, video: false } } satisfies RtcMessage });
-const room = () => createRoom('bob', 'bob-s', 'r1');
+const room = () => createRoom('bob', 'bob-s', 'r1', ['alice', 'bob', 'carol', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6']);
 
 describe('room', () => {
   it('lets the lexicographically smaller userID offer, so offers never cross', () => {
@@ -69,5 +69,21 @@ describe('room', () => {
     const left = transition(r, { type: 'leave' });
     expect(left.effects).toEqual([{ type: 'disconnect', userID: 'alice', reason: 'bye' }, { type: 'bye' }]);
     expect(transition(left.room, hello('carol')).effects).toEqual([]);
+  });
+
+  it('admits only the call\'s participants: an uninvited group member\'s hello is ignored', () => {
+    const r = createRoom('bob', 'bob-s', 'r1', ['alice', 'bob']);
+    const stranger = transition(r, hello('mallory'));
+    expect(stranger.room).toBe(r);
+    expect(stranger.effects).toEqual([{ type: 'ignored', userID: 'mallory' }]);
+    const offer = { type: 'received' as const, now: 1, msg: { ...env('mallory'), type: 'sdp' as const, kind: 'offer' as const, id: 'o1', part: 0, parts: 1, sdp: 'v=0', to: 'bob', toSid: 'bob-s' } };
+    expect(transition(r, offer).effects).toEqual([{ type: 'ignored', userID: 'mallory' }]);
+    expect(transition(r, hello('alice')).effects[0]).toMatchObject({ type: 'connect', userID: 'alice' });
+  });
+
+  it('admits an invitee once the server says they accepted', () => {
+    const r = transition(createRoom('bob', 'bob-s', 'r1', ['alice', 'bob']), { type: 'admit', allowed: ['alice', 'bob', 'carol'] }).room;
+    expect(r.allowed).toEqual(['alice', 'bob', 'carol']);
+    expect(transition(r, hello('carol')).effects[0]).toMatchObject({ type: 'connect', userID: 'carol' });
   });
 });

@@ -71,3 +71,31 @@ export async function requestUserSig(
     String(code),
   ]);
 }
+
+/** How a revocation went: `revoked`, or `unsupported` (a server without `/api/logout`). */
+type Revocation = 'revoked' | 'unsupported';
+
+/**
+ * Signing out revokes the token held (`POST /api/logout`, the token as bearer), so a
+ * copy of it is worthless afterwards. A server that predates the endpoint answers 404:
+ * the sign-out still happens locally. Any other failure rejects (the caller logs it and
+ * signs out locally all the same).
+ */
+export async function revokeUserSig(server: string, userSig: string, fetchImpl: typeof fetch = fetch): Promise<Revocation> {
+  const url = `${httpBase(server)}/api/logout`;
+  const res = await fetchImpl(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${userSig}` },
+    body: JSON.stringify({}),
+  });
+  if (res.status === 404) return 'unsupported';
+  let body: { code?: number; reason?: string } = {};
+  try {
+    body = (await res.json()) as typeof body;
+  } catch {
+    /* not JSON: handled below */
+  }
+  // 70001: the token was already dead (expired or revoked elsewhere): nothing left to revoke.
+  if ((res.ok && body.code === 0) || body.code === 70001) return 'revoked';
+  throw new RingletError(body.code ?? res.status, 'errorServer', `${url} answered ${res.status} ${body.reason ?? ''}`.trim(), [String(body.code ?? res.status)]);
+}

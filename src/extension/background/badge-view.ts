@@ -11,6 +11,7 @@ import { peerOf } from './calls.ts';
 
 export function renderBadgeView(state: CallState): BadgeView {
   return {
+    hints: { covered: t('badgeCovered'), confirming: t('badgeConfirming') },
     items: state.calls.map((c) => {
       const group = c.groupName ?? c.groupID;
       if (c.kind) {

@@ -44,7 +44,8 @@ export interface Invitation {
 export type Ending = 'timeout' | 'cancelled' | 'accepted' | 'rejected' | 'unknown';
 
 export type CallEvent =
-  | { type: 'invited'; inv: Invitation; groupName?: string; groupOwner?: string }
+  /** `atLogin`: delivered while logging in (catch-up or the pending list), not live. */
+  | { type: 'invited'; inv: Invitation; groupName?: string; groupOwner?: string; atLogin?: boolean }
   | { type: 'dialled'; entry: CallEntry }
   | { type: 'accepted'; inviteID: string; invitee: string; data: string }
   | { type: 'rejected'; inviteID: string; invitee: string; data: string; reason?: string }
@@ -88,7 +89,7 @@ export function peerOf(entry: Pick<CallEntry, 'direction' | 'inviter' | 'groupID
   return entry.direction === 'incoming' ? entry.inviter : (entry.inviteeList[0] ?? '');
 }
 
-function entryFromInvitation(inv: Invitation, ctx: Context, waiting: boolean, groupName?: string, groupOwner?: string): CallEntry {
+function entryFromInvitation(inv: Invitation, ctx: Context, waiting: boolean, groupName?: string, groupOwner?: string, atLogin?: boolean): CallEntry {
   const { roomID, callType } = decodeInvite(inv.data);
   const remaining = inv.remaining ?? inv.timeout;
   const incoming = inv.inviter !== ctx.me;
@@ -106,11 +107,20 @@ function entryFromInvitation(inv: Invitation, ctx: Context, waiting: boolean, gr
     deadline: inv.timeout > 0 ? ctx.now + Math.max(0, remaining) * 1000 : 0,
     receivedAt: ctx.now,
     ...(inv.offlinePushInfo ? { offlinePushInfo: inv.offlinePushInfo } : {}),
+    ...(atLogin ? { atLogin } : {}),
     waiting,
   };
 }
 
-function activeFrom(entry: CallEntry, ctx: Context): ActiveCall {
+/**
+ * The call's participants as the server knows them (see ActiveCall.participants). A call
+ * stored before they were tracked falls back to its 1:1 peer.
+ */
+export function participantsOf(a: ActiveCall): string[] {
+  return a.participants ?? (a.groupID ? [] : [a.peer]);
+}
+
+function activeFrom(entry: CallEntry, ctx: Context, participants: string[]): ActiveCall {
   return {
     inviteID: entry.inviteID,
     direction: entry.direction,
@@ -121,6 +131,7 @@ function activeFrom(entry: CallEntry, ctx: Context): ActiveCall {
     callType: entry.callType,
     roomID: entry.roomID,
     startedAt: ctx.now,
+    participants: [...new Set(participants)],
   };
 }
 
@@ -135,6 +146,14 @@ function cancelNotice(state: CallState, entry: CallEntry, reason: string | undef
 
 function groupLabel(entry: CallEntry): string {
   return entry.groupName ?? entry.groupID;
+}
+
+/** An invitee the server says accepted my active call joins its participants. */
+function joinedActive(state: CallState, inviteID: string, invitee: string): CallState {
+  const a = state.active;
+  if (!a || a.inviteID !== inviteID) return state;
+  const participants = participantsOf(a);
+  return participants.includes(invitee) ? state : { ...state, active: { ...a, participants: [...participants, invitee] } };
 }
 
 const without = (calls: CallEntry[], inviteID: string) => calls.filter((c) => c.inviteID !== inviteID);
@@ -203,7 +222,8 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
         // The seed's hang-up: a new invitation marking end-of-call. Never rings.
         const effects: CallEffect[] = [{ type: 'ack', inviteID: inv.inviteID }];
         const a = state.active;
-        if (a && (a.inviteID === end.callInviteID || (!a.groupID && a.peer === inv.inviter))) {
+        // Counts only from a participant of the call (the server's `inviter` is authenticated).
+        if (a && participantsOf(a).includes(inv.inviter) && (a.inviteID === end.callInviteID || (!a.groupID && a.peer === inv.inviter))) {
           const key = end.reason === 'peer_lost' || end.reason === 'connection_failed' ? 'noticePeerLost' : 'noticeHungUp';
           return { state: { ...state, active: null, classroom: null, calls: noPrompts(state.calls), notice: notice(ctx, key, inv.inviter) }, effects };
         }
@@ -216,7 +236,7 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       if (state.active && ctx.settings.whileInCall === 'busy') {
         return { state, effects: [{ type: 'autoReject', inviteID: inv.inviteID, data: encodeBusy('in_call') }] };
       }
-      const entry = entryFromInvitation(inv, ctx, state.active !== null, event.groupName, event.groupOwner);
+      const entry = entryFromInvitation(inv, ctx, state.active !== null, event.groupName, event.groupOwner, event.atLogin);
       return { state: { ...state, calls: [entry, ...state.calls] }, effects: [] };
     }
     case 'dialled':
@@ -224,6 +244,7 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
     case 'accepted': {
       const classroom = classroomAccepted(state.classroom, event.inviteID, event.invitee);
       if (classroom !== state.classroom) state = { ...state, classroom };
+      state = joinedActive(state, event.inviteID, event.invitee);
       const entry = find(event.inviteID);
       if (!entry) return { state, effects: [] };
       if (entry.kind) {
@@ -231,7 +252,12 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
         return { state: event.invitee === ctx.me ? { ...state, calls: without(state.calls, entry.inviteID) } : state, effects: [] };
       }
       if (entry.direction === 'incoming') {
-        if (event.invitee !== ctx.me) return { state, effects: [] }; // another group invitee
+        if (event.invitee !== ctx.me) {
+          // Another group invitee: remembered, so the room admits them once I accept too.
+          if (entry.accepted?.includes(event.invitee)) return { state, effects: [] };
+          const accepted = [...(entry.accepted ?? []), event.invitee];
+          return { state: { ...state, calls: state.calls.map((c) => (c === entry ? { ...c, accepted } : c)) }, effects: [] };
+        }
         return {
           state: { ...state, calls: without(state.calls, entry.inviteID), notice: notice(ctx, 'noticeAnsweredElsewhere') },
           effects: [],
@@ -239,7 +265,13 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       }
       // My call was answered: it becomes the active call.
       return {
-        state: { ...state, calls: noPrompts(without(state.calls, entry.inviteID)), active: activeFrom(entry, ctx), classroom: null, notice: null },
+        state: {
+          ...state,
+          calls: noPrompts(without(state.calls, entry.inviteID)),
+          active: activeFrom(entry, ctx, [ctx.me, event.invitee]),
+          classroom: null,
+          notice: null,
+        },
         effects: [{ type: 'openCallPage' }],
       };
     }
@@ -304,8 +336,9 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
         const classroom = classroomAccepted(state.classroom, entry.inviteID, ctx.me);
         return { state: { ...state, calls: without(state.calls, entry.inviteID), classroom }, effects: [] };
       }
+      const participants = [entry.inviter, ...(entry.accepted ?? []), ctx.me];
       return {
-        state: { ...state, calls: noPrompts(without(state.calls, entry.inviteID)), active: activeFrom(entry, ctx), classroom: null, notice: null },
+        state: { ...state, calls: noPrompts(without(state.calls, entry.inviteID)), active: activeFrom(entry, ctx, participants), classroom: null, notice: null },
         effects: [{ type: 'openCallPage' }],
       };
     }
@@ -363,7 +396,7 @@ function reconcile(state: CallState, pending: Invitation[], endings: Record<stri
       next = { ...next, calls: [entryFromInvitation(inv, ctx, false), ...next.calls] };
       continue;
     }
-    const r = transition(next, { type: 'invited', inv }, ctx);
+    const r = transition(next, { type: 'invited', inv, atLogin: true }, ctx);
     next = r.state;
     effects.push(...r.effects);
   }

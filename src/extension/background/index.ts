@@ -25,6 +25,18 @@ async function openPopupWindow(): Promise<void> {
   await browser.windows.create({ url: extensionURL('/popup.html'), type: 'popup', width: 380, height: 600 });
 }
 
+/**
+ * The page badge's "accept" where the badge cannot know it is visible (Firefox): the
+ * popup opens in its own window, an extension page no web page can cover, and the user
+ * answers there.
+ */
+async function confirmInPopup(phone: Phone, inviteID: string): Promise<unknown> {
+  await phone.ready;
+  if (!phone.viewState().incoming.some((c) => c.inviteID === inviteID)) return phone.viewState();
+  await openPopupWindow();
+  return phone.viewState();
+}
+
 export function startBackground(deps: Omit<PhoneDeps, 'openCallPage' | 'onLanguageChanged'>, wake: WakeOptions): Phone {
   const callPages = new Map<Port, number | undefined>();
   const phone = new Phone({
@@ -40,7 +52,7 @@ export function startBackground(deps: Omit<PhoneDeps, 'openCallPage' | 'onLangua
     onLanguageChanged: () => void createContextMenu(phone).catch((e) => logError('context menu', e)),
   });
 
-  serveRequests((req) => phone.handle(req));
+  serveRequests((req) => (req.type === 'call/confirm' ? confirmInPopup(phone, req.inviteID) : phone.handle(req)));
 
   browser.runtime.onConnect.addListener((port: Port) => {
     if (port.name !== VIEW_PORT || port.sender?.id !== browser.runtime.id) {

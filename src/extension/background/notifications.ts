@@ -15,20 +15,36 @@ export const RING_PREFIX = 'ring:';
 export const MISSED_PREFIX = 'missed:';
 const FIREFOX = import.meta.env.FIREFOX;
 
-/** Title and text of a ringing invitation: `offlinePushInfo` wins when it says something. */
+/** How much of the caller's push text a notification shows (one added line). */
+const PUSH_LINE_MAX = 120;
+
+/**
+ * Title and text of a ringing invitation. The title always names the authenticated
+ * caller (the server's `inviter`); the caller's `offlinePushInfo` text may only add a
+ * line below ours, marked as the caller's words, so it cannot pose as someone else.
+ */
 export function ringContent(entry: CallEntry): { title: string; message: string } {
   const push = entry.offlinePushInfo;
   const who = entry.groupID ? t('callerInGroup', entry.inviter, entry.groupName ?? entry.groupID) : entry.inviter;
-  const title = push?.title || t('incomingCallFrom', who);
-  const message =
-    push?.description || (entry.waiting ? t('callWaiting') : entry.callType === 'video' ? t('videoCall') : t('audioCall'));
-  return { title, message };
+  const title = t('incomingCallFrom', who);
+  const kind = entry.waiting ? t('callWaiting') : entry.callType === 'video' ? t('videoCall') : t('audioCall');
+  const said = [push?.title, push?.description]
+    .map((s) => (s ?? '').replace(/\s+/g, ' ').trim())
+    .filter(Boolean)
+    .join(' · ');
+  const line = said.length > PUSH_LINE_MAX ? `${said.slice(0, PUSH_LINE_MAX - 1)}…` : said;
+  return { title, message: line ? `${kind}\n${t('callerSays', entry.inviter, line)}` : kind };
 }
 
-/** Whether this invitation may raise a notification at all. */
+/**
+ * Whether this invitation may raise a notification at all. The caller's `disablePush`
+ * stands for "no offline push": it governs only invitations delivered at login (while
+ * this device was away), never a live ring; the callee's own settings decide the rest.
+ */
 export function wantsNotification(entry: CallEntry, settings: Settings): boolean {
   // Classroom prompts show in the popup and the page badge only: they are not calls.
-  return settings.notifications && entry.direction === 'incoming' && !entry.kind && entry.offlinePushInfo?.disablePush !== true;
+  if (!settings.notifications || entry.direction !== 'incoming' || entry.kind) return false;
+  return !(entry.atLogin && entry.offlinePushInfo?.disablePush === true);
 }
 
 function iconUrl(): string {

@@ -19,7 +19,7 @@ import {
   type Invitation,
 } from './calls.ts';
 import { errorCode, SIGNAL, type ChatLike, type CreateChat, type SdkEvent } from './chat.ts';
-import { requestUserSig, RingletError } from './accounts.ts';
+import { requestUserSig, revokeUserSig, RingletError } from './accounts.ts';
 import { endingsFromHistory, fetchHistory } from './history.ts';
 import { clearMissedNotifications, showMissed, showSignInAgain, syncRingNotifications, wantsNotification } from './notifications.ts';
 import { syncToolbar } from './toolbar.ts';
@@ -66,6 +66,8 @@ export class Phone {
   #retry: ReturnType<typeof setTimeout> | null = null;
   #retryDelay = 2000;
   #connecting: Promise<void> | null = null;
+  /** From (re)connecting until the pending list is reconciled: invitations heard now were delivered at login. */
+  #atLogin = false;
   readonly ready: Promise<void>;
 
   constructor(deps: PhoneDeps) {
@@ -78,6 +80,7 @@ export class Phone {
   }
 
   async #boot(): Promise<void> {
+    await store.migrateFromLocal().catch((e) => logError('storage migration', e));
     const [account, settings, state, server] = await Promise.all([
       store.loadAccount(),
       store.loadSettings(),
@@ -147,6 +150,7 @@ export class Phone {
     await this.#teardown(false);
     const chat = this.#deps.createChat({ server: account.server });
     this.#chat = chat;
+    this.#atLogin = true;
     this.#setConnection('connecting');
     const guard =
       <T>(fn: (data: T) => void | Promise<void>) =>
@@ -211,7 +215,10 @@ export class Phone {
   async #onNetState(chat: ChatLike, data: unknown): Promise<void> {
     const s = typeof data === 'object' && data && 'state' in data ? String((data as { state: unknown }).state) : String(data);
     if (/disconnect|closed|offline/i.test(s)) this.#setConnection('offline');
-    else if (/connecting|reconnect/i.test(s)) this.#setConnection('connecting');
+    else if (/connecting|reconnect/i.test(s)) {
+      this.#atLogin = true;
+      this.#setConnection('connecting');
+    }
     else if (/connected|online|open/i.test(s)) {
       const was = this.#connection;
       this.#setConnection('online');
@@ -221,6 +228,14 @@ export class Phone {
 
   /** The server's pending list is the truth after every (re)login. */
   async #reconcile(chat: ChatLike, gen: number): Promise<void> {
+    try {
+      await this.#reconcileWith(chat, gen);
+    } finally {
+      if (gen === this.#generation) this.#atLogin = false;
+    }
+  }
+
+  async #reconcileWith(chat: ChatLike, gen: number): Promise<void> {
     const { data } = await chat.getPendingInvitations();
     if (gen !== this.#generation) return;
     const me = this.#account?.userID ?? '';
@@ -245,10 +260,11 @@ export class Phone {
   }
 
   async #onInvited(inv: Invitation): Promise<void> {
+    const atLogin = this.#atLogin;
     const chat = this.#chat;
     const groupName = inv.groupID && chat ? await this.#groupName(chat, inv.groupID) : undefined;
     const groupOwner = inv.groupID ? this.#groupOwners.get(inv.groupID) : undefined;
-    await this.#dispatch({ type: 'invited', inv, ...(groupName ? { groupName } : {}), ...(groupOwner ? { groupOwner } : {}) });
+    await this.#dispatch({ type: 'invited', inv, ...(groupName ? { groupName } : {}), ...(groupOwner ? { groupOwner } : {}), ...(atLogin ? { atLogin } : {}) });
   }
 
   async #expire(): Promise<void> {
@@ -429,7 +445,13 @@ export class Phone {
   }
 
   async #signOut(): Promise<ViewState> {
+    const held = this.#account;
+    // The session first (its KICKED_OUT for the revoked token must not read as "expired"),
+    // then the token itself, so no copy of it outlives the sign-out.
     await this.#teardown(true);
+    if (held?.userSig) {
+      await revokeUserSig(held.server, held.userSig, this.#deps.fetch).catch((e) => logError('sign-out: revoking the userSig', e));
+    }
     this.#clearRetry();
     this.#account = null;
     await store.saveAccount(null);

@@ -1,13 +1,18 @@
 /**
- * What must outlive the worker, in `storage.local`: the account (server URL, user ID,
- * userSig: never the password), settings, and the call state (ringing and dialling
- * invitations, the active call, missed count). The worker is killed at any time, so
- * every transition is written before its effects run.
+ * What must outlive the worker: the account (server URL, user ID, userSig: never the
+ * password), settings, and the call state (ringing and dialling invitations, the active
+ * call, missed count). The worker is killed at any time, so every transition is written
+ * before its effects run.
+ *
+ * The account and the call state live in the vault (trusted contexts only, vault.ts);
+ * `storage.local`, which every content script can read, holds only the settings, the
+ * last server URL typed in and the page badge's view.
  */
 import { browser } from 'wxt/browser';
 import { z } from 'zod/mini';
 import { ActiveCall, CallEntry, Classroom, DEFAULT_SETTINGS, Notice, Settings } from '../shared/schema.ts';
 import { EMPTY_CALL_STATE, type CallState } from './calls.ts';
+import { vaultGet, vaultSet } from './vault.ts';
 
 export const DEFAULT_SERVER = 'ws://127.0.0.1:8787';
 
@@ -35,13 +40,27 @@ async function read(key: string): Promise<unknown> {
   return got[key];
 }
 
+/**
+ * Earlier versions kept the account and the call state in `storage.local`: move them
+ * into the vault and delete them there. Idempotent; the worker runs it at boot.
+ */
+export async function migrateFromLocal(): Promise<void> {
+  const got = await browser.storage.local.get([KEYS.account, KEYS.calls]);
+  if (got[KEYS.account] === undefined && got[KEYS.calls] === undefined) return;
+  const account = Account.safeParse(got[KEYS.account]);
+  if (account.success && !(await loadAccount())) await saveAccount(account.data);
+  const calls = StoredCalls.safeParse(got[KEYS.calls]);
+  if (calls.success && (await vaultGet(KEYS.calls, { durable: false })) === undefined) await vaultSet(KEYS.calls, calls.data, { durable: false });
+  await browser.storage.local.remove([KEYS.account, KEYS.calls]);
+}
+
+/** The account, from the vault (trusted contexts: the worker and the call window). */
 export async function loadAccount(): Promise<Account | null> {
-  const parsed = Account.safeParse(await read(KEYS.account));
+  const parsed = Account.safeParse(await vaultGet(KEYS.account, { durable: true }));
   return parsed.success ? parsed.data : null;
 }
 export async function saveAccount(account: Account | null): Promise<void> {
-  if (account) await browser.storage.local.set({ [KEYS.account]: account });
-  else await browser.storage.local.remove(KEYS.account);
+  await vaultSet(KEYS.account, account ?? undefined, { durable: true });
 }
 
 /** The last server URL typed in, kept after sign-out so the form remembers it. */
@@ -61,10 +80,11 @@ export async function saveSettings(settings: Settings): Promise<void> {
   await browser.storage.local.set({ [KEYS.settings]: settings });
 }
 
+/** The call state outlives a stopped worker; after a browser restart the server's pending list rebuilds it. */
 export async function loadCallState(): Promise<CallState> {
-  const parsed = StoredCalls.safeParse(await read(KEYS.calls));
+  const parsed = StoredCalls.safeParse(await vaultGet(KEYS.calls, { durable: false }));
   return parsed.success ? { ...parsed.data, classroom: parsed.data.classroom ?? null } : EMPTY_CALL_STATE;
 }
 export async function saveCallState(state: CallState): Promise<void> {
-  await browser.storage.local.set({ [KEYS.calls]: state });
+  await vaultSet(KEYS.calls, state, { durable: false });
 }

@@ -12,6 +12,10 @@
  * - Liveness: a participant not heard of for PEER_TIMEOUT_MS is gone, as is one that says
  *   `bye` or whose connection failed for good.
  * - A full mesh: at most MAX_PARTICIPANTS (me included); later arrivals are refused.
+ * - Admission: only the call's participants as the server knows them (the inviter and
+ *   the invitees whose acceptance it announced, `allowed`); the sender is the server's
+ *   authenticated `from`, never the message's own claim (session.ts). Knowing the
+ *   room ID (every group member receives it) is not enough; anyone else is ignored.
  */
 import type { MediaState, RtcMessage } from '../shared/rtc-data.ts';
 
@@ -34,6 +38,8 @@ export interface RoomState {
   sid: string;
   roomID: string;
   participants: Participant[];
+  /** Who may join: the call's participants as the worker learned them from the server. */
+  allowed: string[];
   left: boolean;
 }
 
@@ -44,6 +50,8 @@ export type RoomEvent =
   | { type: 'tick'; now: number }
   /** The peer connection failed even after its ICE restart. */
   | { type: 'failed'; userID: string }
+  /** The worker learned of more participants (an invitee accepted). */
+  | { type: 'admit'; allowed: string[] }
   | { type: 'leave' };
 
 export type RoomEffect =
@@ -56,15 +64,17 @@ export type RoomEffect =
   | { type: 'announce' }
   /** Send `bye` (I leave). */
   | { type: 'bye' }
-  | { type: 'refused'; userID: string };
+  | { type: 'refused'; userID: string }
+  /** A message from someone who is not a participant of the call: dropped. */
+  | { type: 'ignored'; userID: string };
 
 export interface RoomResult {
   room: RoomState;
   effects: RoomEffect[];
 }
 
-export function createRoom(me: string, sid: string, roomID: string): RoomState {
-  return { me, sid, roomID, participants: [], left: false };
+export function createRoom(me: string, sid: string, roomID: string, allowed: readonly string[]): RoomState {
+  return { me, sid, roomID, participants: [], allowed: [...allowed], left: false };
 }
 
 /** The glare rule: the smaller userID offers. */
@@ -93,6 +103,10 @@ export function transition(room: RoomState, event: RoomEvent): RoomResult {
         effects: gone.map((p) => ({ type: 'disconnect', userID: p.userID, reason: 'timeout' })),
       };
     }
+    case 'admit': {
+      const allowed = [...new Set([...room.allowed, ...event.allowed])];
+      return allowed.length === room.allowed.length ? { room, effects: [] } : { room: { ...room, allowed }, effects: [] };
+    }
     case 'failed':
       if (!room.participants.some((p) => p.userID === event.userID)) return { room, effects: [] };
       return { room: withoutUser(room, event.userID), effects: [{ type: 'disconnect', userID: event.userID, reason: 'failed' }] };
@@ -105,6 +119,7 @@ function received(room: RoomState, msg: RtcMessage, now: number): RoomResult {
   // Not this room, or my own (my other devices hear my C2C messages too).
   if (msg.roomID !== room.roomID || msg.from === room.me) return { room, effects: [] };
   if ('to' in msg && (msg.to !== room.me || msg.toSid !== room.sid)) return { room, effects: [] };
+  if (!room.allowed.includes(msg.from)) return { room, effects: [{ type: 'ignored', userID: msg.from }] };
   const known = room.participants.find((p) => p.userID === msg.from);
 
   if (msg.type === 'bye') {

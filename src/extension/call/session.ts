@@ -37,6 +37,8 @@ export interface CallSessionOptions {
   userID: string;
   userSig: string;
   roomID: string;
+  /** The call's participants as the worker knows them from the server (ActiveCall.participants). */
+  participants: readonly string[];
   conversation: { type: 'C2C' | 'GROUP'; to: string };
   callType: 'audio' | 'video';
   log?: (what: string, e: unknown) => void;
@@ -65,6 +67,8 @@ export interface SessionView {
   peers: PeerView[];
   /** Participants refused because the room is full. */
   refused: string[];
+  /** Senders dropped because they are not participants of the call (the room admits only those). */
+  ignored: string[];
   preview: MediaStream;
   micDevice: string;
   cameraDevice: string;
@@ -90,7 +94,7 @@ export class CallSession {
 
   constructor(o: CallSessionOptions) {
     this.#o = o;
-    this.#room = createRoom(o.userID, this.sid, o.roomID);
+    this.#room = createRoom(o.userID, this.sid, o.roomID, o.participants);
     this.#view = {
       phase: 'starting',
       error: null,
@@ -99,6 +103,7 @@ export class CallSession {
       listenOnly: false,
       peers: [],
       refused: [],
+      ignored: [],
       preview: this.media.preview,
       micDevice: '',
       cameraDevice: '',
@@ -151,6 +156,11 @@ export class CallSession {
       }, HELLO_INTERVAL_MS),
       setInterval(() => void this.#sampleQuality(), STATS_INTERVAL_MS),
     );
+  }
+
+  /** More participants became known (an invitee accepted): the room admits them. */
+  admit(participants: readonly string[]): void {
+    this.#dispatch({ type: 'admit', allowed: [...participants] });
   }
 
   /** Leaves the room (bye to everyone), closes every connection and the session. */
@@ -298,6 +308,9 @@ export class CallSession {
         return;
       case 'refused':
         if (!this.#view.refused.includes(effect.userID)) this.#update({ refused: [...this.#view.refused, effect.userID] });
+        return;
+      case 'ignored':
+        if (!this.#view.ignored.includes(effect.userID)) this.#update({ ignored: [...this.#view.ignored, effect.userID] });
         return;
     }
   }

@@ -3,7 +3,11 @@
  * rings or is being dialled. Idle it is one `storage.onChanged` listener: no DOM, no
  * timers, no port. It never reads the page; the page cannot see inside it (closed root),
  * restyle it (`all: initial !important` on :host wins over page rules) or press its
- * buttons (only `isTrusted` clicks count).
+ * buttons (only `isTrusted` clicks count), nor trick a real click onto it through a
+ * covering or transformed overlay (visibility.ts: a button answers only once it has
+ * been visible, unmoved, for a moment; where visibility cannot be known, "accept" asks
+ * for a confirmation in an extension window). It holds no account and reads nothing
+ * but its view.
  *
  * When a page loads while someone is signed in, it opens the wake port once (and lets
  * the worker close it): a worker the browser stopped runs again and reconnects, so a
@@ -11,6 +15,7 @@
  */
 import { browser } from 'wxt/browser';
 import { BADGE_VIEW_KEY, BadgeView, Response, WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT, type Request } from '../shared/schema.ts';
+import { VisibilityGuard } from './visibility.ts';
 
 const STYLE = `
 :host { all: initial !important; position: fixed !important; top: 12px !important; right: 12px !important;
@@ -23,7 +28,10 @@ button { all: unset; cursor: pointer; padding: 4px 10px; border-radius: 999px; f
 button:focus-visible { outline: 2px solid #8ab4f8; outline-offset: 1px; }
 button[data-action="accept"] { background: #0b8a5f; }
 button[data-action="reject"], button[data-action="cancel"] { background: #d93025; }
-button[disabled] { opacity: .5; cursor: default; }
+button[disabled] { cursor: default; }
+button:not([data-armed]) { cursor: not-allowed; }
+.hint { display: block; max-width: 400px; padding: 4px 10px; border-radius: 8px; background: #1f2933; color: #ffd866; font-size: 12px; }
+.hint[hidden] { display: none; }
 `;
 
 export interface BadgeHandle {
@@ -35,15 +43,22 @@ export function startBadge(): BadgeHandle {
   let host: HTMLElement | null = null;
   let root: ShadowRoot | null = null;
   let rendered = '';
+  let guards: VisibilityGuard[] = [];
+
+  const stopGuards = () => {
+    for (const g of guards) g.stop();
+    guards = [];
+  };
 
   const remove = () => {
+    stopGuards();
     host?.remove();
     host = null;
     root = null;
     rendered = '';
   };
 
-  const send = async (action: 'accept' | 'reject' | 'cancel', inviteID: string) => {
+  const send = async (action: 'accept' | 'reject' | 'cancel' | 'confirm', inviteID: string) => {
     const req: Request = { type: `call/${action}`, inviteID };
     const parsed = Response.safeParse(await browser.runtime.sendMessage(req));
     if (parsed.success && !parsed.data.ok) console.warn(`[ringlet] ${parsed.data.error.message}`);
@@ -61,6 +76,7 @@ export function startBadge(): BadgeHandle {
       root = host.attachShadow({ mode: 'closed' });
       document.documentElement.append(host);
     }
+    stopGuards();
     const style = document.createElement('style');
     style.textContent = STYLE;
     const stack = document.createElement('div');
@@ -73,20 +89,44 @@ export function startBadge(): BadgeHandle {
       const text = document.createElement('span');
       text.className = 'text';
       text.textContent = item.text;
+      const hint = document.createElement('span');
+      hint.className = 'hint';
+      hint.setAttribute('role', 'alert');
+      hint.hidden = true;
+      const say = (line: string | undefined) => {
+        hint.textContent = line ?? '';
+        hint.hidden = !line;
+      };
       pill.append(text);
       for (const b of item.buttons) {
         const button = document.createElement('button');
         button.type = 'button';
         button.dataset.action = b.action;
         button.textContent = b.label;
+        const guard = new VisibilityGuard(button, (armed) => {
+          // Inside the closed root: the page cannot see it (the end-to-end tests read it over CDP).
+          if (armed) button.dataset.armed = 'true';
+          else delete button.dataset.armed;
+        });
+        guards.push(guard);
         button.addEventListener('click', (event) => {
-          if (!event.isTrusted) return; // a page script's synthetic click
+          if (!event.isTrusted || button.disabled) return; // a page script's synthetic click
           button.disabled = true;
-          void send(b.action, item.inviteID).finally(() => (button.disabled = false));
+          void (async () => {
+            if (!(await guard.clickCounts())) {
+              button.dataset.refused = String(Number(button.dataset.refused ?? 0) + 1); // read by the end-to-end tests
+              return say(view.hints?.covered);
+            }
+            // Without visibility information, answering needs a confirmation the page cannot reach.
+            const action = b.action === 'accept' && !guard.tracking ? 'confirm' : b.action;
+            if (action === 'confirm') say(view.hints?.confirming);
+            else say(undefined);
+            await send(action, item.inviteID);
+          })().finally(() => (button.disabled = false));
         });
         pill.append(button);
       }
-      stack.append(pill);
+      stack.append(pill, hint);
     }
     root.replaceChildren(style, stack);
   };

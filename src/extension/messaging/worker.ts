@@ -1,7 +1,9 @@
 /**
  * The worker's end of the message channel: every incoming message is validated against
  * `Request`; unknown shapes are answered with `bad_message` and a description of what
- * was wrong, and web pages' content scripts may only accept, reject or cancel.
+ * was wrong, and web pages' content scripts may only accept, reject, cancel or ask for
+ * a confirmation, and hear only whether it worked: never the state (the account, the
+ * calls), which the badge does not need.
  */
 import { browser, type Browser } from 'wxt/browser';
 import { CONTENT_SCRIPT_REQUESTS, describeIssues, Request, type ErrorBody, type Response } from '../shared/schema.ts';
@@ -34,12 +36,13 @@ export async function respond(
     return { ok: false, error: { code: 'bad_message', message: `rejected message: ${describeIssues(parsed.error)}` } };
   }
   const req = parsed.data;
-  if (fromContentScript(sender) && !CONTENT_SCRIPT_REQUESTS.has(req.type)) {
+  const contentScript = fromContentScript(sender);
+  if (contentScript && !CONTENT_SCRIPT_REQUESTS.has(req.type)) {
     return { ok: false, error: { code: 'forbidden', message: `rejected message: ${req.type} is not allowed from a web page` } };
   }
   try {
     const result = await handler(req);
-    return { ok: true, result };
+    return contentScript ? { ok: true } : { ok: true, result };
   } catch (e) {
     return { ok: false, error: toErrorBody(e) };
   }

@@ -68,6 +68,10 @@ export const CallEntry = z.object({
   deadline: z.number(),
   receivedAt: z.number(),
   offlinePushInfo: z.optional(OfflinePushInfo),
+  /** Delivered while this device logged in (it was away when the call started): the offline-push case. */
+  atLogin: z.optional(z.boolean()),
+  /** Group calls: invitees the server said accepted (INVITEE_ACCEPTED), in order. */
+  accepted: z.optional(z.array(z.string())),
   /** Received while in a call with whileInCall = 'waiting'. */
   waiting: z.boolean(),
 });
@@ -84,6 +88,12 @@ export const ActiveCall = z.object({
   callType: CallType,
   roomID: z.string(),
   startedAt: z.number(),
+  /**
+   * Who may be in the call's room, as the server told us: the inviter and every invitee
+   * whose INVITEE_ACCEPTED we heard (me included). The room admits no one else, and only
+   * they can end the call.
+   */
+  participants: z.optional(z.array(z.string())),
 });
 export type ActiveCall = z.infer<typeof ActiveCall>;
 
@@ -154,6 +164,8 @@ export const Request = z.discriminatedUnion('type', [
     callType: CallType,
   }),
   z.object({ type: z.literal('call/accept'), ...inviteRef }),
+  /** The page badge where it cannot tell whether it is visible (Firefox): confirm in an extension window. */
+  z.object({ type: z.literal('call/confirm'), ...inviteRef }),
   z.object({ type: z.literal('call/reject'), ...inviteRef }),
   z.object({ type: z.literal('call/cancel'), ...inviteRef }),
   z.object({ type: z.literal('call/hangup'), reason: z.optional(HangupReason), inviteID: z.optional(inviteRef.inviteID) }),
@@ -172,6 +184,7 @@ export type RequestType = Request['type'];
 
 /** The only requests a content script (a web page's tab) may make. */
 export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<RequestType> = new Set([
+  'call/confirm',
   'call/accept',
   'call/reject',
   'call/cancel',
@@ -231,6 +244,8 @@ export const BadgeView = z.object({
       buttons: z.array(z.object({ action: z.enum(['accept', 'reject', 'cancel']), label: z.string() })),
     }),
   ),
+  /** Lines the badge shows after a click: refused (covered, just appeared or moved), or sent to a confirmation window. */
+  hints: z.optional(z.object({ covered: z.string(), confirming: z.string() })),
 });
 export type BadgeView = z.infer<typeof BadgeView>;
 export const BADGE_VIEW_KEY = 'badgeView';

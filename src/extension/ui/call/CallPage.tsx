@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ActiveCall, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { loadAccount } from '../../background/store.ts';
+import { participantsOf } from '../../background/calls.ts';
 import { CallSession, type RtcChat, type SessionView } from '../../call/session.ts';
 import { MAX_PARTICIPANTS } from '../../call/room.ts';
 import type { DeviceLists } from '../../call/media.ts';
@@ -69,6 +70,7 @@ function useCallSession(props: CallPageProps, active: ActiveCall, me: string): C
         userID: me,
         userSig: account.userSig,
         roomID: active.roomID,
+        participants: participantsOf(active),
         conversation: active.groupID ? { type: 'GROUP', to: active.groupID } : { type: 'C2C', to: active.peer },
         callType: active.callType,
         log: (what, e) => console.warn(`[ringlet call] ${what}:`, e),
@@ -84,6 +86,9 @@ function useCallSession(props: CallPageProps, active: ActiveCall, me: string): C
       leave();
     };
   }, [active.inviteID]);
+  // Invitees who accept later join the room once the worker has heard it from the server.
+  const participants = participantsOf(active).join(',');
+  useEffect(() => session?.admit(participantsOf(active)), [session, participants]);
   return session;
 }
 
