@@ -198,10 +198,11 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
         return { state, effects: [{ type: 'autoReject', inviteID: inv.inviteID, data: encodeBusy('in_call') }] };
       }
       const entry = entryFromInvitation(inv, ctx, state.active !== null, event.groupName, event.groupOwner);
-      return { state: { ...state, calls: [entry, ...state.calls] }, effects: [] };
+      // A notice is about one event: a new call ringing replaces it.
+      return { state: { ...state, calls: [entry, ...state.calls], notice: null }, effects: [] };
     }
     case 'dialled':
-      return { state: { ...state, calls: [event.entry, ...without(state.calls, event.entry.inviteID)] }, effects: [] };
+      return { state: { ...state, calls: [event.entry, ...without(state.calls, event.entry.inviteID)], notice: null }, effects: [] };
     case 'accepted': {
       const classroom = classroomAccepted(state.classroom, event.inviteID, event.invitee);
       if (classroom !== state.classroom) state = { ...state, classroom };
@@ -251,7 +252,7 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       const entry = find(event.inviteID);
       if (!entry) return { state, effects: [] };
       if (entry.kind) return { state: { ...state, calls: without(state.calls, entry.inviteID) }, effects: [] };
-      const n = entry.direction === 'incoming' ? notice(ctx, 'noticeCancelled', peerOf(entry)) : state.notice;
+      const n = entry.direction === 'incoming' ? notice(ctx, 'noticeCancelled', peerOf(entry)) : null;
       return { state: { ...state, calls: without(state.calls, entry.inviteID), notice: n }, effects: [] };
     }
     case 'timeout': {
@@ -266,7 +267,7 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       if (entry.direction === 'incoming') {
         if (!event.inviteeList.includes(ctx.me)) return { state, effects: [] };
         return {
-          state: { ...state, calls: without(state.calls, entry.inviteID), missed: state.missed + 1 },
+          state: { ...state, calls: without(state.calls, entry.inviteID), missed: state.missed + 1, notice: notice(ctx, 'missedCallFrom', peerOf(entry)) },
           effects: [{ type: 'missedNotification', entry }],
         };
       }
