@@ -108,7 +108,6 @@ describe('Chromium', () => {
     await alicePopup.getByTestId('hangup').click();
     const bobPopup = await openPopup(bob);
     await bobPopup.getByTestId('notice').getByText('alice hung up.').waitFor();
-    await bobPopup.getByText('History').click();
     await bobPopup.locator('[data-testid="history"] li[data-outcome="answered"]').first().waitFor();
     await bobPopup.close();
   });

@@ -62,9 +62,13 @@ function EndedView({ state, ended }: { state: ViewState; ended: { call: ActiveCa
       {call && <Avatar name={name} size={88} />}
       <h1>{t('callEnded')}</h1>
       {call && <p class="name-line">{name}</p>}
+      {state.notice && (
+        <p class="sub" data-testid="call-ended-notice">
+          {t(state.notice.key as MessageKey, ...state.notice.subs)}
+        </p>
+      )}
       {ended && (
-        <p class="sub" data-testid="call-ended-duration">
-          {state.notice ? <span data-testid="call-ended-notice">{t(state.notice.key as MessageKey, ...state.notice.subs)} · </span> : null}
+        <p class="sub tabular" data-testid="call-ended-duration">
           {t('durationIs', formatDuration((ended.endedAt - ended.call.startedAt) / 1000))}
         </p>
       )}
@@ -252,7 +256,7 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
             {view && (!view.micOn || view.listenOnly) ? <MicOffIcon size={22} /> : <MicIcon size={22} />}
           </button>
         </Control>
-        <Control label={t('cameraOff')}>
+        <Control label={t('stopVideo')}>
           <button type="button" aria-pressed={view ? !view.cameraOn : false} disabled={!view} onClick={() => view && void session?.setCamera(!view.cameraOn)} data-testid="call-camera">
             {view?.cameraOn ? <VideoIcon size={22} /> : <VideoOffIcon size={22} />}
           </button>

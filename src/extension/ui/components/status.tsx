@@ -17,12 +17,14 @@ const CONNECTION_KEYS: Record<ViewState['connection'], MessageKey> = {
   expired: 'connExpired',
 };
 
-export function StatusLine({ state }: { state: ViewState }) {
+/** Connection and account; `compact` (the popup header) shows only my ID while online. */
+export function StatusLine({ state, compact = false }: { state: ViewState; compact?: boolean }) {
+  const quiet = compact && state.connection === 'online' && state.userID;
   return (
-    <p class="who" data-testid="status" data-connection={state.connection}>
+    <p class="who" data-testid="status" data-connection={state.connection} title={t(CONNECTION_KEYS[state.connection])}>
       <span class={`dot ${state.connection}`} aria-hidden="true" />
-      <span>{t(CONNECTION_KEYS[state.connection])}</span>
-      {state.userID && <span data-testid="me">· {t('signedInAs', state.userID)}</span>}
+      <span class={quiet ? 'sr-only' : ''}>{t(CONNECTION_KEYS[state.connection])}</span>
+      {state.userID && <span data-testid="me">{quiet ? state.userID : `· ${t('signedInAs', state.userID)}`}</span>}
     </p>
   );
 }

@@ -3,6 +3,7 @@
  * large card: who, what kind of call, big Accept / Decline); further ones and classroom
  * prompts are compact rows; a call I am dialling shows its countdown and Cancel.
  */
+import { useEffect, useRef } from 'preact/hooks';
 import type { CallEntry, Request, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { Avatar } from '../components/Avatar.tsx';
@@ -35,6 +36,9 @@ function CallTypeLine({ c }: { c: CallEntry }) {
 }
 
 function RingingCard({ c, run }: { c: CallEntry; run: Run }) {
+  // Keyboard users land on Accept as soon as a call rings (autofocus works only on page load).
+  const accept = useRef<HTMLButtonElement>(null);
+  useEffect(() => accept.current?.focus(), [c.inviteID]);
   return (
     <li class="ringing" data-invite-id={c.inviteID}>
       <div class="ring-avatar">
@@ -48,7 +52,7 @@ function RingingCard({ c, run }: { c: CallEntry; run: Run }) {
           <HangUpIcon size={22} />
           {t('reject')}
         </button>
-        <button type="button" class="accept big" autoFocus onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID })} data-kind="call">
+        <button ref={accept} type="button" class="accept big" onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID })} data-kind="call">
           {c.callType === 'video' ? <VideoIcon size={22} /> : <PhoneIcon size={22} />}
           {t('accept')}
         </button>

@@ -30,13 +30,20 @@ function Row({ r, now, online, onCallBack }: { r: HistoryRecord; now: number; on
         {missed ? <MissedIcon size={16} /> : r.direction === 'incoming' ? <IncomingIcon size={16} /> : <OutgoingIcon size={16} />}
       </span>
       <span class="grow">
-        <span class="name">{r.peer}</span>
+        <span class="top-line">
+          <span class="name">{r.peer}</span>
+          <When time={r.time} now={now} />
+        </span>
         <span class="sub block">
-          {video ? t('videoCall') : t('audioCall')} · {r.direction === 'incoming' ? t('incoming') : t('outgoing')} ·{' '}
-          <span class="outcome">{r.duration !== undefined ? formatDuration(r.duration) : t(outcomeKey(r))}</span>
+          {missed ? <span class="outcome">{t('missedLabel')}</span> : r.direction === 'incoming' ? t('dirIncoming') : t('dirOutgoing')} · {video ? t('video') : t('audio')}
+          {!missed && (
+            <>
+              {' · '}
+              <span class="outcome">{r.duration !== undefined ? formatDuration(r.duration) : t(outcomeKey(r))}</span>
+            </>
+          )}
         </span>
       </span>
-      <When time={r.time} now={now} />
       <button
         type="button"
         class="icon-button call-back"

@@ -60,7 +60,7 @@ function PopupView({ state }: { state: ViewState }) {
           <img src="/icon/32.png" alt="" width={20} height={20} />
           <h1>{t('extName')}</h1>
         </span>
-        <StatusLine state={state} />
+        <StatusLine state={state} compact />
         <button type="button" class="icon-button" onClick={() => void browser.runtime.openOptionsPage()} data-testid="open-options" aria-label={t('options')} title={t('options')}>
           <SlidersIcon size={18} />
         </button>
