@@ -130,8 +130,6 @@ describe('1:1 call', () => {
     ]);
     expect(await aCall.getByTestId('call-peer').textContent()).toBe('bob');
     await aCall.locator('[data-testid="peer-tile"][data-user="bob"]:not([data-quality="unknown"])').waitFor();
-    await aCall.setViewportSize({ width: 720, height: 560 });
-    await aCall.screenshot({ path: screenshotPath('call-window.png') });
   });
 
   it('mute stops outbound audio (and the peer sees it); unmute resumes it', async () => {
@@ -230,6 +228,7 @@ describe('group call (3 people) and classroom mode', () => {
       await until(async () => (await page.getByTestId('hands').locator('li').evaluateAll((li) => li.map((l) => l.getAttribute('data-user')))).join() === 'bob,carol', 'hands bob,carol');
     }
     await aCall.setViewportSize({ width: 720, height: 640 });
+    await aCall.setViewportSize({ width: 900, height: 620 });
     await aCall.screenshot({ path: screenshotPath('call-classroom.png') });
     // Students without the floor are listen-only.
     const { a, b } = await stays(bCall, 'alice', 'outAudioBytes');

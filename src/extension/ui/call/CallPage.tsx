@@ -177,6 +177,7 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
   const prompts = state.incoming.filter((c) => c.kind && c.groupID === active.groupID);
   const peers = view?.peers ?? [];
   const name = active.groupName ?? active.peer;
+  const inset = peers.length <= 1;
   const [showDevices, setShowDevices] = useState(false);
   const share = async () => {
     if (!session || !view) return;
@@ -214,7 +215,8 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
         )}
         {error && <p class="error banner" role="alert">{error}</p>}
         {view && view.refused.length > 0 && <p class="sub banner">{t('roomFull', MAX_PARTICIPANTS, view.refused.join(', '))}</p>}
-        <section class="stage" aria-label={t('participants')} data-testid="tiles" data-count={Math.max(1, peers.length)}>
+        {/* 1:1, the other person fills the stage and I am inset; in a group I am one tile among them. */}
+        <section class="stage" aria-label={t('participants')} data-testid="tiles" data-count={inset ? Math.max(1, peers.length) : peers.length + 1}>
           {peers.map((p) => (
             <PeerTile
               key={p.userID}
@@ -230,7 +232,7 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
               {view?.phase === 'live' ? t('waitingForOthers') : t('connStateConnecting')}
             </p>
           )}
-          {view && <SelfTile preview={view.preview} screen={view.sharing ? (session?.screen ?? null) : null} cameraOn={view.cameraOn} micOn={view.micOn && !view.listenOnly} me={me} />}
+          {view && <SelfTile inset={inset} preview={view.preview} screen={view.sharing ? (session?.screen ?? null) : null} cameraOn={view.cameraOn} micOn={view.micOn && !view.listenOnly} me={me} />}
         </section>
         {group && (
           <ClassroomPanel

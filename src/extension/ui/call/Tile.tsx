@@ -87,7 +87,7 @@ export function PeerTile({ peer, sink, silenced, role, big }: { peer: PeerView; 
 }
 
 /** My own view, inset: the camera (mirrored) or the shared screen, my initials otherwise, and my muted state. */
-export function SelfTile({ preview, screen, cameraOn, micOn, me }: { preview: MediaStream; screen: MediaStreamTrack | null; cameraOn: boolean; micOn: boolean; me: string }) {
+export function SelfTile({ preview, screen, cameraOn, micOn, me, inset }: { preview: MediaStream; screen: MediaStreamTrack | null; cameraOn: boolean; micOn: boolean; me: string; inset: boolean }) {
   const ref = useRef<HTMLVideoElement>(null);
   const stream = useMemo(() => (screen ? new MediaStream([screen]) : preview), [screen, preview]);
   useEffect(() => {
@@ -96,9 +96,9 @@ export function SelfTile({ preview, screen, cameraOn, micOn, me }: { preview: Me
   }, [preview, screen, cameraOn]);
   const showVideo = screen !== null || cameraOn;
   return (
-    <figure class="tile self" data-testid="self-tile" data-mic={String(micOn)} data-sharing={String(screen !== null)}>
+    <figure class={`tile self${inset ? ' inset' : ''}`} data-testid="self-tile" data-mic={String(micOn)} data-sharing={String(screen !== null)}>
       <video ref={ref} autoPlay playsInline muted class={`${showVideo ? '' : 'hidden'} ${screen ? 'screen' : ''}`} />
-      {!showVideo && <Avatar name={me} size={48} />}
+      {!showVideo && <Avatar name={me} size={inset ? 48 : 72} />}
       <figcaption>
         <span class="chip">
           {screen && <ScreenIcon size={14} />}

@@ -62,9 +62,9 @@ export function ActiveCallBar({ active, now, onHangup }: { active: ActiveCall; n
     <section class="card active-call" aria-label={t('inCall')} data-testid="active-call">
       <Avatar name={name} size={36} />
       <span class="grow">
-        <strong>{t('inCallWith', name)}</strong>
+        <strong class="name">{name}</strong>
         <span class="sub block">
-          {active.callType === 'video' ? t('videoCall') : t('audioCall')} · <span class="tabular">{formatDuration((now - active.startedAt) / 1000)}</span>
+          {t('inCall')} · {active.callType === 'video' ? t('video') : t('audio')} · <span class="tabular">{formatDuration((now - active.startedAt) / 1000)}</span>
         </span>
       </span>
       <button type="button" class="danger pill" onClick={onHangup} data-testid="hangup">
