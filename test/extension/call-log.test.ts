@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { calendarDate, clockTime, dayOf, isMissed, outcomeKey, page } from '../../src/extension/ui/log/call-log.ts';
 import { buildContacts, suggest } from '../../src/extension/ui/log/contacts.ts';
 import type { HistoryRecord } from '../../src/extension/shared/schema.ts';
+import { AVATAR_COLOURS, avatarColour, initials } from '../../src/extension/ui/components/avatar.ts';
 
 const noon = new Date(2026, 10, 30, 12, 0, 0).getTime();
 const rec = (o: Partial<HistoryRecord>): HistoryRecord => ({ inviteID: 'i', direction: 'incoming', peer: 'alice', groupID: '', callType: 'audio', outcome: 'answered', time: noon, ...o });
@@ -60,5 +61,16 @@ describe('dial suggestions', () => {
     expect(suggest(contacts, 'ar').map((c) => c.userID)).toEqual(['carol', 'barbara']);
     expect(suggest(contacts, 'bob').map((c) => c.userID)).toEqual([]);
     expect(suggest(contacts, '', 2).map((c) => c.userID)).toEqual(['carol', 'bob']);
+  });
+});
+
+describe('avatars', () => {
+  it('takes up to two initials and gives each user one stable colour from an AA-safe set', () => {
+    expect(initials('alice')).toBe('A');
+    expect(initials('bob.smith')).toBe('BS');
+    expect(initials('carol_de-vries')).toBe('CD');
+    expect(avatarColour('alice')).toBe(avatarColour('alice'));
+    expect(AVATAR_COLOURS).toContain(avatarColour('bob'));
+    expect(new Set(['alice', 'bob', 'carol', 'dave', 'erin'].map(avatarColour)).size).toBeGreaterThan(2);
   });
 });

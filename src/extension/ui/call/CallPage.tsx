@@ -207,7 +207,7 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
           </span>
         </div>
       </header>
-      <div class="stage-wrap">
+      <div class={`stage-wrap${group && (classroom || teacher) ? ' with-side' : ''}`}>
         {view?.phase === 'failed' && (
           <p class="error banner" role="alert">
             {view.error === 'serverUnreachable' ? t('errorUnreachable', state.server) : t('micDenied')}

@@ -64,7 +64,7 @@ export function ActiveCallBar({ active, now, onHangup }: { active: ActiveCall; n
       <span class="grow">
         <strong class="name">{name}</strong>
         <span class="sub block">
-          {t('inCall')} · {active.callType === 'video' ? t('video') : t('audio')} · <span class="tabular">{formatDuration((now - active.startedAt) / 1000)}</span>
+          {t('inCall')} · <span class="tabular">{formatDuration((now - active.startedAt) / 1000)}</span>
         </span>
       </span>
       <button type="button" class="danger pill" onClick={onHangup} data-testid="hangup">
