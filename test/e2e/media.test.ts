@@ -227,7 +227,6 @@ describe('group call (3 people) and classroom mode', () => {
     for (const page of [aCall, bCall, cCall]) {
       await until(async () => (await page.getByTestId('hands').locator('li').evaluateAll((li) => li.map((l) => l.getAttribute('data-user')))).join() === 'bob,carol', 'hands bob,carol');
     }
-    await aCall.setViewportSize({ width: 720, height: 640 });
     await aCall.setViewportSize({ width: 900, height: 620 });
     await aCall.screenshot({ path: screenshotPath('call-classroom.png') });
     // Students without the floor are listen-only.

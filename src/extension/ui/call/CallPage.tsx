@@ -8,9 +8,9 @@
 import { cloneElement, type VNode } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ActiveCall, ViewState } from '../../shared/schema.ts';
-import { t, type MessageKey } from '../../shared/i18n.ts';
+import { t } from '../../shared/i18n.ts';
 import { Avatar } from '../components/Avatar.tsx';
-import { CloseIcon, HangUpIcon, MicIcon, MicOffIcon, PhoneIcon, ScreenIcon, SlidersIcon, VideoIcon, VideoOffIcon } from '../components/icons.tsx';
+import { HangUpIcon, MicIcon, MicOffIcon, PhoneIcon, ScreenIcon, SlidersIcon, VideoIcon, VideoOffIcon } from '../components/icons.tsx';
 import { loadAccount } from '../../background/store.ts';
 import { CallSession, type RtcChat, type SessionView } from '../../call/session.ts';
 import { MAX_PARTICIPANTS } from '../../call/room.ts';
@@ -18,6 +18,7 @@ import type { DeviceLists } from '../../call/media.ts';
 import { formatDuration, usePhone, useRequest, useTick } from '../hooks.ts';
 import { PeerTile, SelfTile } from './Tile.tsx';
 import { ClassroomPanel, isSilenced, isTeacher } from './ClassroomPanel.tsx';
+import { EndedView } from './EndedView.tsx';
 
 export interface CallPageProps {
   createChat: (o: { server: string }) => RtcChat;
@@ -41,57 +42,6 @@ export function CallPage(props: CallPageProps) {
   if (!state) return <main aria-busy="true">{t('loading')}</main>;
   if (!active || !state.userID) return <EndedView state={state} ended={last.current} />;
   return <CallView key={active.inviteID} {...props} state={state} active={active} me={state.userID} />;
-}
-
-/** After the call: why it ended and how long it lasted, once; call back or close. */
-function EndedView({ state, ended }: { state: ViewState; ended: { call: ActiveCall; endedAt: number } | null }) {
-  const { run, error } = useRequest();
-  const call = ended?.call;
-  const name = call ? (call.groupName ?? call.peer) : '';
-  const dialling = state.outgoing[0];
-  const callBack = () => {
-    if (!call) return;
-    void (call.groupID
-      ? run<string[]>({ type: 'groups/members', groupID: call.groupID }).then(
-          (m) => m && m.length > 0 && run({ type: 'call/dialGroup', groupID: call.groupID, inviteeList: m.slice(0, MAX_PARTICIPANTS - 1), callType: call.callType }),
-        )
-      : run({ type: 'call/dial', userID: call.peer, callType: call.callType }));
-  };
-  return (
-    <main data-testid="call-page" data-active="false" class="ended">
-      {call && <Avatar name={name} size={88} />}
-      <h1>{t('callEnded')}</h1>
-      {call && <p class="name-line">{name}</p>}
-      {state.notice && (
-        <p class="sub" data-testid="call-ended-notice">
-          {t(state.notice.key as MessageKey, ...state.notice.subs)}
-        </p>
-      )}
-      {ended && (
-        <p class="sub tabular" data-testid="call-ended-duration">
-          {t('durationIs', formatDuration((ended.endedAt - ended.call.startedAt) / 1000))}
-        </p>
-      )}
-      {dialling && (
-        <p class="sub" role="status" data-testid="call-ended-dialling">
-          {t('badgeDialling', dialling.groupName ?? dialling.inviteeList[0] ?? '')}
-        </p>
-      )}
-      {error && <p class="error" role="alert">{error}</p>}
-      <div class="row">
-        {call && (
-          <button type="button" class="accept" onClick={callBack} disabled={state.connection !== 'online' || dialling !== undefined} data-testid="call-back">
-            {call.callType === 'video' ? <VideoIcon size={20} /> : <PhoneIcon size={20} />}
-            {t('callBack')}
-          </button>
-        )}
-        <button type="button" onClick={() => window.close()} autoFocus data-testid="call-close">
-          <CloseIcon size={20} />
-          {t('close')}
-        </button>
-      </div>
-    </main>
-  );
 }
 
 function useCallSession(props: CallPageProps, active: ActiveCall, me: string): CallSession | null {
