@@ -5,7 +5,7 @@
  * badge, read and clicked through the DevTools protocol because its shadow root is closed.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -67,11 +67,13 @@ export interface Profile {
 }
 
 /**
- * A persistent Chromium profile with the built extension loaded (TOOLCHAIN.md flags);
- * given the folder of a profile that quit, the same profile after a browser restart.
+ * A persistent Chromium profile with the built extension loaded (TOOLCHAIN.md flags), with
+ * `args` added to Chromium's; given the `dir` of a profile that quit, the same profile
+ * after a browser restart.
  */
-export async function launchProfile(name: string, existingDir?: string): Promise<Profile> {
-  const dir = existingDir ?? mkdtempSync(join(tmpdir(), `ringlet-${name}-`));
+export async function launchProfile(name: string, opts: { dir?: string; args?: string[] } = {}): Promise<Profile> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `ringlet-${name}-`));
+  const extraArgs = opts.args ?? [];
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -91,6 +93,7 @@ export async function launchProfile(name: string, existingDir?: string): Promise
       '--use-fake-ui-for-media-stream',
       // Without it no 127.0.0.1 candidate is gathered and a loopback call never connects.
       '--allow-loopback-in-peer-connection',
+      ...extraArgs,
     ],
   });
   const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
@@ -311,4 +314,19 @@ export function screenshotPath(name: string): string {
   const dir = process.env.RINGLET_SCREENSHOTS === 'docs' ? SCREENSHOTS : join(tmpdir(), 'ringlet-e2e-screenshots');
   mkdirSync(dir, { recursive: true });
   return join(dir, name);
+}
+
+const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/**
+ * WCAG 2.1 A/AA violations axe-core finds on a page. Extension pages forbid inline
+ * scripts, so axe's source is evaluated rather than added as a script tag.
+ */
+export async function axeViolations(page: Page): Promise<Array<{ id: string; impact: string | null; targets: string[] }>> {
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  });
 }

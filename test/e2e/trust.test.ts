@@ -270,7 +270,7 @@ describe('sessions that can really be ended', () => {
     const before = (await workerAccount(bob))!;
     const dir = bob.dir;
     await bob.quit();
-    bob = await launchProfile('bob', dir);
+    bob = await launchProfile('bob', { dir });
     const after = await until(async () => workerAccount(bob), 'the account back in storage.session');
     expect(after.userSig).toBe(before.userSig);
     const options = await bob.context.newPage();

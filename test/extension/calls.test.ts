@@ -77,6 +77,15 @@ describe('transition', () => {
     expect(effects[0]).toMatchObject({ type: 'missedNotification' });
   });
 
+  it('keeps a notice to one event: the next call replaces it (no stale "cancelled" over a later missed call)', () => {
+    const cancelled = transition(ring().state, { type: 'cancelled', inviteID: 'i1' }, ctx()).state;
+    expect(cancelled.notice).toMatchObject({ key: 'noticeCancelled', subs: ['alice'] });
+    const ringing = ring(cancelled, { inviteID: 'i2', inviter: 'carol' }).state;
+    expect(ringing.notice).toBeNull();
+    const missed = transition(ringing, { type: 'timeout', inviteID: 'i2', inviteeList: ['bob'], isSelfTimeout: true }, ctx()).state;
+    expect(missed.notice).toMatchObject({ key: 'missedCallFrom', subs: ['carol'] });
+  });
+
   it('makes my answered outgoing call active and opens the call page', () => {
     const dialled = transition(EMPTY_CALL_STATE, { type: 'dialled', entry: { ...ring().state.calls[0]!, inviteID: 'o1', direction: 'outgoing', inviter: 'bob', inviteeList: ['alice'], pending: ['alice'] } }, ctx()).state;
     const { state, effects } = transition(dialled, { type: 'accepted', inviteID: 'o1', invitee: 'alice', data: '' }, ctx({}, 2_000_000));

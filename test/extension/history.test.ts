@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildHistory } from '../../src/extension/background/history.ts';
 import { encodeBusy, encodeCallEnd, encodeInvite } from '../../src/extension/shared/call-data.ts';
 import { signal } from './fake-chat.ts';
+import type { SdkMessage } from '../../src/extension/background/chat.ts';
 
 const c2c = 'C2Calice';
 const base = { inviter: 'alice', inviteeList: ['bob'] };
@@ -22,7 +23,7 @@ describe('buildHistory', () => {
     ];
     const h = buildHistory(msgs, 'bob');
     expect(h.map((r) => [r.inviteID, r.direction, r.outcome])).toEqual([
-      ['e', 'incoming', 'cancelled'],
+      ['e', 'incoming', 'missed'],
       ['d', 'incoming', 'missed'],
       ['c', 'incoming', 'busy'],
       ['b', 'incoming', 'rejected'],
@@ -41,6 +42,40 @@ describe('buildHistory', () => {
     expect(buildHistory(msgs, 'bob')).toEqual([
       expect.objectContaining({ inviteID: 'a', direction: 'outgoing', peer: 'alice', outcome: 'answered', duration: 89 }),
     ]);
+  });
+
+  it('orders calls in the same second by the server\'s message order (a later missed call stays above)', () => {
+    const at = (id: string, m: SdkMessage): SdkMessage => ({ ...m, ID: id });
+    const msgs = [
+      at('7', signal(c2c, 'alice', 100, { ...base, inviteID: 'early', actionType: 1 })),
+      at('8', signal(c2c, 'bob', 100, { ...base, inviteID: 'early', actionType: 4 })),
+      at('9', signal(c2c, 'alice', 100, { ...base, inviteID: 'late', actionType: 1 })),
+      at('10', signal(c2c, 'alice', 100, { ...base, inviteID: 'late', actionType: 5 })),
+    ];
+    expect(buildHistory(msgs, 'bob').map((r) => [r.inviteID, r.outcome])).toEqual([
+      ['late', 'missed'],
+      ['early', 'rejected'],
+    ]);
+    // Reading order does not matter when the IDs say it.
+    expect(buildHistory([...msgs].reverse(), 'bob').map((r) => r.inviteID)).toEqual(['late', 'early']);
+  });
+
+  it('keeps reading order within a second when message IDs are not the server\'s sequence', () => {
+    const msgs = [
+      signal(c2c, 'alice', 100, { ...base, inviteID: 'first', actionType: 1 }),
+      signal(c2c, 'alice', 100, { ...base, inviteID: 'second', actionType: 1 }),
+      signal(c2c, 'alice', 100, { ...base, inviteID: 'second', actionType: 5 }),
+    ];
+    expect(buildHistory(msgs, 'bob').map((r) => r.inviteID)).toEqual(['second', 'first']);
+  });
+
+  it('a call the caller gave up on is missed for the callee and cancelled for the caller', () => {
+    const msgs = [
+      signal(c2c, 'alice', 100, { ...base, inviteID: 'x', actionType: 1 }),
+      signal(c2c, 'alice', 103, { ...base, inviteID: 'x', actionType: 2 }),
+    ];
+    expect(buildHistory(msgs, 'bob')[0]).toMatchObject({ direction: 'incoming', outcome: 'missed' });
+    expect(buildHistory(msgs, 'alice')[0]).toMatchObject({ direction: 'outgoing', outcome: 'cancelled' });
   });
 
   it('ignores non-signaling messages and group calls that did not invite me', () => {

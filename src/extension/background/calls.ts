@@ -136,12 +136,12 @@ function activeFrom(entry: CallEntry, ctx: Context, participants: string[]): Act
 }
 
 /** What the user reads when an invitation is cancelled (by the inviter, or by a membership change). */
-function cancelNotice(state: CallState, entry: CallEntry, reason: string | undefined, ctx: Context): Notice | null {
+function cancelNotice(entry: CallEntry, reason: string | undefined, ctx: Context): Notice | null {
   if (reason === 'group_dismissed') return notice(ctx, 'noticeGroupDismissed', groupLabel(entry));
   if (reason === 'inviter_left') {
     return entry.direction === 'incoming' ? notice(ctx, 'noticeInviterLeft', entry.inviter, groupLabel(entry)) : notice(ctx, 'noticeLeftGroup', groupLabel(entry));
   }
-  return entry.direction === 'incoming' ? notice(ctx, 'noticeCancelled', peerOf(entry)) : state.notice;
+  return entry.direction === 'incoming' ? notice(ctx, 'noticeCancelled', peerOf(entry)) : null;
 }
 
 function groupLabel(entry: CallEntry): string {
@@ -237,10 +237,11 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
         return { state, effects: [{ type: 'autoReject', inviteID: inv.inviteID, data: encodeBusy('in_call') }] };
       }
       const entry = entryFromInvitation(inv, ctx, state.active !== null, event.groupName, event.groupOwner, event.atLogin);
-      return { state: { ...state, calls: [entry, ...state.calls] }, effects: [] };
+      // A notice is about one event: a new call ringing replaces it.
+      return { state: { ...state, calls: [entry, ...state.calls], notice: null }, effects: [] };
     }
     case 'dialled':
-      return { state: { ...state, calls: [event.entry, ...without(state.calls, event.entry.inviteID)] }, effects: [] };
+      return { state: { ...state, calls: [event.entry, ...without(state.calls, event.entry.inviteID)], notice: null }, effects: [] };
     case 'accepted': {
       const classroom = classroomAccepted(state.classroom, event.inviteID, event.invitee);
       if (classroom !== state.classroom) state = { ...state, classroom };
@@ -302,7 +303,7 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       const entry = find(event.inviteID);
       if (!entry) return { state, effects: [] };
       if (entry.kind) return { state: { ...state, calls: without(state.calls, entry.inviteID) }, effects: [] };
-      return { state: { ...state, calls: without(state.calls, entry.inviteID), notice: cancelNotice(state, entry, event.reason, ctx) }, effects: [] };
+      return { state: { ...state, calls: without(state.calls, entry.inviteID), notice: cancelNotice(entry, event.reason, ctx) }, effects: [] };
     }
     case 'timeout': {
       const classroom = classroomDeclined(state.classroom, event.inviteID);
@@ -316,7 +317,7 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       if (entry.direction === 'incoming') {
         if (!event.inviteeList.includes(ctx.me)) return { state, effects: [] };
         return {
-          state: { ...state, calls: without(state.calls, entry.inviteID), missed: state.missed + 1 },
+          state: { ...state, calls: without(state.calls, entry.inviteID), missed: state.missed + 1, notice: notice(ctx, 'missedCallFrom', peerOf(entry)) },
           effects: [{ type: 'missedNotification', entry }],
         };
       }

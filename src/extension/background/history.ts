@@ -17,10 +17,23 @@ interface Signal {
   groupID: string;
   from: string;
   time: number;
+  /** Sort key within one second (see `sequence`). */
+  seq: number;
+}
+
+/**
+ * Message time is whole seconds (API.md), so two calls in one second tie. Ringlet's
+ * message IDs are the server's insertion order (an integer per stored message), which
+ * orders them exactly; any other ID falls back to the order the messages were read in
+ * (oldest first within a conversation). Without this key a tie kept the input order and
+ * put a newer missed call below an older one.
+ */
+function sequence(msg: SdkMessage, index: number): number {
+  return /^\d{1,15}$/.test(msg.ID) ? Number(msg.ID) : index;
 }
 
 /** The TSignaling JSON of a message, or null for any other message. */
-export function parseSignal(msg: SdkMessage): Signal | null {
+export function parseSignal(msg: SdkMessage, index = 0): Signal | null {
   if (typeof msg.payload?.data !== 'string') return null;
   let o: unknown;
   try {
@@ -40,23 +53,35 @@ export function parseSignal(msg: SdkMessage): Signal | null {
     groupID: typeof s.groupID === 'string' ? s.groupID : '',
     from: msg.from,
     time: msg.time,
+    seq: sequence(msg, index),
   };
 }
 
 /** Turns signaling messages (any order, any conversations) into call records, newest first. */
 export function buildHistory(messages: SdkMessage[], me: string): HistoryRecord[] {
+  return classify(messages, me).map((c) => c.record);
+}
+
+/** A record and whether the caller gave up on it (cancelled before anyone answered). */
+interface Classified {
+  record: HistoryRecord;
+  gaveUp: boolean;
+  key: [number, number];
+}
+
+function classify(messages: SdkMessage[], me: string): Classified[] {
   const byInvite = new Map<string, Signal[]>();
   const durations = new Map<string, number>();
-  for (const m of messages) {
-    const s = parseSignal(m);
+  for (const [i, m] of messages.entries()) {
+    const s = parseSignal(m, i);
     if (!s) continue;
     const list = byInvite.get(s.inviteID) ?? [];
     list.push(s);
     byInvite.set(s.inviteID, list);
   }
-  const records: HistoryRecord[] = [];
+  const records: Classified[] = [];
   for (const signals of byInvite.values()) {
-    signals.sort((a, b) => a.time - b.time || a.actionType - b.actionType);
+    signals.sort((a, b) => a.time - b.time || a.seq - b.seq || a.actionType - b.actionType);
     const invite = signals.find((s) => s.actionType === 1);
     if (!invite) continue;
     const end = decodeCallEnd(invite.data);
@@ -76,21 +101,28 @@ export function buildHistory(messages: SdkMessage[], me: string): HistoryRecord[
       else if (s.actionType === 5 && outcome === 'pending' && (outgoing || s.inviteeList.length === 0 || s.inviteeList.includes(me)))
         outcome = 'missed';
     }
+    // A call the caller gave up on rang here unanswered: for me, the callee, it is missed.
+    const gaveUp = outcome === 'cancelled';
+    if (gaveUp && !outgoing) outcome = 'missed';
     records.push({
-      inviteID: invite.inviteID,
-      direction: outgoing ? 'outgoing' : 'incoming',
-      peer: invite.groupID || (outgoing ? (invite.inviteeList[0] ?? '') : invite.inviter),
-      groupID: invite.groupID,
-      callType: decodeInvite(invite.data).callType,
-      outcome,
-      time: invite.time * 1000,
+      record: {
+        inviteID: invite.inviteID,
+        direction: outgoing ? 'outgoing' : 'incoming',
+        peer: invite.groupID || (outgoing ? (invite.inviteeList[0] ?? '') : invite.inviter),
+        groupID: invite.groupID,
+        callType: decodeInvite(invite.data).callType,
+        outcome,
+        time: invite.time * 1000,
+      },
+      gaveUp,
+      key: [invite.time, invite.seq],
     });
   }
-  for (const r of records) {
-    const d = durations.get(r.inviteID);
-    if (d !== undefined && r.outcome === 'answered') r.duration = d;
+  for (const { record } of records) {
+    const d = durations.get(record.inviteID);
+    if (d !== undefined && record.outcome === 'answered') record.duration = d;
   }
-  return records.sort((a, b) => b.time - a.time);
+  return records.sort((a, b) => b.key[0] - a.key[0] || b.key[1] - a.key[1]);
 }
 
 /**
@@ -137,10 +169,11 @@ export async function endingsFromHistory(
     [...byConversation].map(async ([conversationID, ids]) => {
       try {
         const { data } = await chat.getMessageList({ conversationID, count: 50 });
-        for (const r of buildHistory(data.messageList, me)) {
+        for (const { record: r, gaveUp } of classify(data.messageList, me)) {
           if (!ids.includes(r.inviteID)) continue;
-          out[r.inviteID] =
-            r.outcome === 'missed' ? 'timeout' : r.outcome === 'cancelled' ? 'cancelled' : r.outcome === 'answered' ? 'accepted' : r.outcome === 'pending' ? 'unknown' : 'rejected';
+          out[r.inviteID] = gaveUp
+            ? 'cancelled'
+            : r.outcome === 'missed' ? 'timeout' : r.outcome === 'answered' ? 'accepted' : r.outcome === 'pending' ? 'unknown' : 'rejected';
         }
       } catch {
         /* history unavailable: the ending stays unknown, nothing is counted as missed */

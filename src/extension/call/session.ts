@@ -62,6 +62,8 @@ export interface SessionView {
   /** The user's mute switch (true = microphone on). */
   micOn: boolean;
   cameraOn: boolean;
+  /** My screen is shared in place of the camera. */
+  sharing: boolean;
   /** Classroom: a student without the floor sends no audio, whatever the mute switch says. */
   listenOnly: boolean;
   peers: PeerView[];
@@ -90,6 +92,7 @@ export class CallSession {
   #listeners = new Set<Listener>();
   #timers: Array<ReturnType<typeof setInterval>> = [];
   #iceServers: RTCIceServer[] = [];
+  #screen: MediaStreamTrack | null = null;
   #onMessage = (e: { data: unknown }) => this.#received(e.data);
 
   constructor(o: CallSessionOptions) {
@@ -100,6 +103,7 @@ export class CallSession {
       error: null,
       micOn: true,
       cameraOn: o.callType === 'video',
+      sharing: false,
       listenOnly: false,
       peers: [],
       refused: [],
@@ -170,6 +174,7 @@ export class CallSession {
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     this.media.close();
+    this.#screen?.stop();
     this.#update({ phase: 'left' });
     this.#o.chat.off(this.#o.messageEvent, this.#onMessage);
     // Give the bye a moment on the socket before closing it.
@@ -199,7 +204,34 @@ export class CallSession {
       }
     } else this.media.stopCamera();
     this.#update({ cameraOn: on, cameraDevice: this.media.cameraDevice });
-    await Promise.all([...this.#links.values()].map((l) => l.setTrack('video', this.media.camera)));
+    await this.#applyVideo();
+  }
+
+  /**
+   * Shares a screen track (from getDisplayMedia) in place of the camera on every video
+   * sender (replaceTrack, no renegotiation), or stops sharing with null. The browser's
+   * own "stop sharing" ends the track, which stops sharing too.
+   */
+  async shareScreen(track: MediaStreamTrack | null): Promise<void> {
+    if (this.#screen && this.#screen !== track) this.#screen.stop();
+    this.#screen = track;
+    if (track) track.addEventListener('ended', () => this.#screen === track && void this.shareScreen(null), { once: true });
+    this.#update({ sharing: track !== null });
+    await this.#applyVideo();
+  }
+
+  /** The shared screen, if any. */
+  get screen(): MediaStreamTrack | null {
+    return this.#screen;
+  }
+
+  get #videoTrack(): MediaStreamTrack | null {
+    return this.#screen ?? this.media.camera;
+  }
+
+  async #applyVideo(): Promise<void> {
+    const track = this.#videoTrack;
+    await Promise.all([...this.#links.values()].map((l) => l.setTrack('video', track)));
     this.#hello();
   }
 
@@ -238,7 +270,7 @@ export class CallSession {
 
   #hello(): void {
     if (this.#view.phase !== 'live') return;
-    this.#send({ type: 'hello', media: { audio: this.#sendingAudio, video: this.#view.cameraOn && this.media.camera !== null } });
+    this.#send({ type: 'hello', media: { audio: this.#sendingAudio, video: this.#videoTrack !== null } });
   }
 
   #send(body: RtcBody): void {
@@ -284,7 +316,7 @@ export class CallSession {
             onFailed: () => this.#dispatch({ type: 'failed', userID: effect.userID }),
             ...(this.#o.log ? { log: this.#o.log } : {}),
           },
-          { audio: this.#sendingAudio ? this.media.mic : null, video: this.media.camera },
+          { audio: this.#sendingAudio ? this.media.mic : null, video: this.#videoTrack },
         );
         this.#links.set(effect.userID, link);
         return;

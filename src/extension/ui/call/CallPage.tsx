@@ -1,12 +1,16 @@
 /**
  * The call window: opened as its own window when a call is accepted (by either side), so
- * the call outlives the popup. It shows the participants, a running timer, mute, camera
- * on/off (switching audio ↔ video), device selection, connection state and quality, and
- * hang-up; on group calls, classroom mode. Media runs in `CallSession` (src/extension/call).
+ * the call outlives the popup. It fills the window like a meeting room: the others large,
+ * my own view inset, name and timer together, and a centred bar of round controls (mute,
+ * camera, screen share, devices, hang up); on group calls, classroom mode. After the
+ * call it says why it ended and how long it lasted, with Call back and Close. Media runs in `CallSession` (src/extension/call).
  */
+import { cloneElement, type VNode } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ActiveCall, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
+import { Avatar } from '../components/Avatar.tsx';
+import { HangUpIcon, MicIcon, MicOffIcon, PhoneIcon, ScreenIcon, SlidersIcon, VideoIcon, VideoOffIcon } from '../components/icons.tsx';
 import { loadAccount } from '../../background/store.ts';
 import { participantsOf } from '../../background/calls.ts';
 import { CallSession, type RtcChat, type SessionView } from '../../call/session.ts';
@@ -15,6 +19,7 @@ import type { DeviceLists } from '../../call/media.ts';
 import { formatDuration, usePhone, useRequest, useTick } from '../hooks.ts';
 import { PeerTile, SelfTile } from './Tile.tsx';
 import { ClassroomPanel, isSilenced, isTeacher } from './ClassroomPanel.tsx';
+import { EndedView } from './EndedView.tsx';
 
 export interface CallPageProps {
   createChat: (o: { server: string }) => RtcChat;
@@ -36,23 +41,7 @@ export function CallPage(props: CallPageProps) {
     document.title = active ? t('inCallWith', active.groupName ?? active.peer) : t('callEnded');
   }, [active?.inviteID, state?.settings.language]);
   if (!state) return <main aria-busy="true">{t('loading')}</main>;
-  if (!active || !state.userID) {
-    const ended = last.current;
-    return (
-      <main data-testid="call-page" data-active="false">
-        <h1>{t('callEnded')}</h1>
-        {ended && (
-          <p data-testid="call-ended-duration">
-            {t('callEndedAfter', formatDuration((ended.endedAt - ended.call.startedAt) / 1000))}
-          </p>
-        )}
-        {state.notice && <p class="sub" data-testid="call-ended-notice">{t(state.notice.key as never, ...state.notice.subs)}</p>}
-        <button type="button" onClick={() => window.close()} autoFocus>
-          {t('close')}
-        </button>
-      </main>
-    );
-  }
+  if (!active || !state.userID) return <EndedView state={state} ended={last.current} />;
   return <CallView key={active.inviteID} {...props} state={state} active={active} me={state.userID} />;
 }
 
@@ -142,77 +131,130 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
 
   const prompts = state.incoming.filter((c) => c.kind && c.groupID === active.groupID);
   const peers = view?.peers ?? [];
+  const name = active.groupName ?? active.peer;
+  const inset = peers.length <= 1;
+  const [showDevices, setShowDevices] = useState(false);
+  const share = async () => {
+    if (!session || !view) return;
+    if (view.sharing) return void session.shareScreen(null);
+    try {
+      const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+      await session.shareScreen(stream.getVideoTracks()[0] ?? null);
+    } catch {
+      /* the person chose nothing: keep the camera */
+    }
+  };
   return (
     <main data-testid="call-page" data-active="true" data-phase={view?.phase ?? 'starting'} class="call">
-      <header>
-        <div>
-          <p class="sub">
+      <header class="call-top">
+        <Avatar name={name} size={36} group={group} />
+        <div class="grow">
+          <h1>
+            <span data-testid="call-peer">{name}</span>{' '}
+            <span class="timer" data-testid="call-duration" aria-label={t('duration')}>
+              {formatDuration((now - active.startedAt) / 1000)}
+            </span>
+          </h1>
+          <span class="kind">
+            {active.callType === 'video' ? <VideoIcon size={14} /> : <PhoneIcon size={14} />}
             {active.callType === 'video' ? t('videoCall') : t('audioCall')}
             {group && ` · ${t('groupLimit', MAX_PARTICIPANTS)}`}
-          </p>
-          <h1 data-testid="call-peer">{active.groupName ?? active.peer}</h1>
+          </span>
         </div>
-        <p data-testid="call-duration" aria-label={t('duration')}>
-          {formatDuration((now - active.startedAt) / 1000)}
-        </p>
       </header>
-      {view?.phase === 'failed' && (
-        <p class="error" role="alert">
-          {view.error === 'serverUnreachable' ? t('errorUnreachable', state.server) : t('micDenied')}
-        </p>
-      )}
-      {error && <p class="error" role="alert">{error}</p>}
-      {view && view.refused.length > 0 && <p class="sub">{t('roomFull', MAX_PARTICIPANTS, view.refused.join(', '))}</p>}
-      <section class="tiles" aria-label={t('participants')} data-testid="tiles" data-count={peers.length}>
-        {view && <SelfTile preview={view.preview} cameraOn={view.cameraOn} me={me} />}
-        {peers.map((p) => (
-          <PeerTile
-            key={p.userID}
-            peer={p}
-            sink={sink}
-            silenced={isSilenced(classroom, p.userID)}
-            {...(classroom?.teacher === p.userID ? { role: t('teacher') } : classroom?.speaker === p.userID ? { role: t('speaking') } : {})}
+      <div class={`stage-wrap${group && (classroom || teacher) ? ' with-side' : ''}`}>
+        {view?.phase === 'failed' && (
+          <p class="error banner" role="alert">
+            {view.error === 'serverUnreachable' ? t('errorUnreachable', state.server) : t('micDenied')}
+          </p>
+        )}
+        {error && <p class="error banner" role="alert">{error}</p>}
+        {view && view.refused.length > 0 && <p class="sub banner">{t('roomFull', MAX_PARTICIPANTS, view.refused.join(', '))}</p>}
+        {/* 1:1, the other person fills the stage and I am inset; in a group I am one tile among them. */}
+        <section class="stage" aria-label={t('participants')} data-testid="tiles" data-count={inset ? Math.max(1, peers.length) : peers.length + 1}>
+          {peers.map((p) => (
+            <PeerTile
+              key={p.userID}
+              peer={p}
+              sink={sink}
+              big={peers.length === 1}
+              silenced={isSilenced(classroom, p.userID)}
+              {...(classroom?.teacher === p.userID ? { role: t('teacher') } : classroom?.speaker === p.userID ? { role: t('speaking') } : {})}
+            />
+          ))}
+          {peers.length === 0 && (
+            <p class="waiting" data-testid={view?.phase === 'live' ? 'waiting' : undefined}>
+              {view?.phase === 'live' ? t('waitingForOthers') : t('connStateConnecting')}
+            </p>
+          )}
+          {view && <SelfTile inset={inset} preview={view.preview} screen={view.sharing ? (session?.screen ?? null) : null} cameraOn={view.cameraOn} micOn={view.micOn && !view.listenOnly} me={me} />}
+        </section>
+        {group && (
+          <ClassroomPanel
+            me={me}
+            active={active}
+            classroom={classroom}
+            teacher={teacher}
+            participants={peers.map((p) => p.userID)}
+            prompts={prompts}
+            run={run}
           />
-        ))}
-        {view?.phase === 'live' && peers.length === 0 && <p class="sub" data-testid="waiting">{t('waitingForOthers')}</p>}
-      </section>
-      {group && (
-        <ClassroomPanel
-          me={me}
-          active={active}
-          classroom={classroom}
-          teacher={teacher}
-          participants={peers.map((p) => p.userID)}
-          prompts={prompts}
-          run={run}
-        />
-      )}
+        )}
+      </div>
       <section class="controls" aria-label={t('callControls')}>
-        <button
-          type="button"
-          aria-pressed={view ? !view.micOn : false}
-          disabled={!view || view.listenOnly}
-          onClick={() => view && void session?.setMic(!view.micOn)}
-          data-testid="call-mute"
-        >
-          {view?.listenOnly ? t('listenOnly') : view?.micOn === false ? t('unmute') : t('mute')}
-        </button>
-        <button type="button" aria-pressed={view?.cameraOn ?? false} disabled={!view} onClick={() => view && void session?.setCamera(!view.cameraOn)} data-testid="call-camera">
-          {view?.cameraOn ? t('cameraOff') : t('cameraOn')}
-        </button>
-        <button type="button" class="danger" disabled={busy} onClick={() => hangup()} data-testid="call-hangup">
-          {t('hangUp')}
-        </button>
+        <Control label={view?.listenOnly ? t('listenOnly') : t('mute')}>
+          <button
+            type="button"
+            aria-pressed={view ? !view.micOn || view.listenOnly : false}
+            disabled={!view || view.listenOnly}
+            onClick={() => view && void session?.setMic(!view.micOn)}
+            data-testid="call-mute"
+          >
+            {view && (!view.micOn || view.listenOnly) ? <MicOffIcon size={22} /> : <MicIcon size={22} />}
+          </button>
+        </Control>
+        <Control label={t('stopVideo')}>
+          <button type="button" aria-pressed={view ? !view.cameraOn : false} disabled={!view} onClick={() => view && void session?.setCamera(!view.cameraOn)} data-testid="call-camera">
+            {view?.cameraOn ? <VideoIcon size={22} /> : <VideoOffIcon size={22} />}
+          </button>
+        </Control>
+        <Control label={t('shareScreen')}>
+          <button type="button" class="neutral-pressed" aria-pressed={view?.sharing ?? false} disabled={!view || view.phase !== 'live'} onClick={() => void share()} data-testid="call-share">
+            <ScreenIcon size={22} />
+          </button>
+        </Control>
+        <Control label={t('devices')}>
+          <button type="button" aria-expanded={showDevices} aria-controls="devices-panel" disabled={!devices} onClick={() => setShowDevices((v) => !v)} data-testid="call-devices">
+            <SlidersIcon size={22} />
+          </button>
+        </Control>
+        <Control label={t('hangUp')} cls="hangup">
+          <button type="button" disabled={busy} onClick={() => hangup()} data-testid="call-hangup">
+            <HangUpIcon size={24} />
+          </button>
+        </Control>
+        {devices && view && (
+          <div id="devices-panel" class="devices-panel" role="group" aria-label={t('devices')} hidden={!showDevices}>
+            <DeviceSelect label={t('microphone')} list={devices.microphones} value={view.micDevice} onChange={(id) => void session?.selectMic(id)} testid="select-mic" />
+            <DeviceSelect label={t('camera')} list={devices.cameras} value={view.cameraDevice} onChange={(id) => void session?.selectCamera(id)} testid="select-camera" />
+            <DeviceSelect label={t('speaker')} list={devices.speakers} value={sink} onChange={setSink} testid="select-speaker" />
+          </div>
+        )}
       </section>
-      {devices && view && (
-        <details class="devices">
-          <summary>{t('devices')}</summary>
-          <DeviceSelect label={t('microphone')} list={devices.microphones} value={view.micDevice} onChange={(id) => void session?.selectMic(id)} testid="select-mic" />
-          <DeviceSelect label={t('camera')} list={devices.cameras} value={view.cameraDevice} onChange={(id) => void session?.selectCamera(id)} testid="select-camera" />
-          <DeviceSelect label={t('speaker')} list={devices.speakers} value={sink} onChange={setSink} testid="select-speaker" />
-        </details>
-      )}
     </main>
+  );
+}
+
+/**
+ * One round control with its name under it. The name is also the button's accessible
+ * name and tooltip, and never changes: state is `aria-pressed` (WAI-ARIA toggle button).
+ */
+function Control({ label, cls, children }: { label: string; cls?: string; children: VNode<{ 'aria-label'?: string; title?: string }> }) {
+  return (
+    <div class={`ctl ${cls ?? ''}`}>
+      {cloneElement(children, { 'aria-label': label, title: label })}
+      <span aria-hidden="true">{label}</span>
+    </div>
   );
 }
 

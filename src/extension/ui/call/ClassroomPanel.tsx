@@ -34,7 +34,7 @@ export function ClassroomPanel(props: {
   const hands = classroom?.hands ?? [];
   return (
     <section class="classroom" aria-label={t('classroom')} data-testid="classroom" data-speaker={classroom?.speaker ?? ''}>
-      <h2>{t('classroom')}</h2>
+      <h2 class="classroom-title">{t('classroom')}</h2>
       {teacher && (
         <button
           type="button"
@@ -62,7 +62,7 @@ export function ClassroomPanel(props: {
           <h3 class="sub">{t('raisedHands', hands.length)}</h3>
           <ul class="list" data-testid="hands">
             {hands.map((u) => (
-              <li key={u} data-user={u}>
+              <li key={u} data-user={u} class="row-item">
                 <span class="grow">{u}</span>
                 {teacher && (
                   <button type="button" onClick={() => void run({ type: 'classroom/pick', userID: u })} data-testid="pick">

@@ -1,7 +1,9 @@
-/** One participant's tile: video (or a name card), mute state, connection and quality. */
-import { useEffect, useRef, useState } from 'preact/hooks';
+/** One participant's tile: video (or initials on their colour), mute state, connection and quality. */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { PeerView } from '../../call/session.ts';
 import { t, type MessageKey } from '../../shared/i18n.ts';
+import { Avatar } from '../components/Avatar.tsx';
+import { MicOffIcon, ScreenIcon } from '../components/icons.tsx';
 
 const CONNECTION: Record<RTCPeerConnectionState, MessageKey> = {
   new: 'connStateConnecting',
@@ -41,7 +43,7 @@ function useMedia(stream: MediaStream | null, sink: string) {
   return { ref, blocked, resume: () => void ref.current?.play().then(() => setBlocked(false), () => undefined) };
 }
 
-export function PeerTile({ peer, sink, silenced, role }: { peer: PeerView; sink: string; silenced: boolean; role?: string }) {
+export function PeerTile({ peer, sink, silenced, role, big }: { peer: PeerView; sink: string; silenced: boolean; role?: string; big: boolean }) {
   const { ref, blocked, resume } = useMedia(peer.stream, sink);
   const state = peer.restarting ? 'connStateRestarting' : CONNECTION[peer.connection];
   const q = peer.quality;
@@ -57,18 +59,26 @@ export function PeerTile({ peer, sink, silenced, role }: { peer: PeerView; sink:
       onClick={blocked ? resume : undefined}
     >
       <video ref={ref} autoPlay playsInline muted={silenced} class={peer.media.video ? '' : 'hidden'} />
-      {!peer.media.video && <div class="avatar" aria-hidden="true">{peer.userID.slice(0, 1).toUpperCase()}</div>}
+      {!peer.media.video && <Avatar name={peer.userID} size={big ? 112 : 72} />}
       <figcaption>
-        <strong>{peer.userID}</strong>
-        {role && <span class="sub"> · {role}</span>}
-        {!peer.media.audio && <span class="sub"> · {t('peerMuted')}</span>}
-        <br />
-        <span class="sub" data-testid="peer-connection">{t(state)}</span>
-        <span class={`quality ${q.level}`} title={t('qualityTitle', q.rttMs ?? '–', q.lossPct ?? '–')} data-testid="peer-quality">
-          {' '}
-          · {t(QUALITY[q.level])}
-          {q.rttMs !== null && ` · ${q.rttMs} ms`}
-          {q.lossPct !== null && ` · ${t('lossPct', q.lossPct)}`}
+        <span class="chip">
+          <strong>{peer.userID}</strong>
+          {role && <span> · {role}</span>}
+        </span>
+        {!peer.media.audio && (
+          <span class="chip muted-chip" title={t('peerMuted')}>
+            <MicOffIcon size={14} />
+            {t('peerMuted')}
+          </span>
+        )}
+        <span class="chip">
+          <span data-testid="peer-connection">{t(state)}</span>
+          <span class={`quality ${q.level}`} title={t('qualityTitle', q.rttMs ?? '–', q.lossPct ?? '–')} data-testid="peer-quality">
+            {' '}
+            · {t(QUALITY[q.level])}
+            {q.rttMs !== null && ` · ${q.rttMs} ms`}
+            {q.lossPct !== null && ` · ${t('lossPct', q.lossPct)}`}
+          </span>
         </span>
         {blocked && <button type="button" onClick={resume}>{t('playSound')}</button>}
       </figcaption>
@@ -76,18 +86,30 @@ export function PeerTile({ peer, sink, silenced, role }: { peer: PeerView; sink:
   );
 }
 
-export function SelfTile({ preview, cameraOn, me }: { preview: MediaStream; cameraOn: boolean; me: string }) {
+/** My own view, inset: the camera (mirrored) or the shared screen, my initials otherwise, and my muted state. */
+export function SelfTile({ preview, screen, cameraOn, micOn, me, inset }: { preview: MediaStream; screen: MediaStreamTrack | null; cameraOn: boolean; micOn: boolean; me: string; inset: boolean }) {
   const ref = useRef<HTMLVideoElement>(null);
+  const stream = useMemo(() => (screen ? new MediaStream([screen]) : preview), [screen, preview]);
   useEffect(() => {
-    if (ref.current && ref.current.srcObject !== preview) ref.current.srcObject = preview;
+    if (ref.current && ref.current.srcObject !== stream) ref.current.srcObject = stream;
     void ref.current?.play().catch(() => undefined);
-  }, [preview, cameraOn]);
+  }, [preview, screen, cameraOn]);
+  const showVideo = screen !== null || cameraOn;
   return (
-    <figure class="tile self" data-testid="self-tile">
-      <video ref={ref} autoPlay playsInline muted class={cameraOn ? '' : 'hidden'} />
-      {!cameraOn && <div class="avatar" aria-hidden="true">{me.slice(0, 1).toUpperCase()}</div>}
+    <figure class={`tile self${inset ? ' inset' : ''}`} data-testid="self-tile" data-mic={String(micOn)} data-sharing={String(screen !== null)}>
+      <video ref={ref} autoPlay playsInline muted class={`${showVideo ? '' : 'hidden'} ${screen ? 'screen' : ''}`} />
+      {!showVideo && <Avatar name={me} size={inset ? 48 : 72} />}
       <figcaption>
-        <strong>{t('you')}</strong>
+        <span class="chip">
+          {screen && <ScreenIcon size={14} />}
+          {screen ? t('youArePresenting') : t('you')}
+        </span>
+        {!micOn && (
+          <span class="chip muted-chip" data-testid="self-muted">
+            <MicOffIcon size={14} />
+            {t('youAreMuted')}
+          </span>
+        )}
       </figcaption>
     </figure>
   );

@@ -1,7 +1,13 @@
 /** Status pieces shared by the popup and the call page. */
+import { useEffect, useState } from 'preact/hooks';
 import type { ActiveCall, Notice, ViewState } from '../../shared/schema.ts';
 import { t, type MessageKey } from '../../shared/i18n.ts';
 import { formatDuration } from '../hooks.ts';
+import { CloseIcon, HangUpIcon } from './icons.tsx';
+import { Avatar } from './Avatar.tsx';
+
+/** A notice is about one event: the next one replaces it, and it goes away after this. */
+export const NOTICE_TTL_MS = 30_000;
 
 const CONNECTION_KEYS: Record<ViewState['connection'], MessageKey> = {
   signedOut: 'connSignedOut',
@@ -11,42 +17,60 @@ const CONNECTION_KEYS: Record<ViewState['connection'], MessageKey> = {
   expired: 'connExpired',
 };
 
-export function StatusLine({ state }: { state: ViewState }) {
+/** Connection and account; `compact` (the popup header) shows only my ID while online. */
+export function StatusLine({ state, compact = false }: { state: ViewState; compact?: boolean }) {
+  const quiet = compact && state.connection === 'online' && state.userID;
   return (
-    <p class="who" data-testid="status" data-connection={state.connection}>
+    <p class="who" data-testid="status" data-connection={state.connection} title={t(CONNECTION_KEYS[state.connection])}>
       <span class={`dot ${state.connection}`} aria-hidden="true" />
-      <span>{t(CONNECTION_KEYS[state.connection])}</span>
-      {state.userID && <span data-testid="me">· {t('signedInAs', state.userID)}</span>}
+      <span class={quiet ? 'sr-only' : ''}>{t(CONNECTION_KEYS[state.connection])}</span>
+      {state.userID && <span data-testid="me">{quiet ? state.userID : `· ${t('signedInAs', state.userID)}`}</span>}
     </p>
   );
 }
 
-export function NoticeBar({ notice, onDismiss }: { notice: Notice; onDismiss: () => void }) {
+/** Whether a notice is still current at `now`. */
+export function noticeLive(notice: Notice | null, now: number): notice is Notice {
+  return notice !== null && now - notice.at < NOTICE_TTL_MS;
+}
+
+/** The current notice, gone when it expires (re-rendered at its expiry, not polled). */
+export function NoticeBar({ notice, onDismiss }: { notice: Notice | null; onDismiss: () => void }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!notice) return;
+    setNow(Date.now());
+    const left = notice.at + NOTICE_TTL_MS - Date.now();
+    if (left <= 0) return;
+    const id = setTimeout(() => setNow(Date.now()), left + 50);
+    return () => clearTimeout(id);
+  }, [notice?.at, notice?.key]);
+  if (!noticeLive(notice, now)) return null;
   return (
     <div class="notice" role="status" data-testid="notice" data-key={notice.key}>
       <span class="grow">{t(notice.key as MessageKey, ...notice.subs)}</span>
-      <button type="button" onClick={onDismiss} aria-label={t('dismiss')}>
-        ×
+      <button type="button" class="icon-button small" onClick={onDismiss} aria-label={t('dismiss')} title={t('dismiss')}>
+        <CloseIcon size={16} />
       </button>
     </div>
   );
 }
 
 export function ActiveCallBar({ active, now, onHangup }: { active: ActiveCall; now: number; onHangup: () => void }) {
+  const name = active.groupName ?? active.peer;
   return (
-    <section aria-label={t('inCall')} data-testid="active-call">
-      <h2>{t('inCall')}</h2>
-      <ul class="list">
-        <li>
-          <span class="grow">
-            {t('inCallWith', active.groupName ?? active.peer)}
-            <span class="sub"> · {formatDuration((now - active.startedAt) / 1000)}</span>
-          </span>
-          <button type="button" class="danger" onClick={onHangup} data-testid="hangup">
-            {t('hangUp')}
-          </button>
-        </li>
-      </ul>
+    <section class="card active-call" aria-label={t('inCall')} data-testid="active-call">
+      <Avatar name={name} size={36} />
+      <span class="grow">
+        <strong class="name">{name}</strong>
+        <span class="sub block">
+          {t('inCall')} · <span class="tabular">{formatDuration((now - active.startedAt) / 1000)}</span>
+        </span>
+      </span>
+      <button type="button" class="danger pill" onClick={onHangup} data-testid="hangup">
+        <HangUpIcon size={18} />
+        {t('hangUp')}
+      </button>
     </section>
   );
 }

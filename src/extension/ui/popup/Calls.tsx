@@ -1,6 +1,13 @@
-/** Ringing invitations (Accept/Reject, newest first) and dialling ones (Cancel, countdown). */
+/**
+ * Ringing and dialling invitations. The newest incoming call dominates the popup (a
+ * large card: who, what kind of call, big Accept / Decline); further ones and classroom
+ * prompts are compact rows; a call I am dialling shows its countdown and Cancel.
+ */
+import { useEffect, useRef } from 'preact/hooks';
 import type { CallEntry, Request, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
+import { Avatar } from '../components/Avatar.tsx';
+import { HangUpIcon, PhoneIcon, VideoIcon } from '../components/icons.tsx';
 
 type Run = <T>(req: Request) => Promise<T | undefined>;
 
@@ -11,47 +18,101 @@ function label(c: CallEntry): string {
   return c.groupID ? t('badgeDiallingGroup', group) : t('badgeDialling', c.inviteeList[0] ?? '');
 }
 
+/** What a screen reader hears when a call starts ringing (the popup's live region). */
+export function announcement(c: CallEntry | undefined): string {
+  if (!c) return '';
+  return c.kind ? label(c) : `${label(c)}. ${c.callType === 'video' ? t('incomingVideoCall') : t('incomingAudioCall')}`;
+}
+
+function CallTypeLine({ c }: { c: CallEntry }) {
+  const video = c.callType === 'video';
+  return (
+    <span class="call-type">
+      {video ? <VideoIcon size={16} /> : <PhoneIcon size={16} />}
+      {c.direction === 'incoming' ? (video ? t('incomingVideoCall') : t('incomingAudioCall')) : video ? t('videoCall') : t('audioCall')}
+      {c.groupID && ` · ${c.groupName ?? c.groupID}`}
+    </span>
+  );
+}
+
+function RingingCard({ c, run }: { c: CallEntry; run: Run }) {
+  // Keyboard users land on Accept as soon as a call rings (autofocus works only on page load).
+  const accept = useRef<HTMLButtonElement>(null);
+  useEffect(() => accept.current?.focus(), [c.inviteID]);
+  return (
+    <li class="ringing" data-invite-id={c.inviteID}>
+      <div class="ring-avatar">
+        <Avatar name={c.inviter} size={64} />
+      </div>
+      <p class="caller">{c.inviter}</p>
+      <CallTypeLine c={c} />
+      {c.waiting && <span class="tag">{t('callWaiting')}</span>}
+      <div class="answer-row">
+        <button type="button" class="danger big" onClick={() => void run({ type: 'call/reject', inviteID: c.inviteID })}>
+          <HangUpIcon size={22} />
+          {t('reject')}
+        </button>
+        <button ref={accept} type="button" class="accept big" onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID })} data-kind="call">
+          {c.callType === 'video' ? <VideoIcon size={22} /> : <PhoneIcon size={22} />}
+          {t('accept')}
+        </button>
+      </div>
+    </li>
+  );
+}
+
+function CompactRow({ c, run }: { c: CallEntry; run: Run }) {
+  return (
+    <li class="row-item" data-invite-id={c.inviteID}>
+      <Avatar name={c.inviter} size={32} />
+      <span class="grow">
+        <span class="name">{label(c)}</span>
+        {!c.kind && <span class="sub block">{c.callType === 'video' ? t('videoCall') : t('audioCall')}{c.waiting && ` · ${t('callWaiting')}`}</span>}
+      </span>
+      <button type="button" class="danger" onClick={() => void run({ type: 'call/reject', inviteID: c.inviteID })}>
+        {c.kind ? t('dismiss') : t('reject')}
+      </button>
+      <button type="button" class="accept" onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID })} data-kind={c.kind ?? 'call'}>
+        {c.kind === 'speak' ? t('takeTheFloor') : c.kind === 'raiseHand' ? t('raiseHand') : t('accept')}
+      </button>
+    </li>
+  );
+}
+
 export function Calls({ state, now, run }: { state: ViewState; now: number; run: Run }) {
+  const [first, ...rest] = state.incoming;
   return (
     <>
-      {state.incoming.length > 0 && (
-        <section aria-label={t('incomingCalls')}>
-          <h2>{t('incomingCalls')}</h2>
+      {first && (
+        <section aria-label={t('incomingCalls')} class="incoming">
           <ul class="list" data-testid="incoming">
-            {state.incoming.map((c, i) => (
-              <li key={c.inviteID} data-invite-id={c.inviteID}>
-                <span class="grow">
-                  {label(c)}
-                  {!c.kind && <span class="sub"> · {c.callType === 'video' ? t('videoCall') : t('audioCall')}</span>}
-                  {c.waiting && <span class="sub"> · {t('callWaiting')}</span>}
-                </span>
-                <button type="button" class="primary" autoFocus={i === 0} onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID })} data-kind={c.kind ?? 'call'}>
-                  {c.kind === 'speak' ? t('takeTheFloor') : c.kind === 'raiseHand' ? t('raiseHand') : t('accept')}
-                </button>
-                <button type="button" class="danger" onClick={() => void run({ type: 'call/reject', inviteID: c.inviteID })}>
-                  {c.kind ? t('dismiss') : t('reject')}
-                </button>
-              </li>
+            {first.kind ? <CompactRow c={first} run={run} /> : <RingingCard c={first} run={run} />}
+            {rest.map((c) => (
+              <CompactRow key={c.inviteID} c={c} run={run} />
             ))}
           </ul>
         </section>
       )}
       {state.outgoing.length > 0 && (
         <section aria-label={t('outgoingCalls')}>
-          <h2>{t('outgoingCalls')}</h2>
           <ul class="list" data-testid="outgoing">
             {state.outgoing.map((c) => (
-              <li key={c.inviteID} data-invite-id={c.inviteID}>
+              <li key={c.inviteID} class="card dialling" data-invite-id={c.inviteID}>
+                <Avatar name={c.groupName || c.groupID || c.inviteeList[0] || '?'} size={40} />
                 <span class="grow">
-                  {label(c)}
-                  {c.deadline > 0 && (
-                    <span class="sub" data-testid="countdown">
-                      {' '}
-                      · {t('secondsLeft', Math.max(0, Math.floor((c.deadline - now) / 1000)))}
-                    </span>
-                  )}
+                  <strong class="name">{label(c)}</strong>
+                  <span class="sub block">
+                    <CallTypeLine c={c} />
+                    {c.deadline > 0 && (
+                      <span data-testid="countdown" class="tabular">
+                        {' '}
+                        · {t('secondsLeft', Math.max(0, Math.floor((c.deadline - now) / 1000)))}
+                      </span>
+                    )}
+                  </span>
                 </span>
-                <button type="button" class="danger" onClick={() => void run({ type: 'call/cancel', inviteID: c.inviteID })}>
+                <button type="button" class="danger pill" onClick={() => void run({ type: 'call/cancel', inviteID: c.inviteID })}>
+                  <HangUpIcon size={18} />
                   {t('cancel')}
                 </button>
               </li>

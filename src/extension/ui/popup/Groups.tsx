@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import type { CallType, Group, Request } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { MAX_PARTICIPANTS } from '../../call/room.ts';
+import { ChevronIcon, UsersIcon } from '../components/icons.tsx';
 
 type Run = <T>(req: Request) => Promise<T | undefined>;
 
@@ -39,24 +40,26 @@ export function Groups({ run, online }: { run: Run; online: boolean }) {
   };
 
   return (
-    <details onToggle={(e) => (e.target as HTMLDetailsElement).open && online && groups === null && void load()}>
+    <details class="groups" onToggle={(e) => (e.target as HTMLDetailsElement).open && online && groups === null && void load()}>
       <summary>
-        <h2 style={{ display: 'inline' }}>{t('groups')}</h2>
+        <UsersIcon size={18} />
+        <span>{t('groups')}</span>
+        <ChevronIcon size={18} />
       </summary>
       {groups && groups.length === 0 && <p class="sub">{t('noGroups')}</p>}
       <ul class="list" data-testid="groups">
         {(groups ?? []).map((g) => (
-          <li key={g.groupID} style={{ flexWrap: 'wrap' }}>
+          <li key={g.groupID} class="row-item wrap">
             <span class="grow">{g.name || g.groupID}</span>
             <button type="button" onClick={() => void choose(g.groupID)} aria-expanded={open === g.groupID} disabled={!online}>
               {t('callGroup')}
             </button>
             {open === g.groupID && (
-              <fieldset style={{ width: '100%' }}>
+              <fieldset class="invitees">
                 <legend>{t('chooseInvitees')}</legend>
                 {members.length === 0 && <p class="sub">{t('noOtherMembers')}</p>}
                 {members.map((u) => (
-                  <label key={u} style={{ display: 'block' }}>
+                  <label key={u} class="check">
                     <input type="checkbox" checked={chosen.has(u)} onChange={() => toggle(u)} /> {u}
                   </label>
                 ))}
@@ -65,7 +68,7 @@ export function Groups({ run, online }: { run: Run; online: boolean }) {
                   <option value="video">{t('videoCall')}</option>
                 </select>{' '}
                 <span class={tooMany ? 'error' : 'sub'}>{t('groupLimit', MAX_PARTICIPANTS)}</span>{' '}
-                <button type="button" class="primary" disabled={chosen.size === 0 || tooMany} onClick={() => void call(g.groupID)} data-testid="call-group">
+                <button type="button" class="accept" disabled={chosen.size === 0 || tooMany} onClick={() => void call(g.groupID)} data-testid="call-group">
                   {t('call')}
                 </button>
               </fieldset>

@@ -1,67 +1,90 @@
-/** Call history from message history; opening it marks missed calls as seen. */
-import { useEffect, useState } from 'preact/hooks';
-import type { HistoryRecord, Request } from '../../shared/schema.ts';
-import { t, type MessageKey } from '../../shared/i18n.ts';
+/**
+ * The call log: who, audio or video, direction, when (today / yesterday / date) and how
+ * it went (duration, or missed with an icon and the word); a call-back button on every
+ * row; the newest LOG_PAGE rows with "Show more". The records come from the popup.
+ */
+import { useState } from 'preact/hooks';
+import type { HistoryRecord } from '../../shared/schema.ts';
+import { getLanguage, t } from '../../shared/i18n.ts';
 import { formatDuration } from '../hooks.ts';
+import { calendarDate, clockTime, dayOf, isMissed, LOG_PAGE, outcomeKey, page } from '../log/call-log.ts';
+import { IncomingIcon, MissedIcon, OutgoingIcon, PhoneIcon, VideoIcon } from '../components/icons.tsx';
 
-type Run = <T>(req: Request) => Promise<T | undefined>;
-
-const OUTCOME: Record<HistoryRecord['outcome'], MessageKey> = {
-  answered: 'outcomeAnswered',
-  rejected: 'outcomeRejected',
-  busy: 'outcomeBusy',
-  missed: 'outcomeMissed',
-  cancelled: 'outcomeCancelled',
-  pending: 'outcomePending',
-};
-
-export function History({ run, missed, online, refreshKey }: { run: Run; missed: number; online: boolean; refreshKey: number }) {
-  const [open, setOpen] = useState(missed > 0);
-  const [records, setRecords] = useState<HistoryRecord[] | null>(null);
-
-  useEffect(() => {
-    if (!open || !online) return;
-    void run<HistoryRecord[]>({ type: 'history/get' }).then((r) => r && setRecords(r));
-  }, [open, online, refreshKey]);
-  useEffect(() => {
-    if (open && missed > 0) void run({ type: 'history/seen' });
-  }, [open, missed]);
-
+function When({ time, now }: { time: number; now: number }) {
+  const lang = getLanguage();
+  const day = dayOf(time, now);
+  const date = day === 'today' ? t('today') : day === 'yesterday' ? t('yesterday') : calendarDate(time, now, lang);
   return (
-    <details open={open} onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
-      <summary>
-        <h2 style={{ display: 'inline' }}>
-          {t('history')}
-          {missed > 0 && (
-            <span class="count" data-testid="missed-count" aria-label={t('missedCount', missed)}>
-              {missed}
-            </span>
+    <time class="when" dateTime={new Date(time).toISOString()}>
+      {date} {clockTime(time, lang)}
+    </time>
+  );
+}
+
+function Row({ r, now, online, onCallBack }: { r: HistoryRecord; now: number; online: boolean; onCallBack: (r: HistoryRecord) => void }) {
+  const missed = isMissed(r);
+  const video = r.callType === 'video';
+  return (
+    <li class={`row-item log-row${missed ? ' missed' : ''}`} data-outcome={r.outcome} data-direction={r.direction} data-duration={r.duration ?? ''} data-call-type={r.callType}>
+      <span class="dir" aria-hidden="true">
+        {missed ? <MissedIcon size={16} /> : r.direction === 'incoming' ? <IncomingIcon size={16} /> : <OutgoingIcon size={16} />}
+      </span>
+      <span class="grow">
+        <span class="top-line">
+          <span class="name">{r.peer}</span>
+          <When time={r.time} now={now} />
+        </span>
+        <span class="sub block">
+          {missed ? <span class="outcome">{t('missedLabel')}</span> : r.direction === 'incoming' ? t('dirIncoming') : t('dirOutgoing')} · {video ? t('video') : t('audio')}
+          {!missed && (
+            <>
+              {' · '}
+              <span class="outcome">{r.duration !== undefined ? formatDuration(r.duration) : t(outcomeKey(r))}</span>
+            </>
           )}
-        </h2>
-      </summary>
-      {records && records.length === 0 && <p class="sub">{t('noHistory')}</p>}
+        </span>
+      </span>
+      <button
+        type="button"
+        class="icon-button call-back"
+        disabled={!online}
+        onClick={() => onCallBack(r)}
+        aria-label={t('callBackNamed', r.peer)}
+        title={t('callBackNamed', r.peer)}
+        data-testid="call-back"
+      >
+        {video ? <VideoIcon size={18} /> : <PhoneIcon size={18} />}
+      </button>
+    </li>
+  );
+}
+
+export function History({ records, missed, online, onCallBack }: { records: HistoryRecord[] | null; missed: number; online: boolean; onCallBack: (r: HistoryRecord) => void }) {
+  const [shown, setShown] = useState(LOG_PAGE);
+  const now = Date.now();
+  const { rows, more } = page(records ?? [], shown);
+  return (
+    <section aria-labelledby="log-heading" class="log">
+      <h2 id="log-heading">
+        {t('recentCalls')}
+        {missed > 0 && (
+          <span class="count" data-testid="missed-count">
+            {t('missedCount', missed)}
+          </span>
+        )}
+      </h2>
+      {records === null && <p class="sub empty">{t('loading')}</p>}
+      {records && records.length === 0 && <p class="sub empty">{t('noHistory')}</p>}
       <ul class="list" data-testid="history">
-        {(records ?? []).map((r) => (
-          <li key={r.inviteID} data-outcome={r.outcome} data-direction={r.direction} data-duration={r.duration ?? ''}>
-            <span aria-hidden="true">{r.direction === 'incoming' ? '↙' : '↗'}</span>
-            <span class={`grow ${r.outcome === 'missed' && r.direction === 'incoming' ? 'missed' : ''}`}>
-              {r.peer}
-              <span class="sub">
-                {' '}
-                · {r.direction === 'incoming' ? t('incoming') : t('outgoing')} ·{' '}
-                {r.duration !== undefined
-                  ? t('callEndedAfter', formatDuration(r.duration))
-                  : r.outcome === 'missed' && r.direction === 'outgoing'
-                    ? t('outcomeNoAnswer')
-                    : t(OUTCOME[r.outcome])}
-              </span>
-            </span>
-            <time class="sub" dateTime={new Date(r.time).toISOString()}>
-              {new Date(r.time).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
-            </time>
-          </li>
+        {rows.map((r) => (
+          <Row key={r.inviteID} r={r} now={now} online={online} onCallBack={onCallBack} />
         ))}
       </ul>
-    </details>
+      {more && (
+        <button type="button" class="link more" onClick={() => setShown((n) => n + LOG_PAGE)} data-testid="show-more">
+          {t('showMore')}
+        </button>
+      )}
+    </section>
   );
 }

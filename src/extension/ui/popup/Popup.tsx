@@ -1,18 +1,23 @@
 /**
- * The popup: who I am and the connection, ringing and dialling invitations, dial by
- * user ID, groups, call history. Every control is a native button/input, so it works
- * with the keyboard alone (Tab, Enter, Space).
+ * The popup: a ringing call dominates it; otherwise the call in progress or being dialled,
+ * the dial field (with suggestions), the call log with call back, and groups. Every
+ * control is a native button/input, so it works with the keyboard alone.
  */
-import { useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import { browser } from 'wxt/browser';
-import type { ViewState } from '../../shared/schema.ts';
+import type { HistoryRecord, Request, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
+import { MAX_PARTICIPANTS } from '../../call/room.ts';
 import { usePhone, useRequest, useTick } from '../hooks.ts';
-import { Calls } from './Calls.tsx';
+import { announcement, Calls } from './Calls.tsx';
 import { DialForm } from './DialForm.tsx';
 import { Groups } from './Groups.tsx';
 import { History } from './History.tsx';
+import { useLog } from './use-log.ts';
 import { ActiveCallBar, NoticeBar, StatusLine } from '../components/status.tsx';
+import { SlidersIcon } from '../components/icons.tsx';
+
+type Run = <T>(req: Request) => Promise<T | undefined>;
 
 export function Popup() {
   const state = usePhone();
@@ -20,41 +25,67 @@ export function Popup() {
   return <PopupView state={state} />;
 }
 
+/** Calls back from the log: the same person (or group) with the same call type. */
+export async function callBack(run: Run, r: HistoryRecord): Promise<unknown> {
+  if (!r.groupID) return run({ type: 'call/dial', userID: r.peer, callType: r.callType });
+  const members = (await run<string[]>({ type: 'groups/members', groupID: r.groupID })) ?? [];
+  if (members.length === 0) return undefined;
+  return run({ type: 'call/dialGroup', groupID: r.groupID, inviteeList: members.slice(0, MAX_PARTICIPANTS - 1), callType: r.callType });
+}
+
 function PopupView({ state }: { state: ViewState }) {
   const { run, error } = useRequest();
   const now = useTick(state.outgoing.length > 0 || state.active !== null);
   const signedIn = state.connection !== 'signedOut' && state.connection !== 'expired';
-  const [historyKey, setHistoryKey] = useState(0);
+  const online = state.connection === 'online';
+  const ringing = state.incoming.find((c) => !c.kind);
+  // A call starting or ending changes the log.
+  const refreshKey = [state.active?.inviteID ?? '', ...state.incoming.map((c) => c.inviteID), ...state.outgoing.map((c) => c.inviteID)].join();
+  const { records, contacts } = useLog(run, online, state.userID ?? '', refreshKey);
+  useEffect(() => {
+    if (state.missed > 0 && online) void run({ type: 'history/seen' });
+  }, [state.missed, online]);
+  useEffect(() => {
+    document.title = ringing ? t('badgeCalling', ringing.inviter) : t('extName');
+  }, [ringing?.inviteID]);
+
   return (
-    <main data-testid="popup">
-      <header>
-        <h1>{t('extName')}</h1>
-        <button type="button" onClick={() => void browser.runtime.openOptionsPage()} data-testid="open-options">
-          {t('options')}
+    <main data-testid="popup" class={`popup${ringing ? ' is-ringing' : ''}`}>
+      {/* Always present, so that a call starting to ring is announced by screen readers. */}
+      <div class="sr-only" aria-live="assertive" aria-atomic="true" data-testid="ring-announcer">
+        {announcement(state.incoming[0])}
+      </div>
+      <header class="top">
+        <span class="brand">
+          <img src="/icon/32.png" alt="" width={20} height={20} />
+          <h1>{t('extName')}</h1>
+        </span>
+        <StatusLine state={state} compact />
+        <button type="button" class="icon-button" onClick={() => void browser.runtime.openOptionsPage()} data-testid="open-options" aria-label={t('options')} title={t('options')}>
+          <SlidersIcon size={18} />
         </button>
       </header>
-      <StatusLine state={state} />
       {!signedIn && (
-        <p>
-          {state.connection === 'expired' ? t('sessionExpired') : t('signInPrompt')}{' '}
-          <button type="button" class="primary" onClick={() => void browser.runtime.openOptionsPage()}>
+        <section class="card signin">
+          <p>{state.connection === 'expired' ? t('sessionExpired') : t('signInPrompt')}</p>
+          <button type="button" class="primary pill" onClick={() => void browser.runtime.openOptionsPage()}>
             {t('signIn')}
           </button>
-        </p>
+        </section>
       )}
-      {state.notice && <NoticeBar notice={state.notice} onDismiss={() => void run({ type: 'notice/dismiss' })} />}
+      <Calls state={state} now={now} run={run} />
+      <NoticeBar notice={state.notice} onDismiss={() => void run({ type: 'notice/dismiss' })} />
       {error && (
         <p class="error" role="alert" data-testid="popup-error">
           {error}
         </p>
       )}
       {state.active && <ActiveCallBar active={state.active} now={now} onHangup={() => void run({ type: 'call/hangup' })} />}
-      <Calls state={state} now={now} run={run} />
-      {signedIn && (
+      {signedIn && !ringing && (
         <>
-          <DialForm run={run} disabled={state.connection !== 'online'} onDialled={() => setHistoryKey((k) => k + 1)} />
-          <Groups run={run} online={state.connection === 'online'} />
-          <History run={run} missed={state.missed} online={state.connection === 'online'} refreshKey={historyKey + state.incoming.length + state.outgoing.length + (state.active ? 1 : 0)} />
+          <DialForm run={run} disabled={!online} contacts={contacts} onDialled={() => undefined} />
+          <History records={records} missed={state.missed} online={online} onCallBack={(r) => void callBack(run, r)} />
+          <Groups run={run} online={online} />
         </>
       )}
     </main>
