@@ -27,6 +27,10 @@ export function setLanguage(lang: Language): void {
   if (typeof document !== 'undefined') document.documentElement.lang = lang === 'zh_CN' ? 'zh-CN' : 'en';
 }
 
+export function getLanguage(): Language {
+  return current;
+}
+
 /** The translated string; falls back to English, then to the key itself. */
 export function t(key: MessageKey, ...subs: Array<string | number>): string {
   const entry = catalogs[current][key] ?? catalogs.en[key];
