@@ -3,7 +3,7 @@
  * UserSig. Passwords are stored only as salted scrypt hashes.
  */
 import { ErrorCode, RingletError } from '../../protocol/errors.ts';
-import { ID_PATTERN } from '../../protocol/limits.ts';
+import { ID_PATTERN, PASSWORD_LENGTH } from '../../protocol/limits.ts';
 import type { Store } from '../store/types.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import type { UserSigs } from './usersig.ts';
@@ -57,8 +57,8 @@ function credentials(body: unknown): { userID: string; password: string } {
   if (typeof b.userID !== 'string' || !ID_PATTERN.test(b.userID)) {
     throw new RingletError(ErrorCode.INVALID_PARAMETER, 'userID', 'userID: 1 to 64 characters of [A-Za-z0-9_.@-]');
   }
-  if (typeof b.password !== 'string' || b.password.length < 8 || b.password.length > 256) {
-    throw new RingletError(ErrorCode.INVALID_PARAMETER, 'password', 'password: 8 to 256 characters');
+  if (typeof b.password !== 'string' || b.password.length < PASSWORD_LENGTH.min || b.password.length > PASSWORD_LENGTH.max) {
+    throw new RingletError(ErrorCode.INVALID_PARAMETER, 'password', `password: ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters`);
   }
   return { userID: b.userID, password: b.password };
 }
