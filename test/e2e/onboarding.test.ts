@@ -127,6 +127,7 @@ describe('Onboarding (Chromium)', () => {
     await until(async () => (await page.getByTestId('check-setup').textContent()) === '检查我的设置', 'the page in zh_CN');
     await page.getByTestId('check-setup').click();
     await page.getByTestId('ready').getByRole('heading', { name: '一切就绪' }).waitFor();
+    expect(await page.getByTestId('account-banner').textContent()).toBe('账号已创建，已登录。');
     await page.screenshot({ path: screenshotPath('options-ready-zh_CN.png'), fullPage: true });
     await page.getByTestId('setting-language').selectOption('en');
   });

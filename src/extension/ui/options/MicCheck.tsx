@@ -12,7 +12,7 @@ export function MicCheck({ state }: { state: ViewState }) {
   };
   return (
     <div class="check" data-testid="mic-check">
-      <h3 id="mic-check-title">{t('microphone')}</h3>
+      <h3 id="mic-check-title">{t('micLevel')}</h3>
       <p class="sub">{t('micSpeak')}</p>
       <div class="row">
         <meter class="level" min={0} max={1} value={mic.level} aria-label={t('micLevel')} data-testid="mic-level" />

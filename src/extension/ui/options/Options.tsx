@@ -3,7 +3,7 @@
  * ready" check, microphone permission and preferences. Each part is its own component.
  */
 import { useState } from 'preact/hooks';
-import { t } from '../../shared/i18n.ts';
+import { t, type MessageKey } from '../../shared/i18n.ts';
 import { usePhone } from '../hooks.ts';
 import { StatusLine } from '../components/status.tsx';
 import { SignInForm } from './SignInForm.tsx';
@@ -15,7 +15,7 @@ import { Preferences } from './Preferences.tsx';
 export function Options() {
   const state = usePhone();
   const [ready, setReady] = useState(false);
-  const [banner, setBanner] = useState<string | null>(null);
+  const [banner, setBanner] = useState<MessageKey | null>(null);
   if (!state) return <main aria-busy="true">{t('loading')}</main>;
   const signedIn = state.userID !== null && state.connection !== 'signedOut' && state.connection !== 'expired';
   return (
@@ -24,7 +24,7 @@ export function Options() {
       <StatusLine state={state} />
       {banner && (
         <p class="banner success" role="status" data-testid="account-banner">
-          {banner}
+          {t(banner)}
         </p>
       )}
       {signedIn ? (
@@ -40,7 +40,7 @@ export function Options() {
         <SignInForm
           state={state}
           onSignedIn={(created) => {
-            setBanner(created ? t('accountCreated') : t('signedIn'));
+            setBanner(created ? 'accountCreated' : 'signedIn');
             setReady(true);
           }}
         />
