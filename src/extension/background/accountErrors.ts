@@ -4,6 +4,7 @@
  * 70003 is deliberately the same for an unknown user and a wrong password (the server never
  * says which); 429 carries `Retry-After` in seconds when the server throttles attempts.
  */
+import { ErrorCode } from '../../protocol/errors.ts';
 import { PASSWORD_LENGTH } from '../../protocol/limits.ts';
 import type { MessageKey } from '../shared/i18n.ts';
 
@@ -17,9 +18,9 @@ export interface AccountErrorText {
 export const RATE_LIMITED = 'rate_limited';
 
 const BY_CODE: Record<number, MessageKey> = {
-  70002: 'errorUserExists',
-  70003: 'errorBadCredentials',
-  70004: 'errorRegistrationDisabled',
+  [ErrorCode.USER_EXISTS]: 'errorUserExists',
+  [ErrorCode.BAD_CREDENTIALS]: 'errorBadCredentials',
+  [ErrorCode.REGISTRATION_DISABLED]: 'errorRegistrationDisabled',
 };
 
 /** Whole seconds from a `Retry-After` header (delta-seconds or an HTTP date), or null. */
@@ -39,7 +40,7 @@ export function accountErrorText(status: number, body: { code?: number; reason?:
       : { code: RATE_LIMITED, key: 'errorTooManyAttempts', subs: [String(Math.max(1, seconds))] };
   }
   const code = body.code ?? status;
-  if (code === 8001) {
+  if (code === ErrorCode.INVALID_PARAMETER) {
     if (body.reason === 'password') return { code, key: 'errorPasswordRule', subs: [String(PASSWORD_LENGTH.min), String(PASSWORD_LENGTH.max)] };
     return { code, key: 'errorInvalidCredentials', subs: [] };
   }

@@ -4,13 +4,12 @@
  * server's rule and throttling (429, with the seconds the worker read from Retry-After)
  * already come translated from the worker (background/accountErrors.ts).
  */
+import { ErrorCode } from '../../../protocol/errors.ts';
 import { PASSWORD_LENGTH } from '../../../protocol/limits.ts';
-
-export const BAD_CREDENTIALS = 70003;
 
 /** Offer "Create an account" after this failure of a plain sign-in? */
 export function offersCreate(code: string | number | null, attemptedCreate: boolean): boolean {
-  return !attemptedCreate && code === BAD_CREDENTIALS;
+  return !attemptedCreate && code === ErrorCode.BAD_CREDENTIALS;
 }
 
 /** The client-side rule, checked before asking the server (which checks it again). */
