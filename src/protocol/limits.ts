@@ -22,6 +22,9 @@ export const LIMITS = {
 /** User and group IDs: 1 to 64 characters of [A-Za-z0-9_.@-]. */
 export const ID_PATTERN = /^[A-Za-z0-9_.@-]{1,64}$/;
 
+/** Characters of an account password (`/api/register`, `/api/login`; else 8001 `password`). */
+export const PASSWORD_LENGTH = { min: 8, max: 256 } as const;
+
 const encoder = new TextEncoder();
 
 /** Length of `s` in UTF-8 bytes. */

@@ -41,6 +41,6 @@ describe('the worker message channel', () => {
     const res = await respond({ type: 'state/get' }, page as never, async () => {
       throw new RingletError(70003, 'errorBadCredentials', 'x');
     });
-    expect(res).toEqual({ ok: false, error: { code: 70003, message: 'Wrong user ID or password.' } });
+    expect(res).toEqual({ ok: false, error: { code: 70003, message: 'User ID or password is wrong.' } });
   });
 });

@@ -3,6 +3,7 @@
  * host as the WebSocket URL. They return a userSig; the password goes no further.
  */
 import type { MessageKey } from '../shared/i18n.ts';
+import { accountErrorText } from './accountErrors.ts';
 
 /** An error the views can show: a stable code and the translation key that explains it. */
 export class RingletError extends Error {
@@ -30,13 +31,6 @@ export function httpBase(server: string): string {
   url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
   return url.origin;
 }
-
-const ERRORS: Record<number, MessageKey> = {
-  8001: 'errorInvalidCredentials',
-  70002: 'errorUserExists',
-  70003: 'errorBadCredentials',
-  70004: 'errorRegistrationDisabled',
-};
 
 /** Registers (`create`) or signs in, and returns the userSig to log in with. */
 export async function requestUserSig(
@@ -66,10 +60,8 @@ export async function requestUserSig(
   if (res.ok && body.code === 0 && typeof body.data?.userSig === 'string') {
     return { userID: body.data.userID ?? userID, userSig: body.data.userSig, expiresIn: body.data.expiresIn ?? 0 };
   }
-  const code = body.code ?? res.status;
-  throw new RingletError(code, ERRORS[code] ?? 'errorServer', `${url} answered ${res.status} ${body.reason ?? ''}`.trim(), [
-    String(code),
-  ]);
+  const { code, key, subs } = accountErrorText(res.status, body, res.headers.get('retry-after'));
+  throw new RingletError(code, key, `${url} answered ${res.status} ${body.reason ?? ''}`.trim(), subs);
 }
 
 /** How a revocation went: `revoked`, or `unsupported` (a server without `/api/logout`). */

@@ -3,6 +3,8 @@
  * `startServer({ accountLimits })` may override any of them (tests, deployments behind
  * one shared address).
  */
+import { PASSWORD_LENGTH } from '../../protocol/limits.ts';
+
 export interface AccountLimits {
   /** Largest accepted request body, bytes (413 beyond). */
   maxBodyBytes: number;
@@ -34,8 +36,8 @@ export interface AccountLimits {
 
 export const ACCOUNT_LIMITS: Readonly<AccountLimits> = Object.freeze({
   maxBodyBytes: 16 * 1024,
-  minPasswordLength: 8,
-  maxPasswordLength: 256,
+  minPasswordLength: PASSWORD_LENGTH.min,
+  maxPasswordLength: PASSWORD_LENGTH.max,
   hashConcurrency: 2,
   hashCapacity: 16,
   hashPerAccount: 2,

@@ -1,0 +1,112 @@
+/**
+ * Signed out: server, user ID and password, "Sign in" and "Create account". The password
+ * rule is stated under the field and checked before sending; a sign-in the server refuses
+ * with 70003 offers to create the account with the same details.
+ */
+import { useState } from 'preact/hooks';
+import type { ViewState } from '../../shared/schema.ts';
+import { t } from '../../shared/i18n.ts';
+import { request, RequestError } from '../../messaging/client.ts';
+import { offersCreate, PASSWORD_LENGTH, passwordTooShort } from './signInErrors.ts';
+
+interface Failure {
+  code: string | number;
+  message: string;
+  offerCreate: boolean;
+}
+
+export function SignInForm({ state, onSignedIn }: { state: ViewState; onSignedIn: (created: boolean) => void }) {
+  const [server, setServer] = useState(state.server);
+  const [userID, setUserID] = useState(state.userID ?? '');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<Failure | null>(null);
+
+  const submit = async (create: boolean) => {
+    setFailure(null);
+    if (passwordTooShort(password)) {
+      setFailure({ code: 8001, message: t('errorPasswordRule', PASSWORD_LENGTH.min, PASSWORD_LENGTH.max), offerCreate: false });
+      return;
+    }
+    setBusy(true);
+    try {
+      await request({ type: 'account/signIn', server: server.trim(), userID: userID.trim(), password, create });
+      setPassword('');
+      onSignedIn(create);
+    } catch (e) {
+      const code = e instanceof RequestError ? e.code : 'internal';
+      setFailure({ code, message: e instanceof Error ? e.message : String(e), offerCreate: offersCreate(code, create) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const field = (set: (v: string) => void) => (e: Event) => set((e.target as HTMLInputElement).value);
+
+  return (
+    <fieldset data-testid="account">
+      <legend>{t('account')}</legend>
+      {state.connection === 'expired' && <p class="error">{t('sessionExpired')}</p>}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit(false);
+        }}
+      >
+        <label class="field">
+          {t('serverURL')}
+          <input type="url" name="server" value={server} onInput={field(setServer)} required data-testid="server" />
+        </label>
+        <label class="field">
+          {t('userID')}
+          <input type="text" name="userID" autoComplete="username" value={userID} onInput={field(setUserID)} required pattern="[A-Za-z0-9_.@\-]{1,64}" data-testid="user-id" />
+        </label>
+        <label class="field">
+          {t('password')}
+          <input
+            type="password"
+            name="password"
+            autoComplete="current-password"
+            value={password}
+            onInput={field(setPassword)}
+            required
+            maxLength={PASSWORD_LENGTH.max}
+            aria-describedby="password-rule"
+            data-testid="password"
+          />
+          <span id="password-rule" class="sub" data-testid="password-rule">
+            {t('passwordRule', PASSWORD_LENGTH.min)}
+          </span>
+        </label>
+        <div class="row">
+          <button type="submit" class="primary" disabled={busy} data-testid="sign-in">
+            {t('signIn')}
+          </button>
+          <button
+            type="button"
+            disabled={busy}
+            data-testid="create-account"
+            onClick={(e) => {
+              const form = (e.currentTarget as HTMLButtonElement).form;
+              if (form?.reportValidity()) void submit(true);
+            }}
+          >
+            {t('createAccount')}
+          </button>
+        </div>
+      </form>
+      {failure && (
+        <div class="error-box" role="alert" data-testid="account-error" data-code={String(failure.code)}>
+          <p class="error">{failure.message}</p>
+          {failure.offerCreate && (
+            <p class="row">
+              {t('newHere')}
+              <button type="button" class="primary" disabled={busy} onClick={() => void submit(true)} data-testid="offer-create">
+                {t('createThisAccount')}
+              </button>
+            </p>
+          )}
+        </div>
+      )}
+    </fieldset>
+  );
+}
