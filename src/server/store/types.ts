@@ -82,6 +82,11 @@ export interface StoreTx {
   currentSeq(userID: string): Promise<number>;
   eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]>;
   oldestEventSeq(userID: string): Promise<number | null>;
+  // per-user budgets
+  /** Bytes of text and rows this transaction has stored so far (what stored_bytes counts). */
+  storedBytes(): number;
+  /** Adds `bytes` to the user's stored-bytes counter of `day` (a new day starts from 0); returns the day's total. */
+  chargeStoredBytes(userID: string, bytes: number, day: number): Promise<number>;
   // idempotent requests
   getRequestResult(userID: string, requestID: string): Promise<string | null>;
   /** Records a reply; false when the id was already recorded (a retry). */
