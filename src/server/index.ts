@@ -10,6 +10,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
+import { ErrorCode } from '../protocol/errors.ts';
 import { CloseCode } from '../protocol/frames.ts';
 import { Accounts } from './auth/accounts.ts';
 import type { IceOptions } from './auth/ice.ts';
@@ -26,6 +27,9 @@ import { createLogger, type Logger } from './log.ts';
 import { DeadlineRunner } from './signaling/deadlines.ts';
 import { SignalingService } from './signaling/service.ts';
 import { openStore } from './store/index.ts';
+import { Admission } from './gateway/admission.ts';
+import { OutboundBudget } from './gateway/outbound.ts';
+import { resolveLimits, type ServerLimits } from './limits/config.ts';
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 8787. */
@@ -59,6 +63,8 @@ export interface ServerOptions {
   ice?: IceOptions;
   /** The server clock (tests of the deadline rules may pin it). */
   clock?: () => number;
+  /** Per-user and per-process budgets (limits/config.ts); unset values keep their defaults. */
+  limits?: Partial<ServerLimits>;
 }
 
 export interface RingletServer {
@@ -94,11 +100,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   } else {
     bus = new LocalBus(options.maxSessionsPerUser ?? 10);
   }
-  const signaling = new SignalingService(bus);
+  const limits = resolveLimits(options.limits);
+  const signaling = new SignalingService(bus, limits);
   const groups = new GroupService(signaling);
   const messages = new MessageService();
   const deadlines = new DeadlineRunner({ store, bus, signaling, log, clock, pollMs: options.deadlinePollMs ?? (options.redis ? 1000 : 30_000) });
-  const dispatcher = new Dispatcher({ store, bus, signaling, groups, messages, log, clock, onDeadlines: (d) => deadlines.notify(d), ice: options.ice ?? {} });
+  const dispatcher = new Dispatcher({ store, bus, signaling, groups, messages, log, clock, onDeadlines: (d) => deadlines.notify(d), ice: options.ice ?? {}, limits });
   const accounts = new Accounts(store, sigs, { ttlSeconds: options.userSigTTL ?? 7 * 86400, allowRegistration: options.allowRegistration ?? true });
 
   const sessions = new Set<Session>();
@@ -112,11 +119,22 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
     loginTimeoutMs: options.loginTimeoutMs ?? 10_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 75_000,
     rate: options.rate ?? { perSecond: 200, burst: 400 },
+    limits,
+    outbound: new OutboundBudget(limits),
   };
+  const admission = new Admission(limits.unauthenticatedPerIP);
   http.on('upgrade', (req, socket, head) => {
     if (closing) return socket.destroy();
+    const ticket = admission.admit(req.socket.remoteAddress ?? '');
+    if (!ticket) {
+      // Too many sockets of this address have not logged in: refused before the handshake.
+      const body = JSON.stringify({ code: ErrorCode.LIMIT_EXCEEDED, reason: 'unauthenticated_sockets', message: `at most ${limits.unauthenticatedPerIP} sockets per address may wait for login` });
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    socket.once('close', () => ticket.release());
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new Session(`${nodeID}:${++counter}`, ws, sessionDeps);
+      const session = new Session(`${nodeID}:${++counter}`, ws, sessionDeps, ticket);
       sessions.add(session);
       ws.on('close', () => sessions.delete(session));
     });

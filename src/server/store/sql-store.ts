@@ -5,7 +5,7 @@ import type { Group, GroupMember, GroupType } from '../../protocol/im.ts';
 import type { Invitation } from '../signaling/machine.ts';
 import type { SqlConn, SqlDriver, SqlValue } from './driver.ts';
 import { migrate } from './migrations.ts';
-import type { ConversationBump, ConversationRow, NewEvent, Store, StoredEvent, StoredMessage, StoreTx } from './types.ts';
+import type { ConversationBump, ConversationRow, NewEvent, PendingLoad, Store, StoredEvent, StoredMessage, StoreTx } from './types.ts';
 
 /** A Store over any SqlDriver. */
 export class SqlStore implements Store {
@@ -106,14 +106,30 @@ class SqlTx implements StoreTx {
       }
     }
   }
-  async openInvitationsOf(userID: string): Promise<Invitation[]> {
+  async openInvitationsOf(userID: string, limit: number): Promise<Invitation[]> {
+    // The newest `limit`, returned oldest first.
     const rows = await this.#c.all<InvitationRow>(
       `SELECT body FROM invitations WHERE is_open = 1 AND (inviter = ? OR invite_id IN
          (SELECT invite_id FROM invitation_parts WHERE user_id = ? AND state = 'pending'))
-       ORDER BY created_at, invite_id`,
-      [userID, userID],
+       ORDER BY created_at DESC, invite_id DESC LIMIT ?`,
+      [userID, userID, limit],
     );
-    return rows.map((r) => JSON.parse(r.body) as Invitation);
+    return rows.reverse().map((r) => JSON.parse(r.body) as Invitation);
+  }
+  async pendingLoad(inviter: string, invitees: readonly string[], now: number): Promise<PendingLoad> {
+    const sent = await this.#c.get<{ n: number }>('SELECT COUNT(*) AS n FROM invitations WHERE inviter = ? AND is_open = 1 AND (deadline IS NULL OR deadline > ?)', [inviter, now]);
+    const toward = new Map<string, { total: number; fromInviter: number }>();
+    if (invitees.length > 0) {
+      const rows = await this.#c.all<{ user_id: string; total: number; mine: number }>(
+        `SELECT p.user_id, COUNT(*) AS total, SUM(CASE WHEN i.inviter = ? THEN 1 ELSE 0 END) AS mine
+           FROM invitation_parts p JOIN invitations i ON i.invite_id = p.invite_id
+         WHERE p.user_id IN (${placeholders(invitees.length)}) AND p.state = 'pending' AND i.is_open = 1 AND (i.deadline IS NULL OR i.deadline > ?)
+         GROUP BY p.user_id`,
+        [inviter, ...invitees, now],
+      );
+      for (const r of rows) toward.set(r.user_id, { total: Number(r.total), fromInviter: Number(r.mine) });
+    }
+    return { sent: Number(sent?.n ?? 0), toward };
   }
   async openInvitationsInGroup(groupID: string): Promise<Invitation[]> {
     const rows = await this.#c.all<InvitationRow>(`SELECT body FROM invitations WHERE is_open = 1 AND group_id = ? ORDER BY created_at, invite_id${this.#d.lockRows}`, [groupID]);

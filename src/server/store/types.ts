@@ -21,6 +21,11 @@ export interface NewEvent {
   frame: string;
 }
 
+export interface PendingLoad {
+  sent: number;
+  toward: Map<string, { total: number; fromInviter: number }>;
+}
+
 export interface ConversationBump {
   userID: string;
   conversationID: string;
@@ -54,7 +59,10 @@ export interface StoreTx {
   insertInvitation(inv: Invitation): Promise<void>;
   getInvitation(inviteID: string, lock: boolean): Promise<Invitation | null>;
   updateInvitation(before: Invitation, after: Invitation): Promise<void>;
-  openInvitationsOf(userID: string): Promise<Invitation[]>;
+  /** Open invitations in which the user is inviter or a pending invitee: the newest `limit`, oldest first. */
+  openInvitationsOf(userID: string, limit: number): Promise<Invitation[]>;
+  /** Open invitations before their deadline: sent by `inviter`, and per invitee pending in total and from `inviter`. */
+  pendingLoad(inviter: string, invitees: readonly string[], now: number): Promise<PendingLoad>;
   openInvitationsInGroup(groupID: string): Promise<Invitation[]>;
   dueInvitationIDs(now: number, limit: number): Promise<string[]>;
   nextDeadline(): Promise<number | null>;
