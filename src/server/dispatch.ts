@@ -57,6 +57,8 @@ export class Dispatcher {
   readonly #readBytes: TokenBuckets;
   /** Users whose stored_bytes budget is spent, with the day it is spent for (this node's cache of the durable counter). */
   readonly #spent = new Map<string, number>();
+  /** The last queued read of each user (reads of one user run one at a time). */
+  readonly #readQueue = new Map<string, Promise<void>>();
 
   constructor(s: Services) {
     this.#s = s;
@@ -105,10 +107,7 @@ export class Dispatcher {
       const read = this.#read[req.op];
       if (!read) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
       const now = this.#s.clock();
-      if (!this.#readBytes.ready(userID, now)) throw limitExceeded('read_bytes', `at most ${this.#s.limits.readBytes.perSecond} bytes of read responses per second; retry shortly`);
-      const data = await this.#s.store.read((tx) => read(tx, userID, now, req.params as never));
-      this.#readBytes.take(userID, now, JSON.stringify(data).length);
-      return { code: 0, data };
+      return { code: 0, data: await this.#budgetedRead(userID, () => this.#s.store.read((tx) => read(tx, userID, this.#s.clock(), req.params as never))) };
     } catch (err) {
       return this.#errorReply(err, req.op);
     }
@@ -152,17 +151,40 @@ export class Dispatcher {
       return prior !== null ? (JSON.parse(prior) as Reply) : this.#errorReply(err, req.op);
     }
     if ('replay' in result) return result.replay;
-    if (budgeted) this.#messageRate.take(userID, now, Math.max(1, Math.ceil(result.ctx.outbox.deliveries.length / RECIPIENTS_PER_TOKEN)));
+    // One token was taken up front; a request to many recipients costs more.
+    if (budgeted) this.#messageRate.take(userID, now, Math.max(0, Math.ceil(result.ctx.outbox.deliveries.length / RECIPIENTS_PER_TOKEN) - 1));
     respond(result.reply);
     this.#s.bus.publish(result.ctx.outbox.deliveries);
     if (result.ctx.deadlines.length > 0) this.#s.onDeadlines(result.ctx.deadlines);
     return ALREADY_SENT;
   }
 
+  /**
+   * Runs one user's reads one after another, each only while the user's read_bytes bucket
+   * has tokens, and charges what it returned: pipelined reads cannot outrun the budget.
+   */
+  async #budgetedRead(userID: string, run: () => Promise<unknown>): Promise<unknown> {
+    const before = this.#readQueue.get(userID) ?? Promise.resolve();
+    let done!: () => void;
+    const mine = new Promise<void>((r) => (done = r));
+    this.#readQueue.set(userID, mine);
+    try {
+      await before;
+      const now = this.#s.clock();
+      if (!this.#readBytes.ready(userID, now)) throw limitExceeded('read_bytes', `at most ${this.#s.limits.readBytes.perSecond} bytes of read responses per second; retry shortly`);
+      const data = await run();
+      this.#readBytes.take(userID, this.#s.clock(), JSON.stringify(data).length);
+      return data;
+    } finally {
+      done();
+      if (this.#readQueue.get(userID) === mine) this.#readQueue.delete(userID);
+    }
+  }
+
   /** message_rate and a spent stored_bytes budget, before any work is done. */
   #checkBudgets(userID: string, now: number, day: number): void {
     const { messageRate, storedBytesPerDay } = this.#s.limits;
-    if (!this.#messageRate.ready(userID, now)) throw limitExceeded('message_rate', `at most ${messageRate.perSecond} messages per second (burst ${messageRate.burst}); retry shortly`);
+    if (!this.#messageRate.tryTake(userID, now)) throw limitExceeded('message_rate', `at most ${messageRate.perSecond} messages per second (burst ${messageRate.burst}); retry shortly`);
     const spent = this.#spent.get(userID);
     if (spent === day) throw limitExceeded('stored_bytes', `at most ${storedBytesPerDay} bytes stored per day`);
     if (spent !== undefined) this.#spent.delete(userID);

@@ -142,8 +142,19 @@ export class Session implements SessionSink {
     if (this.#state === 'closed') return;
     this.#d.log.warn({ session: this.id, user: this.#userID }, 'slow consumer cut off');
     this.close(CloseCode.SLOW_CONSUMER, 'outbound budget exceeded');
-    // The close frame waits behind the backlog; do not hold the memory for long.
-    const t = setTimeout(() => this.#ws.terminate(), 1000);
+    // The close frame waits behind the backlog: a client that reads gets it; one whose
+    // backlog does not shrink for 2 s is cut off (it sees 1006) so its memory is freed.
+    const ws = this.#ws;
+    let last = ws.bufferedAmount;
+    const t = setInterval(() => {
+      const now = ws.bufferedAmount;
+      if (ws.readyState === ws.CLOSED) clearInterval(t);
+      else if (now > 0 && now >= last) {
+        clearInterval(t);
+        ws.terminate();
+      }
+      last = now;
+    }, 2000);
     t.unref?.();
   }
 
@@ -178,6 +189,9 @@ export class Session implements SessionSink {
         });
       });
       if (!drained) this.#overflow();
+    } else {
+      // Let other sockets' work run between pages (a long catch-up does not hold the loop).
+      await new Promise((r) => setImmediate(r));
     }
     return (this.#state as State) !== 'closed';
   }
@@ -246,6 +260,7 @@ export class Session implements SessionSink {
       if ((this.#state as State) === 'closed') return;
       const result: LoginResult = { userID: frame.userID, seq: plan.seq, serverTime: now, resumed: plan.resumed, expiresIn: Math.floor((expiresAt - now) / 1000) };
       this.#reply(frame.id, { code: 0, data: result });
+      log.debug({ session: this.id, user: frame.userID, resumed: plan.resumed, seq: plan.seq }, 'catch-up started');
       // The catch-up goes out in pages, each once the socket has taken the previous one.
       let sent = 0;
       const pageSize = limits.catchUpPageFrames;

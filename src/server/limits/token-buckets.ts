@@ -19,6 +19,13 @@ export class TokenBuckets {
     return b === undefined || this.#refill(b, now) >= 1;
   }
 
+  /** Takes one token if there is one (a request starting); false otherwise. */
+  tryTake(key: string, now: number): boolean {
+    if (!this.ready(key, now)) return false;
+    this.take(key, now, 1);
+    return true;
+  }
+
   /** Charges `cost` tokens (may go below zero). */
   take(key: string, now: number, cost: number): void {
     let b = this.#buckets.get(key);
