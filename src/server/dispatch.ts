@@ -43,7 +43,7 @@ export interface Services {
 /** Requests that write what others receive: under message_rate and stored_bytes. */
 const BUDGETED: ReadonlySet<Op> = new Set<Op>(['sendMessage', 'invite', 'inviteInGroup']);
 /** Recipients one message_rate token covers. */
-const RECIPIENTS_PER_TOKEN = 100;
+const RECIPIENTS_PER_TOKEN = 20;
 const DAY_MS = 86_400_000;
 
 type Handler = (ctx: RequestContext, params: never) => Promise<unknown>;
@@ -59,6 +59,8 @@ export class Dispatcher {
   readonly #spent = new Map<string, number>();
   /** The last queued read of each user (reads of one user run one at a time). */
   readonly #readQueue = new Map<string, Promise<void>>();
+  /** The last queued budgeted write of each user. */
+  readonly #writeQueue = new Map<string, Promise<void>>();
 
   constructor(s: Services) {
     this.#s = s;
@@ -113,7 +115,14 @@ export class Dispatcher {
     }
   }
 
-  async #mutate(userID: string, sessionID: string, req: RequestFrame, respond: (reply: Reply) => void): Promise<Reply> {
+  #mutate(userID: string, sessionID: string, req: RequestFrame, respond: (reply: Reply) => void): Promise<Reply> {
+    // Budgeted requests of one user run in turn: each is charged its fan-out before the
+    // next may start, so pipelining cannot spend one token on many big-group messages.
+    if (BUDGETED.has(req.op)) return inTurn(this.#writeQueue, userID, () => this.#mutateNow(userID, sessionID, req, respond));
+    return this.#mutateNow(userID, sessionID, req, respond);
+  }
+
+  async #mutateNow(userID: string, sessionID: string, req: RequestFrame, respond: (reply: Reply) => void): Promise<Reply> {
     const handler = this.#write[req.op];
     if (!handler) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
     const now = this.#s.clock();
@@ -163,22 +172,13 @@ export class Dispatcher {
    * Runs one user's reads one after another, each only while the user's read_bytes bucket
    * has tokens, and charges what it returned: pipelined reads cannot outrun the budget.
    */
-  async #budgetedRead(userID: string, run: () => Promise<unknown>): Promise<unknown> {
-    const before = this.#readQueue.get(userID) ?? Promise.resolve();
-    let done!: () => void;
-    const mine = new Promise<void>((r) => (done = r));
-    this.#readQueue.set(userID, mine);
-    try {
-      await before;
-      const now = this.#s.clock();
-      if (!this.#readBytes.ready(userID, now)) throw limitExceeded('read_bytes', `at most ${this.#s.limits.readBytes.perSecond} bytes of read responses per second; retry shortly`);
+  #budgetedRead(userID: string, run: () => Promise<unknown>): Promise<unknown> {
+    return inTurn(this.#readQueue, userID, async () => {
+      if (!this.#readBytes.ready(userID, this.#s.clock())) throw limitExceeded('read_bytes', `at most ${this.#s.limits.readBytes.perSecond} bytes of read responses per second; retry shortly`);
       const data = await run();
       this.#readBytes.take(userID, this.#s.clock(), JSON.stringify(data).length);
       return data;
-    } finally {
-      done();
-      if (this.#readQueue.get(userID) === mine) this.#readQueue.delete(userID);
-    }
+    });
   }
 
   /** message_rate and a spent stored_bytes budget, before any work is done. */
@@ -207,5 +207,20 @@ export class Dispatcher {
     if (err instanceof RingletError) return err.toBody();
     this.#s.log.error({ err, op }, 'request failed unexpectedly');
     return { code: ErrorCode.INTERNAL, reason: 'internal', message: `${op} failed on the server; nothing was applied` };
+  }
+}
+
+/** Runs `fn` after every earlier call queued under `key` has settled. */
+async function inTurn<T>(queues: Map<string, Promise<void>>, key: string, fn: () => Promise<T>): Promise<T> {
+  const before = queues.get(key) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = new Promise<void>((r) => (done = r));
+  queues.set(key, mine);
+  try {
+    await before;
+    return await fn();
+  } finally {
+    done();
+    if (queues.get(key) === mine) queues.delete(key);
   }
 }

@@ -6,7 +6,7 @@
  * the rate (the durable stored-bytes counter is shared by all nodes).
  */
 export interface ServerLimits {
-  /** `message_rate`: sendMessage, invite and inviteInGroup per user and node. A request costs one token per 100 recipients (at least 1). */
+  /** `message_rate`: sendMessage, invite and inviteInGroup per user and node. A request costs one token per 20 recipients (at least 1). */
   messageRate: { perSecond: number; burst: number };
   /** `stored_bytes`: bytes a user's sendMessage/invite/inviteInGroup may store per UTC day (frames once, 32 bytes per recipient reference). */
   storedBytesPerDay: number;

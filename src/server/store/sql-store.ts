@@ -268,16 +268,23 @@ class SqlTx implements StoreTx {
     }
     const stored = events.filter((e) => out.has(e.userID));
     // Each distinct event is stored once; recipients who see the same frame share it.
-    const ids = new Map<string, number>();
+    // Keyed by the frame text first: recipients of one view share the same string, whose
+    // hash V8 computes once.
+    const ids = new Map<string, Map<string, number>>();
     const refs: SqlValue[][] = [];
     for (const e of stored) {
-      const key = `${e.inviteID ?? ''}\u0000${e.deadline ?? ''}\u0000${e.frame}`;
-      let id = ids.get(key);
+      let byMeta = ids.get(e.frame);
+      if (byMeta === undefined) {
+        byMeta = new Map();
+        ids.set(e.frame, byMeta);
+      }
+      const key = `${e.inviteID ?? ''}\u0000${e.deadline ?? ''}`;
+      let id = byMeta.get(key);
       if (id === undefined) {
         const row = await this.#c.get<{ id: number }>('INSERT INTO events (invite_id, deadline, frame, created_at) VALUES (?, ?, ?, ?) RETURNING id', [e.inviteID, e.deadline, e.frame, now]);
         if (!row) throw new Error('insert into events returned no id');
         id = Number(row.id);
-        ids.set(key, id);
+        byMeta.set(key, id);
         this.#storedBytes += e.frame.length + EVENT_ROW_BYTES;
       }
       refs.push([e.userID, out.get(e.userID)!, id]);
