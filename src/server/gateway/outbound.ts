@@ -12,7 +12,8 @@ export interface OutboundLimits {
 
 /** One socket's share; `overflow` closes it. */
 export interface OutboundSlot {
-  readonly userID: string;
+  /** '' until the socket has logged in. */
+  userID: string;
   queued: number;
   tracked: boolean;
   overflow(): void;
@@ -56,14 +57,14 @@ export class OutboundBudget {
   }
 
   /** Re-files a socket under its user once it has logged in. */
-  moveTo(slot: OutboundSlot, apply: () => void): void {
+  moveTo(slot: OutboundSlot, userID: string): void {
     const queued = slot.queued;
     this.untrack(slot);
-    apply();
+    slot.userID = userID;
     this.track(slot);
     slot.queued = queued;
     this.#total += queued;
-    const u = this.#byUser.get(slot.userID);
+    const u = this.#byUser.get(userID);
     if (u) u.bytes += queued;
   }
 

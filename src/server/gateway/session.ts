@@ -59,9 +59,8 @@ export class Session implements SessionSink {
     this.#ws = ws;
     this.#d = deps;
     this.#admission = admission;
-    const self = this;
     this.#out = {
-      get userID() { return self.#userID; },
+      userID: '',
       queued: 0,
       tracked: false,
       overflow: () => this.#overflow(),
@@ -246,9 +245,8 @@ export class Session implements SessionSink {
       const expiresAt = await sigs.verify(frame.userID, frame.userSig, clock());
       await store.write((tx) => tx.ensureUser(frame.userID, clock()));
       if ((this.#state as State) === 'closed') return;
-      this.#d.outbound.moveTo(this.#out, () => {
-        this.#userID = frame.userID;
-      });
+      this.#userID = frame.userID;
+      this.#d.outbound.moveTo(this.#out, frame.userID);
       this.#admission?.release();
       this.#admission = null;
       this.#state = 'syncing';
