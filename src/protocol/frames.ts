@@ -47,6 +47,12 @@ export const CloseCode = {
   KICKED: 4403,
   /** Too many frames too fast. */
   RATE_LIMITED: 4429,
+  /**
+   * An outbound budget was exceeded (the client does not read fast enough, or the user's or
+   * the server's queued bytes are at their cap) and this socket was the fullest. Reconnect
+   * and resume by seq: nothing stored is lost.
+   */
+  SLOW_CONSUMER: 4503,
   /** The server is shutting down; reconnect later. */
   GOING_AWAY: 1001,
 } as const;

@@ -2,7 +2,7 @@
  * Routes one validated request to its handler inside one transaction, applies each
  * mutating request id at most once, and publishes the outbox after the commit.
  */
-import { ErrorCode, RingletError, type ErrorBody } from '../protocol/errors.ts';
+import { ErrorCode, limitExceeded, RingletError, type ErrorBody } from '../protocol/errors.ts';
 import { MUTATING_OPS, type Op } from '../protocol/ops.ts';
 import type { RequestFrame } from '../protocol/frames.ts';
 import { iceServersFor, type IceOptions } from './auth/ice.ts';
@@ -10,6 +10,8 @@ import type { RequestContext } from './context.ts';
 import type { Bus } from './hub/types.ts';
 import type { GroupService } from './im/groups.ts';
 import type { MessageService } from './im/messages.ts';
+import type { ServerLimits } from './limits/config.ts';
+import { TokenBuckets } from './limits/token-buckets.ts';
 import type { Logger } from './log.ts';
 import { Outbox } from './outbox.ts';
 import type { SignalingService } from './signaling/service.ts';
@@ -35,7 +37,14 @@ export interface Services {
   onDeadlines: (deadlines: number[]) => void;
   /** STUN/TURN configuration handed to clients for WebRTC. */
   ice: IceOptions;
+  limits: ServerLimits;
 }
+
+/** Requests that write what others receive: under message_rate and stored_bytes. */
+const BUDGETED: ReadonlySet<Op> = new Set<Op>(['sendMessage', 'invite', 'inviteInGroup']);
+/** Recipients one message_rate token covers. */
+const RECIPIENTS_PER_TOKEN = 20;
+const DAY_MS = 86_400_000;
 
 type Handler = (ctx: RequestContext, params: never) => Promise<unknown>;
 type ReadHandler = (tx: StoreTx, userID: string, now: number, params: never) => Promise<unknown>;
@@ -44,9 +53,19 @@ export class Dispatcher {
   readonly #s: Services;
   readonly #write: Partial<Record<Op, Handler>>;
   readonly #read: Partial<Record<Op, ReadHandler>>;
+  readonly #messageRate: TokenBuckets;
+  readonly #readBytes: TokenBuckets;
+  /** Users whose stored_bytes budget is spent, with the day it is spent for (this node's cache of the durable counter). */
+  readonly #spent = new Map<string, number>();
+  /** The last queued read of each user (reads of one user run one at a time). */
+  readonly #readQueue = new Map<string, Promise<void>>();
+  /** The last queued budgeted write of each user. */
+  readonly #writeQueue = new Map<string, Promise<void>>();
 
   constructor(s: Services) {
     this.#s = s;
+    this.#messageRate = new TokenBuckets(s.limits.messageRate);
+    this.#readBytes = new TokenBuckets(s.limits.readBytes);
     const { signaling: sig, groups: g, messages: m } = s;
     // Signaling handlers return an Outcome: an error there may come with committed changes.
     this.#write = {
@@ -90,17 +109,26 @@ export class Dispatcher {
       const read = this.#read[req.op];
       if (!read) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
       const now = this.#s.clock();
-      const data = await this.#s.store.read((tx) => read(tx, userID, now, req.params as never));
-      return { code: 0, data };
+      return { code: 0, data: await this.#budgetedRead(userID, () => this.#s.store.read((tx) => read(tx, userID, this.#s.clock(), req.params as never))) };
     } catch (err) {
       return this.#errorReply(err, req.op);
     }
   }
 
-  async #mutate(userID: string, sessionID: string, req: RequestFrame, respond: (reply: Reply) => void): Promise<Reply> {
+  #mutate(userID: string, sessionID: string, req: RequestFrame, respond: (reply: Reply) => void): Promise<Reply> {
+    // Budgeted requests of one user run in turn: each is charged its fan-out before the
+    // next may start, so pipelining cannot spend one token on many big-group messages.
+    if (BUDGETED.has(req.op)) return inTurn(this.#writeQueue, userID, () => this.#mutateNow(userID, sessionID, req, respond));
+    return this.#mutateNow(userID, sessionID, req, respond);
+  }
+
+  async #mutateNow(userID: string, sessionID: string, req: RequestFrame, respond: (reply: Reply) => void): Promise<Reply> {
     const handler = this.#write[req.op];
     if (!handler) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
     const now = this.#s.clock();
+    const budgeted = BUDGETED.has(req.op);
+    const day = Math.floor(now / DAY_MS);
+    if (budgeted) this.#checkBudgets(userID, now, day);
     type Done = { replay: Reply } | { ctx: RequestContext; reply: Reply };
     // The request id is checked last, not first: on the common path (a first attempt) that
     // saves a lookup. A retry of an applied request finds its id taken when the handler is
@@ -122,6 +150,7 @@ export class Dispatcher {
           return prior !== null ? { replay: JSON.parse(prior) as Reply } : { ctx, reply: outcome.error.toBody() as Reply };
         }
         const reply: Reply = { code: 0, data: outcome.data };
+        if (budgeted) await this.#chargeStored(tx, userID, day);
         if (!(await tx.putRequestResult(userID, req.id, JSON.stringify(reply), now))) throw new AlreadyApplied();
         return { ctx, reply };
       });
@@ -131,15 +160,67 @@ export class Dispatcher {
       return prior !== null ? (JSON.parse(prior) as Reply) : this.#errorReply(err, req.op);
     }
     if ('replay' in result) return result.replay;
+    // One token was taken up front; a request to many recipients costs more.
+    if (budgeted) this.#messageRate.take(userID, now, Math.max(0, Math.ceil(result.ctx.outbox.deliveries.length / RECIPIENTS_PER_TOKEN) - 1));
     respond(result.reply);
     this.#s.bus.publish(result.ctx.outbox.deliveries);
     if (result.ctx.deadlines.length > 0) this.#s.onDeadlines(result.ctx.deadlines);
     return ALREADY_SENT;
   }
 
+  /**
+   * Runs one user's reads one after another, each only while the user's read_bytes bucket
+   * has tokens, and charges what it returned: pipelined reads cannot outrun the budget.
+   */
+  #budgetedRead(userID: string, run: () => Promise<unknown>): Promise<unknown> {
+    return inTurn(this.#readQueue, userID, async () => {
+      if (!this.#readBytes.ready(userID, this.#s.clock())) throw limitExceeded('read_bytes', `at most ${this.#s.limits.readBytes.perSecond} bytes of read responses per second; retry shortly`);
+      const data = await run();
+      this.#readBytes.take(userID, this.#s.clock(), JSON.stringify(data).length);
+      return data;
+    });
+  }
+
+  /** message_rate and a spent stored_bytes budget, before any work is done. */
+  #checkBudgets(userID: string, now: number, day: number): void {
+    const { messageRate, storedBytesPerDay } = this.#s.limits;
+    if (!this.#messageRate.tryTake(userID, now)) throw limitExceeded('message_rate', `at most ${messageRate.perSecond} messages per second (burst ${messageRate.burst}); retry shortly`);
+    const spent = this.#spent.get(userID);
+    if (spent === day) throw limitExceeded('stored_bytes', `at most ${storedBytesPerDay} bytes stored per day`);
+    if (spent !== undefined) this.#spent.delete(userID);
+  }
+
+  /** Adds what this request stored to the user's durable day counter; past the budget, the request is rolled back. */
+  async #chargeStored(tx: StoreTx, userID: string, day: number): Promise<void> {
+    const bytes = tx.storedBytes();
+    if (bytes === 0) return;
+    const total = await tx.chargeStoredBytes(userID, bytes, day);
+    const cap = this.#s.limits.storedBytesPerDay;
+    if (total > cap) {
+      if (this.#spent.size >= 100_000) this.#spent.clear();
+      this.#spent.set(userID, day);
+      throw limitExceeded('stored_bytes', `at most ${cap} bytes stored per day`);
+    }
+  }
+
   #errorReply(err: unknown, op: string): Reply {
     if (err instanceof RingletError) return err.toBody();
     this.#s.log.error({ err, op }, 'request failed unexpectedly');
     return { code: ErrorCode.INTERNAL, reason: 'internal', message: `${op} failed on the server; nothing was applied` };
+  }
+}
+
+/** Runs `fn` after every earlier call queued under `key` has settled. */
+async function inTurn<T>(queues: Map<string, Promise<void>>, key: string, fn: () => Promise<T>): Promise<T> {
+  const before = queues.get(key) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = new Promise<void>((r) => (done = r));
+  queues.set(key, mine);
+  try {
+    await before;
+    return await fn();
+  } finally {
+    done();
+    if (queues.get(key) === mine) queues.delete(key);
   }
 }

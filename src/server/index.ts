@@ -10,6 +10,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
+import { ErrorCode } from '../protocol/errors.ts';
 import { CloseCode } from '../protocol/frames.ts';
 import { ACCOUNT_LIMITS, type AccountLimits } from './auth/account-limits.ts';
 import { Accounts } from './auth/accounts.ts';
@@ -30,6 +31,9 @@ import { DeadlineRunner } from './signaling/deadlines.ts';
 import { SignalingService } from './signaling/service.ts';
 import { ensurePrivateDir } from './store/file-modes.ts';
 import { openStore } from './store/index.ts';
+import { Admission } from './gateway/admission.ts';
+import { OutboundBudget } from './gateway/outbound.ts';
+import { resolveLimits, type ServerLimits } from './limits/config.ts';
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 8787. */
@@ -70,6 +74,8 @@ export interface ServerOptions {
   ice?: IceOptions;
   /** The server clock (tests of the deadline rules may pin it). */
   clock?: () => number;
+  /** Per-user and per-process budgets (limits/config.ts); unset values keep their defaults. */
+  limits?: Partial<ServerLimits>;
 }
 
 export interface RingletServer {
@@ -107,25 +113,26 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   } else {
     bus = new LocalBus(options.maxSessionsPerUser ?? 10);
   }
-  const signaling = new SignalingService(bus);
+  const limits = resolveLimits(options.limits);
+  const signaling = new SignalingService(bus, limits);
   const groups = new GroupService(signaling);
   const messages = new MessageService();
   const deadlines = new DeadlineRunner({ store, bus, signaling, log, clock, pollMs: options.deadlinePollMs ?? (options.redis ? 1000 : 30_000) });
-  const dispatcher = new Dispatcher({ store, bus, signaling, groups, messages, log, clock, onDeadlines: (d) => deadlines.notify(d), ice: options.ice ?? {} });
+  const dispatcher = new Dispatcher({ store, bus, signaling, groups, messages, log, clock, onDeadlines: (d) => deadlines.notify(d), ice: options.ice ?? {}, limits });
   const tokens = new Tokens({ store, sigs, bus, clock });
-  const limits: AccountLimits = { ...ACCOUNT_LIMITS, ...options.accountLimits };
+  const accountLimits: AccountLimits = { ...ACCOUNT_LIMITS, ...options.accountLimits };
   // Shared by every node when there is a Redis; else per node (SECURITY.md says so).
   const limiters = options.redis ? redisLimiters(options.redis) : memoryLimiters();
   const accounts = new Accounts({
-    store, tokens, log, limits, clock,
-    throttle: new AccountThrottle(limiters, limits),
+    store, tokens, log, limits: accountLimits, clock,
+    throttle: new AccountThrottle(limiters, accountLimits),
     ttlSeconds: options.userSigTTL ?? 7 * 86400,
     allowRegistration: options.allowRegistration ?? true,
   });
 
   const sessions = new Set<Session>();
   let closing = false;
-  const http: HttpServer = createServer(httpHandler({ accounts, log, maxBodyBytes: limits.maxBodyBytes, trustProxy: options.trustProxy ?? false, health: () => ({ ok: !closing, sessions: sessions.size }) }));
+  const http: HttpServer = createServer(httpHandler({ accounts, log, maxBodyBytes: accountLimits.maxBodyBytes, trustProxy: options.trustProxy ?? false, health: () => ({ ok: !closing, sessions: sessions.size }) }));
   // Frames are small: 8 KiB of data escaped as JSON, 100 invitees and the envelope fit.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 128 * 1024 });
   let counter = 0;
@@ -134,11 +141,22 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
     loginTimeoutMs: options.loginTimeoutMs ?? 10_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 75_000,
     rate: options.rate ?? { perSecond: 200, burst: 400 },
+    limits,
+    outbound: new OutboundBudget(limits),
   };
+  const admission = new Admission(limits.unauthenticatedPerIP);
   http.on('upgrade', (req, socket, head) => {
     if (closing) return socket.destroy();
+    const ticket = admission.admit(req.socket.remoteAddress ?? '');
+    if (!ticket) {
+      // Too many sockets of this address have not logged in: refused before the handshake.
+      const body = JSON.stringify({ code: ErrorCode.LIMIT_EXCEEDED, reason: 'unauthenticated_sockets', message: `at most ${limits.unauthenticatedPerIP} sockets per address may wait for login` });
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    socket.once('close', () => ticket.release());
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new Session(`${nodeID}:${++counter}`, ws, sessionDeps);
+      const session = new Session(`${nodeID}:${++counter}`, ws, sessionDeps, ticket);
       sessions.add(session);
       ws.on('close', () => sessions.delete(session));
     });

@@ -21,6 +21,8 @@ export interface PushOptions {
   /** Set on invitation events so a replay can filter and recompute `remaining`. */
   inviteID?: string;
   deadline?: number | null;
+  /** Users with equal keys get equal views (see push). */
+  viewKey?: (userID: string) => string;
 }
 
 export class Outbox {
@@ -33,25 +35,32 @@ export class Outbox {
     this.#now = now;
   }
 
-  /** Queues one push per user; `body(userID)` builds that user's view (or null to skip). */
+  /**
+   * Queues one push per user; `body(userID)` builds that user's view (or null to skip).
+   * With `viewKey`, users with the same key see the same view: it is built, serialized
+   * and stored once for all of them (a group message to 1,000 members is one text).
+   */
   async push(userIDs: readonly string[], body: (userID: string) => PushBody | null, opts: PushOptions): Promise<void> {
-    const bodies = new Map<string, PushBody>();
-    for (const u of new Set(userIDs)) {
-      const b = body(u);
-      if (b && (b.signal || b.message)) bodies.set(u, b);
-    }
-    if (bodies.size === 0) return;
     const texts = new Map<string, string>();
-    for (const [userID, b] of bodies) texts.set(userID, JSON.stringify(b));
+    const byKey = new Map<string, string | null>();
+    for (const u of new Set(userIDs)) {
+      const key = opts.viewKey?.(u);
+      let text = key === undefined ? undefined : byKey.get(key);
+      if (text === undefined) {
+        const b = body(u);
+        text = b && (b.signal || b.message) ? JSON.stringify(b) : null;
+        if (key !== undefined) byKey.set(key, text);
+      }
+      if (text !== null) texts.set(u, text);
+    }
+    if (texts.size === 0) return;
     const seqs = opts.stored
       ? await this.#tx.appendEvents([...texts].map(([userID, frame]) => ({ userID, inviteID: opts.inviteID ?? null, deadline: opts.deadline ?? null, frame })), this.#now)
       : null;
     for (const [userID, stored] of texts) {
       const seq = seqs?.get(userID) ?? null;
       if (opts.stored && seq === null) continue; // unknown user: nobody to deliver to
-      const d: Delivery = { userID, seq, frame: pushFrame(seq, stored) };
-      if (opts.exceptSession) d.exceptSession = opts.exceptSession;
-      this.deliveries.push(d);
+      this.deliveries.push(lazyDelivery(userID, seq, stored, opts.exceptSession));
     }
   }
 
@@ -63,6 +72,21 @@ export class Outbox {
     const frame = JSON.stringify({ type: 'groupDelta', change, group } satisfies GroupDeltaFrame);
     for (const u of new Set(userIDs)) this.deliveries.push({ userID: u, seq: null, frame });
   }
+}
+
+/** A delivery whose frame text is built only if some session needs it (most recipients are offline). */
+function lazyDelivery(userID: string, seq: number | null, stored: string, exceptSession: string | undefined): Delivery {
+  let frame: string | null = null;
+  const d = {
+    userID,
+    seq,
+    get frame(): string {
+      frame ??= pushFrame(seq, stored);
+      return frame;
+    },
+  } as Delivery;
+  if (exceptSession) d.exceptSession = exceptSession;
+  return d;
 }
 
 /** A push frame's JSON from a stored body (`{"signal":…,"message":…}`) and its seq. */

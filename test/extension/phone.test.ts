@@ -365,3 +365,20 @@ describe('Phone (the background worker)', () => {
     expect(await fakeBrowser.storage.session.get('account')).toEqual({});
   });
 });
+
+describe('Phone under an invitation flood', () => {
+  beforeEach(() => fakeBrowser.reset());
+
+  it('works through a catch-up of 100 junk invitations in a few stored writes and rings the newest real call', async () => {
+    const { chat, phone } = await signedIn();
+    await vi.waitFor(() => expect(phone.viewState().connection).toBe('online'));
+    const set = vi.spyOn(fakeBrowser.storage.local, 'set');
+    // The server announces the newest first: the real call, then the cap's worth of junk.
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: 'real', inviter: 'carol' }));
+    for (let i = 0; i < 100; i++) chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: `junk-${i}`, inviter: 'mallory', data: 'x'.repeat(8192), timeout: 0, remaining: 0 }));
+    await vi.waitFor(() => expect(phone.viewState().incoming).toHaveLength(101));
+    await vi.waitFor(async () => expect(await notifications()).toContain('ring:real'));
+    const stateWrites = set.mock.calls.filter(([items]) => Object.keys(items as object).some((k) => k.includes('call'))).length;
+    expect(stateWrites).toBeLessThan(10);
+  });
+});

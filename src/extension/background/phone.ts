@@ -60,6 +60,10 @@ export class Phone {
   #state: CallState = EMPTY_CALL_STATE;
   #connection: Connection = 'signedOut';
   #queue: Promise<unknown> = Promise.resolve();
+  /** The state changed since it was last stored. */
+  #unsaved = false;
+  /** The pending coalesced store-and-sync (see #flushSoon). */
+  #flush: Promise<void> | null = null;
   #listeners = new Set<Listener>();
   #groupNames = new Map<string, string>();
   #groupOwners = new Map<string, string>();
@@ -318,18 +322,38 @@ export class Phone {
 
   /** Applies one event after the ones before it; persists; performs effects; syncs outputs. */
   #dispatch(event: CallEvent, forceSync = false): Promise<void> {
-    const run = async () => {
+    const run = async (): Promise<boolean> => {
       const ctx = { me: this.#account?.userID ?? '', now: this.#now(), settings: this.#settings };
       const { state, effects } = transition(this.#state, event, ctx);
       const changed = state !== this.#state;
       this.#state = state;
-      if (changed) await store.saveCallState(state);
+      if (changed) this.#unsaved = true;
+      // An effect may open a page that reads the stored state: store it first.
+      if (effects.length > 0 && this.#unsaved) await this.#saveState();
       for (const effect of effects) await this.#perform(effect).catch((e) => logError(`effect ${effect.type}`, e));
-      if (changed || forceSync) await this.#sync();
+      return changed || forceSync;
     };
     const p = this.#queue.then(run, run);
     this.#queue = p.catch(() => undefined);
-    return p;
+    return p.then((dirty) => (dirty ? this.#flushSoon() : undefined));
+  }
+
+  /**
+   * Stores the state and brings the outputs in line once for every event handled by then:
+   * a burst of invitations (a catch-up page) costs one write and one sync, not one each.
+   */
+  #flushSoon(): Promise<void> {
+    this.#flush ??= new Promise<void>((r) => setTimeout(r, 0)).then(async () => {
+      this.#flush = null;
+      if (this.#unsaved) await this.#saveState();
+      await this.#sync();
+    });
+    return this.#flush;
+  }
+
+  async #saveState(): Promise<void> {
+    this.#unsaved = false;
+    await store.saveCallState(this.#state);
   }
 
   async #perform(effect: CallEffect): Promise<void> {

@@ -12,7 +12,10 @@ import type { Logger } from '../log.ts';
 import { assertNotRevoked, revokes, type Tokens } from '../auth/tokens.ts';
 import type { TokenClaims } from '../auth/usersig.ts';
 import type { Store } from '../store/types.ts';
-import { planSync } from './sync.ts';
+import type { ServerLimits } from '../limits/config.ts';
+import type { AdmissionTicket } from './admission.ts';
+import type { OutboundBudget, OutboundSlot } from './outbound.ts';
+import { planSync, Replay } from './sync.ts';
 
 export interface SessionDeps {
   store: Store;
@@ -25,12 +28,14 @@ export interface SessionDeps {
   idleTimeoutMs: number;
   /** Token bucket: sustained frames per second and burst. */
   rate: { perSecond: number; burst: number };
+  limits: ServerLimits;
+  outbound: OutboundBudget;
 }
 
 type State = 'awaiting_login' | 'logging_in' | 'syncing' | 'live' | 'closed';
 
-/** A client that does not drain its socket is cut off past this many buffered bytes. */
-const MAX_BUFFERED = 8 * 1024 * 1024;
+/** A catch-up page is sent once the socket's queue is down to this. */
+const CATCH_UP_LOW_WATER = 64 * 1024;
 
 export class Session implements SessionSink {
   readonly id: string;
@@ -40,6 +45,11 @@ export class Session implements SessionSink {
   #state: State = 'awaiting_login';
   #lastSeq = 0;
   #buffer: Delivery[] = [];
+  #bufferedBytes = 0;
+  readonly #out: OutboundSlot;
+  #admission: AdmissionTicket | null;
+  /** Waiters for the outbound queue to drain (catch-up backpressure). */
+  #drainWaiters: Array<() => void> = [];
   #lastHeard: number;
   #tokens: number;
   #tokensAt: number;
@@ -47,10 +57,18 @@ export class Session implements SessionSink {
   readonly #ws: WebSocket;
   readonly #d: SessionDeps;
 
-  constructor(id: string, ws: WebSocket, deps: SessionDeps) {
+  constructor(id: string, ws: WebSocket, deps: SessionDeps, admission: AdmissionTicket | null = null) {
     this.id = id;
     this.#ws = ws;
     this.#d = deps;
+    this.#admission = admission;
+    this.#out = {
+      userID: '',
+      queued: 0,
+      tracked: false,
+      overflow: () => this.#overflow(),
+    };
+    deps.outbound.track(this.#out);
     this.#lastHeard = deps.clock();
     this.#tokens = deps.rate.burst;
     this.#tokensAt = this.#lastHeard;
@@ -73,6 +91,9 @@ export class Session implements SessionSink {
 
   deliver(d: Delivery): void {
     if (this.#state === 'syncing') {
+      // Held until the catch-up is sent; bounded like the socket's own queue.
+      this.#bufferedBytes += d.frame.length;
+      if (this.#bufferedBytes > this.#d.limits.outboundPerSocket) return this.#overflow();
       this.#buffer.push(d);
       return;
     }
@@ -110,7 +131,37 @@ export class Session implements SessionSink {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers = [];
     this.#buffer = [];
+    this.#bufferedBytes = 0;
+    this.#admission?.release();
+    this.#admission = null;
+    this.#d.outbound.untrack(this.#out);
+    for (const w of this.#drainWaiters.splice(0)) w();
     if (wasRegistered) this.#d.bus.unregister(this);
+  }
+
+  /**
+   * An outbound budget is exceeded and this socket is the fullest (or the one sending):
+   * it is closed with 4503. Nothing is lost: stored events are replayed when the client
+   * resumes by seq.
+   */
+  #overflow(): void {
+    if (this.#state === 'closed') return;
+    this.#d.log.warn({ session: this.id, user: this.#userID }, 'slow consumer cut off');
+    this.close(CloseCode.SLOW_CONSUMER, 'outbound budget exceeded');
+    // The close frame waits behind the backlog: a client that reads gets it; one whose
+    // backlog does not shrink for 2 s is cut off (it sees 1006) so its memory is freed.
+    const ws = this.#ws;
+    let last = ws.bufferedAmount;
+    const t = setInterval(() => {
+      const now = ws.bufferedAmount;
+      if (ws.readyState === ws.CLOSED) clearInterval(t);
+      else if (now > 0 && now >= last) {
+        clearInterval(t);
+        ws.terminate();
+      }
+      last = now;
+    }, 2000);
+    t.unref?.();
   }
 
   #later(ms: number, fn: () => void): void {
@@ -120,14 +171,35 @@ export class Session implements SessionSink {
   }
 
   #send(frame: string): void {
-    if (this.#ws.readyState !== this.#ws.OPEN) return;
-    if (this.#ws.bufferedAmount > MAX_BUFFERED) {
-      this.#d.log.warn({ session: this.id, user: this.#userID }, 'slow consumer cut off');
-      this.#ws.terminate();
-      this.#teardown();
-      return;
+    if (this.#ws.readyState !== this.#ws.OPEN || this.#state === 'closed') return;
+    const bytes = frame.length;
+    const { outbound } = this.#d;
+    if (!outbound.reserve(this.#out, bytes)) return this.#overflow();
+    this.#ws.send(frame, () => {
+      outbound.release(this.#out, bytes);
+      if (this.#drainWaiters.length > 0 && this.#out.queued <= CATCH_UP_LOW_WATER) for (const w of this.#drainWaiters.splice(0)) w();
+    });
+  }
+
+  /** Sends a page of catch-up frames and waits until the socket has taken them; false if the session ended. */
+  async #sendPage(frames: readonly string[]): Promise<boolean> {
+    for (const f of frames) this.#send(f);
+    if ((this.#state as State) === 'closed') return false;
+    if (this.#out.queued > CATCH_UP_LOW_WATER) {
+      const drained = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), this.#d.limits.catchUpDrainMs);
+        timer.unref?.();
+        this.#drainWaiters.push(() => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      if (!drained) this.#overflow();
+    } else {
+      // Let other sockets' work run between pages (a long catch-up does not hold the loop).
+      await new Promise((r) => setImmediate(r));
     }
-    this.#ws.send(frame);
+    return (this.#state as State) !== 'closed';
   }
 
   #takeToken(now: number): boolean {
@@ -183,6 +255,9 @@ export class Session implements SessionSink {
       if ((this.#state as State) === 'closed') return;
       this.#userID = frame.userID;
       this.#claims = claims;
+      this.#d.outbound.moveTo(this.#out, frame.userID);
+      this.#admission?.release();
+      this.#admission = null;
       this.#state = 'syncing';
       await bus.register(this);
       if ((this.#state as State) === 'closed') return;
@@ -190,20 +265,39 @@ export class Session implements SessionSink {
       // first check is seen here, and any later one reaches this session through the bus.
       await store.read((tx) => assertNotRevoked(tx, claims));
       if ((this.#state as State) === 'closed') return;
+      const { limits } = this.#d;
       const now = clock();
-      const plan = await store.read((tx) => planSync(tx, frame.userID, frame.resume?.lastSeq, now));
+      const plan = await store.read((tx) => planSync(tx, frame.userID, frame.resume?.lastSeq, now, limits.pendingPerInvitee));
       if ((this.#state as State) === 'closed') return;
       const result: LoginResult = { userID: frame.userID, seq: plan.seq, serverTime: now, resumed: plan.resumed, expiresIn: Math.floor((expiresAt - now) / 1000) };
       this.#reply(frame.id, { code: 0, data: result });
-      for (const f of plan.frames) this.#send(f);
+      log.debug({ session: this.id, user: frame.userID, resumed: plan.resumed, seq: plan.seq }, 'catch-up started');
+      // The catch-up goes out in pages, each once the socket has taken the previous one.
+      this.#send(plan.groups);
+      let sent = 0;
+      const pageSize = limits.catchUpPageFrames;
+      for (let i = 0; i < plan.announce.length; i += pageSize) {
+        const page = plan.announce.slice(i, i + pageSize);
+        if (!(await this.#sendPage(page))) return this.#cutDuringCatchUp(sent);
+        sent += page.length;
+      }
+      const replay = new Replay(frame.userID, plan);
+      while (!replay.done) {
+        const page = await store.read((tx) => replay.page(tx, pageSize, clock()));
+        if ((this.#state as State) === 'closed' || !(await this.#sendPage(page))) return this.#cutDuringCatchUp(sent);
+        sent += page.length;
+      }
       this.#send(JSON.stringify({ type: 'synced', seq: plan.seq }));
+      if ((this.#state as State) === 'closed') return this.#cutDuringCatchUp(sent);
       this.#lastSeq = plan.seq;
       this.#state = 'live';
       const buffered = this.#buffer;
       this.#buffer = [];
+      this.#bufferedBytes = 0;
       for (const d of buffered) this.deliver(d);
+      if ((this.#state as State) === 'closed') return this.#cutDuringCatchUp(sent);
       this.#later(expiresAt - now, () => this.kick('user_sig_expired'));
-      log.info({ session: this.id, user: frame.userID, resumed: plan.resumed, replayed: plan.frames.length }, 'session logged in');
+      log.info({ session: this.id, user: frame.userID, resumed: plan.resumed, replayed: sent }, 'session logged in');
     } catch (err) {
       if (err instanceof RingletError) {
         this.#reply(frame.id, err.toBody());
@@ -214,6 +308,10 @@ export class Session implements SessionSink {
       }
       this.close(CloseCode.UNAUTHORIZED, 'login failed');
     }
+  }
+
+  #cutDuringCatchUp(sent: number): void {
+    this.#d.log.info({ session: this.id, user: this.#userID, sent }, 'session closed during catch-up');
   }
 
   async #request(frame: RequestFrame): Promise<void> {

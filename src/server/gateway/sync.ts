@@ -1,63 +1,105 @@
 /**
- * What a session receives right after login, read from one consistent snapshot:
- * either the exact replay of the events it missed (resume), or, on a fresh start, one
- * NEW_INVITATION_RECEIVED for each invitation still ringing for this user.
+ * What a session receives right after login: either the exact replay of the events it
+ * missed (resume), or, on a fresh start, one NEW_INVITATION_RECEIVED for each invitation
+ * still ringing for this user (bounded by the pending-invitation caps), newest first.
+ * The plan is decided on one snapshot; the replay is then read and sent in pages (the
+ * log is append-only and the plan fixes its last seq, so pages read later are exact).
  */
 import type { GroupsFrame } from '../../protocol/frames.ts';
 import { TSignaling } from '../../protocol/signaling.ts';
 import { pushFrame, type PushBody } from '../outbox.ts';
 import { newInvitationEvent, remainingSeconds } from '../signaling/announce.ts';
 import { isPastDeadline, type Invitation } from '../signaling/machine.ts';
-import type { StoreTx } from '../store/types.ts';
+import type { StoredEvent, StoreTx } from '../store/types.ts';
 
 /** Replays longer than this fall back to a fresh start (history holds the rest). */
 export const MAX_REPLAY = 2000;
 
 export interface SyncPlan {
-  /** The seq the session is at once `frames` are sent. */
+  /** The seq the session is at once the catch-up is sent. */
   seq: number;
   resumed: boolean;
-  frames: string[];
+  /** The whole group list (a `groups` frame), sent first on every login. */
+  groups: string;
+  /** Resume: replay the events after this seq up to `seq`. */
+  from: number;
+  /** Fresh start: the invitations still ringing, newest first. */
+  announce: string[];
 }
 
-export async function planSync(tx: StoreTx, userID: string, lastSeq: number | undefined, now: number): Promise<SyncPlan> {
+export async function planSync(tx: StoreTx, userID: string, lastSeq: number | undefined, now: number, announceMax: number): Promise<SyncPlan> {
   // Group list changes travel as deltas that are never stored: every login starts from the
   // whole list (at most LIMITS.maxGroupsPerUser groups), so one missed while away is not lost.
   const groups = JSON.stringify({ type: 'groups', groupList: await tx.groupsOf(userID) } satisfies GroupsFrame);
   const current = await tx.currentSeq(userID);
   if (lastSeq !== undefined && lastSeq <= current) {
-    if (lastSeq === current) return { seq: current, resumed: true, frames: [groups] };
-    const events = await tx.eventsAfter(userID, lastSeq, MAX_REPLAY + 1);
-    if (events.length > 0 && events.length <= MAX_REPLAY && events[0]!.seq === lastSeq + 1) {
-      return { seq: events[events.length - 1]!.seq, resumed: true, frames: [groups, ...(await replay(tx, userID, events, now))] };
+    if (lastSeq === current) return { seq: current, resumed: true, groups, from: current, announce: [] };
+    if (current - lastSeq <= MAX_REPLAY) {
+      const [first] = await tx.eventsAfter(userID, lastSeq, 1);
+      if (first?.seq === lastSeq + 1) return { seq: current, resumed: true, groups, from: lastSeq, announce: [] };
     }
   }
-  return { seq: current, resumed: false, frames: [groups, ...(await announcePending(tx, userID, now))] };
+  return { seq: current, resumed: false, groups, from: current, announce: await announcePending(tx, userID, now, announceMax) };
 }
 
-/** Missed events in order; an invitation that rang and ended while away is not re-announced. */
-async function replay(tx: StoreTx, userID: string, events: Awaited<ReturnType<StoreTx['eventsAfter']>>, now: number): Promise<string[]> {
-  const bodies = events.map((e) => ({ e, body: JSON.parse(e.frame) as PushBody }));
-  const invited = new Set(bodies.filter((b) => b.body.signal?.name === TSignaling.NEW_INVITATION_RECEIVED && b.e.inviteID).map((b) => b.e.inviteID!));
-  const silenced = new Set<string>();
-  for (const id of invited) {
-    const inv = await tx.getInvitation(id, false);
-    if (!inv || !stillRingingFor(inv, userID, now)) silenced.add(id);
+/**
+ * Reads a resume's missed events page by page, in order. An invitation that rang and
+ * ended while away is not re-announced: none of its signals are replayed (its history
+ * messages are).
+ */
+export class Replay {
+  readonly #userID: string;
+  readonly #to: number;
+  #after: number;
+  readonly #checked = new Set<string>();
+  readonly #silenced = new Set<string>();
+
+  constructor(userID: string, plan: SyncPlan) {
+    this.#userID = userID;
+    this.#after = plan.from;
+    this.#to = plan.seq;
   }
-  const frames: string[] = [];
-  for (const { e, body } of bodies) {
-    if (e.inviteID && silenced.has(e.inviteID)) delete body.signal;
-    if (!body.signal && !body.message) continue;
-    if (body.signal?.name === TSignaling.NEW_INVITATION_RECEIVED) body.signal.data.remaining = remainingSeconds(e.deadline, now);
-    frames.push(pushFrame(e.seq, JSON.stringify(body)));
+
+  get done(): boolean {
+    return this.#after >= this.#to;
   }
-  return frames;
+
+  /** The next page of push frames (possibly empty when every event of the page was silenced). */
+  async page(tx: StoreTx, limit: number, now: number): Promise<string[]> {
+    const events = (await tx.eventsAfter(this.#userID, this.#after, limit)).filter((e) => e.seq <= this.#to);
+    if (events.length === 0) {
+      this.#after = this.#to; // pruned meanwhile: nothing more to read
+      return [];
+    }
+    this.#after = events[events.length - 1]!.seq;
+    return this.#frames(tx, events, now);
+  }
+
+  async #frames(tx: StoreTx, events: StoredEvent[], now: number): Promise<string[]> {
+    const bodies = events.map((e) => ({ e, body: JSON.parse(e.frame) as PushBody }));
+    for (const { e, body } of bodies) {
+      const id = e.inviteID;
+      if (!id || body.signal?.name !== TSignaling.NEW_INVITATION_RECEIVED || this.#checked.has(id)) continue;
+      this.#checked.add(id);
+      const inv = await tx.getInvitation(id, false);
+      if (!inv || !stillRingingFor(inv, this.#userID, now)) this.#silenced.add(id);
+    }
+    const frames: string[] = [];
+    for (const { e, body } of bodies) {
+      if (e.inviteID && this.#silenced.has(e.inviteID)) delete body.signal;
+      if (!body.signal && !body.message) continue;
+      if (body.signal?.name === TSignaling.NEW_INVITATION_RECEIVED) body.signal.data.remaining = remainingSeconds(e.deadline, now);
+      frames.push(pushFrame(e.seq, JSON.stringify(body)));
+    }
+    return frames;
+  }
 }
 
-async function announcePending(tx: StoreTx, userID: string, now: number): Promise<string[]> {
-  const open = await tx.openInvitationsOf(userID);
+async function announcePending(tx: StoreTx, userID: string, now: number, max: number): Promise<string[]> {
+  const open = await tx.openInvitationsOf(userID, max);
   return open
     .filter((inv) => inv.inviter !== userID && !inv.onlineUserOnly && stillRingingFor(inv, userID, now))
+    .reverse()
     .map((inv) => pushFrame(null, JSON.stringify({ signal: newInvitationEvent(inv, now) })));
 }
 

@@ -6,7 +6,7 @@ import type { OpParams } from '../../protocol/ops.ts';
 import { parseSignalingPayload } from '../../protocol/signaling.ts';
 import type { RequestContext } from '../context.ts';
 import type { StoreTx } from '../store/types.ts';
-import { keyOf, messageView } from './conversations.ts';
+import { conversationIDFor, keyOf, messageView } from './conversations.ts';
 import { groupNotFound, notMembers, requireGroup } from './groups.ts';
 
 export class MessageService {
@@ -84,7 +84,7 @@ export class MessageService {
       const m = messageView(u, { ...base, id });
       return stored ? m : { ...m, ID: `online-${ctx.sessionID}-${ctx.now}`, onlineUserOnly: true };
     };
-    await ctx.outbox.push(recipients, (u) => ({ message: view(u) }), { stored, exceptSession: ctx.sessionID });
+    await ctx.outbox.push(recipients, (u) => ({ message: view(u) }), { stored, exceptSession: ctx.sessionID, viewKey: (u) => conversationIDFor(u, base) });
     return { message: view(ctx.userID) };
   }
 

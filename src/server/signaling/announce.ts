@@ -3,7 +3,7 @@
  * the transaction (API.md rules 6-8: who hears what, history, unread counts).
  */
 import { ActionType, SIGNALING_BUSINESS_ID, TSignaling, type PendingInvitation, type SignalingEvent, type SignalingPayload } from '../../protocol/signaling.ts';
-import { c2cKey, groupKey, messageView } from '../im/conversations.ts';
+import { c2cKey, conversationIDFor, groupKey, messageView } from '../im/conversations.ts';
 import type { Outbox } from '../outbox.ts';
 import type { StoredMessage, StoreTx } from '../store/types.ts';
 import type { Effect, Invitation } from './machine.ts';
@@ -65,6 +65,7 @@ async function announceOne(ctx: AnnounceContext, inv: Invitation, effect: Effect
     },
     {
       stored,
+      viewKey: (userID) => `${viewClass(inv, effect, userID)}|${conversationIDFor(userID, history)}`,
       ...(ctx.originSession ? { exceptSession: ctx.originSession } : {}),
       inviteID: inv.inviteID,
       deadline: effect.action === ActionType.INVITE ? inv.deadline : null,
@@ -90,6 +91,12 @@ export function pendingView(inv: Invitation, now: number): PendingInvitation {
 export function newInvitationEvent(inv: Invitation, now: number): SignalingEvent {
   const data = pendingView(inv, now);
   return { name: TSignaling.NEW_INVITATION_RECEIVED, data: inv.offlinePushInfo ? { ...data, offlinePushInfo: inv.offlinePushInfo } : data };
+}
+
+/** Users of one class hear the same event for this effect (see eventFor). */
+function viewClass(inv: Invitation, effect: Effect, userID: string): string {
+  if (userID === inv.inviter) return 'inviter';
+  return effect.action === ActionType.TIMEOUT && effect.invitees.includes(userID) ? 'self' : 'other';
 }
 
 /** The event `userID` hears for this effect, or undefined (the inviter hears no invite). */

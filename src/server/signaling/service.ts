@@ -3,7 +3,8 @@
  * transition, persists it and announces its effects, all inside the caller's transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, RingletError } from '../../protocol/errors.ts';
+import { ErrorCode, limitExceeded, RingletError } from '../../protocol/errors.ts';
+import { DEFAULT_LIMITS, type ServerLimits } from '../limits/config.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import type { OpParams } from '../../protocol/ops.ts';
 import type { PendingInvitation } from '../../protocol/signaling.ts';
@@ -21,9 +22,16 @@ type InviteOptions = OpParams<'invite'>;
 
 export class SignalingService {
   readonly #bus: Bus;
+  readonly #limits: ServerLimits;
 
-  constructor(bus: Bus) {
+  constructor(bus: Bus, limits: ServerLimits = DEFAULT_LIMITS) {
     this.#bus = bus;
+    this.#limits = limits;
+  }
+
+  /** Most invitations getPendingInvitations lists: what the caps allow (pending toward me + sent by me). */
+  get pendingListMax(): number {
+    return this.#limits.pendingPerInvitee + this.#limits.pendingSent;
   }
 
   async invite(ctx: RequestContext, p: OpParams<'invite'>): Promise<Outcome> {
@@ -45,7 +53,23 @@ export class SignalingService {
     return this.#start(ctx, p.groupID, p.inviteeList, p);
   }
 
+  /** 8040 when the inviter or an invitee is at a pending-invitation cap. */
+  async #checkPendingCaps(ctx: RequestContext, inviteeList: readonly string[]): Promise<void> {
+    const { pendingSent, pendingPerPair, pendingPerInvitee } = this.#limits;
+    const load = await ctx.tx.pendingLoad(ctx.userID, inviteeList, ctx.now);
+    if (load.sent >= pendingSent) throw limitExceeded('pending_invitations_sent', `at most ${pendingSent} open invitations per inviter; cancel one first`);
+    const full = inviteeList.filter((u) => {
+      const t = load.toward.get(u);
+      return t !== undefined && (t.fromInviter >= pendingPerPair || t.total >= pendingPerInvitee);
+    });
+    if (full.length > 0) {
+      const err = limitExceeded('pending_invitations', `at most ${pendingPerPair} pending invitations from one inviter and ${pendingPerInvitee} in all toward one invitee: ${full.join(', ')}`);
+      throw new RingletError(err.code, err.reason, err.message, { userIDList: full });
+    }
+  }
+
   async #start(ctx: RequestContext, groupID: string, inviteeList: string[], p: Omit<InviteOptions, 'userID'>): Promise<Outcome> {
+    await this.#checkPendingCaps(ctx, inviteeList);
     const onlineUserOnly = p.onlineUserOnly ?? false;
     const created = createInvitation({
       inviteID: randomUUID(),
@@ -90,7 +114,7 @@ export class SignalingService {
 
   /** Every open invitation in which the user is inviter or a pending invitee. */
   async pending(tx: StoreTx, userID: string, now: number): Promise<PendingInvitation[]> {
-    const list = await tx.openInvitationsOf(userID);
+    const list = await tx.openInvitationsOf(userID, this.pendingListMax);
     return list.filter((inv) => !isPastDeadline(inv, now)).map((inv) => pendingView(inv, now));
   }
 

@@ -133,6 +133,38 @@ export const MIGRATIONS: readonly Migration[] = [
           (SELECT 1 FROM group_members m WHERE m.group_id = substr(c.conversation_id, 6) AND m.user_id = c.user_id)
     `,
   },
+  {
+    // Each event is stored once (events) and referenced by every recipient's log through a
+    // narrow row (user_event_refs: user, seq, event id); before, each recipient's row held
+    // its own copy of the frame. Existing logs are carried over, one event per old row,
+    // so resume-by-seq replay stays exact across the upgrade. users gains the durable
+    // per-day stored-bytes counter (rewritten with last_seq: no extra page per commit).
+    version: 4,
+    name: 'events stored once; per-user stored-bytes budget',
+    sql: (d) => `
+      CREATE TABLE events (
+        id ${autoId(d)},
+        invite_id TEXT,
+        deadline BIGINT,
+        frame TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE user_event_refs (
+        user_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        event_id BIGINT NOT NULL,
+        PRIMARY KEY (user_id, seq)
+      )${d === 'sqlite' ? ' WITHOUT ROWID' : ''};
+      INSERT INTO events (id, invite_id, deadline, frame, created_at)
+        SELECT ROW_NUMBER() OVER (ORDER BY user_id, seq), invite_id, deadline, frame, created_at FROM user_events;
+      INSERT INTO user_event_refs (user_id, seq, event_id)
+        SELECT user_id, seq, ROW_NUMBER() OVER (ORDER BY user_id, seq) FROM user_events;
+      ${d === 'postgres' ? "SELECT setval(pg_get_serial_sequence('events', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM events), false);" : ''}
+      DROP TABLE user_events;
+      ALTER TABLE users ADD COLUMN stored_day BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE users ADD COLUMN stored_bytes BIGINT NOT NULL DEFAULT 0
+    `,
+  },
 ];
 
 /** Applies every migration the database has not seen, each in its own transaction. */

@@ -4,9 +4,9 @@
 import type { Group, GroupMember, GroupType } from '../../protocol/im.ts';
 import { groupKey } from '../im/conversations.ts';
 import type { Invitation } from '../signaling/machine.ts';
-import type { SqlConn, SqlDriver } from './driver.ts';
+import type { SqlConn, SqlDriver, SqlValue } from './driver.ts';
 import { migrate } from './migrations.ts';
-import type { ConversationBump, ConversationRow, NewEvent, Store, StoredEvent, StoredMessage, StoreTx } from './types.ts';
+import type { ConversationBump, ConversationRow, NewEvent, PendingLoad, Store, StoredEvent, StoredMessage, StoreTx } from './types.ts';
 
 /** A Store over any SqlDriver. */
 export class SqlStore implements Store {
@@ -44,12 +44,18 @@ interface MessageRow { id: number; conv_key: string; sender: string; target: str
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 /** Rows per multi-row statement (well under both dialects' parameter limits). */
 const CHUNK = 100;
+/** What storedBytes charges for a row beside its text: keys, ids and page overhead. */
+const EVENT_ROW_BYTES = 64;
+/** A recipient's reference to a stored event (user, seq, event id), or an invitee row. */
+const REF_ROW_BYTES = 32;
 
 class SqlTx implements StoreTx {
   readonly #c: SqlConn;
   readonly #d: SqlDriver;
   /** In a write transaction; row locks are only taken there (PostgreSQL refuses them in a read-only one). */
   readonly #write: boolean;
+  /** Bytes this transaction has added (see storedBytes). */
+  #storedBytes = 0;
   constructor(c: SqlConn, d: SqlDriver, write: boolean) {
     this.#c = c;
     this.#d = d;
@@ -99,9 +105,11 @@ class SqlTx implements StoreTx {
 
   // ---- invitations
   async insertInvitation(inv: Invitation): Promise<void> {
+    const body = JSON.stringify(inv);
+    this.#storedBytes += body.length + inv.inviteeList.length * REF_ROW_BYTES;
     await this.#c.run(
       'INSERT INTO invitations (invite_id, inviter, group_id, is_open, deadline, created_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [inv.inviteID, inv.inviter, inv.groupID, inv.endReason === null ? 1 : 0, inv.deadline, inv.createdAt, JSON.stringify(inv)],
+      [inv.inviteID, inv.inviter, inv.groupID, inv.endReason === null ? 1 : 0, inv.deadline, inv.createdAt, body],
     );
     for (const userID of inv.inviteeList) {
       await this.#c.run('INSERT INTO invitation_parts (invite_id, user_id, state) VALUES (?, ?, ?)', [inv.inviteID, userID, inv.parts[userID] ?? 'pending']);
@@ -120,14 +128,30 @@ class SqlTx implements StoreTx {
       }
     }
   }
-  async openInvitationsOf(userID: string): Promise<Invitation[]> {
+  async openInvitationsOf(userID: string, limit: number): Promise<Invitation[]> {
+    // The newest `limit`, returned oldest first.
     const rows = await this.#c.all<InvitationRow>(
       `SELECT body FROM invitations WHERE is_open = 1 AND (inviter = ? OR invite_id IN
          (SELECT invite_id FROM invitation_parts WHERE user_id = ? AND state = 'pending'))
-       ORDER BY created_at, invite_id`,
-      [userID, userID],
+       ORDER BY created_at DESC, invite_id DESC LIMIT ?`,
+      [userID, userID, limit],
     );
-    return rows.map((r) => JSON.parse(r.body) as Invitation);
+    return rows.reverse().map((r) => JSON.parse(r.body) as Invitation);
+  }
+  async pendingLoad(inviter: string, invitees: readonly string[], now: number): Promise<PendingLoad> {
+    const sent = await this.#c.get<{ n: number }>('SELECT COUNT(*) AS n FROM invitations WHERE inviter = ? AND is_open = 1 AND (deadline IS NULL OR deadline > ?)', [inviter, now]);
+    const toward = new Map<string, { total: number; fromInviter: number }>();
+    if (invitees.length > 0) {
+      const rows = await this.#c.all<{ user_id: string; total: number; mine: number }>(
+        `SELECT p.user_id, COUNT(*) AS total, SUM(CASE WHEN i.inviter = ? THEN 1 ELSE 0 END) AS mine
+           FROM invitation_parts p JOIN invitations i ON i.invite_id = p.invite_id
+         WHERE p.user_id IN (${placeholders(invitees.length)}) AND p.state = 'pending' AND i.is_open = 1 AND (i.deadline IS NULL OR i.deadline > ?)
+         GROUP BY p.user_id`,
+        [inviter, ...invitees, now],
+      );
+      for (const r of rows) toward.set(r.user_id, { total: Number(r.total), fromInviter: Number(r.mine) });
+    }
+    return { sent: Number(sent?.n ?? 0), toward };
   }
   async openInvitationsInGroup(groupID: string): Promise<Invitation[]> {
     const rows = await this.#c.all<InvitationRow>(`SELECT body FROM invitations WHERE is_open = 1 AND group_id = ? ORDER BY created_at, invite_id${this.#d.lockRows}`, [groupID]);
@@ -250,9 +274,11 @@ class SqlTx implements StoreTx {
 
   // ---- messages and conversations
   async insertMessage(m: Omit<StoredMessage, 'id'>): Promise<number> {
+    const payload = JSON.stringify(m.payload);
+    this.#storedBytes += payload.length + EVENT_ROW_BYTES;
     const row = await this.#c.get<{ id: number }>(
       'INSERT INTO messages (conv_key, sender, target, time, payload) VALUES (?, ?, ?, ?, ?) RETURNING id',
-      [m.convKey, m.from, m.to, m.time, JSON.stringify(m.payload)],
+      [m.convKey, m.from, m.to, m.time, payload],
     );
     if (!row) throw new Error('insert into messages returned no id');
     return Number(row.id);
@@ -307,12 +333,32 @@ class SqlTx implements StoreTx {
       for (const r of rows) out.set(r.user_id, Number(r.last_seq));
     }
     const stored = events.filter((e) => out.has(e.userID));
-    for (let i = 0; i < stored.length; i += CHUNK) {
-      const part = stored.slice(i, i + CHUNK);
-      await this.#c.run(
-        `INSERT INTO user_events (user_id, seq, invite_id, deadline, frame, created_at) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-        part.flatMap((e) => [e.userID, out.get(e.userID)!, e.inviteID, e.deadline, e.frame, now]),
-      );
+    // Each distinct event is stored once; recipients who see the same frame share it.
+    // Keyed by the frame text first: recipients of one view share the same string, whose
+    // hash V8 computes once.
+    const ids = new Map<string, Map<string, number>>();
+    const refs: SqlValue[][] = [];
+    for (const e of stored) {
+      let byMeta = ids.get(e.frame);
+      if (byMeta === undefined) {
+        byMeta = new Map();
+        ids.set(e.frame, byMeta);
+      }
+      const key = `${e.inviteID ?? ''}\u0000${e.deadline ?? ''}`;
+      let id = byMeta.get(key);
+      if (id === undefined) {
+        const row = await this.#c.get<{ id: number }>('INSERT INTO events (invite_id, deadline, frame, created_at) VALUES (?, ?, ?, ?) RETURNING id', [e.inviteID, e.deadline, e.frame, now]);
+        if (!row) throw new Error('insert into events returned no id');
+        id = Number(row.id);
+        byMeta.set(key, id);
+        this.#storedBytes += e.frame.length + EVENT_ROW_BYTES;
+      }
+      refs.push([e.userID, out.get(e.userID)!, id]);
+    }
+    this.#storedBytes += refs.length * REF_ROW_BYTES;
+    for (let i = 0; i < refs.length; i += CHUNK) {
+      const part = refs.slice(i, i + CHUNK);
+      await this.#c.run(`INSERT INTO user_event_refs (user_id, seq, event_id) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`, part.flat());
     }
     return out;
   }
@@ -322,10 +368,21 @@ class SqlTx implements StoreTx {
   }
   async eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]> {
     const rows = await this.#c.all<{ seq: number; invite_id: string | null; deadline: number | null; frame: string }>(
-      'SELECT seq, invite_id, deadline, frame FROM user_events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      `SELECT r.seq, e.invite_id, e.deadline, e.frame FROM user_event_refs r JOIN events e ON e.id = r.event_id
+       WHERE r.user_id = ? AND r.seq > ? ORDER BY r.seq LIMIT ?`,
       [userID, seq, limit],
     );
     return rows.map((r) => ({ seq: Number(r.seq), inviteID: r.invite_id, deadline: r.deadline === null ? null : Number(r.deadline), frame: r.frame }));
+  }
+  storedBytes(): number {
+    return this.#storedBytes;
+  }
+  async chargeStoredBytes(userID: string, bytes: number, day: number): Promise<number> {
+    const row = await this.#c.get<{ stored_bytes: number }>(
+      'UPDATE users SET stored_bytes = CASE WHEN stored_day = ? THEN stored_bytes + ? ELSE ? END, stored_day = ? WHERE user_id = ? RETURNING stored_bytes',
+      [day, bytes, bytes, day, userID],
+    );
+    return row ? Number(row.stored_bytes) : bytes;
   }
 
   // ---- requests
@@ -340,7 +397,13 @@ class SqlTx implements StoreTx {
   }
 
   async prune(eventsBefore: number, requestsBefore: number): Promise<void> {
-    await this.#c.run('DELETE FROM user_events WHERE created_at < ?', [eventsBefore]);
+    // Event ids grow with time: everything up to the newest expired event goes, references
+    // first (a scan of the narrow reference rows; no per-recipient index to maintain).
+    const cut = await this.#c.get<{ id: number | null }>('SELECT MAX(id) AS id FROM events WHERE created_at < ?', [eventsBefore]);
+    if (cut?.id !== null && cut?.id !== undefined) {
+      await this.#c.run('DELETE FROM user_event_refs WHERE event_id <= ?', [Number(cut.id)]);
+      await this.#c.run('DELETE FROM events WHERE id <= ?', [Number(cut.id)]);
+    }
     await this.#c.run('DELETE FROM requests WHERE created_at < ?', [requestsBefore]);
   }
 }

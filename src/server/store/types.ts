@@ -21,6 +21,11 @@ export interface NewEvent {
   frame: string;
 }
 
+export interface PendingLoad {
+  sent: number;
+  toward: Map<string, { total: number; fromInviter: number }>;
+}
+
 export interface ConversationBump {
   userID: string;
   conversationID: string;
@@ -66,7 +71,10 @@ export interface StoreTx {
   insertInvitation(inv: Invitation): Promise<void>;
   getInvitation(inviteID: string, lock: boolean): Promise<Invitation | null>;
   updateInvitation(before: Invitation, after: Invitation): Promise<void>;
-  openInvitationsOf(userID: string): Promise<Invitation[]>;
+  /** Open invitations in which the user is inviter or a pending invitee: the newest `limit`, oldest first. */
+  openInvitationsOf(userID: string, limit: number): Promise<Invitation[]>;
+  /** Open invitations before their deadline: sent by `inviter`, and per invitee pending in total and from `inviter`. */
+  pendingLoad(inviter: string, invitees: readonly string[], now: number): Promise<PendingLoad>;
   openInvitationsInGroup(groupID: string): Promise<Invitation[]>;
   dueInvitationIDs(now: number, limit: number): Promise<string[]>;
   nextDeadline(): Promise<number | null>;
@@ -101,6 +109,11 @@ export interface StoreTx {
   appendEvents(events: readonly NewEvent[], now: number): Promise<Map<string, number>>;
   currentSeq(userID: string): Promise<number>;
   eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]>;
+  // per-user budgets
+  /** Bytes of text and rows this transaction has stored so far (what stored_bytes counts). */
+  storedBytes(): number;
+  /** Adds `bytes` to the user's stored-bytes counter of `day` (a new day starts from 0); returns the day's total. */
+  chargeStoredBytes(userID: string, bytes: number, day: number): Promise<number>;
   // idempotent requests
   getRequestResult(userID: string, requestID: string): Promise<string | null>;
   /** Records a reply; false when the id was already recorded (a retry). */

@@ -1,0 +1,46 @@
+/**
+ * Quick measurement (indicative only): bytes the SQLite store writes per invite+accept.
+ * Runs N sequential pairs against an in-process server on a temporary file and reads the
+ * process's storage-layer `write_bytes` (/proc/self/io, Linux) and the file sizes.
+ *
+ *   npx tsx bench/disk-per-pair.ts [pairs=500]
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../src/server/index.ts';
+import { createChat, TSignaling } from '../src/sdk/index.ts';
+
+const pairs = Number(process.argv[2] ?? 500);
+const dir = mkdtempSync(join(tmpdir(), 'ringlet-disk-'));
+const file = join(dir, 'ringlet.sqlite');
+const server = await startServer({ port: 0, storage: file, logLevel: 'error' });
+const a = createChat({ server: server.url });
+const b = createChat({ server: server.url });
+await a.login({ userID: 'alice', userSig: await server.userSig('alice') });
+await b.login({ userID: 'bob', userSig: await server.userSig('bob') });
+b.addSignalingListener(TSignaling.NEW_INVITATION_RECEIVED, (e) => void b.accept({ inviteID: (e.data as { inviteID: string }).inviteID }));
+
+async function run(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await new Promise<void>((resolve) => {
+      const done = () => { a.removeSignalingListener(TSignaling.INVITEE_ACCEPTED, done); resolve(); };
+      a.addSignalingListener(TSignaling.INVITEE_ACCEPTED, done);
+      void a.invite({ userID: 'bob', data: `pair ${i}`, timeout: 30 });
+    });
+  }
+}
+const io = () => Number(/write_bytes: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? 0);
+const size = (p: string) => { try { return statSync(p).size; } catch { return 0; } };
+
+await run(50);
+const w0 = io();
+const s0 = size(file) + size(`${file}-wal`);
+await run(pairs);
+const w1 = io();
+const s1 = size(file) + size(`${file}-wal`);
+console.log(JSON.stringify({ pairs, writeBytesPerPair: Math.round((w1 - w0) / pairs), fileGrowthPerPair: Math.round((s1 - s0) / pairs) }));
+await a.destroy();
+await b.destroy();
+await server.close();
+rmSync(dir, { recursive: true, force: true });

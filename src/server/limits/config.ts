@@ -1,0 +1,53 @@
+/**
+ * The server's per-user and per-process budgets: what one account may cost the others.
+ * Every value here is documented in docs/PROTOCOL.md ("Limits and budgets"); a request
+ * beyond a budget is answered 8040 with the limit's name as `reason`, never dropped.
+ * Token buckets live in memory and are per node: with N nodes a user may reach N times
+ * the rate (the durable stored-bytes counter is shared by all nodes).
+ */
+export interface ServerLimits {
+  /** `message_rate`: sendMessage, invite and inviteInGroup per user and node. A request costs one token per 20 recipients (at least 1). */
+  messageRate: { perSecond: number; burst: number };
+  /** `stored_bytes`: bytes a user's sendMessage/invite/inviteInGroup may store per UTC day (frames once, 32 bytes per recipient reference). */
+  storedBytesPerDay: number;
+  /** `pending_invitations`: open invitations from one inviter in which one invitee is still pending. */
+  pendingPerPair: number;
+  /** `pending_invitations`: open invitations in which one invitee is still pending, from anyone. */
+  pendingPerInvitee: number;
+  /** `pending_invitations_sent`: open invitations of one inviter. */
+  pendingSent: number;
+  /** `read_bytes`: bytes of read responses (getPendingInvitations, getMessageList, …) per user and node. */
+  readBytes: { perSecond: number; burst: number };
+  /** Outbound bytes queued on one socket before it is closed (4503). */
+  outboundPerSocket: number;
+  /** Outbound bytes queued on all sockets of one user (this node) before its fullest socket is closed (4503). */
+  outboundPerUser: number;
+  /** Outbound bytes queued on all sockets of this process before the fullest socket is closed (4503). */
+  outboundProcess: number;
+  /** Sockets of one IP address that have not logged in yet; more get HTTP 429 at the upgrade. */
+  unauthenticatedPerIP: number;
+  /** Frames per page of the catch-up at login; the next page waits until the socket drained. */
+  catchUpPageFrames: number;
+  /** A catch-up page that does not drain within this time closes the socket (4503). */
+  catchUpDrainMs: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  messageRate: { perSecond: 50, burst: 100 },
+  storedBytesPerDay: 16 * 1024 * 1024,
+  pendingPerPair: 10,
+  pendingPerInvitee: 100,
+  pendingSent: 100,
+  readBytes: { perSecond: 1024 * 1024, burst: 4 * 1024 * 1024 },
+  outboundPerSocket: 8 * 1024 * 1024,
+  outboundPerUser: 16 * 1024 * 1024,
+  outboundProcess: 256 * 1024 * 1024,
+  unauthenticatedPerIP: 64,
+  catchUpPageFrames: 20,
+  catchUpDrainMs: 30_000,
+};
+
+/** A budget's numbers, with any overrides applied. */
+export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {
+  return { ...DEFAULT_LIMITS, ...overrides };
+}
