@@ -5,3 +5,4 @@ export * from './signaling.ts';
 export * from './im.ts';
 export * from './ops.ts';
 export * from './frames.ts';
+export * from './sfu.ts';

@@ -12,6 +12,7 @@ import type { GroupService } from './im/groups.ts';
 import type { MessageService } from './im/messages.ts';
 import type { Logger } from './log.ts';
 import { Outbox } from './outbox.ts';
+import type { SfuService } from './sfu/service.ts';
 import type { SignalingService } from './signaling/service.ts';
 import type { Store, StoreTx } from './store/types.ts';
 
@@ -35,6 +36,8 @@ export interface Services {
   onDeadlines: (deadlines: number[]) => void;
   /** STUN/TURN configuration handed to clients for WebRTC. */
   ice: IceOptions;
+  /** The SFU (Janus) for classrooms and calls larger than the mesh; null when none is configured. */
+  sfu: SfuService | null;
 }
 
 type Handler = (ctx: RequestContext, params: never) => Promise<unknown>;
@@ -87,6 +90,7 @@ export class Dispatcher {
   async #handle(userID: string, sessionID: string, req: RequestFrame, respond: (reply: Reply) => void): Promise<Reply> {
     try {
       if (MUTATING_OPS.has(req.op)) return await this.#mutate(userID, sessionID, req, respond);
+      if (req.op === 'getSfuJoin') return { code: 0, data: await this.#sfuJoin(userID, req.params as { inviteID: string }) };
       const read = this.#read[req.op];
       if (!read) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
       const now = this.#s.clock();
@@ -133,8 +137,14 @@ export class Dispatcher {
     if ('replay' in result) return result.replay;
     respond(result.reply);
     this.#s.bus.publish(result.ctx.outbox.deliveries);
+    if (req.op === 'accept' && this.#s.sfu) void this.#s.sfu.accepted((req.params as { inviteID: string }).inviteID, userID);
     if (result.ctx.deadlines.length > 0) this.#s.onDeadlines(result.ctx.deadlines);
     return ALREADY_SENT;
+  }
+
+  #sfuJoin(userID: string, p: { inviteID: string }): Promise<unknown> {
+    if (!this.#s.sfu) throw new RingletError(ErrorCode.NOT_PERMITTED, 'no_sfu', 'this server has no SFU; group calls use the mesh (up to 6)');
+    return this.#s.sfu.join(userID, p.inviteID);
   }
 
   #errorReply(err: unknown, op: string): Reply {
