@@ -92,7 +92,7 @@ describe.skipIf(!enabled)('SFU rooms on Janus', () => {
     }
   });
 
-  it('tears the room down when the call ends (its last participant's connection is gone)', async () => {
+  it('tears the room down when the call ends (its last participant’s connection is gone)', async () => {
     const inviteID = await classroomCall();
     const grant = await joinAs(s1, inviteID);
     expect(await exists(grant.room)).toBe(true);

@@ -1,6 +1,7 @@
 /** `npm start`: runs the server until SIGINT/SIGTERM, then shuts down gracefully. */
 import { mkdirSync } from 'node:fs';
 import { startServer } from '../index.ts';
+import { startSfuForCli } from './sfu.ts';
 import { HELP, readConfig } from './config.ts';
 
 const config = (() => {
@@ -16,6 +17,7 @@ if (config === 'help') {
   process.exit(0);
 }
 mkdirSync(config.dataDir, { recursive: true });
+const janus = await startSfuForCli(config, (line) => process.stdout.write(`${line}\n`));
 const server = await startServer(config.options);
 process.stdout.write(`Ringlet listening on ${server.url} (health: ${server.httpUrl}/healthz, store: ${/^postgres/.test(config.options.storage ?? '') ? 'postgres' : config.options.storage})\n`);
 
@@ -30,6 +32,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) process.exit(1);
     stopping = true;
     process.stdout.write(`${signal}: shutting down\n`);
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    server.close().then(() => janus?.stop()).then(() => process.exit(0), () => process.exit(1));
   });
 }
