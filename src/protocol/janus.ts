@@ -72,8 +72,8 @@ export class JanusConnection {
     socket.onclose = () => this.#gone(new JanusError(0, 'connection to Janus closed'));
   }
 
-  /** Opens the socket and creates the session (keepalive every `keepaliveMs`, default 10 s). */
-  static async open(url: string, factory: SocketFactory, keepaliveMs = 10_000): Promise<JanusConnection> {
+  /** Opens the socket and creates the session (keepalive every `keepaliveMs`, default 5 s). */
+  static async open(url: string, factory: SocketFactory, keepaliveMs = 5_000): Promise<JanusConnection> {
     const socket = factory(url, 'janus-protocol');
     await new Promise<void>((resolve, reject) => {
       socket.onopen = () => resolve();

@@ -18,7 +18,7 @@ export function janusAvailable(): boolean {
 
 export async function startTestJanus(): Promise<LaunchedJanus & { cleanup(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'ringlet-janus-'));
-  const janus = await launchJanus({ dir: join(dir, 'conf'), iceInterfaces: 'lo', sessionTimeout: 10 });
+  const janus = await launchJanus({ dir: join(dir, 'conf'), iceInterfaces: 'lo', sessionTimeout: 15 });
   return {
     ...janus,
     async cleanup() {

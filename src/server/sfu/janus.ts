@@ -33,7 +33,7 @@ export interface Observer {
   leave(): Promise<void>;
 }
 
-const KEEPALIVE_MS = 10_000;
+const KEEPALIVE_MS = 5_000;
 
 const wsFactory = (url: string, protocol: string): SocketLike => new WebSocket(url, protocol) as unknown as SocketLike;
 
