@@ -13,6 +13,7 @@ import { createRoom, HELLO_INTERVAL_MS, transition, type LeaveReason, type RoomE
 import { LocalMedia, type DeviceLists } from './media.ts';
 import { PeerLink } from './peer.ts';
 import { gradeQuality, type Quality, type StatsSample } from './stats.ts';
+import { SfuCall, type SfuChat } from './sfu/sfu-call.ts';
 
 export const STATS_INTERVAL_MS = 2000;
 
@@ -40,6 +41,10 @@ export interface CallSessionOptions {
   conversation: { type: 'C2C' | 'GROUP'; to: string };
   callType: 'audio' | 'video';
   log?: (what: string, e: unknown) => void;
+  /** The call's inviteID: a group call asks the server whether it runs on the SFU (sfu/sfu-call.ts). */
+  inviteID?: string;
+  /** The SDK's getSfuJoin (absent: mesh only). */
+  sfuChat?: SfuChat;
 }
 
 export interface PeerView {
@@ -87,6 +92,8 @@ export class CallSession {
   #timers: Array<ReturnType<typeof setInterval>> = [];
   #iceServers: RTCIceServer[] = [];
   #onMessage = (e: { data: unknown }) => this.#received(e.data);
+  /** Set when this group call runs on the SFU instead of the mesh. */
+  #sfu: SfuCall | null = null;
 
   constructor(o: CallSessionOptions) {
     this.#o = o;
@@ -142,6 +149,7 @@ export class CallSession {
     } catch (e) {
       o.log?.('ice servers', e); // host candidates still work on one network
     }
+    if (await this.#startSfu()) return;
     this.#update({ phase: 'live', micDevice: this.media.micDevice, cameraDevice: this.media.cameraDevice });
     this.#hello();
     this.#timers.push(
@@ -157,6 +165,7 @@ export class CallSession {
   async leave(): Promise<void> {
     if (this.#room.left) return;
     this.#dispatch({ type: 'leave' });
+    void this.#sfu?.leave();
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     this.media.close();
@@ -190,6 +199,7 @@ export class CallSession {
     } else this.media.stopCamera();
     this.#update({ cameraOn: on, cameraDevice: this.media.cameraDevice });
     await Promise.all([...this.#links.values()].map((l) => l.setTrack('video', this.media.camera)));
+    await this.#sfu?.send([this.#sendingAudio ? this.media.mic : null, on ? this.media.camera : null]);
     this.#hello();
   }
 
@@ -223,7 +233,27 @@ export class CallSession {
   async #applyAudio(): Promise<void> {
     const track = this.#sendingAudio ? this.media.mic : null;
     await Promise.all([...this.#links.values()].map((l) => l.setTrack('audio', track)));
+    await this.#sfu?.send([track, this.#view.cameraOn ? this.media.camera : null]);
     this.#hello();
+  }
+
+  /** A classroom or a call larger than the mesh runs on the SFU; true when it does. */
+  async #startSfu(): Promise<boolean> {
+    const o = this.#o;
+    if (o.conversation.type !== 'GROUP' || !o.inviteID || !o.sfuChat) return false;
+    try {
+      const sfu = await SfuCall.open(o.sfuChat, o.inviteID, o.userID, this.#iceServers);
+      if (!sfu) return false;
+      this.#sfu = sfu;
+      sfu.onChange = () => this.#update({ peers: sfu.peers() });
+      this.#update({ phase: 'live', micDevice: this.media.micDevice, cameraDevice: this.media.cameraDevice });
+      await this.#applyAudio();
+      return true;
+    } catch (e) {
+      o.log?.('sfu', e);
+      this.#update({ phase: 'failed', error: 'serverUnreachable' });
+      return true;
+    }
   }
 
   #hello(): void {

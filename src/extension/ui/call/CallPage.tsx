@@ -9,6 +9,7 @@ import type { ActiveCall, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { loadAccount } from '../../background/store.ts';
 import { CallSession, type RtcChat, type SessionView } from '../../call/session.ts';
+import type { SfuChat } from '../../call/sfu/sfu-call.ts';
 import { MAX_PARTICIPANTS } from '../../call/room.ts';
 import type { DeviceLists } from '../../call/media.ts';
 import { formatDuration, usePhone, useRequest, useTick } from '../hooks.ts';
@@ -63,8 +64,11 @@ function useCallSession(props: CallPageProps, active: ActiveCall, me: string): C
     const leave = () => void s?.leave();
     void loadAccount().then((account) => {
       if (cancelled || !account) return;
+      const chat = props.createChat({ server: account.server });
       s = new CallSession({
-        chat: props.createChat({ server: account.server }),
+        chat,
+        inviteID: active.inviteID,
+        ...('getSfuJoin' in chat ? { sfuChat: chat as unknown as SfuChat } : {}),
         messageEvent: props.messageEvent,
         userID: me,
         userSig: account.userSig,
