@@ -68,6 +68,8 @@ export interface SessionView {
   /** Classroom: a student without the floor sends no audio, whatever the mute switch says. */
   listenOnly: boolean;
   peers: PeerView[];
+  /** The role the SFU grant gave this window; null on the mesh. A student is listen-only until it has the floor. */
+  sfuRole: 'teacher' | 'student' | 'member' | null;
   /** Participants refused because the room is full. */
   refused: string[];
   preview: MediaStream;
@@ -104,6 +106,7 @@ export class CallSession {
       micOn: true,
       cameraOn: o.callType === 'video',
       listenOnly: false,
+      sfuRole: null,
       peers: [],
       refused: [],
       preview: this.media.preview,
@@ -221,6 +224,7 @@ export class CallSession {
 
   /** Current stats per participant (the tests read these; the UI shows the quality). */
   async samples(): Promise<Record<string, StatsSample>> {
+    if (this.#sfu) return this.#sfu.samples();
     const out: Record<string, StatsSample> = {};
     await Promise.all([...this.#links].map(async ([u, l]) => (out[u] = await l.sample())));
     return out;
@@ -246,7 +250,7 @@ export class CallSession {
       if (!sfu) return false;
       this.#sfu = sfu;
       sfu.onChange = () => this.#update({ peers: sfu.peers() });
-      this.#update({ phase: 'live', micDevice: this.media.micDevice, cameraDevice: this.media.cameraDevice });
+      this.#update({ phase: 'live', micDevice: this.media.micDevice, cameraDevice: this.media.cameraDevice, sfuRole: sfu.role, ...(sfu.role === 'student' ? { listenOnly: true } : {}) });
       await this.#applyAudio();
       return true;
     } catch (e) {

@@ -52,7 +52,7 @@ function libFolder(): string {
   throw new Error('Janus is installed but its plugins folder was not found; set RINGLET_JANUS_LIB');
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -63,7 +63,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function writeJanusConfig(o: LaunchOptions & { port: number; adminKey: string }): void {
+function writeJanusConfig(o: LaunchOptions & { port: number; adminKey: string }): void {
   const lib = libFolder();
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   const q = (s: string) => JSON.stringify(s);

@@ -7,6 +7,7 @@
  */
 import type { SfuJoin } from '../../../protocol/sfu.ts';
 import type { PeerView } from '../session.ts';
+import type { StatsSample } from '../stats.ts';
 import { SfuRoom } from './sfu-room.ts';
 
 export interface SfuChat {
@@ -59,6 +60,17 @@ export class SfuCall {
       stream: f.stream,
       connected: true,
     }));
+  }
+
+  /** Bytes received per remote user (the session's `samples()` in SFU mode). */
+  async samples(): Promise<Record<string, StatsSample>> {
+    const bytes = await this.#room.inboundBytes();
+    const out: Record<string, StatsSample> = {};
+    for (const [feed, b] of bytes) {
+      const user = this.#room.feeds.get(feed)?.userID;
+      if (user) out[user] = { at: Date.now(), inAudioBytes: b.audio, inVideoBytes: b.video, outAudioBytes: 0, outVideoBytes: 0, packetsReceived: 0, packetsLost: 0, rtt: null };
+    }
+    return out;
   }
 
   leave(): Promise<void> {

@@ -132,7 +132,8 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
   }, [session]);
 
   // Classroom: a student without the floor is listen-only.
-  const listenOnly = classroom !== null && !teacher && classroom.speaker !== me;
+  // On the SFU a student is listen-only from the start, until the floor is theirs.
+  const listenOnly = !teacher && (classroom !== null || view?.sfuRole === 'student') && classroom?.speaker !== me;
   useEffect(() => void session?.setListenOnly(listenOnly), [session, listenOnly]);
 
   useEffect(() => {
