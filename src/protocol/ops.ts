@@ -76,6 +76,7 @@ export const opSchemas = {
   }),
   getConversationList: z.strictObject({}),
   getIceServers: z.strictObject({}),
+  getSfuJoin: z.strictObject({ inviteID }),
   setMessageRead: z.strictObject({ conversationID }),
   logout: z.strictObject({}),
 } as const;

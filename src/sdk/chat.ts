@@ -8,6 +8,7 @@ import type { Conversation, Group, GroupMember, Message } from '../protocol/im.t
 import { parseParams } from '../protocol/frames.ts';
 import type { Op, OpParams } from '../protocol/ops.ts';
 import type { OfflinePushInfo, PendingInvitation, SignalingEventName } from '../protocol/signaling.ts';
+import type { SfuJoin } from '../protocol/sfu.ts';
 import { Connection, type ConnectionOptions } from './connection.ts';
 import { Emitter, EVENT, TYPES, type Handler } from './events.ts';
 import { GroupList } from './group-list.ts';
@@ -213,6 +214,14 @@ export class Chat {
   /** STUN/TURN servers for RTCPeerConnection (TURN credentials are short-lived; ask per call). */
   async getIceServers(): Promise<Response<{ iceServers: Array<{ urls: string[]; username?: string; credential?: string }>; ttl: number }>> {
     return this.#call('getIceServers', {});
+  }
+
+  /**
+   * Where and how to join the SFU room of a group call (a classroom or a call larger than
+   * the mesh): only its inviter and the invitees who accepted it get a grant (else 8011).
+   */
+  async getSfuJoin(o: { inviteID: string }): Promise<Response<SfuJoin>> {
+    return this.#call('getSfuJoin', o);
   }
 
   // ---- plumbing

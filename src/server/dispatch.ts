@@ -14,6 +14,7 @@ import type { ServerLimits } from './limits/config.ts';
 import { TokenBuckets } from './limits/token-buckets.ts';
 import type { Logger } from './log.ts';
 import { Outbox } from './outbox.ts';
+import type { SfuService } from './sfu/service.ts';
 import type { SignalingService } from './signaling/service.ts';
 import type { Store, StoreTx } from './store/types.ts';
 
@@ -38,6 +39,8 @@ export interface Services {
   /** STUN/TURN configuration handed to clients for WebRTC. */
   ice: IceOptions;
   limits: ServerLimits;
+  /** The SFU (Janus) for classrooms and calls larger than the mesh; null when none is configured. */
+  sfu: SfuService | null;
 }
 
 /** Requests that write what others receive: under message_rate and stored_bytes. */
@@ -106,6 +109,7 @@ export class Dispatcher {
   async #handle(userID: string, sessionID: string, req: RequestFrame, respond: (reply: Reply) => void): Promise<Reply> {
     try {
       if (MUTATING_OPS.has(req.op)) return await this.#mutate(userID, sessionID, req, respond);
+      if (req.op === 'getSfuJoin') return { code: 0, data: await this.#sfuJoin(userID, req.params as { inviteID: string }) };
       const read = this.#read[req.op];
       if (!read) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
       const now = this.#s.clock();
@@ -164,6 +168,7 @@ export class Dispatcher {
     if (budgeted) this.#messageRate.take(userID, now, Math.max(0, Math.ceil(result.ctx.outbox.deliveries.length / RECIPIENTS_PER_TOKEN) - 1));
     respond(result.reply);
     this.#s.bus.publish(result.ctx.outbox.deliveries);
+    if (req.op === 'accept' && this.#s.sfu) void this.#s.sfu.accepted((req.params as { inviteID: string }).inviteID, userID);
     if (result.ctx.deadlines.length > 0) this.#s.onDeadlines(result.ctx.deadlines);
     return ALREADY_SENT;
   }
@@ -201,6 +206,11 @@ export class Dispatcher {
       this.#spent.set(userID, day);
       throw limitExceeded('stored_bytes', `at most ${cap} bytes stored per day`);
     }
+  }
+
+  #sfuJoin(userID: string, p: { inviteID: string }): Promise<unknown> {
+    if (!this.#s.sfu) throw new RingletError(ErrorCode.NOT_PERMITTED, 'no_sfu', 'this server has no SFU; group calls use the mesh (up to 6)');
+    return this.#s.sfu.join(userID, p.inviteID);
   }
 
   #errorReply(err: unknown, op: string): Reply {

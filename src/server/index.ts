@@ -28,6 +28,7 @@ import { GroupService } from './im/groups.ts';
 import { MessageService } from './im/messages.ts';
 import { createLogger, type Logger } from './log.ts';
 import { DeadlineRunner } from './signaling/deadlines.ts';
+import { SfuService, type SfuOptions } from './sfu/service.ts';
 import { SignalingService } from './signaling/service.ts';
 import { ensurePrivateDir } from './store/file-modes.ts';
 import { openStore } from './store/index.ts';
@@ -72,6 +73,8 @@ export interface ServerOptions {
   deadlinePollMs?: number;
   /** STUN/TURN servers handed to clients (`getIceServers`), with TURN REST credentials when `turnSecret` is set. */
   ice?: IceOptions;
+  /** The SFU (Janus) that carries classrooms and calls larger than the mesh; none: group calls are mesh only. */
+  sfu?: SfuOptions;
   /** The server clock (tests of the deadline rules may pin it). */
   clock?: () => number;
   /** Per-user and per-process budgets (limits/config.ts); unset values keep their defaults. */
@@ -118,7 +121,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const groups = new GroupService(signaling);
   const messages = new MessageService();
   const deadlines = new DeadlineRunner({ store, bus, signaling, log, clock, pollMs: options.deadlinePollMs ?? (options.redis ? 1000 : 30_000) });
-  const dispatcher = new Dispatcher({ store, bus, signaling, groups, messages, log, clock, onDeadlines: (d) => deadlines.notify(d), ice: options.ice ?? {}, limits });
+  const sfu = options.sfu ? new SfuService(options.sfu, { store, log, clock }) : null;
+  const dispatcher = new Dispatcher({ store, bus, signaling, groups, messages, log, clock, onDeadlines: (d) => deadlines.notify(d), ice: options.ice ?? {}, limits, sfu });
   const tokens = new Tokens({ store, sigs, bus, clock });
   const accountLimits: AccountLimits = { ...ACCOUNT_LIMITS, ...options.accountLimits };
   // Shared by every node when there is a Redis; else per node (SECURITY.md says so).
@@ -207,6 +211,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
         clearInterval(sweep);
         clearInterval(prune);
         await deadlines.stop();
+        await sfu?.close();
         for (const s of sessions) s.close(CloseCode.GOING_AWAY, 'server shutting down');
         // Give clients a moment to complete the close handshake, then cut the rest.
         for (let i = 0; i < 20 && wss.clients.size > 0; i++) await new Promise((r) => setTimeout(r, 25));

@@ -1,6 +1,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { findJanus } from '../../src/server/sfu/launch.ts';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,15 +25,19 @@ describe('the command line', () => {
     // The secret was created once, readable by its owner only, in an owner-only folder.
     expect(statSync(join(dir, 'secret.key')).mode & 0o077).toBe(0);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
-    const server = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli/start.ts', '--port', '0', '--data', dir, '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const server = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli/start.ts', '--port', '0', '--data', dir, '--log-level', 'silent', '--sfu-port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
+      let out = '';
       const url = await new Promise<string>((resolve, reject) => {
         server.stdout!.on('data', (d: Buffer) => {
-          const m = /Ringlet is running: (ws:\/\/\S+)/.exec(d.toString());
+          out += d.toString();
+          const m = /Ringlet is running: (ws:\/\/\S+)/.exec(out);
           if (m) resolve(m[1]!);
         });
         server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
       });
+      // npm start says whether classrooms go through the SFU, or how to get it.
+      expect(out).toMatch(findJanus() ? /SFU: started Janus .* at ws:\/\/127\.0\.0\.1:\d+/ : /SFU: Janus is not installed.*apt-get install -y janus/);
       const carol = await connectClient(url, 'carol', sig);
       expect((await carol.chat.getGroupList()).code).toBe(0);
       // An operator-minted token is revoked like any other ("sign out everywhere")...
@@ -57,7 +62,7 @@ describe('the command line', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as AddressInfo).port;
     try {
-      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/cli/start.ts', '--port', String(port), '--data', dir, '--log-level', 'silent'], { encoding: 'utf8' });
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/cli/start.ts', '--port', String(port), '--data', dir, '--log-level', 'silent', '--sfu', 'off'], { encoding: 'utf8' });
       expect(run.status).toBe(1);
       expect(run.stderr.trim()).toBe(`port ${port} is in use; pass --port (or RINGLET_PORT) to choose another`);
     } finally {

@@ -13,6 +13,7 @@ import { createRoom, HELLO_INTERVAL_MS, transition, type LeaveReason, type RoomE
 import { LocalMedia, type DeviceLists } from './media.ts';
 import { PeerLink } from './peer.ts';
 import { gradeQuality, type Quality, type StatsSample } from './stats.ts';
+import { SfuCall, type SfuChat } from './sfu/sfu-call.ts';
 
 export const STATS_INTERVAL_MS = 2000;
 
@@ -42,6 +43,10 @@ export interface CallSessionOptions {
   conversation: { type: 'C2C' | 'GROUP'; to: string };
   callType: 'audio' | 'video';
   log?: (what: string, e: unknown) => void;
+  /** The call's inviteID: a group call asks the server whether it runs on the SFU (sfu/sfu-call.ts). */
+  inviteID?: string;
+  /** The SDK's getSfuJoin (absent: mesh only). */
+  sfuChat?: SfuChat;
 }
 
 export interface PeerView {
@@ -67,6 +72,8 @@ export interface SessionView {
   /** Classroom: a student without the floor sends no audio, whatever the mute switch says. */
   listenOnly: boolean;
   peers: PeerView[];
+  /** The role the SFU grant gave this window; null on the mesh. A student is listen-only until it has the floor. */
+  sfuRole: 'teacher' | 'student' | 'member' | null;
   /** Participants refused because the room is full. */
   refused: string[];
   /** Senders dropped because they are not participants of the call (the room admits only those). */
@@ -94,6 +101,8 @@ export class CallSession {
   #iceServers: RTCIceServer[] = [];
   #screen: MediaStreamTrack | null = null;
   #onMessage = (e: { data: unknown }) => this.#received(e.data);
+  /** Set when this group call runs on the SFU instead of the mesh. */
+  #sfu: SfuCall | null = null;
 
   constructor(o: CallSessionOptions) {
     this.#o = o;
@@ -105,6 +114,7 @@ export class CallSession {
       cameraOn: o.callType === 'video',
       sharing: false,
       listenOnly: false,
+      sfuRole: null,
       peers: [],
       refused: [],
       ignored: [],
@@ -151,6 +161,7 @@ export class CallSession {
     } catch (e) {
       o.log?.('ice servers', e); // host candidates still work on one network
     }
+    if (await this.#startSfu()) return;
     this.#update({ phase: 'live', micDevice: this.media.micDevice, cameraDevice: this.media.cameraDevice });
     this.#hello();
     this.#timers.push(
@@ -171,6 +182,7 @@ export class CallSession {
   async leave(): Promise<void> {
     if (this.#room.left) return;
     this.#dispatch({ type: 'leave' });
+    void this.#sfu?.leave();
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     this.media.close();
@@ -232,6 +244,7 @@ export class CallSession {
   async #applyVideo(): Promise<void> {
     const track = this.#videoTrack;
     await Promise.all([...this.#links.values()].map((l) => l.setTrack('video', track)));
+    await this.#sfu?.send([this.#sendingAudio ? this.media.mic : null, track]);
     this.#hello();
   }
 
@@ -253,6 +266,7 @@ export class CallSession {
 
   /** Current stats per participant (the tests read these; the UI shows the quality). */
   async samples(): Promise<Record<string, StatsSample>> {
+    if (this.#sfu) return this.#sfu.samples();
     const out: Record<string, StatsSample> = {};
     await Promise.all([...this.#links].map(async ([u, l]) => (out[u] = await l.sample())));
     return out;
@@ -265,7 +279,27 @@ export class CallSession {
   async #applyAudio(): Promise<void> {
     const track = this.#sendingAudio ? this.media.mic : null;
     await Promise.all([...this.#links.values()].map((l) => l.setTrack('audio', track)));
+    await this.#sfu?.send([track, this.#view.cameraOn ? this.media.camera : null]);
     this.#hello();
+  }
+
+  /** A classroom or a call larger than the mesh runs on the SFU; true when it does. */
+  async #startSfu(): Promise<boolean> {
+    const o = this.#o;
+    if (o.conversation.type !== 'GROUP' || !o.inviteID || !o.sfuChat) return false;
+    try {
+      const sfu = await SfuCall.open(o.sfuChat, o.inviteID, o.userID, this.#iceServers);
+      if (!sfu) return false;
+      this.#sfu = sfu;
+      sfu.onChange = () => this.#update({ peers: sfu.peers() });
+      this.#update({ phase: 'live', micDevice: this.media.micDevice, cameraDevice: this.media.cameraDevice, sfuRole: sfu.role, ...(sfu.role === 'student' ? { listenOnly: true } : {}) });
+      await this.#applyAudio();
+      return true;
+    } catch (e) {
+      o.log?.('sfu', e);
+      this.#update({ phase: 'failed', error: 'serverUnreachable' });
+      return true;
+    }
   }
 
   #hello(): void {

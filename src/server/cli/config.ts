@@ -20,12 +20,18 @@ export const HELP = `Usage: npm start -- [options]
   --stun <urls>         RINGLET_STUN            comma-separated stun: URLs handed to clients
   --turn <urls>         RINGLET_TURN            comma-separated turn:/turns: URLs
   --turn-secret-file <path> RINGLET_TURN_SECRET_FILE  coturn static-auth-secret (else RINGLET_TURN_SECRET)
+  --sfu <auto|off|url>  RINGLET_SFU             default auto: start Janus if installed; off: mesh only; ws://… an external Janus
+  --sfu-port <n>        RINGLET_SFU_PORT        default 8188 (WebSocket API of the Janus started by auto)
+  --sfu-public-url <url> RINGLET_SFU_PUBLIC_URL  Janus URL handed to the extension (default: the one the server uses)
+  --sfu-admin-key-file <path> RINGLET_SFU_ADMIN_KEY_FILE  external Janus's videoroom admin_key (else RINGLET_SFU_ADMIN_KEY)
   --log-level <level>   RINGLET_LOG_LEVEL       default info (trace|debug|info|warn|error|silent)
 `;
 
 export interface CliConfig {
   options: ServerOptions;
   dataDir: string;
+  /** auto: start the installed Janus with a generated config (start.ts); the url form is already in options.sfu. */
+  sfu: { mode: 'auto'; port: number; publicUrl?: string } | { mode: 'off' } | { mode: 'url' };
 }
 
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' {
@@ -44,6 +50,10 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
       turn: { type: 'string' },
       'turn-secret-file': { type: 'string' },
       'log-level': { type: 'string' },
+      sfu: { type: 'string' },
+      'sfu-port': { type: 'string' },
+      'sfu-public-url': { type: 'string' },
+      'sfu-admin-key-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -71,7 +81,25 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
   if (stun || turn) options.ice = { ...(stun ? { stun } : {}), ...(turn ? { turn } : {}), ...(turnSecret ? { turnSecret } : {}) };
   const secretFile = values['secret-file'] ?? env.RINGLET_SECRET_FILE;
   if (secretFile) options.secret = readSecretFile(secretFile);
-  return { options, dataDir };
+  return { options, dataDir, sfu: readSfu(values, env, options) };
+}
+
+function readSfu(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, options: ServerOptions): CliConfig['sfu'] {
+  const str = (flag: string, name: string) => (values[flag] as string | undefined) ?? env[name];
+  const mode = str('sfu', 'RINGLET_SFU') ?? 'auto';
+  const publicUrl = str('sfu-public-url', 'RINGLET_SFU_PUBLIC_URL');
+  if (publicUrl && !/^wss?:\/\//.test(publicUrl)) throw new Error(`--sfu-public-url: not a ws:// or wss:// URL: ${publicUrl}`);
+  if (mode === 'off') return { mode: 'off' };
+  if (mode === 'auto') {
+    const port = Number(str('sfu-port', 'RINGLET_SFU_PORT') ?? 8188);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--sfu-port: not a TCP port: ${port}`);
+    return { mode: 'auto', port, ...(publicUrl ? { publicUrl } : {}) };
+  }
+  if (!/^wss?:\/\//.test(mode)) throw new Error(`--sfu: expected auto, off or a ws:// URL, got ${mode}`);
+  const keyFile = str('sfu-admin-key-file', 'RINGLET_SFU_ADMIN_KEY_FILE');
+  const adminKey = keyFile ? readFileSync(keyFile, 'utf8').trim() : env.RINGLET_SFU_ADMIN_KEY;
+  options.sfu = { url: mode, ...(publicUrl ? { publicUrl } : {}), ...(adminKey ? { adminKey } : {}) };
+  return { mode: 'url' };
 }
 
 function readSecretFile(path: string): string {

@@ -3,6 +3,7 @@ import { startServer } from '../index.ts';
 import { createLogger } from '../log.ts';
 import { ensurePrivateDir } from '../store/file-modes.ts';
 import { banner, listenErrorText } from './banner.ts';
+import { startSfuForCli } from './sfu.ts';
 import { HELP, readConfig } from './config.ts';
 
 const config = (() => {
@@ -20,10 +21,12 @@ if (config === 'help') {
 ensurePrivateDir(config.dataDir);
 // Logs read as text in a terminal and as JSON lines anywhere else (a file, a collector).
 const logger = createLogger(config.options.logLevel, { pretty: process.stdout.isTTY === true });
-const server = await startServer({ ...config.options, logger }).catch((err: unknown) => {
+const janus = await startSfuForCli(config, (line) => process.stdout.write(`${line}\n`));
+const server = await startServer({ ...config.options, logger }).catch(async (err: unknown) => {
   const text = listenErrorText(err, config.options.port ?? 8787, config.options.host ?? '127.0.0.1');
   if (text === null) throw err;
   process.stderr.write(`${text}\n`);
+  await janus?.stop();
   process.exit(1);
 });
 const store = /^postgres/.test(config.options.storage ?? '') ? 'postgres' : (config.options.storage ?? '');
@@ -40,6 +43,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) process.exit(1);
     stopping = true;
     process.stdout.write(`${signal}: shutting down\n`);
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    server.close().then(() => janus?.stop()).then(() => process.exit(0), () => process.exit(1));
   });
 }

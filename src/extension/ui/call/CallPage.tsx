@@ -14,6 +14,7 @@ import { HangUpIcon, MicIcon, MicOffIcon, PhoneIcon, ScreenIcon, SlidersIcon, Vi
 import { loadAccount } from '../../background/store.ts';
 import { participantsOf } from '../../background/calls.ts';
 import { CallSession, type RtcChat, type SessionView } from '../../call/session.ts';
+import type { SfuChat } from '../../call/sfu/sfu-call.ts';
 import { MAX_PARTICIPANTS } from '../../call/room.ts';
 import type { DeviceLists } from '../../call/media.ts';
 import { formatDuration, usePhone, useRequest, useTick } from '../hooks.ts';
@@ -53,8 +54,11 @@ function useCallSession(props: CallPageProps, active: ActiveCall, me: string): C
     const leave = () => void s?.leave();
     void loadAccount().then((account) => {
       if (cancelled || !account) return;
+      const chat = props.createChat({ server: account.server });
       s = new CallSession({
-        chat: props.createChat({ server: account.server }),
+        chat,
+        inviteID: active.inviteID,
+        ...('getSfuJoin' in chat ? { sfuChat: chat as unknown as SfuChat } : {}),
         messageEvent: props.messageEvent,
         userID: me,
         userSig: account.userSig,
@@ -122,7 +126,8 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
   }, [session]);
 
   // Classroom: a student without the floor is listen-only.
-  const listenOnly = classroom !== null && !teacher && classroom.speaker !== me;
+  // On the SFU a student is listen-only from the start, until the floor is theirs.
+  const listenOnly = !teacher && (classroom !== null || view?.sfuRole === 'student') && classroom?.speaker !== me;
   useEffect(() => void session?.setListenOnly(listenOnly), [session, listenOnly]);
 
   useEffect(() => {

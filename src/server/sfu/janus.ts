@@ -1,0 +1,112 @@
+/**
+ * The Ringlet server's connection to Janus (the JSON API over WebSocket, src/protocol/janus.ts
+ * with the `ws` package): one session with one videoroom handle for room management, plus
+ * one observer handle per room that sits in the room (never publishing) to hear who
+ * publishes what.
+ */
+import WebSocket from 'ws';
+import { JanusConnection, JanusError, type JanusHandle, type SocketLike } from '../../protocol/janus.ts';
+
+export { JanusError };
+
+/** One published stream as Janus describes it. */
+export interface PublishedStream {
+  type: 'audio' | 'video' | 'data';
+  mid: string;
+}
+
+export interface PublisherInfo {
+  feed: number;
+  display: string;
+  streams: PublishedStream[];
+}
+
+/** What an observer hears in its room. */
+export type RoomEvent =
+  | { type: 'published'; publishers: PublisherInfo[] }
+  | { type: 'gone'; feed: number }
+  /** Someone joined (published or not; the room has notify_joining). */
+  | { type: 'joining'; feed: number };
+
+export interface Observer {
+  readonly feed: number;
+  leave(): Promise<void>;
+}
+
+const KEEPALIVE_MS = 5_000;
+
+const wsFactory = (url: string, protocol: string): SocketLike => new WebSocket(url, protocol) as unknown as SocketLike;
+
+function publishersOf(list: unknown): PublisherInfo[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((p: { id?: unknown; display?: unknown; streams?: unknown }) => ({
+    feed: Number(p.id),
+    display: typeof p.display === 'string' ? p.display : '',
+    streams: Array.isArray(p.streams)
+      ? (p.streams as Array<{ type?: unknown; mid?: unknown; disabled?: unknown }>)
+          .filter((s) => !s.disabled && (s.type === 'audio' || s.type === 'video' || s.type === 'data') && typeof s.mid === 'string')
+          .map((s) => ({ type: s.type as PublishedStream['type'], mid: s.mid as string }))
+      : [],
+  }));
+}
+
+export class JanusClient {
+  #conn: JanusConnection;
+  #admin: JanusHandle;
+  readonly whenClosed: Promise<void>;
+
+  private constructor(conn: JanusConnection, admin: JanusHandle) {
+    this.#conn = conn;
+    this.#admin = admin;
+    this.whenClosed = new Promise((resolve) => conn.onClose(resolve));
+  }
+
+  static async connect(url: string): Promise<JanusClient> {
+    const conn = await JanusConnection.open(url, wsFactory, KEEPALIVE_MS);
+    try {
+      return new JanusClient(conn, await conn.attach('janus.plugin.videoroom'));
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+  }
+
+  get closed(): boolean {
+    return this.#conn.closed;
+  }
+
+  /** A synchronous videoroom request (create, destroy, allowed, kick, moderate, listparticipants, exists). */
+  async request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return (await this.#admin.message(body)).data;
+  }
+
+  /**
+   * Joins `room` as a participant that never publishes and reports its publishers:
+   * those already there at once, then every new one and every one that leaves.
+   */
+  async observe(room: number, token: string | undefined, onEvent: (e: RoomEvent) => void): Promise<Observer> {
+    const handle = await this.#conn.attach('janus.plugin.videoroom');
+    handle.onEvent = ({ data }) => {
+      const joining = data.joining as { id?: unknown } | undefined;
+      if (joining && typeof joining.id === 'number') onEvent({ type: 'joining', feed: joining.id });
+      if (Array.isArray(data.publishers)) onEvent({ type: 'published', publishers: publishersOf(data.publishers) });
+      for (const key of ['unpublished', 'leaving', 'kicked'] as const) {
+        if (typeof data[key] === 'number') onEvent({ type: 'gone', feed: data[key] });
+      }
+    };
+    let joined: Record<string, unknown>;
+    try {
+      joined = (await handle.message({ request: 'join', ptype: 'publisher', room, display: 'ringlet-server', ...(token ? { token } : {}) })).data;
+    } catch (err) {
+      await handle.detach();
+      throw err;
+    }
+    const existing = publishersOf(joined.publishers);
+    if (existing.length > 0) onEvent({ type: 'published', publishers: existing });
+    return { feed: Number(joined.id), leave: () => handle.detach() };
+  }
+
+  async close(): Promise<void> {
+    this.#conn.close();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Who may send what in an SFU room, and what the server does about the publishers it
+ * sees (pure; rooms.ts performs the actions). In a classroom the teacher sends audio and
+ * video, the student with the floor sends audio, everyone else is listen-only; in a plain
+ * large call everyone may send. A publisher whose id the server never granted is kicked.
+ */
+import { ErrorCode, RingletError } from '../../protocol/errors.ts';
+import { callRoute, isClassroomCall, type SfuJoin } from '../../protocol/sfu.ts';
+import type { Group } from '../../protocol/im.ts';
+import type { Invitation } from '../signaling/machine.ts';
+import type { PublishedStream, PublisherInfo } from './janus.ts';
+
+export interface FloorState {
+  classroom: boolean;
+  teacher: string;
+  speaker: string | null;
+}
+
+export function mayPublish(s: FloorState, userID: string, kind: PublishedStream['type']): boolean {
+  if (!s.classroom || userID === s.teacher) return true;
+  return userID === s.speaker && kind === 'audio';
+}
+
+export type ModerationAction =
+  | { type: 'kick'; feed: number }
+  | { type: 'mute'; feed: number; mid: string; mute: boolean };
+
+/**
+ * The actions that bring the room in line: `feeds` maps each granted publisher id to its
+ * user; `muted` holds the current moderation of each `feed:mid` ("absent" = never touched,
+ * i.e. not muted). Returns only changes.
+ */
+export function moderate(
+  s: FloorState,
+  publishers: readonly PublisherInfo[],
+  feeds: ReadonlyMap<number, string>,
+  muted: ReadonlyMap<string, boolean>,
+  ignore: ReadonlySet<number>,
+): ModerationAction[] {
+  const actions: ModerationAction[] = [];
+  for (const p of publishers) {
+    if (ignore.has(p.feed)) continue;
+    const user = feeds.get(p.feed);
+    if (user === undefined) {
+      actions.push({ type: 'kick', feed: p.feed });
+      continue;
+    }
+    for (const st of p.streams) {
+      if (st.type === 'data') continue;
+      const mute = !mayPublish(s, user, st.type);
+      if ((muted.get(`${p.feed}:${st.mid}`) ?? false) !== mute) actions.push({ type: 'mute', feed: p.feed, mid: st.mid, mute });
+    }
+  }
+  return actions;
+}
+
+/** How long after its invitation a call may still open an SFU room. */
+export const MAX_CALL_AGE_MS = 12 * 3600_000;
+
+/**
+ * Checks that `userID` may join the SFU room of invitation `inv` (API.md getSfuJoin):
+ * a group call routed to the SFU, not too old, and the user its inviter or an invitee who
+ * accepted it. Returns the user's role; throws 8011 otherwise (the same answer whether
+ * the invitation exists or not, so nobody learns about calls they are not in).
+ */
+export function joinRole(inv: Invitation | null, group: Group | null, userID: string, now: number): SfuJoin['role'] {
+  const refuse = (reason: string, message: string) => new RingletError(ErrorCode.NOT_PERMITTED, reason, message);
+  const participant = inv !== null && (inv.inviter === userID || inv.parts[userID] === 'accepted');
+  if (!inv || !participant || !group) throw refuse('not_participant', 'only the call\'s inviter and the invitees who accepted it may join its SFU room');
+  if (callRoute({ data: inv.data, invitees: inv.inviteeList.length, groupID: inv.groupID }) !== 'sfu')
+    throw refuse('mesh_call', 'this call is small enough for the peer-to-peer mesh; it has no SFU room');
+  if (now - inv.createdAt > MAX_CALL_AGE_MS) throw refuse('call_over', 'this call is too old to join');
+  if (!isClassroomCall(inv.data)) return 'member';
+  return group.ownerID === userID ? 'teacher' : 'student';
+}

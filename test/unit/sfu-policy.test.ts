@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/protocol/errors.ts';
+import { callRoute } from '../../src/protocol/sfu.ts';
+import { joinRole, MAX_CALL_AGE_MS, mayPublish, moderate, type FloorState } from '../../src/server/sfu/policy.ts';
+import type { Invitation } from '../../src/server/signaling/machine.ts';
+
+const classroom = JSON.stringify({ version: 1, roomID: 'r', callType: 'video', mode: 'classroom' });
+const plain = JSON.stringify({ version: 1, roomID: 'r', callType: 'audio' });
+const group = { groupID: 'g', name: 'class', type: 'Meeting' as const, ownerID: 'teacher' };
+
+function inv(o: Partial<Invitation> = {}): Invitation {
+  return {
+    inviteID: 'i1', inviter: 'teacher', groupID: 'g', inviteeList: ['s1', 's2', 's3'], data: classroom, timeout: 60,
+    onlineUserOnly: false, createdAt: 1000, deadline: 61_000, parts: { s1: 'accepted', s2: 'pending', s3: 'rejected' }, endReason: null, ...o,
+  };
+}
+
+const reasonOf = (f: () => unknown) => {
+  try {
+    f();
+    return 'granted';
+  } catch (e) {
+    return `${(e as { code: number }).code} ${(e as { reason: string }).reason}`;
+  }
+};
+
+describe('callRoute', () => {
+  it('keeps 1:1 and group calls of up to 6 on the mesh; classrooms and larger calls on the SFU', () => {
+    expect(callRoute({ groupID: '', invitees: 1, data: classroom })).toBe('mesh');
+    expect(callRoute({ groupID: 'g', invitees: 5, data: plain })).toBe('mesh');
+    expect(callRoute({ groupID: 'g', invitees: 6, data: plain })).toBe('sfu');
+    expect(callRoute({ groupID: 'g', invitees: 1, data: classroom })).toBe('sfu');
+    expect(callRoute({ groupID: 'g', invitees: 2, data: 'not json' })).toBe('mesh');
+  });
+});
+
+describe('joinRole', () => {
+  it('grants the inviter (teacher when owner) and accepted invitees (students)', () => {
+    expect(joinRole(inv(), group, 'teacher', 2000)).toBe('teacher');
+    expect(joinRole(inv(), group, 's1', 2000)).toBe('student');
+    expect(joinRole(inv({ data: plain, inviteeList: Array.from({ length: 7 }, (_, i) => `s${i}`), parts: { s1: 'accepted' } }), group, 's1', 2000)).toBe('member');
+  });
+
+  it('refuses pending, rejected, uninvited users and unknown invitations alike', () => {
+    for (const u of ['s2', 's3', 'mallory']) expect(reasonOf(() => joinRole(inv(), group, u, 2000))).toBe(`${ErrorCode.NOT_PERMITTED} not_participant`);
+    expect(reasonOf(() => joinRole(null, null, 's1', 2000))).toBe(`${ErrorCode.NOT_PERMITTED} not_participant`);
+  });
+
+  it('refuses small plain calls (mesh) and calls too old', () => {
+    expect(reasonOf(() => joinRole(inv({ data: plain }), group, 's1', 2000))).toBe(`${ErrorCode.NOT_PERMITTED} mesh_call`);
+    expect(reasonOf(() => joinRole(inv(), group, 's1', 1000 + MAX_CALL_AGE_MS + 1))).toBe(`${ErrorCode.NOT_PERMITTED} call_over`);
+  });
+});
+
+describe('floor moderation', () => {
+  const floor: FloorState = { classroom: true, teacher: 'teacher', speaker: 's1' };
+  const feeds = new Map([[1, 'teacher'], [2, 's1'], [3, 's2']]);
+  const pub = (feed: number, ...kinds: Array<'audio' | 'video'>) => ({ feed, display: '', streams: kinds.map((type, i) => ({ type, mid: String(i) })) });
+
+  it('teacher sends all; the speaker audio only; other students nothing; plain calls everyone', () => {
+    expect(mayPublish(floor, 'teacher', 'video')).toBe(true);
+    expect(mayPublish(floor, 's1', 'audio')).toBe(true);
+    expect(mayPublish(floor, 's1', 'video')).toBe(false);
+    expect(mayPublish(floor, 's2', 'audio')).toBe(false);
+    expect(mayPublish({ ...floor, classroom: false }, 's2', 'video')).toBe(true);
+  });
+
+  it('mutes what may not be sent, kicks unknown publishers, and only reports changes', () => {
+    const publishers = [pub(1, 'audio', 'video'), pub(2, 'audio', 'video'), pub(3, 'audio'), pub(99, 'audio'), pub(7, 'audio')];
+    const actions = moderate(floor, publishers, feeds, new Map(), new Set([7]));
+    expect(actions).toEqual([
+      { type: 'mute', feed: 2, mid: '1', mute: true },
+      { type: 'mute', feed: 3, mid: '0', mute: true },
+      { type: 'kick', feed: 99 },
+    ]);
+    // The floor moves to s2: s1's audio is muted, s2's unmuted; nothing else changes.
+    const muted = new Map([['2:1', true], ['3:0', true]]);
+    expect(moderate({ ...floor, speaker: 's2' }, publishers.slice(0, 3), feeds, muted, new Set())).toEqual([
+      { type: 'mute', feed: 2, mid: '0', mute: true },
+      { type: 'mute', feed: 3, mid: '0', mute: false },
+    ]);
+  });
+});
