@@ -13,6 +13,8 @@ import type { MessageService } from './im/messages.ts';
 import type { ServerLimits } from './limits/config.ts';
 import { TokenBuckets } from './limits/token-buckets.ts';
 import type { Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
+import { reportCallSteps } from './signaling/lifecycle.ts';
 import { Outbox } from './outbox.ts';
 import type { SfuService } from './sfu/service.ts';
 import type { SignalingService } from './signaling/service.ts';
@@ -39,6 +41,8 @@ export interface Services {
   /** STUN/TURN configuration handed to clients for WebRTC. */
   ice: IceOptions;
   limits: ServerLimits;
+  /** Prometheus series (metrics.ts); null when not served. */
+  metrics: Metrics | null;
   /** The SFU (Janus) for classrooms and calls larger than the mesh; null when none is configured. */
   sfu: SfuService | null;
 }
@@ -102,8 +106,11 @@ export class Dispatcher {
    * the events it caused are published (so the caller hears its answer first). Never throws.
    */
   async handle(userID: string, sessionID: string, req: RequestFrame, respond: (reply: Reply) => void): Promise<void> {
-    const reply = await this.#handle(userID, sessionID, req, respond);
-    if (reply !== ALREADY_SENT) respond(reply);
+    const m = this.#s.metrics;
+    const reply = await this.#handle(userID, sessionID, req, m ? (r) => { m.request(req.op, r.code); respond(r); } : respond);
+    if (reply === ALREADY_SENT) return;
+    m?.request(req.op, reply.code);
+    respond(reply);
   }
 
   async #handle(userID: string, sessionID: string, req: RequestFrame, respond: (reply: Reply) => void): Promise<Reply> {
@@ -113,7 +120,7 @@ export class Dispatcher {
       const read = this.#read[req.op];
       if (!read) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
       const now = this.#s.clock();
-      return { code: 0, data: await this.#budgetedRead(userID, () => this.#s.store.read((tx) => read(tx, userID, this.#s.clock(), req.params as never))) };
+      return { code: 0, data: await this.#budgetedRead(userID, () => this.#timed('read', () => this.#s.store.read((tx) => read(tx, userID, this.#s.clock(), req.params as never)))) };
     } catch (err) {
       return this.#errorReply(err, req.op);
     }
@@ -139,7 +146,7 @@ export class Dispatcher {
     // done; its work is then rolled back and the recorded reply returned instead.
     let result: Done;
     try {
-      result = await this.#s.store.write(async (tx): Promise<Done> => {
+      result = await this.#timed('write', () => this.#s.store.write(async (tx): Promise<Done> => {
         const ctx: RequestContext = { tx, outbox: new Outbox(tx, now), userID, sessionID, now, deadlines: [] };
         let outcome: { data: unknown } | { error: RingletError };
         try {
@@ -157,7 +164,7 @@ export class Dispatcher {
         if (budgeted) await this.#chargeStored(tx, userID, day);
         if (!(await tx.putRequestResult(userID, req.id, JSON.stringify(reply), now))) throw new AlreadyApplied();
         return { ctx, reply };
-      });
+      }));
     } catch (err) {
       if (!(err instanceof AlreadyApplied)) throw err;
       const prior = await this.#s.store.read((tx) => tx.getRequestResult(userID, req.id));
@@ -168,6 +175,8 @@ export class Dispatcher {
     if (budgeted) this.#messageRate.take(userID, now, Math.max(0, Math.ceil(result.ctx.outbox.deliveries.length / RECIPIENTS_PER_TOKEN) - 1));
     respond(result.reply);
     this.#s.bus.publish(result.ctx.outbox.deliveries);
+    this.#s.metrics?.published(result.ctx.outbox.deliveries.length);
+    reportCallSteps(result.ctx.outbox.calls, this.#s.log, this.#s.metrics);
     if (req.op === 'accept' && this.#s.sfu) void this.#s.sfu.accepted((req.params as { inviteID: string }).inviteID, userID);
     if (result.ctx.deadlines.length > 0) this.#s.onDeadlines(result.ctx.deadlines);
     return ALREADY_SENT;
@@ -211,6 +220,20 @@ export class Dispatcher {
   #sfuJoin(userID: string, p: { inviteID: string }): Promise<unknown> {
     if (!this.#s.sfu) throw new RingletError(ErrorCode.NOT_PERMITTED, 'no_sfu', 'this server has no SFU; group calls use the mesh (up to 6)');
     return this.#s.sfu.join(userID, p.inviteID);
+  }
+
+  /** `run`'s store round trip, into the metrics when they are on. */
+  async #timed<T>(kind: 'read' | 'write', run: () => Promise<T>): Promise<T> {
+    const m = this.#s.metrics;
+    if (!m) return run();
+    const t0 = performance.now();
+    try {
+      return await run();
+    } finally {
+      const s = (performance.now() - t0) / 1000;
+      if (kind === 'read') m.storeRead(s);
+      else m.storeWrite(s);
+    }
   }
 
   #errorReply(err: unknown, op: string): Reply {

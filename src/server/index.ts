@@ -27,6 +27,7 @@ import type { Bus } from './hub/types.ts';
 import { GroupService } from './im/groups.ts';
 import { MessageService } from './im/messages.ts';
 import { createLogger, type Logger } from './log.ts';
+import { Metrics, metricsServer } from './metrics.ts';
 import { DeadlineRunner } from './signaling/deadlines.ts';
 import { SfuService, type SfuOptions } from './sfu/service.ts';
 import { SignalingService } from './signaling/service.ts';
@@ -75,6 +76,11 @@ export interface ServerOptions {
   ice?: IceOptions;
   /** The SFU (Janus) that carries classrooms and calls larger than the mesh; none: group calls are mesh only. */
   sfu?: SfuOptions;
+  /**
+   * Serve Prometheus metrics (GET /metrics) on their own listener, e.g.
+   * { host: '127.0.0.1', port: 9464 }; default: off. Never on the public port.
+   */
+  metrics?: { host: string; port: number };
   /** The server clock (tests of the deadline rules may pin it). */
   clock?: () => number;
   /** Per-user and per-process budgets (limits/config.ts); unset values keep their defaults. */
@@ -87,6 +93,8 @@ export interface RingletServer {
   /** The HTTP base of the same listener (health, accounts). */
   readonly httpUrl: string;
   readonly port: number;
+  /** Where GET /metrics answers, when `metrics` was given. */
+  readonly metricsUrl: string | null;
   /** A signed login token for `userID`, valid `ttlSeconds`; also registers the user. */
   userSig(userID: string, ttlSeconds?: number): Promise<string>;
   /** Stops accepting, closes every session (1001), stops timers, closes the store. Safe to call twice. */
@@ -120,9 +128,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const signaling = new SignalingService(bus, limits);
   const groups = new GroupService(signaling);
   const messages = new MessageService();
-  const deadlines = new DeadlineRunner({ store, bus, signaling, log, clock, pollMs: options.deadlinePollMs ?? (options.redis ? 1000 : 30_000) });
+  const sessions = new Set<Session>();
+  const metrics = options.metrics ? new Metrics({
+    sessions: () => sessions.size,
+    outboundBytes: () => { let n = 0; for (const ws of wss.clients) n += ws.bufferedAmount; return n; },
+    pendingDeadlines: () => store.read((tx) => tx.countOpenDeadlines()),
+  }) : null;
+  const deadlines = new DeadlineRunner({ store, bus, signaling, log, metrics, clock, pollMs: options.deadlinePollMs ?? (options.redis ? 1000 : 30_000) });
   const sfu = options.sfu ? new SfuService(options.sfu, { store, log, clock }) : null;
-  const dispatcher = new Dispatcher({ store, bus, signaling, groups, messages, log, clock, onDeadlines: (d) => deadlines.notify(d), ice: options.ice ?? {}, limits, sfu });
+  const dispatcher = new Dispatcher({ store, bus, signaling, groups, messages, log, clock, onDeadlines: (d) => deadlines.notify(d), ice: options.ice ?? {}, limits, sfu, metrics });
   const tokens = new Tokens({ store, sigs, bus, clock });
   const accountLimits: AccountLimits = { ...ACCOUNT_LIMITS, ...options.accountLimits };
   // Shared by every node when there is a Redis; else per node (SECURITY.md says so).
@@ -134,7 +148,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
     allowRegistration: options.allowRegistration ?? true,
   });
 
-  const sessions = new Set<Session>();
   let closing = false;
   const http: HttpServer = createServer(httpHandler({ accounts, log, maxBodyBytes: accountLimits.maxBodyBytes, trustProxy: options.trustProxy ?? false, health: () => ({ ok: !closing, sessions: sessions.size }) }));
   // Frames are small: 8 KiB of data escaped as JSON, 100 invitees and the envelope fit.
@@ -177,6 +190,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   });
   const port = (http.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  const metricsListener = metrics && options.metrics ? await metricsServer(metrics, options.metrics.host, options.metrics.port) : null;
 
   const sweep = setInterval(() => {
     const now = clock();
@@ -198,6 +212,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   let closed: Promise<void> | null = null;
   return {
     url: `ws://${urlHost}:${port}`,
+    metricsUrl: metricsListener?.url ?? null,
     httpUrl: `http://${urlHost}:${port}`,
     port,
     userSig(userID: string, ttlSeconds = 86400): Promise<string> {
@@ -220,6 +235,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
         const httpClosed = new Promise<void>((r) => http.close(() => r()));
         http.closeAllConnections();
         await httpClosed;
+        await metricsListener?.close();
         await bus.close();
         await limiters.close();
         await store.close();

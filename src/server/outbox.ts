@@ -7,6 +7,7 @@ import type { GroupDeltaFrame } from '../protocol/frames.ts';
 import type { Group, Message } from '../protocol/im.ts';
 import type { SignalingEvent } from '../protocol/signaling.ts';
 import type { Delivery } from './hub/types.ts';
+import type { CallStep } from './signaling/lifecycle.ts';
 import type { StoreTx } from './store/types.ts';
 
 export interface PushBody {
@@ -27,6 +28,8 @@ export interface PushOptions {
 
 export class Outbox {
   readonly deliveries: Delivery[] = [];
+  /** Steps of calls this transaction made, reported once it has committed. */
+  readonly calls: CallStep[] = [];
   readonly #tx: StoreTx;
   readonly #now: number;
 

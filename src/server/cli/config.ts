@@ -25,6 +25,7 @@ export const HELP = `Usage: npm start -- [options]
   --sfu-public-url <url> RINGLET_SFU_PUBLIC_URL  Janus URL handed to the extension (default: the one the server uses)
   --sfu-admin-key-file <path> RINGLET_SFU_ADMIN_KEY_FILE  external Janus's videoroom admin_key (else RINGLET_SFU_ADMIN_KEY)
   --log-level <level>   RINGLET_LOG_LEVEL       default info (trace|debug|info|warn|error|silent)
+  --metrics <host:port> RINGLET_METRICS         serve Prometheus GET /metrics there (e.g. 127.0.0.1:9464); default off
 `;
 
 export interface CliConfig {
@@ -50,6 +51,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
       turn: { type: 'string' },
       'turn-secret-file': { type: 'string' },
       'log-level': { type: 'string' },
+      metrics: { type: 'string' },
       sfu: { type: 'string' },
       'sfu-port': { type: 'string' },
       'sfu-public-url': { type: 'string' },
@@ -71,6 +73,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
     trustProxy: Boolean(values['trust-proxy']) || env.RINGLET_TRUST_PROXY === '1',
     logLevel: values['log-level'] ?? env.RINGLET_LOG_LEVEL ?? 'info',
   };
+  const metrics = values.metrics ?? env.RINGLET_METRICS;
+  if (metrics) options.metrics = hostPort(metrics);
   const redis = values.redis ?? env.RINGLET_REDIS;
   if (redis) options.redis = redis;
   const list = (v: string | undefined) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
@@ -106,4 +110,12 @@ function readSecretFile(path: string): string {
   const secret = readFileSync(path, 'utf8').trim();
   if (secret.length < 32) throw new Error(`--secret-file: ${path} holds fewer than 32 characters`);
   return secret;
+}
+
+/** `host:port` or `[v6]:port` of --metrics. */
+function hostPort(v: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(v);
+  const port = Number(m?.[3]);
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--metrics: expected host:port, e.g. 127.0.0.1:9464, got ${v}`);
+  return { host: m[1] ?? m[2]!, port };
 }

@@ -2,6 +2,7 @@
  * Turns the effects of a transition into history messages and per-user pushes, inside
  * the transaction (API.md rules 6-8: who hears what, history, unread counts).
  */
+import { callStep } from './lifecycle.ts';
 import { ActionType, SIGNALING_BUSINESS_ID, TSignaling, type PendingInvitation, type SignalingEvent, type SignalingPayload } from '../../protocol/signaling.ts';
 import { c2cKey, conversationIDFor, groupKey, messageView } from '../im/conversations.ts';
 import type { Outbox } from '../outbox.ts';
@@ -45,7 +46,10 @@ export async function announce(ctx: AnnounceContext, inv: Invitation, effects: r
   if (effects.length === 0) return [];
   const audience = await audienceOf(ctx.tx, inv, ctx.alsoNotify);
   const messages: StoredMessage[] = [];
-  for (const effect of effects) messages.push(await announceOne(ctx, inv, effect, audience));
+  for (const effect of effects) {
+    messages.push(await announceOne(ctx, inv, effect, audience));
+    ctx.outbox.calls.push(callStep(inv, effect, ctx.now));
+  }
   return messages;
 }
 

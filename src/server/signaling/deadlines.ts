@@ -7,8 +7,10 @@
  */
 import type { Bus } from '../hub/types.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
 import { Outbox } from '../outbox.ts';
 import type { Store } from '../store/types.ts';
+import { reportCallSteps } from './lifecycle.ts';
 import type { SignalingService } from './service.ts';
 
 export interface DeadlineOptions {
@@ -16,6 +18,7 @@ export interface DeadlineOptions {
   bus: Bus;
   signaling: SignalingService;
   log: Logger;
+  metrics: Metrics | null;
   clock: () => number;
   /**
    * Upper bound between two looks at the store even with no timer due: other nodes may
@@ -114,6 +117,7 @@ export class DeadlineRunner {
       });
       if (!fired) return;
       this.#o.bus.publish(fired.deliveries);
+      reportCallSteps(fired.calls, this.#o.log, this.#o.metrics);
     }
   }
 }

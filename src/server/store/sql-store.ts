@@ -164,6 +164,10 @@ class SqlTx implements StoreTx {
     );
     return rows.map((r) => r.invite_id);
   }
+  async countOpenDeadlines(): Promise<number> {
+    const row = await this.#c.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM invitations WHERE is_open = 1 AND deadline IS NOT NULL');
+    return Number(row?.n ?? 0);
+  }
   async nextDeadline(): Promise<number | null> {
     const row = await this.#c.get<{ d: number | null }>('SELECT MIN(deadline) AS d FROM invitations WHERE is_open = 1 AND deadline IS NOT NULL');
     return row?.d ?? null;

@@ -77,6 +77,8 @@ export interface StoreTx {
   pendingLoad(inviter: string, invitees: readonly string[], now: number): Promise<PendingLoad>;
   openInvitationsInGroup(groupID: string): Promise<Invitation[]>;
   dueInvitationIDs(now: number, limit: number): Promise<string[]>;
+  /** Open invitations that have a deadline (the metrics' gauge). */
+  countOpenDeadlines(): Promise<number>;
   nextDeadline(): Promise<number | null>;
   // groups
   insertGroup(group: Group, now: number): Promise<boolean>;
