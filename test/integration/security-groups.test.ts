@@ -320,6 +320,7 @@ describe('GROUP_LIST_UPDATED from deltas', () => {
       // bob is away while his list changes: the deltas are lost with the socket, the login baseline is not.
       gate.backends = [];
       cutter.drop();
+      cutter.resume(); // the cutter only cuts; the gate refuses reconnects while closed
       await until(() => states.includes('disconnected'));
       await alice.chat.deleteGroupMember({ groupID: g2, userIDList: [bobID] });
       const g3 = (await alice.chat.createGroup({ name: 'three', groupID: uid('g'), memberList: [bobID] })).data.group.groupID;
