@@ -169,7 +169,7 @@ describe('Firefox', () => {
         }
         return null;
       }, 'the confirmation window');
-      const button = await confirm.waitForSelector(`[data-testid="incoming"] li[data-invite-id="${inv.inviteID}"] button.primary`, { timeout: 15_000 });
+      const button = await confirm.waitForSelector(`[data-testid="incoming"] li[data-invite-id="${inv.inviteID}"] button.accept`, { timeout: 15_000 });
       expect(accepted).toEqual([]); // the page badge's click alone answered nothing
       await button!.click();
       // Carol hears it; the badge and the notification go away
@@ -222,11 +222,11 @@ describe('Firefox', () => {
       await (await signInThroughOptions(alice, srv.server.url, 'alice', true)).close();
       const alicePopup = await openPopup(alice);
       await alicePopup.getByPlaceholder('User ID').fill('dave');
-      await alicePopup.getByTestId('dial-form').getByLabel('Call type').selectOption('video');
+      await alicePopup.getByTestId('type-video').check();
       await alicePopup.getByTestId('dial').click();
 
-      await popup.waitForSelector('[data-testid="incoming"] button.primary', { timeout: 15_000 });
-      await popup.locator('[data-testid="incoming"] button.primary').click();
+      await popup.waitForSelector('[data-testid="incoming"] button.accept', { timeout: 15_000 });
+      await popup.locator('[data-testid="incoming"] button.accept').click();
 
       // Alice's call window (Chromium) hears dave's fake camera and microphone.
       const aCall = await callWindow(alice);

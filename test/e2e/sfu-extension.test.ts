@@ -58,7 +58,7 @@ describe.skipIf(!enabled)('the call window on the SFU', () => {
     const first = await until(async () => (await rtcSamples(win)).teacher?.inAudioBytes, 'the teacher\'s audio at the student', 30_000);
     await until(async () => ((await rtcSamples(win)).teacher?.inAudioBytes ?? 0) > first + 3000, 'the teacher\'s audio to keep flowing', 30_000);
     // A student without the floor is listen-only: its microphone switch is locked.
-    await win.getByTestId('call-mute').filter({ hasText: 'Listen only' }).waitFor({ timeout: 10_000 });
+    await win.locator('[data-testid="call-mute"][aria-label="Listen only"]').waitFor({ timeout: 10_000 });
     expect(await win.getByTestId('call-mute').isDisabled()).toBe(true);
   }, 180_000);
 });
