@@ -9,7 +9,7 @@ import { ActionType, parseSignalingPayload } from '../../src/sdk/index.ts';
 import { c2cKey } from '../../src/server/im/conversations.ts';
 import { REDIS_URL, skipUnless, testStorage, type TestStorage } from '../support/backends.ts';
 import { Cluster, redisPing, startRedis, stopRedis } from '../support/cluster.ts';
-import { Devices, SIG, sleep, uid, until, type Device } from './helpers.ts';
+import { Devices, SIG, uid, until, type Device } from './helpers.ts';
 
 const skip = await skipUnless('postgres', 'redis');
 
@@ -47,6 +47,20 @@ describe.skipIf(skip)('cluster: 3 nodes, PostgreSQL + Redis', () => {
     await devices.destroyAll();
   });
 
+  /**
+   * Invites `invitee` once from a fresh device of `inviter` on each node in `via` with the
+   * shortest timeout (so that node arms the deadline), and waits until `heard` all hear
+   * every one of them time out: a deadline due after everything before the call.
+   */
+  async function lateDeadlines(inviter: string, invitee: string, heard: Device[], via: string[]): Promise<void> {
+    const ids: string[] = [];
+    for (const url of via) {
+      const d = await devices.login(inviter, url, `${inviter}@${url} (late deadline)`);
+      ids.push((await d.chat.invite({ userID: invitee, timeout: 1 })).inviteID);
+    }
+    for (const id of ids) await Promise.all(heard.map((d) => d.waitFor(SIG.TIMEOUT, id, 15_000)));
+  }
+
   afterAll(async () => {
     if (!(await redisPing())) await startRedis();
     await cluster?.close();
@@ -70,7 +84,7 @@ describe.skipIf(skip)('cluster: 3 nodes, PostgreSQL + Redis', () => {
     expect(heardByA.data.invitee).toBe(bob);
     const heardByB2 = await b2.waitFor(SIG.ACCEPTED, inviteID); // answered elsewhere
     expect(heardByB2.data.invitee).toBe(bob);
-    await sleep(300);
+    await devices.barrier(node(1), a, b1, b2); // anything else about it would have come first
     expect(a.namesFor(inviteID)).toEqual([SIG.ACCEPTED]);
     expect(b1.namesFor(inviteID)).toEqual([SIG.NEW]); // its own accept came as the promise
     expect(b2.namesFor(inviteID)).toEqual([SIG.NEW, SIG.ACCEPTED]);
@@ -105,7 +119,8 @@ describe.skipIf(skip)('cluster: 3 nodes, PostgreSQL + Redis', () => {
       await Promise.all([a2.waitFor(winner, inviteID), b2.waitFor(winner, inviteID)]);
       if (accOk) await a1.waitFor(SIG.ACCEPTED, inviteID);
       else await b1.waitFor(SIG.CANCELLED, inviteID);
-      await sleep(150);
+      // A committed loser or a second winner would reach each device before this.
+      await devices.barrier(node(accOk ? 1 : 0), a1, a2, b1, b2);
       for (const d of [a1, a2, b1, b2]) {
         expect(count(d, other, inviteID), `${d.label} heard the losing ${other} in round ${i}`).toBe(0);
         expect(count(d, winner, inviteID), `${d.label} heard ${winner} twice in round ${i}`).toBeLessThanOrEqual(1);
@@ -130,7 +145,7 @@ describe.skipIf(skip)('cluster: 3 nodes, PostgreSQL + Redis', () => {
       const bad = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
       expect(bad.reason.code).toBe(8010);
       await a.waitFor(SIG.ACCEPTED, inviteID);
-      await sleep(100);
+      await devices.barrier(node(1), a); // a second accept, committed, would come before it
       expect(count(a, SIG.ACCEPTED, inviteID)).toBe(1);
     }
   });
@@ -155,7 +170,7 @@ describe.skipIf(skip)('cluster: 3 nodes, PostgreSQL + Redis', () => {
       await d.waitFor(SIG.REJECTED, inviteID);
       await until(() => count(d, SIG.ACCEPTED, inviteID) === 2, 10_000, `${d.label} hears two accepts`);
     }
-    await sleep(300);
+    await devices.barrier(node(0), ...ds, second, o); // duplicates or extra events would come first
     expect(o.namesFor(inviteID)).toEqual([SIG.ACCEPTED, SIG.REJECTED, SIG.ACCEPTED]);
     expect(second.namesFor(inviteID)).toEqual([SIG.NEW, SIG.ACCEPTED, SIG.REJECTED, SIG.ACCEPTED]);
     expect(ds[3]!.namesFor(inviteID)).toEqual([SIG.NEW, SIG.ACCEPTED, SIG.REJECTED, SIG.ACCEPTED]);
@@ -172,6 +187,7 @@ describe.skipIf(skip)('cluster: 3 nodes, PostgreSQL + Redis', () => {
     await cluster.userSig(carol); // exists, never logged in
     const { inviteID } = await a.chat.invite({ userID: bob, onlineUserOnly: true, timeout: 30 });
     await b.waitFor(SIG.NEW, inviteID);
+    await devices.barrier(node(0), a); // a timeout committed with the invite would come first
     expect(count(a, SIG.TIMEOUT, inviteID)).toBe(0);
     const off = await a.chat.invite({ userID: carol, onlineUserOnly: true, timeout: 30 });
     const t = await a.waitFor(SIG.TIMEOUT, off.inviteID);
@@ -186,7 +202,11 @@ describe.skipIf(skip)('cluster: 3 nodes, PostgreSQL + Redis', () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await a.chat.invite({ userID: bob, timeout: 1 })).inviteID);
     for (const id of ids) await Promise.all([a, b1, b2].map((d) => d.waitFor(SIG.TIMEOUT, id, 15_000)));
-    await sleep(1200); // more than two polls of every node
+    // Later deadlines, one armed by each node, due more than two polls (400 ms) after the
+    // five were heard: every node fires due deadlines oldest first, so a second firing of
+    // one of the five would be committed before these fire, and reach everyone before the barrier.
+    await lateDeadlines(alice, bob, [a, b1, b2], [0, 1, 2].map(node));
+    await devices.barrier(node(0), a, b1, b2);
     for (const id of ids) {
       for (const d of [a, b1, b2]) expect(count(d, SIG.TIMEOUT, id), d.label).toBe(1);
       expect(await historyActions(cluster, alice, bob, id)).toEqual([ActionType.INVITE, ActionType.TIMEOUT]);
@@ -219,7 +239,10 @@ describe.skipIf(skip)('cluster: 3 nodes, PostgreSQL + Redis', () => {
 
     // The dead node's deadline is fired by a survivor, once.
     await Promise.all([a, b1, b2, watcher].map((d) => d.waitFor(SIG.TIMEOUT, inviteID, 20_000)));
-    await sleep(1500);
+    // Later deadlines armed by both survivors; a second firing, or a replayed ring, committed
+    // or delivered before them reaches every device before the barrier.
+    await lateDeadlines(alice, bob, [a, b1, b2, watcher], [1, 2].map(node));
+    await devices.barrier(node(1), a, b1, b2, watcher);
     for (const d of [a, b1, b2, watcher]) {
       expect(count(d, SIG.TIMEOUT, inviteID), d.label).toBe(1);
       expect(count(d, SIG.NEW, inviteID), `${d.label} heard the ring again after resync`).toBeLessThanOrEqual(1);
@@ -276,7 +299,7 @@ describe.skipIf(skip)('cluster: 3 nodes, PostgreSQL + Redis', () => {
     await b.waitFor(SIG.NEW, after.inviteID, 15_000);
     await b.chat.reject({ inviteID: after.inviteID });
     await a.waitFor(SIG.REJECTED, after.inviteID, 15_000);
-    await sleep(300);
+    await devices.barrier(node(1), a, b); // a second accept or ring would come first
     expect(count(a, SIG.ACCEPTED, inviteID)).toBe(1);
     expect(count(b, SIG.NEW, after.inviteID)).toBe(1);
     expect(await historyActions(cluster, alice, bob, inviteID)).toEqual([ActionType.INVITE, ActionType.ACCEPT]);

@@ -1,5 +1,6 @@
 /** Clients and event recorders for the cluster tests (SDK over the real socket). */
 import { createChat, EVENT, TSignaling, type Chat } from '../../src/sdk/index.ts';
+import { barrier } from '../support/barrier.ts';
 import type { Cluster } from '../support/cluster.ts';
 
 export const SIG = {
@@ -73,7 +74,25 @@ export function uid(base: string): string {
 
 export class Devices {
   readonly all: Device[] = [];
+  /** Per node URL: a device of a dedicated user that sends barrier messages. */
+  #barrierSenders = new Map<string, Promise<Device>>();
   constructor(readonly cluster: Cluster) {}
+
+  /**
+   * Resolves once every event committed before the call for the users of `targets` has
+   * reached each of those devices: a dedicated user on the node at `via` sends each user a
+   * stored barrier message (test/support/barrier.ts), which takes the user's next seq; every
+   * node passes a user's events in seq order, whichever node committed or published them.
+   * Assert an absence after this, never after a sleep.
+   */
+  async barrier(via: string, ...targets: Device[]): Promise<void> {
+    let sender = this.#barrierSenders.get(via);
+    if (!sender) this.#barrierSenders.set(via, (sender = this.login(uid('barrier'), via, `barrier@${via}`)));
+    const s = await sender;
+    const byUser = new Map<string, Device[]>();
+    for (const d of targets) byUser.set(d.userID, [...(byUser.get(d.userID) ?? []), d]);
+    await Promise.all([...byUser].map(([user, ds]) => barrier(s.chat, user, ds, { stored: true, timeoutMs: 15_000 })));
+  }
 
   /** Logs a device of `userID` in at `url` (a node or a proxy). */
   async login(userID: string, url: string, label = userID): Promise<Device> {
@@ -85,6 +104,7 @@ export class Devices {
   }
 
   async destroyAll(): Promise<void> {
+    this.#barrierSenders.clear();
     const list = this.all.splice(0);
     await Promise.all(list.map((d) => Promise.race([d.chat.destroy().catch(() => undefined), sleep(2000)])));
   }

@@ -13,6 +13,7 @@ import { c2cKey } from '../../src/server/im/conversations.ts';
 import { openStore, type Store } from '../../src/server/store/index.ts';
 import { parseSignalingPayload, ActionType } from '../../src/sdk/index.ts';
 import { REDIS_URL, skipUnless, testStorage, type TestStorage } from '../support/backends.ts';
+import { barrier } from '../support/barrier.ts';
 import { sleep, until } from './helpers.ts';
 
 const skip = await skipUnless('postgres', 'redis');
@@ -116,13 +117,17 @@ describe.skipIf(skip)('PostgreSQL store shared by several nodes', () => {
         chat.on(EVENT.KICKED_OUT, () => kicked.push(label));
         return chat;
       };
+      // Pacing only (nothing is asserted after it): distinct login times, so "oldest" is one session.
       await mk(limited[0]!, 'first@0');
       await sleep(20);
-      await mk(limited[1]!, 'second@1');
+      const second = await mk(limited[1]!, 'second@1');
       await sleep(20);
-      await mk(limited[1]!, 'third@1');
+      const third = await mk(limited[1]!, 'third@1');
       await until(() => kicked.length > 0, 10_000, 'a kick');
-      await sleep(300);
+      // Both newer sessions still get a message sent after the kicks: a kicked one never would
+      // (its kick notice comes first and it does not reconnect).
+      const sender = await login(limited[0]!, 'px_limit_barrier');
+      await barrier(sender, 'px_limit', [{ chat: second, label: 'second@1' }, { chat: third, label: 'third@1' }], { stored: true });
       expect(kicked).toEqual(['first@0']);
     } finally {
       await Promise.all(limited.map((s) => s.close()));
@@ -141,10 +146,15 @@ describe.skipIf(skip)('PostgreSQL store shared by several nodes', () => {
     // Node 0 armed the timers; stop it so that nodes 1 and 2 race for every deadline by polling.
     await servers[0]!.close();
     await until(() => ids.every((id) => timeouts.has(id)), 20_000, 'every timeout heard');
-    await sleep(1000);
+    // Later deadlines armed by each survivor, due five polls (200 ms) after the forty were
+    // heard: nodes fire due deadlines oldest first, so a second firing of one of the forty is
+    // committed before these fire; the barrier then proves it would have reached the invitee.
+    const late = await Promise.all([1, 2].map(async (i) => (await (await login(servers[i]!, 'px_timer_a')).invite({ userID: 'px_timer_b', timeout: 1 })).inviteID));
+    await until(() => late.every((id) => timeouts.has(id)), 20_000, 'the later timeouts heard');
+    await barrier(await login(servers[1]!, 'px_timer_barrier'), 'px_timer_b', [{ chat: invitee, label: 'invitee' }], { stored: true });
     for (const id of ids) expect(timeouts.get(id), id).toBe(1);
     const history = await store.read((tx) => tx.listMessages(c2cKey('px_timer_a', 'px_timer_b'), null, 1000));
-    const timeoutMsgs = history.map((m) => parseSignalingPayload(m.payload.data)!).filter((p) => p.actionType === ActionType.TIMEOUT);
+    const timeoutMsgs = history.map((m) => parseSignalingPayload(m.payload.data)!).filter((p) => p.actionType === ActionType.TIMEOUT && ids.includes(p.inviteID));
     expect(timeoutMsgs).toHaveLength(ids.length);
     expect(new Set(timeoutMsgs.map((p) => p.inviteID)).size).toBe(ids.length);
   });

@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
 import { startServer } from '../../src/server/index.ts';
 import { testStorage, type TestStorage } from '../support/backends.ts';
+import { barrierToken, newBarrierToken, sendBarrier } from '../support/barrier.ts';
 import { createChat, EVENT, TSignaling } from '../../src/sdk/index.ts';
 
 export { EVENT, TSignaling };
@@ -75,12 +76,10 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 type Pred = (e: Recorded) => boolean;
 
-/** The payload prefix of barrier messages (see `Harness.barrier`); the recorder keeps them out of `events`. */
-const BARRIER_PREFIX = '__conformance_barrier__:';
-
+/** The tokens of the barrier messages (test/support/barrier.ts) in an event; the recorder keeps them out of `events`. */
 function barrierTokens(e: Recorded): string[] {
   if (e.name !== 'MESSAGE_RECEIVED' || !Array.isArray(e.data)) return [];
-  return e.data.map((m: any) => m?.payload?.data).filter((d: unknown): d is string => typeof d === 'string' && d.startsWith(BARRIER_PREFIX));
+  return e.data.map(barrierToken).filter((t: string | null): t is string => t !== null);
 }
 
 /** Collects every signaling and IM event one client hears. */
@@ -158,7 +157,7 @@ export class Recorder {
    */
   async barrier(): Promise<void> {
     if (!this.sendBarrier) throw new Error(`${this.label}: no barrier sender`);
-    const token = `${BARRIER_PREFIX}${Math.random().toString(36).slice(2)}`;
+    const token = newBarrierToken();
     const arrived = new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => {
         this.#barriers.delete(token);
@@ -292,9 +291,7 @@ export class Harness {
       this.#barrierSender = { url, client: this.user('barrier').then((id) => this.client(id, { keep: true, label: 'barrier' })) };
     }
     const sender = await this.#barrierSender.client;
-    const message = sender.chat.createCustomMessage({ to: userID, conversationType: 'C2C', payload: { data: token } });
-    const res = await sender.chat.sendMessage(message, { onlineUserOnly: true });
-    expect(res.code).toBe(0);
+    await sendBarrier(sender.chat, userID, token);
   }
 
   /** Registers a user and logs one client in. */

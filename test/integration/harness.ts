@@ -1,8 +1,11 @@
 /** Test harness: a real server on a real socket with a real SQLite file, and SDK clients. */
 import WebSocket from 'ws';
 import { startServer, type RingletServer, type ServerOptions } from '../../src/server/index.ts';
-import { createChat, EVENT, TSignaling, type Chat } from '../../src/sdk/index.ts';
+import { createChat, TSignaling, type Chat } from '../../src/sdk/index.ts';
 import { testStorage } from '../support/backends.ts';
+import { barrierArrival, isBarrier, newBarrierToken, sendBarrier } from '../support/barrier.ts';
+
+export { isBarrier };
 
 export interface Harness {
   server: RingletServer;
@@ -31,10 +34,6 @@ export interface Client {
    */
   barrier(via: Chat): Promise<void>;
 }
-
-/** The payload prefix of barrier messages; `isBarrier` tells them apart from a test's own messages. */
-const BARRIER_PREFIX = '__integration_barrier__:';
-export const isBarrier = (m: unknown): boolean => String((m as { payload?: { data?: unknown } })?.payload?.data ?? '').startsWith(BARRIER_PREFIX);
 
 const SIGNALS = Object.values(TSignaling);
 
@@ -66,10 +65,6 @@ export async function connectClient(url: string, userID: string, userSig: string
   const chat = createChat({ server: url, backoffMinMs: 50, backoffMaxMs: 500, ...opts });
   const events = new Feed<Recorded>();
   for (const name of SIGNALS) chat.addSignalingListener(name, (e) => events.push(e as Recorded));
-  const barriers = new Feed<string>();
-  chat.on(EVENT.MESSAGE_RECEIVED, (e) => {
-    for (const m of e.data as unknown[]) if (isBarrier(m)) barriers.push((m as { payload: { data: string } }).payload.data);
-  });
   await chat.login({ userID, userSig });
   return {
     userID,
@@ -82,10 +77,11 @@ export async function connectClient(url: string, userID: string, userSig: string
       return events.items.filter((e) => e.name === name && (inviteID === undefined || e.data.inviteID === inviteID)).length;
     },
     async barrier(via) {
-      const token = `${BARRIER_PREFIX}${Math.random().toString(36).slice(2)}`;
-      const res = await via.sendMessage(via.createCustomMessage({ to: userID, conversationType: 'C2C', payload: { data: token } }), { onlineUserOnly: true });
-      if (res.code !== 0) throw new Error(`barrier message refused: ${JSON.stringify(res)}`);
-      await barriers.waitFor((t) => t === token, 8000, () => `${userID}: barrier message did not arrive within 8000 ms`);
+      const token = newBarrierToken();
+      const arrived = barrierArrival(chat, token, 8000, userID);
+      arrived.catch(() => undefined); // awaited below, unless the send throws first
+      await sendBarrier(via, userID, token);
+      await arrived;
     },
   };
 }
