@@ -14,6 +14,10 @@ export class FakeChat implements ChatLike {
   messages: SdkMessage[] = [];
   loginError: (Error & { code?: number }) | null = null;
   failNext: Record<string, Error & { code?: number }> = {};
+  /** Whether the server has an SFU: getSfuJoin refuses an unknown call with `not_participant`, else `no_sfu`. */
+  sfu = false;
+  /** The owner getGroupProfile reports. */
+  groupOwner = '';
   #seq = 0;
   readonly server: string;
 
@@ -91,7 +95,11 @@ export class FakeChat implements ChatLike {
     return { code: 0, data: { groupList: [{ groupID: 'team', name: 'The Team' }] } };
   }
   async getGroupProfile(o: { groupID: string }) {
-    return { code: 0, data: { group: { groupID: o.groupID, name: `Group ${o.groupID}` } } };
+    return { code: 0, data: { group: { groupID: o.groupID, name: `Group ${o.groupID}`, ...(this.groupOwner ? { ownerID: this.groupOwner } : {}) } } };
+  }
+  async getSfuJoin(o: { inviteID: string }): Promise<never> {
+    this.#record('getSfuJoin', o);
+    throw Object.assign(new Error('refused'), { code: 8011, reason: this.sfu ? 'not_participant' : 'no_sfu' });
   }
   async getGroupMemberList(_o: { groupID: string }) {
     return { code: 0, data: { memberList: [{ userID: 'alice', role: 'Owner' }, { userID: 'bob', role: 'Member' }] } };

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
-import { Phone } from '../../src/extension/background/phone.ts';
+import { Phone, SFU_PROBE_INVITE_ID } from '../../src/extension/background/phone.ts';
+import { isClassroomCall } from '../../src/protocol/sfu.ts';
 import { SIGNAL } from '../../src/extension/background/chat.ts';
 import { silentRingtone } from '../../src/extension/background/ringtone.ts';
 import { resetToolbarCache } from '../../src/extension/background/toolbar.ts';
@@ -209,6 +210,45 @@ describe('Phone (the background worker)', () => {
     await expect(w.phone.handle({ type: 'classroom/pick', userID: 'carol' })).rejects.toMatchObject({ code: 8011 });
     await expect(w.phone.handle({ type: 'call/dialGroup', groupID: 'team', inviteeList: ['a', 'b', 'c', 'd', 'e', 'f'], callType: 'audio' })).rejects.toMatchObject({ code: 8001 });
     expect(w.chat().called('inviteInGroup')).toEqual([]);
+  });
+
+  it('a server with an SFU takes group calls beyond 6, asked once per session; the 6-person cap stays without one', async () => {
+    const seven = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const none = await signedIn();
+    expect(await none.phone.handle({ type: 'server/hasSfu' })).toBe(false);
+    await expect(none.phone.handle({ type: 'call/dialGroup', groupID: 'team', inviteeList: seven, callType: 'audio' })).rejects.toMatchObject({
+      code: 8001,
+      key: 'errorGroupCallTooLarge',
+    });
+    expect(none.chat().called('inviteInGroup')).toEqual([]);
+
+    fakeBrowser.reset();
+    const w = await signedIn((c) => (c.sfu = true));
+    expect(await w.phone.handle({ type: 'server/hasSfu' })).toBe(true);
+    await w.phone.handle({ type: 'call/dialGroup', groupID: 'team', inviteeList: seven, callType: 'video' });
+    const [sent] = w.chat().called('inviteInGroup');
+    expect(sent).toMatchObject({ groupID: 'team', inviteeList: seven });
+    expect(JSON.parse(String(sent!.data))).toEqual({ version: 1, roomID: expect.any(String), callType: 'video' });
+    expect(w.phone.viewState().outgoing).toEqual([expect.objectContaining({ groupID: 'team', inviteeList: seven, callType: 'video' })]);
+    expect(w.chat().called('getSfuJoin')).toEqual([{ inviteID: SFU_PROBE_INVITE_ID }]);
+  });
+
+  it('the group owner starts a classroom: the invitation data says mode classroom; anyone else is refused', async () => {
+    const teacher = await signedIn((c) => (c.groupOwner = 'bob'));
+    await teacher.phone.handle({ type: 'call/dialGroup', groupID: 'class', inviteeList: ['carol', 'dave'], callType: 'video', classroom: true });
+    const [sent] = teacher.chat().called('inviteInGroup');
+    expect(sent).toMatchObject({ groupID: 'class', inviteeList: ['carol', 'dave'] });
+    const data = JSON.parse(String(sent!.data));
+    expect(data).toEqual({ version: 1, roomID: expect.any(String), callType: 'video', mode: 'classroom' });
+    expect(isClassroomCall(String(sent!.data))).toBe(true); // what the server routes to the SFU
+    expect(teacher.phone.viewState().outgoing).toEqual([expect.objectContaining({ roomID: data.roomID, groupOwner: 'bob' })]);
+
+    fakeBrowser.reset();
+    const student = await signedIn((c) => (c.groupOwner = 'alice'));
+    await expect(
+      student.phone.handle({ type: 'call/dialGroup', groupID: 'class', inviteeList: ['carol'], callType: 'audio', classroom: true }),
+    ).rejects.toMatchObject({ code: 8011 });
+    expect(student.chat().called('inviteInGroup')).toEqual([]);
   });
 
   it('a timeout leaves a missed-call notification and the missed count on the toolbar until seen', async () => {

@@ -66,6 +66,8 @@ export interface ChatLike {
   getGroupList(): Promise<SdkResponse<{ groupList: SdkGroup[] }>>;
   getGroupProfile(o: { groupID: string }): Promise<SdkResponse<{ group: SdkGroup }>>;
   getGroupMemberList(o: { groupID: string }): Promise<SdkResponse<{ memberList: Array<{ userID: string; role: string }> }>>;
+  /** The SFU join grant (API.md getSfuJoin); the worker only uses its refusal reason to learn whether the server has an SFU. */
+  getSfuJoin?(o: { inviteID: string }): Promise<unknown>;
   getConversationList(): Promise<SdkResponse<{ conversationList: SdkConversation[] }>>;
   getMessageList(o: { conversationID: string; nextReqMessageID?: string; count?: number }): Promise<
     SdkResponse<{ messageList: SdkMessage[]; nextReqMessageID?: string; isCompleted: boolean }>

@@ -27,11 +27,18 @@ import { syncBadgeView } from './badge-view.ts';
 import type { Ringtone } from './ringtone.ts';
 import * as store from './store.ts';
 import { logError } from './log.ts';
+import { MESH_LIMIT } from '../../protocol/sfu.ts';
 
 /** How long an outgoing invitation rings before the server times it out. */
 export const DIAL_TIMEOUT_SECONDS = 30;
-/** A full mesh of peer connections: every participant sends to every other one. */
-export const MAX_CALL_PARTICIPANTS = 6;
+/** A full mesh of peer connections: every participant sends to every other one. Larger calls need the server's SFU. */
+export const MAX_CALL_PARTICIPANTS = MESH_LIMIT;
+/**
+ * The inviteID the worker asks `getSfuJoin` about to learn whether the server has an SFU:
+ * no such invitation exists, so a server with an SFU refuses with 8011 `not_participant`
+ * (without touching the SFU) and one without answers 8011 `no_sfu`.
+ */
+export const SFU_PROBE_INVITE_ID = 'ringlet-sfu-probe';
 /** How long students have to raise a hand. */
 export const RAISE_HAND_TIMEOUT_SECONDS = 60;
 
@@ -67,6 +74,8 @@ export class Phone {
   #listeners = new Set<Listener>();
   #groupNames = new Map<string, string>();
   #groupOwners = new Map<string, string>();
+  /** Whether this session's server has an SFU (asked once per SDK session; see #hasSfu). */
+  #sfu: { chat: ChatLike; has: Promise<boolean> } | null = null;
   #retry: ReturnType<typeof setTimeout> | null = null;
   #retryDelay = 2000;
   #connecting: Promise<void> | null = null;
@@ -414,7 +423,9 @@ export class Phone {
       case 'call/dial':
         return this.#dial(req.userID, req.callType);
       case 'call/dialGroup':
-        return this.#dialGroup(req.groupID, req.inviteeList, req.callType);
+        return this.#dialGroup(req.groupID, req.inviteeList, req.callType, req.classroom ?? false);
+      case 'server/hasSfu':
+        return this.#hasSfu(this.#requireChat());
       case 'call/accept':
         return this.#answer(req.inviteID, 'accept');
       case 'call/reject':
@@ -532,19 +543,41 @@ export class Phone {
     return this.viewState();
   }
 
-  async #dialGroup(groupID: string, inviteeList: string[], callType: CallType): Promise<ViewState> {
+  /**
+   * Whether the server forwards group media through an SFU. Asked once per SDK session with
+   * `getSfuJoin` for an invitation that does not exist: only the reason of the refusal
+   * matters (`no_sfu` = mesh only). An SDK without the op, or an unclear answer, means no.
+   */
+  #hasSfu(chat: ChatLike): Promise<boolean> {
+    if (this.#sfu?.chat !== chat) {
+      const ask = async (): Promise<boolean> => {
+        if (!chat.getSfuJoin) return false;
+        try {
+          await chat.getSfuJoin({ inviteID: SFU_PROBE_INVITE_ID });
+          return true;
+        } catch (e) {
+          const reason = typeof e === 'object' && e !== null ? (e as { reason?: unknown }).reason : undefined;
+          return errorCode(e) === 8011 && reason === 'not_participant';
+        }
+      };
+      this.#sfu = { chat, has: ask() };
+    }
+    return this.#sfu.has;
+  }
+
+  async #dialGroup(groupID: string, inviteeList: string[], callType: CallType, classroom: boolean): Promise<ViewState> {
     const chat = this.#requireChat();
     const roomID = newRoomID();
     const invitees = inviteeList.filter((u) => u !== this.#me());
-    if (invitees.length > MAX_CALL_PARTICIPANTS - 1) {
+    if (invitees.length > MAX_CALL_PARTICIPANTS - 1 && !(await this.#hasSfu(chat))) {
       throw new RingletError(8001, 'errorGroupCallTooLarge', `a group call has at most ${MAX_CALL_PARTICIPANTS} participants`, [String(MAX_CALL_PARTICIPANTS)]);
     }
-    const res = await sdk(() =>
-      chat.inviteInGroup({ groupID, inviteeList: invitees, data: encodeInvite(roomID, callType), timeout: DIAL_TIMEOUT_SECONDS }),
-    );
-    const now = this.#now();
     const groupName = await this.#groupName(chat, groupID);
     const groupOwner = this.#groupOwners.get(groupID);
+    if (classroom && groupOwner !== this.#me()) throw new RingletError(8011, 'errorNotAllowed', 'only the group owner starts a classroom');
+    const data = encodeInvite(roomID, callType, classroom ? 'classroom' : undefined);
+    const res = await sdk(() => chat.inviteInGroup({ groupID, inviteeList: invitees, data, timeout: DIAL_TIMEOUT_SECONDS }));
+    const now = this.#now();
     await this.#dispatch({
       type: 'dialled',
       entry: {

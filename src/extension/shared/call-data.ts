@@ -10,6 +10,8 @@ export interface CallInviteData {
   version: 1;
   roomID: string;
   callType: 'audio' | 'video';
+  /** A classroom (the group owner teaches; students listen until picked): always runs on the SFU. */
+  mode?: 'classroom';
 }
 /** Data of the hang-up invitation sent when a call ends. */
 export interface CallEndData {
@@ -54,8 +56,8 @@ export function newRoomID(): string {
   return crypto.randomUUID();
 }
 
-export function encodeInvite(roomID: string, callType: 'audio' | 'video'): string {
-  return JSON.stringify({ version: 1, roomID, callType } satisfies CallInviteData);
+export function encodeInvite(roomID: string, callType: 'audio' | 'video', mode?: CallInviteData['mode']): string {
+  return JSON.stringify({ version: 1, roomID, callType, ...(mode ? { mode } : {}) } satisfies CallInviteData);
 }
 
 export function encodeCallEnd(callInviteID: string, roomID: string, durationSeconds: number, reason?: string): string {

@@ -162,7 +162,11 @@ export const Request = z.discriminatedUnion('type', [
     groupID: Id,
     inviteeList: z.array(Id).check(z.minLength(1), z.maxLength(100)),
     callType: CallType,
+    /** Start as a classroom (group owner only; the call runs on the SFU when the server has one). */
+    classroom: z.optional(z.boolean()),
   }),
+  /** Whether the signed-in server forwards group media through an SFU (calls beyond the mesh of 6). */
+  z.object({ type: z.literal('server/hasSfu') }),
   z.object({ type: z.literal('call/accept'), ...inviteRef }),
   /** The page badge where it cannot tell whether it is visible (Firefox): confirm in an extension window. */
   z.object({ type: z.literal('call/confirm'), ...inviteRef }),
@@ -170,7 +174,7 @@ export const Request = z.discriminatedUnion('type', [
   z.object({ type: z.literal('call/cancel'), ...inviteRef }),
   z.object({ type: z.literal('call/hangup'), reason: z.optional(HangupReason), inviteID: z.optional(inviteRef.inviteID) }),
   /** Classroom mode (the group owner on a group call): ask the listed students to raise hands. */
-  z.object({ type: z.literal('classroom/raiseHands'), inviteeList: z.array(Id).check(z.minLength(1), z.maxLength(5)) }),
+  z.object({ type: z.literal('classroom/raiseHands'), inviteeList: z.array(Id).check(z.minLength(1), z.maxLength(100)) }),
   /** Classroom mode: give the floor to a student (a "speak" invitation). */
   z.object({ type: z.literal('classroom/pick'), userID: Id }),
   z.object({ type: z.literal('groups/list') }),

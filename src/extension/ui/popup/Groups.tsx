@@ -1,20 +1,27 @@
-/** My groups; "call group" lets me choose the invitees (inviteInGroup). */
+/**
+ * My groups; "call group" lets me choose the invitees (inviteInGroup). More than the mesh's
+ * 6 people only when the server has an SFU; the group's owner may start a classroom.
+ */
 import { useState } from 'preact/hooks';
 import type { CallType, Group, Request } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
-import { MAX_PARTICIPANTS } from '../../call/room.ts';
+import { MESH_LIMIT } from '../../../protocol/sfu.ts';
 import { ChevronIcon, UsersIcon } from '../components/icons.tsx';
 
 type Run = <T>(req: Request) => Promise<T | undefined>;
 
-export function Groups({ run, online }: { run: Run; online: boolean }) {
+export function Groups({ run, online, me }: { run: Run; online: boolean; me: string }) {
   const [groups, setGroups] = useState<Group[] | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [members, setMembers] = useState<string[]>([]);
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [callType, setCallType] = useState<CallType>('audio');
-  // A full mesh: me and at most MAX - 1 others.
-  const tooMany = chosen.size > MAX_PARTICIPANTS - 1;
+  const [classroom, setClassroom] = useState(false);
+  /** Whether the server has an SFU (null: not known yet). */
+  const [sfu, setSfu] = useState<boolean | null>(null);
+  // Without an SFU, a full mesh: me and at most MESH_LIMIT - 1 others.
+  const beyondMesh = chosen.size > MESH_LIMIT - 1;
+  const tooMany = beyondMesh && sfu !== true;
 
   const load = async () => {
     const list = await run<Group[]>({ type: 'groups/list' });
@@ -25,7 +32,9 @@ export function Groups({ run, online }: { run: Run; online: boolean }) {
     const list = await run<string[]>({ type: 'groups/members', groupID });
     setMembers(list ?? []);
     setChosen(new Set(list ?? []));
+    setClassroom(false);
     setOpen(groupID);
+    if (sfu === null) setSfu((await run<boolean>({ type: 'server/hasSfu' })) ?? null);
   };
   const toggle = (u: string) => {
     const next = new Set(chosen);
@@ -35,7 +44,7 @@ export function Groups({ run, online }: { run: Run; online: boolean }) {
   };
   const call = async (groupID: string) => {
     if (chosen.size === 0) return;
-    await run({ type: 'call/dialGroup', groupID, inviteeList: [...chosen], callType });
+    await run({ type: 'call/dialGroup', groupID, inviteeList: [...chosen], callType, ...(classroom ? { classroom } : {}) });
     setOpen(null);
   };
 
@@ -48,7 +57,9 @@ export function Groups({ run, online }: { run: Run; online: boolean }) {
       </summary>
       {groups && groups.length === 0 && <p class="sub">{t('noGroups')}</p>}
       <ul class="list" data-testid="groups">
-        {(groups ?? []).map((g) => (
+        {(groups ?? []).map((g) => {
+          const owner = !!me && g.ownerID === me;
+          return (
           <li key={g.groupID} class="row-item wrap">
             <span class="grow">{g.name || g.groupID}</span>
             <button type="button" onClick={() => void choose(g.groupID)} aria-expanded={open === g.groupID} disabled={!online}>
@@ -67,14 +78,23 @@ export function Groups({ run, online }: { run: Run; online: boolean }) {
                   <option value="audio">{t('audioCall')}</option>
                   <option value="video">{t('videoCall')}</option>
                 </select>{' '}
-                <span class={tooMany ? 'error' : 'sub'}>{t('groupLimit', MAX_PARTICIPANTS)}</span>{' '}
+                {owner && (
+                  <label class="check">
+                    <input type="checkbox" checked={classroom} onChange={() => setClassroom(!classroom)} data-testid="start-classroom" />{' '}
+                    {t('startAsClassroom')}
+                  </label>
+                )}
+                <span class={tooMany ? 'error' : 'sub'} data-testid="group-limit">
+                  {sfu ? t('groupLimitSfu', MESH_LIMIT) : sfu === false ? t('groupLimitNoSfu', MESH_LIMIT) : t('groupLimit', MESH_LIMIT)}
+                </span>{' '}
                 <button type="button" class="accept" disabled={chosen.size === 0 || tooMany} onClick={() => void call(g.groupID)} data-testid="call-group">
                   {t('call')}
                 </button>
               </fieldset>
             )}
           </li>
-        ))}
+          );
+        })}
       </ul>
     </details>
   );

@@ -85,7 +85,7 @@ function PopupView({ state }: { state: ViewState }) {
         <>
           <DialForm run={run} disabled={!online} contacts={contacts} onDialled={() => undefined} />
           <History records={records} missed={state.missed} online={online} onCallBack={(r) => void callBack(run, r)} />
-          <Groups run={run} online={online} />
+          <Groups run={run} online={online} me={state.userID ?? ''} />
         </>
       )}
     </main>
