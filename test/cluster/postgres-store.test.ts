@@ -135,14 +135,15 @@ describe.skipIf(skip)('PostgreSQL store shared by several nodes', () => {
   });
 
   it('fires each of many deadlines exactly once while three nodes compete for them', async () => {
-    const inviter = await login(servers[0]!, 'px_timer_a');
+    // Four inviters of ten: the per-pair cap on pending invitations is 10 (SECURITY.md).
+    const inviters = await Promise.all([0, 1, 2, 3].map((i) => login(servers[0]!, `px_timer_a${i}`)));
     const invitee = await login(servers[1]!, 'px_timer_b');
     const timeouts = new Map<string, number>();
     invitee.addSignalingListener(TSignaling.INVITATION_TIMEOUT, (e: { data: unknown }) => {
       const id = (e.data as { inviteID: string }).inviteID;
       timeouts.set(id, (timeouts.get(id) ?? 0) + 1);
     });
-    const ids = await Promise.all(Array.from({ length: 40 }, async () => (await inviter.invite({ userID: 'px_timer_b', timeout: 1 })).inviteID));
+    const ids = await Promise.all(Array.from({ length: 40 }, async (_, i) => (await inviters[i % 4]!.invite({ userID: 'px_timer_b', timeout: 1 })).inviteID));
     // Node 0 armed the timers; stop it so that nodes 1 and 2 race for every deadline by polling.
     await servers[0]!.close();
     await until(() => ids.every((id) => timeouts.has(id)), 20_000, 'every timeout heard');
@@ -153,7 +154,7 @@ describe.skipIf(skip)('PostgreSQL store shared by several nodes', () => {
     await until(() => late.every((id) => timeouts.has(id)), 20_000, 'the later timeouts heard');
     await barrier(await login(servers[1]!, 'px_timer_barrier'), 'px_timer_b', [{ chat: invitee, label: 'invitee' }], { stored: true });
     for (const id of ids) expect(timeouts.get(id), id).toBe(1);
-    const history = await store.read((tx) => tx.listMessages(c2cKey('px_timer_a', 'px_timer_b'), null, 1000));
+    const history = (await Promise.all([0, 1, 2, 3].map((i) => store.read((tx) => tx.listMessages(c2cKey(`px_timer_a${i}`, 'px_timer_b'), null, 1000))))).flat();
     const timeoutMsgs = history.map((m) => parseSignalingPayload(m.payload.data)!).filter((p) => p.actionType === ActionType.TIMEOUT && ids.includes(p.inviteID));
     expect(timeoutMsgs).toHaveLength(ids.length);
     expect(new Set(timeoutMsgs.map((p) => p.inviteID)).size).toBe(ids.length);
