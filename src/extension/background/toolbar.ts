@@ -12,7 +12,7 @@ export function badgeFor(ringing: number, missed: number): { text: string; color
 }
 
 /** The tooltip: "alice is calling" while `caller` rings, else the normal title. */
-export function titleFor(caller: string | undefined): string {
+function titleFor(caller: string | undefined): string {
   return caller ? t('toolbarCalling', caller) : t('extName');
 }
 
