@@ -1,5 +1,6 @@
 import { defineConfig } from 'wxt';
 import preact from '@preact/preset-vite';
+import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
 
 /**
@@ -53,10 +54,33 @@ function zodWithoutEvalProbe(): Plugin {
   };
 }
 
+/**
+ * Every web page loads the content script, so it must stay small (at most 4 KB gzipped,
+ * checked by `npm run build:ext`). WXT's own content-script runtime imports `wxt/browser`,
+ * which the polyfill module points at webextension-polyfill (about 3 KB gzipped). In the
+ * content-script builds only, that import gets the browser's native API instead: the few
+ * calls made there return promises natively in Chrome MV3 and Firefox.
+ */
+function contentScriptWithoutPolyfill(): Plugin {
+  let contentScript = false;
+  const native = fileURLToPath(new URL('./src/extension/content/ext.ts', import.meta.url));
+  return {
+    name: 'ringlet:content-script-without-polyfill',
+    enforce: 'pre',
+    configResolved(config) {
+      const { lib, rollupOptions } = config.build;
+      contentScript = /\.content\.[jt]s/.test(JSON.stringify([lib ? lib.entry : null, rollupOptions.input ?? null]));
+    },
+    resolveId(id) {
+      return contentScript && id === '@wxt-dev/webextension-polyfill/browser' ? native : null;
+    },
+  };
+}
+
 export default defineConfig({
   // One promise-based `browser` (webextension-polyfill) for Chrome and Firefox.
   modules: ['@wxt-dev/webextension-polyfill'],
-  vite: () => ({ plugins: [preactWithoutInnerHTML(), zodWithoutEvalProbe(), preact()] }),
+  vite: () => ({ plugins: [contentScriptWithoutPolyfill(), preactWithoutInnerHTML(), zodWithoutEvalProbe(), preact()] }),
   manifest: ({ browser }) => {
     const firefox = browser === 'firefox';
     return {

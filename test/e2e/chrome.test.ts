@@ -82,7 +82,7 @@ describe('Chromium', () => {
     expect(await toolbarBadge(bob)).toBe('1');
     const badge = await until(async () => ((await pageBadge(bobPage)).present ? pageBadge(bobPage) : null), 'page badge');
     expect(badge.texts).toEqual(['alice is calling']);
-    expect(badge.buttons.map((b) => b.label)).toEqual(['Accept', 'Reject']);
+    expect(badge.buttons.map((b) => b.label)).toEqual(['Accept', 'Reject', 'Silence']);
 
     await bobPage.screenshot({ path: screenshotPath('page-badge.png'), clip: { x: 440, y: 0, width: 460, height: 70 } });
     await renderNotification(bob, shown);

@@ -172,7 +172,7 @@ export async function firefoxPageBadge(page: Page): Promise<FirefoxBadge> {
   const buttons: FirefoxBadge['buttons'] = [];
   walk(host, (n) => {
     const v = n.value;
-    if (v?.localName === 'span' && v.attributes?.class === 'text') texts.push(textOf(n));
+    if (v?.attributes?.class === 'text') texts.push(textOf(n));
     if (v?.localName === 'button') {
       buttons.push({ label: textOf(n), action: v.attributes?.['data-action'] ?? '', sharedId: n.sharedId ?? '', armed: v.attributes?.['data-armed'] === 'true' });
     }

@@ -151,6 +151,7 @@ describe('Firefox', () => {
       expect(badge.buttons.map((b) => [b.action, b.label])).toEqual([
         ['accept', 'Accept'],
         ['reject', 'Reject'],
+        ['silence', 'Silence'],
       ]);
       expect(await tab.evaluate(() => document.querySelector('ringlet-badge')?.shadowRoot ?? null)).toBeNull();
 

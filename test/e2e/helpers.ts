@@ -234,8 +234,21 @@ export interface BadgeButton {
   refused: number;
 }
 
+/** What the page badge shows, read through the closed shadow root. */
+export interface PageBadge {
+  present: boolean;
+  /** Each card's main line ("alice is calling"). */
+  texts: string[];
+  hints: string[];
+  buttons: BadgeButton[];
+  /** Each card's app and call-type line ("Ringlet · Video call"). */
+  meta: string[];
+  /** Each card's call-type icon (its `data-type`). */
+  icons: string[];
+}
+
 /** What the page badge shows: its lines, hints and buttons, read through the closed shadow root. */
-export async function pageBadge(page: Page): Promise<{ present: boolean; texts: string[]; hints: string[]; buttons: BadgeButton[] }> {
+export async function pageBadge(page: Page): Promise<PageBadge> {
   const cdp = await page.context().newCDPSession(page);
   try {
     const { root } = (await cdp.send('DOM.getDocument', { depth: -1, pierce: true })) as { root: CdpNode };
@@ -243,20 +256,24 @@ export async function pageBadge(page: Page): Promise<{ present: boolean; texts: 
     walk(root, (n) => {
       if (n.nodeName === 'RINGLET-BADGE') host = n;
     });
-    if (!host) return { present: false, texts: [], hints: [], buttons: [] };
+    if (!host) return { present: false, texts: [], hints: [], buttons: [], meta: [], icons: [] };
     const texts: string[] = [];
     const hints: string[] = [];
+    const meta: string[] = [];
+    const icons: string[] = [];
     const buttons: BadgeButton[] = [];
     walk(host, (n) => {
       const attrs = n.attributes ?? [];
       const cls = attrs[attrs.indexOf('class') + 1];
-      if (n.nodeName === 'SPAN' && attrs.includes('class') && cls === 'text') texts.push(textOf(n));
-      if (n.nodeName === 'SPAN' && attrs.includes('class') && cls === 'hint' && !attrs.includes('hidden')) hints.push(textOf(n));
+      if (attrs.includes('class') && cls === 'text') texts.push(textOf(n));
+      if (attrs.includes('class') && cls === 'app') meta.push(textOf(n));
+      if (attrs.includes('class') && cls === 'icon') icons.push(attrs[attrs.indexOf('data-type') + 1] ?? '');
+      if (attrs.includes('class') && cls === 'hint' && !attrs.includes('hidden')) hints.push(textOf(n));
       if (n.nodeName === 'BUTTON') {
         buttons.push({ label: textOf(n), action: attrs[attrs.indexOf('data-action') + 1] ?? '', backendNodeId: n.backendNodeId, armed: attrs.includes('data-armed'), refused: Number(attrs[attrs.indexOf('data-refused') + 1] ?? 0) || 0 });
       }
     });
-    return { present: true, texts, hints, buttons };
+    return { present: true, texts, hints, buttons, meta, icons };
   } finally {
     await cdp.detach();
   }

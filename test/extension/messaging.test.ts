@@ -23,13 +23,15 @@ describe('the worker message channel', () => {
     expect(res).toEqual({ ok: true, result: 'call/dial' });
   });
 
-  it('lets a web page content script only accept, reject, cancel or confirm, and tells it nothing but the outcome', async () => {
+  it('lets a web page content script only accept, reject, cancel, confirm or silence, and tells it nothing but the outcome', async () => {
     const handler = vi.fn(async () => ({ userID: 'bob', incoming: [] }));
     expect(await respond({ type: 'call/accept', inviteID: 'x' }, tab as never, handler)).toEqual({ ok: true });
     expect(await respond({ type: 'call/confirm', inviteID: 'x' }, tab as never, handler)).toEqual({ ok: true });
+    expect(await respond({ type: 'call/silence', inviteID: 'x' }, tab as never, handler)).toEqual({ ok: true });
+    expect(await respond({ type: 'call/silence' }, tab as never, handler)).toMatchObject({ ok: false, error: { code: 'bad_message' } });
     expect(await respond({ type: 'account/signOut' }, tab as never, handler)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(await respond({ type: 'call/dial', userID: 'bob', callType: 'audio' }, tab as never, handler)).toMatchObject({ ok: false });
-    expect(handler).toHaveBeenCalledTimes(2);
+    expect(handler).toHaveBeenCalledTimes(3);
   });
 
   it('treats the popup opened in a tab as an extension page', async () => {

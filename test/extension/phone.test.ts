@@ -147,6 +147,47 @@ describe('Phone (the background worker)', () => {
     void chat;
   });
 
+  it('silence stops the ringtone only: the call still rings in the badge, toolbar and popup, and can be accepted', async () => {
+    const { chat, ringtone, phone } = await signedIn();
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ data: encodeInvite('room', 'video') }));
+    await vi.waitFor(() => expect(ringtone.playing).toBe(true));
+    expect(await badgeView()).toEqual([
+      expect.objectContaining({
+        app: 'Ringlet',
+        text: 'alice is calling',
+        callType: 'video',
+        callTypeLabel: 'Video call',
+        buttons: [expect.objectContaining({ action: 'accept' }), expect.objectContaining({ action: 'reject' }), { action: 'silence', label: 'Silence' }],
+      }),
+    ]);
+    await phone.handle({ type: 'call/silence', inviteID: 'inv-1' });
+    expect(ringtone.playing).toBe(false);
+    expect(chat().called('reject')).toEqual([]); // nothing reaches the server
+    expect(await badgeText()).toBe('1');
+    expect(await notifications()).toEqual(['ring:inv-1']);
+    expect(phone.viewState().incoming).toEqual([expect.objectContaining({ inviteID: 'inv-1', silenced: true })]);
+    const [item] = (await badgeView()) as Array<{ buttons: Array<{ action: string }> }>;
+    expect(item!.buttons.map((b) => b.action)).toEqual(['accept', 'reject']); // no second "Silence"
+    // A later call rings again; silencing an invitation that is not ringing is an error.
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: 'inv-2', inviter: 'carol' }));
+    await vi.waitFor(() => expect(ringtone.playing).toBe(true));
+    await expect(phone.handle({ type: 'call/silence', inviteID: 'nope' })).rejects.toMatchObject({ code: 8010 });
+    await phone.handle({ type: 'call/accept', inviteID: 'inv-1' });
+    expect(phone.viewState().active).toMatchObject({ peer: 'alice' });
+  });
+
+  it('the toolbar tooltip says who is calling while it rings, and the app name otherwise (en and zh_CN)', async () => {
+    const { chat, phone } = await signedIn();
+    const title = () => fakeBrowser.action.getTitle({});
+    expect(await title()).not.toMatch(/calling/);
+    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
+    await vi.waitFor(async () => expect(await title()).toBe('alice is calling'));
+    await phone.handle({ type: 'settings/set', patch: { language: 'zh_CN' } });
+    await vi.waitFor(async () => expect(await title()).toBe('alice 来电'));
+    await phone.handle({ type: 'call/reject', inviteID: 'inv-1' });
+    expect(await title()).toBe('Ringlet');
+  });
+
   it('accepting stops the ring everywhere and opens the call page', async () => {
     const { chat, ringtone, openCallPage, phone } = await signedIn();
     chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());

@@ -4,7 +4,8 @@
  * message per tab, and it survives the worker being stopped.
  */
 import { browser } from 'wxt/browser';
-import { BADGE_VIEW_KEY, type BadgeView } from '../shared/schema.ts';
+import { BADGE_VIEW_KEY } from '../shared/keys.ts';
+import type { BadgeItem, BadgeView } from '../shared/schema.ts';
 import { t } from '../shared/i18n.ts';
 import type { CallState } from './calls.ts';
 import { peerOf } from './calls.ts';
@@ -18,6 +19,7 @@ export function renderBadgeView(state: CallState): BadgeView {
         // A classroom prompt: accepting raises the hand (or takes the floor).
         return {
           inviteID: c.inviteID,
+          app: t('extName'),
           text: c.kind === 'speak' ? t('badgeSpeak', c.inviter) : t('badgeRaiseHand', c.inviter),
           buttons: [
             { action: 'accept', label: c.kind === 'speak' ? t('takeTheFloor') : t('raiseHand') },
@@ -25,18 +27,23 @@ export function renderBadgeView(state: CallState): BadgeView {
           ],
         };
       }
+      const call = {
+        inviteID: c.inviteID,
+        app: t('extName'),
+        callType: c.callType,
+        callTypeLabel: c.callType === 'video' ? t('videoCall') : t('audioCall'),
+      };
       if (c.direction === 'incoming') {
-        return {
-          inviteID: c.inviteID,
-          text: c.groupID ? t('badgeGroupCalling', c.inviter, group) : t('badgeCalling', c.inviter),
-          buttons: [
-            { action: 'accept', label: t('accept') },
-            { action: 'reject', label: t('reject') },
-          ],
-        };
+        const buttons: BadgeItem['buttons'] = [
+          { action: 'accept', label: t('accept') },
+          { action: 'reject', label: t('reject') },
+        ];
+        // Silence while it can still ring audibly (not once silenced, nor a call waiting, which never rings).
+        if (!c.silenced && !c.waiting) buttons.push({ action: 'silence', label: t('silence') });
+        return { ...call, text: c.groupID ? t('badgeGroupCalling', c.inviter, group) : t('badgeCalling', c.inviter), buttons };
       }
       return {
-        inviteID: c.inviteID,
+        ...call,
         text: c.groupID ? t('badgeDiallingGroup', group) : t('badgeDialling', peerOf(c)),
         buttons: [{ action: 'cancel', label: t('cancel') }],
       };

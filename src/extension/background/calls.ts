@@ -54,6 +54,8 @@ export type CallEvent =
   | { type: 'localAccepted'; inviteID: string }
   | { type: 'localRejected'; inviteID: string }
   | { type: 'localCancelled'; inviteID: string }
+  /** "Silence" pressed: the ringtone stops for this invitation; it still rings visually. */
+  | { type: 'silenced'; inviteID: string }
   | { type: 'ended'; reason?: HangupReason }
   /** I (the group owner) sent a classroom action on the active group call. */
   | { type: 'classroomSent'; action: ClassroomData['classroom']; inviteID: string; invitees: string[] }
@@ -343,6 +345,12 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
         effects: [{ type: 'openCallPage' }],
       };
     }
+    case 'silenced': {
+      const entry = find(event.inviteID);
+      if (!entry || entry.direction !== 'incoming' || entry.silenced) return { state, effects: [] };
+      const calls = state.calls.map((c) => (c === entry ? { ...c, silenced: true } : c));
+      return { state: { ...state, calls }, effects: [] };
+    }
     case 'localRejected':
     case 'localCancelled':
       return { state: { ...state, calls: without(state.calls, event.inviteID) }, effects: [] };
@@ -408,6 +416,11 @@ function reconcile(state: CallState, pending: Invitation[], endings: Record<stri
 /** Incoming invitations that should ring (not call-waiting ones), newest first. */
 export function ringingCalls(state: CallState): CallEntry[] {
   return state.calls.filter((c) => c.direction === 'incoming' && !c.waiting && !c.kind);
+}
+
+/** Ringing calls whose ringtone is still wanted (not silenced). */
+export function audibleCalls(state: CallState): CallEntry[] {
+  return ringingCalls(state).filter((c) => !c.silenced);
 }
 
 export function incomingCalls(state: CallState): CallEntry[] {

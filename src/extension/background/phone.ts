@@ -11,7 +11,7 @@ import {
   EMPTY_CALL_STATE,
   incomingCalls,
   outgoingCalls,
-  ringingCalls,
+  audibleCalls,
   transition,
   type CallEffect,
   type CallEvent,
@@ -387,9 +387,9 @@ export class Phone {
     const state = this.#state;
     const s = this.#settings;
     const incoming = incomingCalls(state);
-    const shouldRing = s.ringtone && !s.doNotDisturb && ringingCalls(state).length > 0 && !state.active;
+    const shouldRing = s.ringtone && !s.doNotDisturb && audibleCalls(state).length > 0 && !state.active;
     await Promise.all([
-      syncToolbar(incoming.length, state.missed).catch((e) => logError('toolbar', e)),
+      syncToolbar(incoming.length, state.missed, incoming.find((c) => !c.kind)?.inviter).catch((e) => logError('toolbar', e)),
       syncRingNotifications(incoming.filter((e) => wantsNotification(e, s))).catch((e) => logError('notifications', e)),
       (shouldRing ? this.#deps.ringtone.start(s.volume) : this.#deps.ringtone.stop()).catch((e) => logError('ringtone', e)),
       syncBadgeView(state).catch((e) => logError('badge view', e)),
@@ -432,6 +432,13 @@ export class Phone {
         return this.#answer(req.inviteID, 'reject');
       case 'call/cancel':
         return this.#cancel(req.inviteID);
+      case 'call/silence':
+        // Only silences: nothing is sent to the server, so it needs no arming on the page badge.
+        if (!this.#state.calls.some((c) => c.inviteID === req.inviteID && c.direction === 'incoming')) {
+          throw new RingletError(8010, 'errorAlreadyEnded', `no ringing invitation ${req.inviteID}`);
+        }
+        await this.#dispatch({ type: 'silenced', inviteID: req.inviteID });
+        return this.viewState();
       case 'call/hangup':
         // A call window asking for an older call must not end a newer one.
         if (req.inviteID && req.inviteID !== this.#state.active?.inviteID) return this.viewState();

@@ -1,8 +1,8 @@
 /**
  * The worker's end of the message channel: every incoming message is validated against
  * `Request`; unknown shapes are answered with `bad_message` and a description of what
- * was wrong, and web pages' content scripts may only accept, reject, cancel or ask for
- * a confirmation, and hear only whether it worked: never the state (the account, the
+ * was wrong, and web pages' content scripts may only accept, reject, cancel, silence the
+ * ringtone or ask for a confirmation, and hear only whether it worked: never the state (the account, the
  * calls), which the badge does not need.
  */
 import { browser, type Browser } from 'wxt/browser';

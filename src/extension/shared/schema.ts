@@ -5,6 +5,9 @@
  * TypeScript view and the runtime check cannot drift apart.
  */
 import { z } from 'zod/mini';
+import { BADGE_VIEW_KEY, WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT } from './keys.ts';
+
+export { BADGE_VIEW_KEY, WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT };
 
 /** User and group IDs, as in API.md rule 10. */
 export const Id = z.string().check(z.regex(/^[A-Za-z0-9_.@-]{1,64}$/));
@@ -74,6 +77,8 @@ export const CallEntry = z.object({
   accepted: z.optional(z.array(z.string())),
   /** Received while in a call with whileInCall = 'waiting'. */
   waiting: z.boolean(),
+  /** Incoming: "Silence" was pressed (the ringtone stops; it still rings visually). */
+  silenced: z.optional(z.boolean()),
 });
 export type CallEntry = z.infer<typeof CallEntry>;
 
@@ -172,6 +177,8 @@ export const Request = z.discriminatedUnion('type', [
   z.object({ type: z.literal('call/confirm'), ...inviteRef }),
   z.object({ type: z.literal('call/reject'), ...inviteRef }),
   z.object({ type: z.literal('call/cancel'), ...inviteRef }),
+  /** Stop the ringtone for this invitation; it keeps ringing visually (page badge, popup). */
+  z.object({ type: z.literal('call/silence'), ...inviteRef }),
   z.object({ type: z.literal('call/hangup'), reason: z.optional(HangupReason), inviteID: z.optional(inviteRef.inviteID) }),
   /** Classroom mode (the group owner on a group call): ask the listed students to raise hands. */
   z.object({ type: z.literal('classroom/raiseHands'), inviteeList: z.array(Id).check(z.minLength(1), z.maxLength(100)) }),
@@ -192,6 +199,7 @@ export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<RequestType> = new Set([
   'call/accept',
   'call/reject',
   'call/cancel',
+  'call/silence',
 ]);
 
 export const Group = z.object({ groupID: z.string(), name: z.string(), type: z.optional(z.string()), ownerID: z.optional(z.string()) });
@@ -232,8 +240,7 @@ export const VIEW_PORT = 'ringlet-view';
  * (it carries no message; the worker only makes sure its SDK session exists). Opened only
  * while the worker has set `WAKE_ON_PAGE_LOAD_KEY` in `storage.local` (signed in).
  */
-export const WAKE_PORT = 'ringlet-wake';
-export const WAKE_ON_PAGE_LOAD_KEY = 'wakeOnPageLoad';
+// WAKE_PORT and WAKE_ON_PAGE_LOAD_KEY: keys.ts (the content script imports no zod).
 
 /**
  * What the content badge renders, written by the worker to `storage.local` with every
@@ -244,15 +251,22 @@ export const BadgeView = z.object({
   items: z.array(
     z.object({
       inviteID: z.string(),
+      /** The app's name, so a person knows who shows this on the page. */
+      app: z.optional(z.string()),
       text: z.string(),
-      buttons: z.array(z.object({ action: z.enum(['accept', 'reject', 'cancel']), label: z.string() })),
+      /** A call (not a classroom prompt): its type, shown with an icon and as words. */
+      callType: z.optional(CallType),
+      callTypeLabel: z.optional(z.string()),
+      /** "Silence" answers without arming (it only stops the ringtone); the others only once armed. */
+      buttons: z.array(z.object({ action: z.enum(['accept', 'reject', 'cancel', 'silence']), label: z.string() })),
     }),
   ),
   /** Lines the badge shows after a click: refused (covered, just appeared or moved), or sent to a confirmation window. */
   hints: z.optional(z.object({ covered: z.string(), confirming: z.string() })),
 });
 export type BadgeView = z.infer<typeof BadgeView>;
-export const BADGE_VIEW_KEY = 'badgeView';
+export type BadgeItem = BadgeView['items'][number];
+export type BadgeAction = BadgeItem['buttons'][number]['action'];
 
 /** Worker → offscreen document (Chrome) for the ringtone. */
 export const OffscreenCommand = z.discriminatedUnion('type', [
