@@ -12,6 +12,7 @@ import { connectClient, type Client } from './harness.ts';
 import { bearer, post } from './http-client.ts';
 
 const skip = testBackend() !== 'postgres' || (await skipUnless('postgres', 'redis'));
+if (testBackend() !== 'postgres') console.log('security-accounts-nodes: skipped on SQLite (several nodes need PostgreSQL and Redis; runs in integration-postgres)');
 
 describe.skipIf(skip)('revocation across nodes', () => {
   let db: TestStorage;
