@@ -119,7 +119,6 @@ export class Dispatcher {
       if (req.op === 'getSfuJoin') return { code: 0, data: await this.#sfuJoin(userID, req.params as { inviteID: string }) };
       const read = this.#read[req.op];
       if (!read) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
-      const now = this.#s.clock();
       return { code: 0, data: await this.#budgetedRead(userID, () => this.#timed('read', () => this.#s.store.read((tx) => read(tx, userID, this.#s.clock(), req.params as never)))) };
     } catch (err) {
       return this.#errorReply(err, req.op);
