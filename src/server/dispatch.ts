@@ -189,7 +189,7 @@ export class Dispatcher {
     return inTurn(this.#readQueue, userID, async () => {
       if (!this.#readBytes.ready(userID, this.#s.clock())) throw limitExceeded('read_bytes', `at most ${this.#s.limits.readBytes.perSecond} bytes of read responses per second; retry shortly`);
       const data = await run();
-      this.#readBytes.take(userID, this.#s.clock(), JSON.stringify(data).length);
+      this.#readBytes.take(userID, this.#s.clock(), Buffer.byteLength(JSON.stringify(data)));
       return data;
     });
   }

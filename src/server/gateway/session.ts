@@ -92,7 +92,7 @@ export class Session implements SessionSink {
   deliver(d: Delivery): void {
     if (this.#state === 'syncing') {
       // Held until the catch-up is sent; bounded like the socket's own queue.
-      this.#bufferedBytes += d.frame.length;
+      this.#bufferedBytes += Buffer.byteLength(d.frame);
       if (this.#bufferedBytes > this.#d.limits.outboundPerSocket) return this.#overflow();
       this.#buffer.push(d);
       return;
@@ -172,7 +172,7 @@ export class Session implements SessionSink {
 
   #send(frame: string): void {
     if (this.#ws.readyState !== this.#ws.OPEN || this.#state === 'closed') return;
-    const bytes = frame.length;
+    const bytes = Buffer.byteLength(frame);
     const { outbound } = this.#d;
     if (!outbound.reserve(this.#out, bytes)) return this.#overflow();
     this.#ws.send(frame, () => {

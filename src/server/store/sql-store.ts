@@ -106,7 +106,7 @@ class SqlTx implements StoreTx {
   // ---- invitations
   async insertInvitation(inv: Invitation): Promise<void> {
     const body = JSON.stringify(inv);
-    this.#storedBytes += body.length + inv.inviteeList.length * REF_ROW_BYTES;
+    this.#storedBytes += Buffer.byteLength(body) + inv.inviteeList.length * REF_ROW_BYTES;
     await this.#c.run(
       'INSERT INTO invitations (invite_id, inviter, group_id, is_open, deadline, created_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
       [inv.inviteID, inv.inviter, inv.groupID, inv.endReason === null ? 1 : 0, inv.deadline, inv.createdAt, body],
@@ -279,7 +279,7 @@ class SqlTx implements StoreTx {
   // ---- messages and conversations
   async insertMessage(m: Omit<StoredMessage, 'id'>): Promise<number> {
     const payload = JSON.stringify(m.payload);
-    this.#storedBytes += payload.length + EVENT_ROW_BYTES;
+    this.#storedBytes += Buffer.byteLength(payload) + EVENT_ROW_BYTES;
     const row = await this.#c.get<{ id: number }>(
       'INSERT INTO messages (conv_key, sender, target, time, payload) VALUES (?, ?, ?, ?, ?) RETURNING id',
       [m.convKey, m.from, m.to, m.time, payload],
@@ -355,7 +355,7 @@ class SqlTx implements StoreTx {
         if (!row) throw new Error('insert into events returned no id');
         id = Number(row.id);
         byMeta.set(key, id);
-        this.#storedBytes += e.frame.length + EVENT_ROW_BYTES;
+        this.#storedBytes += Buffer.byteLength(e.frame) + EVENT_ROW_BYTES;
       }
       refs.push([e.userID, out.get(e.userID)!, id]);
     }
