@@ -139,6 +139,14 @@ class SqlTx implements StoreTx {
     return rows.reverse().map((r) => JSON.parse(r.body) as Invitation);
   }
   async pendingLoad(inviter: string, invitees: readonly string[], now: number): Promise<PendingLoad> {
+    // The count and the insert that follows are one step: the inviter's and invitees' user
+    // rows are locked first (in index order, so crossing invitations cannot deadlock), and
+    // a concurrent invitation touching any of them counts only after this one commits
+    // (PostgreSQL, READ COMMITTED: the counts below then see it; SQLite has one writer).
+    if (this.#write && this.#d.lockRows !== '') {
+      const users = [...new Set([inviter, ...invitees])].sort();
+      await this.#c.all(`SELECT user_id FROM users WHERE user_id IN (${placeholders(users.length)}) ORDER BY user_id${this.#d.lockRows}`, users);
+    }
     const sent = await this.#c.get<{ n: number }>('SELECT COUNT(*) AS n FROM invitations WHERE inviter = ? AND is_open = 1 AND (deadline IS NULL OR deadline > ?)', [inviter, now]);
     const toward = new Map<string, { total: number; fromInviter: number }>();
     if (invitees.length > 0) {
