@@ -73,7 +73,10 @@ export interface StoreTx {
   updateInvitation(before: Invitation, after: Invitation): Promise<void>;
   /** Open invitations in which the user is inviter or a pending invitee: the newest `limit`, oldest first. */
   openInvitationsOf(userID: string, limit: number): Promise<Invitation[]>;
-  /** Open invitations before their deadline: sent by `inviter`, and per invitee pending in total and from `inviter`. */
+  /**
+   * Open invitations before their deadline: sent by `inviter`, and per invitee pending in total and from `inviter`.
+   * In a write transaction it first locks the inviter's and invitees' user rows: the counts hold until commit.
+   */
   pendingLoad(inviter: string, invitees: readonly string[], now: number): Promise<PendingLoad>;
   openInvitationsInGroup(groupID: string): Promise<Invitation[]>;
   dueInvitationIDs(now: number, limit: number): Promise<string[]>;
