@@ -10,7 +10,6 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { ErrorCode } from '../protocol/errors.ts';
 import { CloseCode } from '../protocol/frames.ts';
 import { ACCOUNT_LIMITS, type AccountLimits } from './auth/account-limits.ts';
 import { Accounts } from './auth/accounts.ts';
@@ -34,6 +33,9 @@ import { SignalingService } from './signaling/service.ts';
 import { ensurePrivateDir } from './store/file-modes.ts';
 import { openStore } from './store/index.ts';
 import { Admission } from './gateway/admission.ts';
+import { clientAddress } from './gateway/client-address.ts';
+import { refusalResponses } from './gateway/refusal.ts';
+import { LogThrottle } from './log-throttle.ts';
 import { OutboundBudget } from './gateway/outbound.ts';
 import { resolveLimits, type ServerLimits } from './limits/config.ts';
 
@@ -161,14 +163,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
     limits,
     outbound: new OutboundBudget(limits),
   };
-  const admission = new Admission(limits.unauthenticatedPerIP);
+  const admission = new Admission(limits);
+  const refusals = refusalResponses(limits);
+  const refusalLog = new LogThrottle({ windowMs: 10_000, perWindow: 20 });
+  const trustProxy = options.trustProxy ?? false;
   http.on('upgrade', (req, socket, head) => {
     if (closing) return socket.destroy();
-    const ticket = admission.admit(req.socket.remoteAddress ?? '');
-    if (!ticket) {
-      // Too many sockets of this address have not logged in: refused before the handshake.
-      const body = JSON.stringify({ code: ErrorCode.LIMIT_EXCEEDED, reason: 'unauthenticated_sockets', message: `at most ${limits.unauthenticatedPerIP} sockets per address may wait for login` });
-      socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const address = clientAddress(req, trustProxy);
+    const now = clock();
+    const ticket = admission.admit(address, now);
+    if (typeof ticket === 'string') {
+      // Refused before the handshake: a ready answer, and a log line per address and
+      // reason at most every 10 s (with the count held back), never one per attempt.
+      socket.end(refusals[ticket]);
+      const held = refusalLog.allow(`${address} ${ticket}`, now);
+      if (held !== null) log.warn({ address, reason: ticket, refusedBefore: held }, 'websocket upgrade refused');
       return;
     }
     socket.once('close', () => ticket.release());

@@ -24,8 +24,10 @@ export interface ServerLimits {
   outboundPerUser: number;
   /** Outbound bytes queued on all sockets of this process before the fullest socket is closed (4503). */
   outboundProcess: number;
-  /** Sockets of one IP address that have not logged in yet; more get HTTP 429 at the upgrade. */
+  /** Sockets of one client address that have not logged in yet; more get HTTP 429 `unauthenticated_sockets` at the upgrade. */
   unauthenticatedPerIP: number;
+  /** WebSocket upgrades per client address and second (every attempt counts); more get HTTP 429 `connection_rate`. */
+  connectionRatePerIP: { perSecond: number; burst: number };
   /** Frames per page of the catch-up at login; the next page waits until the socket drained. */
   catchUpPageFrames: number;
   /** A catch-up page that does not drain within this time closes the socket (4503). */
@@ -43,6 +45,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   outboundPerUser: 16 * 1024 * 1024,
   outboundProcess: 256 * 1024 * 1024,
   unauthenticatedPerIP: 64,
+  connectionRatePerIP: { perSecond: 20, burst: 200 },
   catchUpPageFrames: 20,
   catchUpDrainMs: 30_000,
 };
