@@ -68,6 +68,10 @@ export class Dispatcher {
   readonly #readQueue = new Map<string, Promise<void>>();
   /** The last queued budgeted write of each user. */
   readonly #writeQueue = new Map<string, Promise<void>>();
+  /** Bytes of each user's last read of each kind: what the next one is charged before it runs. */
+  readonly #lastRead = new Map<string, number>();
+  /** Recipients of the last message to each group conversation: what the next one is charged before it runs. */
+  readonly #fanout = new Map<string, number>();
 
   constructor(s: Services) {
     this.#s = s;
@@ -119,7 +123,7 @@ export class Dispatcher {
       if (req.op === 'getSfuJoin') return { code: 0, data: await this.#sfuJoin(userID, req.params as { inviteID: string }) };
       const read = this.#read[req.op];
       if (!read) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
-      return { code: 0, data: await this.#budgetedRead(userID, () => this.#timed('read', () => this.#s.store.read((tx) => read(tx, userID, this.#s.clock(), req.params as never)))) };
+      return { code: 0, data: await this.#budgetedRead(userID, req.op, () => this.#timed('read', () => this.#s.store.read((tx) => read(tx, userID, this.#s.clock(), req.params as never)))) };
     } catch (err) {
       return this.#errorReply(err, req.op);
     }
@@ -138,7 +142,7 @@ export class Dispatcher {
     const now = this.#s.clock();
     const budgeted = BUDGETED.has(req.op);
     const day = Math.floor(now / DAY_MS);
-    if (budgeted) this.#checkBudgets(userID, now, day);
+    const charged = budgeted ? this.#checkBudgets(userID, req, now, day) : 0;
     type Done = { replay: Reply } | { ctx: RequestContext; reply: Reply };
     // The request id is checked last, not first: on the common path (a first attempt) that
     // saves a lookup. A retry of an applied request finds its id taken when the handler is
@@ -170,8 +174,8 @@ export class Dispatcher {
       return prior !== null ? (JSON.parse(prior) as Reply) : this.#errorReply(err, req.op);
     }
     if ('replay' in result) return result.replay;
-    // One token was taken up front; a request to many recipients costs more.
-    if (budgeted) this.#messageRate.take(userID, now, Math.max(0, Math.ceil(result.ctx.outbox.deliveries.length / RECIPIENTS_PER_TOKEN) - 1));
+    // The expected cost was taken up front; the real one is settled now (refund or debt).
+    if (budgeted) this.#settleRate(userID, req, now, charged, result.ctx.outbox.deliveries.length);
     respond(result.reply);
     this.#s.bus.publish(result.ctx.outbox.deliveries);
     this.#s.metrics?.published(result.ctx.outbox.deliveries.length);
@@ -185,22 +189,51 @@ export class Dispatcher {
    * Runs one user's reads one after another, each only while the user's read_bytes bucket
    * has tokens, and charges what it returned: pipelined reads cannot outrun the budget.
    */
-  #budgetedRead(userID: string, run: () => Promise<unknown>): Promise<unknown> {
+  #budgetedRead(userID: string, op: Op, run: () => Promise<unknown>): Promise<unknown> {
     return inTurn(this.#readQueue, userID, async () => {
-      if (!this.#readBytes.ready(userID, this.#s.clock())) throw limitExceeded('read_bytes', `at most ${this.#s.limits.readBytes.perSecond} bytes of read responses per second; retry shortly`);
+      // Charged before the read: what the same read of this user returned last time.
+      const key = `${userID}\u0000${op}`;
+      const expected = this.#lastRead.get(key) ?? 1;
+      if (!this.#readBytes.tryTake(userID, this.#s.clock(), expected)) throw limitExceeded('read_bytes', `at most ${this.#s.limits.readBytes.perSecond} bytes of read responses per second; retry shortly`);
       const data = await run();
-      this.#readBytes.take(userID, this.#s.clock(), Buffer.byteLength(JSON.stringify(data)));
+      const bytes = Buffer.byteLength(JSON.stringify(data));
+      this.#readBytes.take(userID, this.#s.clock(), bytes - Math.min(expected, this.#s.limits.readBytes.burst));
+      if (this.#lastRead.size >= 100_000) this.#lastRead.clear();
+      this.#lastRead.set(key, bytes);
       return data;
     });
   }
 
-  /** message_rate and a spent stored_bytes budget, before any work is done. */
-  #checkBudgets(userID: string, now: number, day: number): void {
+  /**
+   * message_rate and a spent stored_bytes budget, before any work is done. The request is
+   * charged its expected recipients (a group invitation its invitees, a group message the
+   * group's last fan-out) and refused unless the bucket holds them; returns the tokens taken.
+   */
+  #checkBudgets(userID: string, req: RequestFrame, now: number, day: number): number {
     const { messageRate, storedBytesPerDay } = this.#s.limits;
-    if (!this.#messageRate.tryTake(userID, now)) throw limitExceeded('message_rate', `at most ${messageRate.perSecond} messages per second (burst ${messageRate.burst}); retry shortly`);
+    const cost = Math.min(messageRate.burst, tokensFor(this.#expectedRecipients(req)));
+    if (!this.#messageRate.tryTake(userID, now, cost)) throw limitExceeded('message_rate', `at most ${messageRate.perSecond} messages per second (burst ${messageRate.burst}; one per ${RECIPIENTS_PER_TOKEN} recipients); retry shortly`);
     const spent = this.#spent.get(userID);
     if (spent === day) throw limitExceeded('stored_bytes', `at most ${storedBytesPerDay} bytes stored per day`);
     if (spent !== undefined) this.#spent.delete(userID);
+    return cost;
+  }
+
+  #expectedRecipients(req: RequestFrame): number {
+    const p = req.params as { inviteeList?: readonly string[]; conversationID?: string };
+    if (req.op === 'inviteInGroup') return 1 + (p.inviteeList?.length ?? 0);
+    if (req.op === 'sendMessage' && p.conversationID?.startsWith('GROUP')) return this.#fanout.get(p.conversationID) ?? 1;
+    return 1;
+  }
+
+  /** Charges the difference between the real cost and what was taken up front, and remembers a group's fan-out. */
+  #settleRate(userID: string, req: RequestFrame, now: number, charged: number, deliveries: number): void {
+    this.#messageRate.take(userID, now, tokensFor(deliveries) - charged);
+    const conv = (req.params as { conversationID?: string }).conversationID;
+    if (req.op === 'sendMessage' && conv?.startsWith('GROUP')) {
+      if (this.#fanout.size >= 10_000) this.#fanout.clear();
+      this.#fanout.set(conv, deliveries);
+    }
   }
 
   /** Adds what this request stored to the user's durable day counter; past the budget, the request is rolled back. */
@@ -240,6 +273,11 @@ export class Dispatcher {
     this.#s.log.error({ err, op }, 'request failed unexpectedly');
     return { code: ErrorCode.INTERNAL, reason: 'internal', message: `${op} failed on the server; nothing was applied` };
   }
+}
+
+/** message_rate tokens for a request with `recipients` deliveries: one per 20, at least one. */
+function tokensFor(recipients: number): number {
+  return Math.max(1, Math.ceil(recipients / RECIPIENTS_PER_TOKEN));
 }
 
 /** Runs `fn` after every earlier call queued under `key` has settled. */

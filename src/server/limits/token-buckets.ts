@@ -1,7 +1,8 @@
 /**
- * Token buckets by key (user ID), in memory. `ready` asks whether a request may start;
- * `take` charges what it cost afterwards, which may leave a bucket in debt (a request to
- * a big group costs more than one token, known only once its recipients are).
+ * Token buckets by key (user ID, address), in memory. `tryTake` charges a request's
+ * expected cost before it starts (refused when the bucket does not hold it); `take`
+ * settles the difference once the real cost is known (a refund when it was less, a debt
+ * when it was more).
  */
 export class TokenBuckets {
   readonly #rate: number;
@@ -13,20 +14,20 @@ export class TokenBuckets {
     this.#burst = o.burst;
   }
 
-  /** True when the key has at least one token now. */
-  ready(key: string, now: number): boolean {
+  /** True when the key holds at least `need` tokens now (at most the burst is ever needed). */
+  ready(key: string, now: number, need = 1): boolean {
     const b = this.#buckets.get(key);
-    return b === undefined || this.#refill(b, now) >= 1;
+    return b === undefined || this.#refill(b, now) >= Math.min(need, this.#burst);
   }
 
-  /** Takes one token if there is one (a request starting); false otherwise. */
-  tryTake(key: string, now: number): boolean {
-    if (!this.ready(key, now)) return false;
-    this.take(key, now, 1);
+  /** Takes `cost` tokens (at most the burst) if the bucket holds them (a request starting); false otherwise. */
+  tryTake(key: string, now: number, cost = 1): boolean {
+    if (!this.ready(key, now, cost)) return false;
+    this.take(key, now, Math.min(cost, this.#burst));
     return true;
   }
 
-  /** Charges `cost` tokens (may go below zero). */
+  /** Charges `cost` tokens (may go below zero); a negative cost refunds, up to the burst. */
   take(key: string, now: number, cost: number): void {
     let b = this.#buckets.get(key);
     if (b === undefined) {
@@ -34,7 +35,7 @@ export class TokenBuckets {
       b = { tokens: this.#burst, at: now };
       this.#buckets.set(key, b);
     }
-    b.tokens = this.#refill(b, now) - cost;
+    b.tokens = Math.min(this.#burst, this.#refill(b, now) - cost);
   }
 
   #refill(b: { tokens: number; at: number }, now: number): number {
