@@ -162,6 +162,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
     rate: options.rate ?? { perSecond: 200, burst: 400 },
     limits,
     outbound: new OutboundBudget(limits),
+    logThrottle: new LogThrottle({ windowMs: 10_000, perWindow: 20 }),
   };
   const admission = new Admission(limits);
   const refusals = refusalResponses(limits);

@@ -13,6 +13,7 @@ import { assertNotRevoked, revokes, type Tokens } from '../auth/tokens.ts';
 import type { TokenClaims } from '../auth/usersig.ts';
 import type { Store } from '../store/types.ts';
 import type { ServerLimits } from '../limits/config.ts';
+import type { LogThrottle } from '../log-throttle.ts';
 import type { AdmissionTicket } from './admission.ts';
 import type { OutboundBudget, OutboundSlot } from './outbound.ts';
 import { planSync, Replay } from './sync.ts';
@@ -30,6 +31,8 @@ export interface SessionDeps {
   rate: { perSecond: number; burst: number };
   limits: ServerLimits;
   outbound: OutboundBudget;
+  /** Bounds the lines a flood of refused logins or cut-off sockets can log. */
+  logThrottle: LogThrottle;
 }
 
 type State = 'awaiting_login' | 'logging_in' | 'syncing' | 'live' | 'closed';
@@ -146,7 +149,8 @@ export class Session implements SessionSink {
    */
   #overflow(): void {
     if (this.#state === 'closed') return;
-    this.#d.log.warn({ session: this.id, user: this.#userID }, 'slow consumer cut off');
+    const held = this.#d.logThrottle.allow(`slow ${this.#userID}`, this.#d.clock());
+    if (held !== null) this.#d.log.warn({ session: this.id, user: this.#userID, cutOffBefore: held }, 'slow consumer cut off');
     this.close(CloseCode.SLOW_CONSUMER, 'outbound budget exceeded');
     // The close frame waits behind the backlog: a client that reads gets it; one whose
     // backlog does not shrink for 2 s is cut off (it sees 1006) so its memory is freed.
@@ -301,7 +305,8 @@ export class Session implements SessionSink {
     } catch (err) {
       if (err instanceof RingletError) {
         this.#reply(frame.id, err.toBody());
-        if (err.code === ErrorCode.BAD_USER_SIG) log.info({ session: this.id, user: frame.userID }, 'login refused: bad userSig');
+        const held = err.code === ErrorCode.BAD_USER_SIG ? this.#d.logThrottle.allow(`badsig ${frame.userID}`, clock()) : null;
+        if (held !== null) log.info({ session: this.id, user: frame.userID, refusedBefore: held }, 'login refused: bad userSig');
       } else {
         log.error({ err, session: this.id }, 'login failed unexpectedly');
         this.#reply(frame.id, { code: ErrorCode.INTERNAL, reason: 'internal', message: 'login failed on the server' });
