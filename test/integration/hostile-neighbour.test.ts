@@ -8,7 +8,8 @@
  * the budgets, and that the victim is never refused). The server runs in its own process
  * on a real SQLite file with its default budgets, so its RSS is its own; the attacker runs
  * in another (fixtures/hostile-attacker.ts), so its client-side work does not share the
- * victim's event loop, as on a real network.
+ * victim's event loop, as on a real network. `HN_PROF=<dir>` writes the server's CPU
+ * profile there (node --cpu-prof).
  *
  * The attacks: max-size messages to a 1,000-member group from three sockets; 8 KiB
  * invitations with timeout 0 at the victim and at group members; group invitations to
