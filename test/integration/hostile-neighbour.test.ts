@@ -121,6 +121,7 @@ sqliteOnly('a hostile neighbour (10 s of the worst known attacks from one accoun
     const refused = Object.entries(stats.upgrades).filter(([k]) => k !== 'error');
     expect(refused.length).toBeGreaterThan(0);
     for (const [k] of refused) expect(['429 connection_rate', '429 unauthenticated_sockets']).toContain(k);
+    expect(stats.upgrades['429 connection_rate']).toBeGreaterThan(0);
     // The flood's costly work is bounded whatever the machine's speed: WebSocket handshakes
     // of its address by the per-address connection rate (burst + rate × time), the disk and
     // the memory by the per-user budgets.
