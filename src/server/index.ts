@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { CloseCode } from '../protocol/frames.ts';
@@ -177,6 +177,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
       // Refused before the handshake: a ready answer, and a log line per address and
       // reason at most every 10 s (with the count held back), never one per attempt.
       socket.end(refusals[ticket]);
+      // A client that never closes its side does not keep the refused socket open.
+      (socket as Socket).setTimeout(1000, () => socket.destroy());
       const held = refusalLog.allow(`${address} ${ticket}`, now);
       if (held !== null) log.warn({ address, reason: ticket, refusedBefore: held }, 'websocket upgrade refused');
       return;
