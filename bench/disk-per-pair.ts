@@ -14,7 +14,12 @@ import { createChat, TSignaling } from '../src/sdk/index.ts';
 const pairs = Number(process.argv[2] ?? 500);
 const dir = mkdtempSync(join(tmpdir(), 'ringlet-disk-'));
 const file = join(dir, 'ringlet.sqlite');
-const server = await startServer({ port: 0, storage: file, logLevel: 'error' });
+// Sequential pairs from one user go faster than the default per-user budgets allow.
+const server = await startServer({
+  port: 0, storage: file, logLevel: 'error',
+  rate: { perSecond: 1e6, burst: 1e6 },
+  limits: { messageRate: { perSecond: 1e6, burst: 1e6 }, storedBytesPerDay: 1e12 },
+});
 const a = createChat({ server: server.url });
 const b = createChat({ server: server.url });
 await a.login({ userID: 'alice', userSig: await server.userSig('alice') });
