@@ -170,12 +170,13 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     // Fewer B-trees written per commit (issue 12: each one costs a WAL page per commit).
+    // - invitations_open_group leaves out 1:1 invitations (group_id ''), which all shared
+    //   one key and so one hot page.
+    // SQLite only (PostgreSQL's tables are heaps either way, and its store sends the
+    // idempotency record on its own; see postgres/):
     // - requests: one B-tree keyed (day, user, request id) instead of a table, its key
     //   and an age index. A request id is looked up in its day and the day before (kept
     //   at least a day, as before); pruning drops whole days from the key's start.
-    // - invitations_open_group leaves out 1:1 invitations (group_id ''), which all shared
-    //   one key and so one hot page.
-    // SQLite only (PostgreSQL's tables are heaps either way):
     // - invitation_parts is keyed by its primary key alone (WITHOUT ROWID): no second B-tree.
     // - events and messages drop AUTOINCREMENT: it rewrites sqlite_sequence on every
     //   insert. Ids stay increasing: no message is ever deleted, and events are only
@@ -183,20 +184,20 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 5,
     name: 'fewer B-trees per commit',
     sql: (d) => `
+      DROP INDEX invitations_open_group;
+      CREATE INDEX invitations_open_group ON invitations (group_id) WHERE is_open = 1 AND group_id <> '';
+      ${d === 'sqlite' ? `
       CREATE TABLE requests_v5 (
         day BIGINT NOT NULL,
         user_id TEXT NOT NULL,
         request_id TEXT NOT NULL,
         response TEXT NOT NULL,
         PRIMARY KEY (day, user_id, request_id)
-      )${d === 'sqlite' ? ' WITHOUT ROWID' : ''};
+      ) WITHOUT ROWID;
       INSERT INTO requests_v5 (day, user_id, request_id, response)
         SELECT created_at / ${DAY_MS}, user_id, request_id, response FROM requests;
       DROP TABLE requests;
       ALTER TABLE requests_v5 RENAME TO requests;
-      DROP INDEX invitations_open_group;
-      CREATE INDEX invitations_open_group ON invitations (group_id) WHERE is_open = 1 AND group_id <> '';
-      ${d === 'sqlite' ? `
       CREATE TABLE invitation_parts_v5 (
         invite_id TEXT NOT NULL,
         user_id TEXT NOT NULL,

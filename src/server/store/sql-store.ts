@@ -392,16 +392,27 @@ class SqlTx implements StoreTx {
   }
 
   // ---- requests
+  // On SQLite, replies are recorded by UTC day (migration 5: one B-tree, pruned by whole days);
+  // on PostgreSQL by time, under (user, request id), as before.
   async getRequestResult(userID: string, requestID: string, now: number): Promise<string | null> {
+    if (this.#d.dialect === 'postgres') {
+      const row = await this.#c.get<{ response: string }>('SELECT response FROM requests WHERE user_id = ? AND request_id = ?', [userID, requestID]);
+      return row?.response ?? null;
+    }
     const day = Math.floor(now / DAY_MS);
-    const row = await this.#c.get<{ response: string }>('SELECT response FROM requests WHERE day IN (?, ?) AND user_id = ? AND request_id = ? ORDER BY day DESC', [day, day - 1, userID, requestID]);
+    const row = await this.#c.get<{ response: string }>('SELECT response FROM requests WHERE day IN (?, ?) AND user_id = ? AND request_id = ?', [day, day - 1, userID, requestID]);
     return row?.response ?? null;
   }
   async putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<boolean> {
+    if (this.#d.dialect === 'postgres') {
+      return 1 === await this.#c.run('INSERT INTO requests (user_id, request_id, response, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, request_id) DO NOTHING', [
+        userID, requestID, response, now,
+      ]);
+    }
     // Recorded under today; one recorded yesterday counts as taken too (ids live at least a day).
     const day = Math.floor(now / DAY_MS);
     return 1 === await this.#c.run(
-      `INSERT INTO requests (day, user_id, request_id, response) SELECT CAST(? AS BIGINT), ?, ?, ?
+      `INSERT INTO requests (day, user_id, request_id, response) SELECT ?, ?, ?, ?
        WHERE NOT EXISTS (SELECT 1 FROM requests WHERE day = ? AND user_id = ? AND request_id = ?)
        ON CONFLICT (day, user_id, request_id) DO NOTHING`,
       [day, userID, requestID, response, day - 1, userID, requestID],
@@ -416,8 +427,9 @@ class SqlTx implements StoreTx {
       await this.#c.run('DELETE FROM user_event_refs WHERE event_id <= ?', [Number(cut.id)]);
       await this.#c.run('DELETE FROM events WHERE id <= ?', [Number(cut.id)]);
     }
-    // Whole days: a request id is kept from its day until the end of the next.
-    await this.#c.run('DELETE FROM requests WHERE day < ?', [Math.floor(requestsBefore / DAY_MS)]);
+    if (this.#d.dialect === 'postgres') await this.#c.run('DELETE FROM requests WHERE created_at < ?', [requestsBefore]);
+    // SQLite, whole days: a request id is kept from its day until the end of the next.
+    else await this.#c.run('DELETE FROM requests WHERE day < ?', [Math.floor(requestsBefore / DAY_MS)]);
   }
 }
 
