@@ -62,3 +62,40 @@ export function summarizeProfile(file: string, n = 15): ProfRow[] {
     .slice(0, n)
     .map((e) => ({ selfPct: Math.round((e.hits / Math.max(1, total)) * 1000) / 10, fn: e.fn, where: e.where }));
 }
+
+/** Areas of the server's work, for the question "where does the CPU go". */
+const AREAS: Array<[area: string, test: (fn: string, url: string) => boolean]> = [
+  ['idle', (fn) => fn === '(idle)'],
+  ['garbage collection', (fn) => fn === '(garbage collector)'],
+  ['SQLite statements', (fn, url) => (url === '' && ['run', 'get', 'all', 'iterate', 'exec', 'prepare'].includes(fn)) || url.includes('better-sqlite3') || url.includes('/src/server/store/')],
+  ['socket I/O and ws framing', (fn, url) => ['writev', 'writeBuffer', 'writeUtf8String', 'onStreamRead', 'onread'].includes(fn) || url.includes('/node_modules/ws/') || /^node:(net|stream|internal\/(net|stream|streams))/.test(url)],
+  ['validation (zod, protocol)', (_fn, url) => url.includes('/node_modules/zod/') || url.includes('/src/protocol/')],
+  ['JSON', (fn, url) => url === '' && (fn === 'parse' || fn === 'stringify')],
+  ['logging (pino)', (_fn, url) => url.includes('/node_modules/pino') || url.endsWith('/src/server/log.ts')],
+  ['metrics (prom-client)', (_fn, url) => url.includes('/node_modules/prom-client/') || url.endsWith('/src/server/metrics.ts')],
+  ['fan-out (outbox, bus, announce)', (_fn, url) => url.endsWith('/src/server/outbox.ts') || url.includes('/src/server/hub/') || url.endsWith('/signaling/announce.ts')],
+  ['gateway and dispatch', (_fn, url) => url.includes('/src/server/gateway/') || url.endsWith('/src/server/dispatch.ts')],
+  ['signaling and IM logic', (_fn, url) => url.includes('/src/server/')],
+  ['microtasks and (program)', (fn) => fn === 'runMicrotasks' || fn === '(program)'],
+];
+
+/** Self time of a .cpuprofile grouped by AREAS (percent of all samples, busy and idle). */
+export function summarizeByArea(file: string): Array<{ area: string; selfPct: number }> {
+  const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfNode[]; samples?: number[] };
+  const hitsById = new Map<number, number>();
+  if (prof.samples?.length) for (const id of prof.samples) hitsById.set(id, (hitsById.get(id) ?? 0) + 1);
+  else for (const nd of prof.nodes) hitsById.set(nd.id, nd.hitCount ?? 0);
+  const byArea = new Map<string, number>();
+  let total = 0;
+  for (const nd of prof.nodes) {
+    const hits = hitsById.get(nd.id) ?? 0;
+    if (!hits) continue;
+    total += hits;
+    const { functionName: fn, url } = nd.callFrame;
+    const area = AREAS.find(([, test]) => test(fn, url))?.[0] ?? 'other (node internals, timers, …)';
+    byArea.set(area, (byArea.get(area) ?? 0) + hits);
+  }
+  return [...byArea.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([area, hits]) => ({ area, selfPct: Math.round((hits / Math.max(1, total)) * 1000) / 10 }));
+}

@@ -16,7 +16,7 @@ import { killAllChildren, repoRoot, spawnChild, type Child } from './ipc.ts';
 import { sampleBusy } from './machine.ts';
 import { parseOptions, TARGET_KINDS, type BenchOptions, type TargetKind as Kind } from './options.ts';
 import { cpuPhase, memoryPhase, rttInterleaved, throughputPhase, type Target } from './phases.ts';
-import { summarizeProfile } from './profiler.ts';
+import { summarizeByArea, summarizeProfile } from './profiler.ts';
 import { buildRows, formatTable, machineInfo, writeResults, type TargetResult } from './report.ts';
 
 type PhaseName = 'memory' | 'rtt' | 'cpu' | 'throughput';
@@ -84,6 +84,8 @@ function printDiagnostics(res: TargetResult, prof: string | undefined): void {
     res.profile = summarizeProfile(prof, 20);
     log(`[${res.kind}] top self time during the CPU phase (${path.relative(repoRoot, prof)}):`);
     for (const r of res.profile) log(`  ${String(r.selfPct).padStart(5)}%  ${r.fn}  ${r.where}`);
+    log(`[${res.kind}] the same self time by area:`);
+    for (const r of summarizeByArea(prof)) log(`  ${String(r.selfPct).padStart(5)}%  ${r.area}`);
   }
 }
 

@@ -155,12 +155,12 @@ export class Dispatcher {
         try {
           outcome = (await handler(ctx, req.params as never)) as typeof outcome;
         } catch (err) {
-          const prior = await tx.getRequestResult(userID, req.id);
+          const prior = await tx.getRequestResult(userID, req.id, now);
           if (prior !== null) return { replay: JSON.parse(prior) as Reply };
           throw err;
         }
         if ('error' in outcome) {
-          const prior = await tx.getRequestResult(userID, req.id);
+          const prior = await tx.getRequestResult(userID, req.id, now);
           return prior !== null ? { replay: JSON.parse(prior) as Reply } : { ctx, reply: outcome.error.toBody() as Reply };
         }
         const reply: Reply = { code: 0, data: outcome.data };
@@ -170,7 +170,7 @@ export class Dispatcher {
       }));
     } catch (err) {
       if (!(err instanceof AlreadyApplied)) throw err;
-      const prior = await this.#s.store.read((tx) => tx.getRequestResult(userID, req.id));
+      const prior = await this.#s.store.read((tx) => tx.getRequestResult(userID, req.id, now));
       return prior !== null ? (JSON.parse(prior) as Reply) : this.#errorReply(err, req.op);
     }
     if ('replay' in result) return result.replay;

@@ -10,6 +10,9 @@ interface Migration {
   sql: (dialect: SqlDriver['dialect']) => string;
 }
 
+/** Requests are recorded by UTC day (migration 5). */
+const DAY_MS = 86_400_000;
+
 const autoId = (d: SqlDriver['dialect']) => (d === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY');
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -163,6 +166,70 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE user_events;
       ALTER TABLE users ADD COLUMN stored_day BIGINT NOT NULL DEFAULT 0;
       ALTER TABLE users ADD COLUMN stored_bytes BIGINT NOT NULL DEFAULT 0
+    `,
+  },
+  {
+    // Fewer B-trees written per commit (issue 12: each one costs a WAL page per commit).
+    // - invitations_open_group leaves out 1:1 invitations (group_id ''), which all shared
+    //   one key and so one hot page.
+    // SQLite only (PostgreSQL's tables are heaps either way, and its store sends the
+    // idempotency record on its own; see postgres/):
+    // - requests: one B-tree keyed (day, user, request id) instead of a table, its key
+    //   and an age index. A request id is looked up in its day and the day before (kept
+    //   at least a day, as before); pruning drops whole days from the key's start.
+    // - invitation_parts is keyed by its primary key alone (WITHOUT ROWID): no second B-tree.
+    // - events and messages drop AUTOINCREMENT: it rewrites sqlite_sequence on every
+    //   insert. Ids stay increasing: no message is ever deleted, and events are only
+    //   pruned oldest first together with their references.
+    version: 5,
+    name: 'fewer B-trees per commit',
+    sql: (d) => `
+      DROP INDEX invitations_open_group;
+      CREATE INDEX invitations_open_group ON invitations (group_id) WHERE is_open = 1 AND group_id <> '';
+      ${d === 'sqlite' ? `
+      CREATE TABLE requests_v5 (
+        day BIGINT NOT NULL,
+        user_id TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        response TEXT NOT NULL,
+        PRIMARY KEY (day, user_id, request_id)
+      ) WITHOUT ROWID;
+      INSERT INTO requests_v5 (day, user_id, request_id, response)
+        SELECT created_at / ${DAY_MS}, user_id, request_id, response FROM requests;
+      DROP TABLE requests;
+      ALTER TABLE requests_v5 RENAME TO requests;
+      CREATE TABLE invitation_parts_v5 (
+        invite_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (invite_id, user_id)
+      ) WITHOUT ROWID;
+      INSERT INTO invitation_parts_v5 (invite_id, user_id, state) SELECT invite_id, user_id, state FROM invitation_parts;
+      DROP TABLE invitation_parts;
+      ALTER TABLE invitation_parts_v5 RENAME TO invitation_parts;
+      CREATE INDEX invitation_parts_pending ON invitation_parts (user_id) WHERE state = 'pending';
+      CREATE TABLE events_v5 (
+        id INTEGER PRIMARY KEY,
+        invite_id TEXT,
+        deadline BIGINT,
+        frame TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      INSERT INTO events_v5 (id, invite_id, deadline, frame, created_at) SELECT id, invite_id, deadline, frame, created_at FROM events;
+      DROP TABLE events;
+      ALTER TABLE events_v5 RENAME TO events;
+      CREATE TABLE messages_v5 (
+        id INTEGER PRIMARY KEY,
+        conv_key TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        target TEXT NOT NULL,
+        time BIGINT NOT NULL,
+        payload TEXT NOT NULL
+      );
+      INSERT INTO messages_v5 (id, conv_key, sender, target, time, payload) SELECT id, conv_key, sender, target, time, payload FROM messages;
+      DROP TABLE messages;
+      ALTER TABLE messages_v5 RENAME TO messages;
+      CREATE INDEX messages_conv ON messages (conv_key, id)` : ''}
     `,
   },
 ];

@@ -48,6 +48,8 @@ const CHUNK = 100;
 const EVENT_ROW_BYTES = 64;
 /** A recipient's reference to a stored event (user, seq, event id), or an invitee row. */
 const REF_ROW_BYTES = 32;
+/** Request ids are recorded by UTC day (migration 5). */
+const DAY_MS = 86_400_000;
 
 class SqlTx implements StoreTx {
   readonly #c: SqlConn;
@@ -162,7 +164,7 @@ class SqlTx implements StoreTx {
     return { sent: Number(sent?.n ?? 0), toward };
   }
   async openInvitationsInGroup(groupID: string): Promise<Invitation[]> {
-    const rows = await this.#c.all<InvitationRow>(`SELECT body FROM invitations WHERE is_open = 1 AND group_id = ? ORDER BY created_at, invite_id${this.#d.lockRows}`, [groupID]);
+    const rows = await this.#c.all<InvitationRow>(`SELECT body FROM invitations WHERE is_open = 1 AND group_id = ? AND group_id <> '' ORDER BY created_at, invite_id${this.#d.lockRows}`, [groupID]);
     return rows.map((r) => JSON.parse(r.body) as Invitation);
   }
   async dueInvitationIDs(now: number, limit: number): Promise<string[]> {
@@ -398,14 +400,31 @@ class SqlTx implements StoreTx {
   }
 
   // ---- requests
-  async getRequestResult(userID: string, requestID: string): Promise<string | null> {
-    const row = await this.#c.get<{ response: string }>('SELECT response FROM requests WHERE user_id = ? AND request_id = ?', [userID, requestID]);
+  // On SQLite, replies are recorded by UTC day (migration 5: one B-tree, pruned by whole days);
+  // on PostgreSQL by time, under (user, request id), as before.
+  async getRequestResult(userID: string, requestID: string, now: number): Promise<string | null> {
+    if (this.#d.dialect === 'postgres') {
+      const row = await this.#c.get<{ response: string }>('SELECT response FROM requests WHERE user_id = ? AND request_id = ?', [userID, requestID]);
+      return row?.response ?? null;
+    }
+    const day = Math.floor(now / DAY_MS);
+    const row = await this.#c.get<{ response: string }>('SELECT response FROM requests WHERE day IN (?, ?) AND user_id = ? AND request_id = ?', [day, day - 1, userID, requestID]);
     return row?.response ?? null;
   }
   async putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<boolean> {
-    return 1 === await this.#c.run('INSERT INTO requests (user_id, request_id, response, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, request_id) DO NOTHING', [
-      userID, requestID, response, now,
-    ]);
+    if (this.#d.dialect === 'postgres') {
+      return 1 === await this.#c.run('INSERT INTO requests (user_id, request_id, response, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, request_id) DO NOTHING', [
+        userID, requestID, response, now,
+      ]);
+    }
+    // Recorded under today; one recorded yesterday counts as taken too (ids live at least a day).
+    const day = Math.floor(now / DAY_MS);
+    return 1 === await this.#c.run(
+      `INSERT INTO requests (day, user_id, request_id, response) SELECT ?, ?, ?, ?
+       WHERE NOT EXISTS (SELECT 1 FROM requests WHERE day = ? AND user_id = ? AND request_id = ?)
+       ON CONFLICT (day, user_id, request_id) DO NOTHING`,
+      [day, userID, requestID, response, day - 1, userID, requestID],
+    );
   }
 
   async prune(eventsBefore: number, requestsBefore: number): Promise<void> {
@@ -416,7 +435,9 @@ class SqlTx implements StoreTx {
       await this.#c.run('DELETE FROM user_event_refs WHERE event_id <= ?', [Number(cut.id)]);
       await this.#c.run('DELETE FROM events WHERE id <= ?', [Number(cut.id)]);
     }
-    await this.#c.run('DELETE FROM requests WHERE created_at < ?', [requestsBefore]);
+    if (this.#d.dialect === 'postgres') await this.#c.run('DELETE FROM requests WHERE created_at < ?', [requestsBefore]);
+    // SQLite, whole days: a request id is kept from its day until the end of the next.
+    else await this.#c.run('DELETE FROM requests WHERE day < ?', [Math.floor(requestsBefore / DAY_MS)]);
   }
 }
 

@@ -120,7 +120,8 @@ export interface StoreTx {
   /** Adds `bytes` to the user's stored-bytes counter of `day` (a new day starts from 0); returns the day's total. */
   chargeStoredBytes(userID: string, bytes: number, day: number): Promise<number>;
   // idempotent requests
-  getRequestResult(userID: string, requestID: string): Promise<string | null>;
+  /** The reply recorded for a request id (kept from its UTC day to the end of the next), or null. */
+  getRequestResult(userID: string, requestID: string, now: number): Promise<string | null>;
   /** Records a reply; false when the id was already recorded (a retry). */
   putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<boolean>;
   // housekeeping

@@ -30,6 +30,8 @@ const COMMIT = Symbol('commit');
 const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 /** How often (at most) a commit looks at the WAL's size. */
 const WAL_CHECK_MS = 250;
+/** Bytes per page of a new database file. */
+const PAGE_SIZE = 1024;
 /** Most write transactions committed together. */
 const MAX_GROUP = 256;
 
@@ -61,6 +63,10 @@ export class SqliteDriver implements SqlDriver {
     const onDisk = path !== ':memory:' && path !== '';
     if (onDisk) ensurePrivateSqliteFiles(path);
     this.#db = new Database(path);
+    // Small pages for a new file (an existing one keeps its size): a commit writes each page
+    // it touches to the WAL whole, and an invite or accept touches one leaf in each of some
+    // 15 B-trees, so the page size sets the bytes written per commit (issue 12).
+    this.#db.pragma(`page_size = ${PAGE_SIZE}`);
     this.#db.pragma('journal_mode = WAL');
     // SQLite creates -wal/-shm with the database file's mode; this also fixes older ones.
     if (onDisk) ensurePrivateSqliteFiles(path);
