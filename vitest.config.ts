@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { postgresProjectEnabled } from './test/support/backends.ts';
 
@@ -11,9 +12,15 @@ const slow = { testTimeout: 30_000, hookTimeout: 60_000 };
  * unit tests (WXT's fake browser); and the end-to-end tests in real browsers.
  * Without a local PostgreSQL/Redis the suites that need them are skipped with a printed
  * reason; with CI=true they are required.
+ *
+ * Scheduling: the unit, integration, extension and e2e-wake projects share one group of
+ * workers, one more than there are cores (vitest's default would be one fewer: a single
+ * worker on 2 cores), because the e2e-wake files hold a worker for minutes while mostly
+ * waiting on timers. The cluster and e2e projects then run their files one at a time.
  */
 export default defineConfig({
   test: {
+    maxWorkers: availableParallelism() + 1,
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { test: { name: 'integration', include: integration, ...slow } },
@@ -23,6 +30,7 @@ export default defineConfig({
       'test/cluster/vitest.config.ts',
       'test/extension/vitest.config.ts',
       'test/e2e/vitest.config.ts',
+      'test/e2e/vitest.wake.config.ts',
     ],
   },
 });

@@ -180,10 +180,15 @@ describe('Chromium', () => {
     const inv = await carol.invite({ userID: 'bob', timeout: 60 });
     await until(async () => (await ringIds(bob)).length === 1, 'ring');
     const cdp = await bob.context.newCDPSession(bobPage);
+    // DevTools is the witness of the stop (Playwright keeps its Worker object across it).
+    let stopped = false;
+    cdp.on('ServiceWorker.workerVersionUpdated', (e: { versions: Array<{ scriptURL: string; runningStatus: string }> }) => {
+      if (e.versions.some((v) => v.scriptURL.includes(bob.extensionId) && v.runningStatus === 'stopped')) stopped = true;
+    });
     await cdp.send('ServiceWorker.enable');
     await (await bob.worker()).evaluate('self.__beforeStop = true');
     await cdp.send('ServiceWorker.stopAllWorkers');
-    await new Promise((r) => setTimeout(r, 500));
+    await until(async () => stopped, 'the worker stopped');
     const worker = await bob.worker(); // woken again (by a port from an extension page if need be)
     expect(await worker.evaluate('self.__beforeStop')).toBeUndefined(); // a new worker instance
     await until(async () => {

@@ -152,6 +152,14 @@ export async function rtcSamples(page: Page): Promise<Record<string, RtcSample>>
   return page.evaluate(() => (globalThis as unknown as { __ringletCall: { samples(): Promise<Record<string, RtcSample>> } }).__ringletCall.samples());
 }
 
+/**
+ * Width of the video `user`'s tile shows in a call window: above 0 once a frame of their
+ * video was decoded there, 0 while none has been.
+ */
+export function remoteVideoWidth(page: Page, user: string): Promise<number> {
+  return page.evaluate((u) => (document.querySelector(`[data-testid="peer-tile"][data-user="${u}"] video`) as HTMLVideoElement | null)?.videoWidth ?? 0, user);
+}
+
 export function extUrl(p: Profile, page: string): string {
   return `chrome-extension://${p.extensionId}/${page}`;
 }

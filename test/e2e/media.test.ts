@@ -3,7 +3,8 @@
  * carol) against a real server. A 1:1 video call whose getStats shows media flowing
  * both ways, mute, camera off, hang-up with the end-of-call invitation and the same
  * history on both sides, a closed window ending the call; a 3-person group call (with a
- * late accepter and someone leaving), classroom mode (hands, the floor), a browser killed
+ * late accepter, a shared screen both others receive, and someone leaving), classroom
+ * mode (hands, the floor), a browser killed
  * mid-call; and the RTC messages absent from stored history (read by a Node SDK client).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import {
   launchProfile,
   nodeClient,
   openPopup,
+  remoteVideoWidth,
   rtcSamples,
   screenshotPath,
   signInThroughOptions,
@@ -94,7 +96,12 @@ function endOfCall(messages: Array<{ payload: { data?: string } }>) {
 
 beforeAll(async () => {
   srv = await startTestServer();
-  [alice, bob, carol] = await Promise.all([launchProfile('alice'), launchProfile('bob'), launchProfile('carol')]);
+  [alice, bob, carol] = await Promise.all([
+    // Screen sharing without a picker: the whole (virtual) screen is chosen at once.
+    launchProfile('alice', { args: ['--auto-select-desktop-capture-source=Entire screen', '--enable-usermedia-screen-capturing'] }),
+    launchProfile('bob'),
+    launchProfile('carol'),
+  ]);
   const pages = await Promise.all([
     signInThroughOptions(alice, srv.server.url, 'alice', true),
     signInThroughOptions(bob, srv.server.url, 'bob', true),
@@ -217,6 +224,27 @@ describe('group call (3 people) and classroom mode', () => {
       grows(cCall, 'bob', 'inAudioBytes'),
     ]);
     expect(await aCall.getByText('up to 6 people').count()).toBe(1);
+  });
+
+  it('alice shares her screen: bob and carol both receive it as video (the call is audio-only before); stopping takes it away', async () => {
+    // An audio call: alice's tile shows her initials on both sides, no video.
+    for (const page of [bCall, cCall]) await page.locator('[data-testid="peer-tile"][data-user="alice"] video.hidden').waitFor({ state: 'attached' });
+    await aCall.getByRole('button', { name: 'Share screen' }).click();
+    await aCall.locator('[data-testid="call-share"][aria-pressed="true"]').waitFor();
+    const screen = await aCall.evaluate(() => (globalThis as unknown as { __ringletCall: { screen: MediaStreamTrack | null } }).__ringletCall.screen?.label ?? '');
+    expect(screen).not.toBe('');
+    await aCall.getByTestId('self-tile').getByText('You are presenting').waitFor();
+    // Each of the two others shows alice's video and decodes frames of it, and the bytes keep coming.
+    await Promise.all(
+      [bCall, cCall].map(async (page) => {
+        await page.locator('[data-testid="peer-tile"][data-user="alice"] video:not(.hidden)').waitFor({ state: 'attached' });
+        await until(async () => (await remoteVideoWidth(page, 'alice')) > 0, 'a decoded frame of the screen');
+        await grows(page, 'alice', 'inVideoBytes', 5000);
+      }),
+    );
+    await aCall.getByRole('button', { name: 'Share screen' }).click();
+    await aCall.locator('[data-testid="call-share"][aria-pressed="false"]').waitFor();
+    for (const page of [bCall, cCall]) await page.locator('[data-testid="peer-tile"][data-user="alice"] video.hidden').waitFor({ state: 'attached' });
   });
 
   it('classroom: the teacher asks for hands; students raise them (popup, call window); everyone sees the list', async () => {

@@ -15,6 +15,7 @@ import {
   launchProfile,
   nodeClient,
   openPopup,
+  remoteVideoWidth,
   screenshotPath,
   signInThroughOptions,
   startTestServer,
@@ -52,10 +53,6 @@ async function ringsAt(p: Page, from: string) {
 async function callEnded(page: Page) {
   await page.locator('[data-testid="call-page"][data-active="false"]').waitFor({ timeout: 20_000 });
 }
-
-/** Width of the video alice's tile shows on bob's side. */
-const remoteVideoWidth = (page: Page, user: string) =>
-  page.evaluate((u) => (document.querySelector(`[data-testid="peer-tile"][data-user="${u}"] video`) as HTMLVideoElement | null)?.videoWidth ?? 0, user);
 
 /** Presses Tab until the focused element matches `selector` (at most 25 times). */
 async function tabTo(page: Page, selector: string) {
