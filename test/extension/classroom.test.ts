@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_CALL_STATE, incomingCalls, ringingCalls, transition, type CallEvent, type CallState, type Invitation } from '../../src/extension/background/calls.ts';
+import { EMPTY_CALL_STATE, incomingCalls, ringingCalls, transition, type CallEvent, type CallState } from '../../src/extension/background/calls.ts';
+import type { NewInvitationData as Invitation } from '../../src/protocol/signaling.ts';
 import { DEFAULT_SETTINGS } from '../../src/extension/shared/schema.ts';
 import { decodeClassroom, encodeCallEnd, encodeClassroom } from '../../src/extension/shared/call-data.ts';
 
@@ -15,6 +16,7 @@ const action = (over: Partial<Invitation>): Invitation => ({
   inviteeList: ['bob', 'carol'],
   data: encodeClassroom('raiseHand', 'room-1', 'call-1'),
   timeout: 60,
+  remaining: 60,
   ...over,
 });
 const run = (state: CallState, me: string, ...events: CallEvent[]) => events.reduce((s, e) => transition(s, e, ctx(me)).state, state);

@@ -1,8 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
-import { Phone, SFU_PROBE_INVITE_ID } from '../../src/extension/background/phone.ts';
+import { Phone } from '../../src/extension/background/phone.ts';
+import { SFU_PROBE_INVITE_ID } from '../../src/extension/background/features/sfu.ts';
+import { RingletError } from '../../src/protocol/errors.ts';
 import { isClassroomCall } from '../../src/protocol/sfu.ts';
-import { SIGNAL } from '../../src/extension/background/chat.ts';
+import { TSignaling as SIGNAL } from '../../src/protocol/signaling.ts';
 import { silentRingtone } from '../../src/extension/background/ringtone.ts';
 import { resetToolbarCache } from '../../src/extension/background/toolbar.ts';
 import { resetBadgeViewCache } from '../../src/extension/background/badge-view.ts';
@@ -36,7 +38,6 @@ function boot(opts: { chats?: FakeChat[]; prepare?: (c: FakeChat) => void; logou
       chats.push(c);
       return c;
     },
-    events: { NET_STATE_CHANGE: 'netStateChange', KICKED_OUT: 'kickedOut' },
     ringtone,
     openCallPage,
     fetch: async (url, init) => {
@@ -412,7 +413,7 @@ describe('Phone (the background worker)', () => {
   it('asks to sign in again when the server refuses the userSig (70001)', async () => {
     const first = await signedIn();
     void first;
-    const second = boot({ prepare: (c) => (c.loginError = Object.assign(new Error('expired'), { code: 70001 })) });
+    const second = boot({ prepare: (c) => (c.loginError = new RingletError(70001, 'user_sig_expired', 'expired')) });
     await vi.waitFor(() => expect(second.phone.viewState().connection).toBe('expired'));
     expect(await notifications()).toContain('auth:expired');
     expect(JSON.stringify(await fakeBrowser.storage.local.get('account'))).not.toContain('sig-bob');

@@ -10,6 +10,7 @@ import { Phone } from '../../src/extension/background/phone.ts';
 import { silentRingtone } from '../../src/extension/background/ringtone.ts';
 import { WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT, type Connection } from '../../src/extension/shared/schema.ts';
 import { FakeChat } from './fake-chat.ts';
+import { RingletError } from '../../src/protocol/errors.ts';
 
 type Listener = (...args: unknown[]) => unknown;
 
@@ -141,12 +142,11 @@ describe('Phone.ensureConnected', () => {
     const phone = new Phone({
       createChat: ({ server }) => {
         const c = new FakeChat(server);
-        if (loginFails(chats.length)) c.loginError = Object.assign(new Error('network'), { code: 2800 });
+        if (loginFails(chats.length)) c.loginError = new RingletError(2800, 'network', 'network');
         chats.push(c);
         return c;
       },
-      events: { NET_STATE_CHANGE: 'netStateChange', KICKED_OUT: 'kickedOut' },
-      ringtone: silentRingtone(),
+        ringtone: silentRingtone(),
       openCallPage: async () => undefined,
       fetch: async () => new Response(JSON.stringify({ code: 0, data: { userID: 'bob', userSig: 'sig-bob', expiresIn: 3600 } })),
     });

@@ -2,7 +2,7 @@
  * The worker's call state as a pure transition function, `transition(state, event) →
  * { state, effects }` (a reducer in the style of xstate): no I/O here, so every rule of ringing,
  * answering elsewhere, busy, call waiting and missed calls is unit-tested directly.
- * The runner (phone.ts) performs the effects; notifications, toolbar badge, ringtone
+ * The runner (runner.ts) performs the effects; notifications, toolbar badge, ringtone
  * and page badges are *derived* from the state (notifications.ts, toolbar.ts,
  * badge-view.ts, ringtone.ts), which is what makes a woken worker restore them without
  * ringing twice.
@@ -14,6 +14,7 @@
  */
 import type { ActiveCall, CallEntry, Classroom, HangupReason, Notice, Settings } from '../shared/schema.ts';
 import { decodeCallEnd, decodeClassroom, decodeInvite, encodeBusy, isBusy, type ClassroomData } from '../shared/call-data.ts';
+import type { NewInvitationData, OpenInvitation, PendingInvitation } from '../../protocol/signaling.ts';
 
 export interface CallState {
   /** Ringing (incoming) and dialling (outgoing) invitations, newest first. */
@@ -28,25 +29,14 @@ export interface CallState {
 
 export const EMPTY_CALL_STATE: CallState = { calls: [], active: null, classroom: null, missed: 0, notice: null };
 
-/** An invitation as the SDK announces it (NEW_INVITATION_RECEIVED, getPendingInvitations). */
-export interface Invitation {
-  inviteID: string;
-  inviter: string;
-  groupID: string;
-  inviteeList: string[];
-  data: string;
-  timeout: number;
-  remaining?: number;
-  offlinePushInfo?: CallEntry['offlinePushInfo'];
-}
-
 /** How an invitation that vanished while the worker slept ended for me (from history). */
 export type Ending = 'timeout' | 'cancelled' | 'accepted' | 'rejected' | 'unknown';
 
 export type CallEvent =
   /** `atLogin`: delivered while logging in (catch-up or the pending list), not live. */
-  | { type: 'invited'; inv: Invitation; groupName?: string; groupOwner?: string; atLogin?: boolean }
-  | { type: 'dialled'; entry: CallEntry }
+  | { type: 'invited'; inv: NewInvitationData; groupName?: string; groupOwner?: string; atLogin?: boolean }
+  /** I sent an invitation (the server answered its inviteID). */
+  | { type: 'dialled'; inv: OpenInvitation; groupName?: string; groupOwner?: string }
   | { type: 'accepted'; inviteID: string; invitee: string; data: string }
   | { type: 'rejected'; inviteID: string; invitee: string; data: string; reason?: string }
   | { type: 'cancelled'; inviteID: string; reason?: string }
@@ -59,7 +49,7 @@ export type CallEvent =
   | { type: 'ended'; reason?: HangupReason }
   /** I (the group owner) sent a classroom action on the active group call. */
   | { type: 'classroomSent'; action: ClassroomData['classroom']; inviteID: string; invitees: string[] }
-  | { type: 'reconciled'; pending: Invitation[]; endings: Record<string, Ending> }
+  | { type: 'reconciled'; pending: PendingInvitation[]; endings: Record<string, Ending> }
   | { type: 'missedSeen' }
   | { type: 'noticeDismissed' };
 
@@ -91,9 +81,10 @@ export function peerOf(entry: Pick<CallEntry, 'direction' | 'inviter' | 'groupID
   return entry.direction === 'incoming' ? entry.inviter : (entry.inviteeList[0] ?? '');
 }
 
-function entryFromInvitation(inv: Invitation, ctx: Context, waiting: boolean, groupName?: string, groupOwner?: string, atLogin?: boolean): CallEntry {
+/** The call entry of an invitation, heard or sent: the one builder of entries. */
+function entryFromInvitation(inv: NewInvitationData, ctx: Context, waiting: boolean, groupName?: string, groupOwner?: string, atLogin?: boolean): CallEntry {
   const { roomID, callType } = decodeInvite(inv.data);
-  const remaining = inv.remaining ?? inv.timeout;
+  const remaining = inv.remaining;
   const incoming = inv.inviter !== ctx.me;
   return {
     inviteID: inv.inviteID,
@@ -242,8 +233,10 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       // A notice is about one event: a new call ringing replaces it.
       return { state: { ...state, calls: [entry, ...state.calls], notice: null }, effects: [] };
     }
-    case 'dialled':
-      return { state: { ...state, calls: [event.entry, ...without(state.calls, event.entry.inviteID)], notice: null }, effects: [] };
+    case 'dialled': {
+      const entry = entryFromInvitation(event.inv, ctx, false, event.groupName, event.groupOwner);
+      return { state: { ...state, calls: [entry, ...without(state.calls, entry.inviteID)], notice: null }, effects: [] };
+    }
     case 'accepted': {
       const classroom = classroomAccepted(state.classroom, event.inviteID, event.invitee);
       if (classroom !== state.classroom) state = { ...state, classroom };
@@ -384,7 +377,7 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
  * that we lack are added. Entries we already had keep their identity, so nothing rings
  * or notifies a second time.
  */
-function reconcile(state: CallState, pending: Invitation[], endings: Record<string, Ending>, ctx: Context): Result {
+function reconcile(state: CallState, pending: PendingInvitation[], endings: Record<string, Ending>, ctx: Context): Result {
   const effects: CallEffect[] = [];
   const open = new Set(pending.map((p) => p.inviteID));
   let missed = state.missed;
