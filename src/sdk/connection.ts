@@ -282,10 +282,11 @@ export class Connection {
   #onSynced(seq: number): void {
     if (this.#lastSeq === undefined || seq > this.#lastSeq) this.#lastSeq = seq;
     this.#state = 'ready';
-    this.#on.netState('connected');
     const first = this.#firstLogin;
-    if (!first) return;
     this.#firstLogin = null;
+    // Logged in before anyone hears "connected": a listener may call the API at once.
+    this.#on.netState('connected');
+    if (!first) return;
     this.#on.ready();
     first.resolve(first.result!);
     // After the caller's `await login()` continuation: listeners added right after login

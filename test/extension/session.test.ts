@@ -1,0 +1,143 @@
+/**
+ * The worker's connection and kicked-out paths on the real SDK against a real server (a
+ * real socket, a real SQLite file): the SDK's own reconnect loop is the only one, the
+ * phone follows it (connecting → online → offline → connecting → online), and a revoked
+ * token signs the phone out as expired with a notice and no reconnect.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing';
+import { createChat, type CreateChatOptions } from '../../src/sdk/index.ts';
+import { Phone } from '../../src/extension/background/phone.ts';
+import type { CreateChat } from '../../src/extension/background/session.ts';
+import { silentRingtone } from '../../src/extension/background/ringtone.ts';
+import { loadAccount, saveAccount } from '../../src/extension/background/store.ts';
+import { encodeInvite } from '../../src/extension/shared/call-data.ts';
+import type { Connection } from '../../src/extension/shared/schema.ts';
+import { startHarness, startProxy, type Client, type Harness } from '../integration/harness.ts';
+
+let h: Harness;
+let net: Awaited<ReturnType<typeof startProxy>>;
+let alice: Client;
+let n = 0;
+
+beforeAll(async () => {
+  h = await startHarness();
+  net = await startProxy(Number(new URL(h.server.url).port));
+  alice = await h.client('alice');
+});
+afterAll(async () => {
+  await net?.close();
+  await h?.close();
+});
+beforeEach(() => {
+  fakeBrowser.reset();
+  net.resume();
+});
+
+/** The worker's options (sdk.ts: the first login keeps trying), with a short backoff for the test. */
+const OPTIONS: Omit<CreateChatOptions, 'server'> = { backoffMinMs: 50, backoffMaxMs: 300, loginAttempts: Infinity };
+
+/** A phone on the real SDK; `connections` lists every connection state its views were shown. */
+function boot() {
+  let sessions = 0;
+  const chats: Array<ReturnType<typeof createChat>> = [];
+  const create: CreateChat = (o) => {
+    sessions++;
+    const chat = createChat({ ...o, ...OPTIONS });
+    chats.push(chat);
+    return chat;
+  };
+  const phone = new Phone({ createChat: create, ringtone: silentRingtone(), openCallPage: async () => undefined });
+  const connections: Connection[] = [];
+  phone.subscribe((s) => {
+    if (connections.at(-1) !== s.connection) connections.push(s.connection);
+  });
+  const until = async (c: Connection) => {
+    const deadline = Date.now() + 10_000;
+    while (phone.connection !== c) {
+      if (Date.now() > deadline) throw new Error(`phone never ${c}; went ${connections.join(' → ')}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return { phone, connections, until, sessions: () => sessions, destroy: () => Promise.all(chats.map((c) => c.destroy())) };
+}
+
+/** A fresh account on the server, signed in through the proxy (the "network"). */
+async function signedIn() {
+  const userID = `bob${++n}`;
+  const w = boot();
+  await w.phone.ready;
+  await w.phone.handle({ type: 'account/signIn', server: net.url, userID, password: 'password-1', create: true });
+  return { ...w, userID };
+}
+
+describe('the phone on the real SDK (connection and kicked-out paths)', () => {
+  it('connecting → online → offline on network loss → connecting → online, on one SDK session; what came meanwhile rings', async () => {
+    const w = await signedIn();
+    try {
+      expect(w.connections).toEqual(['signedOut', 'connecting', 'online']);
+      net.drop();
+      await w.until('offline');
+      // Called while this phone is away: delivered when the SDK resumes.
+      const { inviteID } = await alice.chat.invite({ userID: w.userID, data: encodeInvite('room-x', 'audio'), timeout: 30 });
+      net.resume();
+      await w.until('online');
+      expect(w.connections.slice(0, 5)).toEqual(['signedOut', 'connecting', 'online', 'offline', 'connecting']);
+      expect(w.connections.at(-1)).toBe('online');
+      const deadline = Date.now() + 10_000;
+      while (!w.phone.viewState().incoming.some((c) => c.inviteID === inviteID)) {
+        if (Date.now() > deadline) throw new Error('the invitation sent while away never rang');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      // A wake-up meanwhile leaves the SDK's session alone: still the one session.
+      await w.phone.ensureConnected();
+      expect(w.sessions()).toBe(1);
+      await alice.chat.cancel({ inviteID });
+    } finally {
+      await w.destroy();
+    }
+  });
+
+  it('a worker that wakes without network stays on one SDK session, offline, and comes online when the network returns', async () => {
+    const first = await signedIn();
+    await first.destroy();
+    const account = await loadAccount();
+    net.drop();
+    await saveAccount(account); // the same vault, as a restarted worker finds it
+    const w = boot();
+    try {
+      await w.until('offline');
+      await w.phone.ensureConnected(); // a wake-up (alarm, page load) while the SDK retries
+      net.resume();
+      await w.until('online');
+      expect(w.connections[0]).toBe('connecting');
+      expect(w.connections).toContain('offline');
+      expect(w.sessions()).toBe(1);
+      expect(w.phone.viewState().userID).toBe(first.userID);
+    } finally {
+      await w.destroy();
+    }
+  });
+
+  it('KICKED_OUT (the token revoked elsewhere): expired, a sign-in notice, the token forgotten, no reconnect', async () => {
+    const w = await signedIn();
+    try {
+      const { userSig } = (await loadAccount())!;
+      // The server kicks the session (KICKED_OUT userSigExpired in the SDK).
+      const res = await fetch(`${h.server.httpUrl}/api/logout`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${userSig}` }, body: '{}' });
+      expect(res.status).toBe(200);
+      await w.until('expired');
+      expect(Object.keys(await fakeBrowser.notifications.getAll())).toContain('auth:expired');
+      expect(await loadAccount()).toMatchObject({ userID: w.userID, userSig: '', expired: true });
+      // No reconnect: a wake-up starts nothing.
+      await w.phone.ensureConnected();
+      expect(w.sessions()).toBe(1);
+      expect(w.phone.connection).toBe('expired');
+      await expect(w.phone.handle({ type: 'call/dial', userID: 'alice', callType: 'audio' })).rejects.toMatchObject({ code: 2024 });
+      expect(w.connections.at(-1)).toBe('expired');
+    } finally {
+      await w.destroy();
+    }
+  });
+});
+
