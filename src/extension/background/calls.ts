@@ -14,7 +14,7 @@
  */
 import type { ActiveCall, CallEntry, Classroom, HangupReason, Notice, Settings } from '../shared/schema.ts';
 import { decodeCallEnd, decodeClassroom, decodeInvite, encodeBusy, isBusy, type ClassroomData } from '../shared/call-data.ts';
-import type { NewInvitationData, OpenInvitation, PendingInvitation } from '../../protocol/signaling.ts';
+import type { InvitationCancelledData, InvitationTimeoutData, InviteeAcceptedData, InviteeRejectedData, NewInvitationData, OpenInvitation, PendingInvitation } from '../../protocol/signaling.ts';
 
 export interface CallState {
   /** Ringing (incoming) and dialling (outgoing) invitations, newest first. */
@@ -37,10 +37,10 @@ export type CallEvent =
   | { type: 'invited'; inv: NewInvitationData; groupName?: string; groupOwner?: string; atLogin?: boolean }
   /** I sent an invitation (the server answered its inviteID). */
   | { type: 'dialled'; inv: OpenInvitation; groupName?: string; groupOwner?: string }
-  | { type: 'accepted'; inviteID: string; invitee: string; data: string }
-  | { type: 'rejected'; inviteID: string; invitee: string; data: string; reason?: string }
-  | { type: 'cancelled'; inviteID: string; reason?: string }
-  | { type: 'timeout'; inviteID: string; inviteeList: string[]; isSelfTimeout: boolean }
+  | ({ type: 'accepted' } & Pick<InviteeAcceptedData, 'inviteID' | 'invitee' | 'data'>)
+  | ({ type: 'rejected' } & Pick<InviteeRejectedData, 'inviteID' | 'invitee' | 'data' | 'reason'>)
+  | ({ type: 'cancelled' } & Pick<InvitationCancelledData, 'inviteID' | 'reason'>)
+  | ({ type: 'timeout' } & Pick<InvitationTimeoutData, 'inviteID' | 'inviteeList' | 'isSelfTimeout'>)
   | { type: 'localAccepted'; inviteID: string }
   | { type: 'localRejected'; inviteID: string }
   | { type: 'localCancelled'; inviteID: string }

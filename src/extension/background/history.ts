@@ -7,7 +7,8 @@
 import type { HistoryRecord } from '../shared/schema.ts';
 import { decodeCallEnd, decodeInvite, isBusy } from '../shared/call-data.ts';
 import type { Message } from '../../protocol/im.ts';
-import type { SignalingPayload } from '../../protocol/signaling.ts';
+import type { Invitation, SignalingPayload } from '../../protocol/signaling.ts';
+import type { Ending } from './calls.ts';
 import type { SessionChat } from './session.ts';
 
 /** What history reads of a message (older servers' messages may lack fields; see parseSignal). */
@@ -156,9 +157,9 @@ export async function fetchHistory(chat: SessionChat, me: string): Promise<Histo
 export async function endingsFromHistory(
   chat: SessionChat,
   me: string,
-  gone: Array<{ inviteID: string; inviter: string; groupID: string }>,
-): Promise<Record<string, 'timeout' | 'cancelled' | 'accepted' | 'rejected' | 'unknown'>> {
-  const out: Record<string, 'timeout' | 'cancelled' | 'accepted' | 'rejected' | 'unknown'> = {};
+  gone: Array<Pick<Invitation, 'inviteID' | 'inviter' | 'groupID'>>,
+): Promise<Record<string, Ending>> {
+  const out: Record<string, Ending> = {};
   const byConversation = new Map<string, string[]>();
   for (const g of gone) {
     const id = g.groupID ? `GROUP${g.groupID}` : `C2C${g.inviter}`;
