@@ -10,9 +10,10 @@ import type { SignalingEvent } from '../../protocol/signaling.ts';
 import { EMPTY_CALL_STATE, incomingCalls, outgoingCalls, type CallEffect } from './calls.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { ViewError } from './errors.ts';
-import { endingsFromHistory } from './history.ts';
+import { perform } from './effects.ts';
+import { callEventOf, reconciledEvent } from './signals.ts';
 import { linkTransition, SIGNED_OUT, type Link, type LinkEvent } from './link.ts';
-import { showMissed, showSignInAgain } from './notifications.ts';
+import { showSignInAgain } from './notifications.ts';
 import { syncOutputs } from './outputs.ts';
 import type { Ringtone } from './ringtone.ts';
 import { route } from './router.ts';
@@ -161,46 +162,16 @@ export class Phone {
   }
 
   async #onSignal(signal: SignalingEvent): Promise<void> {
-    const r = this.#runner;
-    switch (signal.name) {
-      case 'newInvitationReceived': {
-        const inv = signal.data;
-        const atLogin = this.#link.atLogin;
-        const chat = this.#session.chat;
-        const group = inv.groupID && chat ? await this.#groups.lookup(chat, inv.groupID) : {};
-        return r.dispatch({
-          type: 'invited',
-          inv,
-          ...(group.name ? { groupName: group.name } : {}),
-          ...(group.owner ? { groupOwner: group.owner } : {}),
-          ...(atLogin ? { atLogin } : {}),
-        });
-      }
-      case 'ts_invitee_accepted':
-        return r.dispatch({ type: 'accepted', inviteID: signal.data.inviteID, invitee: signal.data.invitee, data: signal.data.data ?? '' });
-      case 'ts_invitee_rejected': {
-        const d = signal.data;
-        return r.dispatch({ type: 'rejected', inviteID: d.inviteID, invitee: d.invitee, data: d.data ?? '', ...(d.reason ? { reason: d.reason } : {}) });
-      }
-      case 'ts_invitation_cancelled':
-        return r.dispatch({ type: 'cancelled', inviteID: signal.data.inviteID, ...(signal.data.reason ? { reason: signal.data.reason } : {}) });
-      case 'ts_invitation_timeout':
-        return r.dispatch({ type: 'timeout', inviteID: signal.data.inviteID, inviteeList: signal.data.inviteeList ?? [], isSelfTimeout: !!signal.data.isSelfTimeout });
-    }
+    const atLogin = this.#link.atLogin;
+    await this.#runner.dispatch(await callEventOf(signal, this.#session.chat, this.#groups, atLogin));
   }
 
-  /** The server's pending list is the truth after every (re)login. */
   async #reconcile(): Promise<void> {
     const chat = this.#session.chat;
     if (!chat) return;
     try {
-      const { data } = await chat.getPendingInvitations();
-      if (chat !== this.#session.chat) return;
-      const open = new Set(data.invitationList.map((i) => i.inviteID));
-      const gone = this.#runner.state.calls.filter((c) => !open.has(c.inviteID) && c.direction === 'incoming');
-      const endings = gone.length ? await endingsFromHistory(chat, this.#me(), gone) : {};
-      for (const inv of data.invitationList) if (inv.groupID) await this.#groups.lookup(chat, inv.groupID);
-      await this.#runner.dispatch({ type: 'reconciled', pending: data.invitationList, endings }, true);
+      const event = await reconciledEvent(chat, this.#runner.state, this.#me(), this.#groups);
+      if (chat === this.#session.chat) await this.#runner.dispatch(event, true);
     } catch (e) {
       logError('reconcile', e);
     } finally {
@@ -268,24 +239,6 @@ export class Phone {
     this.#broadcast();
   }
 
-  async #perform(effect: CallEffect): Promise<void> {
-    const chat = this.#session.chat;
-    switch (effect.type) {
-      case 'autoReject':
-        await chat?.reject({ inviteID: effect.inviteID, data: effect.data });
-        return;
-      case 'ack':
-        await chat?.accept({ inviteID: effect.inviteID }).catch(() => undefined);
-        return;
-      case 'missedNotification':
-        if (this.#settings.notifications && this.#settings.missedCallNotifications) await showMissed(effect.entry);
-        return;
-      case 'openCallPage':
-        await this.#deps.openCallPage();
-        return;
-    }
-  }
-
   // ---- what the runner and the features see
 
   #me(): string {
@@ -296,7 +249,7 @@ export class Phone {
     return {
       context: () => ({ me: this.#me(), now: (this.#deps.now ?? Date.now)(), settings: this.#settings }),
       save: (state: typeof EMPTY_CALL_STATE) => store.saveCallState(state),
-      perform: (effect: CallEffect) => this.#perform(effect),
+      perform: (effect: CallEffect) => perform(effect, { chat: this.#session.chat, settings: this.#settings, openCallPage: this.#deps.openCallPage }),
       sync: () => this.#sync(),
     };
   }
