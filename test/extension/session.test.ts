@@ -38,12 +38,18 @@ beforeEach(() => {
 const OPTIONS: Omit<CreateChatOptions, 'server'> = { backoffMinMs: 50, backoffMaxMs: 300, loginAttempts: Infinity };
 
 /** A phone on the real SDK; `connections` lists every connection state its views were shown. */
-function boot() {
+function boot(options: Omit<CreateChatOptions, 'server'> = OPTIONS) {
   let sessions = 0;
+  let gaveUp = 0;
   const chats: Array<ReturnType<typeof createChat>> = [];
   const create: CreateChat = (o) => {
     sessions++;
-    const chat = createChat({ ...o, ...OPTIONS });
+    const chat = createChat({ ...o, ...options });
+    const login = chat.login.bind(chat);
+    chat.login = (credentials) => login(credentials).catch((e: unknown) => {
+      gaveUp++;
+      throw e;
+    });
     chats.push(chat);
     return chat;
   };
@@ -52,14 +58,20 @@ function boot() {
   phone.subscribe((s) => {
     if (connections.at(-1) !== s.connection) connections.push(s.connection);
   });
-  const until = async (c: Connection) => {
+  const poll = async (done: () => boolean, what: string) => {
     const deadline = Date.now() + 10_000;
-    while (phone.connection !== c) {
-      if (Date.now() > deadline) throw new Error(`phone never ${c}; went ${connections.join(' → ')}`);
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`${what} never happened; the phone went ${connections.join(' → ')}`);
       await new Promise((r) => setTimeout(r, 10));
     }
   };
-  return { phone, connections, until, sessions: () => sessions, destroy: () => Promise.all(chats.map((c) => c.destroy())) };
+  const until = (c: Connection) => poll(() => phone.connection === c, c);
+  return {
+    phone, connections, until, sessions: () => sessions,
+    /** Resolves once `n` first logins have been given up on by the SDK. */
+    gaveUp: (n: number) => poll(() => gaveUp >= n, `${n} given-up logins`),
+    destroy: () => Promise.all(chats.map((c) => c.destroy())),
+  };
 }
 
 /** A fresh account on the server, signed in through the proxy (the "network"). */
@@ -80,6 +92,9 @@ describe('the phone on the real SDK (connection and kicked-out paths)', () => {
       await w.until('offline');
       // Called while this phone is away: delivered when the SDK resumes.
       const { inviteID } = await alice.chat.invite({ userID: w.userID, data: encodeInvite('room-x', 'audio'), timeout: 30 });
+      // A wake-up while the SDK reconnects by itself leaves it alone: no second loop.
+      await w.phone.ensureConnected();
+      expect(w.sessions()).toBe(1);
       net.resume();
       await w.until('online');
       expect(w.connections.slice(0, 5)).toEqual(['signedOut', 'connecting', 'online', 'offline', 'connecting']);
@@ -89,8 +104,6 @@ describe('the phone on the real SDK (connection and kicked-out paths)', () => {
         if (Date.now() > deadline) throw new Error('the invitation sent while away never rang');
         await new Promise((r) => setTimeout(r, 10));
       }
-      // A wake-up meanwhile leaves the SDK's session alone: still the one session.
-      await w.phone.ensureConnected();
       expect(w.sessions()).toBe(1);
       await alice.chat.cancel({ inviteID });
     } finally {
@@ -117,6 +130,34 @@ describe('the phone on the real SDK (connection and kicked-out paths)', () => {
     } finally {
       await w.destroy();
     }
+  });
+
+  it('a first login an SDK gave up on (its default 3 attempts) is dropped, and the next wake-up starts a session', async () => {
+    const first = await signedIn();
+    await first.destroy();
+    const account = await loadAccount();
+    net.drop();
+    await saveAccount(account);
+    const w = boot({ backoffMinMs: 50, backoffMaxMs: 300 });
+    try {
+      await w.gaveUp(1);
+      await w.phone.ensureConnected(); // the network is still away: this one gives up too
+      expect(w.phone.connection).toBe('offline');
+      expect(w.sessions()).toBe(2);
+      net.resume();
+      await w.phone.ensureConnected();
+      expect(w.phone.connection).toBe('online');
+      expect(w.sessions()).toBe(3);
+    } finally {
+      await w.destroy();
+    }
+  });
+
+  it('does nothing when signed out', async () => {
+    const w = boot();
+    await w.phone.ensureConnected();
+    expect(w.sessions()).toBe(0);
+    expect(w.phone.connection).toBe('signedOut');
   });
 
   it('KICKED_OUT (the token revoked elsewhere): expired, a sign-in notice, the token forgotten, no reconnect', async () => {
