@@ -6,13 +6,9 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
-import { createChat, type CreateChatOptions } from '../../src/sdk/index.ts';
-import { Phone } from '../../src/extension/background/phone.ts';
-import type { CreateChat } from '../../src/extension/background/session.ts';
-import { silentRingtone } from '../../src/extension/background/ringtone.ts';
 import { loadAccount, saveAccount } from '../../src/extension/background/store.ts';
 import { encodeInvite } from '../../src/extension/shared/call-data.ts';
-import type { Connection } from '../../src/extension/shared/schema.ts';
+import { bootPhone } from './real-phone.ts';
 import { startHarness, startProxy, type Client, type Harness } from '../integration/harness.ts';
 
 let h: Harness;
@@ -34,45 +30,7 @@ beforeEach(() => {
   net.resume();
 });
 
-/** The worker's options (sdk.ts: the first login keeps trying), with a short backoff for the test. */
-const OPTIONS: Omit<CreateChatOptions, 'server'> = { backoffMinMs: 50, backoffMaxMs: 300, loginAttempts: Infinity };
-
-/** A phone on the real SDK; `connections` lists every connection state its views were shown. */
-function boot(options: Omit<CreateChatOptions, 'server'> = OPTIONS) {
-  let sessions = 0;
-  let gaveUp = 0;
-  const chats: Array<ReturnType<typeof createChat>> = [];
-  const create: CreateChat = (o) => {
-    sessions++;
-    const chat = createChat({ ...o, ...options });
-    const login = chat.login.bind(chat);
-    chat.login = (credentials) => login(credentials).catch((e: unknown) => {
-      gaveUp++;
-      throw e;
-    });
-    chats.push(chat);
-    return chat;
-  };
-  const phone = new Phone({ createChat: create, ringtone: silentRingtone(), openCallPage: async () => undefined });
-  const connections: Connection[] = [];
-  phone.subscribe((s) => {
-    if (connections.at(-1) !== s.connection) connections.push(s.connection);
-  });
-  const poll = async (done: () => boolean, what: string) => {
-    const deadline = Date.now() + 10_000;
-    while (!done()) {
-      if (Date.now() > deadline) throw new Error(`${what} never happened; the phone went ${connections.join(' → ')}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  const until = (c: Connection) => poll(() => phone.connection === c, c);
-  return {
-    phone, connections, until, sessions: () => sessions,
-    /** Resolves once `n` first logins have been given up on by the SDK. */
-    gaveUp: (n: number) => poll(() => gaveUp >= n, `${n} given-up logins`),
-    destroy: () => Promise.all(chats.map((c) => c.destroy())),
-  };
-}
+const boot = bootPhone;
 
 /** A fresh account on the server, signed in through the proxy (the "network"). */
 async function signedIn() {
