@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
 import { loadAccount, saveAccount } from '../../src/extension/background/store.ts';
 import { encodeInvite } from '../../src/extension/shared/call-data.ts';
-import { bootPhone } from './real-phone.ts';
+import { bootPhone, poll } from './real-phone.ts';
 import { startHarness, startProxy, type Client, type Harness } from '../integration/harness.ts';
 
 let h: Harness;
@@ -57,11 +57,7 @@ describe('the phone on the real SDK (connection and kicked-out paths)', () => {
       await w.until('online');
       expect(w.connections.slice(0, 5)).toEqual(['signedOut', 'connecting', 'online', 'offline', 'connecting']);
       expect(w.connections.at(-1)).toBe('online');
-      const deadline = Date.now() + 10_000;
-      while (!w.phone.viewState().incoming.some((c) => c.inviteID === inviteID)) {
-        if (Date.now() > deadline) throw new Error('the invitation sent while away never rang');
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await poll(() => w.phone.viewState().incoming.some((c) => c.inviteID === inviteID), 'the invitation sent while away ringing');
       expect(w.sessions()).toBe(1);
       await alice.chat.cancel({ inviteID });
     } finally {
