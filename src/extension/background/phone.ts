@@ -74,7 +74,7 @@ export class Phone {
     if (account && !account.expired) {
       // Restoring the derived outputs waits for the server's pending list (reconcile):
       // what is already on screen (notifications, the offscreen ringtone) stays as is.
-      void this.connect();
+      void this.connect().catch((e) => logError('connect', e));
     } else {
       if (account?.expired) this.#setLink({ connection: 'expired', atLogin: false });
       await this.#sync();

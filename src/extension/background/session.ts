@@ -10,6 +10,7 @@ import { EVENT, type KickedOutType, type NetState } from '../../sdk/events.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { TSignaling, type SignalingEvent } from '../../protocol/signaling.ts';
 import { errorCode } from './errors.ts';
+import { logError } from './log.ts';
 
 /** The part of the SDK's `Chat` the worker uses. */
 export type SessionChat = Pick<
@@ -58,13 +59,16 @@ export class Session {
     const generation = ++this.#generation;
     const chat = this.#create({ server });
     this.#chat = chat;
-    const emit = (event: SessionEvent): Promise<void> =>
-      generation === this.#generation ? Promise.resolve(this.#listener(event)) : Promise.resolve();
+    const emit = async (event: SessionEvent): Promise<void> => {
+      if (generation === this.#generation) await this.#listener(event);
+    };
+    /** SDK events: the SDK does not wait for the listener, and a failure is logged here. */
+    const fire = (event: SessionEvent) => void emit(event).catch((e) => logError(`session ${event.type}`, e));
     for (const name of Object.values(TSignaling)) {
-      chat.addSignalingListener(name, (ev: { data: unknown }) => void emit({ type: 'signal', signal: { name, data: ev.data } as SignalingEvent }));
+      chat.addSignalingListener(name, (ev: { data: unknown }) => fire({ type: 'signal', signal: { name, data: ev.data } as SignalingEvent }));
     }
-    chat.on(EVENT.NET_STATE_CHANGE, ({ data }) => void emit({ type: 'net', state: data.state }));
-    chat.on(EVENT.KICKED_OUT, ({ data }) => void emit({ type: 'kicked', kind: data.type }));
+    chat.on(EVENT.NET_STATE_CHANGE, ({ data }) => fire({ type: 'net', state: data.state }));
+    chat.on(EVENT.KICKED_OUT, ({ data }) => fire({ type: 'kicked', kind: data.type }));
     try {
       await chat.login(credentials);
     } catch (error) {
