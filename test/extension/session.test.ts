@@ -41,6 +41,16 @@ async function signedIn() {
   return { ...w, userID };
 }
 
+/** A signed-in worker stopped, the network lost, and a new worker over the same vault. */
+async function restartedWithoutNetwork(options?: Parameters<typeof bootPhone>[0]) {
+  const first = await signedIn();
+  await first.destroy();
+  const account = await loadAccount();
+  net.drop();
+  await saveAccount(account); // the same vault, as a restarted worker finds it
+  return { w: boot(options), userID: first.userID };
+}
+
 describe('the phone on the real SDK (connection and kicked-out paths)', () => {
   it('connecting → online → offline on network loss → connecting → online, on one SDK session; what came meanwhile rings', async () => {
     const w = await signedIn();
@@ -66,12 +76,7 @@ describe('the phone on the real SDK (connection and kicked-out paths)', () => {
   });
 
   it('a worker that wakes without network stays on one SDK session, offline, and comes online when the network returns', async () => {
-    const first = await signedIn();
-    await first.destroy();
-    const account = await loadAccount();
-    net.drop();
-    await saveAccount(account); // the same vault, as a restarted worker finds it
-    const w = boot();
+    const { w, userID } = await restartedWithoutNetwork();
     try {
       await w.until('offline');
       await w.phone.ensureConnected(); // a wake-up (alarm, page load) while the SDK retries
@@ -80,19 +85,14 @@ describe('the phone on the real SDK (connection and kicked-out paths)', () => {
       expect(w.connections[0]).toBe('connecting');
       expect(w.connections).toContain('offline');
       expect(w.sessions()).toBe(1);
-      expect(w.phone.viewState().userID).toBe(first.userID);
+      expect(w.phone.viewState().userID).toBe(userID);
     } finally {
       await w.destroy();
     }
   });
 
   it('a first login an SDK gave up on (its default 3 attempts) is dropped, and the next wake-up starts a session', async () => {
-    const first = await signedIn();
-    await first.destroy();
-    const account = await loadAccount();
-    net.drop();
-    await saveAccount(account);
-    const w = boot({ backoffMinMs: 50, backoffMaxMs: 300 });
+    const { w } = await restartedWithoutNetwork({ backoffMinMs: 50, backoffMaxMs: 300 });
     try {
       await w.gaveUp(1);
       await w.phone.ensureConnected(); // the network is still away: this one gives up too
