@@ -14,7 +14,7 @@ export class FakeChat implements ChatLike {
   messages: SdkMessage[] = [];
   loginError: (Error & { code?: number }) | null = null;
   failNext: Record<string, Error & { code?: number }> = {};
-  /** Whether the server has an SFU: getSfuJoin refuses an unknown call with `not_participant`, else `no_sfu`. */
+  /** Whether the server has an SFU (getCapabilities answers it; getSfuJoin refuses an unknown call with `not_participant`, else `no_sfu`). */
   sfu = false;
   /** The owner getGroupProfile reports. */
   groupOwner = '';
@@ -96,6 +96,10 @@ export class FakeChat implements ChatLike {
   }
   async getGroupProfile(o: { groupID: string }) {
     return { code: 0, data: { group: { groupID: o.groupID, name: `Group ${o.groupID}`, ...(this.groupOwner ? { ownerID: this.groupOwner } : {}) } } };
+  }
+  async getCapabilities() {
+    this.#record('getCapabilities', {});
+    return { code: 0, data: { sfu: this.sfu, meshLimit: 6 } };
   }
   async getSfuJoin(o: { inviteID: string }): Promise<never> {
     this.#record('getSfuJoin', o);

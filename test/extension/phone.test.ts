@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
-import { Phone, SFU_PROBE_INVITE_ID } from '../../src/extension/background/phone.ts';
+import { Phone } from '../../src/extension/background/phone.ts';
 import { isClassroomCall } from '../../src/protocol/sfu.ts';
 import { SIGNAL } from '../../src/extension/background/chat.ts';
 import { silentRingtone } from '../../src/extension/background/ringtone.ts';
@@ -271,7 +271,19 @@ describe('Phone (the background worker)', () => {
     expect(sent).toMatchObject({ groupID: 'team', inviteeList: seven });
     expect(JSON.parse(String(sent!.data))).toEqual({ version: 1, roomID: expect.any(String), callType: 'video' });
     expect(w.phone.viewState().outgoing).toEqual([expect.objectContaining({ groupID: 'team', inviteeList: seven, callType: 'video' })]);
-    expect(w.chat().called('getSfuJoin')).toEqual([{ inviteID: SFU_PROBE_INVITE_ID }]);
+    // One capability question per session; no probing of getSfuJoin.
+    expect(await w.phone.handle({ type: 'server/hasSfu' })).toBe(true);
+    expect(w.chat().called('getCapabilities')).toEqual([{}]);
+    expect(w.chat().called('getSfuJoin')).toEqual([]);
+  });
+
+  it('a server (or SDK) without getCapabilities, or a failed question, counts as mesh only', async () => {
+    const old = await signedIn((c) => (c.sfu = true));
+    old.chat().failNext.getCapabilities = Object.assign(new Error('operation getCapabilities is not served here'), { code: 8001, reason: 'op' });
+    expect(await old.phone.handle({ type: 'server/hasSfu' })).toBe(false);
+    await expect(old.phone.handle({ type: 'call/dialGroup', groupID: 'team', inviteeList: ['a', 'b', 'c', 'd', 'e', 'f', 'g'], callType: 'audio' })).rejects.toMatchObject({
+      key: 'errorGroupCallTooLarge',
+    });
   });
 
   it('the group owner starts a classroom: the invitation data says mode classroom; anyone else is refused', async () => {

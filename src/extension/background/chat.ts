@@ -6,6 +6,7 @@
  */
 import type { Invitation } from './calls.ts';
 import { TSignaling, type OfflinePushInfo as PushInfo } from '../../protocol/signaling.ts';
+import type { ServerCapabilities } from '../../protocol/sfu.ts';
 
 export interface SdkResponse<T> {
   code: number;
@@ -66,8 +67,8 @@ export interface ChatLike {
   getGroupList(): Promise<SdkResponse<{ groupList: SdkGroup[] }>>;
   getGroupProfile(o: { groupID: string }): Promise<SdkResponse<{ group: SdkGroup }>>;
   getGroupMemberList(o: { groupID: string }): Promise<SdkResponse<{ memberList: Array<{ userID: string; role: string }> }>>;
-  /** The SFU join grant (API.md getSfuJoin); the worker only uses its refusal reason to learn whether the server has an SFU. */
-  getSfuJoin?(o: { inviteID: string }): Promise<unknown>;
+  /** What the server offers beyond the seed (API.md getCapabilities; absent in other SDKs: mesh only). */
+  getCapabilities?(): Promise<SdkResponse<Partial<ServerCapabilities>>>;
   getConversationList(): Promise<SdkResponse<{ conversationList: SdkConversation[] }>>;
   getMessageList(o: { conversationID: string; nextReqMessageID?: string; count?: number }): Promise<
     SdkResponse<{ messageList: SdkMessage[]; nextReqMessageID?: string; isCompleted: boolean }>

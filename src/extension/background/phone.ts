@@ -28,17 +28,12 @@ import type { Ringtone } from './ringtone.ts';
 import * as store from './store.ts';
 import { logError } from './log.ts';
 import { MESH_LIMIT } from '../../protocol/sfu.ts';
+import { Capabilities } from './capabilities.ts';
 
 /** How long an outgoing invitation rings before the server times it out. */
 export const DIAL_TIMEOUT_SECONDS = 30;
 /** A full mesh of peer connections: every participant sends to every other one. Larger calls need the server's SFU. */
 export const MAX_CALL_PARTICIPANTS = MESH_LIMIT;
-/**
- * The inviteID the worker asks `getSfuJoin` about to learn whether the server has an SFU:
- * no such invitation exists, so a server with an SFU refuses with 8011 `not_participant`
- * (without touching the SFU) and one without answers 8011 `no_sfu`.
- */
-export const SFU_PROBE_INVITE_ID = 'ringlet-sfu-probe';
 /** How long students have to raise a hand. */
 export const RAISE_HAND_TIMEOUT_SECONDS = 60;
 
@@ -74,8 +69,8 @@ export class Phone {
   #listeners = new Set<Listener>();
   #groupNames = new Map<string, string>();
   #groupOwners = new Map<string, string>();
-  /** Whether this session's server has an SFU (asked once per SDK session; see #hasSfu). */
-  #sfu: { chat: ChatLike; has: Promise<boolean> } | null = null;
+  /** What this session's server offers (getCapabilities, asked once per SDK session). */
+  #capabilities = new Capabilities();
   #retry: ReturnType<typeof setTimeout> | null = null;
   #retryDelay = 2000;
   #connecting: Promise<void> | null = null;
@@ -550,26 +545,9 @@ export class Phone {
     return this.viewState();
   }
 
-  /**
-   * Whether the server forwards group media through an SFU. Asked once per SDK session with
-   * `getSfuJoin` for an invitation that does not exist: only the reason of the refusal
-   * matters (`no_sfu` = mesh only). An SDK without the op, or an unclear answer, means no.
-   */
-  #hasSfu(chat: ChatLike): Promise<boolean> {
-    if (this.#sfu?.chat !== chat) {
-      const ask = async (): Promise<boolean> => {
-        if (!chat.getSfuJoin) return false;
-        try {
-          await chat.getSfuJoin({ inviteID: SFU_PROBE_INVITE_ID });
-          return true;
-        } catch (e) {
-          const reason = typeof e === 'object' && e !== null ? (e as { reason?: unknown }).reason : undefined;
-          return errorCode(e) === 8011 && reason === 'not_participant';
-        }
-      };
-      this.#sfu = { chat, has: ask() };
-    }
-    return this.#sfu.has;
+  /** Whether the server forwards group media through an SFU (capabilities.ts). */
+  async #hasSfu(chat: ChatLike): Promise<boolean> {
+    return (await this.#capabilities.of(chat)).sfu;
   }
 
   async #dialGroup(groupID: string, inviteeList: string[], callType: CallType, classroom: boolean): Promise<ViewState> {
