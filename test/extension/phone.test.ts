@@ -246,6 +246,23 @@ describe('Phone (the background worker)', () => {
     expect(w.phone.viewState()).toMatchObject({ active: { inviteID: 'inv-1' }, classroom: { hands: ['bob'] }, incoming: [] });
   });
 
+  it('classroom: a student with a raised hand lowers it (a lowerHand invitation to the teacher); nothing to lower, refused', async () => {
+    const w = await signedIn();
+    await expect(w.phone.handle({ type: 'classroom/lowerHand' })).rejects.toMatchObject({ code: 8011 });
+    w.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ groupID: 'class', inviteeList: ['bob', 'carol'] }));
+    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
+    await w.phone.handle({ type: 'call/accept', inviteID: 'inv-1' });
+    w.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: 'hands', groupID: 'class', inviteeList: ['bob', 'carol'], data: encodeClassroom('raiseHand', 'room', 'inv-1') }));
+    await vi.waitFor(async () => expect(await badgeView()).toHaveLength(1));
+    await w.phone.handle({ type: 'call/accept', inviteID: 'hands' });
+    await expect(w.phone.handle({ type: 'classroom/endSpeak' })).rejects.toMatchObject({ code: 8011 }); // not the teacher
+    await w.phone.handle({ type: 'classroom/lowerHand' });
+    const [sent] = w.chat().called('inviteInGroup');
+    expect(sent).toMatchObject({ groupID: 'class', inviteeList: ['alice'] });
+    expect(JSON.parse(String(sent!.data))).toEqual({ version: 1, classroom: 'lowerHand', roomID: 'room', callInviteID: 'inv-1' });
+    expect(w.phone.viewState()).toMatchObject({ active: { inviteID: 'inv-1' }, classroom: { hands: [], speaker: null } });
+  });
+
   it('only the group owner leads a classroom, and a group call has at most 6 participants', async () => {
     const w = await signedIn();
     await expect(w.phone.handle({ type: 'classroom/pick', userID: 'carol' })).rejects.toMatchObject({ code: 8011 });

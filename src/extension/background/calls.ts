@@ -177,6 +177,17 @@ export function releaseFloor(c: Classroom, action: 'endSpeak' | 'lowerHand', by:
   return { ...c, hands: c.hands.filter((u) => u !== by), speaker: c.speaker === by ? null : c.speaker };
 }
 
+/**
+ * Whom `me` sends `action` to, or null when it means nothing now: the teacher takes the
+ * floor back from the speaker (or the student it was offered to); a student with a raised
+ * hand or the floor lowers it toward the teacher.
+ */
+export function releaseTarget(c: Classroom | null, action: 'endSpeak' | 'lowerHand', me: string): string | null {
+  if (!c) return null;
+  if (action === 'endSpeak') return me === c.teacher ? (c.speaker ?? c.invitedSpeaker) : null;
+  return me !== c.teacher && (c.speaker === me || c.hands.includes(me)) ? c.teacher : null;
+}
+
 /** `endSpeak` / `lowerHand` from someone else: its invitee accepts it quietly (like the seed's hang-up). */
 function classroomReleased(state: CallState, inv: Invitation, action: 'endSpeak' | 'lowerHand', roomID: string, ctx: Context): Result {
   const effects: CallEffect[] = inv.inviteeList.includes(ctx.me) ? [{ type: 'ack', inviteID: inv.inviteID }] : [];

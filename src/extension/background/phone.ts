@@ -13,6 +13,7 @@ import {
   outgoingCalls,
   audibleCalls,
   transition,
+  releaseTarget,
   type CallEffect,
   type CallEvent,
   type CallState,
@@ -442,6 +443,9 @@ export class Phone {
         return this.#classroom('raiseHand', req.inviteeList);
       case 'classroom/pick':
         return this.#classroom('speak', [req.userID]);
+      case 'classroom/lowerHand':
+      case 'classroom/endSpeak':
+        return this.#release(req.type === 'classroom/lowerHand' ? 'lowerHand' : 'endSpeak');
       case 'groups/list': {
         const { data } = await sdk(() => this.#requireChat().getGroupList());
         for (const g of data.groupList) {
@@ -647,6 +651,18 @@ export class Phone {
       }),
     );
     await this.#dispatch({ type: 'classroomSent', action, inviteID: res.inviteID, invitees });
+    return this.viewState();
+  }
+
+  /** Classroom mode: a student lowers the hand, or the teacher takes the floor back (calls.ts releaseTarget). */
+  async #release(action: 'lowerHand' | 'endSpeak'): Promise<ViewState> {
+    const chat = this.#requireChat();
+    const active = this.#state.active;
+    const to = active?.groupID ? releaseTarget(this.#state.classroom, action, this.#me()) : null;
+    if (!active || !to) throw new RingletError(8011, 'errorNotAllowed', `${action}: not now`);
+    const data = encodeClassroom(action, active.roomID, active.inviteID);
+    const res = await sdk(() => chat.inviteInGroup({ groupID: active.groupID, inviteeList: [to], data, timeout: DIAL_TIMEOUT_SECONDS, offlinePushInfo: { disablePush: true } }));
+    await this.#dispatch({ type: 'classroomSent', action, inviteID: res.inviteID, invitees: [to] });
     return this.viewState();
   }
 
