@@ -130,7 +130,7 @@ describe.skipIf(!enabled)('classroom through the SFU', () => {
     await student.chat.accept({ inviteID });
   }
 
-  it('the teacher hears only the student with the floor; a new pick moves it, lowering the hand or the teacher taking it back silences the speaker', async () => {
+  it('the teacher hears only the student with the floor; a new pick moves it; lowering the hand, the teacher taking it back or the speaker leaving ends it', async () => {
     const data = JSON.stringify({ version: 1, roomID: 'room-e2e', callType: 'video', mode: 'classroom' });
     callID = (await teacher.chat.inviteInGroup({ groupID, inviteeList: students.map((s) => s.userID), data, timeout: 120 })).inviteID;
     for (const s of students) await s.chat.accept({ inviteID: callID });
@@ -196,7 +196,21 @@ describe.skipIf(!enabled)('classroom through the SFU', () => {
     // The teacher takes the floor back (endSpeak to the speaker): the speaker falls silent too.
     const ended = await teacher.chat.inviteInGroup({ groupID, inviteeList: [third.userID], data: encodeClassroom('endSpeak', 'room-e2e', callID), timeout: 30 });
     await third.chat.accept({ inviteID: ended.inviteID });
-    await fallsSilent(third);
+    const after = await fallsSilent(third);
+
+    // The speaker leaves the room (its connection goes): the server gives the floor back,
+    // and the teacher's window hears that participant leave (it then tells everyone, CallPage).
+    const fourth = students[3]!;
+    await page.evaluate(() => {
+      const G = globalThis as unknown as { room: { onLeft: ((u: string) => void) | null }; left: string[] };
+      G.left = [];
+      G.room.onLeft = (u) => G.left.push(u);
+    });
+    await pick(fourth);
+    await grows(fourth.userID, after[fourth.userID] ?? 0, 4000);
+    await synthetic.find((x) => x.userID === fourth.userID)!.leave();
+    await until(async () => ((await server.sfu!.speakerOf(callID)) === null ? true : undefined), 'the floor to return to the teacher when the speaker leaves');
+    await until(async () => ((await page.evaluate(() => (globalThis as unknown as { left: string[] }).left)).includes(fourth.userID) ? true : undefined), "the teacher's window to see the speaker leave");
   }, 240_000);
 
   it('an uninvited user gets no join token and Janus refuses it without one', async () => {
