@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeClassroom } from '../../src/extension/shared/call-data.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
-import { JanusConnection, type SocketLike } from '../../src/protocol/janus.ts';
+import { JanusConnection, type JanusHandle, type SocketLike } from '../../src/protocol/janus.ts';
 import type { SfuJoin } from '../../src/protocol/sfu.ts';
 import { JanusClient, JanusError } from '../../src/server/sfu/janus.ts';
 import { janusAvailable, startTestJanus, until } from '../support/janus.ts';
@@ -64,14 +64,14 @@ describe.skipIf(!enabled)('SFU rooms on Janus', () => {
   const wsFactory = (u: string, p: string) => new WebSocket(u, p) as unknown as SocketLike;
   const codeOf = (e: unknown) => (e instanceof JanusError ? e.code : String(e));
   /** One raw Janus participant: joins `room` as a publisher with these fields; answers 'joined' (and the connection) or Janus's error code. */
-  async function rawJoin(room: number, fields: Record<string, unknown>): Promise<{ result: 'joined' | number | string; conn: JanusConnection; id: number }> {
+  async function rawJoin(room: number, fields: Record<string, unknown>): Promise<{ result: 'joined' | number | string; conn: JanusConnection; handle: JanusHandle; id: number }> {
     const conn = await JanusConnection.open(janus.url, wsFactory);
     const handle = await conn.attach();
     try {
       const r = await handle.message({ request: 'join', ptype: 'publisher', room, ...fields });
-      return { result: 'joined', conn, id: Number(r.data.id) };
+      return { result: 'joined', conn, handle, id: Number(r.data.id) };
     } catch (e) {
-      return { result: codeOf(e), conn, id: 0 };
+      return { result: codeOf(e), conn, handle, id: 0 };
     }
   }
   const present = async (room: number, id: number) => {
@@ -179,6 +179,9 @@ describe.skipIf(!enabled)('SFU rooms on Janus', () => {
       expect(honest.result).toBe('joined');
       await until(async () => ((await h.server.sfu!.joined(callA)).includes('s2') ? true : undefined), 'the server to see s2 join');
       expect(await present(a2.room, a2.feed)).toBe(true);
+      // Renaming itself to another user later is seen and kicked too.
+      await honest.handle.message({ request: 'configure', display: 's1' });
+      await until(async () => ((await present(a2.room, a2.feed)) ? undefined : true), 'the participant that renamed itself to s1 to be kicked');
       // A new grant for s1 (a reloaded window) is a new token and a new feed id.
       const again = await joinAs(s1, callA);
       expect(again.token).not.toBe(a1.token);

@@ -29,7 +29,9 @@ export type RoomEvent =
   /** A participant left the room (it left, its session went, or it was kicked). */
   | { type: 'left'; feed: number }
   /** Someone joined (published or not; the room has notify_joining), with the display it chose. */
-  | { type: 'joining'; feed: number; display: string };
+  | { type: 'joining'; feed: number; display: string }
+  /** A participant changed its display (`configure` with `display`). */
+  | { type: 'renamed'; feed: number; display: string };
 
 export interface Observer {
   readonly feed: number;
@@ -93,6 +95,7 @@ export class JanusClient {
       const joining = data.joining as { id?: unknown; display?: unknown } | undefined;
       if (joining && typeof joining.id === 'number') onEvent({ type: 'joining', feed: joining.id, display: typeof joining.display === 'string' ? joining.display : '' });
       if (Array.isArray(data.publishers)) onEvent({ type: 'published', publishers: publishersOf(data.publishers) });
+      else if (data.videoroom === 'event' && typeof data.id === 'number' && typeof data.display === 'string') onEvent({ type: 'renamed', feed: data.id, display: data.display });
       if (typeof data.unpublished === 'number') onEvent({ type: 'unpublished', feed: data.unpublished });
       for (const key of ['leaving', 'kicked'] as const) {
         if (typeof data[key] === 'number') onEvent({ type: 'left', feed: data[key] });

@@ -212,8 +212,10 @@ export class SfuRooms {
   }
 
   #heard(room: Room, e: RoomEvent): void {
-    if (e.type === 'joining') {
-      room.occupiedAt = this.#o.clock();
+    if (e.type === 'joining' || e.type === 'renamed') {
+      if (e.type === 'joining') room.occupiedAt = this.#o.clock();
+      const published = room.publishers.get(e.feed);
+      if (published) room.publishers.set(e.feed, { ...published, display: e.display });
       void this.#serial(room, () => this.#admit(room, e.feed, e.display));
       return;
     }
@@ -228,7 +230,7 @@ export class SfuRooms {
     void this.#serial(room, () => this.#enforce(room));
   }
 
-  /** A participant joined: the holder of a live grant spends its token; anyone else is kicked. */
+  /** A participant joined (or renamed itself): the holder of a live grant spends its token; anyone else is kicked. */
   async #admit(room: Room, feed: number, display: string): Promise<void> {
     if (!this.#rooms.has(room.callID) || feed === room.observer?.feed) return;
     const user = boundUser(room.feeds, feed, display);
