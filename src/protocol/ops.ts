@@ -79,6 +79,7 @@ export const opSchemas = {
   getConversationList: z.strictObject({}),
   getIceServers: z.strictObject({}),
   getSfuJoin: z.strictObject({ inviteID }),
+  getCapabilities: z.strictObject({}),
   setMessageRead: z.strictObject({ conversationID }),
   logout: z.strictObject({}),
 } as const;

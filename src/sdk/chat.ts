@@ -9,7 +9,7 @@ import { parseParams } from '../protocol/frames.ts';
 import type { Op, OpParams } from '../protocol/ops.ts';
 import type { OfflinePushInfo, PendingInvitation, SignalingEventMap, SignalingEventName } from '../protocol/signaling.ts';
 import { ID_PATTERN } from '../protocol/limits.ts';
-import type { SfuJoin } from '../protocol/sfu.ts';
+import type { ServerCapabilities, SfuJoin } from '../protocol/sfu.ts';
 import { Connection, type ConnectionOptions } from './connection.ts';
 import { Emitter, EVENT, TYPES, type ChatEvent, type ChatEventMap, type Handler } from './events.ts';
 import { GroupList } from './group-list.ts';
@@ -234,6 +234,14 @@ export class Chat {
    */
   async getSfuJoin(o: { inviteID: string }): Promise<Response<SfuJoin>> {
     return this.#call('getSfuJoin', o);
+  }
+
+  /**
+   * What this server offers beyond the seed (Ringlet's addition): `{ sfu, meshLimit }`,
+   * e.g. whether group calls larger than the mesh and classrooms can run on an SFU.
+   */
+  async getCapabilities(): Promise<Response<ServerCapabilities>> {
+    return this.#call('getCapabilities', {});
   }
 
   // ---- plumbing

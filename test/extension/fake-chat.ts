@@ -10,6 +10,7 @@ import type { Handler, InviteInGroupOptions, InviteOptions } from '../../src/sdk
 import type { Message } from '../../src/protocol/im.ts';
 import type { PendingInvitation } from '../../src/protocol/signaling.ts';
 import { RingletError } from '../../src/protocol/errors.ts';
+import { MESH_LIMIT } from '../../src/protocol/sfu.ts';
 
 export class FakeChat implements SessionChat {
   calls: Array<{ method: string; args: unknown }> = [];
@@ -18,7 +19,7 @@ export class FakeChat implements SessionChat {
   messages: Message[] = [];
   loginError: RingletError | null = null;
   failNext: Record<string, RingletError> = {};
-  /** Whether the server has an SFU: getSfuJoin refuses an unknown call with `not_participant`, else `no_sfu`. */
+  /** Whether the server has an SFU (what getCapabilities answers). */
   sfu = false;
   /** The owner getGroupProfile reports. */
   groupOwner = '';
@@ -101,9 +102,9 @@ export class FakeChat implements SessionChat {
   async getGroupProfile(o: { groupID: string }) {
     return { code: 0 as const, data: { group: { groupID: o.groupID, name: `Group ${o.groupID}`, type: 'Work' as const, ownerID: this.groupOwner } } };
   }
-  async getSfuJoin(o: { inviteID: string }): Promise<never> {
-    this.#record('getSfuJoin', o);
-    throw new RingletError(8011, this.sfu ? 'not_participant' : 'no_sfu', 'refused');
+  async getCapabilities() {
+    this.#record('getCapabilities', {});
+    return { code: 0 as const, data: { sfu: this.sfu, meshLimit: MESH_LIMIT } };
   }
   async getGroupMemberList(_o: { groupID: string }) {
     return { code: 0 as const, data: { memberList: [{ userID: 'alice', role: 'Owner' as const }, { userID: 'bob', role: 'Member' as const }] } };

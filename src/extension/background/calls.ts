@@ -158,9 +158,42 @@ const END_NOTICE: Record<HangupReason, string | null> = {
   window_closed: null,
 };
 
+/**
+ * The floor given back: the teacher's `endSpeak` or a student's `lowerHand` (a lowered
+ * hand leaves the list; the speaker lowering it gives the floor back to the teacher).
+ */
+export function releaseFloor(c: Classroom, action: 'endSpeak' | 'lowerHand', by: string): Classroom {
+  if (action === 'endSpeak') return by === c.teacher && (c.speaker || c.invitedSpeaker) ? { ...c, speaker: null, invitedSpeaker: null } : c;
+  if (by === c.teacher || (!c.hands.includes(by) && c.speaker !== by)) return c;
+  return { ...c, hands: c.hands.filter((u) => u !== by), speaker: c.speaker === by ? null : c.speaker };
+}
+
+/**
+ * Whom `me` sends `action` to, or null when it means nothing now: the teacher takes the
+ * floor back from the speaker (or the student it was offered to); a student with a raised
+ * hand or the floor lowers it toward the teacher.
+ */
+export function releaseTarget(c: Classroom | null, action: 'endSpeak' | 'lowerHand', me: string): string | null {
+  if (!c) return null;
+  if (action === 'endSpeak') return me === c.teacher ? (c.speaker ?? c.invitedSpeaker) : null;
+  return me !== c.teacher && (c.speaker === me || c.hands.includes(me)) ? c.teacher : null;
+}
+
+/** `endSpeak` / `lowerHand` from someone else: its invitee accepts it quietly (like the seed's hang-up). */
+function classroomReleased(state: CallState, inv: NewInvitationData, action: 'endSpeak' | 'lowerHand', roomID: string, ctx: Context): Result {
+  const effects: CallEffect[] = inv.inviteeList.includes(ctx.me) ? [{ type: 'ack', inviteID: inv.inviteID }] : [];
+  const c = state.classroom;
+  if (!c || !state.active || state.active.groupID !== inv.groupID || c.roomID !== roomID) return { state, effects };
+  const next = releaseFloor(c, action, inv.inviter);
+  return { state: next === c ? state : { ...state, classroom: next }, effects };
+}
+
 /** A classroom action on the group call I am in (only its group's owner may send one). */
 function classroomInvited(state: CallState, event: Extract<CallEvent, { type: 'invited' }>, cls: ClassroomData, ctx: Context): Result {
   const { inv } = event;
+  if (cls.classroom === 'endSpeak' || cls.classroom === 'lowerHand') {
+    return inv.inviter === ctx.me ? { state, effects: [] } : classroomReleased(state, inv, cls.classroom, cls.roomID, ctx);
+  }
   const a = state.active;
   if (!a || !a.groupID || a.groupID !== inv.groupID || a.roomID !== cls.roomID || inv.inviter === ctx.me) return { state, effects: [] };
   const owner = event.groupOwner ?? a.groupOwner;
@@ -176,7 +209,7 @@ function classroomInvited(state: CallState, event: Extract<CallEvent, { type: 'i
   let calls = state.calls;
   if (inv.inviteeList.includes(ctx.me) && !calls.some((c) => c.inviteID === inv.inviteID)) {
     // A newer prompt of the same kind replaces the older one.
-    const entry: CallEntry = { ...entryFromInvitation(inv, ctx, false, event.groupName, owner), kind: cls.classroom };
+    const entry: CallEntry = { ...entryFromInvitation(inv, ctx, false, event.groupName, owner), kind: cls.classroom === 'raiseHand' ? 'raiseHand' : 'speak' };
     calls = [entry, ...calls.filter((c) => c.kind !== cls.classroom)];
   }
   return { state: { ...state, calls, classroom }, effects: [] };
@@ -355,6 +388,10 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
     case 'classroomSent': {
       const a = state.active;
       if (!a || !a.groupID) return { state, effects: [] };
+      if (event.action === 'endSpeak' || event.action === 'lowerHand') {
+        const c = state.classroom;
+        return { state: c && c.roomID === a.roomID ? { ...state, classroom: releaseFloor(c, event.action, ctx.me) } : state, effects: [] };
+      }
       const base = state.classroom?.roomID === a.roomID ? state.classroom : freshClassroom(a, ctx.me);
       const classroom: Classroom =
         event.action === 'raiseHand'

@@ -7,11 +7,11 @@ import type { PhoneContext } from './features/context.ts';
 import { changeSettings, signIn, signOut, type AccountHost } from './features/account.ts';
 import { answer, silence } from './features/answer.ts';
 import { history, dismissNotice, missedSeen } from './features/call-log.ts';
-import { classroom } from './features/classroom.ts';
+import { classroom, release } from './features/classroom.ts';
 import { dial, dialGroup } from './features/dial.ts';
 import { otherMembers } from './features/groups.ts';
 import { cancel, hangup } from './features/hangup.ts';
-import { hasSfu } from './features/sfu.ts';
+import { hasSfu } from './features/capabilities.ts';
 
 export function route(ctx: PhoneContext, host: AccountHost, req: Exclude<Request, { type: 'call/confirm' }>): Promise<unknown> {
   switch (req.type) {
@@ -43,6 +43,10 @@ export function route(ctx: PhoneContext, host: AccountHost, req: Exclude<Request
       return classroom(ctx, 'raiseHand', req.inviteeList);
     case 'classroom/pick':
       return classroom(ctx, 'speak', [req.userID]);
+    case 'classroom/lowerHand':
+      return release(ctx, 'lowerHand');
+    case 'classroom/endSpeak':
+      return release(ctx, 'endSpeak');
     case 'groups/list':
       return ctx.groups.list(ctx.chat());
     case 'groups/members':

@@ -17,7 +17,7 @@ export type SessionChat = Pick<
   Chat,
   | 'login' | 'logout' | 'destroy' | 'on' | 'addSignalingListener'
   | 'invite' | 'inviteInGroup' | 'cancel' | 'accept' | 'reject' | 'getPendingInvitations'
-  | 'getGroupList' | 'getGroupProfile' | 'getGroupMemberList' | 'getSfuJoin'
+  | 'getGroupList' | 'getGroupProfile' | 'getGroupMemberList' | 'getCapabilities'
   | 'getConversationList' | 'getMessageList'
 >;
 export type CreateChat = (o: { server: string }) => SessionChat;

@@ -187,6 +187,10 @@ export const Request = z.discriminatedUnion('type', [
   z.object({ type: z.literal('classroom/raiseHands'), inviteeList: z.array(Id).check(z.minLength(1), z.maxLength(100)) }),
   /** Classroom mode: give the floor to a student (a "speak" invitation). */
   z.object({ type: z.literal('classroom/pick'), userID: Id }),
+  /** Classroom mode: a student lowers the hand (the speaker gives the floor back to the teacher). */
+  z.object({ type: z.literal('classroom/lowerHand') }),
+  /** Classroom mode: the teacher takes the floor back from the speaker. */
+  z.object({ type: z.literal('classroom/endSpeak') }),
   z.object({ type: z.literal('groups/list') }),
   z.object({ type: z.literal('groups/members'), groupID: Id }),
   z.object({ type: z.literal('history/get') }),

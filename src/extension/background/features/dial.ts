@@ -6,7 +6,7 @@ import type { OpenInvitation } from '../../../protocol/signaling.ts';
 import { MESH_LIMIT } from '../../../protocol/sfu.ts';
 import { sdkCall, ViewError } from '../errors.ts';
 import type { PhoneContext } from './context.ts';
-import { hasSfu } from './sfu.ts';
+import { hasSfu } from './capabilities.ts';
 
 /** How long an outgoing invitation rings before the server times it out. */
 export const DIAL_TIMEOUT_SECONDS = 30;
