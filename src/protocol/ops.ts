@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { GROUP_TYPES } from './im.ts';
 import { ID_PATTERN, LIMITS, utf8Bytes } from './limits.ts';
+import type { OfflinePushInfo } from './signaling.ts';
 
 const id = z.string().regex(ID_PATTERN);
 const inviteID = z.string().min(1).max(128);
@@ -21,7 +22,7 @@ export const offlinePushInfoSchema = z.strictObject({
   extension: pushText.optional(),
   ignoreIOSBadge: z.boolean().optional(),
   androidOPPOChannelID: z.string().max(128).optional(),
-});
+}) satisfies z.ZodType<OfflinePushInfo>;
 
 const inviteCommon = {
   data: data.optional(),
@@ -30,7 +31,8 @@ const inviteCommon = {
   offlinePushInfo: offlinePushInfoSchema.optional(),
 };
 
-const conversationID = z.string().regex(/^(C2C|GROUP)[A-Za-z0-9_.@-]{1,64}$/);
+/** 'C2C' or 'GROUP' and an ID. */
+const conversationID = z.string().regex(new RegExp(`^(C2C|GROUP)${ID_PATTERN.source.slice(1)}`));
 
 /** Parameter schemas, one per operation. */
 export const opSchemas = {
@@ -77,6 +79,7 @@ export const opSchemas = {
   getConversationList: z.strictObject({}),
   getIceServers: z.strictObject({}),
   getSfuJoin: z.strictObject({ inviteID }),
+  getCapabilities: z.strictObject({}),
   setMessageRead: z.strictObject({ conversationID }),
   logout: z.strictObject({}),
 } as const;

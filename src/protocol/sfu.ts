@@ -22,6 +22,17 @@ export interface SfuJoin {
   videoBitrate: number;
 }
 
+/**
+ * What this server offers beyond the seed (`getCapabilities`, a Ringlet extension): clients
+ * ask instead of inferring it from refusals.
+ */
+export interface ServerCapabilities {
+  /** Group calls larger than the mesh and classrooms run on an SFU (`getSfuJoin` grants them). */
+  sfu: boolean;
+  /** The largest group call the peer-to-peer mesh carries. */
+  meshLimit: number;
+}
+
 /** A call invitation's data marks a classroom with `"mode":"classroom"`. */
 export interface CallRouteInput {
   data: string;

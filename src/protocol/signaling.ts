@@ -37,28 +37,35 @@ export interface OfflinePushInfo {
   androidOPPOChannelID?: string;
 }
 
-/** The body (`payload.data`, JSON-encoded) of every signaling history message. */
-export interface SignalingPayload {
-  businessID: typeof SIGNALING_BUSINESS_ID;
+/**
+ * An invitation: the one shape every layer extends (the history message below, the
+ * events and the pending list here, the worker's call entries in the extension).
+ */
+export interface Invitation {
   inviteID: string;
   inviter: string;
-  actionType: ActionType;
+  /** '' for a 1:1 invitation. */
+  groupID: string;
   inviteeList: string[];
   data: string;
+  /** Seconds the invitation rings; 0 = no timeout. */
   timeout: number;
-  groupID: string;
 }
 
-export interface NewInvitationData {
-  inviteID: string;
-  inviter: string;
-  groupID: string;
-  inviteeList: string[];
-  data: string;
-  timeout: number;
-  offlinePushInfo?: OfflinePushInfo;
+/** An invitation still open, as a session hears it: with the time it has left. */
+export interface OpenInvitation extends Invitation {
   /** Seconds left on the server's clock; 0 when the invitation has no timeout. */
   remaining: number;
+}
+
+/** The body (`payload.data`, JSON-encoded) of every signaling history message. */
+export interface SignalingPayload extends Invitation {
+  businessID: typeof SIGNALING_BUSINESS_ID;
+  actionType: ActionType;
+}
+
+export interface NewInvitationData extends OpenInvitation {
+  offlinePushInfo?: OfflinePushInfo;
 }
 export interface InviteeAcceptedData {
   inviteID: string;
@@ -100,15 +107,7 @@ export type SignalingEvent = {
 }[SignalingEventName];
 
 /** An open invitation as `getPendingInvitations` lists it. */
-export interface PendingInvitation {
-  inviteID: string;
-  inviter: string;
-  groupID: string;
-  inviteeList: string[];
-  data: string;
-  timeout: number;
-  remaining: number;
-}
+export type PendingInvitation = OpenInvitation;
 
 /** Parses a message's `payload.data` as signaling JSON, or returns null if it is not one. */
 export function parseSignalingPayload(text: string): SignalingPayload | null {

@@ -7,10 +7,11 @@ import { ErrorCode, RingletError } from '../protocol/errors.ts';
 import type { Conversation, Group, GroupMember, Message } from '../protocol/im.ts';
 import { parseParams } from '../protocol/frames.ts';
 import type { Op, OpParams } from '../protocol/ops.ts';
-import type { OfflinePushInfo, PendingInvitation, SignalingEventName } from '../protocol/signaling.ts';
-import type { SfuJoin } from '../protocol/sfu.ts';
+import type { OfflinePushInfo, PendingInvitation, SignalingEventMap, SignalingEventName } from '../protocol/signaling.ts';
+import { ID_PATTERN } from '../protocol/limits.ts';
+import type { ServerCapabilities, SfuJoin } from '../protocol/sfu.ts';
 import { Connection, type ConnectionOptions } from './connection.ts';
-import { Emitter, EVENT, TYPES, type Handler } from './events.ts';
+import { Emitter, EVENT, TYPES, type ChatEvent, type ChatEventMap, type Handler } from './events.ts';
 import { GroupList } from './group-list.ts';
 import { InvitationTracker } from './tracker.ts';
 
@@ -75,9 +76,10 @@ export class Chat {
       groups: (f) => {
         if (this.#groups.apply(f)) this.#events.emit(EVENT.GROUP_LIST_UPDATED, this.#groups.list);
       },
-      netState: (state) => this.#events.emit(EVENT.NET_STATE_CHANGE, { state }),
+      netState: (state) => this.#events.emit(EVENT.NET_STATE_CHANGE, { state } satisfies ChatEventMap[typeof EVENT.NET_STATE_CHANGE]),
       kicked: (reason) => {
-        this.#events.emit(EVENT.KICKED_OUT, { type: reason === 'device_limit' ? TYPES.KICKED_OUT_MULT_DEVICE : TYPES.KICKED_OUT_USERSIG_EXPIRED, reason });
+        const data: ChatEventMap[typeof EVENT.KICKED_OUT] = { type: reason === 'device_limit' ? TYPES.KICKED_OUT_MULT_DEVICE : TYPES.KICKED_OUT_USERSIG_EXPIRED, reason };
+        this.#events.emit(EVENT.KICKED_OUT, data);
         this.#events.emit(EVENT.SDK_NOT_READY, {});
       },
       ready: () => this.#events.emit(EVENT.SDK_READY, {}),
@@ -90,7 +92,7 @@ export class Chat {
   async login(options: { userID: string; userSig: string }): Promise<Response<{ repeatLogin: boolean }>> {
     if (this.#destroyed) throw new RingletError(ErrorCode.NOT_LOGGED_IN, 'not_logged_in', 'login: this chat instance was destroyed');
     const { userID, userSig } = (options ?? {}) as { userID?: unknown; userSig?: unknown };
-    if (typeof userID !== 'string' || !/^[A-Za-z0-9_.@-]{1,64}$/.test(userID)) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'userID', 'login: userID must be 1-64 characters of [A-Za-z0-9_.@-]');
+    if (typeof userID !== 'string' || !ID_PATTERN.test(userID)) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'userID', 'login: userID must be 1-64 characters of [A-Za-z0-9_.@-]');
     if (typeof userSig !== 'string' || userSig.length === 0) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'userSig', 'login: userSig must be a non-empty string');
     if (this.#conn.loggedIn && this.#conn.userID === userID) return { code: 0, data: { repeatLogin: true } };
     this.#tracker.reset();
@@ -115,16 +117,26 @@ export class Chat {
     this.#signals.clear();
   }
 
+  /** A known event's handler gets its typed `data` (ChatEventMap). */
+  on<K extends keyof ChatEventMap>(name: K, handler: (event: ChatEvent<ChatEventMap[K]>) => void): void;
+  on(name: string, handler: Handler): void;
   on(name: string, handler: Handler): void {
     this.#events.on(name, handler);
   }
+  off<K extends keyof ChatEventMap>(name: K, handler: (event: ChatEvent<ChatEventMap[K]>) => void): void;
+  off(name: string, handler: Handler): void;
   off(name: string, handler: Handler): void {
     this.#events.off(name, handler);
   }
-  addSignalingListener(name: SignalingEventName | string, handler: Handler): void {
+  /** A signaling event's handler gets its typed `data` (SignalingEventMap). */
+  addSignalingListener<K extends SignalingEventName>(name: K, handler: (event: ChatEvent<SignalingEventMap[K]>) => void): void;
+  addSignalingListener(name: string, handler: Handler): void;
+  addSignalingListener(name: string, handler: Handler): void {
     this.#signals.on(name, handler);
   }
-  removeSignalingListener(name: SignalingEventName | string, handler: Handler): void {
+  removeSignalingListener<K extends SignalingEventName>(name: K, handler: (event: ChatEvent<SignalingEventMap[K]>) => void): void;
+  removeSignalingListener(name: string, handler: Handler): void;
+  removeSignalingListener(name: string, handler: Handler): void {
     this.#signals.off(name, handler);
   }
 
@@ -222,6 +234,14 @@ export class Chat {
    */
   async getSfuJoin(o: { inviteID: string }): Promise<Response<SfuJoin>> {
     return this.#call('getSfuJoin', o);
+  }
+
+  /**
+   * What this server offers beyond the seed (Ringlet's addition): `{ sfu, meshLimit }`,
+   * e.g. whether group calls larger than the mesh and classrooms can run on an SFU.
+   */
+  async getCapabilities(): Promise<Response<ServerCapabilities>> {
+    return this.#call('getCapabilities', {});
   }
 
   // ---- plumbing

@@ -6,6 +6,7 @@
 import { ErrorCode, RingletError, type ErrorBody } from '../protocol/errors.ts';
 import type { GroupDeltaFrame, GroupsFrame, LoginResult, PushFrame, ServerFrame } from '../protocol/frames.ts';
 import { defaultSocketFactory, type SocketFactory, type SocketLike } from './socket.ts';
+import type { NetState } from './events.ts';
 
 export interface ConnectionOptions {
   url: string;
@@ -18,13 +19,20 @@ export interface ConnectionOptions {
   requestTimeoutMs?: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
+  /**
+   * Connection attempts before the first login gives up with 2800 (default 3). With
+   * `Infinity` the first login keeps trying with the same backoff as a reconnect, so an
+   * app that must stay reachable needs no retry loop of its own; it learns of each failed
+   * attempt from NET_STATE_CHANGE `disconnected`.
+   */
+  loginAttempts?: number;
 }
 
 export interface ConnectionEvents {
   push(frame: PushFrame): void;
   /** The whole group list (once per login, before it is synced) or one change to it. */
   groups(frame: GroupsFrame | GroupDeltaFrame): void;
-  netState(state: 'connected' | 'connecting' | 'disconnected'): void;
+  netState(state: NetState): void;
   kicked(reason: string): void;
   /** First login done and its catch-up delivered. */
   ready(): void;
@@ -65,7 +73,7 @@ export class Connection {
 
   constructor(options: ConnectionOptions, events: ConnectionEvents) {
     this.#o = {
-      heartbeatMs: 20_000, deadAfterMs: 45_000, requestTimeoutMs: 30_000, backoffMinMs: 250, backoffMaxMs: 10_000,
+      heartbeatMs: 20_000, deadAfterMs: 45_000, requestTimeoutMs: 30_000, backoffMinMs: 250, backoffMaxMs: 10_000, loginAttempts: 3,
       ...options,
     };
     this.#on = events;
@@ -200,7 +208,7 @@ export class Connection {
   #lost(why: string): void {
     this.#stopTimers();
     if (!this.#creds || this.#state === 'closed') return;
-    if (this.#firstLogin && !this.#firstLogin.result && this.#attempt >= 2) {
+    if (this.#firstLogin && !this.#firstLogin.result && this.#attempt >= this.#o.loginAttempts - 1) {
       this.#shutdown(new RingletError(ErrorCode.NETWORK, 'network', `login: ${why}`));
       return;
     }
@@ -274,10 +282,11 @@ export class Connection {
   #onSynced(seq: number): void {
     if (this.#lastSeq === undefined || seq > this.#lastSeq) this.#lastSeq = seq;
     this.#state = 'ready';
-    this.#on.netState('connected');
     const first = this.#firstLogin;
-    if (!first) return;
     this.#firstLogin = null;
+    // Logged in before anyone hears "connected": a listener may call the API at once.
+    this.#on.netState('connected');
+    if (!first) return;
     this.#on.ready();
     first.resolve(first.result!);
     // After the caller's `await login()` continuation: listeners added right after login

@@ -1,4 +1,6 @@
 /** IM event names and types, with the values of the published SDK. */
+import type { Group, Message } from '../protocol/im.ts';
+
 export const EVENT = {
   SDK_READY: 'sdkStateReady',
   SDK_NOT_READY: 'sdkStateNotReady',
@@ -25,6 +27,22 @@ export const TYPES = {
   GRP_MEETING: 'Meeting',
   GRP_CHATROOM: 'ChatRoom',
 } as const;
+
+/** Values of `NET_STATE_CHANGE`'s `state`. */
+export type NetState = (typeof TYPES)['NET_STATE_CONNECTED' | 'NET_STATE_CONNECTING' | 'NET_STATE_DISCONNECTED'];
+/** Values of `KICKED_OUT`'s `type`. */
+export type KickedOutType = (typeof TYPES)['KICKED_OUT_USERSIG_EXPIRED' | 'KICKED_OUT_MULT_DEVICE'];
+
+/** The `data` of each IM event, by name. */
+export interface ChatEventMap {
+  [EVENT.SDK_READY]: Record<string, never>;
+  [EVENT.SDK_NOT_READY]: Record<string, never>;
+  [EVENT.MESSAGE_RECEIVED]: Message[];
+  [EVENT.GROUP_LIST_UPDATED]: Group[];
+  /** `reason` is the server's (`user_sig_expired`, `device_limit`). */
+  [EVENT.KICKED_OUT]: { type: KickedOutType; reason: string };
+  [EVENT.NET_STATE_CHANGE]: { state: NetState };
+}
 
 /** Every handler receives `{ name, data }`. */
 export interface ChatEvent<D = unknown> {

@@ -10,7 +10,7 @@ import { Chat, type CreateChatOptions } from './chat.ts';
 
 export { Chat } from './chat.ts';
 export type { CreateChatOptions, InviteOptions, InviteInGroupOptions, ActionOptions, Response, SignalingResponse } from './chat.ts';
-export { EVENT, TYPES, type ChatEvent, type Handler } from './events.ts';
+export { EVENT, TYPES, type ChatEvent, type ChatEventMap, type Handler, type KickedOutType, type NetState } from './events.ts';
 export { TSignaling, ActionType, parseSignalingPayload } from '../protocol/signaling.ts';
 export type * from '../protocol/signaling.ts';
 export type { Message, Conversation, Group, GroupMember } from '../protocol/im.ts';

@@ -17,6 +17,7 @@ import type { Metrics } from './metrics.ts';
 import { reportCallSteps } from './signaling/lifecycle.ts';
 import { Outbox } from './outbox.ts';
 import type { SfuService } from './sfu/service.ts';
+import { MESH_LIMIT, type ServerCapabilities } from '../protocol/sfu.ts';
 import type { SignalingService } from './signaling/service.ts';
 import type { Store, StoreTx } from './store/types.ts';
 
@@ -120,6 +121,7 @@ export class Dispatcher {
   async #handle(userID: string, sessionID: string, req: RequestFrame, respond: (reply: Reply) => void): Promise<Reply> {
     try {
       if (MUTATING_OPS.has(req.op)) return await this.#mutate(userID, sessionID, req, respond);
+      if (req.op === 'getCapabilities') return { code: 0, data: { sfu: this.#s.sfu !== null, meshLimit: MESH_LIMIT } satisfies ServerCapabilities };
       if (req.op === 'getSfuJoin') return { code: 0, data: await this.#sfuJoin(userID, req.params as { inviteID: string }) };
       const read = this.#read[req.op];
       if (!read) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
@@ -181,6 +183,7 @@ export class Dispatcher {
     this.#s.metrics?.published(result.ctx.outbox.deliveries.length);
     reportCallSteps(result.ctx.outbox.calls, this.#s.log, this.#s.metrics);
     if (req.op === 'accept' && this.#s.sfu) void this.#s.sfu.accepted((req.params as { inviteID: string }).inviteID, userID);
+    if (req.op === 'inviteInGroup' && this.#s.sfu) void this.#s.sfu.invited((result.reply as { data: { inviteID: string } }).data.inviteID, userID);
     if (result.ctx.deadlines.length > 0) this.#s.onDeadlines(result.ctx.deadlines);
     return ALREADY_SENT;
   }

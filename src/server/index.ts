@@ -99,6 +99,8 @@ export interface RingletServer {
   readonly metricsUrl: string | null;
   /** A signed login token for `userID`, valid `ttlSeconds`; also registers the user. */
   userSig(userID: string, ttlSeconds?: number): Promise<string>;
+  /** The SFU's floor and join state, when an SFU is configured (tests, diagnostics). */
+  readonly sfu: Pick<SfuService, 'speakerOf' | 'joined' | 'roomOf'> | null;
   /** Stops accepting, closes every session (1001), stops timers, closes the store. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -227,6 +229,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
     metricsUrl: metricsListener?.url ?? null,
     httpUrl: `http://${urlHost}:${port}`,
     port,
+    sfu,
     userSig(userID: string, ttlSeconds = 86400): Promise<string> {
       // At the user's current token generation: revoked with the others by a password
       // change or "sign out everywhere".

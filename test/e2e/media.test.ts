@@ -271,6 +271,24 @@ describe('group call (3 people) and classroom mode', () => {
     expect(b).toBe(a);
   });
 
+  it('classroom: the speaker lowers the hand, and the teacher takes the floor back from the next one; everyone sees it', async () => {
+    const speakerIs = async (who: string) => {
+      for (const page of [aCall, bCall, cCall]) await page.locator(`[data-testid="classroom"][data-speaker="${who}"]`).waitFor();
+    };
+    await cCall.getByTestId('lower-hand').click();
+    await speakerIs('');
+    // Bob's hand is still up: the teacher gives him the floor, then takes it back.
+    await aCall.getByTestId('hands').locator('li[data-user="bob"]').getByTestId('pick').click();
+    await bCall.getByTestId('prompt-speak').getByRole('button', { name: 'Speak' }).click();
+    await speakerIs('bob');
+    expect(await bCall.getByTestId('lower-hand').count()).toBe(1);
+    await aCall.screenshot({ path: screenshotPath('call-classroom-floor.png') });
+    await aCall.getByTestId('end-speak').click();
+    await speakerIs('');
+    expect(await aCall.getByTestId('end-speak').count()).toBe(0);
+    expect(await bCall.getByTestId('lower-hand').count()).toBe(0);
+  });
+
   it('someone leaving does not end the call for the others', async () => {
     await cCall.getByTestId('call-hangup').click();
     await callEnded(cCall);

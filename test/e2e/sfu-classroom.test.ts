@@ -4,8 +4,10 @@
  * driven by the Ringlet server; 12 synthetic students (werift in Node) join with their
  * own grants and all publish audio, as open microphones. Hands are raised and a student
  * is picked with the classroom invitations: the teacher receives that student's audio
- * and nobody else's; a new pick moves the floor. An uninvited user gets no grant and
- * Janus refuses it without one.
+ * and nobody else's; a new pick moves the floor; the speaker lowering the hand, or the
+ * teacher taking the floor back, silences the speaker while it keeps sending, and a new
+ * pick resumes another. An uninvited user gets no grant and Janus refuses it without one;
+ * a token cannot be used twice.
  */
 import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,6 +44,7 @@ describe.skipIf(!enabled)('classroom through the SFU', () => {
   const synthetic: SyntheticStudent[] = [];
   let groupID = '';
   let callID = '';
+  let teacherGrant: SfuJoin;
 
   beforeAll(async () => {
     janus = await startTestJanus();
@@ -101,13 +104,33 @@ describe.skipIf(!enabled)('classroom through the SFU', () => {
     }, `${userID}'s audio to reach the teacher`, 30_000);
   }
 
+  /**
+   * The floor is back with the teacher alone (the server's moderation is applied when
+   * speakerOf answers) and `who`, still sending, is heard by nobody: the teacher's inbound
+   * bytes stand still while the student sends 100 more packets (2 s of audio). The first 25
+   * packets let what Janus forwarded before the mute land before the reference reading.
+   */
+  async function fallsSilent(who: Client): Promise<Record<string, number>> {
+    expect(await server.sfu!.speakerOf(callID)).toBeNull();
+    const student = synthetic.find((x) => x.userID === who.userID)!;
+    const sends = async (n: number) => {
+      const at = student.sent();
+      await until(() => (student.sent() >= at + n ? true : undefined), `${who.userID} to send ${n} more packets`);
+    };
+    await sends(25);
+    const quiet = await heard();
+    await sends(100);
+    expect(await heard()).toEqual(quiet);
+    return quiet;
+  }
+
   /** The teacher picks a raised hand: a "speak" invitation the student accepts (docs/CALLS.md). */
   async function pick(student: Client): Promise<void> {
     const { inviteID } = await teacher.chat.inviteInGroup({ groupID, inviteeList: [student.userID], data: encodeClassroom('speak', 'room-e2e', callID), timeout: 30 });
     await student.chat.accept({ inviteID });
   }
 
-  it('the teacher hears only the student with the floor, and the floor moves with a new pick', async () => {
+  it('the teacher hears only the student with the floor; a new pick moves it; lowering the hand, the teacher taking it back or the speaker leaving ends it', async () => {
     const data = JSON.stringify({ version: 1, roomID: 'room-e2e', callType: 'video', mode: 'classroom' });
     callID = (await teacher.chat.inviteInGroup({ groupID, inviteeList: students.map((s) => s.userID), data, timeout: 120 })).inviteID;
     for (const s of students) await s.chat.accept({ inviteID: callID });
@@ -115,6 +138,7 @@ describe.skipIf(!enabled)('classroom through the SFU', () => {
     // The teacher's window joins with its grant and publishes camera and microphone.
     const grant = (await teacher.chat.getSfuJoin({ inviteID: callID })).data;
     expect(grant.role).toBe('teacher');
+    teacherGrant = grant;
     await page.evaluate(async (g: SfuJoin) => {
       const G = globalThis as unknown as { SfuRoom: new (o: object) => { join(): Promise<void>; publish(t: MediaStreamTrack[]): Promise<void> }; room: unknown };
       const room = new G.SfuRoom({ grant: g, userID: 'teacher' });
@@ -155,12 +179,43 @@ describe.skipIf(!enabled)('classroom through the SFU', () => {
     h = await grows(second.userID, h[second.userID]!, 8000);
     expect(h[first.userID]).toBe(firstAt);
     expect(others(others(h, second.userID), first.userID)).toEqual(rest);
+
+    // The speaker lowers the hand: a lowerHand invitation to the teacher (whose worker
+    // accepts it quietly). The floor is back with the teacher alone; nobody is heard.
+    const lowered = await second.chat.inviteInGroup({ groupID, inviteeList: ['teacher'], data: encodeClassroom('lowerHand', 'room-e2e', callID), timeout: 30 });
+    await teacher.chat.accept({ inviteID: lowered.inviteID });
+    const quiet = await fallsSilent(second);
+
+    // A new pick resumes another student; the one who lowered the hand stays silent.
+    const third = students[2]!;
+    await pick(third);
+    h = await grows(third.userID, quiet[third.userID] ?? 0, 4000);
+    h = await grows(third.userID, h[third.userID]!, 8000);
+    expect(others(h, third.userID)).toEqual(others(quiet, third.userID));
+
+    // The teacher takes the floor back (endSpeak to the speaker): the speaker falls silent too.
+    const ended = await teacher.chat.inviteInGroup({ groupID, inviteeList: [third.userID], data: encodeClassroom('endSpeak', 'room-e2e', callID), timeout: 30 });
+    await third.chat.accept({ inviteID: ended.inviteID });
+    const after = await fallsSilent(third);
+
+    // The speaker leaves the room (its connection goes): the server gives the floor back,
+    // and the teacher's window hears that participant leave (it then tells everyone, CallPage).
+    const fourth = students[3]!;
+    await page.evaluate(() => {
+      const G = globalThis as unknown as { room: { onLeft: ((u: string) => void) | null }; left: string[] };
+      G.left = [];
+      G.room.onLeft = (u) => G.left.push(u);
+    });
+    await pick(fourth);
+    await grows(fourth.userID, after[fourth.userID] ?? 0, 4000);
+    await synthetic.find((x) => x.userID === fourth.userID)!.leave();
+    await until(async () => ((await server.sfu!.speakerOf(callID)) === null ? true : undefined), 'the floor to return to the teacher when the speaker leaves');
+    await until(async () => ((await page.evaluate(() => (globalThis as unknown as { left: string[] }).left)).includes(fourth.userID) ? true : undefined), "the teacher's window to see the speaker leave");
   }, 240_000);
 
   it('an uninvited user gets no join token and Janus refuses it without one', async () => {
     const refused = await eve.chat.getSfuJoin({ inviteID: callID }).then(() => null, (e: { code: number; reason: string }) => e);
     expect(refused).toMatchObject({ code: ErrorCode.NOT_PERMITTED, reason: 'not_participant' });
-    const teacherGrant = (await teacher.chat.getSfuJoin({ inviteID: callID })).data;
     const conn = await JanusConnection.open(janus.url, (u, p) => new WebSocket(u, p) as unknown as SocketLike);
     try {
       const handle = await conn.attach();
@@ -168,6 +223,8 @@ describe.skipIf(!enabled)('classroom through the SFU', () => {
         handle.message({ request: 'join', ptype: 'publisher', room: teacherGrant.room, display: 'eve', ...extra }).then(() => 'joined', (e: unknown) => (e instanceof JanusError ? e.code : String(e)));
       expect(await tryJoin({})).toBe(433);
       expect(await tryJoin({ token: 'a-guessed-token' })).toBe(433);
+      // The teacher's token was spent when the teacher's browser joined: nobody can use it again.
+      expect(await tryJoin({ token: teacherGrant.token })).toBe(433);
       const sub = await handle.message({ request: 'join', ptype: 'subscriber', room: teacherGrant.room, streams: [{ feed: teacherGrant.feed }] }).then(() => 'subscribed', (e: unknown) => (e instanceof JanusError ? e.code : String(e)));
       expect(sub).not.toBe('subscribed');
     } finally {

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { requestUserSig } from '../../src/extension/background/accounts.ts';
 import { RATE_LIMITED, retryAfterSeconds } from '../../src/extension/background/accountErrors.ts';
-import { toErrorBody } from '../../src/extension/messaging/worker.ts';
+import { toFailure } from '../../src/extension/messaging/worker.ts';
 import { offersCreate, passwordTooShort } from '../../src/extension/ui/options/signInErrors.ts';
 import { levelOf } from '../../src/extension/ui/options/audioLevel.ts';
 import { setLanguage } from '../../src/extension/shared/i18n.ts';
@@ -39,7 +39,7 @@ async function failure(answer: Answer, create = false) {
     (e: unknown) => e,
   );
   expect(err).not.toBeNull();
-  return toErrorBody(err);
+  return toFailure(err);
 }
 
 describe('sign-in errors', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { transition, EMPTY_CALL_STATE, ringingCalls, type CallState, type Invitation } from '../../src/extension/background/calls.ts';
+import { transition, EMPTY_CALL_STATE, ringingCalls, type CallState } from '../../src/extension/background/calls.ts';
+import type { NewInvitationData as Invitation } from '../../src/protocol/signaling.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/extension/shared/schema.ts';
 import { encodeCallEnd, encodeInvite } from '../../src/extension/shared/call-data.ts';
 
@@ -87,14 +88,14 @@ describe('transition', () => {
   });
 
   it('makes my answered outgoing call active and opens the call page', () => {
-    const dialled = transition(EMPTY_CALL_STATE, { type: 'dialled', entry: { ...ring().state.calls[0]!, inviteID: 'o1', direction: 'outgoing', inviter: 'bob', inviteeList: ['alice'], pending: ['alice'] } }, ctx()).state;
+    const dialled = transition(EMPTY_CALL_STATE, { type: 'dialled', inv: inv({ inviteID: 'o1', inviter: 'bob', inviteeList: ['alice'] }) }, ctx()).state;
     const { state, effects } = transition(dialled, { type: 'accepted', inviteID: 'o1', invitee: 'alice', data: '' }, ctx({}, 2_000_000));
     expect(state.active).toMatchObject({ inviteID: 'o1', peer: 'alice', startedAt: 2_000_000 });
     expect(effects).toEqual([{ type: 'openCallPage' }]);
   });
 
   it('says the callee is busy when the reject data says so', () => {
-    const dialled = transition(EMPTY_CALL_STATE, { type: 'dialled', entry: { ...ring().state.calls[0]!, inviteID: 'o1', direction: 'outgoing', inviter: 'bob', inviteeList: ['alice'], pending: ['alice'] } }, ctx()).state;
+    const dialled = transition(EMPTY_CALL_STATE, { type: 'dialled', inv: inv({ inviteID: 'o1', inviter: 'bob', inviteeList: ['alice'] }) }, ctx()).state;
     const { state } = transition(dialled, { type: 'rejected', inviteID: 'o1', invitee: 'alice', data: '{"version":1,"reason":"busy","detail":"in_call"}' }, ctx());
     expect(state.calls).toEqual([]);
     expect(state.notice).toMatchObject({ key: 'noticeBusy', subs: ['alice'] });
@@ -113,7 +114,7 @@ describe('transition', () => {
     const groupDial = () =>
       transition(
         EMPTY_CALL_STATE,
-        { type: 'dialled', entry: { ...groupRing().calls[0]!, inviteID: 'o1', direction: 'outgoing', inviter: 'bob', inviteeList: ['alice', 'carol'], pending: ['alice', 'carol'] } },
+        { type: 'dialled', inv: inv({ inviteID: 'o1', inviter: 'bob', groupID: 'team', inviteeList: ['alice', 'carol'] }) },
         ctx(),
       ).state;
 
@@ -168,8 +169,7 @@ describe('transition', () => {
     });
 
     it('of my outgoing call start with the first invitee who accepts', () => {
-      const entry = { ...ring().state.calls[0]!, inviteID: 'o1', direction: 'outgoing' as const, inviter: 'bob', groupID: 'g', inviteeList: ['alice', 'carol'], pending: ['alice', 'carol'] };
-      let s = transition(EMPTY_CALL_STATE, { type: 'dialled', entry }, ctx()).state;
+      let s = transition(EMPTY_CALL_STATE, { type: 'dialled', inv: inv({ inviteID: 'o1', inviter: 'bob', groupID: 'g', inviteeList: ['alice', 'carol'] }) }, ctx()).state;
       s = transition(s, { type: 'accepted', inviteID: 'o1', invitee: 'carol', data: '' }, ctx()).state;
       s = transition(s, { type: 'accepted', inviteID: 'o1', invitee: 'alice', data: '' }, ctx()).state;
       expect(s.active?.participants).toEqual(['bob', 'carol', 'alice']);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_CALL_STATE, incomingCalls, ringingCalls, transition, type CallEvent, type CallState, type Invitation } from '../../src/extension/background/calls.ts';
+import { EMPTY_CALL_STATE, incomingCalls, releaseTarget, ringingCalls, transition, type CallEvent, type CallState } from '../../src/extension/background/calls.ts';
+import type { NewInvitationData as Invitation } from '../../src/protocol/signaling.ts';
 import { DEFAULT_SETTINGS } from '../../src/extension/shared/schema.ts';
 import { decodeClassroom, encodeCallEnd, encodeClassroom } from '../../src/extension/shared/call-data.ts';
 
@@ -15,6 +16,7 @@ const action = (over: Partial<Invitation>): Invitation => ({
   inviteeList: ['bob', 'carol'],
   data: encodeClassroom('raiseHand', 'room-1', 'call-1'),
   timeout: 60,
+  remaining: 60,
   ...over,
 });
 const run = (state: CallState, me: string, ...events: CallEvent[]) => events.reduce((s, e) => transition(s, e, ctx(me)).state, state);
@@ -74,5 +76,46 @@ describe('classroom mode', () => {
   it('says why a call ended when the window ended it (peer lost)', () => {
     const s = run(inGroupCall('bob'), 'bob', { type: 'ended', reason: 'peer_lost' });
     expect(s.notice).toMatchObject({ key: 'noticePeerLost', subs: ['class'] });
+  });
+
+  it('the speaker lowering the hand, or the teacher taking the floor back, returns the floor to the teacher for everyone; the invitee accepts quietly', () => {
+    const speak = action({ inviteID: 'speak-1', inviteeList: ['carol'], data: encodeClassroom('speak', 'room-1', 'call-1') });
+    const withSpeaker = (me: string) => run(inGroupCall(me), me, { type: 'invited', inv: action({}) }, { type: 'accepted', inviteID: 'hands-1', invitee: 'bob', data: '' }, { type: 'invited', inv: speak }, { type: 'accepted', inviteID: 'speak-1', invitee: 'carol', data: '' });
+    expect(withSpeaker('dave').classroom).toMatchObject({ speaker: 'carol', hands: ['bob'] });
+    // carol (the speaker) lowers: a lowerHand invitation to the teacher.
+    const lower = action({ inviteID: 'lower-1', inviter: 'carol', inviteeList: ['alice'], data: encodeClassroom('lowerHand', 'room-1', 'call-1') });
+    const dave = transition(withSpeaker('dave'), { type: 'invited', inv: lower }, ctx('dave'));
+    expect(dave.state.classroom).toMatchObject({ speaker: null, hands: ['bob'] });
+    expect(dave.effects).toEqual([]);
+    expect(dave.state.calls.some((c) => c.inviteID === 'lower-1')).toBe(false); // no prompt for it
+    // The teacher's worker (the invitee) accepts it quietly; a teacher only hears it (NEW_INVITATION_RECEIVED) as the invitee.
+    const teacher = transition(run(inGroupCall('alice'), 'alice', { type: 'classroomSent', action: 'speak', inviteID: 'speak-1', invitees: ['carol'] }, { type: 'accepted', inviteID: 'speak-1', invitee: 'carol', data: '' }), { type: 'invited', inv: lower }, ctx('alice'));
+    expect(teacher.effects).toEqual([{ type: 'ack', inviteID: 'lower-1' }]);
+    expect(teacher.state.classroom?.speaker).toBeNull();
+    // A raised hand that is lowered leaves the list; lowering by someone with no hand up changes nothing.
+    const bobLowers = action({ inviteID: 'lower-2', inviter: 'bob', inviteeList: ['alice'], data: encodeClassroom('lowerHand', 'room-1', 'call-1') });
+    expect(transition(withSpeaker('dave'), { type: 'invited', inv: bobLowers }, ctx('dave')).state.classroom).toMatchObject({ speaker: 'carol', hands: [] });
+    const eveLowers = { ...bobLowers, inviter: 'eve' };
+    expect(transition(withSpeaker('dave'), { type: 'invited', inv: eveLowers }, ctx('dave')).state.classroom).toEqual(withSpeaker('dave').classroom);
+    // The teacher takes the floor back: endSpeak to the speaker, whose worker accepts it quietly; only the owner's counts.
+    const end = action({ inviteID: 'end-1', inviteeList: ['carol'], data: encodeClassroom('endSpeak', 'room-1', 'call-1') });
+    const carol = transition(withSpeaker('carol'), { type: 'invited', inv: end }, ctx('carol'));
+    expect(carol.state.classroom?.speaker).toBeNull();
+    expect(carol.effects).toEqual([{ type: 'ack', inviteID: 'end-1' }]);
+    expect(transition(withSpeaker('dave'), { type: 'invited', inv: { ...end, inviter: 'bob' } }, ctx('dave')).state.classroom?.speaker).toBe('carol');
+    // The sender's own worker applies its action when it is sent.
+    const sent = run(withSpeaker('carol'), 'carol', { type: 'classroomSent', action: 'lowerHand', inviteID: 'lower-1', invitees: ['alice'] });
+    expect(sent.classroom?.speaker).toBeNull();
+  });
+
+  it('knows whom a lowerHand or endSpeak goes to, and when it means nothing', () => {
+    const c = { groupID: 'class', roomID: 'room-1', teacher: 'alice', handsInviteID: 'h', hands: ['bob'], speakInviteID: 's', invitedSpeaker: null, speaker: 'carol' };
+    expect(releaseTarget(c, 'endSpeak', 'alice')).toBe('carol');
+    expect(releaseTarget(c, 'endSpeak', 'bob')).toBeNull();
+    expect(releaseTarget(c, 'lowerHand', 'carol')).toBe('alice');
+    expect(releaseTarget(c, 'lowerHand', 'bob')).toBe('alice');
+    expect(releaseTarget(c, 'lowerHand', 'dave')).toBeNull();
+    expect(releaseTarget({ ...c, speaker: null }, 'endSpeak', 'alice')).toBeNull();
+    expect(releaseTarget(null, 'lowerHand', 'bob')).toBeNull();
   });
 });

@@ -1,20 +1,25 @@
 /**
- * A tiny in-memory stand-in for the SDK surface the worker uses (ChatLike), for unit
- * tests in the fake browser where the real SDK has no server to talk to. It records the
- * calls made and lets a test emit SDK events; `pending` is what getPendingInvitations
- * answers.
+ * A tiny in-memory stand-in for the part of the SDK's `Chat` the worker uses
+ * (`SessionChat`), for the worker's unit tests in the fake browser: it records the calls
+ * made and lets a test emit SDK events; `pending` is what getPendingInvitations answers.
+ * The connection and kicked-out paths run on the real SDK and a real server instead
+ * (session.test.ts).
  */
-import type { ChatLike, Handler, InviteOptions, SdkMessage } from '../../src/extension/background/chat.ts';
-import type { Invitation } from '../../src/extension/background/calls.ts';
+import type { SessionChat } from '../../src/extension/background/session.ts';
+import type { Handler, InviteInGroupOptions, InviteOptions } from '../../src/sdk/index.ts';
+import type { Message } from '../../src/protocol/im.ts';
+import type { PendingInvitation } from '../../src/protocol/signaling.ts';
+import { RingletError } from '../../src/protocol/errors.ts';
+import { MESH_LIMIT } from '../../src/protocol/sfu.ts';
 
-export class FakeChat implements ChatLike {
+export class FakeChat implements SessionChat {
   calls: Array<{ method: string; args: unknown }> = [];
   handlers = new Map<string, Set<Handler>>();
-  pending: Invitation[] = [];
-  messages: SdkMessage[] = [];
-  loginError: (Error & { code?: number }) | null = null;
-  failNext: Record<string, Error & { code?: number }> = {};
-  /** Whether the server has an SFU: getSfuJoin refuses an unknown call with `not_participant`, else `no_sfu`. */
+  pending: PendingInvitation[] = [];
+  messages: Message[] = [];
+  loginError: RingletError | null = null;
+  failNext: Record<string, RingletError> = {};
+  /** Whether the server has an SFU (what getCapabilities answers). */
   sfu = false;
   /** The owner getGroupProfile reports. */
   groupOwner = '';
@@ -47,10 +52,11 @@ export class FakeChat implements ChatLike {
   async login(o: { userID: string; userSig: string }) {
     this.#record('login', o);
     if (this.loginError) throw this.loginError;
-    return { code: 0, data: {} };
+    return { code: 0 as const, data: { repeatLogin: false } };
   }
   async logout() {
     this.#record('logout', {});
+    return { code: 0 as const, data: {} };
   }
   async destroy() {
     this.#record('destroy', {});
@@ -67,51 +73,50 @@ export class FakeChat implements ChatLike {
   removeSignalingListener(name: string, h: Handler) {
     this.handlers.get(name)?.delete(h);
   }
-  async invite(o: InviteOptions & { userID: string }) {
-    this.#record('invite', o);
-    return { code: 0, inviteID: `out-${++this.#seq}` };
+  #signal(method: string, o: object, inviteID: string) {
+    this.#record(method, o);
+    return { code: 0 as const, inviteID, data: { message: null } };
   }
-  async inviteInGroup(o: InviteOptions & { groupID: string; inviteeList: string[] }) {
-    this.#record('inviteInGroup', o);
-    return { code: 0, inviteID: `gout-${++this.#seq}` };
+  async invite(o: InviteOptions) {
+    return this.#signal('invite', o, `out-${++this.#seq}`);
+  }
+  async inviteInGroup(o: InviteInGroupOptions) {
+    return this.#signal('inviteInGroup', o, `gout-${++this.#seq}`);
   }
   async cancel(o: { inviteID: string }) {
-    this.#record('cancel', o);
-    return { code: 0, inviteID: o.inviteID };
+    return this.#signal('cancel', o, o.inviteID);
   }
   async accept(o: { inviteID: string }) {
-    this.#record('accept', o);
-    return { code: 0, inviteID: o.inviteID };
+    return this.#signal('accept', o, o.inviteID);
   }
   async reject(o: { inviteID: string }) {
-    this.#record('reject', o);
-    return { code: 0, inviteID: o.inviteID };
+    return this.#signal('reject', o, o.inviteID);
   }
   async getPendingInvitations() {
     this.#record('getPendingInvitations', {});
-    return { code: 0, data: { invitationList: this.pending } };
+    return { code: 0 as const, data: { invitationList: this.pending } };
   }
   async getGroupList() {
-    return { code: 0, data: { groupList: [{ groupID: 'team', name: 'The Team' }] } };
+    return { code: 0 as const, data: { groupList: [{ groupID: 'team', name: 'The Team', type: 'Work' as const, ownerID: 'alice' }] } };
   }
   async getGroupProfile(o: { groupID: string }) {
-    return { code: 0, data: { group: { groupID: o.groupID, name: `Group ${o.groupID}`, ...(this.groupOwner ? { ownerID: this.groupOwner } : {}) } } };
+    return { code: 0 as const, data: { group: { groupID: o.groupID, name: `Group ${o.groupID}`, type: 'Work' as const, ownerID: this.groupOwner } } };
   }
-  async getSfuJoin(o: { inviteID: string }): Promise<never> {
-    this.#record('getSfuJoin', o);
-    throw Object.assign(new Error('refused'), { code: 8011, reason: this.sfu ? 'not_participant' : 'no_sfu' });
+  async getCapabilities() {
+    this.#record('getCapabilities', {});
+    return { code: 0 as const, data: { sfu: this.sfu, meshLimit: MESH_LIMIT } };
   }
   async getGroupMemberList(_o: { groupID: string }) {
-    return { code: 0, data: { memberList: [{ userID: 'alice', role: 'Owner' }, { userID: 'bob', role: 'Member' }] } };
+    return { code: 0 as const, data: { memberList: [{ userID: 'alice', role: 'Owner' as const }, { userID: 'bob', role: 'Member' as const }] } };
   }
   async getConversationList() {
     const ids = [...new Set(this.messages.map((m) => m.conversationID))];
-    return { code: 0, data: { conversationList: ids.map((conversationID) => ({ conversationID, unreadCount: 0 })) } };
+    return { code: 0 as const, data: { conversationList: ids.map((conversationID) => ({ conversationID, type: 'C2C' as const, unreadCount: 0, lastMessage: null })) } };
   }
   async getMessageList(o: { conversationID: string }) {
     return {
-      code: 0,
-      data: { messageList: this.messages.filter((m) => m.conversationID === o.conversationID), isCompleted: true },
+      code: 0 as const,
+      data: { messageList: this.messages.filter((m) => m.conversationID === o.conversationID), nextReqMessageID: '', isCompleted: true },
     };
   }
 }
@@ -122,7 +127,7 @@ export function signal(
   from: string,
   time: number,
   s: { inviteID: string; inviter: string; actionType: number; inviteeList: string[]; data?: string; groupID?: string },
-): SdkMessage {
+): Message {
   return {
     ID: `${s.inviteID}-${s.actionType}-${from}`,
     conversationID,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildHistory } from '../../src/extension/background/history.ts';
 import { encodeBusy, encodeCallEnd, encodeInvite } from '../../src/extension/shared/call-data.ts';
 import { signal } from './fake-chat.ts';
-import type { SdkMessage } from '../../src/extension/background/chat.ts';
+import type { Message } from '../../src/protocol/im.ts';
 
 const c2c = 'C2Calice';
 const base = { inviter: 'alice', inviteeList: ['bob'] };
@@ -45,7 +45,7 @@ describe('buildHistory', () => {
   });
 
   it('orders calls in the same second by the server\'s message order (a later missed call stays above)', () => {
-    const at = (id: string, m: SdkMessage): SdkMessage => ({ ...m, ID: id });
+    const at = (id: string, m: Message): Message => ({ ...m, ID: id });
     const msgs = [
       at('7', signal(c2c, 'alice', 100, { ...base, inviteID: 'early', actionType: 1 })),
       at('8', signal(c2c, 'bob', 100, { ...base, inviteID: 'early', actionType: 4 })),

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
 import { respond } from '../../src/extension/messaging/worker.ts';
-import { RingletError } from '../../src/extension/background/accounts.ts';
+import { ViewError } from '../../src/extension/background/errors.ts';
 
 const page = { id: 'test-extension-id', url: 'chrome-extension://test-extension-id/popup.html' };
 const tab = { id: 'test-extension-id', url: 'https://example.com/', tab: { id: 4, url: 'https://example.com/' } };
@@ -41,7 +41,7 @@ describe('the worker message channel', () => {
 
   it('turns a RingletError into its code and translated message', async () => {
     const res = await respond({ type: 'state/get' }, page as never, async () => {
-      throw new RingletError(70003, 'errorBadCredentials', 'x');
+      throw new ViewError(70003, 'errorBadCredentials', 'x');
     });
     expect(res).toEqual({ ok: false, error: { code: 70003, message: 'User ID or password is wrong.' } });
   });

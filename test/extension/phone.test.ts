@@ -1,8 +1,15 @@
+/**
+ * The Phone over a small fake of the SDK (fake-chat.ts), for what a test must stage
+ * exactly: invitations delivered at login, a worker restarted over the same storage,
+ * membership reasons, classroom and SFU answers, a refused userSig at boot, a flood of
+ * junk. The everyday paths run on the real SDK and a real server in phone-server.test.ts.
+ */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
-import { Phone, SFU_PROBE_INVITE_ID } from '../../src/extension/background/phone.ts';
+import { Phone } from '../../src/extension/background/phone.ts';
+import { ErrorCode, RingletError } from '../../src/protocol/errors.ts';
 import { isClassroomCall } from '../../src/protocol/sfu.ts';
-import { SIGNAL } from '../../src/extension/background/chat.ts';
+import { TSignaling as SIGNAL } from '../../src/protocol/signaling.ts';
 import { silentRingtone } from '../../src/extension/background/ringtone.ts';
 import { resetToolbarCache } from '../../src/extension/background/toolbar.ts';
 import { resetBadgeViewCache } from '../../src/extension/background/badge-view.ts';
@@ -36,7 +43,6 @@ function boot(opts: { chats?: FakeChat[]; prepare?: (c: FakeChat) => void; logou
       chats.push(c);
       return c;
     },
-    events: { NET_STATE_CHANGE: 'netStateChange', KICKED_OUT: 'kickedOut' },
     ringtone,
     openCallPage,
     fetch: async (url, init) => {
@@ -103,34 +109,6 @@ describe('Phone (the background worker)', () => {
     expect(w.chats).toEqual([]);
   });
 
-  it('rings on an invitation: notification, toolbar badge, page badge, ringtone', async () => {
-    const { chat, ringtone, phone } = await signedIn();
-    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
-    await vi.waitFor(async () => expect(await notifications()).toEqual(['ring:inv-1']));
-    expect(await badgeText()).toBe('1');
-    expect(await badgeView()).toEqual([expect.objectContaining({ inviteID: 'inv-1', text: 'alice is calling' })]);
-    expect(ringtone.playing).toBe(true);
-    expect(phone.viewState().incoming).toHaveLength(1);
-  });
-
-  it('caller identity: the notification names the authenticated caller; offlinePushInfo only adds a line', async () => {
-    const { chat } = await signedIn();
-    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ offlinePushInfo: { title: 'Incoming call from Mom', description: 'Join now' } }));
-    await vi.waitFor(async () => expect(await notifications()).toEqual(['ring:inv-1']));
-    const all = await fakeBrowser.notifications.getAll();
-    expect(all['ring:inv-1']).toMatchObject({
-      title: 'Incoming call from alice',
-      message: 'Audio call\nalice adds: “Incoming call from Mom · Join now”',
-      buttons: [{ title: 'Accept' }, { title: 'Reject' }],
-    });
-  });
-
-  it("caller's switches: disablePush never silences a live ring", async () => {
-    const { chat } = await signedIn();
-    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: 'quiet', offlinePushInfo: { disablePush: true } }));
-    await vi.waitFor(async () => expect(await notifications()).toEqual(['ring:quiet']));
-  });
-
   it("caller's switches: disablePush silences only the notification of an invitation delivered at login", async () => {
     const quiet = { ...invitation({ inviteID: 'quiet', offlinePushInfo: { disablePush: true } }), inviter: 'carol' };
     const loud = invitation({ inviteID: 'loud' });
@@ -188,37 +166,6 @@ describe('Phone (the background worker)', () => {
     expect(await title()).toBe('Ringlet');
   });
 
-  it('accepting stops the ring everywhere and opens the call page', async () => {
-    const { chat, ringtone, openCallPage, phone } = await signedIn();
-    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
-    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
-    await phone.handle({ type: 'call/accept', inviteID: 'inv-1' });
-    expect(chat().called('accept')).toEqual([{ inviteID: 'inv-1' }]);
-    expect(await notifications()).toEqual([]);
-    expect(await badgeText()).toBe('');
-    expect(await badgeView()).toEqual([]);
-    expect(ringtone.playing).toBe(false);
-    expect(openCallPage).toHaveBeenCalledOnce();
-    expect(phone.viewState().active).toMatchObject({ peer: 'alice' });
-  });
-
-  it('hang-up sends the seed end-of-call invitation with the duration', async () => {
-    let now = 1_000_000;
-    const w = await signedIn();
-    w.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
-    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
-    await w.phone.handle({ type: 'call/accept', inviteID: 'inv-1' });
-    const startedAt = w.phone.viewState().active!.startedAt;
-    vi.spyOn(Date, 'now').mockReturnValue(startedAt + 12_000);
-    await w.phone.handle({ type: 'call/hangup' });
-    vi.restoreAllMocks();
-    const [end] = w.chat().called('invite');
-    expect(end).toMatchObject({ userID: 'alice' });
-    expect(JSON.parse(String(end!.data))).toMatchObject({ callEnd: 12, callInviteID: 'inv-1' });
-    expect(w.phone.viewState().active).toBeNull();
-    void now;
-  });
-
   it('a hang-up asked by the call window carries its reason, and a stale window cannot end a newer call', async () => {
     const w = await signedIn();
     w.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
@@ -253,25 +200,22 @@ describe('Phone (the background worker)', () => {
     expect(w.chat().called('inviteInGroup')).toEqual([]);
   });
 
-  it('a server with an SFU takes group calls beyond 6, asked once per session; the 6-person cap stays without one', async () => {
+  it('the server\'s capabilities are asked once per SDK session; a server without getCapabilities, or a failed question, counts as mesh only', async () => {
     const seven = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
-    const none = await signedIn();
-    expect(await none.phone.handle({ type: 'server/hasSfu' })).toBe(false);
-    await expect(none.phone.handle({ type: 'call/dialGroup', groupID: 'team', inviteeList: seven, callType: 'audio' })).rejects.toMatchObject({
-      code: 8001,
-      key: 'errorGroupCallTooLarge',
-    });
-    expect(none.chat().called('inviteInGroup')).toEqual([]);
-
-    fakeBrowser.reset();
     const w = await signedIn((c) => (c.sfu = true));
     expect(await w.phone.handle({ type: 'server/hasSfu' })).toBe(true);
     await w.phone.handle({ type: 'call/dialGroup', groupID: 'team', inviteeList: seven, callType: 'video' });
-    const [sent] = w.chat().called('inviteInGroup');
-    expect(sent).toMatchObject({ groupID: 'team', inviteeList: seven });
-    expect(JSON.parse(String(sent!.data))).toEqual({ version: 1, roomID: expect.any(String), callType: 'video' });
-    expect(w.phone.viewState().outgoing).toEqual([expect.objectContaining({ groupID: 'team', inviteeList: seven, callType: 'video' })]);
-    expect(w.chat().called('getSfuJoin')).toEqual([{ inviteID: SFU_PROBE_INVITE_ID }]);
+    expect(await w.phone.handle({ type: 'server/hasSfu' })).toBe(true);
+    expect(w.chat().called('getCapabilities')).toEqual([{}]);
+
+    fakeBrowser.reset();
+    const old = await signedIn((c) => (c.sfu = true));
+    old.chat().failNext.getCapabilities = new RingletError(ErrorCode.INVALID_PARAMETER, 'op', 'operation getCapabilities is not served here');
+    expect(await old.phone.handle({ type: 'server/hasSfu' })).toBe(false);
+    await expect(old.phone.handle({ type: 'call/dialGroup', groupID: 'team', inviteeList: seven, callType: 'audio' })).rejects.toMatchObject({
+      key: 'errorGroupCallTooLarge',
+    });
+    expect(old.chat().called('inviteInGroup')).toEqual([]);
   });
 
   it('the group owner starts a classroom: the invitation data says mode classroom; anyone else is refused', async () => {
@@ -290,29 +234,6 @@ describe('Phone (the background worker)', () => {
       student.phone.handle({ type: 'call/dialGroup', groupID: 'class', inviteeList: ['carol'], callType: 'audio', classroom: true }),
     ).rejects.toMatchObject({ code: 8011 });
     expect(student.chat().called('inviteInGroup')).toEqual([]);
-  });
-
-  it('a timeout leaves a missed-call notification and the missed count on the toolbar until seen', async () => {
-    const { chat, phone } = await signedIn();
-    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
-    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
-    chat().emit(SIGNAL.INVITATION_TIMEOUT, { inviteID: 'inv-1', inviter: 'alice', groupID: '', inviteeList: ['bob'], isSelfTimeout: true });
-    await vi.waitFor(async () => expect(await notifications()).toEqual(['missed:inv-1']));
-    expect(await badgeText()).toBe('1');
-    expect(phone.viewState().missed).toBe(1);
-    await phone.handle({ type: 'history/seen' });
-    expect(await badgeText()).toBe('');
-    expect(await notifications()).toEqual([]);
-  });
-
-  it('stops ringing when the same account answers on another device', async () => {
-    const { chat, phone } = await signedIn();
-    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
-    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
-    chat().emit(SIGNAL.INVITEE_ACCEPTED, { inviteID: 'inv-1', inviter: 'alice', groupID: '', invitee: 'bob', data: '' });
-    await vi.waitFor(async () => expect(await notifications()).toEqual([]));
-    expect(phone.viewState().notice?.key).toBe('noticeAnsweredElsewhere');
-    expect(phone.viewState().active).toBeNull();
   });
 
   it('stops ringing on left_group for my own user (my quitGroup, on this or another session) without refetching', async () => {
@@ -345,29 +266,6 @@ describe('Phone (the background worker)', () => {
     }
     expect(phone.viewState().notice?.key).toBe('noticeGroupDismissed');
     expect(chat().called('getPendingInvitations')).toHaveLength(refetches);
-  });
-
-  it('in do-not-disturb rejects with a busy reason in data and never rings', async () => {
-    const { chat, phone, ringtone } = await signedIn();
-    await phone.handle({ type: 'settings/set', patch: { doNotDisturb: true } });
-    chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
-    await vi.waitFor(() => expect(chat().called('reject')).toHaveLength(1));
-    expect(JSON.parse(String(chat().called('reject')[0]!.data))).toMatchObject({ reason: 'busy', detail: 'do_not_disturb' });
-    expect(ringtone.playing).toBe(false);
-    expect(await notifications()).toEqual([]);
-  });
-
-  it('dials with call data and shows the outgoing call until it is cancelled', async () => {
-    const { chat, phone } = await signedIn();
-    await phone.handle({ type: 'call/dial', userID: 'alice', callType: 'video' });
-    const [inv] = chat().called('invite');
-    expect(inv).toMatchObject({ userID: 'alice', timeout: 30 });
-    expect(JSON.parse(String(inv!.data))).toMatchObject({ callType: 'video' });
-    expect(phone.viewState().outgoing).toHaveLength(1);
-    expect(await badgeView()).toEqual([expect.objectContaining({ text: 'Calling alice…' })]);
-    const inviteID = phone.viewState().outgoing[0]!.inviteID;
-    await phone.handle({ type: 'call/cancel', inviteID });
-    expect(phone.viewState().outgoing).toEqual([]);
   });
 
   it('after the worker is stopped while ringing, comes back still ringing once', async () => {
@@ -412,7 +310,7 @@ describe('Phone (the background worker)', () => {
   it('asks to sign in again when the server refuses the userSig (70001)', async () => {
     const first = await signedIn();
     void first;
-    const second = boot({ prepare: (c) => (c.loginError = Object.assign(new Error('expired'), { code: 70001 })) });
+    const second = boot({ prepare: (c) => (c.loginError = new RingletError(70001, 'user_sig_expired', 'expired')) });
     await vi.waitFor(() => expect(second.phone.viewState().connection).toBe('expired'));
     expect(await notifications()).toContain('auth:expired');
     expect(JSON.stringify(await fakeBrowser.storage.local.get('account'))).not.toContain('sig-bob');
@@ -429,13 +327,6 @@ describe('Phone (the background worker)', () => {
     expect(await fakeBrowser.storage.local.get('account')).toEqual({});
     expect(await fakeBrowser.storage.session.get('account')).toEqual({});
     expect(await notifications()).toEqual([]);
-  });
-
-  it('signing out revokes the userSig it held (POST /api/logout with it as bearer)', async () => {
-    const { phone, requests } = await signedIn();
-    await phone.handle({ type: 'account/signOut' });
-    const logout = requests.filter((r) => r.url.endsWith('/api/logout'));
-    expect(logout).toEqual([{ url: 'http://127.0.0.1:8787/api/logout', authorization: 'Bearer sig-bob', body: {} }]);
   });
 
   it('signs out locally all the same when the server has no /api/logout (404)', async () => {

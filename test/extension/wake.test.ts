@@ -1,15 +1,12 @@
 /**
- * Wake-ups (wake.ts) over WXT's fake browser, and the Phone's side of them: a wake-up
- * makes sure an SDK session exists and never starts a second reconnect loop next to the
- * SDK's own.
+ * Wake-ups (wake.ts) over WXT's fake browser. The Phone's side of them (a wake-up makes
+ * sure an SDK session exists and never starts a second reconnect loop next to the SDK's
+ * own) runs on the real SDK and a real server in session.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
 import { keepReachable, KEEP_AWAKE_MS, KEEPALIVE_ALARM, KEEPALIVE_PERIOD_MINUTES, type Reachable } from '../../src/extension/background/wake.ts';
-import { Phone } from '../../src/extension/background/phone.ts';
-import { silentRingtone } from '../../src/extension/background/ringtone.ts';
 import { WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT, type Connection } from '../../src/extension/shared/schema.ts';
-import { FakeChat } from './fake-chat.ts';
 
 type Listener = (...args: unknown[]) => unknown;
 
@@ -132,57 +129,5 @@ describe('keepReachable', () => {
     keepReachable(fakePhone('online'), { keepAwake: false });
     await vi.advanceTimersByTimeAsync(5 * KEEP_AWAKE_MS);
     expect(platformInfoCalls).toBe(0);
-  });
-});
-
-describe('Phone.ensureConnected', () => {
-  function boot(loginFails: (n: number) => boolean) {
-    const chats: FakeChat[] = [];
-    const phone = new Phone({
-      createChat: ({ server }) => {
-        const c = new FakeChat(server);
-        if (loginFails(chats.length)) c.loginError = Object.assign(new Error('network'), { code: 2800 });
-        chats.push(c);
-        return c;
-      },
-      events: { NET_STATE_CHANGE: 'netStateChange', KICKED_OUT: 'kickedOut' },
-      ringtone: silentRingtone(),
-      openCallPage: async () => undefined,
-      fetch: async () => new Response(JSON.stringify({ code: 0, data: { userID: 'bob', userSig: 'sig-bob', expiresIn: 3600 } })),
-    });
-    return { phone, chats };
-  }
-  const signIn = (phone: Phone) =>
-    phone.handle({ type: 'account/signIn', server: 'ws://127.0.0.1:8787', userID: 'bob', password: 'pw', create: false });
-
-  it('leaves a session the SDK is reconnecting by itself alone (no second loop)', async () => {
-    const { phone, chats } = boot(() => false);
-    await signIn(phone);
-    chats[0]!.emit('netStateChange', { state: 'disconnected' });
-    expect(phone.connection).toBe('offline');
-    await phone.ensureConnected();
-    expect(chats).toHaveLength(1);
-    expect(chats[0]!.called('destroy')).toEqual([]);
-    // The SDK comes back by itself.
-    chats[0]!.emit('netStateChange', { state: 'connected' });
-    await vi.waitFor(() => expect(phone.connection).toBe('online'));
-  });
-
-  it('connects at once after a first login the SDK gave up on', async () => {
-    const { phone, chats } = boot((n) => n === 0);
-    await expect(signIn(phone)).rejects.toMatchObject({ code: 'unreachable' });
-    expect(phone.connection).toBe('offline');
-    expect(chats[0]!.called('destroy')).toHaveLength(1);
-    await phone.ensureConnected();
-    expect(chats).toHaveLength(2);
-    expect(chats[1]!.called('login')).toEqual([{ userID: 'bob', userSig: 'sig-bob' }]);
-    expect(phone.connection).toBe('online');
-  });
-
-  it('does nothing when signed out', async () => {
-    const { phone, chats } = boot(() => false);
-    await phone.ensureConnected();
-    expect(chats).toEqual([]);
-    expect(phone.connection).toBe('signedOut');
   });
 });

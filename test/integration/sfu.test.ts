@@ -1,14 +1,34 @@
 /**
  * The server drives a real Janus (started here with its own config and ports): join
  * tokens only for the call's inviter and accepted invitees, the room itself refusing
- * anyone without one, rooms torn down when the call ends.
+ * anyone without one, rooms torn down when the call ends; grants bound to one join as one
+ * feed id and display; the classroom floor given back by the teacher, by the speaker
+ * lowering the hand, or by the speaker leaving; the capability answer with and without
+ * an SFU.
  */
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeClassroom } from '../../src/extension/shared/call-data.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
+import { JanusConnection, type JanusHandle, type SocketLike } from '../../src/protocol/janus.ts';
 import type { SfuJoin } from '../../src/protocol/sfu.ts';
 import { JanusClient, JanusError } from '../../src/server/sfu/janus.ts';
 import { janusAvailable, startTestJanus, until } from '../support/janus.ts';
+import { startSyntheticStudent } from '../support/sfu-student.ts';
 import { startHarness, type Client, type Harness } from './harness.ts';
+
+describe('server capabilities (getCapabilities)', () => {
+  it('a server without an SFU says so: group calls stay on the mesh of 6', async () => {
+    const h = await startHarness();
+    try {
+      const c = await h.client('alice');
+      expect((await c.chat.getCapabilities()).data).toEqual({ sfu: false, meshLimit: 6 });
+      expect(await c.chat.getCapabilities().then((r) => r.code)).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+});
 
 const enabled = janusAvailable();
 const classroomData = JSON.stringify({ version: 1, roomID: 'room-1', callType: 'audio', mode: 'classroom' });
@@ -41,6 +61,23 @@ describe.skipIf(!enabled)('SFU rooms on Janus', () => {
     return inviteID;
   }
 
+  const wsFactory = (u: string, p: string) => new WebSocket(u, p) as unknown as SocketLike;
+  const codeOf = (e: unknown) => (e instanceof JanusError ? e.code : String(e));
+  /** One raw Janus participant: joins `room` as a publisher with these fields; answers 'joined' (and the connection) or Janus's error code. */
+  async function rawJoin(room: number, fields: Record<string, unknown>): Promise<{ result: 'joined' | number | string; conn: JanusConnection; handle: JanusHandle; id: number }> {
+    const conn = await JanusConnection.open(janus.url, wsFactory);
+    const handle = await conn.attach();
+    try {
+      const r = await handle.message({ request: 'join', ptype: 'publisher', room, ...fields });
+      return { result: 'joined', conn, handle, id: Number(r.data.id) };
+    } catch (e) {
+      return { result: codeOf(e), conn, handle, id: 0 };
+    }
+  }
+  const present = async (room: number, id: number) => {
+    const l = await probe.request({ request: 'listparticipants', room });
+    return (l.participants as Array<{ id: number }>).some((p) => p.id === id);
+  };
   const joinAs = (c: Client, inviteID: string) => c.chat.getSfuJoin({ inviteID }).then((r) => r.data);
   const refusal = (p: Promise<unknown>) => p.then(() => 'granted', (e: { code: number; reason: string }) => `${e.code} ${e.reason}`);
   const exists = async (room: number) => (await probe.request({ request: 'exists', room })).exists === true;
@@ -92,21 +129,111 @@ describe.skipIf(!enabled)('SFU rooms on Janus', () => {
     }
   });
 
+  it('reports an SFU in its capabilities', async () => {
+    expect((await teacher.chat.getCapabilities()).data).toEqual({ sfu: true, meshLimit: 6 });
+  });
+
+  it('binds a grant to one join, as its feed id and display: reused tokens, other calls\' tokens, forged ids and displays are refused', async () => {
+    const callA = await classroomCall();
+    const callB = await classroomCall();
+    const a1 = await joinAs(s1, callA);
+    const a2 = await joinAs(s2, callA);
+    const b2 = await joinAs(s2, callB);
+    const open: JanusConnection[] = [];
+    try {
+      // A token of another call: that room does not list it.
+      const cross = await rawJoin(b2.room, { id: a2.feed, token: a2.token, display: 's2' });
+      open.push(cross.conn);
+      expect(cross.result).toBe(433);
+
+      // s1 joins as granted; once the server saw the join, its token is spent.
+      const first = await rawJoin(a1.room, { id: a1.feed, token: a1.token, display: 's1' });
+      open.push(first.conn);
+      expect(first.result).toBe('joined');
+      await until(async () => ((await h.server.sfu!.joined(callA)).includes('s1') ? true : undefined), 'the server to see s1 join');
+      const reused = await rawJoin(a1.room, { token: a1.token, display: 's1' });
+      open.push(reused.conn);
+      expect(reused.result).toBe(433);
+
+      // s2, with its own valid token, cannot take s1's feed id while s1 is in the room (Janus)...
+      const taken = await rawJoin(a1.room, { id: a1.feed, token: a2.token, display: 's1' });
+      open.push(taken.conn);
+      expect(taken.result).toBe(436);
+      // ...nor join as any id the server did not grant it, nor under another user's display.
+      for (const fields of [{ token: a2.token, display: 's2' }, { id: a2.feed, token: a2.token, display: 's1' }]) {
+        const forged = await rawJoin(a1.room, fields);
+        open.push(forged.conn);
+        expect(forged.result).toBe('joined'); // Janus admits the token; the server's observer kicks
+        await until(async () => ((await present(a1.room, forged.id)) ? undefined : true), `the forged participant ${JSON.stringify(fields)} to be kicked`);
+      }
+      // When s1 leaves, its feed id is retired: nobody can join as it afterwards.
+      first.conn.close();
+      await until(async () => ((await present(a1.room, a1.feed)) ? undefined : true), 's1 to leave');
+      const retired = await rawJoin(a1.room, { id: a1.feed, token: a2.token, display: 's1' });
+      open.push(retired.conn);
+      expect(retired.result).toBe('joined');
+      await until(async () => ((await present(a1.room, a1.feed)) ? undefined : true), 'the participant reusing a retired feed id to be kicked');
+      // None of that spent s2's grant: joining as granted still works, and stays.
+      const honest = await rawJoin(a2.room, { id: a2.feed, token: a2.token, display: 's2' });
+      open.push(honest.conn);
+      expect(honest.result).toBe('joined');
+      await until(async () => ((await h.server.sfu!.joined(callA)).includes('s2') ? true : undefined), 'the server to see s2 join');
+      expect(await present(a2.room, a2.feed)).toBe(true);
+      // Renaming itself to another user later is seen and kicked too.
+      await honest.handle.message({ request: 'configure', display: 's1' });
+      await until(async () => ((await present(a2.room, a2.feed)) ? undefined : true), 'the participant that renamed itself to s1 to be kicked');
+      // A new grant for s1 (a reloaded window) is a new token and a new feed id.
+      const again = await joinAs(s1, callA);
+      expect(again.token).not.toBe(a1.token);
+      expect(again.feed).not.toBe(a1.feed);
+    } finally {
+      for (const c of open) c.close();
+    }
+  }, 60_000);
+
+  it('the floor returns to the teacher when the teacher takes it back, the speaker lowers the hand, or the speaker leaves', async () => {
+    const callID = await classroomCall();
+    await joinAs(teacher, callID);
+    const speak = async (who: Client) => {
+      const { inviteID } = await teacher.chat.inviteInGroup({ groupID, inviteeList: [who.userID], data: encodeClassroom('speak', 'room-1', callID), timeout: 30 });
+      await who.chat.accept({ inviteID });
+      await until(async () => ((await h.server.sfu!.speakerOf(callID)) === who.userID ? true : undefined), `${who.userID} to get the floor`);
+    };
+    const floorBack = () => until(async () => ((await h.server.sfu!.speakerOf(callID)) === null ? true : undefined), 'the floor to return to the teacher');
+
+    // The teacher takes the floor back (endSpeak to the speaker).
+    await speak(s1);
+    await teacher.chat.inviteInGroup({ groupID, inviteeList: ['s1'], data: encodeClassroom('endSpeak', 'room-1', callID), timeout: 30 });
+    await floorBack();
+
+    // A student who does not have the floor lowering a hand changes nothing; the speaker lowering it gives the floor back.
+    await speak(s2);
+    await s1.chat.inviteInGroup({ groupID, inviteeList: ['teacher'], data: encodeClassroom('lowerHand', 'room-1', callID), timeout: 30 });
+    // speakerOf answers after every classroom step the server took before it (in commit order).
+    expect(await h.server.sfu!.speakerOf(callID)).toBe('s2');
+    // Nor may a student end someone else's turn.
+    await s1.chat.inviteInGroup({ groupID, inviteeList: ['s2'], data: encodeClassroom('endSpeak', 'room-1', callID), timeout: 30 });
+    expect(await h.server.sfu!.speakerOf(callID)).toBe('s2');
+    await s2.chat.inviteInGroup({ groupID, inviteeList: ['teacher'], data: encodeClassroom('lowerHand', 'room-1', callID), timeout: 30 });
+    await floorBack();
+
+    // The speaker's participant leaves the room (its connection goes): the floor is back with the teacher.
+    const student = await startSyntheticStudent('s1', await joinAs(s1, callID));
+    await speak(s1);
+    await student.leave();
+    await floorBack();
+  }, 60_000);
+
   it('tears the room down when the call ends (its last participant’s connection is gone)', async () => {
     const inviteID = await classroomCall();
     const grant = await joinAs(s1, inviteID);
     expect(await exists(grant.room)).toBe(true);
-    const participant = await JanusClient.connect(janus.url);
-    const joined = await participant.observe(grant.room, grant.token, () => {});
-    expect(joined.feed).toBeGreaterThan(0);
-    const inRoom = async () => {
-      const l = await probe.request({ request: 'listparticipants', room: grant.room });
-      return (l.participants as Array<{ id: number }>).some((p) => p.id === joined.feed);
-    };
-    expect(await inRoom()).toBe(true);
+    const participant = await rawJoin(grant.room, { id: grant.feed, token: grant.token, display: 's1' });
+    expect(participant.result).toBe('joined');
+    expect(await present(grant.room, grant.feed)).toBe(true);
     // The participant's connection goes: Janus drops its session (a silent one after the
     // session timeout), the room is empty, and after the grace the server destroys it.
-    await participant.close();
+    participant.conn.close();
     await until(async () => ((await exists(grant.room)) ? undefined : true), 'the room to be destroyed', 30_000);
     // A new grant for the same call opens a new room.
     const again = await joinAs(s1, inviteID);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { callRoute } from '../../src/protocol/sfu.ts';
-import { joinRole, MAX_CALL_AGE_MS, mayPublish, moderate, type FloorState } from '../../src/server/sfu/policy.ts';
+import { boundUser, floorAfter, joinRole, MAX_CALL_AGE_MS, mayPublish, moderate, type FloorState } from '../../src/server/sfu/policy.ts';
 import type { Invitation } from '../../src/server/signaling/machine.ts';
 
 const classroom = JSON.stringify({ version: 1, roomID: 'r', callType: 'video', mode: 'classroom' });
@@ -55,7 +55,7 @@ describe('joinRole', () => {
 describe('floor moderation', () => {
   const floor: FloorState = { classroom: true, teacher: 'teacher', speaker: 's1' };
   const feeds = new Map([[1, 'teacher'], [2, 's1'], [3, 's2']]);
-  const pub = (feed: number, ...kinds: Array<'audio' | 'video'>) => ({ feed, display: '', streams: kinds.map((type, i) => ({ type, mid: String(i) })) });
+  const pub = (feed: number, ...kinds: Array<'audio' | 'video'>) => ({ feed, display: feeds.get(feed) ?? '', streams: kinds.map((type, i) => ({ type, mid: String(i) })) });
 
   it('teacher sends all; the speaker audio only; other students nothing; plain calls everyone', () => {
     expect(mayPublish(floor, 'teacher', 'video')).toBe(true);
@@ -79,5 +79,29 @@ describe('floor moderation', () => {
       { type: 'mute', feed: 2, mid: '0', mute: true },
       { type: 'mute', feed: 3, mid: '0', mute: false },
     ]);
+  });
+
+  it('kicks a publisher whose display is not the user its feed was granted to', () => {
+    expect(moderate(floor, [{ ...pub(3, 'audio'), display: 's1' }], feeds, new Map([['3:0', true]]), new Set())).toEqual([{ type: 'kick', feed: 3 }]);
+  });
+});
+
+describe('grant binding and floor moves', () => {
+  const feeds = new Map([[2, 's1']]);
+  it('binds a feed to its user and display only', () => {
+    expect(boundUser(feeds, 2, 's1')).toBe('s1');
+    expect(boundUser(feeds, 2, 's2')).toBeNull();
+    expect(boundUser(feeds, 3, 's1')).toBeNull();
+  });
+
+  it('speak gives the floor; the owner\'s endSpeak and the speaker\'s lowerHand give it back; nobody else\'s', () => {
+    const s: FloorState = { classroom: true, teacher: 'teacher', speaker: 's1' };
+    expect(floorAfter(s, 'speak', 's2')).toBe('s2');
+    expect(floorAfter(s, 'endSpeak', 'teacher')).toBeNull();
+    expect(floorAfter(s, 'endSpeak', 's2')).toBe('s1');
+    expect(floorAfter(s, 'lowerHand', 's1')).toBeNull();
+    expect(floorAfter(s, 'lowerHand', 's2')).toBe('s1');
+    expect(floorAfter(s, 'raiseHand', 'teacher')).toBe('s1');
+    expect(floorAfter({ ...s, classroom: false }, 'speak', 's2')).toBe('s1');
   });
 });

@@ -2,22 +2,8 @@
  * Password accounts: the server's `POST /api/register` and `POST /api/login` on the same
  * host as the WebSocket URL. They return a userSig; the password goes no further.
  */
-import type { MessageKey } from '../shared/i18n.ts';
 import { accountErrorText } from './accountErrors.ts';
-
-/** An error the views can show: a stable code and the translation key that explains it. */
-export class RingletError extends Error {
-  readonly code: string | number;
-  readonly key: MessageKey;
-  readonly subs: string[];
-  constructor(code: string | number, key: MessageKey, message: string, subs: string[] = []) {
-    super(message);
-    this.name = 'RingletError';
-    this.code = code;
-    this.key = key;
-    this.subs = subs;
-  }
-}
+import { ViewError } from './errors.ts';
 
 export interface Credentials {
   userID: string;
@@ -49,7 +35,7 @@ export async function requestUserSig(
       body: JSON.stringify({ userID, password }),
     });
   } catch (cause) {
-    throw new RingletError('unreachable', 'errorUnreachable', `cannot reach ${url}: ${String(cause)}`, [server]);
+    throw new ViewError('unreachable', 'errorUnreachable', `cannot reach ${url}: ${String(cause)}`, [server]);
   }
   let body: { code?: number; reason?: string; data?: Partial<Credentials> } = {};
   try {
@@ -61,7 +47,7 @@ export async function requestUserSig(
     return { userID: body.data.userID ?? userID, userSig: body.data.userSig, expiresIn: body.data.expiresIn ?? 0 };
   }
   const { code, key, subs } = accountErrorText(res.status, body, res.headers.get('retry-after'));
-  throw new RingletError(code, key, `${url} answered ${res.status} ${body.reason ?? ''}`.trim(), subs);
+  throw new ViewError(code, key, `${url} answered ${res.status} ${body.reason ?? ''}`.trim(), subs);
 }
 
 /** How a revocation went: `revoked`, or `unsupported` (a server without `/api/logout`). */
@@ -89,5 +75,5 @@ export async function revokeUserSig(server: string, userSig: string, fetchImpl: 
   }
   // 70001: the token was already dead (expired or revoked elsewhere): nothing left to revoke.
   if ((res.ok && body.code === 0) || body.code === 70001) return 'revoked';
-  throw new RingletError(body.code ?? res.status, 'errorServer', `${url} answered ${res.status} ${body.reason ?? ''}`.trim(), [String(body.code ?? res.status)]);
+  throw new ViewError(body.code ?? res.status, 'errorServer', `${url} answered ${res.status} ${body.reason ?? ''}`.trim(), [String(body.code ?? res.status)]);
 }

@@ -2,7 +2,7 @@
  * The worker's call state as a pure transition function, `transition(state, event) →
  * { state, effects }` (a reducer in the style of xstate): no I/O here, so every rule of ringing,
  * answering elsewhere, busy, call waiting and missed calls is unit-tested directly.
- * The runner (phone.ts) performs the effects; notifications, toolbar badge, ringtone
+ * The runner (runner.ts) performs the effects; notifications, toolbar badge, ringtone
  * and page badges are *derived* from the state (notifications.ts, toolbar.ts,
  * badge-view.ts, ringtone.ts), which is what makes a woken worker restore them without
  * ringing twice.
@@ -14,6 +14,7 @@
  */
 import type { ActiveCall, CallEntry, Classroom, HangupReason, Notice, Settings } from '../shared/schema.ts';
 import { decodeCallEnd, decodeClassroom, decodeInvite, encodeBusy, isBusy, type ClassroomData } from '../shared/call-data.ts';
+import type { InvitationCancelledData, InvitationTimeoutData, InviteeAcceptedData, InviteeRejectedData, NewInvitationData, OpenInvitation, PendingInvitation } from '../../protocol/signaling.ts';
 
 export interface CallState {
   /** Ringing (incoming) and dialling (outgoing) invitations, newest first. */
@@ -28,29 +29,18 @@ export interface CallState {
 
 export const EMPTY_CALL_STATE: CallState = { calls: [], active: null, classroom: null, missed: 0, notice: null };
 
-/** An invitation as the SDK announces it (NEW_INVITATION_RECEIVED, getPendingInvitations). */
-export interface Invitation {
-  inviteID: string;
-  inviter: string;
-  groupID: string;
-  inviteeList: string[];
-  data: string;
-  timeout: number;
-  remaining?: number;
-  offlinePushInfo?: CallEntry['offlinePushInfo'];
-}
-
 /** How an invitation that vanished while the worker slept ended for me (from history). */
 export type Ending = 'timeout' | 'cancelled' | 'accepted' | 'rejected' | 'unknown';
 
 export type CallEvent =
   /** `atLogin`: delivered while logging in (catch-up or the pending list), not live. */
-  | { type: 'invited'; inv: Invitation; groupName?: string; groupOwner?: string; atLogin?: boolean }
-  | { type: 'dialled'; entry: CallEntry }
-  | { type: 'accepted'; inviteID: string; invitee: string; data: string }
-  | { type: 'rejected'; inviteID: string; invitee: string; data: string; reason?: string }
-  | { type: 'cancelled'; inviteID: string; reason?: string }
-  | { type: 'timeout'; inviteID: string; inviteeList: string[]; isSelfTimeout: boolean }
+  | { type: 'invited'; inv: NewInvitationData; groupName?: string; groupOwner?: string; atLogin?: boolean }
+  /** I sent an invitation (the server answered its inviteID). */
+  | { type: 'dialled'; inv: OpenInvitation; groupName?: string; groupOwner?: string }
+  | ({ type: 'accepted' } & Pick<InviteeAcceptedData, 'inviteID' | 'invitee' | 'data'>)
+  | ({ type: 'rejected' } & Pick<InviteeRejectedData, 'inviteID' | 'invitee' | 'data' | 'reason'>)
+  | ({ type: 'cancelled' } & Pick<InvitationCancelledData, 'inviteID' | 'reason'>)
+  | ({ type: 'timeout' } & Pick<InvitationTimeoutData, 'inviteID' | 'inviteeList' | 'isSelfTimeout'>)
   | { type: 'localAccepted'; inviteID: string }
   | { type: 'localRejected'; inviteID: string }
   | { type: 'localCancelled'; inviteID: string }
@@ -59,7 +49,7 @@ export type CallEvent =
   | { type: 'ended'; reason?: HangupReason }
   /** I (the group owner) sent a classroom action on the active group call. */
   | { type: 'classroomSent'; action: ClassroomData['classroom']; inviteID: string; invitees: string[] }
-  | { type: 'reconciled'; pending: Invitation[]; endings: Record<string, Ending> }
+  | { type: 'reconciled'; pending: PendingInvitation[]; endings: Record<string, Ending> }
   | { type: 'missedSeen' }
   | { type: 'noticeDismissed' };
 
@@ -91,9 +81,10 @@ export function peerOf(entry: Pick<CallEntry, 'direction' | 'inviter' | 'groupID
   return entry.direction === 'incoming' ? entry.inviter : (entry.inviteeList[0] ?? '');
 }
 
-function entryFromInvitation(inv: Invitation, ctx: Context, waiting: boolean, groupName?: string, groupOwner?: string, atLogin?: boolean): CallEntry {
+/** The call entry of an invitation, heard or sent: the one builder of entries. */
+function entryFromInvitation(inv: NewInvitationData, ctx: Context, waiting: boolean, groupName?: string, groupOwner?: string, atLogin?: boolean): CallEntry {
   const { roomID, callType } = decodeInvite(inv.data);
-  const remaining = inv.remaining ?? inv.timeout;
+  const remaining = inv.remaining;
   const incoming = inv.inviter !== ctx.me;
   return {
     inviteID: inv.inviteID,
@@ -167,9 +158,42 @@ const END_NOTICE: Record<HangupReason, string | null> = {
   window_closed: null,
 };
 
+/**
+ * The floor given back: the teacher's `endSpeak` or a student's `lowerHand` (a lowered
+ * hand leaves the list; the speaker lowering it gives the floor back to the teacher).
+ */
+export function releaseFloor(c: Classroom, action: 'endSpeak' | 'lowerHand', by: string): Classroom {
+  if (action === 'endSpeak') return by === c.teacher && (c.speaker || c.invitedSpeaker) ? { ...c, speaker: null, invitedSpeaker: null } : c;
+  if (by === c.teacher || (!c.hands.includes(by) && c.speaker !== by)) return c;
+  return { ...c, hands: c.hands.filter((u) => u !== by), speaker: c.speaker === by ? null : c.speaker };
+}
+
+/**
+ * Whom `me` sends `action` to, or null when it means nothing now: the teacher takes the
+ * floor back from the speaker (or the student it was offered to); a student with a raised
+ * hand or the floor lowers it toward the teacher.
+ */
+export function releaseTarget(c: Classroom | null, action: 'endSpeak' | 'lowerHand', me: string): string | null {
+  if (!c) return null;
+  if (action === 'endSpeak') return me === c.teacher ? (c.speaker ?? c.invitedSpeaker) : null;
+  return me !== c.teacher && (c.speaker === me || c.hands.includes(me)) ? c.teacher : null;
+}
+
+/** `endSpeak` / `lowerHand` from someone else: its invitee accepts it quietly (like the seed's hang-up). */
+function classroomReleased(state: CallState, inv: NewInvitationData, action: 'endSpeak' | 'lowerHand', roomID: string, ctx: Context): Result {
+  const effects: CallEffect[] = inv.inviteeList.includes(ctx.me) ? [{ type: 'ack', inviteID: inv.inviteID }] : [];
+  const c = state.classroom;
+  if (!c || !state.active || state.active.groupID !== inv.groupID || c.roomID !== roomID) return { state, effects };
+  const next = releaseFloor(c, action, inv.inviter);
+  return { state: next === c ? state : { ...state, classroom: next }, effects };
+}
+
 /** A classroom action on the group call I am in (only its group's owner may send one). */
 function classroomInvited(state: CallState, event: Extract<CallEvent, { type: 'invited' }>, cls: ClassroomData, ctx: Context): Result {
   const { inv } = event;
+  if (cls.classroom === 'endSpeak' || cls.classroom === 'lowerHand') {
+    return inv.inviter === ctx.me ? { state, effects: [] } : classroomReleased(state, inv, cls.classroom, cls.roomID, ctx);
+  }
   const a = state.active;
   if (!a || !a.groupID || a.groupID !== inv.groupID || a.roomID !== cls.roomID || inv.inviter === ctx.me) return { state, effects: [] };
   const owner = event.groupOwner ?? a.groupOwner;
@@ -185,7 +209,7 @@ function classroomInvited(state: CallState, event: Extract<CallEvent, { type: 'i
   let calls = state.calls;
   if (inv.inviteeList.includes(ctx.me) && !calls.some((c) => c.inviteID === inv.inviteID)) {
     // A newer prompt of the same kind replaces the older one.
-    const entry: CallEntry = { ...entryFromInvitation(inv, ctx, false, event.groupName, owner), kind: cls.classroom };
+    const entry: CallEntry = { ...entryFromInvitation(inv, ctx, false, event.groupName, owner), kind: cls.classroom === 'raiseHand' ? 'raiseHand' : 'speak' };
     calls = [entry, ...calls.filter((c) => c.kind !== cls.classroom)];
   }
   return { state: { ...state, calls, classroom }, effects: [] };
@@ -242,8 +266,10 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       // A notice is about one event: a new call ringing replaces it.
       return { state: { ...state, calls: [entry, ...state.calls], notice: null }, effects: [] };
     }
-    case 'dialled':
-      return { state: { ...state, calls: [event.entry, ...without(state.calls, event.entry.inviteID)], notice: null }, effects: [] };
+    case 'dialled': {
+      const entry = entryFromInvitation(event.inv, ctx, false, event.groupName, event.groupOwner);
+      return { state: { ...state, calls: [entry, ...without(state.calls, entry.inviteID)], notice: null }, effects: [] };
+    }
     case 'accepted': {
       const classroom = classroomAccepted(state.classroom, event.inviteID, event.invitee);
       if (classroom !== state.classroom) state = { ...state, classroom };
@@ -362,6 +388,10 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
     case 'classroomSent': {
       const a = state.active;
       if (!a || !a.groupID) return { state, effects: [] };
+      if (event.action === 'endSpeak' || event.action === 'lowerHand') {
+        const c = state.classroom;
+        return { state: c && c.roomID === a.roomID ? { ...state, classroom: releaseFloor(c, event.action, ctx.me) } : state, effects: [] };
+      }
       const base = state.classroom?.roomID === a.roomID ? state.classroom : freshClassroom(a, ctx.me);
       const classroom: Classroom =
         event.action === 'raiseHand'
@@ -384,7 +414,7 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
  * that we lack are added. Entries we already had keep their identity, so nothing rings
  * or notifies a second time.
  */
-function reconcile(state: CallState, pending: Invitation[], endings: Record<string, Ending>, ctx: Context): Result {
+function reconcile(state: CallState, pending: PendingInvitation[], endings: Record<string, Ending>, ctx: Context): Result {
   const effects: CallEffect[] = [];
   const open = new Set(pending.map((p) => p.inviteID));
   let missed = state.missed;

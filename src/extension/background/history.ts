@@ -6,15 +6,16 @@
  */
 import type { HistoryRecord } from '../shared/schema.ts';
 import { decodeCallEnd, decodeInvite, isBusy } from '../shared/call-data.ts';
-import type { ChatLike, SdkMessage } from './chat.ts';
+import type { Message } from '../../protocol/im.ts';
+import type { Invitation, SignalingPayload } from '../../protocol/signaling.ts';
+import type { Ending } from './calls.ts';
+import type { SessionChat } from './session.ts';
 
-interface Signal {
-  inviteID: string;
-  inviter: string;
-  actionType: number;
-  inviteeList: string[];
-  data: string;
-  groupID: string;
+/** What history reads of a message (older servers' messages may lack fields; see parseSignal). */
+type HistoryMessage = Pick<Message, 'ID' | 'from' | 'time'> & { payload?: { data?: string } };
+
+/** One signaling action read from history: the invitation's fields, who did it and when. */
+interface Signal extends Omit<SignalingPayload, 'businessID' | 'timeout'> {
   from: string;
   time: number;
   /** Sort key within one second (see `sequence`). */
@@ -28,12 +29,12 @@ interface Signal {
  * (oldest first within a conversation). Without this key a tie kept the input order and
  * put a newer missed call below an older one.
  */
-function sequence(msg: SdkMessage, index: number): number {
+function sequence(msg: HistoryMessage, index: number): number {
   return /^\d{1,15}$/.test(msg.ID) ? Number(msg.ID) : index;
 }
 
 /** The TSignaling JSON of a message, or null for any other message. */
-export function parseSignal(msg: SdkMessage, index = 0): Signal | null {
+export function parseSignal(msg: HistoryMessage, index = 0): Signal | null {
   if (typeof msg.payload?.data !== 'string') return null;
   let o: unknown;
   try {
@@ -47,7 +48,7 @@ export function parseSignal(msg: SdkMessage, index = 0): Signal | null {
   return {
     inviteID: s.inviteID,
     inviter: typeof s.inviter === 'string' ? s.inviter : msg.from,
-    actionType: s.actionType,
+    actionType: s.actionType as Signal['actionType'],
     inviteeList: Array.isArray(s.inviteeList) ? s.inviteeList.filter((x): x is string => typeof x === 'string') : [],
     data: typeof s.data === 'string' ? s.data : '',
     groupID: typeof s.groupID === 'string' ? s.groupID : '',
@@ -58,7 +59,7 @@ export function parseSignal(msg: SdkMessage, index = 0): Signal | null {
 }
 
 /** Turns signaling messages (any order, any conversations) into call records, newest first. */
-export function buildHistory(messages: SdkMessage[], me: string): HistoryRecord[] {
+export function buildHistory(messages: HistoryMessage[], me: string): HistoryRecord[] {
   return classify(messages, me).map((c) => c.record);
 }
 
@@ -69,7 +70,7 @@ interface Classified {
   key: [number, number];
 }
 
-function classify(messages: SdkMessage[], me: string): Classified[] {
+function classify(messages: HistoryMessage[], me: string): Classified[] {
   const byInvite = new Map<string, Signal[]>();
   const durations = new Map<string, number>();
   for (const [i, m] of messages.entries()) {
@@ -129,7 +130,7 @@ function classify(messages: SdkMessage[], me: string): Classified[] {
  * Fetches the newest signaling messages of my most recent conversations. Bounded (20
  * conversations, 2 pages of 50) so the popup opens fast.
  */
-export async function fetchHistory(chat: ChatLike, me: string): Promise<HistoryRecord[]> {
+export async function fetchHistory(chat: SessionChat, me: string): Promise<HistoryRecord[]> {
   const { data } = await chat.getConversationList();
   const conversations = [...data.conversationList]
     .sort((a, b) => (b.lastMessage?.time ?? 0) - (a.lastMessage?.time ?? 0))
@@ -154,11 +155,11 @@ export async function fetchHistory(chat: ChatLike, me: string): Promise<HistoryR
 
 /** How an invitation that vanished from the pending list ended for me, per history. */
 export async function endingsFromHistory(
-  chat: ChatLike,
+  chat: SessionChat,
   me: string,
-  gone: Array<{ inviteID: string; inviter: string; groupID: string }>,
-): Promise<Record<string, 'timeout' | 'cancelled' | 'accepted' | 'rejected' | 'unknown'>> {
-  const out: Record<string, 'timeout' | 'cancelled' | 'accepted' | 'rejected' | 'unknown'> = {};
+  gone: Array<Pick<Invitation, 'inviteID' | 'inviter' | 'groupID'>>,
+): Promise<Record<string, Ending>> {
+  const out: Record<string, Ending> = {};
   const byConversation = new Map<string, string[]>();
   for (const g of gone) {
     const id = g.groupID ? `GROUP${g.groupID}` : `C2C${g.inviter}`;

@@ -89,7 +89,8 @@ export class CallSession {
   readonly sid = crypto.randomUUID();
   readonly media = new LocalMedia();
   /** A participant left the room (bye, heartbeat timeout, failed connection). */
-  onPeerGone: ((userID: string, reason: LeaveReason) => void) | null = null;
+  /** A peer left: a mesh link ended (LeaveReason), or on the SFU its participant left the room ('left'). */
+  onPeerGone: ((userID: string, reason: LeaveReason | 'left') => void) | null = null;
   #o: CallSessionOptions;
   #room: RoomState;
   #links = new Map<string, PeerLink>();
@@ -292,6 +293,7 @@ export class CallSession {
       if (!sfu) return false;
       this.#sfu = sfu;
       sfu.onChange = () => this.#update({ peers: sfu.peers() });
+      sfu.onLeft = (u) => this.onPeerGone?.(u, 'left');
       this.#update({ phase: 'live', micDevice: this.media.micDevice, cameraDevice: this.media.cameraDevice, sfuRole: sfu.role, ...(sfu.role === 'student' ? { listenOnly: true } : {}) });
       await this.#applyAudio();
       return true;

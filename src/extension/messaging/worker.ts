@@ -6,10 +6,10 @@
  * calls), which the badge does not need.
  */
 import { browser, type Browser } from 'wxt/browser';
-import { CONTENT_SCRIPT_REQUESTS, describeIssues, Request, type ErrorBody, type Response } from '../shared/schema.ts';
+import { CONTENT_SCRIPT_REQUESTS, describeIssues, Request, type Failure, type Response } from '../shared/schema.ts';
 import { t } from '../shared/i18n.ts';
 import { extensionURL } from '../shared/url.ts';
-import { RingletError } from '../background/accounts.ts';
+import { ViewError } from '../background/errors.ts';
 
 type Sender = Browser.runtime.MessageSender;
 
@@ -20,8 +20,8 @@ export function fromContentScript(sender: Sender): boolean {
   return sender.tab !== undefined && !url.startsWith(own);
 }
 
-export function toErrorBody(e: unknown): ErrorBody {
-  if (e instanceof RingletError) return { code: e.code, message: t(e.key, ...e.subs) };
+export function toFailure(e: unknown): Failure {
+  if (e instanceof ViewError) return { code: e.code, message: t(e.key, ...e.subs) };
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
 }
 
@@ -44,7 +44,7 @@ export async function respond(
     const result = await handler(req);
     return contentScript ? { ok: true } : { ok: true, result };
   } catch (e) {
-    return { ok: false, error: toErrorBody(e) };
+    return { ok: false, error: toFailure(e) };
   }
 }
 

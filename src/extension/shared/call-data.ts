@@ -24,13 +24,17 @@ export interface CallEndData {
   reason?: string;
 }
 /**
- * Classroom actions on a group call (the seed's hand-raise scenario), sent by the
- * group's owner with inviteInGroup: `raiseHand` to the students (accepting = raising a
- * hand), `speak` to the one student chosen (accepting = taking the floor).
+ * Classroom actions on a group call (the seed's hand-raise scenario), sent with
+ * inviteInGroup. By the group's owner: `raiseHand` to the students (accepting = raising a
+ * hand), `speak` to the one student chosen (accepting = taking the floor), `endSpeak` to
+ * the speaker (the teacher takes the floor back). By a student: `lowerHand` to the owner
+ * (lowers the hand; the speaker gives the floor back). Like the seed's hang-up, the last
+ * two are new invitations that say something; their invitee accepts them quietly.
  */
+export const CLASSROOM_ACTIONS = ['raiseHand', 'speak', 'endSpeak', 'lowerHand'] as const;
 export interface ClassroomData {
   version: 1;
-  classroom: 'raiseHand' | 'speak';
+  classroom: (typeof CLASSROOM_ACTIONS)[number];
   roomID: string;
   /** inviteID of the group call this belongs to. */
   callInviteID: string;
@@ -71,8 +75,9 @@ export function encodeClassroom(action: ClassroomData['classroom'], roomID: stri
 /** A classroom action, or null when the data is anything else. */
 export function decodeClassroom(data: string): ClassroomData | null {
   const o = parseObject(data);
-  if (!o || (o.classroom !== 'raiseHand' && o.classroom !== 'speak') || typeof o.roomID !== 'string') return null;
-  return { version: 1, classroom: o.classroom, roomID: o.roomID, callInviteID: typeof o.callInviteID === 'string' ? o.callInviteID : '' };
+  const action = CLASSROOM_ACTIONS.find((a) => a === o?.classroom);
+  if (!o || !action || typeof o.roomID !== 'string') return null;
+  return { version: 1, classroom: action, roomID: o.roomID, callInviteID: typeof o.callInviteID === 'string' ? o.callInviteID : '' };
 }
 
 export function encodeBusy(detail: BusyData['detail']): string {

@@ -5,12 +5,14 @@
  * TypeScript view and the runtime check cannot drift apart.
  */
 import { z } from 'zod/mini';
+import { ID_PATTERN } from '../../protocol/limits.ts';
+import type { OfflinePushInfo as ProtocolPushInfo } from '../../protocol/signaling.ts';
 import { BADGE_VIEW_KEY, WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT } from './keys.ts';
 
 export { BADGE_VIEW_KEY, WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT };
 
 /** User and group IDs, as in API.md rule 10. */
-export const Id = z.string().check(z.regex(/^[A-Za-z0-9_.@-]{1,64}$/));
+export const Id = z.string().check(z.regex(ID_PATTERN));
 const Text = z.string().check(z.maxLength(8192));
 export const CallType = z.enum(['audio', 'video']);
 export type CallType = z.infer<typeof CallType>;
@@ -40,7 +42,8 @@ export const DEFAULT_SETTINGS: Settings = {
   micGranted: false,
 };
 
-export const OfflinePushInfo = z.object({
+/** The protocol's OfflinePushInfo, checked when a stored call entry is read back. */
+const OfflinePushInfo: z.ZodMiniType<ProtocolPushInfo> = z.object({
   disablePush: z.optional(z.boolean()),
   disableVoipPush: z.optional(z.boolean()),
   title: z.optional(z.string()),
@@ -184,6 +187,10 @@ export const Request = z.discriminatedUnion('type', [
   z.object({ type: z.literal('classroom/raiseHands'), inviteeList: z.array(Id).check(z.minLength(1), z.maxLength(100)) }),
   /** Classroom mode: give the floor to a student (a "speak" invitation). */
   z.object({ type: z.literal('classroom/pick'), userID: Id }),
+  /** Classroom mode: a student lowers the hand (the speaker gives the floor back to the teacher). */
+  z.object({ type: z.literal('classroom/lowerHand') }),
+  /** Classroom mode: the teacher takes the floor back from the speaker. */
+  z.object({ type: z.literal('classroom/endSpeak') }),
   z.object({ type: z.literal('groups/list') }),
   z.object({ type: z.literal('groups/members'), groupID: Id }),
   z.object({ type: z.literal('history/get') }),
@@ -218,13 +225,14 @@ export const HistoryRecord = z.object({
 });
 export type HistoryRecord = z.infer<typeof HistoryRecord>;
 
-export const ErrorBody = z.object({ code: z.union([z.string(), z.number()]), message: Text });
-export type ErrorBody = z.infer<typeof ErrorBody>;
+/** A failed request as a view receives it: the worker's code and a sentence already translated (background/errors.ts). */
+const Failure = z.object({ code: z.union([z.string(), z.number()]), message: Text });
+export type Failure = z.infer<typeof Failure>;
 
 /** The worker's answer to every request. */
 export const Response = z.union([
   z.object({ ok: z.literal(true), result: z.optional(z.unknown()) }),
-  z.object({ ok: z.literal(false), error: ErrorBody }),
+  z.object({ ok: z.literal(false), error: Failure }),
 ]);
 export type Response = z.infer<typeof Response>;
 

@@ -24,9 +24,14 @@ export interface PublisherInfo {
 /** What an observer hears in its room. */
 export type RoomEvent =
   | { type: 'published'; publishers: PublisherInfo[] }
-  | { type: 'gone'; feed: number }
-  /** Someone joined (published or not; the room has notify_joining). */
-  | { type: 'joining'; feed: number };
+  /** A publisher stopped publishing; it may still be in the room. */
+  | { type: 'unpublished'; feed: number }
+  /** A participant left the room (it left, its session went, or it was kicked). */
+  | { type: 'left'; feed: number }
+  /** Someone joined (published or not; the room has notify_joining), with the display it chose. */
+  | { type: 'joining'; feed: number; display: string }
+  /** A participant changed its display (`configure` with `display`). */
+  | { type: 'renamed'; feed: number; display: string };
 
 export interface Observer {
   readonly feed: number;
@@ -87,11 +92,13 @@ export class JanusClient {
   async observe(room: number, token: string | undefined, onEvent: (e: RoomEvent) => void): Promise<Observer> {
     const handle = await this.#conn.attach('janus.plugin.videoroom');
     handle.onEvent = ({ data }) => {
-      const joining = data.joining as { id?: unknown } | undefined;
-      if (joining && typeof joining.id === 'number') onEvent({ type: 'joining', feed: joining.id });
+      const joining = data.joining as { id?: unknown; display?: unknown } | undefined;
+      if (joining && typeof joining.id === 'number') onEvent({ type: 'joining', feed: joining.id, display: typeof joining.display === 'string' ? joining.display : '' });
       if (Array.isArray(data.publishers)) onEvent({ type: 'published', publishers: publishersOf(data.publishers) });
-      for (const key of ['unpublished', 'leaving', 'kicked'] as const) {
-        if (typeof data[key] === 'number') onEvent({ type: 'gone', feed: data[key] });
+      else if (data.videoroom === 'event' && typeof data.id === 'number' && typeof data.display === 'string') onEvent({ type: 'renamed', feed: data.id, display: data.display });
+      if (typeof data.unpublished === 'number') onEvent({ type: 'unpublished', feed: data.unpublished });
+      for (const key of ['leaving', 'kicked'] as const) {
+        if (typeof data[key] === 'number') onEvent({ type: 'left', feed: data[key] });
       }
     };
     let joined: Record<string, unknown>;

@@ -2,7 +2,9 @@
  * Who may send what in an SFU room, and what the server does about the publishers it
  * sees (pure; rooms.ts performs the actions). In a classroom the teacher sends audio and
  * video, the student with the floor sends audio, everyone else is listen-only; in a plain
- * large call everyone may send. A publisher whose id the server never granted is kicked.
+ * large call everyone may send. A participant is bound to the feed id and display the
+ * server granted its user: any other id (never granted, or retired when its holder left)
+ * or a display that is not the feed's user is kicked.
  */
 import { ErrorCode, RingletError } from '../../protocol/errors.ts';
 import { callRoute, isClassroomCall, type SfuJoin } from '../../protocol/sfu.ts';
@@ -19,6 +21,24 @@ export interface FloorState {
 export function mayPublish(s: FloorState, userID: string, kind: PublishedStream['type']): boolean {
   if (!s.classroom || userID === s.teacher) return true;
   return userID === s.speaker && kind === 'audio';
+}
+
+/**
+ * Whether a participant that joined (or publishes) as `feed` with `display` is the one the
+ * server granted that feed to: the feed is live in `feeds` and the display is its user.
+ */
+export function boundUser(feeds: ReadonlyMap<number, string>, feed: number, display: string): string | null {
+  const user = feeds.get(feed);
+  return user !== undefined && user === display ? user : null;
+}
+
+/** Who has the floor after a classroom action `by` someone (the server has already authenticated `by`). */
+export function floorAfter(s: FloorState, action: string, by: string): string | null {
+  if (!s.classroom) return s.speaker;
+  if (action === 'speak') return by; // `by` accepted the owner's "speak" invitation (service.ts checked it)
+  if (action === 'endSpeak') return by === s.teacher ? null : s.speaker;
+  if (action === 'lowerHand') return by === s.speaker ? null : s.speaker;
+  return s.speaker;
 }
 
 export type ModerationAction =
@@ -40,8 +60,8 @@ export function moderate(
   const actions: ModerationAction[] = [];
   for (const p of publishers) {
     if (ignore.has(p.feed)) continue;
-    const user = feeds.get(p.feed);
-    if (user === undefined) {
+    const user = boundUser(feeds, p.feed, p.display);
+    if (user === null) {
       actions.push({ type: 'kick', feed: p.feed });
       continue;
     }

@@ -7,6 +7,11 @@
  * A room is destroyed when its call ends: nobody left in it for `emptyGraceMs`, nobody
  * joined within `joinWindowMs`, or the server shuts down. Participants who vanish are
  * dropped by Janus's session timeout and seen gone by the observer.
+ *
+ * Grants are bound (docs/CALLS.md "Feed ids bound to grants"): a token admits one join
+ * (the server removes it from `allowed` once its user's feed joined), the participant must
+ * join as its granted feed id with its user ID as display, and a feed id is retired when its
+ * participant leaves. Anything else the observer sees is kicked.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { ErrorCode, RingletError } from '../../protocol/errors.ts';
@@ -14,7 +19,7 @@ import { limitExceeded } from '../../protocol/errors.ts';
 import type { SfuJoin } from '../../protocol/sfu.ts';
 import type { Logger } from '../log.ts';
 import { JanusError, type JanusClient, type Observer, type PublisherInfo, type RoomEvent } from './janus.ts';
-import { moderate, type FloorState } from './policy.ts';
+import { boundUser, floorAfter, moderate, type FloorState } from './policy.ts';
 
 export interface RoomsOptions {
   /** The Janus WebSocket URL handed to clients. */
@@ -34,6 +39,8 @@ export interface RoomsOptions {
 interface Grant {
   token: string;
   feed: number;
+  /** Its feed joined the room: the token was spent (removed from `allowed`). */
+  used: boolean;
 }
 
 interface Room extends FloorState {
@@ -41,6 +48,7 @@ interface Room extends FloorState {
   id: number;
   secret: string;
   grants: Map<string, Grant>;
+  /** Live feed ids → their user; a feed is retired (deleted) when its participant leaves. */
   feeds: Map<number, string>;
   publishers: Map<number, PublisherInfo>;
   muted: Map<string, boolean>;
@@ -76,16 +84,21 @@ export class SfuRooms {
     return this.#rooms.get(callID)?.id ?? null;
   }
 
-  /** Mints (or re-issues) `userID`'s join token for the call's room, creating the room if needed. */
+  /**
+   * Mints `userID`'s join token and feed id for the call's room, creating the room if
+   * needed. Asked again before that grant was used, it answers the same grant; after, a
+   * new one (a reloaded window): the old feed is retired and its participant kicked.
+   */
   async grant(callID: string, userID: string, role: SfuJoin['role'], floor: FloorState): Promise<SfuJoin> {
     const room = await this.#open(callID, floor);
     return this.#serial(room, async () => {
       let g = room.grants.get(userID);
-      if (g) {
-        // A reloaded window: the old participant of this user (if still there) makes way.
-        await this.#kick(room, g.feed);
-      } else {
-        g = { token: randomToken(), feed: randomID() };
+      if (!g || g.used) {
+        if (g) {
+          room.feeds.delete(g.feed);
+          await this.#kick(room, g.feed);
+        }
+        g = { token: randomToken(), feed: randomID(), used: false };
         await this.#janus.request({ request: 'allowed', room: room.id, secret: room.secret, action: 'add', allowed: [g.token] });
         room.grants.set(userID, g);
         room.feeds.set(g.feed, userID);
@@ -94,12 +107,32 @@ export class SfuRooms {
     });
   }
 
-  /** The floor of a classroom moved (a student took it; null: nobody has it). */
-  async setSpeaker(callID: string, speaker: string | null): Promise<void> {
+  /** The users whose grant was used: their participant joined the room (tests, diagnostics). */
+  joined(callID: string): string[] {
+    const room = this.#rooms.get(callID);
+    return room ? [...room.grants].filter(([, g]) => g.used).map(([u]) => u) : [];
+  }
+
+  /**
+   * Who has the floor of a classroom (null: the teacher alone), once every room action
+   * queued before this question (moderation included) is done: a barrier for tests.
+   */
+  async speakerOf(callID: string): Promise<string | null> {
+    const room = this.#rooms.get(callID);
+    return room ? this.#serial(room, async () => room.speaker) : null;
+  }
+
+  /** A classroom action by `by` (policy.ts floorAfter) moves the floor. */
+  async floor(callID: string, action: string, by: string): Promise<void> {
     const room = this.#rooms.get(callID);
     if (!room || !room.classroom) return;
-    room.speaker = speaker;
-    await this.#serial(room, () => this.#enforce(room));
+    await this.#serial(room, async () => {
+      const speaker = floorAfter(room, action, by);
+      if (speaker === room.speaker) return;
+      this.#o.log.info({ room: room.id, action }, speaker === null ? 'sfu: the floor is back with the teacher' : 'sfu: the floor moved');
+      room.speaker = speaker;
+      await this.#enforce(room);
+    });
   }
 
   /** Destroys the rooms of calls that ended (empty past the grace, or never joined). */
@@ -172,23 +205,61 @@ export class SfuRooms {
     }
     this.#rooms.set(callID, room);
     room.observer = await this.#janus.observe(room.id, serverToken, (e) => this.#heard(room, e));
+    // The observer's token is spent too: nobody else can ever join with it.
+    await this.#janus.request({ request: 'allowed', room: room.id, secret: room.secret, action: 'remove', allowed: [serverToken] });
     this.#o.log.info({ room: room.id, classroom: room.classroom }, 'sfu room opened');
     return room;
   }
 
   #heard(room: Room, e: RoomEvent): void {
-    if (e.type === 'joining') {
-      room.occupiedAt = this.#o.clock();
+    if (e.type === 'joining' || e.type === 'renamed') {
+      if (e.type === 'joining') room.occupiedAt = this.#o.clock();
+      const published = room.publishers.get(e.feed);
+      if (published) room.publishers.set(e.feed, { ...published, display: e.display });
+      void this.#serial(room, () => this.#admit(room, e.feed, e.display));
       return;
     }
-    if (e.type === 'gone') {
+    if (e.type === 'unpublished' || e.type === 'left') {
       room.publishers.delete(e.feed);
       for (const key of [...room.muted.keys()]) if (key.startsWith(`${e.feed}:`)) room.muted.delete(key);
+      if (e.type === 'left') void this.#serial(room, () => this.#left(room, e.feed));
       return;
     }
     for (const p of e.publishers) room.publishers.set(p.feed, p);
     room.occupiedAt = this.#o.clock();
     void this.#serial(room, () => this.#enforce(room));
+  }
+
+  /** A participant joined (or renamed itself): the holder of a live grant spends its token; anyone else is kicked. */
+  async #admit(room: Room, feed: number, display: string): Promise<void> {
+    if (!this.#rooms.has(room.callID) || feed === room.observer?.feed) return;
+    const user = boundUser(room.feeds, feed, display);
+    const g = user === null ? undefined : room.grants.get(user);
+    if (!g || g.feed !== feed) {
+      this.#o.log.warn({ room: room.id, feed }, 'sfu: kicked a participant not bound to a grant (feed id or display)');
+      await this.#kick(room, feed).catch((err: unknown) => this.#o.log.warn({ err, room: room.id }, 'sfu kick failed'));
+      return;
+    }
+    if (g.used) return;
+    try {
+      await this.#janus.request({ request: 'allowed', room: room.id, secret: room.secret, action: 'remove', allowed: [g.token] });
+      g.used = true;
+    } catch (err) {
+      this.#o.log.warn({ err, room: room.id }, 'sfu: could not spend a join token');
+    }
+  }
+
+  /** The admitted participant of a grant left: its feed id is retired; a speaker who leaves gives the floor back. */
+  async #left(room: Room, feed: number): Promise<void> {
+    const user = room.feeds.get(feed);
+    const g = user === undefined ? undefined : room.grants.get(user);
+    if (user === undefined || !g?.used || g.feed !== feed) return; // a kicked impostor: the grant stays good
+    room.feeds.delete(feed);
+    if (room.classroom && room.speaker === user) {
+      this.#o.log.info({ room: room.id }, 'sfu: the speaker left; the floor is back with the teacher');
+      room.speaker = null;
+      await this.#enforce(room);
+    }
   }
 
   async #enforce(room: Room): Promise<void> {

@@ -38,6 +38,7 @@ export class SfuService {
   #rooms: Promise<SfuRooms> | null = null;
   #sweep: ReturnType<typeof setInterval>;
   #closed = false;
+  #steps: Promise<void> = Promise.resolve();
 
   constructor(o: SfuOptions, deps: { store: Store; log: Logger; clock: () => number }) {
     this.#o = o;
@@ -61,18 +62,52 @@ export class SfuService {
   }
 
   /** After an accept committed: a student who takes the floor of a classroom gets to speak. */
-  async accepted(inviteID: string, by: string): Promise<void> {
+  accepted(inviteID: string, by: string): Promise<void> {
+    return this.#step(inviteID, by, 'accepted');
+  }
+
+  /**
+   * After an invitation committed: the teacher's `endSpeak` (takes the floor back) or the
+   * speaker's `lowerHand` (gives it back) returns the floor to the teacher alone.
+   */
+  invited(inviteID: string, by: string): Promise<void> {
+    return this.#step(inviteID, by, 'invited');
+  }
+
+  /** Classroom steps apply one after another, in the order their requests committed. */
+  #step(inviteID: string, by: string, step: 'invited' | 'accepted'): Promise<void> {
+    this.#steps = this.#steps.then(() => this.#classroomStep(inviteID, by, step)).catch((err: unknown) => this.#log.warn({ err }, 'sfu: a classroom step failed'));
+    return this.#steps;
+  }
+
+  async #classroomStep(inviteID: string, by: string, step: 'invited' | 'accepted'): Promise<void> {
     if (!this.#rooms) return;
     const found = await this.#store.read(async (tx) => {
       const inv = await tx.getInvitation(inviteID, false);
       const cls = inv ? decodeClassroom(inv.data) : null;
-      if (!inv || !cls || cls.classroom !== 'speak' || !inv.groupID) return null;
+      if (!inv || !cls || !inv.groupID) return null;
       const group = await tx.getGroup(inv.groupID);
-      return group && group.ownerID === inv.inviter && inv.inviteeList.includes(by) ? cls.callInviteID : null;
+      if (!group) return null;
+      // "speak" counts when its invitee accepts the owner's invitation; the others when they are sent.
+      if (step === 'accepted') return cls.classroom === 'speak' && group.ownerID === inv.inviter && inv.inviteeList.includes(by) ? cls : null;
+      return cls.classroom === 'endSpeak' || cls.classroom === 'lowerHand' ? cls : null;
     });
     if (!found) return;
     const rooms = await this.#rooms.catch(() => null);
-    await rooms?.setSpeaker(found, by).catch((err: unknown) => this.#log.warn({ err }, 'sfu: moving the floor failed'));
+    await rooms?.floor(found.callInviteID, found.classroom, by).catch((err: unknown) => this.#log.warn({ err }, 'sfu: moving the floor failed'));
+  }
+
+  /** Who has the floor of a classroom call, after the room's queued actions (tests): null while the teacher has it alone. */
+  async speakerOf(callID: string): Promise<string | null> {
+    await this.#steps;
+    const rooms = await this.#rooms?.catch(() => null);
+    return (await rooms?.speakerOf(callID)) ?? null;
+  }
+
+  /** Users whose join grant for the call was used (their participant joined; tests). */
+  async joined(callID: string): Promise<string[]> {
+    const rooms = await this.#rooms?.catch(() => null);
+    return rooms?.joined(callID) ?? [];
   }
 
   /** Rooms of calls that ended are destroyed (rooms.ts). Exposed for tests. */

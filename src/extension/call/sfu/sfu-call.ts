@@ -19,12 +19,15 @@ const MESH_REASONS = new Set(['mesh_call', 'no_sfu']);
 
 export class SfuCall {
   onChange: (() => void) | null = null;
+  /** A remote participant that published left the room. */
+  onLeft: ((userID: string) => void) | null = null;
   #room: SfuRoom;
   #sent = '';
 
   private constructor(room: SfuRoom, readonly role: SfuJoin['role']) {
     this.#room = room;
     room.onChange = () => this.onChange?.();
+    room.onLeft = (u) => this.onLeft?.(u);
   }
 
   /** Joins the call's SFU room, or null when the call stays on the mesh. */

@@ -36,6 +36,8 @@ export class SfuRoom {
   /** Remote feeds by publisher id. */
   readonly feeds = new Map<number, RemoteFeed>();
   onChange: (() => void) | null = null;
+  /** A publisher's participant left the room (it left, its session went, or it was kicked); not a mere unpublish. */
+  onLeft: ((userID: string) => void) | null = null;
   #o: SfuRoomOptions;
   #conn: JanusConnection | null = null;
   #pubHandle: JanusHandle | null = null;
@@ -46,6 +48,8 @@ export class SfuRoom {
   /** Subscriber mid → publisher feed, from Janus's `streams` lists. */
   #midFeed = new Map<string, number>();
   #subscribed = new Set<number>();
+  /** Publisher id → its display (userID), kept until the participant leaves the room. */
+  #names = new Map<number, string>();
   #subQueue: Promise<void> = Promise.resolve();
 
   constructor(o: SfuRoomOptions) {
@@ -60,7 +64,14 @@ export class SfuRoom {
     this.#pubHandle = pub;
     pub.onEvent = ({ data }) => {
       if (Array.isArray(data.publishers)) this.#subscribe(data.publishers as PublisherEntry[]);
-      for (const k of ['unpublished', 'leaving'] as const) if (typeof data[k] === 'number') this.#gone(data[k]);
+      for (const k of ['leaving', 'kicked'] as const) {
+        if (typeof data[k] !== 'number') continue;
+        // Janus sends "unpublished" before "leaving": the publisher's name outlives its feed.
+        const user = this.#names.get(data[k]);
+        this.#names.delete(data[k]);
+        if (user) this.onLeft?.(user);
+      }
+      for (const k of ['unpublished', 'leaving', 'kicked'] as const) if (typeof data[k] === 'number') this.#gone(data[k]);
     };
     const { grant, userID } = this.#o;
     const joined = await pub.message({ request: 'join', ptype: 'publisher', room: grant.room, id: grant.feed, token: grant.token, display: userID });
@@ -130,6 +141,7 @@ export class SfuRoom {
     if (fresh.length === 0) return;
     for (const p of fresh) {
       this.#subscribed.add(p.id);
+      this.#names.set(p.id, p.display ?? '');
       if (!this.feeds.has(p.id)) this.feeds.set(p.id, { feed: p.id, userID: p.display ?? '', stream: new MediaStream() });
     }
     this.#subQueue = this.#subQueue.then(() => this.#addSubscriptions(fresh.map((p) => p.id))).catch(() => {});

@@ -125,6 +125,18 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
     };
   }, [session]);
 
+  // Classroom on the SFU: the speaker's participant left the room (window closed, browser
+  // gone). The server gave the floor back to the teacher; the teacher's window tells
+  // everyone with "endSpeak" (docs/CALLS.md).
+  const speakerGone = useRef<string | null>(null);
+  speakerGone.current = teacher ? (classroom?.speaker ?? null) : null;
+  useEffect(() => {
+    if (!session || !group) return;
+    return attachPeerGone(session, (u, reason) => {
+      if (reason === 'left' && u === speakerGone.current) void run({ type: 'classroom/endSpeak' });
+    });
+  }, [session, group]);
+
   // Classroom: a student without the floor is listen-only.
   // On the SFU a student is listen-only from the start, until the floor is theirs.
   const listenOnly = !teacher && (classroom !== null || view?.sfuRole === 'student') && classroom?.speaker !== me;

@@ -2,9 +2,10 @@
  * Classroom mode on a group call (the seed's hand-raise scenario). The group's owner is
  * the teacher: asks the students to raise hands (a "raiseHand" inviteInGroup; accepting
  * it is raising a hand), sees the hands come up live, and gives one student the floor
- * (a "speak" invitation). Every participant's worker follows these invitations, so all
- * see the same list; students without the floor are listen-only. docs/CALLS.md has the
- * data format.
+ * (a "speak" invitation), and takes it back ("endSpeak"); a student lowers a raised hand
+ * or gives the floor back ("lowerHand"). Every participant's worker follows these
+ * invitations, so all see the same list and speaker; students without the floor are
+ * listen-only. docs/CALLS.md has the data format.
  */
 import type { ActiveCall, CallEntry, Classroom, Request } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
@@ -47,6 +48,16 @@ export function ClassroomPanel(props: {
       )}
       {classroom?.speaker && (
         <p data-testid="speaker">{classroom.speaker === me ? t('youHaveTheFloor') : t('hasTheFloor', classroom.speaker)}</p>
+      )}
+      {teacher && (classroom?.speaker || classroom?.invitedSpeaker) && (
+        <button type="button" onClick={() => void run({ type: 'classroom/endSpeak' })} data-testid="end-speak">
+          {t('takeFloorBack')}
+        </button>
+      )}
+      {!teacher && classroom && (classroom.speaker === me || classroom.hands.includes(me)) && (
+        <button type="button" onClick={() => void run({ type: 'classroom/lowerHand' })} data-testid="lower-hand">
+          {t('lowerHand')}
+        </button>
       )}
       {classroom?.invitedSpeaker && <p class="sub">{t('floorOffered', classroom.invitedSpeaker)}</p>}
       {prompts.map((p) => (

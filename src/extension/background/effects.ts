@@ -1,0 +1,28 @@
+/** The effects a call transition asks for (calls.ts `CallEffect`), performed. */
+import type { Settings } from '../shared/schema.ts';
+import type { CallEffect } from './calls.ts';
+import { showMissed } from './notifications.ts';
+import type { SessionChat } from './session.ts';
+
+export interface EffectDeps {
+  chat: SessionChat | null;
+  settings: Settings;
+  openCallPage: () => Promise<void>;
+}
+
+export async function perform(effect: CallEffect, deps: EffectDeps): Promise<void> {
+  switch (effect.type) {
+    case 'autoReject':
+      await deps.chat?.reject({ inviteID: effect.inviteID, data: effect.data });
+      return;
+    case 'ack':
+      await deps.chat?.accept({ inviteID: effect.inviteID }).catch(() => undefined);
+      return;
+    case 'missedNotification':
+      if (deps.settings.notifications && deps.settings.missedCallNotifications) await showMissed(effect.entry);
+      return;
+    case 'openCallPage':
+      await deps.openCallPage();
+      return;
+  }
+}

@@ -1,0 +1,41 @@
+/** Ending a call: cancelling one I dial, or hanging up the active one. */
+import type { HangupReason, ViewState } from '../../shared/schema.ts';
+import { encodeCallEnd } from '../../shared/call-data.ts';
+import { ErrorCode } from '../../../protocol/errors.ts';
+import { sdkCall, ViewError } from '../errors.ts';
+import { logError } from '../log.ts';
+import type { PhoneContext } from './context.ts';
+import { DIAL_TIMEOUT_SECONDS } from './dial.ts';
+
+export async function cancel(ctx: PhoneContext, inviteID: string): Promise<ViewState> {
+  const chat = ctx.chat();
+  try {
+    await sdkCall(() => chat.cancel({ inviteID }));
+  } catch (e) {
+    // Nothing left to cancel (8020): it stops dialling here all the same.
+    if (e instanceof ViewError && e.code === ErrorCode.CANCEL_NOT_POSSIBLE) await ctx.dispatch({ type: 'localCancelled', inviteID });
+    throw e;
+  }
+  await ctx.dispatch({ type: 'localCancelled', inviteID });
+  return ctx.view();
+}
+
+/**
+ * The seed's hang-up: a new invitation whose data marks end-of-call with the duration.
+ * `inviteID`: a call window asking for an older call must not end a newer one.
+ */
+export async function hangup(ctx: PhoneContext, reason?: HangupReason, inviteID?: string): Promise<ViewState> {
+  const active = ctx.state().active;
+  if (!active || (inviteID && inviteID !== active.inviteID)) return ctx.view();
+  const duration = Math.max(0, Math.round((ctx.now() - active.startedAt) / 1000));
+  // Ended first, so a second hang-up (the window closing right after) finds no call.
+  await ctx.dispatch({ type: 'ended', ...(reason ? { reason } : {}) });
+  const chat = ctx.chatIfAny();
+  if (!active.groupID && chat) {
+    // The peer's window going away is the peer's own hang-up: its worker sends the marker.
+    await chat
+      .invite({ userID: active.peer, data: encodeCallEnd(active.inviteID, active.roomID, duration, reason), timeout: DIAL_TIMEOUT_SECONDS })
+      .catch((e) => logError('hang-up', e));
+  }
+  return ctx.view();
+}

@@ -1,0 +1,55 @@
+/**
+ * A worker's phone on the real SDK (for tests against a real server): records the
+ * connection states its views were shown, the SDK sessions it created and the first
+ * logins the SDK gave up on.
+ */
+import { vi } from 'vitest';
+import { createChat, type CreateChatOptions } from '../../src/sdk/index.ts';
+import { Phone } from '../../src/extension/background/phone.ts';
+import type { CreateChat } from '../../src/extension/background/session.ts';
+import { silentRingtone } from '../../src/extension/background/ringtone.ts';
+import type { Connection } from '../../src/extension/shared/schema.ts';
+
+/** The worker's options (sdk.ts: the first login keeps trying), with a short backoff for tests. */
+export const WORKER_OPTIONS: Omit<CreateChatOptions, 'server'> = { backoffMinMs: 50, backoffMaxMs: 300, loginAttempts: Infinity };
+
+/** Resolves once `done()` holds (checked every 10 ms); fails after 10 s naming `what`. */
+export async function poll(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`${what} never happened`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function bootPhone(options: Omit<CreateChatOptions, 'server'> = WORKER_OPTIONS) {
+  let sessions = 0;
+  let gaveUp = 0;
+  const chats: Array<ReturnType<typeof createChat>> = [];
+  const create: CreateChat = (o) => {
+    sessions++;
+    const chat = createChat({ ...o, ...options });
+    const login = chat.login.bind(chat);
+    chat.login = (credentials) => login(credentials).catch((e: unknown) => {
+      gaveUp++;
+      throw e;
+    });
+    chats.push(chat);
+    return chat;
+  };
+  const ringtone = silentRingtone();
+  const openCallPage = vi.fn(async () => undefined);
+  const phone = new Phone({ createChat: create, ringtone, openCallPage });
+  const connections: Connection[] = [];
+  phone.subscribe((s) => {
+    if (connections.at(-1) !== s.connection) connections.push(s.connection);
+  });
+  return {
+    phone, connections, ringtone, openCallPage,
+    until: (c: Connection) => poll(() => phone.connection === c, `${c} (went ${connections.join(' → ')})`),
+    sessions: () => sessions,
+    /** Resolves once `n` first logins have been given up on by the SDK. */
+    gaveUp: (n: number) => poll(() => gaveUp >= n, `${n} given-up logins`),
+    destroy: () => Promise.all(chats.map((c) => c.destroy())),
+  };
+}
