@@ -109,8 +109,9 @@ describe('SqliteDriver WAL bound', () => {
         largest = Math.max(largest, statSync(`${path}-wal`).size);
       }
       // Unbounded, the WAL would reach the 8 MB written; bounded, it starts over each time
-      // it passes 256 KiB (a RESTART may wait a commit or two while the worker checkpoints).
-      expect(largest).toBeLessThan(2 * 1024 * 1024);
+      // it passes 256 KiB. If the worker is mid-checkpoint then, the next group waits for it
+      // (however slow the machine), so the file ends at most one group of 20 rows past it.
+      expect(largest).toBeLessThan(256 * 1024 + 512 * 1024);
     } finally {
       await small.close();
     }

@@ -15,8 +15,18 @@ const Database = require(workerData.module);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 1000');
 const checkpoint = () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (err) { parentPort.postMessage({ error: String(err) }); } };
-const timer = setInterval(checkpoint, workerData.intervalMs);
+let timer = setInterval(checkpoint, workerData.intervalMs);
 parentPort.on('message', (m) => {
+  if (m === 'pause') {
+    clearInterval(timer);
+    parentPort.postMessage('paused');
+    return;
+  }
+  if (m === 'resume') {
+    clearInterval(timer);
+    timer = setInterval(checkpoint, workerData.intervalMs);
+    return;
+  }
   if (m !== 'stop') return;
   clearInterval(timer);
   checkpoint();
@@ -47,6 +57,33 @@ export class Checkpointer {
       onError(String(err));
       return null;
     }
+  }
+
+  /**
+   * Stops the worker's checkpoints until `resume()`. Resolves once the worker has answered:
+   * its thread runs one message or one checkpoint at a time, so no checkpoint of its own is
+   * running then, and a RESTART checkpoint on the serving connection cannot find it busy.
+   */
+  pause(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const onMessage = (m: unknown): void => {
+        if (m !== 'paused') return;
+        this.#worker.off('message', onMessage);
+        this.#worker.off('exit', onExit);
+        resolve();
+      };
+      const onExit = (): void => {
+        this.#worker.off('message', onMessage);
+        resolve();
+      };
+      this.#worker.on('message', onMessage);
+      this.#worker.once('exit', onExit);
+      this.#worker.postMessage('pause');
+    });
+  }
+
+  resume(): void {
+    this.#worker.postMessage('resume');
   }
 
   /** Runs a last checkpoint and stops the worker. */

@@ -51,6 +51,8 @@ export class SqliteDriver implements SqlDriver {
   #walCheckedAt = 0;
   #walLimit = WAL_LIMIT_BYTES;
   #walCheckMs = WAL_CHECK_MS;
+  /** The WAL is past its limit and a RESTART found the worker busy: the next group waits for it. */
+  #walOver = false;
   /** The running (or last) drain, for close() and exec() to wait on. */
   #draining: Promise<void> = Promise.resolve();
   #closed = false;
@@ -131,6 +133,7 @@ export class SqliteDriver implements SqlDriver {
         this.#commit(); // a read sees only committed data
         await this.#runRead(item);
       } else {
+        if (!this.#group && this.#walOver) await this.#restartWal();
         if (!this.#group && !this.#begin(item)) continue;
         await this.#runWrite(item);
         if (this.#group && this.#group.length >= MAX_GROUP) this.#commit();
@@ -220,10 +223,29 @@ export class SqliteDriver implements SqlDriver {
     if (size <= this.#walLimit) return;
     try {
       const [r] = this.#db.pragma('wal_checkpoint(RESTART)') as Array<{ busy: number }>;
-      // The worker was mid-checkpoint: look again at the next commit instead of in 250 ms.
-      if (r?.busy) this.#walCheckedAt = 0;
+      // The worker was mid-checkpoint: the next group first waits for it (#restartWal).
+      if (r?.busy) this.#walOver = true;
     } catch {
-      this.#walCheckedAt = 0;
+      this.#walOver = true;
+    }
+  }
+
+  /**
+   * The WAL passed its limit while the worker was checkpointing: pause the worker (which
+   * waits for its checkpoint to end), restart the WAL here, resume. Writes wait meanwhile,
+   * so the file never grows more than one group past the limit, however slow the machine.
+   */
+  async #restartWal(): Promise<void> {
+    this.#walOver = false;
+    const worker = this.#checkpointer;
+    if (!worker) return;
+    await worker.pause();
+    try {
+      this.#db.pragma('wal_checkpoint(RESTART)');
+    } catch {
+      // An I/O error here surfaces at the next write; the bound is tried again past the limit.
+    } finally {
+      worker.resume();
     }
   }
 
