@@ -33,6 +33,7 @@ export interface BenchOptions {
   loginConcurrency: number; // logins in flight per loader
   profile: boolean; // CPU-profile the server during the CPU phase
   sqlStats: boolean; // count/time the server's SQL statements during the CPU phase (Ringlet only)
+  metricsCost: boolean; // also run the CPU phase on a Ringlet server with GET /metrics on, scraped every second
   watchdogMs: number; // hard cap on the whole run
   waitQuietMs: number; // before starting, wait up to this long for other processes to go idle
 }
@@ -63,6 +64,7 @@ const full: BenchOptions = {
   loginConcurrency: 100,
   profile: false,
   sqlStats: false,
+  metricsCost: true,
   watchdogMs: 9 * 60_000,
   waitQuietMs: 30_000,
 };

@@ -28,7 +28,7 @@ export interface Row { metric: string; ringlet: number | null; relay: number | n
 const num = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
 
 /** Build the table rows from both targets' results. */
-export function buildRows(r: Partial<Record<TargetKind, TargetResult>>): Row[] {
+export function buildRows(r: Partial<Record<TargetKind, TargetResult>>, withMetrics?: TargetResult): Row[] {
   const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : Math.round((a / b) * 100) / 100);
   const kb = (v: number | undefined) => (v === undefined ? null : Math.round((v / 1024) * 10) / 10);
   const row = (metric: string, pick: (t: TargetResult | undefined) => number | null, target: string, met: (a: number, q: number | null) => boolean | null): Row => {
@@ -41,10 +41,22 @@ export function buildRows(r: Partial<Record<TargetKind, TargetResult>>): Row[] {
     row('round-trip p99 (ms)', (t) => num(t?.rtt?.p99), '-', () => null),
     row('sustained pairs/s (p99<50ms)', (t) => num(t?.throughput?.sustained), '>= 5000', (a) => a >= 5000),
     row('server CPU us / invite+accept', (t) => num(t?.cpu?.usPerInvite), '<= 3x relay', (_a, q) => (q === null ? null : q <= 3)),
+    metricsRow(r.ringlet, r.relay, withMetrics),
     row('disk KB written / invite+accept', (t) => kb(t?.cpu?.diskWriteBytesPerInvite), '<= 16', (a) => a <= 16),
     row('RSS KB / idle session', (t) => kb(t?.memory?.rssPerSessionB), '<= 8', (a) => a <= 8),
     row('heapUsed KB / idle session', (t) => kb(t?.memory?.heapUsedPerSessionB), '-', () => null),
   ];
+}
+
+/**
+ * The same CPU figure on a server with GET /metrics on and scraped every second; its
+ * `ratio` column is against the plain Ringlet server of the same run, so it reads as the
+ * metrics' cost (target: at most 5 % more).
+ */
+function metricsRow(plain: TargetResult | undefined, relay: TargetResult | undefined, m: TargetResult | undefined): Row {
+  const a = num(m?.cpu?.usPerInvite), p = num(plain?.cpu?.usPerInvite);
+  const q = a === null || p === null || p === 0 ? null : Math.round((a / p) * 100) / 100;
+  return { metric: '  same, /metrics on (vs ringlet)', ringlet: a, relay: num(relay?.cpu?.usPerInvite), ratio: q, socketio: null, socketioRatio: null, target: '<= 1.05x', met: q === null ? null : q <= 1.05 };
 }
 
 /** Fixed-width text table. */

@@ -26,7 +26,7 @@ const resultsDir = path.join(repoRoot, 'bench', 'results');
 const children: Child[] = [];
 
 /** Start `kind`'s server child and its load children; null (error recorded) if it cannot start. */
-async function startTarget(kind: Kind, opts: BenchOptions, res: TargetResult): Promise<Target | null> {
+async function startTarget(kind: Kind, opts: BenchOptions, res: TargetResult, variant: 'metrics' | null = null): Promise<Target | null> {
   if (kind === 'ringlet' && !existsSync(path.join(repoRoot, 'src/server/index.ts'))) {
     res.errors.start = 'src/server/index.ts does not exist yet';
     log(`[ringlet] skipped: ${res.errors.start}`);
@@ -34,9 +34,10 @@ async function startTarget(kind: Kind, opts: BenchOptions, res: TargetResult): P
   }
   try {
     log(`[${kind}] starting server child and ${opts.loaders} load generator(s)`);
-    const server = await spawnChild(`${kind}-server`, `${kind === 'ringlet' ? 'server' : kind}-child.ts`, {
-      nodeFlags: ['--expose-gc'], logFile: path.join(resultsDir, `${kind}-server.log`),
-      args: opts.sqlStats && kind === 'ringlet' ? ['--sql-stats'] : [],
+    const name = variant ? `${kind}-${variant}` : kind;
+    const server = await spawnChild(`${name}-server`, `${kind === 'ringlet' ? 'server' : kind}-child.ts`, {
+      nodeFlags: ['--expose-gc'], logFile: path.join(resultsDir, `${name}-server.log`),
+      args: [...(opts.sqlStats && kind === 'ringlet' ? ['--sql-stats'] : []), ...(variant === 'metrics' ? ['--metrics'] : [])],
       env: { RINGLET_LOG_LEVEL: process.env.RINGLET_LOG_LEVEL ?? 'warn' },
     });
     children.push(server);
@@ -54,6 +55,30 @@ async function startTarget(kind: Kind, opts: BenchOptions, res: TargetResult): P
     log(`[${kind}] FAILED to start: ${res.errors.start}`);
     return null;
   }
+}
+
+/**
+ * What GET /metrics costs: the CPU phase again, on a fresh Ringlet server with its
+ * Prometheus listener on, scraped once a second from here as Prometheus would. Compared
+ * with the plain Ringlet server's CPU phase of the same run (buildRows).
+ */
+async function metricsCostPhase(opts: BenchOptions): Promise<TargetResult> {
+  const res: TargetResult = { kind: 'ringlet', errors: {} };
+  const t = await startTarget('ringlet', opts, res, 'metrics');
+  if (!t) return res;
+  const url = (t.server.readyData as { metricsUrl?: string | null }).metricsUrl;
+  let scrapes = 0;
+  const scraper = setInterval(() => {
+    if (url) void fetch(url).then((r) => r.text()).then(() => { scrapes++; }, () => undefined);
+  }, 1000);
+  try {
+    await phase(res, 'cpu', () => cpuPhase(t, undefined));
+  } finally {
+    clearInterval(scraper);
+  }
+  if (!url) res.errors.metrics = 'the server did not report a metrics URL';
+  log(`[ringlet+metrics] ${scrapes} scrapes of ${url ?? 'no URL'} during the CPU phase`);
+  return res;
 }
 
 /** Run one phase for one target, recording its result or its error. */
@@ -133,6 +158,7 @@ async function main(): Promise<void> {
   const busyBefore = await waitForQuiet(opts.waitQuietMs);
 
   const results: Partial<Record<Kind, TargetResult>> = {};
+  let withMetrics: TargetResult | undefined;
   const live: Array<{ t: Target; res: TargetResult }> = [];
   for (const kind of opts.targets) {
     const res: TargetResult = { kind, errors: {} };
@@ -155,19 +181,20 @@ async function main(): Promise<void> {
       }
     }
     if (has('cpu')) for (const { t, res } of live) await phase(res, 'cpu', () => cpuPhase(t, prof(t.kind)));
+    if (has('cpu') && opts.metricsCost && results.ringlet?.cpu) withMetrics = await metricsCostPhase(opts);
     if (has('throughput')) for (const { t, res } of live) await phase(res, 'throughput', () => throughputPhase(t));
     for (const { t, res } of live) printDiagnostics(res, prof(t.kind));
   } finally {
     await Promise.all(children.reverse().map((c) => c.stop()));
   }
 
-  const rows = buildRows(results);
+  const rows = buildRows(results, withMetrics);
   const elapsed = Date.now() - t0;
   const busyAfter = await sampleBusy(1000);
   // only a complete default run may replace latest.json; anything narrower is a scratch file
   const complete = !opts.quick && !opts.profile && !opts.sqlStats && opts.targets.length === TARGET_KINDS.length && opts.phases.length === 4
     && live.length === TARGET_KINDS.length; // a target that could not start must not replace the last good latest.json
-  const file = writeResults(opts.quick ? 'quick.tmp.json' : complete ? 'latest.json' : 'partial.tmp.json', opts, results, rows, elapsed,
+  const file = writeResults(opts.quick ? 'quick.tmp.json' : complete ? 'latest.json' : 'partial.tmp.json', opts, { ...results, ...(withMetrics ? { 'ringlet+metrics': withMetrics } : {}) }, rows, elapsed,
     { busyBeforePct: Math.round(busyBefore), busyAfterPct: Math.round(busyAfter) });
   log('');
   log(formatTable(rows));

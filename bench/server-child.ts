@@ -5,7 +5,8 @@
  * Answers over IPC: `cpu` (process.cpuUsage), `mem` (process.memoryUsage, after
  * global.gc when asked: start with --expose-gc), `sigs` (server.userSig for a batch
  * of users, which also registers them), `exit` (close the server, then exit so a
- * --cpu-prof profile is written).
+ * --cpu-prof profile is written). With --metrics it also serves GET /metrics (its URL in the
+ * ready data).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import { installSqlStats } from './sql-stats.ts';
 /** The part of API.md's server this child uses. */
 interface RingletServer {
   url: string;
+  metricsUrl: string | null;
   userSig(userID: string, ttlSeconds: number): Promise<string> | string;
   close(): Promise<void>;
 }
@@ -38,13 +40,15 @@ async function main(): Promise<void> {
   // A computed specifier keeps `tsc` from type-checking against a server that may
   // not exist yet; the bench only relies on the API.md contract.
   const modUrl = pathToFileURL(path.join(repoRoot, 'src/server/index.ts')).href;
-  const mod = (await import(modUrl)) as { startServer?: (o: { port: number; storage: string; limits?: object }) => Promise<RingletServer> };
+  const mod = (await import(modUrl)) as { startServer?: (o: { port: number; storage: string; limits?: object; metrics?: { host: string; port: number } }) => Promise<RingletServer> };
   if (typeof mod.startServer !== 'function') throw new Error('src/server/index.ts exports no startServer');
   // before startServer, so the server's statements come from the wrapped prototype
   const sqlHandlers = process.argv.includes('--sql-stats') ? installSqlStats() : {};
   // Every simulated client connects from this one address: the per-address connection
   // rate (a flood guard, SECURITY.md) would otherwise pace the logins, not the server.
-  const server = await mod.startServer({ port: 0, storage, limits: { connectionRatePerIP: { perSecond: 1e9, burst: 1e9 } } });
+  // --metrics: GET /metrics on its own listener, as an operator runs it (the orchestrator scrapes it).
+  const metrics = process.argv.includes('--metrics') ? { host: '127.0.0.1', port: 0 } : undefined;
+  const server = await mod.startServer({ port: 0, storage, limits: { connectionRatePerIP: { perSecond: 1e9, burst: 1e9 } }, metrics });
 
   serve({
     ...processStatsHandlers(),
@@ -63,7 +67,7 @@ async function main(): Promise<void> {
     },
   });
   process.off('beforeExit', onBeforeExit);
-  emit('ready', { url: server.url, kind: 'ringlet', storage });
+  emit('ready', { url: server.url, metricsUrl: server.metricsUrl, kind: 'ringlet', storage });
 }
 
 main().catch((err) => {
