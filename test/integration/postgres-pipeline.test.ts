@@ -1,8 +1,8 @@
 /**
  * The PostgreSQL driver's pipelined transactions and the PostgreSQL store's folded
  * statements, on a real PostgreSQL (integration-postgres project only): a write sent
- * without waiting that fails fails its transaction (nothing committed), a deadlock there
- * is retried, and the folded event append and pending load answer exactly what the
+ * without waiting that fails fails its transaction (nothing committed), a deadlock there or
+ * in a statement after which the body read on is retried, and the folded event append and pending load answer exactly what the
  * shared statements answer on the same database.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -71,6 +71,22 @@ describe.skipIf(testBackend() !== 'postgres')('PostgreSQL pipelined transactions
     expect(runs).toBe(2);
     expect(driver.retries).toBe(before + 1);
     expect(await rows()).toEqual([7]);
+    // A statement that is waited for hits it, the body catches that and reads on (as the
+    // dispatcher does to look for a recorded reply): the read's 25P02 is not what is
+    // reported, the deadlock is, and the transaction runs again.
+    await driver.exec("SELECT setval('once', 1, false)");
+    runs = 0;
+    await driver.transaction('write', async (c) => {
+      runs++;
+      try {
+        await c.get('INSERT INTO t (x) VALUES (?) RETURNING x', [8]);
+      } catch {
+        await c.get('SELECT COUNT(*) AS n FROM t');
+      }
+    });
+    expect(runs).toBe(2);
+    expect(driver.retries).toBe(before + 2);
+    expect(await rows()).toEqual([7, 8]);
   });
 });
 

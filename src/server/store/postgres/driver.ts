@@ -190,7 +190,7 @@ class Pipeline {
     this.#track(this.#query(sql, params));
   }
 
-  /** The first error of a statement sent without waiting, once all of them are answered. */
+  /** The transaction's first failed statement (waited for or not), once all sent are answered. */
   async firstError(): Promise<unknown> {
     await Promise.all(this.#unawaited);
     return this.#failed ? this.#error : null;
@@ -215,16 +215,22 @@ class Pipeline {
     try {
       return await this.#query(sql, params);
     } catch (err) {
-      throw (await this.firstError()) ?? err;
+      // After the first error every statement fails with 25P02 (transaction aborted): the
+      // first one is what happened (a deadlock there must be retried, not reported as 25P02).
+      const first = await this.firstError();
+      this.#fail(err);
+      throw first ?? err;
     }
   }
 
   #track(p: Promise<unknown>): void {
-    this.#unawaited.push(p.then(() => undefined, (err: unknown) => {
-      if (!this.#failed) {
-        this.#failed = true;
-        this.#error = err;
-      }
-    }));
+    this.#unawaited.push(p.then(() => undefined, (err: unknown) => this.#fail(err)));
+  }
+
+  #fail(err: unknown): void {
+    if (!this.#failed) {
+      this.#failed = true;
+      this.#error = err;
+    }
   }
 }

@@ -22,13 +22,16 @@ const arr = (values: readonly (string | number | null)[]) => values as unknown a
 
 /**
  * Seqs, stored events and references of one append, in one statement. The users' rows
- * are updated (and so locked) in index order, as the shared UPDATE … IN does; an event is
+ * are locked in user order first (an UPDATE alone locks in scan order, which for a small
+ * table is its physical order and changes as rows are rewritten); an event is
  * stored only when one of its recipients exists, and its id comes from the events
  * sequence before both inserts use it.
  */
 const APPEND_EVENTS = `
-WITH s AS (
-  UPDATE users SET last_seq = last_seq + 1 WHERE user_id = ANY ($1::text[]) RETURNING user_id, last_seq
+WITH l AS (
+  SELECT user_id FROM users WHERE user_id = ANY ($1::text[]) ORDER BY user_id FOR UPDATE
+), s AS (
+  UPDATE users SET last_seq = last_seq + 1 WHERE user_id IN (SELECT user_id FROM l) RETURNING user_id, last_seq
 ), u AS (
   SELECT user_id, k FROM unnest($1::text[], $2::int[]) AS t (user_id, k)
 ), d AS (
