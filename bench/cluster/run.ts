@@ -233,17 +233,25 @@ async function main(): Promise<void> {
     );
     // CPU cost per invite+accept at a rate well below saturation: both node processes, and
     // the PostgreSQL backends of this database (the bench's clients are not counted).
+    // What the nodes spend with the same sessions and no calls (heartbeats, deadline polls,
+    // pings) over the same time is subtracted.
     const nodePids = cluster.nodes.map((n) => n.proc!.pid!);
-    const node0 = nodePids.map(cpuMs);
+    const nodesCpu = () => nodePids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+    const idle0 = nodesCpu();
+    const idleT0 = performance.now();
+    await sleep(args.stepMs);
+    const idlePerMs = (nodesCpu() - idle0) / (performance.now() - idleT0);
+    const node0 = nodesCpu();
     const pg0 = await backendsCpuMs(PG_ADMIN_URL, db.database);
+    const cpuT0 = performance.now();
     const cpuStep = await step(pairs, args.cpuRate, args.stepMs, 0);
-    const nodeMs = nodePids.reduce((sum, pid, i) => sum + cpuMs(pid) - node0[i]!, 0);
+    const nodeMs = nodesCpu() - node0 - idlePerMs * (performance.now() - cpuT0);
     const pgMs = backendsDelta(pg0, await backendsCpuMs(PG_ADMIN_URL, db.database));
     const done = cpuStep.sent - cpuStep.errors - cpuStep.missing;
     results.cpuPerPair = {
-      rate: args.cpuRate, pairs: done,
+      rate: args.cpuRate, pairs: done, idleNodesCpuPct: Math.round(idlePerMs * 1000) / 10,
       nodesUs: Math.round((nodeMs * 1000) / done), postgresUs: Math.round((pgMs * 1000) / done),
-      note: 'CPU time (user+system, 10 ms ticks) of both node processes and of the PostgreSQL backends serving the bench database, per completed invite+accept',
+      note: 'CPU time (user+system, 10 ms ticks) of both node processes (minus their idle rate with the same sessions) and of the PostgreSQL backends serving the bench database, per completed invite+accept',
     };
     console.error(`[bench]   cpu at ${args.cpuRate}/s: nodes ${(results.cpuPerPair as { nodesUs: number }).nodesUs} µs, PostgreSQL ${(results.cpuPerPair as { postgresUs: number }).postgresUs} µs per pair`);
     await sleep(1000);
