@@ -1,6 +1,6 @@
 /**
  * PostgreSQL round trips per request: one server (PostgreSQL store, Redis bus) in this
- * process, two SDK clients, `--pairs` sequential invite + accept. Every message node-postgres
+ * process, two SDK clients, `--pairs` sequential invite + accept (and one login). Every message node-postgres
  * puts on the wire is counted per request; a round trip is a wait for the server's answer
  * (statements sent together in pipeline mode share one).
  *
@@ -47,7 +47,12 @@ async function main(): Promise<void> {
   const b = createChat({ server: server.url });
   try {
     await a.login({ userID: 'trips_a', userSig: await server.userSig('trips_a') });
-    await b.login({ userID: 'trips_b', userSig: await server.userSig('trips_b') });
+    const bSig = await server.userSig('trips_b');
+    const login: Counter = { statements: 0, trips: 0, texts: [] };
+    current = login;
+    await b.login({ userID: 'trips_b', userSig: bSig });
+    current = null;
+    if (verbose) console.log(`login:\n  ${login.texts.join('\n  ')}`);
     const rings: ((id: string) => void)[] = [];
     b.addSignalingListener(TSignaling.NEW_INVITATION_RECEIVED, (e: { data: unknown }) => rings.shift()?.((e.data as { inviteID: string }).inviteID));
     const accepted: (() => void)[] = [];
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
     const per = (n: number) => Math.round((n / pairs) * 100) / 100;
     console.log(JSON.stringify({
       pairs,
+      login: { statements: login.statements, roundTrips: login.trips },
       invite: { statements: per(total.invite.statements), roundTrips: per(total.invite.trips) },
       accept: { statements: per(total.accept.statements), roundTrips: per(total.accept.trips) },
     }));
