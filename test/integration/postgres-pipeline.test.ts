@@ -137,6 +137,30 @@ describe.skipIf(testBackend() !== 'postgres')('PostgreSQL store: folded statemen
     expect(replayB.map((e) => [e.seq, e.deadline, e.frame])).toEqual([[1, 99, frame], [2, 99, frame]]);
   });
 
+  it('records a request id once: a retry, sequential or concurrent, is told so and commits nothing', async () => {
+    await shared.write(async (tx) => tx.ensureUser('al', 1));
+    // As the dispatcher does: a retry's work is rolled back by throwing.
+    class Retry extends Error {}
+    const attempt = (id: string, label: string) => pgStore.write(async (tx) => {
+      const seqs = await tx.appendEvents([{ userID: 'al', inviteID: null, deadline: null, frame: `{"n":"${label}"}` }], 1);
+      if (!(await tx.putRequestResult('al', id, `"${label}"`, 1))) throw new Retry();
+      return { fresh: true, seq: seqs.get('al') };
+    }).catch((err: unknown) => {
+      if (err instanceof Retry) return { fresh: false, seq: undefined };
+      throw err;
+    });
+    expect(await attempt('r1', 'first')).toEqual({ fresh: true, seq: 1 });
+    // The optimistic record fails at COMMIT, the body runs again checked and learns it.
+    expect((await attempt('r1', 'again')).fresh).toBe(false);
+    const both = await Promise.all([attempt('r2', 'x'), attempt('r2', 'y')]);
+    expect(both.map((b) => b.fresh).sort()).toEqual([false, true]);
+    // Only the fresh attempts' writes are committed: seqs 1 and 2, one recorded reply each.
+    expect(await pgStore.read((tx) => tx.currentSeq('al'))).toBe(2);
+    expect(await pgStore.read((tx) => tx.getRequestResult('al', 'r1'))).toBe('"first"');
+    const events = await pgStore.read((tx) => tx.eventsAfter('al', 0, 10));
+    expect(events.map((e) => e.frame)).toEqual(['{"n":"first"}', `{"n":"${both.find((b) => b.fresh) === both[0] ? 'x' : 'y'}"}`]);
+  });
+
   it('counts pending load as the shared statements do', async () => {
     const now = 1000;
     const inv = (inviteID: string, inviter: string, invitees: string[], deadline: number | null, pending = true): Invitation => ({

@@ -17,6 +17,12 @@ import { PostgresDriver, type PgConn } from './driver.ts';
 const EVENT_ROW_BYTES = 64;
 const REF_ROW_BYTES = 32;
 
+/** A unique violation of the idempotency records' primary key (a request id seen before). */
+function isDuplicateRequest(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown };
+  return e.code === '23505' && e.constraint === 'requests_pkey';
+}
+
 /** An array parameter (node-postgres sends a JS array as a PostgreSQL array). */
 const arr = (values: readonly (string | number | null)[]) => values as unknown as SqlValue;
 
@@ -70,12 +76,20 @@ export class PostgresStore implements Store {
     return new PostgresStore(await SqlStore.open(driver), driver);
   }
 
-  write<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.#inner.write((tx) => fn(new PgTx(tx, this.#driver.takeConn())));
+  async write<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    try {
+      return await this.#inner.write((tx) => fn(new PgTx(tx, this.#driver.takeConn(), false)));
+    } catch (err) {
+      if (!isDuplicateRequest(err)) throw err;
+      // The request id was recorded already (a retry): the optimistic record failed, so
+      // nothing of this attempt was committed. Run it again with the checked record, which
+      // tells the caller it is a retry (putRequestResult → false) as the shared store does.
+      return this.#inner.write((tx) => fn(new PgTx(tx, this.#driver.takeConn(), true)));
+    }
   }
 
   read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.#inner.read((tx) => fn(new PgTx(tx, this.#driver.takeConn())));
+    return this.#inner.read((tx) => fn(new PgTx(tx, this.#driver.takeConn(), true)));
   }
 
   close(): Promise<void> {
@@ -87,11 +101,26 @@ export class PostgresStore implements Store {
 class PgTx implements StoreTx {
   readonly #t: StoreTx;
   readonly #c: PgConn;
+  /** putRequestResult asks whether the id is new (false: it assumes so, see there). */
+  readonly #checkedRequests: boolean;
   #storedBytes = 0;
 
-  constructor(inner: StoreTx, conn: PgConn) {
+  constructor(inner: StoreTx, conn: PgConn, checkedRequests: boolean) {
     this.#t = inner;
     this.#c = conn;
+    this.#checkedRequests = checkedRequests;
+  }
+
+  /**
+   * The idempotency record is the last write of a request, and a first attempt is the
+   * common case: it is sent as a plain INSERT without waiting, so it reaches the server with
+   * COMMIT in one round trip. A retry's id violates the primary key, which aborts the
+   * transaction (COMMIT rolls back) and PostgresStore.write runs it again checked.
+   */
+  async putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<boolean> {
+    if (this.#checkedRequests) return this.#t.putRequestResult(userID, requestID, response, now);
+    this.#c.send('INSERT INTO requests (user_id, request_id, response, created_at) VALUES (?, ?, ?, ?)', [userID, requestID, response, now]);
+    return true;
   }
 
   // ---- replaced
@@ -196,6 +225,5 @@ class PgTx implements StoreTx {
   eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]> { return this.#t.eventsAfter(userID, seq, limit); }
   chargeStoredBytes(userID: string, bytes: number, day: number): Promise<number> { return this.#t.chargeStoredBytes(userID, bytes, day); }
   getRequestResult(userID: string, requestID: string): Promise<string | null> { return this.#t.getRequestResult(userID, requestID); }
-  putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<boolean> { return this.#t.putRequestResult(userID, requestID, response, now); }
   prune(eventsBefore: number, requestsBefore: number): Promise<void> { return this.#t.prune(eventsBefore, requestsBefore); }
 }
