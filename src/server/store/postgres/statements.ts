@@ -44,6 +44,8 @@ export function knownRowCount(sql: string): number | null {
   return n;
 }
 
+const STAR = /\b(SELECT|RETURNING)\s+(\w+\.)?\*/i;
+
 /**
  * Names for server-side prepared statements (parsed and planned once per connection). A
  * text is named from its third use on, and at most `max` texts are named, so the one-off
@@ -59,6 +61,9 @@ export class StatementNames {
   }
 
   nameOf(text: string): string | undefined {
+    // A prepared `SELECT *` fails with "cached plan must not change result type" once a
+    // newer node's migration adds a column: such texts stay unnamed.
+    if (STAR.test(text)) return undefined;
     const name = this.#names.get(text);
     if (name !== undefined || this.#names.size >= this.#max) return name;
     const uses = (this.#uses.get(text) ?? 0) + 1;
