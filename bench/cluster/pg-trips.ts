@@ -42,7 +42,9 @@ const original = pg.Client.prototype.query as (...a: unknown[]) => unknown;
 async function main(): Promise<void> {
   if (await skipUnless('postgres', 'redis')) return;
   const db = await createTestDatabase('trips');
-  const server = await startServer({ port: 0, storage: db.url, redis: REDIS_URL, secret: 'x'.repeat(40), logLevel: 'error', rate: { perSecond: 1000, burst: 2000 } });
+  const server = await startServer({ port: 0, storage: db.url, redis: REDIS_URL, secret: 'x'.repeat(40), logLevel: 'error', rate: { perSecond: 1000, burst: 2000 },
+    // One inviter, back to back: above the default 50 invites/s per user.
+    limits: { messageRate: { perSecond: 10_000, burst: 10_000 } } });
   const a = createChat({ server: server.url });
   const b = createChat({ server: server.url });
   try {
@@ -58,7 +60,13 @@ async function main(): Promise<void> {
     const accepted: (() => void)[] = [];
     a.addSignalingListener(TSignaling.INVITEE_ACCEPTED, () => accepted.shift()?.());
     const total = { invite: { statements: 0, trips: 0 }, accept: { statements: 0, trips: 0 } };
+    let cpu0 = process.cpuUsage();
+    let t0 = performance.now();
     for (let i = 0; i < pairs + 5; i++) {
+      if (i === 5) {
+        cpu0 = process.cpuUsage();
+        t0 = performance.now();
+      }
       const ring = new Promise<string>((r) => rings.push(r));
       const inv: Counter = { statements: 0, trips: 0, texts: [] };
       current = inv;
@@ -78,12 +86,16 @@ async function main(): Promise<void> {
       total.accept.trips += acc.trips;
       if (verbose && i === 5) console.log(`invite:\n  ${inv.texts.join('\n  ')}\naccept:\n  ${acc.texts.join('\n  ')}`);
     }
+    const cpu = process.cpuUsage(cpu0);
+    const wallMs = performance.now() - t0;
     const per = (n: number) => Math.round((n / pairs) * 100) / 100;
     console.log(JSON.stringify({
       pairs,
       login: { statements: login.statements, roundTrips: login.trips },
       invite: { statements: per(total.invite.statements), roundTrips: per(total.invite.trips) },
       accept: { statements: per(total.accept.statements), roundTrips: per(total.accept.trips) },
+      // This process: server and both clients, sequential pairs (a comparison, not a capacity).
+      perPair: { cpuUs: Math.round((cpu.user + cpu.system) / pairs), wallMs: Math.round((wallMs / pairs) * 100) / 100 },
     }));
   } finally {
     await a.destroy().catch(() => undefined);

@@ -162,6 +162,7 @@ class Pipeline {
   readonly #unawaited: Promise<void>[] = [];
   #failed = false;
   #error: unknown = null;
+  #corked = false;
   readonly conn: PgConn;
 
   constructor(client: pg.PoolClient, names: StatementNames) {
@@ -182,6 +183,7 @@ class Pipeline {
 
   /** A simple statement (BEGIN) sent without waiting. */
   send(sql: string): void {
+    this.#cork();
     this.#track(this.#client.query(sql));
   }
 
@@ -197,6 +199,7 @@ class Pipeline {
   }
 
   async commit(): Promise<void> {
+    this.#cork();
     const r = await this.#client.query('COMMIT');
     const first = await this.firstError();
     if (first !== null) throw first;
@@ -204,7 +207,24 @@ class Pipeline {
     if (r.command !== 'COMMIT') throw new Error(`transaction ended in ${r.command}, not COMMIT`);
   }
 
+  /**
+   * Holds the socket's writes until this turn of the event loop is over: BEGIN and the first
+   * statement, the writes sent without waiting and the statement (or COMMIT) behind them
+   * leave in one system call instead of one each.
+   */
+  #cork(): void {
+    if (this.#corked) return;
+    const stream = (this.#client as unknown as { connection: { stream: NodeJS.WritableStream & { cork(): void; uncork(): void } } }).connection.stream;
+    stream.cork();
+    this.#corked = true;
+    setImmediate(() => {
+      this.#corked = false;
+      stream.uncork();
+    });
+  }
+
   #query(sql: string, params: readonly SqlValue[] = []): Promise<pg.QueryResult> {
+    this.#cork();
     const text = numberPlaceholders(sql);
     const name = this.#names.nameOf(text);
     const values = params as SqlValue[];
