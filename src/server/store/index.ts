@@ -7,8 +7,8 @@ export type { Store } from './types.ts';
 
 export async function openStore(storage: string): Promise<Store> {
   if (/^postgres(ql)?:\/\//.test(storage)) {
-    const { PostgresDriver } = await import('./postgres/driver.ts');
-    return SqlStore.open(await PostgresDriver.connect(storage));
+    const [{ PostgresDriver }, { PostgresStore }] = await Promise.all([import('./postgres/driver.ts'), import('./postgres/store.ts')]);
+    return PostgresStore.open(await PostgresDriver.connect(storage));
   }
   return SqlStore.open(new SqliteDriver(storage));
 }

@@ -1,0 +1,186 @@
+/**
+ * The PostgreSQL driver's pipelined transactions and the PostgreSQL store's folded
+ * statements, on a real PostgreSQL (integration-postgres project only): a write sent
+ * without waiting that fails fails its transaction (nothing committed), a deadlock there or
+ * in a statement after which the body read on is retried, and the folded event append and pending load answer exactly what the
+ * shared statements answer on the same database.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PostgresDriver } from '../../src/server/store/postgres/driver.ts';
+import { PostgresStore } from '../../src/server/store/postgres/store.ts';
+import { SqlStore } from '../../src/server/store/sql-store.ts';
+import type { Invitation } from '../../src/server/signaling/machine.ts';
+import { testBackend, testStorage, type TestStorage } from '../support/backends.ts';
+
+let db: TestStorage;
+let driver: PostgresDriver;
+
+describe.skipIf(testBackend() !== 'postgres')('PostgreSQL pipelined transactions', () => {
+  beforeEach(async () => {
+    db = await testStorage('pipeline', 'postgres');
+    const { PostgresDriver } = await import('../../src/server/store/postgres/driver.ts');
+    driver = await PostgresDriver.connect(db.storage, { max: 2 });
+    await driver.exec('CREATE TABLE t (x INTEGER PRIMARY KEY)');
+  });
+  afterEach(async () => {
+    await driver.close();
+    await db.cleanup();
+  });
+
+  const rows = () => driver.transaction('read', async (c) => (await c.all<{ x: number }>('SELECT x FROM t ORDER BY x')).map((r) => r.x));
+
+  it('fails the transaction of a write sent without waiting, at COMMIT when nothing follows it', async () => {
+    await driver.transaction('write', async (c) => c.run('INSERT INTO t (x) VALUES (?)', [1]));
+    // The duplicate is the last statement: its error comes back with COMMIT.
+    await expect(driver.transaction('write', async (c) => {
+      expect(await c.run('INSERT INTO t (x) VALUES (?), (?)', [2, 3])).toBe(2);
+      return c.run('INSERT INTO t (x) VALUES (?)', [1]);
+    })).rejects.toMatchObject({ code: '23505' });
+    // Followed by a statement that is waited for: that one reports the duplicate, not 25P02.
+    await expect(driver.transaction('write', async (c) => {
+      await c.run('INSERT INTO t (x) VALUES (?)', [1]);
+      return c.get('SELECT COUNT(*) AS n FROM t');
+    })).rejects.toMatchObject({ code: '23505' });
+    expect(await rows()).toEqual([1]);
+  });
+
+  it('rolls back writes sent without waiting when the body throws', async () => {
+    await expect(driver.transaction('write', async (c) => {
+      await c.run('INSERT INTO t (x) VALUES (?)', [5]);
+      throw new Error('changed my mind');
+    })).rejects.toThrow('changed my mind');
+    expect(await rows()).toEqual([]);
+  });
+
+  it('runs a transaction again when a write sent without waiting hits a deadlock', async () => {
+    // The first insert into t raises 40P01 (a sequence is not rolled back with the transaction).
+    await driver.exec(`
+      CREATE SEQUENCE once;
+      CREATE FUNCTION deadlock_once() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('once') = 1 THEN RAISE EXCEPTION 'simulated deadlock' USING ERRCODE = '40P01'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER t_deadlock BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION deadlock_once()`);
+    const before = driver.retries;
+    let runs = 0;
+    await driver.transaction('write', async (c) => {
+      runs++;
+      await c.run('INSERT INTO t (x) VALUES (?)', [7]);
+    });
+    expect(runs).toBe(2);
+    expect(driver.retries).toBe(before + 1);
+    expect(await rows()).toEqual([7]);
+    // A statement that is waited for hits it, the body catches that and reads on (as the
+    // dispatcher does to look for a recorded reply): the read's 25P02 is not what is
+    // reported, the deadlock is, and the transaction runs again.
+    await driver.exec("SELECT setval('once', 1, false)");
+    runs = 0;
+    await driver.transaction('write', async (c) => {
+      runs++;
+      try {
+        await c.get('INSERT INTO t (x) VALUES (?) RETURNING x', [8]);
+      } catch {
+        await c.get('SELECT COUNT(*) AS n FROM t');
+      }
+    });
+    expect(runs).toBe(2);
+    expect(driver.retries).toBe(before + 2);
+    expect(await rows()).toEqual([7, 8]);
+  });
+});
+
+describe.skipIf(testBackend() !== 'postgres')('PostgreSQL store: folded statements answer as the shared ones', () => {
+  let pgStore: PostgresStore;
+  let shared: SqlStore;
+  beforeEach(async () => {
+    db = await testStorage('pgfold', 'postgres');
+    const { PostgresDriver } = await import('../../src/server/store/postgres/driver.ts');
+    driver = await PostgresDriver.connect(db.storage, { max: 2 });
+    pgStore = await PostgresStore.open(driver);
+    shared = await SqlStore.open(driver);
+  });
+  afterEach(async () => {
+    await driver.close();
+    await db.cleanup();
+  });
+
+  it('appends events: the same seqs, stored rows and stored bytes', async () => {
+    const a = Array.from({ length: 120 }, (_, i) => `a${String(i).padStart(3, '0')}`);
+    const b = a.map((u) => u.replace('a', 'b'));
+    await shared.write(async (tx) => { for (const u of [...a, ...b]) await tx.ensureUser(u, 1); });
+    const frame = JSON.stringify({ message: { payload: 'x'.repeat(3000) } });
+    // Two views, one user twice as old, and a user who does not exist (no seq, no row).
+    const batch = (users: string[]) => [
+      ...users.map((userID, i) => ({ userID, inviteID: 'inv', deadline: i === 0 ? null : 99, frame: i % 2 ? frame : '{"own":1}' })),
+      { userID: 'nobody', inviteID: 'inv', deadline: 99, frame: '{"lost":1}' },
+    ];
+    const events = async () => (await driver.transaction('read', async (c) => c.get<{ n: number }>('SELECT COUNT(*) AS n FROM events')))!.n;
+    const refs = async () => (await driver.transaction('read', async (c) => c.get<{ n: number }>('SELECT COUNT(*) AS n FROM user_event_refs')))!.n;
+    for (let round = 0; round < 2; round++) {
+      const e0 = await events();
+      const r0 = await refs();
+      const sharedRun = await shared.write(async (tx) => ({ seqs: await tx.appendEvents(batch(a), 10), bytes: tx.storedBytes() }));
+      const e1 = await events();
+      const r1 = await refs();
+      const pgRun = await pgStore.write(async (tx) => ({ seqs: await tx.appendEvents(batch(b), 10), bytes: tx.storedBytes() }));
+      expect(Number(await events()) - Number(e1)).toBe(Number(e1) - Number(e0));
+      expect(Number(await refs()) - Number(r1)).toBe(Number(r1) - Number(r0));
+      expect(pgRun.bytes).toBe(sharedRun.bytes);
+      expect(pgRun.seqs.has('nobody')).toBe(false);
+      expect([...pgRun.seqs].map(([u, s]) => [u.replace('b', 'a'), s])).toEqual([...sharedRun.seqs].sort());
+      expect(new Set(pgRun.seqs.values())).toEqual(new Set([round + 1]));
+    }
+    const replayA = await shared.read((tx) => tx.eventsAfter('a001', 0, 10));
+    const replayB = await pgStore.read((tx) => tx.eventsAfter('b001', 0, 10));
+    expect(replayB).toEqual(replayA);
+    expect(replayB.map((e) => [e.seq, e.deadline, e.frame])).toEqual([[1, 99, frame], [2, 99, frame]]);
+  });
+
+  it('records a request id once: a retry, sequential or concurrent, is told so and commits nothing', async () => {
+    await shared.write(async (tx) => tx.ensureUser('al', 1));
+    // As the dispatcher does: a retry's work is rolled back by throwing.
+    class Retry extends Error {}
+    const attempt = (id: string, label: string) => pgStore.write(async (tx) => {
+      const seqs = await tx.appendEvents([{ userID: 'al', inviteID: null, deadline: null, frame: `{"n":"${label}"}` }], 1);
+      if (!(await tx.putRequestResult('al', id, `"${label}"`, 1))) throw new Retry();
+      return { fresh: true, seq: seqs.get('al') };
+    }).catch((err: unknown) => {
+      if (err instanceof Retry) return { fresh: false, seq: undefined };
+      throw err;
+    });
+    expect(await attempt('r1', 'first')).toEqual({ fresh: true, seq: 1 });
+    // The optimistic record fails at COMMIT, the body runs again checked and learns it.
+    expect((await attempt('r1', 'again')).fresh).toBe(false);
+    const both = await Promise.all([attempt('r2', 'x'), attempt('r2', 'y')]);
+    expect(both.map((b) => b.fresh).sort()).toEqual([false, true]);
+    // Only the fresh attempts' writes are committed: seqs 1 and 2, one recorded reply each.
+    expect(await pgStore.read((tx) => tx.currentSeq('al'))).toBe(2);
+    expect(await pgStore.read((tx) => tx.getRequestResult('al', 'r1'))).toBe('"first"');
+    const events = await pgStore.read((tx) => tx.eventsAfter('al', 0, 10));
+    expect(events.map((e) => e.frame)).toEqual(['{"n":"first"}', `{"n":"${both.find((b) => b.fresh) === both[0] ? 'x' : 'y'}"}`]);
+  });
+
+  it('counts pending load as the shared statements do', async () => {
+    const now = 1000;
+    const inv = (inviteID: string, inviter: string, invitees: string[], deadline: number | null, pending = true): Invitation => ({
+      inviteID, inviter, groupID: '', inviteeList: invitees, data: '', timeout: 30, onlineUserOnly: false, createdAt: 0, deadline,
+      parts: Object.fromEntries(invitees.map((u) => [u, pending ? 'pending' : 'accept'])) as Invitation['parts'], endReason: pending ? null : 'accept' as Invitation['endReason'],
+    });
+    await shared.write(async (tx) => {
+      await tx.insertInvitation(inv('1', 'al', ['bo', 'cy'], 2000));
+      await tx.insertInvitation(inv('2', 'al', ['bo'], null));
+      await tx.insertInvitation(inv('3', 'dee', ['bo'], 2000));
+      await tx.insertInvitation(inv('4', 'al', ['cy'], 500)); // past its deadline
+      await tx.insertInvitation(inv('5', 'al', ['ed'], 2000, false)); // ended
+    });
+    for (const [inviter, invitees] of [['al', ['bo', 'cy', 'ed', 'zz']], ['dee', ['bo']], ['zz', []]] as const) {
+      const want = await shared.read((tx) => tx.pendingLoad(inviter, invitees, now));
+      const got = await pgStore.read((tx) => tx.pendingLoad(inviter, invitees, now));
+      expect(got).toEqual(want);
+    }
+    expect(await pgStore.read((tx) => tx.pendingLoad('al', ['bo', 'cy'], now))).toEqual({
+      sent: 2, toward: new Map([['bo', { total: 3, fromInviter: 2 }], ['cy', { total: 1, fromInviter: 1 }]]),
+    });
+  });
+});
