@@ -156,7 +156,7 @@ describe.skipIf(testBackend() !== 'postgres')('PostgreSQL store: folded statemen
     expect(both.map((b) => b.fresh).sort()).toEqual([false, true]);
     // Only the fresh attempts' writes are committed: seqs 1 and 2, one recorded reply each.
     expect(await pgStore.read((tx) => tx.currentSeq('al'))).toBe(2);
-    expect(await pgStore.read((tx) => tx.getRequestResult('al', 'r1'))).toBe('"first"');
+    expect(await pgStore.read((tx) => tx.getRequestResult('al', 'r1', Date.now()))).toBe('"first"');
     const events = await pgStore.read((tx) => tx.eventsAfter('al', 0, 10));
     expect(events.map((e) => e.frame)).toEqual(['{"n":"first"}', `{"n":"${both.find((b) => b.fresh) === both[0] ? 'x' : 'y'}"}`]);
   });

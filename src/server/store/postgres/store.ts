@@ -78,18 +78,18 @@ export class PostgresStore implements Store {
 
   async write<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     try {
-      return await this.#inner.write((tx) => fn(new PgTx(tx, this.#driver.takeConn(), false)));
+      return await this.#inner.write((tx) => fn(new PgTx(tx, this.#driver.takeConn(), false, true)));
     } catch (err) {
       if (!isDuplicateRequest(err)) throw err;
       // The request id was recorded already (a retry): the optimistic record failed, so
       // nothing of this attempt was committed. Run it again with the checked record, which
       // tells the caller it is a retry (putRequestResult → false) as the shared store does.
-      return this.#inner.write((tx) => fn(new PgTx(tx, this.#driver.takeConn(), true)));
+      return this.#inner.write((tx) => fn(new PgTx(tx, this.#driver.takeConn(), true, true)));
     }
   }
 
   read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.#inner.read((tx) => fn(new PgTx(tx, this.#driver.takeConn(), true)));
+    return this.#inner.read((tx) => fn(new PgTx(tx, this.#driver.takeConn(), true, false)));
   }
 
   close(): Promise<void> {
@@ -103,12 +103,15 @@ class PgTx implements StoreTx {
   readonly #c: PgConn;
   /** putRequestResult asks whether the id is new (false: it assumes so, see there). */
   readonly #checkedRequests: boolean;
+  /** A write transaction (row locks are taken only there). */
+  readonly #write: boolean;
   #storedBytes = 0;
 
-  constructor(inner: StoreTx, conn: PgConn, checkedRequests: boolean) {
+  constructor(inner: StoreTx, conn: PgConn, checkedRequests: boolean, write: boolean) {
     this.#t = inner;
     this.#c = conn;
     this.#checkedRequests = checkedRequests;
+    this.#write = write;
   }
 
   /**
@@ -125,6 +128,15 @@ class PgTx implements StoreTx {
 
   // ---- replaced
   async pendingLoad(inviter: string, invitees: readonly string[], now: number): Promise<PendingLoad> {
+    // As the shared statements do (sql-store.ts pendingLoad): the inviter's and invitees'
+    // user rows are locked first, in order, so the count and the insert after it are one
+    // step across nodes. A separate statement, sent without waiting: the count below runs
+    // after it on this connection and, under READ COMMITTED, takes its snapshot once the
+    // locks are held (one statement would count from a snapshot taken before the wait).
+    if (this.#write) {
+      const users = [...new Set([inviter, ...invitees])].sort();
+      this.#c.send('SELECT user_id FROM users WHERE user_id = ANY (?::text[]) ORDER BY user_id FOR UPDATE', [arr(users)]);
+    }
     const rows = await this.#c.all<{ user_id: string | null; total: number | string; mine: number | string | null }>(PENDING_LOAD, [inviter, now, arr(invitees)]);
     let sent = 0;
     const toward = new Map<string, { total: number; fromInviter: number }>();
@@ -224,6 +236,6 @@ class PgTx implements StoreTx {
   currentSeq(userID: string): Promise<number> { return this.#t.currentSeq(userID); }
   eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]> { return this.#t.eventsAfter(userID, seq, limit); }
   chargeStoredBytes(userID: string, bytes: number, day: number): Promise<number> { return this.#t.chargeStoredBytes(userID, bytes, day); }
-  getRequestResult(userID: string, requestID: string): Promise<string | null> { return this.#t.getRequestResult(userID, requestID); }
+  getRequestResult(userID: string, requestID: string, now: number): Promise<string | null> { return this.#t.getRequestResult(userID, requestID, now); }
   prune(eventsBefore: number, requestsBefore: number): Promise<void> { return this.#t.prune(eventsBefore, requestsBefore); }
 }
