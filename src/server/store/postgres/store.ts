@@ -188,7 +188,7 @@ class PgTx implements StoreTx {
       out.set(r.user_id, Number(r.last_seq));
       stored.add(kOf.get(r.user_id)!);
     }
-    for (const k of stored) this.#storedBytes += distinct[k - 1]!.frame.length + EVENT_ROW_BYTES;
+    for (const k of stored) this.#storedBytes += Buffer.byteLength(distinct[k - 1]!.frame) + EVENT_ROW_BYTES;
     this.#storedBytes += out.size * REF_ROW_BYTES;
     return out;
   }
