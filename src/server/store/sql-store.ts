@@ -41,6 +41,19 @@ interface InvitationRow { body: string }
 interface GroupRow { group_id: string; name: string; type: string; owner_id: string }
 interface MessageRow { id: number; conv_key: string; sender: string; target: string; time: number; payload: string }
 
+/**
+ * PostgreSQL: makes an invitation's pending-load count and its insert one step across
+ * nodes. A transaction-scoped advisory lock per involved user (inviter and invitees), taken
+ * in key order so crossing invitations cannot deadlock, and taken only here, so it orders
+ * invitations among themselves without joining the row-lock order of other requests
+ * (user rows locked here would be taken before conversation rows, where answers take them
+ * after: a deadlock). A concurrent invitation touching any of these users waits until this
+ * one commits; the counts after this statement then see it (READ COMMITTED: each statement
+ * takes a fresh snapshot). Parameter: the user IDs as one text array.
+ */
+export const PENDING_LOCK = `SELECT pg_advisory_xact_lock(${0x50454e44}, k)
+  FROM (SELECT DISTINCT hashtext(u) AS k FROM unnest(?::text[]) AS u ORDER BY k) AS keys`;
+
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 /** Rows per multi-row statement (well under both dialects' parameter limits). */
 const CHUNK = 100;
@@ -141,14 +154,8 @@ class SqlTx implements StoreTx {
     return rows.reverse().map((r) => JSON.parse(r.body) as Invitation);
   }
   async pendingLoad(inviter: string, invitees: readonly string[], now: number): Promise<PendingLoad> {
-    // The count and the insert that follows are one step: the inviter's and invitees' user
-    // rows are locked first (in index order, so crossing invitations cannot deadlock), and
-    // a concurrent invitation touching any of them counts only after this one commits
-    // (PostgreSQL, READ COMMITTED: the counts below then see it; SQLite has one writer).
-    if (this.#write && this.#d.lockRows !== '') {
-      const users = [...new Set([inviter, ...invitees])].sort();
-      await this.#c.all(`SELECT user_id FROM users WHERE user_id IN (${placeholders(users.length)}) ORDER BY user_id${this.#d.lockRows}`, users);
-    }
+    // The count and the insert that follows are one step (PENDING_LOCK; SQLite has one writer).
+    if (this.#write && this.#d.dialect === 'postgres') await this.#c.all(PENDING_LOCK, [[inviter, ...invitees] as unknown as SqlValue]);
     const sent = await this.#c.get<{ n: number }>('SELECT COUNT(*) AS n FROM invitations WHERE inviter = ? AND is_open = 1 AND (deadline IS NULL OR deadline > ?)', [inviter, now]);
     const toward = new Map<string, { total: number; fromInviter: number }>();
     if (invitees.length > 0) {

@@ -75,7 +75,7 @@ export interface StoreTx {
   openInvitationsOf(userID: string, limit: number): Promise<Invitation[]>;
   /**
    * Open invitations before their deadline: sent by `inviter`, and per invitee pending in total and from `inviter`.
-   * In a write transaction it first locks the inviter's and invitees' user rows: the counts hold until commit.
+   * In a write transaction on PostgreSQL it first takes an advisory lock per involved user (PENDING_LOCK in sql-store.ts): the counts hold until commit.
    */
   pendingLoad(inviter: string, invitees: readonly string[], now: number): Promise<PendingLoad>;
   openInvitationsInGroup(groupID: string): Promise<Invitation[]>;

@@ -9,7 +9,7 @@
 import type { Group, GroupMember } from '../../../protocol/im.ts';
 import type { Invitation } from '../../signaling/machine.ts';
 import type { SqlValue } from '../driver.ts';
-import { SqlStore } from '../sql-store.ts';
+import { PENDING_LOCK, SqlStore } from '../sql-store.ts';
 import type { ConversationBump, ConversationRow, NewEvent, PendingLoad, Store, StoredEvent, StoredMessage, StoreTx } from '../types.ts';
 import { PostgresDriver, type PgConn } from './driver.ts';
 
@@ -128,15 +128,10 @@ class PgTx implements StoreTx {
 
   // ---- replaced
   async pendingLoad(inviter: string, invitees: readonly string[], now: number): Promise<PendingLoad> {
-    // As the shared statements do (sql-store.ts pendingLoad): the inviter's and invitees'
-    // user rows are locked first, in order, so the count and the insert after it are one
-    // step across nodes. A separate statement, sent without waiting: the count below runs
-    // after it on this connection and, under READ COMMITTED, takes its snapshot once the
-    // locks are held (one statement would count from a snapshot taken before the wait).
-    if (this.#write) {
-      const users = [...new Set([inviter, ...invitees])].sort();
-      this.#c.send('SELECT user_id FROM users WHERE user_id = ANY (?::text[]) ORDER BY user_id FOR UPDATE', [arr(users)]);
-    }
+    // As the shared statements do (sql-store.ts PENDING_LOCK), sent without waiting: the
+    // count below runs after it on this connection, so its snapshot follows the locks (one
+    // statement would count from a snapshot taken before the wait).
+    if (this.#write) this.#c.send(PENDING_LOCK, [arr([inviter, ...invitees])]);
     const rows = await this.#c.all<{ user_id: string | null; total: number | string; mine: number | string | null }>(PENDING_LOAD, [inviter, now, arr(invitees)]);
     let sent = 0;
     const toward = new Map<string, { total: number; fromInviter: number }>();
