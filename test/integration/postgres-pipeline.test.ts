@@ -15,6 +15,8 @@ import { testBackend, testStorage, type TestStorage } from '../support/backends.
 let db: TestStorage;
 let driver: PostgresDriver;
 
+if (testBackend() !== 'postgres') console.log('postgres-pipeline: skipped on SQLite (it tests the PostgreSQL driver; runs in integration-postgres)');
+
 describe.skipIf(testBackend() !== 'postgres')('PostgreSQL pipelined transactions', () => {
   beforeEach(async () => {
     db = await testStorage('pipeline', 'postgres');
