@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { UserSigs } from '../../src/server/auth/usersig.ts';
+import type { ServerLimits } from '../../src/server/limits/config.ts';
 import { openStore, type Store } from '../../src/server/store/index.ts';
 import { REDIS_URL } from './backends.ts';
 import { startTcpProxy, type ProxyPolicy, type TcpProxy } from './tcp-proxy.ts';
@@ -22,6 +23,7 @@ export interface NodeOptions {
   logLevel?: string;
   idleTimeoutMs?: number;
   rate?: { perSecond: number; burst: number };
+  limits?: Partial<ServerLimits>;
 }
 
 export class ClusterNode {
@@ -73,6 +75,7 @@ export class Cluster {
       ...(this.nodeOptions.maxSessionsPerUser ? { maxSessionsPerUser: this.nodeOptions.maxSessionsPerUser } : {}),
       ...(this.nodeOptions.idleTimeoutMs ? { idleTimeoutMs: this.nodeOptions.idleTimeoutMs } : {}),
       ...(this.nodeOptions.rate ? { rate: this.nodeOptions.rate } : {}),
+      ...(this.nodeOptions.limits ? { limits: this.nodeOptions.limits } : {}),
     };
     const proc = spawn(process.execPath, ['--import', 'tsx', NODE_SCRIPT], {
       env: { ...process.env, RINGLET_NODE: JSON.stringify(config), RINGLET_PG_POOL_MAX: process.env.RINGLET_PG_POOL_MAX ?? '8' },
