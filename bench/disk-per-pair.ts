@@ -6,25 +6,12 @@
  *
  *   npx tsx bench/disk-per-pair.ts [pairs=500]
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startServer } from '../src/server/index.ts';
-import { createChat, TSignaling } from '../src/sdk/index.ts';
+import { readFileSync, statSync } from 'node:fs';
+import { startPairServer } from './pair-server.ts';
+import { TSignaling } from '../src/sdk/index.ts';
 
 const pairs = Number(process.argv[2] ?? 500);
-const dir = mkdtempSync(join(tmpdir(), 'ringlet-disk-'));
-const file = join(dir, 'ringlet.sqlite');
-// Sequential pairs from one user go faster than the default per-user budgets allow.
-const server = await startServer({
-  port: 0, storage: file, logLevel: 'error',
-  rate: { perSecond: 1e6, burst: 1e6 },
-  limits: { messageRate: { perSecond: 1e6, burst: 1e6 }, storedBytesPerDay: 1e12 },
-});
-const a = createChat({ server: server.url });
-const b = createChat({ server: server.url });
-await a.login({ userID: 'alice', userSig: await server.userSig('alice') });
-await b.login({ userID: 'bob', userSig: await server.userSig('bob') });
+const { file, a, b, close } = await startPairServer('ringlet-disk-');
 b.addSignalingListener(TSignaling.NEW_INVITATION_RECEIVED, (e) => void b.accept({ inviteID: (e.data as { inviteID: string }).inviteID }));
 
 async function run(n: number): Promise<void> {
@@ -50,5 +37,4 @@ const s1 = size(file) + size(`${file}-wal`);
 console.log(JSON.stringify({ pairs, writeBytesPerPair: Math.round((w1 - w0) / pairs), fileGrowthPerPair: Math.round((s1 - s0) / pairs), processCpuUsPerPair: Math.round((c1.user + c1.system) / pairs) }));
 await a.destroy();
 await b.destroy();
-await server.close();
-rmSync(dir, { recursive: true, force: true });
+await close();

@@ -9,26 +9,14 @@
  * Prints the WAL pages per invite and per accept by B-tree (averaged over the pairs, after
  * a warm-up that makes the tables a few levels deep), and the WAL bytes per pair.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { startServer } from '../src/server/index.ts';
-import { createChat, TSignaling } from '../src/sdk/index.ts';
+import { startPairServer } from './pair-server.ts';
+import { TSignaling } from '../src/sdk/index.ts';
 
 const pairs = Number(process.argv[2] ?? 200);
 const warm = 2000;
-const dir = mkdtempSync(join(tmpdir(), 'ringlet-pages-'));
-const file = join(dir, 'ringlet.sqlite');
-const server = await startServer({
-  port: 0, storage: file, logLevel: 'error',
-  rate: { perSecond: 1e6, burst: 1e6 },
-  limits: { messageRate: { perSecond: 1e6, burst: 1e6 }, storedBytesPerDay: 1e12 },
-});
-const a = createChat({ server: server.url });
-const b = createChat({ server: server.url });
-await a.login({ userID: 'alice', userSig: await server.userSig('alice') });
-await b.login({ userID: 'bob', userSig: await server.userSig('bob') });
+const { file, a, b, close } = await startPairServer('ringlet-pages-');
 const probe = new Database(file);
 probe.pragma('busy_timeout = 5000');
 
@@ -101,5 +89,4 @@ console.log(JSON.stringify(probe.prepare("SELECT (SELECT avg(length(response)) F
 probe.close();
 await a.destroy();
 await b.destroy();
-await server.close();
-rmSync(dir, { recursive: true, force: true });
+await close();
