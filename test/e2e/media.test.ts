@@ -67,13 +67,20 @@ async function grows(page: Page, peer: string, field: keyof RtcSample, by = 500)
   }, `${field} from ${peer} growing`, 10_000);
 }
 
-/** The value of `field` does not move over `ms` (after a moment to settle). */
-async function stays(page: Page, peer: string, field: keyof RtcSample, ms = 1500) {
-  await new Promise((r) => setTimeout(r, 600));
-  const a = (await rtcSamples(page))[peer]![field];
-  await new Promise((r) => setTimeout(r, ms));
-  const b = (await rtcSamples(page))[peer]![field];
-  return { a, b };
+/**
+ * `field` of `peer` stands still while a reference flow keeps going: done once the
+ * reference grew by `by` bytes with `field` unchanged across that window. The first
+ * window after an action may still carry packets in flight, so windows repeat; until()
+ * fails the test if none is still within its deadline. No fixed wait: the reference's
+ * bytes, not the clock, say that media would have flowed.
+ */
+async function staysWhile(page: Page, peer: string, field: keyof RtcSample, ref: { page: Page; peer: string; field: keyof RtcSample }, by = 4000) {
+  await until(async () => {
+    const a = (await rtcSamples(page))[peer]![field];
+    await grows(ref.page, ref.peer, ref.field, by);
+    const b = (await rtcSamples(page))[peer]![field];
+    return a === b ? true : null;
+  }, `${field} of ${peer} still while ${ref.field} of ${ref.peer} grows`, 30_000);
 }
 
 async function callEnded(page: Page) {
@@ -141,8 +148,7 @@ describe('1:1 call', () => {
 
   it('mute stops outbound audio (and the peer sees it); unmute resumes it', async () => {
     await aCall.getByTestId('call-mute').click();
-    const { a, b } = await stays(aCall, 'bob', 'outAudioBytes');
-    expect(b).toBe(a);
+    await staysWhile(aCall, 'bob', 'outAudioBytes', { page: aCall, peer: 'bob', field: 'outVideoBytes' });
     await bCall.locator('[data-testid="peer-tile"][data-user="alice"][data-mic="false"]').waitFor();
     await aCall.getByTestId('call-mute').click();
     await grows(aCall, 'bob', 'outAudioBytes');
@@ -150,8 +156,7 @@ describe('1:1 call', () => {
 
   it('switches video → audio (camera off) and back', async () => {
     await bCall.getByTestId('call-camera').click();
-    const { a, b } = await stays(bCall, 'alice', 'outVideoBytes');
-    expect(b).toBe(a);
+    await staysWhile(bCall, 'alice', 'outVideoBytes', { page: bCall, peer: 'alice', field: 'outAudioBytes' });
     await bCall.getByTestId('call-camera').click();
     await grows(aCall, 'bob', 'inVideoBytes', 5000);
   });
@@ -258,8 +263,7 @@ describe('group call (3 people) and classroom mode', () => {
     await aCall.setViewportSize({ width: 900, height: 620 });
     await aCall.screenshot({ path: screenshotPath('call-classroom.png') });
     // Students without the floor are listen-only.
-    const { a, b } = await stays(bCall, 'alice', 'outAudioBytes');
-    expect(b).toBe(a);
+    await staysWhile(bCall, 'alice', 'outAudioBytes', { page: bCall, peer: 'alice', field: 'inAudioBytes' });
   });
 
   it('classroom: the chosen student takes the floor and is heard by everyone; the other stays listen-only', async () => {
@@ -267,8 +271,7 @@ describe('group call (3 people) and classroom mode', () => {
     await cCall.getByTestId('prompt-speak').getByRole('button', { name: 'Speak' }).click();
     for (const page of [aCall, bCall, cCall]) await page.locator('[data-testid="classroom"][data-speaker="carol"]').waitFor();
     await Promise.all([grows(aCall, 'carol', 'inAudioBytes'), grows(bCall, 'carol', 'inAudioBytes')]);
-    const { a, b } = await stays(aCall, 'bob', 'inAudioBytes');
-    expect(b).toBe(a);
+    await staysWhile(aCall, 'bob', 'inAudioBytes', { page: aCall, peer: 'carol', field: 'inAudioBytes' });
   });
 
   it('classroom: the speaker lowers the hand, and the teacher takes the floor back from the next one; everyone sees it', async () => {
