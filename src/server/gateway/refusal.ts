@@ -3,12 +3,12 @@
  * costs one write of a ready buffer each (no JSON, no WebSocket handshake, no log line).
  */
 import { ErrorCode } from '../../protocol/errors.ts';
-import type { AdmissionRefusal } from './admission.ts';
+import type { AdmissionLimits, AdmissionRefusal } from './admission.ts';
 
 export type RefusalResponses = Record<AdmissionRefusal, Buffer>;
 
 /** 429 answers with `{code: 8040, reason, message}` and `Retry-After: 1`. */
-export function refusalResponses(limits: { unauthenticatedPerIP: number; connectionRatePerIP: { perSecond: number; burst: number } }): RefusalResponses {
+export function refusalResponses(limits: AdmissionLimits): RefusalResponses {
   const { perSecond, burst } = limits.connectionRatePerIP;
   return {
     connection_rate: response('connection_rate', `at most ${perSecond} WebSocket connections per second per address (burst ${burst}); retry shortly`),

@@ -8,6 +8,9 @@ export class TokenBuckets {
   readonly #rate: number;
   readonly #burst: number;
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  /** Sweep when the map reaches this size; doubled past what a sweep leaves, so a map of
+   * many active keys is not scanned again for every new key. */
+  #sweepAt = 10_000;
 
   constructor(o: { perSecond: number; burst: number }) {
     this.#rate = o.perSecond;
@@ -31,7 +34,10 @@ export class TokenBuckets {
   take(key: string, now: number, cost: number): void {
     let b = this.#buckets.get(key);
     if (b === undefined) {
-      if (this.#buckets.size >= 10_000) this.#sweep(now);
+      if (this.#buckets.size >= this.#sweepAt) {
+        this.#sweep(now);
+        this.#sweepAt = Math.max(10_000, this.#buckets.size * 2);
+      }
       b = { tokens: this.#burst, at: now };
       this.#buckets.set(key, b);
     }
