@@ -16,6 +16,7 @@ import {
   openPopup,
   remoteVideoWidth,
   rtcSamples,
+  axeViolations,
   screenshotPath,
   signInThroughOptions,
   startTestServer,
@@ -262,6 +263,7 @@ describe('group call (3 people) and classroom mode', () => {
     }
     await aCall.setViewportSize({ width: 900, height: 620 });
     await aCall.screenshot({ path: screenshotPath('call-classroom.png') });
+    expect(await axeViolations(aCall), 'classroom panel with raised hands').toEqual([]);
     // Students without the floor are listen-only.
     await staysWhile(bCall, 'alice', 'outAudioBytes', { page: bCall, peer: 'alice', field: 'inAudioBytes' });
   });
@@ -286,6 +288,8 @@ describe('group call (3 people) and classroom mode', () => {
     await speakerIs('bob');
     expect(await bCall.getByTestId('lower-hand').count()).toBe(1);
     await aCall.screenshot({ path: screenshotPath('call-classroom-floor.png') });
+    expect(await axeViolations(aCall), 'classroom panel with a speaker').toEqual([]);
+    expect(await axeViolations(bCall), 'the speaker\'s window (Lower hand)').toEqual([]);
     await aCall.getByTestId('end-speak').click();
     await speakerIs('');
     expect(await aCall.getByTestId('end-speak').count()).toBe(0);
