@@ -54,6 +54,16 @@ interface MessageRow { id: number; conv_key: string; sender: string; target: str
 export const PENDING_LOCK = `SELECT pg_advisory_xact_lock(${0x50454e44}, k)
   FROM (SELECT DISTINCT hashtext(u) AS k FROM unnest(?::text[]) AS u ORDER BY k) AS keys`;
 
+/**
+ * PostgreSQL: makes a user's group count and the membership insert that follows one step
+ * across nodes, as PENDING_LOCK does for invitations (its own key space, the same order,
+ * and taken before any row lock of its transaction: nothing that holds a row lock waits
+ * for it). Two transactions adding one user to different groups count one after the
+ * other. Parameter: the user IDs as one text array.
+ */
+export const GROUPS_LOCK = `SELECT pg_advisory_xact_lock(${0x47525053}, k)
+  FROM (SELECT DISTINCT hashtext(u) AS k FROM unnest(?::text[]) AS u ORDER BY k) AS keys`;
+
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 /** Rows per multi-row statement (well under both dialects' parameter limits). */
 const CHUNK = 100;
@@ -229,12 +239,10 @@ class SqlTx implements StoreTx {
   async groupCounts(userIDs: readonly string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>(userIDs.map((u) => [u, 0]));
     const sorted = [...new Set(userIDs)].sort();
+    // All the users' locks in one statement, in key order (GROUPS_LOCK; SQLite serializes writers anyway).
+    if (this.#write && this.#d.dialect === 'postgres' && sorted.length > 0) await this.#c.all(GROUPS_LOCK, [sorted as unknown as SqlValue]);
     for (let i = 0; i < sorted.length; i += CHUNK) {
       const part = sorted.slice(i, i + CHUNK);
-      // Each user's row is locked first (in index order): two transactions adding the same
-      // user to different groups then count one after the other (PostgreSQL; SQLite
-      // serializes writers anyway).
-      if (this.#write) await this.#c.all(`SELECT user_id FROM users WHERE user_id IN (${placeholders(part.length)}) ORDER BY user_id${this.#d.lockRows}`, part);
       const rows = await this.#c.all<{ user_id: string; n: number }>(
         `SELECT user_id, COUNT(*) AS n FROM group_members WHERE user_id IN (${placeholders(part.length)}) GROUP BY user_id`,
         part,

@@ -92,7 +92,7 @@ export interface StoreTx {
   groupMembers(groupID: string): Promise<GroupMember[]>;
   isMember(groupID: string, userID: string): Promise<boolean>;
   memberCount(groupID: string): Promise<number>;
-  /** How many groups each user belongs to; in a write transaction the users' rows are locked first. */
+  /** How many groups each user belongs to; in a write transaction on PostgreSQL it first takes an advisory lock per user (GROUPS_LOCK in sql-store.ts): the counts hold until commit. */
   groupCounts(userIDs: readonly string[]): Promise<Map<string, number>>;
   /** Inserts the members not yet in the group (a returning former member loses that status); returns who was added. */
   addMembers(groupID: string, members: readonly GroupMember[], now: number): Promise<string[]>;
