@@ -9,7 +9,8 @@
  * on a real SQLite file with its default budgets, so its RSS is its own; the attacker runs
  * in another (fixtures/hostile-attacker.ts), so its client-side work does not share the
  * victim's event loop, as on a real network. `HN_PROF=<dir>` writes the server's CPU
- * profile there (node --cpu-prof).
+ * profile there (node --cpu-prof); `HN_REPORT=<file>` writes the printed report there as
+ * JSON (bench/hostile.ts runs this file several times and compares quiet with loud).
  *
  * The attacks: max-size messages to a 1,000-member group from three sockets; 8 KiB
  * invitations with timeout 0 at the victim and at group members; group invitations to
@@ -18,7 +19,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +116,7 @@ sqliteOnly('a hostile neighbour (10 s of the worst known attacks from one accoun
       dbGrowthMB: (db1 - db0) / MB, rssGrowthMB: (rss1 - rss0) / MB, attackSeconds, attack: stats,
     };
     console.log(`hostile neighbour: ${JSON.stringify(report)}`);
+    if (process.env.HN_REPORT) writeFileSync(process.env.HN_REPORT, JSON.stringify(report));
     // The attack really ran and was answered with its limits, never silently dropped.
     expect(stats.limited.message_rate + stats.limited.stored_bytes).toBeGreaterThan(0);
     expect(stats.unanswered).toBe(0);
