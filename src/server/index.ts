@@ -28,7 +28,7 @@ import { MessageService } from './im/messages.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Metrics, metricsServer } from './metrics.ts';
 import { DeadlineRunner } from './signaling/deadlines.ts';
-import { SfuService, type SfuOptions } from './sfu/service.ts';
+import { SFU_IN_CLUSTER, SfuService, type SfuOptions } from './sfu/service.ts';
 import { SignalingService } from './signaling/service.ts';
 import { ensurePrivateDir } from './store/file-modes.ts';
 import { openStore } from './store/index.ts';
@@ -106,6 +106,7 @@ export interface RingletServer {
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RingletServer> {
+  if (options.sfu && options.redis) throw new Error(SFU_IN_CLUSTER);
   const storage = options.storage ?? ':memory:';
   const isFile = storage !== ':memory:' && !/^postgres(ql)?:\/\//.test(storage);
   const log = options.logger ?? createLogger(options.logLevel);

@@ -28,6 +28,13 @@ export interface SfuOptions {
   sweepMs?: number;
 }
 
+/**
+ * Why a cluster (the Redis bus) refuses an SFU: rooms, grants and the floor live in the
+ * memory of the node that opened them (rooms.ts), so two participants on different nodes
+ * would get two rooms. Until that state is shared, a cluster's group calls use the mesh.
+ */
+export const SFU_IN_CLUSTER = 'an SFU cannot be used with --redis (several nodes) yet: SFU rooms live in one node\'s memory; group calls in a cluster use the mesh (docs/SCALE-OUT.md)';
+
 export const SFU_DEFAULTS = { videoBitrate: 512_000, maxRooms: 50, emptyGraceMs: 15_000, joinWindowMs: 120_000, sweepMs: 5_000 } as const;
 
 export class SfuService {
