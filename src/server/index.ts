@@ -28,7 +28,7 @@ import { MessageService } from './im/messages.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Metrics, metricsServer } from './metrics.ts';
 import { DeadlineRunner } from './signaling/deadlines.ts';
-import { SFU_IN_CLUSTER, SfuService, type SfuOptions } from './sfu/service.ts';
+import { SfuService, type SfuOptions } from './sfu/service.ts';
 import { SignalingService } from './signaling/service.ts';
 import { ensurePrivateDir } from './store/file-modes.ts';
 import { openStore } from './store/index.ts';
@@ -106,7 +106,6 @@ export interface RingletServer {
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RingletServer> {
-  if (options.sfu && options.redis) throw new Error(SFU_IN_CLUSTER);
   const storage = options.storage ?? ':memory:';
   const isFile = storage !== ':memory:' && !/^postgres(ql)?:\/\//.test(storage);
   const log = options.logger ?? createLogger(options.logLevel);
@@ -140,7 +139,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
     pendingDeadlines: () => store.read((tx) => tx.countOpenDeadlines()),
   }) : null;
   const deadlines = new DeadlineRunner({ store, bus, signaling, log, metrics, clock, pollMs: options.deadlinePollMs ?? (options.redis ? 1000 : 30_000) });
-  const sfu = options.sfu ? new SfuService(options.sfu, { store, log, clock }) : null;
+  // In a cluster each call's room lives on one node, which the others forward to (sfu/owners.ts).
+  const owners = options.sfu && options.redis ? await (await import('./sfu/owners.ts')).RoomOwners.connect(options.redis, { nodeID, log }) : null;
+  const sfu = options.sfu ? new SfuService(options.sfu, { store, log, clock, owners }) : null;
   const dispatcher = new Dispatcher({ store, bus, signaling, groups, messages, log, clock, onDeadlines: (d) => deadlines.notify(d), ice: options.ice ?? {}, limits, sfu, metrics });
   const tokens = new Tokens({ store, sigs, bus, clock });
   const accountLimits: AccountLimits = { ...ACCOUNT_LIMITS, ...options.accountLimits };

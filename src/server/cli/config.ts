@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ServerOptions } from '../index.ts';
-import { SFU_IN_CLUSTER } from '../sfu/service.ts';
 
 export const HELP = `Usage: npm start -- [options]
 
@@ -22,7 +21,7 @@ export const HELP = `Usage: npm start -- [options]
   --turn <urls>         RINGLET_TURN            comma-separated turn:/turns: URLs
   --turn-secret-file <path> RINGLET_TURN_SECRET_FILE  coturn static-auth-secret (else RINGLET_TURN_SECRET)
   --sfu <auto|off|url>  RINGLET_SFU             default auto: start Janus if installed; off: mesh only; ws://… an external Janus
-                                                (off with --redis: SFU rooms live in one node; a cluster uses the mesh)
+                                                (off with --redis unless given: every node then needs the same SFU setting)
   --sfu-port <n>        RINGLET_SFU_PORT        default 8188 (WebSocket API of the Janus started by auto)
   --sfu-public-url <url> RINGLET_SFU_PUBLIC_URL  Janus URL handed to the extension (default: the one the server uses)
   --sfu-admin-key-file <path> RINGLET_SFU_ADMIN_KEY_FILE  external Janus's videoroom admin_key (else RINGLET_SFU_ADMIN_KEY)
@@ -92,13 +91,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
 
 function readSfu(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, options: ServerOptions): CliConfig['sfu'] {
   const str = (flag: string, name: string) => (values[flag] as string | undefined) ?? env[name];
-  const asked = str('sfu', 'RINGLET_SFU');
-  // SFU rooms live in one node's memory (sfu/rooms.ts): a cluster's group calls use the mesh.
-  if (options.redis) {
-    if (asked !== undefined && asked !== 'off') throw new Error(SFU_IN_CLUSTER);
-    return { mode: 'off' };
-  }
-  const mode = asked ?? 'auto';
+  // A cluster gets an SFU only when asked: every node must then be started with one.
+  const mode = str('sfu', 'RINGLET_SFU') ?? (options.redis ? 'off' : 'auto');
   const publicUrl = str('sfu-public-url', 'RINGLET_SFU_PUBLIC_URL');
   if (publicUrl && !/^wss?:\/\//.test(publicUrl)) throw new Error(`--sfu-public-url: not a ws:// or wss:// URL: ${publicUrl}`);
   if (mode === 'off') return { mode: 'off' };

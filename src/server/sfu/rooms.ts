@@ -79,6 +79,11 @@ export class SfuRooms {
     return this.#rooms.size;
   }
 
+  /** The calls whose rooms are open here. */
+  callIDs(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
   /** The Janus room of a call, if it is open (tests, bench). */
   roomOf(callID: string): number | null {
     return this.#rooms.get(callID)?.id ?? null;

@@ -9,6 +9,7 @@ import { isClassroomCall, type SfuJoin } from '../../protocol/sfu.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/types.ts';
 import { JanusClient } from './janus.ts';
+import type { RoomOwners, RoomWork } from './owners.ts';
 import { joinRole } from './policy.ts';
 import { SfuRooms } from './rooms.ts';
 
@@ -28,13 +29,6 @@ export interface SfuOptions {
   sweepMs?: number;
 }
 
-/**
- * Why a cluster (the Redis bus) refuses an SFU: rooms, grants and the floor live in the
- * memory of the node that opened them (rooms.ts), so two participants on different nodes
- * would get two rooms. Until that state is shared, a cluster's group calls use the mesh.
- */
-export const SFU_IN_CLUSTER = 'an SFU cannot be used with --redis (several nodes) yet: SFU rooms live in one node\'s memory; group calls in a cluster use the mesh (docs/SCALE-OUT.md)';
-
 export const SFU_DEFAULTS = { videoBitrate: 512_000, maxRooms: 50, emptyGraceMs: 15_000, joinWindowMs: 120_000, sweepMs: 5_000 } as const;
 
 export class SfuService {
@@ -46,12 +40,16 @@ export class SfuService {
   #sweep: ReturnType<typeof setInterval>;
   #closed = false;
   #steps: Promise<void> = Promise.resolve();
+  /** In a cluster: which node holds each call's room (owners.ts); null: this node holds them all. */
+  #owners: RoomOwners | null;
 
-  constructor(o: SfuOptions, deps: { store: Store; log: Logger; clock: () => number }) {
+  constructor(o: SfuOptions, deps: { store: Store; log: Logger; clock: () => number; owners?: RoomOwners | null }) {
     this.#o = o;
     this.#store = deps.store;
     this.#log = deps.log;
     this.#clock = deps.clock;
+    this.#owners = deps.owners ?? null;
+    if (this.#owners) this.#owners.worker = (work) => this.#work(work);
     this.#sweep = setInterval(() => void this.sweep(), o.sweepMs ?? SFU_DEFAULTS.sweepMs);
     this.#sweep.unref();
   }
@@ -64,8 +62,23 @@ export class SfuService {
       return { inv, group: inv?.groupID ? await tx.getGroup(inv.groupID) : null };
     });
     const role = joinRole(inv, group, userID, now);
-    const rooms = await this.#connect();
-    return rooms.grant(inviteID, userID, role, { classroom: isClassroomCall(inv!.data), teacher: group!.ownerID, speaker: null });
+    const floor = { classroom: isClassroomCall(inv!.data), teacher: group!.ownerID, speaker: null };
+    return (await this.#room({ op: 'grant', callID: inviteID, userID, role, floor })) as SfuJoin;
+  }
+
+  /** Room work runs where the call's room is: here, or on its owner node in a cluster. */
+  #room(work: RoomWork): Promise<unknown> {
+    return this.#owners ? this.#owners.run(work) : this.#work(work);
+  }
+
+  /** The room work of a call whose room this node holds (or would open, for a grant). */
+  async #work(work: RoomWork): Promise<unknown> {
+    if (work.op === 'grant') return (await this.#connect()).grant(work.callID, work.userID, work.role, work.floor);
+    const rooms = await this.#rooms?.catch(() => null);
+    if (work.op === 'floor') return (await rooms?.floor(work.callID, work.action, work.by)) ?? null;
+    if (work.op === 'speakerOf') return (await rooms?.speakerOf(work.callID)) ?? null;
+    if (work.op === 'joined') return rooms?.joined(work.callID) ?? [];
+    return rooms?.roomOf(work.callID) ?? null;
   }
 
   /** After an accept committed: a student who takes the floor of a classroom gets to speak. */
@@ -88,7 +101,7 @@ export class SfuService {
   }
 
   async #classroomStep(inviteID: string, by: string, step: 'invited' | 'accepted'): Promise<void> {
-    if (!this.#rooms) return;
+    if (!this.#rooms && !this.#owners) return; // no room here, and none elsewhere to forward to
     const found = await this.#store.read(async (tx) => {
       const inv = await tx.getInvitation(inviteID, false);
       const cls = inv ? decodeClassroom(inv.data) : null;
@@ -100,33 +113,37 @@ export class SfuService {
       return cls.classroom === 'endSpeak' || cls.classroom === 'lowerHand' ? cls : null;
     });
     if (!found) return;
-    const rooms = await this.#rooms.catch(() => null);
-    await rooms?.floor(found.callInviteID, found.classroom, by).catch((err: unknown) => this.#log.warn({ err }, 'sfu: moving the floor failed'));
+    await this.#room({ op: 'floor', callID: found.callInviteID, action: found.classroom, by }).catch((err: unknown) => this.#log.warn({ err }, 'sfu: moving the floor failed'));
   }
 
   /** Who has the floor of a classroom call, after the room's queued actions (tests): null while the teacher has it alone. */
   async speakerOf(callID: string): Promise<string | null> {
     await this.#steps;
-    const rooms = await this.#rooms?.catch(() => null);
-    return (await rooms?.speakerOf(callID)) ?? null;
+    return (await this.#room({ op: 'speakerOf', callID })) as string | null;
   }
 
   /** Users whose join grant for the call was used (their participant joined; tests). */
   async joined(callID: string): Promise<string[]> {
-    const rooms = await this.#rooms?.catch(() => null);
-    return rooms?.joined(callID) ?? [];
+    return (await this.#room({ op: 'joined', callID })) as string[];
   }
 
-  /** Rooms of calls that ended are destroyed (rooms.ts). Exposed for tests. */
+  /**
+   * Rooms of calls that ended are destroyed (rooms.ts); in a cluster, this node's claims on
+   * the rooms it still holds are renewed and those of closed rooms given up. Exposed for tests.
+   */
   async sweep(): Promise<void> {
     const rooms = await this.#rooms?.catch(() => null);
+    const before = rooms?.callIDs() ?? [];
     await rooms?.sweep();
+    if (!this.#owners) return;
+    const open = new Set(rooms?.callIDs() ?? []);
+    await this.#owners.release(before.filter((c) => !open.has(c)));
+    await this.#owners.renew([...open]).catch((err: unknown) => this.#log.warn({ err }, 'sfu: could not renew the claims on this node\'s rooms'));
   }
 
   /** The open room of a call (tests). */
   async roomOf(callID: string): Promise<number | null> {
-    const rooms = await this.#rooms?.catch(() => null);
-    return rooms?.roomOf(callID) ?? null;
+    return (await this.#room({ op: 'roomOf', callID })) as number | null;
   }
 
   async close(): Promise<void> {
@@ -134,8 +151,12 @@ export class SfuService {
     clearInterval(this.#sweep);
     const rooms = await this.#rooms?.catch(() => null);
     this.#rooms = null;
+    const held = rooms?.callIDs() ?? [];
     await rooms?.close();
     await this.#client?.close();
+    // The other nodes take these calls at their next grant.
+    await this.#owners?.release(held);
+    await this.#owners?.close();
   }
 
   #client: JanusClient | null = null;
