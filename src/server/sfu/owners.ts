@@ -180,12 +180,21 @@ export class RoomOwners {
       }, this.#o.timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
     });
-    const receivers = await this.#cmd.publish(this.#channel('rpc', owner), JSON.stringify({ id, from: this.#o.nodeID, work }));
-    if (receivers === 0) {
+    const forget = () => {
       const p = this.#pending.get(id);
       if (p) clearTimeout(p.timer);
       this.#pending.delete(id);
       answered.catch(() => undefined);
+    };
+    let receivers: number;
+    try {
+      receivers = await this.#cmd.publish(this.#channel('rpc', owner), JSON.stringify({ id, from: this.#o.nodeID, work }));
+    } catch (err) {
+      forget();
+      throw err;
+    }
+    if (receivers === 0) {
+      forget();
       return { gone: true };
     }
     return { gone: false, value: await answered };
