@@ -56,7 +56,9 @@ export class Session implements SessionSink {
   #lastHeard: number;
   #tokens: number;
   #tokensAt: number;
+  /** Timers that are still pending (a fired one removes itself). */
   #timers: NodeJS.Timeout[] = [];
+  #loginTimer: NodeJS.Timeout | null = null;
   readonly #ws: WebSocket;
   readonly #d: SessionDeps;
 
@@ -78,7 +80,7 @@ export class Session implements SessionSink {
     ws.on('message', (raw, isBinary) => this.#onMessage(raw, isBinary));
     ws.on('close', () => this.#teardown());
     ws.on('error', () => this.#teardown());
-    this.#later(deps.loginTimeoutMs, () => {
+    this.#loginTimer = this.#later(deps.loginTimeoutMs, () => {
       if (this.#state === 'awaiting_login') this.close(CloseCode.UNAUTHORIZED, 'no login in time');
     });
   }
@@ -168,10 +170,29 @@ export class Session implements SessionSink {
     t.unref?.();
   }
 
-  #later(ms: number, fn: () => void): void {
-    const t = setTimeout(fn, Math.min(ms, 2 ** 31 - 1));
+  #later(ms: number, fn: () => void): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      this.#forget(t);
+      fn();
+    }, Math.min(ms, 2 ** 31 - 1));
     t.unref?.();
     this.#timers.push(t);
+    return t;
+  }
+
+  #forget(t: NodeJS.Timeout): void {
+    clearTimeout(t);
+    const i = this.#timers.indexOf(t);
+    if (i >= 0) this.#timers.splice(i, 1);
+  }
+
+  /**
+   * The kick when the login token expires. Its own method, so the timer's closure holds
+   * only this session: created inside #login it would keep #login's whole scope (the
+   * login frame with its userSig, the catch-up plan and its frames) for the session's life.
+   */
+  #expireIn(ms: number): void {
+    this.#later(ms, () => this.kick('user_sig_expired'));
   }
 
   #send(frame: string): void {
@@ -251,6 +272,8 @@ export class Session implements SessionSink {
       return this.#reply(frame.id, { code: ErrorCode.INVALID_PARAMETER, reason: 'frame', message: 'already logged in on this connection' });
     }
     this.#state = 'logging_in';
+    if (this.#loginTimer) this.#forget(this.#loginTimer);
+    this.#loginTimer = null;
     const { store, bus, tokens, clock, log } = this.#d;
     try {
       const claims = await tokens.authenticate(frame.userID, frame.userSig);
@@ -300,7 +323,7 @@ export class Session implements SessionSink {
       this.#bufferedBytes = 0;
       for (const d of buffered) this.deliver(d);
       if ((this.#state as State) === 'closed') return this.#cutDuringCatchUp(sent);
-      this.#later(expiresAt - now, () => this.kick('user_sig_expired'));
+      this.#expireIn(expiresAt - now);
       log.info({ session: this.id, user: frame.userID, resumed: plan.resumed, replayed: sent }, 'session logged in');
     } catch (err) {
       if (err instanceof RingletError) {
