@@ -5,20 +5,12 @@
  * transaction and then performs the effects.
  */
 import { ErrorCode, RingletError, type EndReason } from '../../protocol/errors.ts';
-import { ActionType, type OfflinePushInfo } from '../../protocol/signaling.ts';
+import { ActionType, type Invitation as InvitationShape, type OfflinePushInfo } from '../../protocol/signaling.ts';
 
 export type PartState = 'pending' | EndReason;
 
-/** The authoritative state of one invitation. */
-export interface Invitation {
-  inviteID: string;
-  inviter: string;
-  /** '' for a 1:1 invitation. */
-  groupID: string;
-  inviteeList: string[];
-  data: string;
-  /** Seconds; 0 = never times out. */
-  timeout: number;
+/** The authoritative state of one invitation: the shared shape (protocol/signaling.ts) and what only the server knows. */
+export interface Invitation extends InvitationShape {
   onlineUserOnly: boolean;
   offlinePushInfo?: OfflinePushInfo;
   /** Server clock, ms. */
@@ -60,13 +52,8 @@ export interface Transition {
   error?: RingletError;
 }
 
-export interface NewInvitation {
-  inviteID: string;
-  inviter: string;
-  groupID: string;
-  inviteeList: string[];
-  data: string;
-  timeout: number;
+/** What an invite or inviteInGroup asks for, as the state machine receives it. */
+export interface NewInvitation extends InvitationShape {
   onlineUserOnly: boolean;
   offlinePushInfo?: OfflinePushInfo;
   now: number;
