@@ -20,7 +20,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +31,7 @@ import { SqlStore } from '../../src/server/store/sql-store.ts';
 import { SqliteDriver } from '../../src/server/store/sqlite/driver.ts';
 import { TSignaling } from '../../src/sdk/index.ts';
 import { testBackend } from '../support/backends.ts';
+import { freePort, launchServerProcess, stopServerProcess } from '../support/server-process.ts';
 import { connectClient, type Client } from './harness.ts';
 
 const MEMBERS = 1000;
@@ -65,20 +65,12 @@ sqliteOnly('a hostile neighbour (10 s of the worst known attacks from one accoun
     });
     await store.close();
     const port = await freePort();
-    const script = fileURLToPath(new URL('./fixtures/server-process.ts', import.meta.url));
-    child = spawn(process.execPath, [...(process.env.HN_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.HN_PROF] : []), '--import', 'tsx', script, String(port), db], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RINGLET_SECRET: secret } });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-      child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    });
+    child = await launchServerProcess({ port, storage: db, env: { RINGLET_SECRET: secret }, nodeArgs: process.env.HN_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.HN_PROF] : [] });
     url = `ws://127.0.0.1:${port}`;
   }, 60_000);
 
   afterAll(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
+    await stopServerProcess(child);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -107,8 +99,7 @@ sqliteOnly('a hostile neighbour (10 s of the worst known attacks from one accoun
 
     await caller.chat.destroy();
     await callee.chat.destroy();
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await stopServerProcess(child);
     const db1 = size(db);
 
     const report = {
@@ -235,12 +226,3 @@ function size(p: string): number {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}

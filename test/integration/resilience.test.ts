@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EVENT, TSignaling } from '../../src/sdk/index.ts';
 import { connectClient, isBarrier, startHarness, startProxy, type Harness } from './harness.ts';
+import { freePort, launchServerProcess } from '../support/server-process.ts';
 
 describe('a client that loses its connection', () => {
   let h: Harness;
@@ -102,27 +101,11 @@ describe('userSig expiry', () => {
 });
 
 describe('a server killed with SIGKILL mid-invite', () => {
-  const script = fileURLToPath(new URL('./fixtures/server-process.ts', import.meta.url));
   let child: ChildProcess | null = null;
   afterAll(() => {
     child?.kill('SIGKILL');
   });
-
-  async function freePort(): Promise<number> {
-    const s = createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as { port: number }).port;
-    await new Promise((r) => s.close(r));
-    return port;
-  }
-
-  function launch(port: number, db: string): Promise<ChildProcess> {
-    const p = spawn(process.execPath, ['--import', 'tsx', script, String(port), db], { stdio: ['ignore', 'pipe', 'inherit'] });
-    return new Promise((resolve, reject) => {
-      p.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve(p));
-      p.once('exit', (code) => reject(new Error(`server process exited with ${code}`)));
-    });
-  }
+  const launch = (port: number, db: string) => launchServerProcess({ port, storage: db });
 
   it('keeps its state, and a deadline that passed while it was down fires once on start', async () => {
     const h = await startHarness(); // only for its temp dir and secret-less helpers

@@ -6,17 +6,16 @@
  * snapshot of it (taken after a full GC) is searched for the secret and for a marker in
  * the announced invitation's data.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserSigs } from '../../src/server/auth/usersig.ts';
 import { testBackend } from '../support/backends.ts';
+import { freePort, launchServerProcess, stopServerProcess } from '../support/server-process.ts';
 import { connectClient } from './harness.ts';
 
 const sqliteOnly = testBackend() === 'sqlite' ? describe : describe.skip;
@@ -32,19 +31,11 @@ sqliteOnly('a live session keeps neither its userSig nor its catch-up in memory'
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ringlet-session-memory-'));
     const port = await freePort();
-    const script = fileURLToPath(new URL('./fixtures/server-process.ts', import.meta.url));
-    child = spawn(process.execPath, ['--import', 'tsx', script, String(port), join(dir, 'ringlet.sqlite')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, RINGLET_SECRET: secret } });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-      child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    });
+    child = await launchServerProcess({ port, storage: join(dir, 'ringlet.sqlite'), env: { RINGLET_SECRET: secret }, ipc: true });
     url = `ws://127.0.0.1:${port}`;
   }, 60_000);
   afterAll(async () => {
-    if (child?.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
+    await stopServerProcess(child);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -89,12 +80,4 @@ async function login(url: string, userID: string, userSig: string): Promise<{ ws
   ws.send(JSON.stringify({ type: 'login', id: 'l', userID, userSig }));
   await synced;
   return { ws, frames };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
