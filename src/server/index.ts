@@ -120,11 +120,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   let bus: Bus;
   if (options.redis) {
     const { RedisBus } = await import('./hub/redis-bus.ts');
-    bus = await RedisBus.connect(options.redis, {
+    const redisBus = await RedisBus.connect(options.redis, {
       nodeID, log, maxSessionsPerUser: options.maxSessionsPerUser ?? 10,
       // Baseline of the in-order delivery of a user's events on this node.
       seqOf: (userID) => store.read((tx) => tx.currentSeq(userID)),
     });
+    // Every node must agree on these, or calls between their users fail (SCALE-OUT.md).
+    for (const d of await redisBus.compareSettings({ sfu: options.sfu ? 'on' : 'off' }).catch(() => [])) {
+      log.warn({ node: d.node, setting: d.setting, theirs: d.theirs, ours: d.ours }, `cluster: node ${d.node} runs with ${d.setting} ${d.theirs ?? 'unset'} and this node with ${d.ours ?? 'unset'}; group calls between their users fail until every node has the same setting`);
+    }
+    bus = redisBus;
   } else {
     bus = new LocalBus(options.maxSessionsPerUser ?? 10);
   }

@@ -5,9 +5,12 @@
  * owner's observer, so a grant asked through the other node admits its participant), the
  * classroom floor moved by an accept that the other node handled, and the questions about
  * it. A claim whose node is gone (nobody listens on its channel, as after a SIGKILL) is
- * dropped at the next grant, and a node that stops gives its calls up to the others.
+ * dropped at the next grant, and a node that stops gives its calls up to the others. A node
+ * started without the SFU the others have says so at start.
  */
+import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeClassroom } from '../../src/extension/shared/call-data.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
@@ -120,5 +123,19 @@ describe.skipIf(skip)('SFU rooms on a cluster of two nodes', () => {
     expect(again.room).not.toBe(first.room);
     expect(await nodes[1]!.sfu!.roomOf(callID)).toBe(again.room);
     expect(await redis.get(`ringlet:sfu:owner:${callID}`)).not.toBe(owner);
+  });
+
+  it('a node started without the SFU that the live nodes have warns at start, naming the setting', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
+    const plain = await startServer({ port: 0, ...db.serverOptions, redis: REDIS_URL, logger });
+    try {
+      const warned = lines.map((l) => JSON.parse(l) as { setting?: string; theirs?: string; ours?: string; msg: string }).filter((l) => l.setting === 'sfu');
+      expect(warned.length).toBeGreaterThan(0);
+      expect(warned[0]).toMatchObject({ theirs: 'on', ours: 'off' });
+      expect(warned[0]!.msg).toMatch(/same setting/);
+    } finally {
+      await plain.close();
+    }
   });
 });

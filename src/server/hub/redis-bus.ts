@@ -9,6 +9,8 @@
  *                      nodeTtlMs: a node that dies (SIGKILL, host loss) vanishes by itself
  *   presence:<userID>  sorted set of `<nodeID>|<sessionID>` (score: registration time);
  *                      members of dead nodes are ignored and pruned
+ *   settings           hash: nodeID → the settings every node must share (JSON), compared
+ *                      at start with the live nodes' (compareSettings)
  * Channels:
  *   deliver:<nodeID>   frames for the sessions on that node, device-limit kicks and token
  *                      revocations (the nodes holding the user's sessions are looked up
@@ -408,6 +410,36 @@ export class RedisBus implements Bus {
     return out;
   }
 
+  /**
+   * Records this node's share of the settings every node of the cluster must agree on
+   * (e.g. whether it has an SFU) and returns where a live node differs. Entries of nodes
+   * that are gone are dropped on the way.
+   */
+  async compareSettings(mine: Record<string, string>): Promise<Array<{ node: string; setting: string; theirs: string | undefined; ours: string | undefined }>> {
+    const key = `${this.#o.prefix}settings`;
+    await this.#pub.hset(key, this.#o.nodeID, JSON.stringify(mine));
+    const all = await this.#pub.hgetall(key);
+    const live = new Set((await (this.#pub as unknown as RedisScripts).ringletLiveNodes(`${this.#o.prefix}nodes`, this.#key('node', ''))) as string[]);
+    const out: Array<{ node: string; setting: string; theirs: string | undefined; ours: string | undefined }> = [];
+    for (const [node, text] of Object.entries(all)) {
+      if (node === this.#o.nodeID) continue;
+      if (!live.has(node)) {
+        await this.#pub.hdel(key, node);
+        continue;
+      }
+      let theirs: Record<string, string> = {};
+      try {
+        theirs = JSON.parse(text) as Record<string, string>;
+      } catch {
+        /* a malformed entry differs in every setting */
+      }
+      for (const setting of new Set([...Object.keys(mine), ...Object.keys(theirs)])) {
+        if (theirs[setting] !== mine[setting]) out.push({ node, setting, theirs: theirs[setting], ours: mine[setting] });
+      }
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -419,6 +451,7 @@ export class RedisBus implements Bus {
       for (const [user, set] of this.#byUser) for (const s of set) p.zrem(this.#key('presence', user), this.#member(s));
       p.del(this.#key('node', this.#o.nodeID));
       p.srem(`${this.#o.prefix}nodes`, this.#o.nodeID);
+      p.hdel(`${this.#o.prefix}settings`, this.#o.nodeID);
       await p.exec();
     } catch {
       /* Redis gone: the heartbeat expires by itself */
