@@ -26,9 +26,10 @@
  * local sessions with 1012: the SDK reconnects and replays exactly what it missed.
  * When the bus itself reconnects to Redis, every local session is ended the same way.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
 import type { Bus, Delivery, Revocation, SessionSink } from './types.ts';
+import { redisClient } from './redis-client.ts';
 import { LIVE_NODES, LOOKUP, REGISTER, type RedisScripts } from './redis-scripts.ts';
 
 /** Presence keys expire this long after the last refresh (every third of it by each node). */
@@ -99,16 +100,8 @@ export class RedisBus implements Bus {
 
   private constructor(url: string, o: Opts) {
     this.#o = o;
-    const common = {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: o.commandTimeoutMs,
-      connectTimeout: 5000,
-      retryStrategy: (times: number) => Math.min(100 * times, 1000),
-    };
-    this.#pub = new Redis(url, { ...common, connectionName: `ringlet-${o.nodeID}-pub` });
-    this.#sub = new Redis(url, { ...common, connectionName: `ringlet-${o.nodeID}-sub`, autoResubscribe: false, commandTimeout: undefined });
+    this.#pub = redisClient(url, `ringlet-${o.nodeID}-pub`, { commandTimeout: o.commandTimeoutMs });
+    this.#sub = redisClient(url, `ringlet-${o.nodeID}-sub`, { autoResubscribe: false });
     this.#pub.defineCommand('ringletLookup', { lua: LOOKUP });
     this.#pub.defineCommand('ringletRegister', { numberOfKeys: 1, lua: REGISTER });
     this.#pub.defineCommand('ringletLiveNodes', { numberOfKeys: 1, lua: LIVE_NODES });

@@ -12,10 +12,11 @@
  * node alive but not answering within `timeoutMs` is an error (`sfu_unavailable`), never
  * a silent drop.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ErrorCode, RingletError } from '../../protocol/errors.ts';
 import type { SfuJoin } from '../../protocol/sfu.ts';
+import { redisClient } from '../hub/redis-client.ts';
 import type { Logger } from '../log.ts';
 import type { FloorState } from './policy.ts';
 
@@ -78,9 +79,8 @@ export class RoomOwners {
 
   private constructor(url: string, o: Required<RoomOwnersOptions>) {
     this.#o = o;
-    const common = { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 5000, retryStrategy: (n: number) => Math.min(100 * n, 1000) };
-    this.#cmd = new Redis(url, { ...common, commandTimeout: 3000, connectionName: `ringlet-${o.nodeID}-sfu` });
-    this.#sub = new Redis(url, { ...common, connectionName: `ringlet-${o.nodeID}-sfu-sub` });
+    this.#cmd = redisClient(url, `ringlet-${o.nodeID}-sfu`, { commandTimeout: 3000 });
+    this.#sub = redisClient(url, `ringlet-${o.nodeID}-sfu-sub`);
   }
 
   static async connect(url: string, options: RoomOwnersOptions): Promise<RoomOwners> {
