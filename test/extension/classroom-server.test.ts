@@ -13,7 +13,7 @@ import { resetToolbarCache } from '../../src/extension/background/toolbar.ts';
 import { resetBadgeViewCache } from '../../src/extension/background/badge-view.ts';
 import { startHarness, type Client, type Harness } from '../integration/harness.ts';
 import { janusAvailable, startTestJanus } from '../support/janus.ts';
-import { bootPhone, poll } from './real-phone.ts';
+import { bootPhone, poll, signedInPhone } from './real-phone.ts';
 
 let n = 0;
 const phones: Array<ReturnType<typeof bootPhone>> = [];
@@ -29,12 +29,9 @@ afterAll(async () => {
 
 /** A worker signed in as a new password account on `h`'s server. */
 async function phoneOn(h: Harness) {
-  const userID = `w${++n}`;
-  const w = bootPhone();
+  const w = await signedInPhone(h.server.url, `w${++n}`);
   phones.push(w);
-  await w.phone.ready;
-  await w.phone.handle({ type: 'account/signIn', server: h.server.url, userID, password: 'password-1', create: true });
-  return { ...w, userID };
+  return w;
 }
 
 async function groupOf(owner: Client, members: string[]): Promise<string> {

@@ -13,7 +13,7 @@ import { loadAccount } from '../../src/extension/background/store.ts';
 import { resetToolbarCache } from '../../src/extension/background/toolbar.ts';
 import { resetBadgeViewCache } from '../../src/extension/background/badge-view.ts';
 import { startHarness, type Client, type Harness } from '../integration/harness.ts';
-import { bootPhone, poll } from './real-phone.ts';
+import { bootPhone, poll, signedInPhone } from './real-phone.ts';
 
 let h: Harness;
 let alice: Client;
@@ -36,12 +36,9 @@ beforeEach(() => {
 
 /** bob<n>'s worker, signed in with a password account created on the server. */
 async function bob() {
-  const userID = `bob${++n}`;
-  const w = bootPhone();
+  const w = await signedInPhone(h.server.url, `bob${++n}`);
   phones.push(w);
-  await w.phone.ready;
-  await w.phone.handle({ type: 'account/signIn', server: h.server.url, userID, password: 'password-1', create: true });
-  return { ...w, userID };
+  return w;
 }
 
 const notifications = async () => Object.keys(await fakeBrowser.notifications.getAll());

@@ -53,3 +53,16 @@ export function bootPhone(options: Omit<CreateChatOptions, 'server'> = WORKER_OP
     destroy: () => Promise.all(chats.map((c) => c.destroy())),
   };
 }
+
+/** A worker signed in as `userID`, a new password account it creates on `server`. The caller destroys it. */
+export async function signedInPhone(server: string, userID: string): Promise<ReturnType<typeof bootPhone> & { userID: string }> {
+  const w = bootPhone();
+  try {
+    await w.phone.ready;
+    await w.phone.handle({ type: 'account/signIn', server, userID, password: 'password-1', create: true });
+  } catch (err) {
+    await w.destroy();
+    throw err;
+  }
+  return { ...w, userID };
+}

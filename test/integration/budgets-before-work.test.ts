@@ -10,12 +10,7 @@ import { rawSocket, startHarness, type Harness } from './harness.ts';
 describe('budgets charged before the work', () => {
   let h: Harness;
   let s: Awaited<ReturnType<typeof rawSocket>>;
-  let n = 0;
-  const ask = async (op: string, params: object) => {
-    const id = `q${n++}`;
-    s.ws.send(JSON.stringify({ type: 'req', id, op, params }));
-    return s.next((f) => f.type === 'res' && f.id === id, 20_000);
-  };
+  const ask = (op: string, params: object) => s.request(op, params);
 
   beforeAll(async () => {
     // 8 tokens, next to no refill; a message to the 100-member group costs 5.

@@ -12,11 +12,8 @@ const TEXT = 'é'.repeat(4000);
 describe('byte budgets count UTF-8 bytes', () => {
   let h: Harness;
   let s: Awaited<ReturnType<typeof rawSocket>>;
-  let n = 0;
   const ask = async (op: string, params: object) => {
-    const id = `b${n++}`;
-    s.ws.send(JSON.stringify({ type: 'req', id, op, params }));
-    const a = await s.next((f) => f.type === 'res' && f.id === id, 20_000);
+    const a = await s.request(op, params);
     return a.code === 0 ? 'ok' : `${a.code}:${a.reason}`;
   };
 

@@ -87,7 +87,14 @@ export async function connectClient(url: string, userID: string, userSig: string
 }
 
 /** A raw WebSocket speaking the wire protocol, for hostile-input and retry tests. */
-export async function rawSocket(url: string): Promise<{ ws: WebSocket; frames: any[]; next(pred: (f: any) => boolean, ms?: number): Promise<any>; closed: Promise<{ code: number; reason: string }> }> {
+export async function rawSocket(url: string): Promise<{
+  ws: WebSocket;
+  frames: any[];
+  next(pred: (f: any) => boolean, ms?: number): Promise<any>;
+  /** Sends request `op` with a fresh id; its `res` frame. */
+  request(op: string, params: object, ms?: number): Promise<any>;
+  closed: Promise<{ code: number; reason: string }>;
+}> {
   const ws = new WebSocket(url);
   const frames = new Feed<any>();
   const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
@@ -96,12 +103,17 @@ export async function rawSocket(url: string): Promise<{ ws: WebSocket; frames: a
     ws.once('open', r);
     ws.once('error', j);
   });
+  let n = 0;
+  const next = (pred: (f: any) => boolean, ms = 5000) => frames.waitFor(pred, ms, () => `no matching frame; got ${JSON.stringify(frames.items)}`);
   return {
     ws,
     frames: frames.items,
     closed,
-    next(pred, ms = 5000) {
-      return frames.waitFor(pred, ms, () => `no matching frame; got ${JSON.stringify(frames.items)}`);
+    next,
+    request(op, params, ms = 20_000) {
+      const id = `rq${n++}`;
+      ws.send(JSON.stringify({ type: 'req', id, op, params }));
+      return next((f) => f.type === 'res' && f.id === id, ms);
     },
   };
 }
