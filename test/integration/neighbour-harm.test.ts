@@ -135,6 +135,25 @@ describe('invitation floods', () => {
     s.ws.close();
   });
 
+  it('catch-up at login keeps the order invitations were made in when they share a millisecond (server clock stopped)', async () => {
+    const stopped = Date.now();
+    const still = await startHarness({ clock: () => stopped });
+    try {
+      await still.server.userSig('tie-victim');
+      const s = await loggedIn(still, 'tie-caller');
+      const answers = await burst(s, 8, 'invite', () => ({ userID: 'tie-victim', timeout: 0 }), 't');
+      const ids = answers.map((a) => a.data.inviteID as string);
+      s.ws.close();
+      const victim = await connectClient(still.server.url, 'tie-victim', await still.server.userSig('tie-victim', 600));
+      for (const id of ids) await victim.waitFor((e) => e.name === TSignaling.NEW_INVITATION_RECEIVED && e.data.inviteID === id);
+      const heard = victim.events.filter((e) => e.name === TSignaling.NEW_INVITATION_RECEIVED).map((e) => e.data.inviteID);
+      expect(heard).toEqual([...ids].reverse());
+      await victim.chat.destroy();
+    } finally {
+      await still.close();
+    }
+  });
+
   it('catch-up at login: every pending invitation is announced, the newest first', async () => {
     await h.server.userSig('cu-victim');
     const ids: string[] = [];

@@ -2,7 +2,7 @@
  * The runner of the invitation state machine: validates against the store, applies a
  * transition, persists it and announces its effects, all inside the caller's transaction.
  */
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import { ErrorCode, limitExceeded, RingletError } from '../../protocol/errors.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from '../limits/config.ts';
 import { LIMITS } from '../../protocol/limits.ts';
@@ -72,7 +72,9 @@ export class SignalingService {
     await this.#checkPendingCaps(ctx, inviteeList);
     const onlineUserOnly = p.onlineUserOnly ?? false;
     const created = createInvitation({
-      inviteID: randomUUID(),
+      // Time-ordered (UUIDv7, strictly increasing within this process): invitations made in
+      // the same millisecond still list in the order they were made (openInvitationsOf).
+      inviteID: uuidv7(),
       inviter: ctx.userID,
       groupID,
       inviteeList,

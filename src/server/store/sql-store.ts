@@ -154,7 +154,8 @@ class SqlTx implements StoreTx {
     }
   }
   async openInvitationsOf(userID: string, limit: number): Promise<Invitation[]> {
-    // The newest `limit`, returned oldest first.
+    // The newest `limit`, returned oldest first; invite IDs are time-ordered (service.ts), so
+    // invitations of the same millisecond keep the order they were made in.
     const rows = await this.#c.all<InvitationRow>(
       `SELECT body FROM invitations WHERE is_open = 1 AND (inviter = ? OR invite_id IN
          (SELECT invite_id FROM invitation_parts WHERE user_id = ? AND state = 'pending'))
