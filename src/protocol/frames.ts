@@ -55,6 +55,11 @@ export const CloseCode = {
   SLOW_CONSUMER: 4503,
   /** The server is shutting down; reconnect later. */
   GOING_AWAY: 1001,
+  /**
+   * "Service restart": an event of this user was committed but did not reach this node in
+   * time (or the node lost its bus). Reconnect and resume by seq: the store has it.
+   */
+  RESYNC: 1012,
 } as const;
 
 /**

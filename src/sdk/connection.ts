@@ -50,6 +50,8 @@ interface Pending {
 }
 
 const OPEN = 1;
+/** Seqs above the floor remembered as delivered; past this the oldest half is folded into the floor. */
+const MAX_SEEN = 256;
 
 export class Connection {
   readonly #o: Required<Omit<ConnectionOptions, 'socketFactory'>> & { socketFactory?: SocketFactory };
@@ -59,7 +61,15 @@ export class Connection {
   #state: State = 'idle';
   #sock: SocketLike | null = null;
   #creds: { userID: string; userSig: string } | null = null;
+  /** The highest event seq seen: where a reconnect resumes. */
   #lastSeq: number | undefined;
+  /** Every seq up to this was delivered or is covered by a catch-up: a push at or below it is a repeat. */
+  #floor = 0;
+  /**
+   * Seqs above the floor already delivered. One below the highest but not among them is
+   * new (it fills a gap) and is delivered, never dropped as a repeat.
+   */
+  readonly #seen = new Set<number>();
   #loginId = '';
   #pending = new Map<string, Pending>();
   #attempt = 0;
@@ -89,7 +99,7 @@ export class Connection {
   login(userID: string, userSig: string): Promise<LoginResult> {
     if (this.#creds) return Promise.reject(new RingletError(ErrorCode.INVALID_PARAMETER, 'userID', `already logged in as ${this.#creds.userID}; log out first`));
     this.#creds = { userID, userSig };
-    this.#lastSeq = undefined;
+    this.#resetSeq(undefined);
     this.#held = [];
     return new Promise<LoginResult>((resolve, reject) => {
       this.#firstLogin = { resolve, reject };
@@ -131,7 +141,7 @@ export class Connection {
   #shutdown(reason: RingletError): void {
     this.#state = 'closed';
     this.#creds = null;
-    this.#lastSeq = undefined;
+    this.#resetSeq(undefined);
     this.#held = null;
     this.#stopTimers();
     const sock = this.#sock;
@@ -243,10 +253,7 @@ export class Connection {
       case 'synced':
         return this.#onSynced(frame.seq);
       case 'push':
-        if (frame.seq !== null) {
-          if (this.#lastSeq !== undefined && frame.seq <= this.#lastSeq) return; // seen already
-          this.#lastSeq = frame.seq;
-        }
+        if (frame.seq !== null && !this.#firstSight(frame.seq)) return; // seen already
         if (this.#held) this.#held.push(frame);
         else this.#on.push(frame);
         return;
@@ -272,7 +279,7 @@ export class Connection {
       return; // other failures: the server closes, we retry with backoff
     }
     const result = (frame as { data: LoginResult }).data;
-    if (!result.resumed) this.#lastSeq = result.seq;
+    if (!result.resumed) this.#resetSeq(result.seq);
     this.#state = 'syncing';
     this.#attempt = 0;
     if (this.#firstLogin) this.#firstLogin.result = result;
@@ -280,7 +287,9 @@ export class Connection {
   }
 
   #onSynced(seq: number): void {
+    // Everything up to `seq` was in the catch-up.
     if (this.#lastSeq === undefined || seq > this.#lastSeq) this.#lastSeq = seq;
+    this.#raiseFloor(seq);
     this.#state = 'ready';
     const first = this.#firstLogin;
     this.#firstLogin = null;
@@ -297,6 +306,28 @@ export class Connection {
       if (this.#state === 'idle') return;
       for (const f of held) this.#on.push(f);
     }, 0);
+  }
+
+  /** Whether a push with this seq is new; records it as delivered. */
+  #firstSight(seq: number): boolean {
+    if (seq <= this.#floor || this.#seen.has(seq)) return false;
+    this.#seen.add(seq);
+    if (this.#lastSeq === undefined || seq > this.#lastSeq) this.#lastSeq = seq;
+    if (this.#seen.size > MAX_SEEN) this.#raiseFloor([...this.#seen].sort((a, b) => a - b)[MAX_SEEN / 2]!);
+    return true;
+  }
+
+  #raiseFloor(to: number): void {
+    if (to <= this.#floor) return;
+    this.#floor = to;
+    for (const s of this.#seen) if (s <= to) this.#seen.delete(s);
+  }
+
+  /** A fresh start at `seq` (a login the server did not resume), or none (logged out). */
+  #resetSeq(seq: number | undefined): void {
+    this.#lastSeq = seq;
+    this.#floor = seq ?? 0;
+    this.#seen.clear();
   }
 
   #onResult(frame: Extract<ServerFrame, { type: 'res' }>): void {

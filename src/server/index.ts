@@ -117,13 +117,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const nodeID = randomBytes(4).toString('hex');
 
   const store = await openStore(storage);
+  // The baseline of the in-order delivery of a user's events (hub/delivery-order.ts).
+  const seqOf = (userID: string) => store.read((tx) => tx.currentSeq(userID));
   let bus: Bus;
   if (options.redis) {
     const { RedisBus } = await import('./hub/redis-bus.ts');
     const redisBus = await RedisBus.connect(options.redis, {
-      nodeID, log, maxSessionsPerUser: options.maxSessionsPerUser ?? 10,
-      // Baseline of the in-order delivery of a user's events on this node.
-      seqOf: (userID) => store.read((tx) => tx.currentSeq(userID)),
+      nodeID, log, maxSessionsPerUser: options.maxSessionsPerUser ?? 10, seqOf,
     });
     // Every node must agree on these, or calls between their users fail (SCALE-OUT.md).
     for (const d of await redisBus.compareSettings({ sfu: options.sfu ? 'on' : 'off' }).catch(() => [])) {
@@ -131,7 +131,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
     }
     bus = redisBus;
   } else {
-    bus = new LocalBus(options.maxSessionsPerUser ?? 10);
+    bus = new LocalBus({ maxSessionsPerUser: options.maxSessionsPerUser ?? 10, seqOf, log });
   }
   const limits = resolveLimits(options.limits);
   const signaling = new SignalingService(bus, limits);

@@ -4,10 +4,11 @@
  * user's pushes in commit order, so once the token arrives, everything committed for that
  * user before the send has arrived too. Assert the absence after that, never after a sleep.
  *
- * Online-only (the default) suits one server. Across a cluster use `stored: true`: a
- * stored message takes the recipient's next event seq, and every node passes a user's
- * events to its sessions strictly in seq order (an online-only message has no seq and is
- * passed at once, possibly ahead of an earlier event another node published late).
+ * Online-only (the default) suits one server: it waits behind any of the user's events
+ * published before it and held for a gap (hub/user-order.ts). Across a cluster use
+ * `stored: true`: a stored message takes the recipient's next event seq, and every node
+ * passes a user's events to its sessions strictly in seq order (an online-only message has
+ * no seq, so it may pass an earlier event that another node has not published yet).
  */
 import { EVENT } from '../../src/sdk/index.ts';
 

@@ -46,7 +46,8 @@ export class Session implements SessionSink {
   /** The verified token this session logged in with. */
   #claims: TokenClaims | null = null;
   #state: State = 'awaiting_login';
-  #lastSeq = 0;
+  /** The seq the catch-up went up to: live events at or below it were in it. */
+  #replayedTo = 0;
   #buffer: Delivery[] = [];
   #bufferedBytes = 0;
   readonly #out: OutboundSlot;
@@ -103,10 +104,9 @@ export class Session implements SessionSink {
       return;
     }
     if (this.#state !== 'live') return;
-    if (d.seq !== null) {
-      if (d.seq <= this.#lastSeq) return; // already replayed
-      this.#lastSeq = d.seq;
-    }
+    // The bus hands over a user's events in seq order (hub/user-order.ts); whatever comes
+    // after the catch-up and was not in it goes out, even below the last one sent.
+    if (d.seq !== null && d.seq <= this.#replayedTo) return;
     this.#send(d.frame);
   }
 
@@ -316,7 +316,7 @@ export class Session implements SessionSink {
       }
       this.#send(JSON.stringify({ type: 'synced', seq: plan.seq }));
       if ((this.#state as State) === 'closed') return this.#cutDuringCatchUp(sent);
-      this.#lastSeq = plan.seq;
+      this.#replayedTo = plan.seq;
       this.#state = 'live';
       const buffered = this.#buffer;
       this.#buffer = [];

@@ -19,24 +19,23 @@
  *
  * Delivery order: per user, stored events carry consecutive seqs. Two nodes may publish
  * them in a different order than they were committed, so each node passes a user's
- * events to its sessions strictly in seq order from a baseline read when the user's
- * first local session registers (after its presence is visible, so every later commit
- * is published to this node). A gap that is not filled within holdMs (the publishing
- * node died between commit and publish, or Redis lost the message) ends that user's
- * local sessions with 1012: the SDK reconnects and replays exactly what it missed.
- * When the bus itself reconnects to Redis, every local session is ended the same way.
+ * events to its sessions strictly in seq order (delivery-order.ts, the same step as the
+ * in-process bus) from a baseline read when the user's first local session registers
+ * (after its presence is visible, so every later commit is published to this node). A gap
+ * that is not filled within holdMs (the publishing node died between commit and publish,
+ * or Redis lost the message) ends that user's local sessions with 1012: the SDK
+ * reconnects and replays exactly what it missed. When the bus itself reconnects to Redis,
+ * every local session is ended the same way.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
 import type { Bus, Delivery, Revocation, SessionSink } from './types.ts';
+import { closeForResync, DEFAULT_HOLD_MS, DeliveryOrder, passTo } from './delivery-order.ts';
 import { redisClient } from './redis-client.ts';
 import { LIVE_NODES, LOOKUP, REGISTER, type RedisScripts } from './redis-scripts.ts';
 
 /** Presence keys expire this long after the last refresh (every third of it by each node). */
 const PRESENCE_TTL_MS = 3600_000;
-
-/** WebSocket close code "service restart": the client reconnects and resumes. */
-export const RESYNC_CLOSE_CODE = 1012;
 
 export interface RedisBusOptions {
   nodeID: string;
@@ -59,18 +58,6 @@ export interface RedisBusOptions {
   commandTimeoutMs?: number;
 }
 
-interface UserOrder {
-  /** Highest seq passed to the sessions (every seq up to it was passed or was in the baseline). */
-  last: number | null;
-  /** A seq known to be committed (a node died: its last publishes may be lost); null when none. */
-  expect: number | null;
-  /** False until the baseline is known; deliveries wait in `early`. */
-  ready: boolean;
-  early: Delivery[];
-  held: Map<number, Delivery>;
-  timer: NodeJS.Timeout | null;
-}
-
 type Wire =
   | { t: 'd'; from: string; d: Delivery[] }
   | { t: 'kick'; u: string; s: string }
@@ -83,7 +70,7 @@ export class RedisBus implements Bus {
   readonly #pub: Redis;
   readonly #sub: Redis;
   readonly #byUser = new Map<string, Set<SessionSink>>();
-  readonly #order = new Map<string, UserOrder>();
+  readonly #order: DeliveryOrder;
   #count = 0;
   #heartbeat: NodeJS.Timeout | null = null;
   #closed = false;
@@ -96,10 +83,25 @@ export class RedisBus implements Bus {
   #auditing = false;
   #refreshedAt = Date.now();
   /** Counters for tests, benches and logs. */
-  readonly stats = { published: 0, received: 0, resyncs: 0, gapsFilled: 0, publishFailures: 0 };
+  readonly stats: { published: number; received: number; resyncs: number; publishFailures: number; readonly gapsFilled: number };
 
   private constructor(url: string, o: Opts) {
     this.#o = o;
+    const order = (this.#order = new DeliveryOrder({
+      seqOf: o.seqOf,
+      holdMs: o.holdMs,
+      pass: (d) => passTo(this.#byUser.get(d.userID), d),
+      gap: (user, state) => {
+        o.log.warn({ user, ...state }, 'missing event never arrived; user sessions resync');
+        this.#resyncUsers([user], 'event gap');
+      },
+    }));
+    this.stats = {
+      published: 0, received: 0, resyncs: 0, publishFailures: 0,
+      get gapsFilled(): number {
+        return order.gapsFilled;
+      },
+    };
     this.#pub = redisClient(url, `ringlet-${o.nodeID}-pub`, { commandTimeout: o.commandTimeoutMs });
     this.#sub = redisClient(url, `ringlet-${o.nodeID}-sub`, { autoResubscribe: false });
     this.#pub.defineCommand('ringletLookup', { lua: LOOKUP });
@@ -110,7 +112,7 @@ export class RedisBus implements Bus {
   /** Connects both Redis connections, subscribes this node's channels and starts the heartbeat. */
   static async connect(url: string, options: RedisBusOptions): Promise<RedisBus> {
     const o = {
-      prefix: 'ringlet:', heartbeatMs: 1000, nodeTtlMs: 5000, holdMs: 1500, commandTimeoutMs: 3000,
+      prefix: 'ringlet:', heartbeatMs: 1000, nodeTtlMs: 5000, holdMs: DEFAULT_HOLD_MS, commandTimeoutMs: 3000,
       ...options,
     };
     const bus = new RedisBus(url, o);
@@ -207,15 +209,12 @@ export class RedisBus implements Bus {
     if (!seqOf || this.#auditing) return;
     this.#auditing = true;
     try {
-      const users = [...this.#order.entries()].filter(([, o]) => o.ready && o.last !== null);
+      const users = this.#order.positions();
       for (let i = 0; i < users.length && !this.#closed; i += 20) {
         await Promise.all(
-          users.slice(i, i + 20).map(async ([user, o]) => {
+          users.slice(i, i + 20).map(async ([user, last]) => {
             const current = await seqOf(user).catch(() => null);
-            if (current === null || this.#order.get(user) !== o || o.last === null || current <= o.last) return;
-            o.expect = Math.max(o.expect ?? 0, current);
-            o.timer ??= setTimeout(() => this.#gapExpired(user, o), this.#o.holdMs);
-            o.timer.unref?.();
+            if (current !== null && current > last) this.#order.expect(user, current);
           }),
         );
       }
@@ -292,12 +291,7 @@ export class RedisBus implements Bus {
       this.unregister(oldest);
       oldest.kick('device_limit');
     }
-    let order = this.#order.get(user);
-    const first = order === undefined;
-    if (!order) {
-      order = { last: null, expect: null, ready: false, early: [], held: new Map(), timer: null };
-      this.#order.set(user, order);
-    }
+    const baseline = this.#order.join(user);
     // Presence first: once it is visible, every later commit for this user is published here.
     try {
       const excess = (await (this.#pub as unknown as RedisScripts).ringletRegister(
@@ -309,15 +303,8 @@ export class RedisBus implements Bus {
       this.#o.log.warn({ err, user }, 'redis presence update failed; session is local-only until the bus reconnects');
       this.#pubLost = true;
     }
-    if (first && this.#order.get(user) === order) {
-      // Baseline: every seq up to it is in the store and in the session's sync snapshot.
-      let base: number | null = null;
-      try {
-        if (this.#o.seqOf) base = await this.#o.seqOf(user);
-      } finally {
-        this.#setBaseline(user, order, base);
-      }
-    }
+    // Baseline: every seq up to it is in the store and in the session's sync snapshot.
+    await baseline();
   }
 
   unregister(session: SessionSink): void {
@@ -327,9 +314,7 @@ export class RedisBus implements Bus {
     this.#count--;
     if (set.size === 0) {
       this.#byUser.delete(user);
-      const order = this.#order.get(user);
-      if (order?.timer) clearTimeout(order.timer);
-      this.#order.delete(user);
+      this.#order.leave(user);
     }
     if (!this.#closed) this.#pub.zrem(this.#key('presence', user), this.#member(session)).catch(() => undefined);
   }
@@ -437,7 +422,6 @@ export class RedisBus implements Bus {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#heartbeat) clearInterval(this.#heartbeat);
-    for (const o of this.#order.values()) if (o.timer) clearTimeout(o.timer);
     this.#order.clear();
     try {
       const p = this.#pub.pipeline();
@@ -506,64 +490,7 @@ export class RedisBus implements Bus {
   }
 
   #deliverLocal(d: Delivery): void {
-    if (!this.#byUser.has(d.userID)) return;
-    if (d.seq === null) return this.#pass(d);
-    const o = this.#order.get(d.userID);
-    if (!o) return this.#pass(d);
-    if (!o.ready) {
-      o.early.push(d);
-      return;
-    }
-    this.#ordered(d.userID, o, d);
-  }
-
-  #setBaseline(user: string, o: UserOrder, base: number | null): void {
-    o.last = base;
-    o.ready = true;
-    const early = o.early.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
-    o.early = [];
-    for (const d of early) this.#ordered(user, o, d);
-  }
-
-  #ordered(user: string, o: UserOrder, d: Delivery): void {
-    const seq = d.seq!;
-    if (o.last === null) o.last = seq - 1;
-    if (seq <= o.last) return this.#pass(d); // within the baseline: sessions drop what they have
-    if (seq > o.last + 1) {
-      o.held.set(seq, d);
-      o.timer ??= setTimeout(() => this.#gapExpired(user, o), this.#o.holdMs);
-      o.timer.unref?.();
-      return;
-    }
-    this.#pass(d);
-    o.last = seq;
-    if (o.held.size === 0 && o.expect === null) return;
-    let next: Delivery | undefined;
-    while ((next = o.held.get(o.last + 1))) {
-      o.held.delete(o.last + 1);
-      this.#pass(next);
-      o.last++;
-      this.stats.gapsFilled++;
-    }
-    if (o.expect !== null && o.last >= o.expect) o.expect = null;
-    if (o.held.size === 0 && o.expect === null && o.timer) {
-      clearTimeout(o.timer);
-      o.timer = null;
-    }
-  }
-
-  #gapExpired(user: string, o: UserOrder): void {
-    o.timer = null;
-    const missing = o.held.size > 0 || (o.expect !== null && o.last !== null && o.last < o.expect);
-    if (this.#order.get(user) !== o || !missing) return;
-    this.#o.log.warn({ user, after: o.last, held: [...o.held.keys()], expect: o.expect }, 'missing event never arrived; user sessions resync');
-    this.#resyncUsers([user], 'event gap');
-  }
-
-  #pass(d: Delivery): void {
-    const set = this.#byUser.get(d.userID);
-    if (!set) return;
-    for (const s of set) if (s.id !== d.exceptSession) s.deliver(d);
+    if (this.#byUser.has(d.userID)) this.#order.take(d);
   }
 
   /** Ends the users' local sessions with 1012: the SDK reconnects and replays from the store. */
@@ -574,8 +501,7 @@ export class RedisBus implements Bus {
       for (const s of [...set]) {
         this.stats.resyncs++;
         this.unregister(s);
-        if (s.close) s.close(RESYNC_CLOSE_CODE, `resync: ${why}`);
-        else s.kick('device_limit');
+        closeForResync(s, why);
       }
     }
   }
