@@ -87,6 +87,11 @@ export interface ServerOptions {
   clock?: () => number;
   /** Per-user and per-process budgets (limits/config.ts); unset values keep their defaults. */
   limits?: Partial<ServerLimits>;
+  /**
+   * Tests: puts something in front of the bus every publish goes through, e.g. to hold one
+   * commit's events back until a later commit's are published (a race made deterministic).
+   */
+  wrapBus?: (bus: Bus) => Bus;
 }
 
 export interface RingletServer {
@@ -133,6 +138,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   } else {
     bus = new LocalBus({ maxSessionsPerUser: options.maxSessionsPerUser ?? 10, seqOf, log });
   }
+  if (options.wrapBus) bus = options.wrapBus(bus);
   const limits = resolveLimits(options.limits);
   const signaling = new SignalingService(bus, limits);
   const groups = new GroupService(signaling);

@@ -234,6 +234,22 @@ describe('many invitations in flight between the same users', () => {
   });
 });
 
+describe('answers committed at once', () => {
+  it('reach the caller, every one of them, round after round', async () => {
+    const alice = await h().online('alice');
+    const bob = await h().online('bob');
+    const N = 10;
+    for (let round = 0; round < 2 * ROUNDS; round++) {
+      const ids: string[] = [];
+      for (let i = 0; i < N; i++) ids.push(await invite(alice, { userID: bob.userID, timeout: 0 }));
+      for (const id of ids) await bob.rec.waitSig(NEW, id);
+      const answers = await Promise.all(ids.map((id, i) => (i % 2 === 0 ? bob.chat.accept({ inviteID: id }) : bob.chat.reject({ inviteID: id }))));
+      answers.forEach((r, i) => expectOk(r, ids[i]));
+      for (const [i, id] of ids.entries()) await alice.rec.waitSig(i % 2 === 0 ? ACCEPTED : REJECTED, id);
+    }
+  });
+});
+
 describe('an invite crossing the invitee\'s login', () => {
   it('rings the logging-in session exactly once, whichever commits first', async () => {
     const alice = await h().online('alice');
