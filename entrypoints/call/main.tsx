@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { CallPage } from '../../src/extension/ui/call/CallPage.tsx';
-import { createChat, EVENT } from '../../src/sdk/index.ts';
+import { createCallChat } from '../../src/extension/call/sdk.ts';
 import '../../src/extension/ui/styles.css';
 
-render(<CallPage createChat={(o) => createChat(o)} messageEvent={EVENT.MESSAGE_RECEIVED} />, document.getElementById('app')!);
+render(<CallPage createChat={createCallChat} />, document.getElementById('app')!);

@@ -1,5 +1,12 @@
 /** IM shapes that travel with signaling: messages, conversations, groups. */
 
+/** The body of a custom message (`TIMCustomElem`): what `sendMessage` sends and a message carries. */
+export interface CustomPayload {
+  data: string;
+  description?: string;
+  extension?: string;
+}
+
 /** Every stored message is a custom message; signaling ones carry TSignaling JSON. */
 export interface Message {
   ID: string;
@@ -11,14 +18,17 @@ export interface Message {
   /** Seconds, server clock. */
   time: number;
   type: 'TIMCustomElem';
-  payload: { data: string; description?: string; extension?: string };
+  payload: CustomPayload;
   /** True when the message was sent online-only (never stored). */
   onlineUserOnly?: boolean;
 }
 
+/** The two kinds of conversation, as conversation IDs begin. */
+export type ConversationType = 'C2C' | 'GROUP';
+
 export interface Conversation {
   conversationID: string;
-  type: 'C2C' | 'GROUP';
+  type: ConversationType;
   unreadCount: number;
   lastMessage: Message | null;
 }

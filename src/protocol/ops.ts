@@ -1,12 +1,19 @@
 /**
- * Request operations and the schema of each one's parameters. The server validates every
- * request with these; the SDK runs the same checks before sending, so a bad call fails
- * early with the same 8001 error the server would give.
+ * The op contract: every request operation with the schema of its parameters, the type of
+ * its result (the `data` of a successful reply) and the error codes it answers besides
+ * those every op may answer. The server validates requests with these schemas and the SDK
+ * runs the same checks before sending (a bad call fails early with the server's 8001).
+ * The server's handler table (server/handlers.ts), the SDK's `Chat` methods and the
+ * extension's chat interfaces are derived from this table, so adding an op is one entry
+ * here plus one handler, and a side that is missing or answers another shape does not compile.
  */
 import { z } from 'zod';
-import { GROUP_TYPES } from './im.ts';
+import { ErrorCode } from './errors.ts';
+import type { IceServers } from './ice.ts';
+import { GROUP_TYPES, type Conversation, type Group, type GroupMember, type Message } from './im.ts';
 import { ID_PATTERN, LIMITS, utf8Bytes } from './limits.ts';
-import type { OfflinePushInfo } from './signaling.ts';
+import type { ServerCapabilities, SfuJoin } from './sfu.ts';
+import type { PendingInvitation } from './signaling.ts';
 
 const id = z.string().regex(ID_PATTERN);
 const inviteID = z.string().min(1).max(128);
@@ -14,6 +21,7 @@ const data = z.string().refine((s) => utf8Bytes(s) <= LIMITS.dataBytes, { messag
 const timeout = z.int().min(0).max(LIMITS.maxTimeout);
 const pushText = z.string().refine((s) => utf8Bytes(s) <= LIMITS.pushTextBytes, { message: `longer than ${LIMITS.pushTextBytes} bytes` });
 
+/** Offline push configuration, as in the seed: the one schema of it (its type is OfflinePushInfo). */
 export const offlinePushInfoSchema = z.strictObject({
   disablePush: z.boolean().optional(),
   disableVoipPush: z.boolean().optional(),
@@ -22,7 +30,7 @@ export const offlinePushInfoSchema = z.strictObject({
   extension: pushText.optional(),
   ignoreIOSBadge: z.boolean().optional(),
   androidOPPOChannelID: z.string().max(128).optional(),
-}) satisfies z.ZodType<OfflinePushInfo>;
+});
 
 const inviteCommon = {
   data: data.optional(),
@@ -30,70 +38,175 @@ const inviteCommon = {
   onlineUserOnly: z.boolean().optional(),
   offlinePushInfo: offlinePushInfoSchema.optional(),
 };
+const action = z.strictObject({ inviteID, data: data.optional() });
+const groupRef = z.strictObject({ groupID: id });
+const none = z.strictObject({});
 
 /** 'C2C' or 'GROUP' and an ID. */
 const conversationID = z.string().regex(new RegExp(`^(C2C|GROUP)${ID_PATTERN.source.slice(1)}`));
 
-/** Parameter schemas, one per operation. */
-export const opSchemas = {
-  invite: z.strictObject({ userID: id, ...inviteCommon }),
-  inviteInGroup: z.strictObject({
-    groupID: id,
-    inviteeList: z
-      .array(id)
-      .min(1)
-      .max(LIMITS.maxInvitees)
-      .refine((l) => new Set(l).size === l.length, { message: 'has duplicates' }),
-    ...inviteCommon,
-  }),
-  cancel: z.strictObject({ inviteID, data: data.optional() }),
-  accept: z.strictObject({ inviteID, data: data.optional() }),
-  reject: z.strictObject({ inviteID, data: data.optional() }),
-  getPendingInvitations: z.strictObject({}),
+/**
+ * `write`: changes state; the server applies each request id of these at most once (a retry
+ * gets the recorded reply). `read`: changes nothing. `session`: ends this connection (logout).
+ */
+export type OpKind = 'write' | 'read' | 'session';
 
-  createGroup: z.strictObject({
-    name: z.string().min(1).max(LIMITS.groupNameMaxLength),
-    type: z.enum(GROUP_TYPES).optional(),
-    groupID: id.optional(),
-    memberList: z.array(id).max(LIMITS.maxGroupMembers).optional(),
-  }),
-  joinGroup: z.strictObject({ groupID: id }),
-  quitGroup: z.strictObject({ groupID: id }),
-  dismissGroup: z.strictObject({ groupID: id }),
-  addGroupMember: z.strictObject({ groupID: id, userIDList: z.array(id).min(1).max(LIMITS.maxInvitees) }),
-  deleteGroupMember: z.strictObject({ groupID: id, userIDList: z.array(id).min(1).max(LIMITS.maxInvitees) }),
-  getGroupList: z.strictObject({}),
-  getGroupProfile: z.strictObject({ groupID: id }),
-  getGroupMemberList: z.strictObject({ groupID: id }),
+declare const RESULT: unique symbol;
+/** A result type carried by the table: a type only, nothing at run time. */
+export interface ResultType<T> {
+  readonly [RESULT]?: T;
+}
+const result = <T>(): ResultType<T> => ({});
 
-  sendMessage: z.strictObject({
-    conversationID,
-    payload: z.strictObject({ data, description: pushText.optional(), extension: pushText.optional() }),
-    onlineUserOnly: z.boolean().optional(),
-  }),
-  getMessageList: z.strictObject({
-    conversationID,
-    nextReqMessageID: z.string().regex(/^[0-9]{1,20}$/).optional(),
-    count: z.int().min(1).max(LIMITS.maxPageSize).optional(),
-  }),
-  getConversationList: z.strictObject({}),
-  getIceServers: z.strictObject({}),
-  getSfuJoin: z.strictObject({ inviteID }),
-  getCapabilities: z.strictObject({}),
-  setMessageRead: z.strictObject({ conversationID }),
-  logout: z.strictObject({}),
-} as const;
+/** Codes every op may answer: bad parameters, not logged in, the SDK's network and timeout, an internal failure. */
+export const COMMON_ERRORS = [ErrorCode.INVALID_PARAMETER, ErrorCode.NOT_LOGGED_IN, ErrorCode.NETWORK, ErrorCode.REQUEST_TIMEOUT, ErrorCode.INTERNAL] as const;
 
-export type Op = keyof typeof opSchemas;
-export type OpParams<K extends Op> = z.infer<(typeof opSchemas)[K]>;
+/** One op of the contract. */
+export interface OpSpec {
+  readonly kind: OpKind;
+  readonly params: z.ZodType;
+  readonly result: ResultType<unknown>;
+  /** Codes besides COMMON_ERRORS (8040: per-user budgets and caps, its reason names the limit). */
+  readonly errors: readonly ErrorCode[];
+}
 
-/** Operations that change state: the server applies each request id of these at most once. */
-export const MUTATING_OPS: ReadonlySet<Op> = new Set<Op>([
-  'invite', 'inviteInGroup', 'cancel', 'accept', 'reject',
-  'createGroup', 'joinGroup', 'quitGroup', 'dismissGroup', 'addGroupMember', 'deleteGroupMember',
-  'sendMessage', 'setMessageRead',
-]);
+/** What invite, inviteInGroup, accept, reject and cancel answer (the SDK's SignalingResponse is made of it). */
+export interface SignalingResult {
+  inviteID: string;
+  /** The history message this action stored (null when online-only or nothing changed). */
+  message: Message | null;
+}
+
+const {
+  USER_NOT_FOUND, GROUP_NOT_FOUND, NOT_GROUP_MEMBER, INVITE_PART_ENDED, NOT_PERMITTED, CANCEL_NOT_POSSIBLE,
+  NOT_GROUP_OWNER, GROUP_EXISTS, LIMIT_EXCEEDED,
+} = ErrorCode;
+
+/** The contract: one entry per op. */
+export const ops = {
+  invite: {
+    kind: 'write',
+    params: z.strictObject({ userID: id, ...inviteCommon }),
+    result: result<SignalingResult>(),
+    errors: [USER_NOT_FOUND, LIMIT_EXCEEDED],
+  },
+  inviteInGroup: {
+    kind: 'write',
+    params: z.strictObject({
+      groupID: id,
+      inviteeList: z
+        .array(id)
+        .min(1)
+        .max(LIMITS.maxInvitees)
+        .refine((l) => new Set(l).size === l.length, { message: 'has duplicates' }),
+      ...inviteCommon,
+    }),
+    result: result<SignalingResult>(),
+    errors: [GROUP_NOT_FOUND, NOT_GROUP_MEMBER, LIMIT_EXCEEDED],
+  },
+  cancel: { kind: 'write', params: action, result: result<SignalingResult>(), errors: [CANCEL_NOT_POSSIBLE, NOT_PERMITTED] },
+  accept: { kind: 'write', params: action, result: result<SignalingResult>(), errors: [INVITE_PART_ENDED, NOT_PERMITTED] },
+  reject: { kind: 'write', params: action, result: result<SignalingResult>(), errors: [INVITE_PART_ENDED, NOT_PERMITTED] },
+  getPendingInvitations: { kind: 'read', params: none, result: result<{ invitationList: PendingInvitation[] }>(), errors: [LIMIT_EXCEEDED] },
+
+  createGroup: {
+    kind: 'write',
+    params: z.strictObject({
+      name: z.string().min(1).max(LIMITS.groupNameMaxLength),
+      type: z.enum(GROUP_TYPES).optional(),
+      groupID: id.optional(),
+      memberList: z.array(id).max(LIMITS.maxGroupMembers).optional(),
+    }),
+    result: result<{ group: Group }>(),
+    errors: [USER_NOT_FOUND, GROUP_EXISTS, LIMIT_EXCEEDED],
+  },
+  joinGroup: { kind: 'write', params: groupRef, result: result<{ status: 'joined' | 'already_member'; group: Group }>(), errors: [GROUP_NOT_FOUND, NOT_PERMITTED, LIMIT_EXCEEDED] },
+  quitGroup: { kind: 'write', params: groupRef, result: result<{ groupID: string }>(), errors: [GROUP_NOT_FOUND, NOT_GROUP_MEMBER] },
+  dismissGroup: { kind: 'write', params: groupRef, result: result<{ groupID: string }>(), errors: [GROUP_NOT_FOUND, NOT_GROUP_OWNER] },
+  addGroupMember: {
+    kind: 'write',
+    params: z.strictObject({ groupID: id, userIDList: z.array(id).min(1).max(LIMITS.maxInvitees) }),
+    result: result<{ successUserIDList: string[]; existedUserIDList: string[]; group: Group }>(),
+    errors: [GROUP_NOT_FOUND, NOT_GROUP_MEMBER, USER_NOT_FOUND, LIMIT_EXCEEDED],
+  },
+  deleteGroupMember: {
+    kind: 'write',
+    params: z.strictObject({ groupID: id, userIDList: z.array(id).min(1).max(LIMITS.maxInvitees) }),
+    result: result<{ successUserIDList: string[]; group: Group }>(),
+    errors: [GROUP_NOT_FOUND, NOT_GROUP_OWNER],
+  },
+  getGroupList: { kind: 'read', params: none, result: result<{ groupList: Group[] }>(), errors: [LIMIT_EXCEEDED] },
+  getGroupProfile: { kind: 'read', params: groupRef, result: result<{ group: Group }>(), errors: [GROUP_NOT_FOUND, NOT_GROUP_MEMBER, LIMIT_EXCEEDED] },
+  getGroupMemberList: { kind: 'read', params: groupRef, result: result<{ memberList: GroupMember[] }>(), errors: [GROUP_NOT_FOUND, NOT_GROUP_MEMBER, LIMIT_EXCEEDED] },
+
+  sendMessage: {
+    kind: 'write',
+    params: z.strictObject({
+      conversationID,
+      payload: z.strictObject({ data, description: pushText.optional(), extension: pushText.optional() }),
+      onlineUserOnly: z.boolean().optional(),
+    }),
+    result: result<{ message: Message }>(),
+    errors: [USER_NOT_FOUND, GROUP_NOT_FOUND, NOT_GROUP_MEMBER, LIMIT_EXCEEDED],
+  },
+  getMessageList: {
+    kind: 'read',
+    params: z.strictObject({
+      conversationID,
+      nextReqMessageID: z.string().regex(/^[0-9]{1,20}$/).optional(),
+      count: z.int().min(1).max(LIMITS.maxPageSize).optional(),
+    }),
+    result: result<{ messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }>(),
+    errors: [GROUP_NOT_FOUND, NOT_GROUP_MEMBER, LIMIT_EXCEEDED],
+  },
+  getConversationList: { kind: 'read', params: none, result: result<{ conversationList: Conversation[] }>(), errors: [LIMIT_EXCEEDED] },
+  setMessageRead: { kind: 'write', params: z.strictObject({ conversationID }), result: result<Record<string, never>>(), errors: [] },
+
+  getIceServers: { kind: 'read', params: none, result: result<IceServers>(), errors: [LIMIT_EXCEEDED] },
+  /** 8011 with reason `mesh_call` / `no_sfu`: this call runs on the mesh; 8040 `sfu_rooms`: the SFU is full. */
+  getSfuJoin: { kind: 'read', params: z.strictObject({ inviteID }), result: result<SfuJoin>(), errors: [NOT_PERMITTED, LIMIT_EXCEEDED] },
+  getCapabilities: { kind: 'read', params: none, result: result<ServerCapabilities>(), errors: [] },
+  logout: { kind: 'session', params: none, result: result<Record<string, never>>(), errors: [] },
+} as const satisfies Record<string, OpSpec>;
+
+type Ops = typeof ops;
+export type Op = keyof Ops;
+/** An op's parameters after validation (defaults not yet applied: the handler applies them). */
+export type OpParams<K extends Op> = z.output<Ops[K]['params']>;
+/** An op's parameters as a caller writes them. */
+export type OpInput<K extends Op> = z.input<Ops[K]['params']>;
+/** The `data` of an op's successful reply. */
+export type OpResult<K extends Op> = Ops[K]['result'] extends ResultType<infer R> ? R : never;
+/** The codes an op may answer. */
+export type OpError<K extends Op> = Ops[K]['errors'][number] | (typeof COMMON_ERRORS)[number];
+type OfKind<T extends OpKind> = { [K in Op]: Ops[K]['kind'] extends T ? K : never }[Op];
+/** Ops that change state (applied once per request id). */
+export type WriteOp = OfKind<'write'>;
+/** Ops that change nothing. */
+export type ReadOp = OfKind<'read'>;
+
+/** The table seen op by op: indexed with a generic op, its schema keeps that op's type. */
+const byOp: { readonly [K in Op]: { readonly params: z.ZodType<OpParams<K>> } } = ops;
+
+/** The parameter schema of `op` (what parseParams validates with). */
+export function paramsSchema<K extends Op>(op: K): z.ZodType<OpParams<K>> {
+  return byOp[op].params;
+}
+
+const WRITE_OPS: ReadonlySet<string> = new Set(Object.entries(ops).filter(([, spec]) => spec.kind === 'write').map(([op]) => op));
+const COMMON: ReadonlySet<number> = new Set(COMMON_ERRORS);
 
 export function isOp(value: unknown): value is Op {
-  return typeof value === 'string' && Object.hasOwn(opSchemas, value);
+  return typeof value === 'string' && Object.hasOwn(ops, value);
+}
+
+/** Whether `op` changes state: the server applies each request id of these at most once. */
+export function isWriteOp(op: Op): op is WriteOp {
+  return WRITE_OPS.has(op);
+}
+
+/** Whether the contract lets `op` answer `code`. */
+export function declaresError(op: Op, code: number): boolean {
+  const errors: readonly number[] = ops[op].errors;
+  return COMMON.has(code) || errors.includes(code);
 }

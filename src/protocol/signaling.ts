@@ -13,6 +13,11 @@ export const TSignaling = {
 } as const;
 export type SignalingEventName = (typeof TSignaling)[keyof typeof TSignaling];
 
+const EVENT_NAMES: ReadonlySet<string> = new Set(Object.values(TSignaling));
+export function isSignalingEventName(name: string): name is SignalingEventName {
+  return EVENT_NAMES.has(name);
+}
+
 /** `actionType` of the TSignaling JSON. */
 export const ActionType = {
   INVITE: 1,

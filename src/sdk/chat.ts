@@ -3,13 +3,12 @@
  * needs. Every call returns a promise, checks its parameters with the same schemas as the
  * server (8001 early), and never throws synchronously.
  */
+import { parseParams } from '../protocol/codec.ts';
 import { ErrorCode, RingletError } from '../protocol/errors.ts';
-import type { Conversation, Group, GroupMember, Message } from '../protocol/im.ts';
-import { parseParams } from '../protocol/frames.ts';
-import type { Op, OpParams } from '../protocol/ops.ts';
-import type { OfflinePushInfo, PendingInvitation, SignalingEventMap, SignalingEventName } from '../protocol/signaling.ts';
+import type { ConversationType, CustomPayload } from '../protocol/im.ts';
+import type { Op, OpInput, OpResult, SignalingResult } from '../protocol/ops.ts';
+import type { SignalingEventMap, SignalingEventName } from '../protocol/signaling.ts';
 import { ID_PATTERN } from '../protocol/limits.ts';
-import type { ServerCapabilities, SfuJoin } from '../protocol/sfu.ts';
 import { Connection, type ConnectionOptions } from './connection.ts';
 import { Emitter, EVENT, TYPES, type ChatEvent, type ChatEventMap, type Handler } from './events.ts';
 import { GroupList } from './group-list.ts';
@@ -25,26 +24,35 @@ export interface Response<D> {
   code: 0;
   data: D;
 }
+/** What the signaling calls resolve with: the seed's shape, made of the contract's SignalingResult. */
 export interface SignalingResponse {
   code: 0;
-  inviteID: string;
-  data: { message: Message | null };
+  inviteID: SignalingResult['inviteID'];
+  data: Pick<SignalingResult, 'message'>;
 }
 
-export interface InviteOptions {
-  userID: string;
-  data?: string;
-  timeout?: number;
-  onlineUserOnly?: boolean;
-  offlinePushInfo?: OfflinePushInfo;
-}
-export interface InviteInGroupOptions extends Omit<InviteOptions, 'userID'> {
-  groupID: string;
-  inviteeList: string[];
-}
-export interface ActionOptions {
-  inviteID: string;
-  data?: string;
+type SignalingOp = 'invite' | 'inviteInGroup' | 'cancel' | 'accept' | 'reject';
+/** What the method of op K resolves with: the contract's result as `{ code: 0, data }`, the seed's shape for signaling. */
+export type OpResponse<K extends Op> = K extends SignalingOp ? SignalingResponse : Response<OpResult<K>>;
+/**
+ * One method per op of the contract, resolving with that op's result: `Chat` implements
+ * it, so an op without a method, or a method that resolves with another shape, does not
+ * compile. (Parameters follow the seed's call shapes, e.g. `quitGroup(groupID)`.)
+ */
+export type ChatOps = { [K in Op]: (...args: never[]) => Promise<OpResponse<K>> };
+
+export type InviteOptions = OpInput<'invite'>;
+export type InviteInGroupOptions = OpInput<'inviteInGroup'>;
+export type ActionOptions = OpInput<'accept'>;
+/** createGroup's options: members may be given as user IDs or as `{ userID }` (the seed's member objects). */
+export type CreateGroupOptions = Omit<OpInput<'createGroup'>, 'memberList'> & { memberList?: Array<string | { userID: string }> };
+/** A custom message ready for `sendMessage` (createCustomMessage's result). */
+export interface CustomMessage {
+  to: string;
+  conversationType: ConversationType;
+  conversationID: string;
+  type: 'TIMCustomElem';
+  payload: CustomPayload;
 }
 
 const pick = <T extends object>(o: T, keys: readonly string[]): Record<string, unknown> => {
@@ -55,7 +63,7 @@ const pick = <T extends object>(o: T, keys: readonly string[]): Record<string, u
 };
 const INVITE_KEYS = ['data', 'timeout', 'onlineUserOnly', 'offlinePushInfo'] as const;
 
-export class Chat {
+export class Chat implements ChatOps {
   readonly #conn: Connection;
   readonly #events: Emitter;
   readonly #signals: Emitter;
@@ -83,6 +91,7 @@ export class Chat {
         this.#events.emit(EVENT.SDK_NOT_READY, {});
       },
       ready: () => this.#events.emit(EVENT.SDK_READY, {}),
+      error: (err) => this.#events.emit(EVENT.ERROR, err.toBody() satisfies ChatEventMap[typeof EVENT.ERROR]),
     });
   }
 
@@ -101,7 +110,7 @@ export class Chat {
     return { code: 0, data: { repeatLogin: false } };
   }
 
-  async logout(): Promise<Response<Record<string, never>>> {
+  async logout(): Promise<Response<OpResult<'logout'>>> {
     await this.#conn.logout();
     this.#tracker.reset();
     this.#groups.reset();
@@ -157,65 +166,63 @@ export class Chat {
   async reject(o: ActionOptions): Promise<SignalingResponse> {
     return this.#signal('reject', pick(o, ['inviteID', 'data']));
   }
-  async getPendingInvitations(): Promise<Response<{ invitationList: PendingInvitation[] }>> {
+  async getPendingInvitations(): Promise<OpResponse<'getPendingInvitations'>> {
     return this.#call('getPendingInvitations', {});
   }
 
   // ---- groups
 
-  async createGroup(o: { name: string; type?: string; groupID?: string; memberList?: Array<string | { userID: string }> }): Promise<Response<{ group: Group }>> {
+  async createGroup(o: CreateGroupOptions): Promise<OpResponse<'createGroup'>> {
     const params = pick(o, ['name', 'type', 'groupID', 'memberList']);
     if (Array.isArray(params.memberList)) {
       params.memberList = params.memberList.map((m: unknown) => (typeof m === 'object' && m !== null ? (m as { userID?: unknown }).userID : m));
     }
     return this.#call('createGroup', params);
   }
-  async joinGroup(o: { groupID: string }): Promise<Response<{ status: string; group: Group }>> {
+  async joinGroup(o: OpInput<'joinGroup'>): Promise<OpResponse<'joinGroup'>> {
     return this.#call('joinGroup', pick(o, ['groupID']));
   }
-  async quitGroup(groupID: string): Promise<Response<{ groupID: string }>> {
+  async quitGroup(groupID: string): Promise<OpResponse<'quitGroup'>> {
     return this.#call('quitGroup', { groupID });
   }
-  async dismissGroup(groupID: string): Promise<Response<{ groupID: string }>> {
+  async dismissGroup(groupID: string): Promise<OpResponse<'dismissGroup'>> {
     return this.#call('dismissGroup', { groupID });
   }
-  async addGroupMember(o: { groupID: string; userIDList: string[] }): Promise<Response<{ successUserIDList: string[]; existedUserIDList: string[]; group: Group }>> {
+  async addGroupMember(o: OpInput<'addGroupMember'>): Promise<OpResponse<'addGroupMember'>> {
     return this.#call('addGroupMember', pick(o, ['groupID', 'userIDList']));
   }
-  async deleteGroupMember(o: { groupID: string; userIDList: string[] }): Promise<Response<{ successUserIDList: string[]; group: Group }>> {
+  async deleteGroupMember(o: OpInput<'deleteGroupMember'>): Promise<OpResponse<'deleteGroupMember'>> {
     return this.#call('deleteGroupMember', pick(o, ['groupID', 'userIDList']));
   }
-  async getGroupList(): Promise<Response<{ groupList: Group[] }>> {
+  async getGroupList(): Promise<OpResponse<'getGroupList'>> {
     return this.#call('getGroupList', {});
   }
-  async getGroupProfile(o: { groupID: string }): Promise<Response<{ group: Group }>> {
+  async getGroupProfile(o: OpInput<'getGroupProfile'>): Promise<OpResponse<'getGroupProfile'>> {
     return this.#call('getGroupProfile', pick(o, ['groupID']));
   }
-  async getGroupMemberList(o: { groupID: string }): Promise<Response<{ memberList: GroupMember[] }>> {
+  async getGroupMemberList(o: OpInput<'getGroupMemberList'>): Promise<OpResponse<'getGroupMemberList'>> {
     return this.#call('getGroupMemberList', pick(o, ['groupID']));
   }
 
   // ---- messages
 
-  async getMessageList(o: { conversationID: string; nextReqMessageID?: string; count?: number }): Promise<Response<{ messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }>> {
+  async getMessageList(o: OpInput<'getMessageList'>): Promise<OpResponse<'getMessageList'>> {
     return this.#call('getMessageList', pick(o, ['conversationID', 'nextReqMessageID', 'count']));
   }
-  async getConversationList(): Promise<Response<{ conversationList: Conversation[] }>> {
+  async getConversationList(): Promise<OpResponse<'getConversationList'>> {
     return this.#call('getConversationList', {});
   }
-  async setMessageRead(o: { conversationID: string }): Promise<Response<Record<string, never>>> {
+  async setMessageRead(o: OpInput<'setMessageRead'>): Promise<OpResponse<'setMessageRead'>> {
     return this.#call('setMessageRead', pick(o, ['conversationID']));
   }
 
   /** A custom message ready for `sendMessage` (nothing is sent yet). */
-  createCustomMessage(o: { to: string; conversationType: 'C2C' | 'GROUP'; payload: { data: string; description?: string; extension?: string } }): {
-    to: string; conversationType: 'C2C' | 'GROUP'; conversationID: string; type: 'TIMCustomElem'; payload: { data: string; description?: string; extension?: string };
-  } {
+  createCustomMessage(o: Pick<CustomMessage, 'to' | 'conversationType' | 'payload'>): CustomMessage {
     return { to: o.to, conversationType: o.conversationType, conversationID: `${o.conversationType}${o.to}`, type: 'TIMCustomElem', payload: o.payload };
   }
 
   /** Sends a custom message; `onlineUserOnly` messages reach online sessions only and are never stored. */
-  async sendMessage(message: { conversationID: string; payload: { data: string; description?: string; extension?: string } }, options?: { onlineUserOnly?: boolean }): Promise<Response<{ message: Message }>> {
+  async sendMessage(message: Pick<CustomMessage, 'conversationID' | 'payload'>, options?: Pick<OpInput<'sendMessage'>, 'onlineUserOnly'>): Promise<OpResponse<'sendMessage'>> {
     const params: Record<string, unknown> = { conversationID: message?.conversationID, payload: message?.payload };
     if (options?.onlineUserOnly !== undefined) params.onlineUserOnly = options.onlineUserOnly;
     return this.#call('sendMessage', params);
@@ -224,7 +231,7 @@ export class Chat {
   // ---- media
 
   /** STUN/TURN servers for RTCPeerConnection (TURN credentials are short-lived; ask per call). */
-  async getIceServers(): Promise<Response<{ iceServers: Array<{ urls: string[]; username?: string; credential?: string }>; ttl: number }>> {
+  async getIceServers(): Promise<OpResponse<'getIceServers'>> {
     return this.#call('getIceServers', {});
   }
 
@@ -232,7 +239,7 @@ export class Chat {
    * Where and how to join the SFU room of a group call (a classroom or a call larger than
    * the mesh): only its inviter and the invitees who accepted it get a grant (else 8011).
    */
-  async getSfuJoin(o: { inviteID: string }): Promise<Response<SfuJoin>> {
+  async getSfuJoin(o: OpInput<'getSfuJoin'>): Promise<OpResponse<'getSfuJoin'>> {
     return this.#call('getSfuJoin', o);
   }
 
@@ -240,22 +247,20 @@ export class Chat {
    * What this server offers beyond the seed (Ringlet's addition): `{ sfu, meshLimit }`,
    * e.g. whether group calls larger than the mesh and classrooms can run on an SFU.
    */
-  async getCapabilities(): Promise<Response<ServerCapabilities>> {
+  async getCapabilities(): Promise<OpResponse<'getCapabilities'>> {
     return this.#call('getCapabilities', {});
   }
 
   // ---- plumbing
 
-  async #signal(op: 'invite' | 'inviteInGroup' | 'cancel' | 'accept' | 'reject', params: object): Promise<SignalingResponse> {
-    const r = await this.#call<{ inviteID: string; message: Message | null }>(op, params);
-    const { inviteID, message } = r.data;
-    return { code: 0, inviteID, data: { message } };
+  async #signal(op: SignalingOp, params: object): Promise<SignalingResponse> {
+    const { data } = await this.#call(op, params);
+    return { code: 0, inviteID: data.inviteID, data: { message: data.message } };
   }
 
-  async #call<D>(op: Op, params: object): Promise<Response<D>> {
+  async #call<K extends Op>(op: K, params: object): Promise<Response<OpResult<K>>> {
     if (!this.#conn.loggedIn) throw new RingletError(ErrorCode.NOT_LOGGED_IN, 'not_logged_in', `${op}: call login first and wait for it to resolve`);
-    const valid = parseParams(op, params) as OpParams<Op>;
-    const data = (await this.#conn.request(op, valid)) as D;
+    const data = await this.#conn.request(op, parseParams(op, params));
     return { code: 0, data };
   }
 }

@@ -3,8 +3,11 @@
  * ids, and reconnection with backoff that resumes from the last event seq so nothing
  * committed while away is lost or delivered twice. Knows nothing of the API surface.
  */
-import { ErrorCode, RingletError, type ErrorBody } from '../protocol/errors.ts';
-import type { GroupDeltaFrame, GroupsFrame, LoginResult, PushFrame, ServerFrame } from '../protocol/frames.ts';
+import { CloseCode } from '../protocol/close-codes.ts';
+import { decodeServerFrame, encodeFrame, readLoginResult } from '../protocol/codec.ts';
+import { ErrorCode, RingletError } from '../protocol/errors.ts';
+import type { GroupDeltaFrame, GroupsFrame, KickReason, LoginFrame, LoginResult, PushFrame, RequestFrame, ResultFrame, ServerFrame } from '../protocol/frames.ts';
+import type { Op, OpParams, OpResult } from '../protocol/ops.ts';
 import { defaultSocketFactory, type SocketFactory, type SocketLike } from './socket.ts';
 import type { NetState } from './events.ts';
 
@@ -33,7 +36,9 @@ export interface ConnectionEvents {
   /** The whole group list (once per login, before it is synced) or one change to it. */
   groups(frame: GroupsFrame | GroupDeltaFrame): void;
   netState(state: NetState): void;
-  kicked(reason: string): void;
+  kicked(reason: KickReason): void;
+  /** The server sent a frame this SDK cannot read (it is dropped; the connection goes on). */
+  error(err: RingletError): void;
   /** First login done and its catch-up delivered. */
   ready(): void;
 }
@@ -43,7 +48,7 @@ type State = 'idle' | 'connecting' | 'authenticating' | 'syncing' | 'ready' | 'c
 interface Pending {
   id: string;
   text: string;
-  op: string;
+  op: Op;
   resolve: (data: unknown) => void;
   reject: (err: RingletError) => void;
   timer: ReturnType<typeof setTimeout>;
@@ -108,18 +113,20 @@ export class Connection {
   }
 
   /** Sends a request; queued while reconnecting, re-sent with the same id after a drop. */
-  request(op: string, params: object): Promise<unknown> {
+  request<K extends Op>(op: K, params: OpParams<K>): Promise<OpResult<K>> {
     if (!this.#creds || this.#state === 'closed' || this.#state === 'idle') {
       return Promise.reject(new RingletError(ErrorCode.NOT_LOGGED_IN, 'not_logged_in', `${op}: not logged in`));
     }
     const id = `${this.#instance}-${++this.#counter}`;
-    const text = JSON.stringify({ type: 'req', id, op, params });
+    const frame: RequestFrame<K> = { type: 'req', id, op, params };
+    const text = encodeFrame(frame);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new RingletError(ErrorCode.REQUEST_TIMEOUT, 'timeout', `${op}: no answer from the server in ${this.#o.requestTimeoutMs} ms`));
       }, this.#o.requestTimeoutMs);
-      this.#pending.set(id, { id, text, op, resolve, reject, timer });
+      // The server answers op K with OpResult<K> (the contract); frames are checked, results are not.
+      this.#pending.set(id, { id, text, op, resolve: (data) => resolve(data as OpResult<K>), reject, timer });
       if (this.#state === 'ready' || this.#state === 'syncing') this.#sock?.send(text);
     });
   }
@@ -149,7 +156,7 @@ export class Connection {
     if (sock) {
       sock.onclose = sock.onmessage = sock.onerror = sock.onopen = null;
       try {
-        sock.close(1000, 'bye');
+        sock.close(CloseCode.NORMAL, 'bye');
       } catch {
         /* already closed */
       }
@@ -190,21 +197,21 @@ export class Connection {
       this.#state = 'authenticating';
       this.#lastHeard = Date.now();
       this.#loginId = `${this.#instance}-login-${++this.#counter}`;
-      const frame: Record<string, unknown> = { type: 'login', id: this.#loginId, userID: this.#creds.userID, userSig: this.#creds.userSig };
+      const frame: LoginFrame = { type: 'login', id: this.#loginId, userID: this.#creds.userID, userSig: this.#creds.userSig };
       if (this.#lastSeq !== undefined) frame.resume = { lastSeq: this.#lastSeq };
-      sock.send(JSON.stringify(frame));
+      sock.send(encodeFrame(frame));
       this.#startHeartbeat();
     };
     sock.onmessage = (ev) => {
       if (this.#sock !== sock) return;
       this.#lastHeard = Date.now();
-      let frame: ServerFrame;
+      let frame: ServerFrame | null;
       try {
-        frame = JSON.parse(String(ev.data)) as ServerFrame;
-      } catch {
-        return;
+        frame = decodeServerFrame(String(ev.data));
+      } catch (err) {
+        return this.#badFrame(err);
       }
-      this.#onFrame(frame);
+      if (frame) this.#onFrame(frame);
     };
     sock.onerror = () => undefined; // onclose follows
     sock.onclose = (ev) => {
@@ -238,11 +245,11 @@ export class Connection {
         // Half-open connection: drop it and reconnect.
         sock.onclose = sock.onmessage = null;
         this.#sock = null;
-        try { sock.close(4000, 'heartbeat lost'); } catch { /* ignore */ }
+        try { sock.close(CloseCode.HEARTBEAT_LOST, 'heartbeat lost'); } catch { /* ignore */ }
         this.#lost('heartbeat lost');
         return;
       }
-      sock.send('{"type":"ping"}');
+      sock.send(PING);
     }, this.#o.heartbeatMs);
   }
 
@@ -268,9 +275,9 @@ export class Connection {
     }
   }
 
-  #onLoginResult(frame: Extract<ServerFrame, { type: 'res' }>): void {
-    if (frame.code !== 0) {
-      const err = RingletError.fromBody(frame as ErrorBody);
+  #onLoginResult(frame: ResultFrame): void {
+    if (!('data' in frame)) {
+      const err = RingletError.fromBody(frame);
       const first = this.#firstLogin !== null;
       if (err.code === ErrorCode.BAD_USER_SIG || err.code === ErrorCode.INVALID_PARAMETER) {
         this.#shutdown(err);
@@ -278,7 +285,8 @@ export class Connection {
       }
       return; // other failures: the server closes, we retry with backoff
     }
-    const result = (frame as { data: LoginResult }).data;
+    const result = readLoginResult(frame.data);
+    if (!result) return this.#badFrame(new RingletError(ErrorCode.INTERNAL, 'bad_frame', 'the server sent a login result this SDK cannot read'));
     if (!result.resumed) this.#resetSeq(result.seq);
     this.#state = 'syncing';
     this.#attempt = 0;
@@ -330,12 +338,19 @@ export class Connection {
     this.#seen.clear();
   }
 
-  #onResult(frame: Extract<ServerFrame, { type: 'res' }>): void {
+  #onResult(frame: ResultFrame): void {
     const p = this.#pending.get(frame.id);
     if (!p) return;
     this.#pending.delete(frame.id);
     clearTimeout(p.timer);
-    if (frame.code === 0) p.resolve((frame as { data: unknown }).data);
-    else p.reject(RingletError.fromBody(frame as ErrorBody));
+    if ('data' in frame) p.resolve(frame.data);
+    else p.reject(RingletError.fromBody(frame));
+  }
+
+  /** A frame that cannot be read is dropped and reported; the connection goes on. */
+  #badFrame(err: unknown): void {
+    this.#on.error(err instanceof RingletError ? err : new RingletError(ErrorCode.INTERNAL, 'bad_frame', String(err)));
   }
 }
+
+const PING = encodeFrame({ type: 'ping' });

@@ -1,4 +1,5 @@
 /** IM event names and types, with the values of the published SDK. */
+import type { ErrorBody } from '../protocol/errors.ts';
 import type { Group, Message } from '../protocol/im.ts';
 
 export const EVENT = {
@@ -42,6 +43,8 @@ export interface ChatEventMap {
   /** `reason` is the server's (`user_sig_expired`, `device_limit`). */
   [EVENT.KICKED_OUT]: { type: KickedOutType; reason: string };
   [EVENT.NET_STATE_CHANGE]: { state: NetState };
+  /** The server sent a frame this SDK cannot read (2802 `bad_frame`): it was dropped, the session goes on. */
+  [EVENT.ERROR]: ErrorBody;
 }
 
 /** Every handler receives `{ name, data }`. */

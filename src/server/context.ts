@@ -1,7 +1,9 @@
 /** What every request handler gets: the transaction, the outbox and who is asking. */
+import type { RingletError } from '../protocol/errors.ts';
 import type { Outbox } from './outbox.ts';
 import type { StoreTx } from './store/types.ts';
 
+/** A write request's context: its transaction, whose outbox is published after the commit. */
 export interface RequestContext {
   tx: StoreTx;
   outbox: Outbox;
@@ -12,3 +14,17 @@ export interface RequestContext {
   /** New deadlines committed by this request (the timer runner is told after commit). */
   deadlines: number[];
 }
+
+/** A read request's context: one consistent snapshot. */
+export interface ReadContext {
+  tx: StoreTx;
+  userID: string;
+  /** Server clock, ms, fixed for the whole request. */
+  now: number;
+}
+
+/**
+ * A write handler's outcome: data to resolve with, or an error to reject with after the
+ * commit (a signaling error may come with committed changes: a lazy timeout).
+ */
+export type Outcome<R> = { data: R } | { error: RingletError };

@@ -10,7 +10,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { CloseCode } from '../protocol/frames.ts';
+import { CloseCode } from '../protocol/close-codes.ts';
 import { ACCOUNT_LIMITS, type AccountLimits } from './auth/account-limits.ts';
 import { Accounts } from './auth/accounts.ts';
 import type { IceOptions } from './auth/ice.ts';
@@ -153,7 +153,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   // In a cluster each call's room lives on one node, which the others forward to (sfu/owners.ts).
   const owners = options.sfu && options.redis ? await (await import('./sfu/owners.ts')).RoomOwners.connect(options.redis, { nodeID, log }) : null;
   const sfu = options.sfu ? new SfuService(options.sfu, { store, log, clock, owners }) : null;
-  const dispatcher = new Dispatcher({ store, bus, signaling, groups, messages, log, clock, onDeadlines: (d) => deadlines.notify(d), ice: options.ice ?? {}, limits, sfu, metrics });
+  const dispatcher = new Dispatcher({
+    store, bus, signaling, groups, messages, log, clock, ice: options.ice ?? {}, limits, sfu, metrics,
+    onDeadlines: (d) => deadlines.notify(d),
+    ...(sfu ? { onCallSteps: (steps) => sfu.committed(steps) } : {}),
+  });
   const tokens = new Tokens({ store, sigs, bus, clock });
   const accountLimits: AccountLimits = { ...ACCOUNT_LIMITS, ...options.accountLimits };
   // Shared by every node when there is a Redis; else per node (SECURITY.md says so).

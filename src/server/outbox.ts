@@ -3,17 +3,12 @@
  * the transaction (so a reconnecting client can replay them exactly) and published on
  * the bus only after the commit.
  */
-import type { GroupDeltaFrame } from '../protocol/frames.ts';
-import type { Group, Message } from '../protocol/im.ts';
-import type { SignalingEvent } from '../protocol/signaling.ts';
+import { serverFrame } from '../protocol/codec.ts';
+import type { GroupChange, PushBody } from '../protocol/frames.ts';
+import type { Group } from '../protocol/im.ts';
 import type { Delivery } from './hub/types.ts';
 import type { CallStep } from './signaling/lifecycle.ts';
 import type { StoreTx } from './store/types.ts';
-
-export interface PushBody {
-  signal?: SignalingEvent;
-  message?: Message;
-}
 
 export interface PushOptions {
   /** False for online-only events: never logged, never replayed, no seq. */
@@ -71,8 +66,8 @@ export class Outbox {
    * One change to each user's group list (the SDK applies it to the list it holds and emits
    * GROUP_LIST_UPDATED with the whole list): a few hundred bytes per user, never the list.
    */
-  groupDelta(userIDs: readonly string[], change: GroupDeltaFrame['change'], group: Group): void {
-    const frame = JSON.stringify({ type: 'groupDelta', change, group } satisfies GroupDeltaFrame);
+  groupDelta(userIDs: readonly string[], change: GroupChange, group: Group): void {
+    const frame = serverFrame.groupDelta(change, group);
     for (const u of new Set(userIDs)) this.deliveries.push({ userID: u, seq: null, frame });
   }
 }
@@ -84,15 +79,10 @@ function lazyDelivery(userID: string, seq: number | null, stored: string, except
     userID,
     seq,
     get frame(): string {
-      frame ??= pushFrame(seq, stored);
+      frame ??= serverFrame.push(seq, stored);
       return frame;
     },
   } as Delivery;
   if (exceptSession) d.exceptSession = exceptSession;
   return d;
-}
-
-/** A push frame's JSON from a stored body (`{"signal":…,"message":…}`) and its seq. */
-export function pushFrame(seq: number | null, storedBody: string): string {
-  return `{"type":"push","seq":${seq === null ? 'null' : seq},${storedBody.slice(1)}`;
 }

@@ -7,9 +7,9 @@
  * Runs on a real SQLite file, and on PostgreSQL in the integration-postgres project.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RequestFrame } from '../../src/protocol/frames.ts';
+import type { Reply, RequestFrame } from '../../src/protocol/frames.ts';
 import { TSignaling } from '../../src/protocol/signaling.ts';
-import { Dispatcher, type Reply } from '../../src/server/dispatch.ts';
+import { Dispatcher } from '../../src/server/dispatch.ts';
 import { LocalBus } from '../../src/server/hub/local-bus.ts';
 import type { Delivery, SessionSink } from '../../src/server/hub/types.ts';
 import { GroupService } from '../../src/server/im/groups.ts';

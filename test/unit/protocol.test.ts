@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseClientFrame, parseParams } from '../../src/protocol/frames.ts';
+import { parseClientFrame, parseParams } from '../../src/protocol/codec.ts';
 import { ErrorCode, RingletError } from '../../src/protocol/errors.ts';
 import { utf8Bytes } from '../../src/protocol/limits.ts';
 

@@ -4,7 +4,7 @@
  * order, each once; a gap that does not fill in time closes the user's sessions with 1012.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CloseCode } from '../../src/protocol/frames.ts';
+import { CloseCode } from '../../src/protocol/close-codes.ts';
 import { DeliveryOrder } from '../../src/server/hub/delivery-order.ts';
 import { LocalBus } from '../../src/server/hub/local-bus.ts';
 import type { Delivery, SessionSink } from '../../src/server/hub/types.ts';

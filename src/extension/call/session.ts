@@ -13,28 +13,18 @@ import { createRoom, HELLO_INTERVAL_MS, transition, type LeaveReason, type RoomE
 import { LocalMedia, type DeviceLists } from './media.ts';
 import { PeerLink } from './peer.ts';
 import { gradeQuality, type Quality, type StatsSample } from './stats.ts';
-import { SfuCall, type SfuChat } from './sfu/sfu-call.ts';
+import { SfuCall } from './sfu/sfu-call.ts';
+import type { Chat } from '../../sdk/chat.ts';
+import { EVENT, type ChatEvent } from '../../sdk/events.ts';
+import type { Message } from '../../protocol/im.ts';
 
 export const STATS_INTERVAL_MS = 2000;
 
-/** The SDK surface a call window needs (API.md: IM, getIceServers). */
-export interface RtcChat {
-  login(o: { userID: string; userSig: string }): Promise<unknown>;
-  destroy(): Promise<unknown>;
-  on(name: string, handler: (e: { name: string; data: unknown }) => void): void;
-  off(name: string, handler: (e: { name: string; data: unknown }) => void): void;
-  createCustomMessage(o: { to: string; conversationType: 'C2C' | 'GROUP'; payload: { data: string } }): {
-    conversationID: string;
-    payload: { data: string };
-  };
-  sendMessage(message: { conversationID: string; payload: { data: string } }, options?: { onlineUserOnly?: boolean }): Promise<unknown>;
-  getIceServers(): Promise<{ data: { iceServers: Array<{ urls: string[]; username?: string; credential?: string }> } }>;
-}
+/** The part of the SDK's `Chat` a call window uses: IM for media messages, ICE servers, the SFU grant. */
+export type RtcChat = Pick<Chat, 'login' | 'destroy' | 'on' | 'off' | 'createCustomMessage' | 'sendMessage' | 'getIceServers' | 'getSfuJoin'>;
 
 export interface CallSessionOptions {
   chat: RtcChat;
-  /** `EVENT.MESSAGE_RECEIVED` of the SDK. */
-  messageEvent: string;
   userID: string;
   userSig: string;
   roomID: string;
@@ -45,8 +35,6 @@ export interface CallSessionOptions {
   log?: (what: string, e: unknown) => void;
   /** The call's inviteID: a group call asks the server whether it runs on the SFU (sfu/sfu-call.ts). */
   inviteID?: string;
-  /** The SDK's getSfuJoin (absent: mesh only). */
-  sfuChat?: SfuChat;
 }
 
 export interface PeerView {
@@ -101,7 +89,7 @@ export class CallSession {
   #timers: Array<ReturnType<typeof setInterval>> = [];
   #iceServers: RTCIceServer[] = [];
   #screen: MediaStreamTrack | null = null;
-  #onMessage = (e: { data: unknown }) => this.#received(e.data);
+  #onMessage = (e: ChatEvent<Message[]>) => this.#received(e.data);
   /** Set when this group call runs on the SFU instead of the mesh. */
   #sfu: SfuCall | null = null;
 
@@ -147,7 +135,7 @@ export class CallSession {
       if (!this.media.mic) this.#update({ micOn: false });
       if (!this.media.camera) this.#update({ cameraOn: false });
     }
-    o.chat.on(o.messageEvent, this.#onMessage);
+    o.chat.on(EVENT.MESSAGE_RECEIVED, this.#onMessage);
     try {
       await o.chat.login({ userID: o.userID, userSig: o.userSig });
     } catch (e) {
@@ -189,7 +177,7 @@ export class CallSession {
     this.media.close();
     this.#screen?.stop();
     this.#update({ phase: 'left' });
-    this.#o.chat.off(this.#o.messageEvent, this.#onMessage);
+    this.#o.chat.off(EVENT.MESSAGE_RECEIVED, this.#onMessage);
     // Give the bye a moment on the socket before closing it.
     setTimeout(() => void this.#o.chat.destroy().catch(() => undefined), 300);
   }
@@ -287,9 +275,9 @@ export class CallSession {
   /** A classroom or a call larger than the mesh runs on the SFU; true when it does. */
   async #startSfu(): Promise<boolean> {
     const o = this.#o;
-    if (o.conversation.type !== 'GROUP' || !o.inviteID || !o.sfuChat) return false;
+    if (o.conversation.type !== 'GROUP' || !o.inviteID) return false;
     try {
-      const sfu = await SfuCall.open(o.sfuChat, o.inviteID, o.userID, this.#iceServers);
+      const sfu = await SfuCall.open(o.chat, o.inviteID, o.userID, this.#iceServers);
       if (!sfu) return false;
       this.#sfu = sfu;
       sfu.onChange = () => this.#update({ peers: sfu.peers() });
@@ -316,10 +304,9 @@ export class CallSession {
     void chat.sendMessage(message, { onlineUserOnly: true }).catch((e) => this.#o.log?.(`send ${body.type}`, e));
   }
 
-  #received(data: unknown): void {
-    if (!Array.isArray(data)) return;
-    for (const m of data as Array<{ from?: unknown; payload?: { data?: unknown } }>) {
-      const msg = decodeRtc(m?.payload?.data);
+  #received(messages: readonly Message[]): void {
+    for (const m of messages) {
+      const msg = decodeRtc(m.payload.data);
       // The server's `from` is the truth: nobody speaks for someone else.
       if (!msg || msg.from !== m.from) continue;
       this.#dispatch({ type: 'received', msg, now: Date.now() });

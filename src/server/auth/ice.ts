@@ -5,12 +5,7 @@
  * credential = base64(HMAC-SHA1(secret, username)).
  */
 import { createHmac } from 'node:crypto';
-
-export interface IceServer {
-  urls: string[];
-  username?: string;
-  credential?: string;
-}
+import type { IceServer, IceServers } from '../../protocol/ice.ts';
 
 export interface IceOptions {
   /** stun: URLs, e.g. stun:turn.example.org:3478 */
@@ -23,7 +18,7 @@ export interface IceOptions {
   turnTTL?: number;
 }
 
-export function iceServersFor(userID: string, o: IceOptions, now: number): { iceServers: IceServer[]; ttl: number } {
+export function iceServersFor(userID: string, o: IceOptions, now: number): IceServers {
   const ttl = o.turnTTL ?? 12 * 3600;
   const iceServers: IceServer[] = [];
   if (o.stun && o.stun.length > 0) iceServers.push({ urls: [...o.stun] });

@@ -5,9 +5,11 @@
  */
 import type { WebSocket } from 'ws';
 import { ErrorCode, RingletError } from '../../protocol/errors.ts';
-import { CloseCode, parseClientFrame, type LoginFrame, type LoginResult, type RequestFrame } from '../../protocol/frames.ts';
+import { CloseCode } from '../../protocol/close-codes.ts';
+import { decodeClientFrame, serverFrame } from '../../protocol/codec.ts';
+import type { KickReason, LoginFrame, LoginResult, Reply, RequestFrame } from '../../protocol/frames.ts';
 import type { Dispatcher } from '../dispatch.ts';
-import type { Bus, Delivery, KickReason, Revocation, SessionSink } from '../hub/types.ts';
+import type { Bus, Delivery, Revocation, SessionSink } from '../hub/types.ts';
 import type { Logger } from '../log.ts';
 import { assertNotRevoked, revokes, type Tokens } from '../auth/tokens.ts';
 import type { TokenClaims } from '../auth/usersig.ts';
@@ -115,11 +117,11 @@ export class Session implements SessionSink {
   }
 
   kick(reason: KickReason): void {
-    this.#send(JSON.stringify({ type: 'kicked', reason }));
+    this.#send(serverFrame.kicked(reason));
     this.close(CloseCode.KICKED, reason);
   }
 
-  close(code: number, reason: string): void {
+  close(code: CloseCode, reason: string): void {
     if (this.#state === 'closed') return;
     this.#teardown();
     try {
@@ -242,24 +244,16 @@ export class Session implements SessionSink {
     this.#lastHeard = now;
     if (!this.#takeToken(now)) return this.close(CloseCode.RATE_LIMITED, 'too many frames');
     if (isBinary) return this.close(CloseCode.BAD_FRAME, 'binary frames are not part of the protocol');
-    let value: unknown;
-    try {
-      value = JSON.parse(String(raw));
-    } catch {
-      return this.close(CloseCode.BAD_FRAME, 'frame is not JSON');
-    }
-    let frame;
-    try {
-      frame = parseClientFrame(value);
-    } catch (err) {
-      const id = requestIdOf(value);
+    const decoded = decodeClientFrame(String(raw));
+    if (!decoded.ok) {
       // A request we can answer gets its error; anything else is a protocol violation.
-      if (id && err instanceof RingletError) return this.#reply(id, err.toBody());
-      return this.close(CloseCode.BAD_FRAME, err instanceof Error ? err.message.slice(0, 120) : 'bad frame');
+      if (decoded.replyTo !== null) return this.#reply(decoded.replyTo, decoded.error.toBody());
+      return this.close(CloseCode.BAD_FRAME, decoded.error.message.slice(0, 120));
     }
+    const { frame } = decoded;
     switch (frame.type) {
       case 'ping':
-        return this.#send(JSON.stringify({ type: 'pong', serverTime: now }));
+        return this.#send(serverFrame.pong(now));
       case 'login':
         return void this.#login(frame);
       case 'req':
@@ -314,7 +308,7 @@ export class Session implements SessionSink {
         if ((this.#state as State) === 'closed' || !(await this.#sendPage(page))) return this.#cutDuringCatchUp(sent);
         sent += page.length;
       }
-      this.#send(JSON.stringify({ type: 'synced', seq: plan.seq }));
+      this.#send(serverFrame.synced(plan.seq));
       if ((this.#state as State) === 'closed') return this.#cutDuringCatchUp(sent);
       this.#replayedTo = plan.seq;
       this.#state = 'live';
@@ -348,19 +342,12 @@ export class Session implements SessionSink {
     }
     if (frame.op === 'logout') {
       this.#reply(frame.id, { code: 0, data: {} });
-      return this.close(1000, 'logged out');
+      return this.close(CloseCode.NORMAL, 'logged out');
     }
     await this.#d.dispatcher.handle(this.#userID, this.id, frame, (reply) => this.#reply(frame.id, reply));
   }
 
-  #reply(id: string, body: object): void {
-    this.#send(JSON.stringify({ type: 'res', id, ...body }));
+  #reply(id: string, reply: Reply): void {
+    this.#send(serverFrame.result(id, reply));
   }
-}
-
-function requestIdOf(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const v = value as { type?: unknown; id?: unknown };
-  if ((v.type === 'req' || v.type === 'login') && typeof v.id === 'string' && /^[A-Za-z0-9_.:-]{1,80}$/.test(v.id)) return v.id;
-  return null;
 }

@@ -5,9 +5,9 @@
  * The plan is decided on one snapshot; the replay is then read and sent in pages (the
  * log is append-only and the plan fixes its last seq, so pages read later are exact).
  */
-import type { GroupsFrame } from '../../protocol/frames.ts';
+import { encodeFrame, serverFrame } from '../../protocol/codec.ts';
+import type { PushBody } from '../../protocol/frames.ts';
 import { TSignaling } from '../../protocol/signaling.ts';
-import { pushFrame, type PushBody } from '../outbox.ts';
 import { newInvitationEvent, remainingSeconds } from '../signaling/announce.ts';
 import { isPastDeadline, type Invitation } from '../signaling/machine.ts';
 import type { StoredEvent, StoreTx } from '../store/types.ts';
@@ -30,7 +30,7 @@ export interface SyncPlan {
 export async function planSync(tx: StoreTx, userID: string, lastSeq: number | undefined, now: number, announceMax: number): Promise<SyncPlan> {
   // Group list changes travel as deltas that are never stored: every login starts from the
   // whole list (at most LIMITS.maxGroupsPerUser groups), so one missed while away is not lost.
-  const groups = JSON.stringify({ type: 'groups', groupList: await tx.groupsOf(userID) } satisfies GroupsFrame);
+  const groups = serverFrame.groups(await tx.groupsOf(userID));
   const current = await tx.currentSeq(userID);
   if (lastSeq !== undefined && lastSeq <= current) {
     if (lastSeq === current) return { seq: current, resumed: true, groups, from: current, announce: [] };
@@ -89,7 +89,7 @@ export class Replay {
       if (e.inviteID && this.#silenced.has(e.inviteID)) delete body.signal;
       if (!body.signal && !body.message) continue;
       if (body.signal?.name === TSignaling.NEW_INVITATION_RECEIVED) body.signal.data.remaining = remainingSeconds(e.deadline, now);
-      frames.push(pushFrame(e.seq, JSON.stringify(body)));
+      frames.push(serverFrame.push(e.seq, JSON.stringify(body)));
     }
     return frames;
   }
@@ -100,7 +100,7 @@ async function announcePending(tx: StoreTx, userID: string, now: number, max: nu
   return open
     .filter((inv) => inv.inviter !== userID && !inv.onlineUserOnly && stillRingingFor(inv, userID, now))
     .reverse()
-    .map((inv) => pushFrame(null, JSON.stringify({ signal: newInvitationEvent(inv, now) })));
+    .map((inv) => encodeFrame({ type: 'push', seq: null, signal: newInvitationEvent(inv, now) }));
 }
 
 /** Open, before its deadline, and (for an invitee) this user's part still pending. */

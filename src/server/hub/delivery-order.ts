@@ -6,7 +6,7 @@
  * publisher died, or Redis dropped it): the bus then closes that user's sessions with
  * 1012 (CloseCode.RESYNC) and the SDK resumes from the store.
  */
-import { CloseCode } from '../../protocol/frames.ts';
+import { CloseCode } from '../../protocol/close-codes.ts';
 import type { Delivery, SessionSink } from './types.ts';
 import { UserOrder, type OrderState } from './user-order.ts';
 

@@ -2,12 +2,11 @@
  * The bus: where sessions live and how a committed event reaches them. In-process by
  * default; the Redis bus (scale-out) implements the same interface across nodes.
  */
+import type { CloseCode } from '../../protocol/close-codes.ts';
+import type { KickReason } from '../../protocol/frames.ts';
 import type { Revocation } from '../auth/tokens.ts';
 
 export type { Revocation };
-
-/** Why a session is closed with a `kicked` frame (PROTOCOL.md). */
-export type KickReason = 'device_limit' | 'user_sig_expired';
 
 /** One frame for one user, computed inside the transaction, delivered after commit. */
 export interface Delivery {
@@ -31,7 +30,7 @@ export interface SessionSink {
   /** Whether the token this session logged in with is covered by `r`. */
   revokedBy(r: Revocation): boolean;
   /** Closes the connection (e.g. 1012 so the client reconnects and replays what it missed). */
-  close?(code: number, reason: string): void;
+  close?(code: CloseCode, reason: string): void;
 }
 
 export interface Bus {

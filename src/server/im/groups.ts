@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode, limitExceeded, RingletError } from '../../protocol/errors.ts';
 import type { Group, GroupMember } from '../../protocol/im.ts';
 import { LIMITS } from '../../protocol/limits.ts';
-import type { OpParams } from '../../protocol/ops.ts';
-import type { RequestContext } from '../context.ts';
+import type { OpParams, OpResult } from '../../protocol/ops.ts';
+import type { ReadContext, RequestContext } from '../context.ts';
 import type { SignalingService } from '../signaling/service.ts';
 import type { StoreTx } from '../store/types.ts';
 
@@ -28,7 +28,7 @@ export class GroupService {
     this.#signaling = signaling;
   }
 
-  async create(ctx: RequestContext, p: OpParams<'createGroup'>): Promise<{ group: Group }> {
+  async create(ctx: RequestContext, p: OpParams<'createGroup'>): Promise<OpResult<'createGroup'>> {
     const group: Group = { groupID: p.groupID ?? `grp_${randomBytes(8).toString('hex')}`, name: p.name, type: p.type ?? 'Public', ownerID: ctx.userID };
     const others = [...new Set(p.memberList ?? [])].filter((u) => u !== ctx.userID);
     checkGroupSize(group.groupID, 0, 1 + others.length);
@@ -42,7 +42,7 @@ export class GroupService {
     return { group };
   }
 
-  async join(ctx: RequestContext, p: OpParams<'joinGroup'>): Promise<{ status: 'joined' | 'already_member'; group: Group }> {
+  async join(ctx: RequestContext, p: OpParams<'joinGroup'>): Promise<OpResult<'joinGroup'>> {
     const group = await requireGroup(ctx.tx, p.groupID);
     if (await ctx.tx.isMember(group.groupID, ctx.userID)) return { status: 'already_member', group };
     if (!OPEN_TYPES.has(group.type)) {
@@ -59,7 +59,7 @@ export class GroupService {
    * Leaves the group. An owner who leaves hands the group to the longest-standing member;
    * the last member leaving dismisses it.
    */
-  async quit(ctx: RequestContext, p: OpParams<'quitGroup'>): Promise<{ groupID: string }> {
+  async quit(ctx: RequestContext, p: OpParams<'quitGroup'>): Promise<OpResult<'quitGroup'>> {
     const group = await requireGroup(ctx.tx, p.groupID);
     const members = await ctx.tx.groupMembers(group.groupID);
     if (!members.some((m) => m.userID === ctx.userID)) throw notMembers(group.groupID, [ctx.userID]);
@@ -77,7 +77,7 @@ export class GroupService {
     return { groupID: group.groupID };
   }
 
-  async dismiss(ctx: RequestContext, p: OpParams<'dismissGroup'>): Promise<{ groupID: string }> {
+  async dismiss(ctx: RequestContext, p: OpParams<'dismissGroup'>): Promise<OpResult<'dismissGroup'>> {
     const group = await requireGroup(ctx.tx, p.groupID);
     if (group.ownerID !== ctx.userID) throw new RingletError(ErrorCode.NOT_GROUP_OWNER, 'not_owner', `only the owner may dismiss group ${group.groupID}`);
     await this.#dismiss(ctx, group, await ctx.tx.groupMembers(group.groupID));
@@ -94,7 +94,7 @@ export class GroupService {
    * Any member may add users (who must exist). The call fails whole when the group would
    * pass its size or one of the new members its groups-per-user cap (those are named).
    */
-  async addMembers(ctx: RequestContext, p: OpParams<'addGroupMember'>): Promise<{ successUserIDList: string[]; existedUserIDList: string[]; group: Group }> {
+  async addMembers(ctx: RequestContext, p: OpParams<'addGroupMember'>): Promise<OpResult<'addGroupMember'>> {
     const group = await requireGroup(ctx.tx, p.groupID);
     const members = new Set((await ctx.tx.groupMembers(group.groupID)).map((m) => m.userID));
     if (!members.has(ctx.userID)) throw notMembers(group.groupID, [ctx.userID]);
@@ -109,7 +109,7 @@ export class GroupService {
   }
 
   /** Only the owner removes members; removed members' pending parts end (rule 9). */
-  async deleteMembers(ctx: RequestContext, p: OpParams<'deleteGroupMember'>): Promise<{ successUserIDList: string[]; group: Group }> {
+  async deleteMembers(ctx: RequestContext, p: OpParams<'deleteGroupMember'>): Promise<OpResult<'deleteGroupMember'>> {
     const group = await requireGroup(ctx.tx, p.groupID);
     if (group.ownerID !== ctx.userID) throw new RingletError(ErrorCode.NOT_GROUP_OWNER, 'not_owner', `only the owner may remove members of group ${group.groupID}`);
     if (p.userIDList.includes(ctx.userID)) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'userIDList', 'userIDList: the owner cannot remove itself (use quitGroup)');
@@ -119,19 +119,19 @@ export class GroupService {
     return { successUserIDList: removed, group };
   }
 
-  async list(tx: StoreTx, userID: string): Promise<{ groupList: Group[] }> {
+  async list({ tx, userID }: ReadContext): Promise<OpResult<'getGroupList'>> {
     return { groupList: await tx.groupsOf(userID) };
   }
 
   /** Groups anyone may join show their profile to anyone; the others (Private, Work) to members only. */
-  async profile(tx: StoreTx, userID: string, p: OpParams<'getGroupProfile'>): Promise<{ group: Group }> {
+  async profile({ tx, userID }: ReadContext, p: OpParams<'getGroupProfile'>): Promise<OpResult<'getGroupProfile'>> {
     const group = await requireGroup(tx, p.groupID);
     if (!OPEN_TYPES.has(group.type) && !(await tx.isMember(group.groupID, userID))) throw notMembers(group.groupID, [userID]);
     return { group };
   }
 
   /** Members only: the member list of a group is not public. */
-  async members(tx: StoreTx, userID: string, p: OpParams<'getGroupMemberList'>): Promise<{ memberList: GroupMember[] }> {
+  async members({ tx, userID }: ReadContext, p: OpParams<'getGroupMemberList'>): Promise<OpResult<'getGroupMemberList'>> {
     const group = await requireGroup(tx, p.groupID);
     const memberList = await tx.groupMembers(group.groupID);
     if (!memberList.some((m) => m.userID === userID)) throw notMembers(group.groupID, [userID]);

@@ -2,16 +2,16 @@
 import { ErrorCode, RingletError } from '../../protocol/errors.ts';
 import type { Conversation, Message } from '../../protocol/im.ts';
 import { LIMITS } from '../../protocol/limits.ts';
-import type { OpParams } from '../../protocol/ops.ts';
+import type { OpParams, OpResult } from '../../protocol/ops.ts';
 import { parseSignalingPayload } from '../../protocol/signaling.ts';
-import type { RequestContext } from '../context.ts';
+import type { ReadContext, RequestContext } from '../context.ts';
 import type { StoreTx } from '../store/types.ts';
 import { conversationIDFor, keyOf, messageView } from './conversations.ts';
 import { groupNotFound, notMembers, requireGroup } from './groups.ts';
 
 export class MessageService {
   /** A page of history, oldest first; the first call returns the newest page. */
-  async list(tx: StoreTx, userID: string, p: OpParams<'getMessageList'>): Promise<{ messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }> {
+  async list({ tx, userID }: ReadContext, p: OpParams<'getMessageList'>): Promise<OpResult<'getMessageList'>> {
     const { conv, upTo } = await this.#readable(tx, userID, p.conversationID);
     const count = p.count ?? LIMITS.defaultPageSize;
     const asked = p.nextReqMessageID === undefined ? null : Number(p.nextReqMessageID);
@@ -27,7 +27,7 @@ export class MessageService {
     };
   }
 
-  async conversations(tx: StoreTx, userID: string): Promise<{ conversationList: Conversation[] }> {
+  async conversations({ tx, userID }: ReadContext): Promise<OpResult<'getConversationList'>> {
     const rows = await tx.listConversations(userID);
     const messages = new Map((await tx.getMessages(rows.map((r) => r.lastMessageID))).map((m) => [m.id, m]));
     return {
@@ -43,7 +43,7 @@ export class MessageService {
     };
   }
 
-  async markRead(ctx: RequestContext, p: OpParams<'setMessageRead'>): Promise<Record<string, never>> {
+  async markRead(ctx: RequestContext, p: OpParams<'setMessageRead'>): Promise<OpResult<'setMessageRead'>> {
     await ctx.tx.markRead(ctx.userID, p.conversationID);
     return {};
   }
@@ -52,7 +52,7 @@ export class MessageService {
    * Sends a custom message to a user or group. Signaling JSON cannot be sent this way:
    * history of calls is written only by the signaling authority.
    */
-  async send(ctx: RequestContext, p: OpParams<'sendMessage'>): Promise<{ message: Message }> {
+  async send(ctx: RequestContext, p: OpParams<'sendMessage'>): Promise<OpResult<'sendMessage'>> {
     if (parseSignalingPayload(p.payload.data)) {
       throw new RingletError(ErrorCode.INVALID_PARAMETER, 'payload', 'payload: signaling messages (businessID 1) are sent with invite/accept/reject/cancel');
     }

@@ -7,6 +7,7 @@ import { decodeClassroom } from '../../extension/shared/call-data.ts';
 import { ErrorCode, RingletError } from '../../protocol/errors.ts';
 import { isClassroomCall, type SfuJoin } from '../../protocol/sfu.ts';
 import type { Logger } from '../log.ts';
+import type { CallStep } from '../signaling/lifecycle.ts';
 import type { Store } from '../store/types.ts';
 import { JanusClient } from './janus.ts';
 import type { RoomOwners, RoomWork } from './owners.ts';
@@ -81,17 +82,16 @@ export class SfuService {
     return rooms?.roomOf(work.callID) ?? null;
   }
 
-  /** After an accept committed: a student who takes the floor of a classroom gets to speak. */
-  accepted(inviteID: string, by: string): Promise<void> {
-    return this.#step(inviteID, by, 'accepted');
-  }
-
   /**
-   * After an invitation committed: the teacher's `endSpeak` (takes the floor back) or the
-   * speaker's `lowerHand` (gives it back) returns the floor to the teacher alone.
+   * After a request committed, its call steps: a student who accepts the owner's "speak"
+   * takes the floor; the teacher's `endSpeak` (takes the floor back) or the speaker's
+   * `lowerHand` (gives it back), once sent, returns the floor to the teacher alone.
    */
-  invited(inviteID: string, by: string): Promise<void> {
-    return this.#step(inviteID, by, 'invited');
+  committed(steps: readonly CallStep[]): void {
+    for (const s of steps) {
+      if (s.step === 'accept') for (const invitee of s.users) void this.#step(s.inviteID, invitee, 'accepted');
+      else if (s.step === 'invite' && s.groupID) void this.#step(s.inviteID, s.inviter, 'invited');
+    }
   }
 
   /** Classroom steps apply one after another, in the order their requests committed. */

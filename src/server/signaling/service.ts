@@ -6,17 +6,13 @@ import { v7 as uuidv7 } from 'uuid';
 import { ErrorCode, limitExceeded, RingletError } from '../../protocol/errors.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from '../limits/config.ts';
 import { LIMITS } from '../../protocol/limits.ts';
-import type { OpParams } from '../../protocol/ops.ts';
-import type { PendingInvitation } from '../../protocol/signaling.ts';
-import type { RequestContext } from '../context.ts';
+import type { OpParams, OpResult, SignalingResult } from '../../protocol/ops.ts';
+import type { Outcome, ReadContext, RequestContext } from '../context.ts';
 import type { Bus } from '../hub/types.ts';
 import type { StoreTx } from '../store/types.ts';
 import { messageView } from '../im/conversations.ts';
 import { announce, pendingView, type AnnounceContext } from './announce.ts';
 import { createInvitation, isPastDeadline, pendingInvitees, transition, type Command, type Invitation } from './machine.ts';
-
-/** A handler's outcome: data to resolve with, or an error to reject with after commit. */
-export type Outcome = { data: unknown } | { error: RingletError };
 
 type InviteOptions = OpParams<'invite'>;
 
@@ -34,14 +30,14 @@ export class SignalingService {
     return this.#limits.pendingPerInvitee + this.#limits.pendingSent;
   }
 
-  async invite(ctx: RequestContext, p: OpParams<'invite'>): Promise<Outcome> {
+  async invite(ctx: RequestContext, p: OpParams<'invite'>): Promise<Outcome<SignalingResult>> {
     if (p.userID === ctx.userID) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'userID', 'userID: cannot invite yourself');
     const known = await ctx.tx.existingUsers([p.userID]);
     if (!known.has(p.userID)) throw new RingletError(ErrorCode.USER_NOT_FOUND, 'user_not_found', `user ${p.userID} does not exist`);
     return this.#start(ctx, '', [p.userID], p);
   }
 
-  async inviteInGroup(ctx: RequestContext, p: OpParams<'inviteInGroup'>): Promise<Outcome> {
+  async inviteInGroup(ctx: RequestContext, p: OpParams<'inviteInGroup'>): Promise<Outcome<SignalingResult>> {
     if (p.inviteeList.includes(ctx.userID)) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'inviteeList', 'inviteeList: cannot contain the inviter');
     const group = await ctx.tx.getGroup(p.groupID);
     if (!group) throw new RingletError(ErrorCode.GROUP_NOT_FOUND, 'group_not_found', `group ${p.groupID} does not exist`);
@@ -68,7 +64,7 @@ export class SignalingService {
     }
   }
 
-  async #start(ctx: RequestContext, groupID: string, inviteeList: string[], p: Omit<InviteOptions, 'userID'>): Promise<Outcome> {
+  async #start(ctx: RequestContext, groupID: string, inviteeList: string[], p: Omit<InviteOptions, 'userID'>): Promise<Outcome<SignalingResult>> {
     await this.#checkPendingCaps(ctx, inviteeList);
     const onlineUserOnly = p.onlineUserOnly ?? false;
     const created = createInvitation({
@@ -98,7 +94,7 @@ export class SignalingService {
   }
 
   /** accept / reject / cancel by the requesting user. */
-  async act(ctx: RequestContext, type: 'accept' | 'reject' | 'cancel', p: OpParams<'accept'>): Promise<Outcome> {
+  async act(ctx: RequestContext, type: 'accept' | 'reject' | 'cancel', p: OpParams<'accept' | 'reject' | 'cancel'>): Promise<Outcome<SignalingResult>> {
     const inv = await ctx.tx.getInvitation(p.inviteID, true);
     if (!inv) {
       const code = type === 'cancel' ? ErrorCode.CANCEL_NOT_POSSIBLE : ErrorCode.INVITE_PART_ENDED;
@@ -115,9 +111,9 @@ export class SignalingService {
   }
 
   /** Every open invitation in which the user is inviter or a pending invitee. */
-  async pending(tx: StoreTx, userID: string, now: number): Promise<PendingInvitation[]> {
+  async pending({ tx, userID, now }: ReadContext): Promise<OpResult<'getPendingInvitations'>> {
     const list = await tx.openInvitationsOf(userID, this.pendingListMax);
-    return list.filter((inv) => !isPastDeadline(inv, now)).map((inv) => pendingView(inv, now));
+    return { invitationList: list.filter((inv) => !isPastDeadline(inv, now)).map((inv) => pendingView(inv, now)) };
   }
 
   /** A deadline fired: times out what is still pending (exactly once: a second run finds nothing). */

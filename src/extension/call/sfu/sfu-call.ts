@@ -6,13 +6,13 @@
  * turns the remote feeds into the session's peer tiles.
  */
 import type { SfuJoin } from '../../../protocol/sfu.ts';
+import type { Chat } from '../../../sdk/chat.ts';
 import type { PeerView } from '../session.ts';
 import type { StatsSample } from '../stats.ts';
 import { SfuRoom } from './sfu-room.ts';
 
-export interface SfuChat {
-  getSfuJoin(o: { inviteID: string }): Promise<{ data: SfuJoin }>;
-}
+/** The part of the SDK's `Chat` that asks for an SFU grant. */
+export type SfuChat = Pick<Chat, 'getSfuJoin'>;
 
 /** Server answers that mean "this call runs on the mesh". */
 const MESH_REASONS = new Set(['mesh_call', 'no_sfu']);

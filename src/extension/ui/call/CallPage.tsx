@@ -14,7 +14,6 @@ import { HangUpIcon, MicIcon, MicOffIcon, PhoneIcon, ScreenIcon, SlidersIcon, Vi
 import { loadAccount } from '../../background/store.ts';
 import { participantsOf } from '../../background/calls.ts';
 import { CallSession, type RtcChat, type SessionView } from '../../call/session.ts';
-import type { SfuChat } from '../../call/sfu/sfu-call.ts';
 import { MAX_PARTICIPANTS } from '../../call/room.ts';
 import type { DeviceLists } from '../../call/media.ts';
 import { formatDuration, usePhone, useRequest, useTick } from '../hooks.ts';
@@ -24,7 +23,6 @@ import { EndedView } from './EndedView.tsx';
 
 export interface CallPageProps {
   createChat: (o: { server: string }) => RtcChat;
-  messageEvent: string;
 }
 
 /** A 1:1 call whose peer never shows up in the room is given up after this long. */
@@ -58,8 +56,6 @@ function useCallSession(props: CallPageProps, active: ActiveCall, me: string): C
       s = new CallSession({
         chat,
         inviteID: active.inviteID,
-        ...('getSfuJoin' in chat ? { sfuChat: chat as unknown as SfuChat } : {}),
-        messageEvent: props.messageEvent,
         userID: me,
         userSig: account.userSig,
         roomID: active.roomID,
