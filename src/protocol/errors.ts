@@ -48,7 +48,7 @@ export interface ErrorBody {
 }
 
 /** An error with a stable numeric `code` and a machine-readable `reason`. */
-export class RingletError extends Error {
+export class RingletError extends Error implements ErrorBody {
   readonly code: number;
   readonly reason: string;
   readonly userIDList?: string[];

@@ -36,10 +36,8 @@ export const requestEnvelopeSchema = z.strictObject({
 export const pingFrameSchema = z.strictObject({ type: z.literal('ping') });
 export type PingFrame = z.infer<typeof pingFrameSchema>;
 
-/** A request of one op: `params` matches that op's schema. */
-export interface RequestOf<K extends Op> {
-  type: 'req';
-  id: string;
+/** A request of one op: the envelope, with `params` matching that op's schema. */
+export interface RequestOf<K extends Op> extends Omit<z.infer<typeof requestEnvelopeSchema>, 'op' | 'params'> {
   op: K;
   params: OpParams<K>;
 }

@@ -1,11 +1,7 @@
 /** IM shapes that travel with signaling: messages, conversations, groups. */
+import type { CustomPayload } from './fields.ts';
 
-/** The body of a custom message (`TIMCustomElem`): what `sendMessage` sends and a message carries. */
-export interface CustomPayload {
-  data: string;
-  description?: string;
-  extension?: string;
-}
+export type { CustomPayload };
 
 /** Every stored message is a custom message; signaling ones carry TSignaling JSON. */
 export interface Message {

@@ -4,17 +4,11 @@
  * one session per connection, kept alive; handles of one plugin; requests matched to
  * answers by transaction; asynchronous plugin events handed to each handle's listener.
  */
+import type { SocketLike } from './socket.ts';
 
-export interface SocketLike {
-  send(data: string): void;
-  close(): void;
-  onopen: ((e: unknown) => void) | null;
-  onclose: ((e: unknown) => void) | null;
-  onerror: ((e: unknown) => void) | null;
-  onmessage: ((e: { data: unknown }) => void) | null;
-}
-
-export type SocketFactory = (url: string, protocol: string) => SocketLike;
+export type { SocketLike };
+/** Opens a WebSocket with the Janus subprotocol. */
+export type JanusSocketFactory = (url: string, protocol: string) => SocketLike;
 
 /** An error answered by Janus (core codes 4xx, videoroom codes 42x–43x). */
 export class JanusError extends Error {
@@ -73,7 +67,7 @@ export class JanusConnection {
   }
 
   /** Opens the socket and creates the session (keepalive every `keepaliveMs`, default 5 s). */
-  static async open(url: string, factory: SocketFactory, keepaliveMs = 5_000): Promise<JanusConnection> {
+  static async open(url: string, factory: JanusSocketFactory, keepaliveMs = 5_000): Promise<JanusConnection> {
     const socket = factory(url, 'janus-protocol');
     await new Promise<void>((resolve, reject) => {
       socket.onopen = () => resolve();

@@ -9,36 +9,25 @@
  */
 import { z } from 'zod';
 import { ErrorCode } from './errors.ts';
+import { customPayloadSchema, dataSchema, idSchema, offlinePushInfoSchema } from './fields.ts';
 import type { IceServers } from './ice.ts';
 import { GROUP_TYPES, type Conversation, type Group, type GroupMember, type Message } from './im.ts';
-import { ID_PATTERN, LIMITS, utf8Bytes } from './limits.ts';
+import { ID_PATTERN, LIMITS } from './limits.ts';
 import type { ServerCapabilities, SfuJoin } from './sfu.ts';
 import type { PendingInvitation } from './signaling.ts';
 
-const id = z.string().regex(ID_PATTERN);
+const id = idSchema;
 const inviteID = z.string().min(1).max(128);
-const data = z.string().refine((s) => utf8Bytes(s) <= LIMITS.dataBytes, { message: `longer than ${LIMITS.dataBytes} bytes of UTF-8` });
+const data = z.optional(dataSchema);
 const timeout = z.int().min(0).max(LIMITS.maxTimeout);
-const pushText = z.string().refine((s) => utf8Bytes(s) <= LIMITS.pushTextBytes, { message: `longer than ${LIMITS.pushTextBytes} bytes` });
-
-/** Offline push configuration, as in the seed: the one schema of it (its type is OfflinePushInfo). */
-export const offlinePushInfoSchema = z.strictObject({
-  disablePush: z.boolean().optional(),
-  disableVoipPush: z.boolean().optional(),
-  title: pushText.optional(),
-  description: pushText.optional(),
-  extension: pushText.optional(),
-  ignoreIOSBadge: z.boolean().optional(),
-  androidOPPOChannelID: z.string().max(128).optional(),
-});
 
 const inviteCommon = {
-  data: data.optional(),
+  data,
   timeout: timeout.optional(),
   onlineUserOnly: z.boolean().optional(),
-  offlinePushInfo: offlinePushInfoSchema.optional(),
+  offlinePushInfo: z.optional(offlinePushInfoSchema),
 };
-const action = z.strictObject({ inviteID, data: data.optional() });
+const action = z.strictObject({ inviteID, data });
 const groupRef = z.strictObject({ groupID: id });
 const none = z.strictObject({});
 
@@ -114,7 +103,7 @@ export const ops = {
     params: z.strictObject({
       name: z.string().min(1).max(LIMITS.groupNameMaxLength),
       type: z.enum(GROUP_TYPES).optional(),
-      groupID: id.optional(),
+      groupID: z.optional(id),
       memberList: z.array(id).max(LIMITS.maxGroupMembers).optional(),
     }),
     result: result<{ group: Group }>(),
@@ -143,7 +132,7 @@ export const ops = {
     kind: 'write',
     params: z.strictObject({
       conversationID,
-      payload: z.strictObject({ data, description: pushText.optional(), extension: pushText.optional() }),
+      payload: customPayloadSchema,
       onlineUserOnly: z.boolean().optional(),
     }),
     result: result<{ message: Message }>(),

@@ -2,6 +2,8 @@
  * Signaling vocabulary with the seed's names: event names, action types and the
  * TSignaling JSON that history messages carry.
  */
+import { z } from 'zod/mini';
+import type { OfflinePushInfo } from './fields.ts';
 
 /** Event names of the signaling listener API (values as in the published SDK). */
 export const TSignaling = {
@@ -31,31 +33,24 @@ export type ActionType = (typeof ActionType)[keyof typeof ActionType];
 /** `businessID` of signaling custom messages; other business types never collide with it. */
 export const SIGNALING_BUSINESS_ID = 1;
 
-/** Offline push configuration, as in the seed. */
-export interface OfflinePushInfo {
-  disablePush?: boolean;
-  disableVoipPush?: boolean;
-  title?: string;
-  description?: string;
-  extension?: string;
-  ignoreIOSBadge?: boolean;
-  androidOPPOChannelID?: string;
-}
+export type { OfflinePushInfo };
 
 /**
  * An invitation: the one shape every layer extends (the history message below, the
- * events and the pending list here, the worker's call entries in the extension).
+ * events and the pending list here, the server's state, the worker's call records). A
+ * schema so that the extension's stored records (zod/mini) extend it rather than restate it.
  */
-export interface Invitation {
-  inviteID: string;
-  inviter: string;
+export const invitationSchema = z.object({
+  inviteID: z.string(),
+  inviter: z.string(),
   /** '' for a 1:1 invitation. */
-  groupID: string;
-  inviteeList: string[];
-  data: string;
+  groupID: z.string(),
+  inviteeList: z.array(z.string()),
+  data: z.string(),
   /** Seconds the invitation rings; 0 = no timeout. */
-  timeout: number;
-}
+  timeout: z.number(),
+});
+export type Invitation = z.infer<typeof invitationSchema>;
 
 /** An invitation still open, as a session hears it: with the time it has left. */
 export interface OpenInvitation extends Invitation {
@@ -72,27 +67,20 @@ export interface SignalingPayload extends Invitation {
 export interface NewInvitationData extends OpenInvitation {
   offlinePushInfo?: OfflinePushInfo;
 }
-export interface InviteeAcceptedData {
-  inviteID: string;
-  inviter: string;
-  groupID: string;
+/** What every event says of its invitation. */
+type InvitationRef = Pick<Invitation, 'inviteID' | 'inviter' | 'groupID'>;
+
+export interface InviteeAcceptedData extends InvitationRef, Pick<Invitation, 'data'> {
   invitee: string;
-  data: string;
 }
 export interface InviteeRejectedData extends InviteeAcceptedData {
   reason?: string;
 }
-export interface InvitationCancelledData {
-  inviteID: string;
-  inviter: string;
-  groupID: string;
-  data: string;
+export interface InvitationCancelledData extends InvitationRef, Pick<Invitation, 'data'> {
   reason?: string;
 }
-export interface InvitationTimeoutData {
-  inviteID: string;
-  inviter: string;
-  groupID: string;
+export interface InvitationTimeoutData extends InvitationRef {
+  /** The invitees that timed out (not the whole list). */
   inviteeList: string[];
   isSelfTimeout: boolean;
 }

@@ -5,7 +5,7 @@
  */
 import { parseParams } from '../protocol/codec.ts';
 import { ErrorCode, RingletError } from '../protocol/errors.ts';
-import type { ConversationType, CustomPayload } from '../protocol/im.ts';
+import type { ConversationType, Message } from '../protocol/im.ts';
 import type { Op, OpInput, OpResult, SignalingResult } from '../protocol/ops.ts';
 import type { SignalingEventMap, SignalingEventName } from '../protocol/signaling.ts';
 import { ID_PATTERN } from '../protocol/limits.ts';
@@ -47,12 +47,8 @@ export type ActionOptions = OpInput<'accept'>;
 /** createGroup's options: members may be given as user IDs or as `{ userID }` (the seed's member objects). */
 export type CreateGroupOptions = Omit<OpInput<'createGroup'>, 'memberList'> & { memberList?: Array<string | { userID: string }> };
 /** A custom message ready for `sendMessage` (createCustomMessage's result). */
-export interface CustomMessage {
-  to: string;
+export interface CustomMessage extends Pick<Message, 'to' | 'conversationID' | 'type' | 'payload'> {
   conversationType: ConversationType;
-  conversationID: string;
-  type: 'TIMCustomElem';
-  payload: CustomPayload;
 }
 
 const pick = <T extends object>(o: T, keys: readonly string[]): Record<string, unknown> => {

@@ -2,17 +2,10 @@
  * The WebSocket the SDK runs on: the platform's own in browsers and workers; in Node 20
  * (which has none) the `ws` package, loaded lazily so bundles for browsers never pull it in.
  */
+import type { SocketLike } from '../protocol/socket.ts';
 
-/** The part of the WebSocket interface the SDK uses. */
-export interface SocketLike {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-}
+export type { SocketLike };
+/** Opens the SDK's socket to the server. */
 export type SocketFactory = (url: string) => SocketLike;
 
 let nodeFactory: Promise<SocketFactory> | null = null;

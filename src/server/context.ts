@@ -16,12 +16,7 @@ export interface RequestContext {
 }
 
 /** A read request's context: one consistent snapshot. */
-export interface ReadContext {
-  tx: StoreTx;
-  userID: string;
-  /** Server clock, ms, fixed for the whole request. */
-  now: number;
-}
+export type ReadContext = Pick<RequestContext, 'tx' | 'userID' | 'now'>;
 
 /**
  * A write handler's outcome: data to resolve with, or an error to reject with after the

@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeClassroom } from '../../src/extension/shared/call-data.ts';
+import { encodeClassroom } from '../../src/protocol/call-data.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import type { SfuJoin } from '../../src/protocol/sfu.ts';
 import { startServer, type RingletServer } from '../../src/server/index.ts';

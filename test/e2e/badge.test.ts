@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { encodeInvite } from '../../src/extension/shared/call-data.ts';
+import { encodeInvite } from '../../src/protocol/call-data.ts';
 import { contentScriptSizes } from '../../src/extension/tools/content-size.ts';
 import {
   axeViolations,

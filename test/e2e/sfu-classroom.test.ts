@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeClassroom } from '../../src/extension/shared/call-data.ts';
+import { encodeClassroom } from '../../src/protocol/call-data.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { JanusConnection, JanusError, type SocketLike } from '../../src/protocol/janus.ts';
 import type { SfuJoin } from '../../src/protocol/sfu.ts';

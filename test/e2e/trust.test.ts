@@ -29,8 +29,8 @@ import {
   type Profile,
   type TestServer,
 } from './helpers.ts';
-import { encodeRtc } from '../../src/extension/shared/rtc-data.ts';
-import { decodeInvite, encodeCallEnd, encodeInvite } from '../../src/extension/shared/call-data.ts';
+import { encodeRtc } from '../../src/protocol/rtc-data.ts';
+import { decodeInvite, encodeCallEnd, encodeInvite } from '../../src/protocol/call-data.ts';
 import type { ViewState } from '../../src/extension/shared/schema.ts';
 
 /**

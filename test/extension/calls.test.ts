@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { transition, EMPTY_CALL_STATE, ringingCalls, type CallState } from '../../src/extension/background/calls.ts';
 import type { NewInvitationData as Invitation } from '../../src/protocol/signaling.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/extension/shared/schema.ts';
-import { encodeCallEnd, encodeInvite } from '../../src/extension/shared/call-data.ts';
+import { encodeCallEnd, encodeInvite } from '../../src/protocol/call-data.ts';
 
 const ctx = (settings: Partial<Settings> = {}, now = 1_000_000) => ({ me: 'bob', now, settings: { ...DEFAULT_SETTINGS, ...settings } });
 const inv = (over: Partial<Invitation> = {}): Invitation => ({

@@ -8,7 +8,7 @@ import { fakeBrowser } from 'wxt/testing';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { MESH_LIMIT } from '../../src/protocol/sfu.ts';
 import { TSignaling } from '../../src/protocol/signaling.ts';
-import { decodeClassroom, encodeClassroom, encodeInvite } from '../../src/extension/shared/call-data.ts';
+import { decodeClassroom, encodeClassroom, encodeInvite } from '../../src/protocol/call-data.ts';
 import { resetToolbarCache } from '../../src/extension/background/toolbar.ts';
 import { resetBadgeViewCache } from '../../src/extension/background/badge-view.ts';
 import { startHarness, type Client, type Harness } from '../integration/harness.ts';

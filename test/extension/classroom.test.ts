@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EMPTY_CALL_STATE, incomingCalls, releaseTarget, ringingCalls, transition, type CallEvent, type CallState } from '../../src/extension/background/calls.ts';
 import type { NewInvitationData as Invitation } from '../../src/protocol/signaling.ts';
 import { DEFAULT_SETTINGS } from '../../src/extension/shared/schema.ts';
-import { decodeClassroom, encodeCallEnd, encodeClassroom } from '../../src/extension/shared/call-data.ts';
+import { decodeClassroom, encodeCallEnd, encodeClassroom } from '../../src/protocol/call-data.ts';
 
 const ctx = (me: string) => ({ me, now: 5000, settings: DEFAULT_SETTINGS });
 const inGroupCall = (me: string): CallState => ({

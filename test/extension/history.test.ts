@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildHistory } from '../../src/extension/background/history.ts';
-import { encodeBusy, encodeCallEnd, encodeInvite } from '../../src/extension/shared/call-data.ts';
+import { encodeBusy, encodeCallEnd, encodeInvite } from '../../src/protocol/call-data.ts';
 import { signal } from './fake-chat.ts';
 import type { Message } from '../../src/protocol/im.ts';
 

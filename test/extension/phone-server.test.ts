@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
 import { TSignaling } from '../../src/protocol/signaling.ts';
 import { BADGE_VIEW_KEY } from '../../src/extension/shared/schema.ts';
-import { encodeInvite } from '../../src/extension/shared/call-data.ts';
+import { encodeInvite } from '../../src/protocol/call-data.ts';
 import { loadAccount } from '../../src/extension/background/store.ts';
 import { resetToolbarCache } from '../../src/extension/background/toolbar.ts';
 import { resetBadgeViewCache } from '../../src/extension/background/badge-view.ts';

@@ -14,7 +14,7 @@ import { silentRingtone } from '../../src/extension/background/ringtone.ts';
 import { resetToolbarCache } from '../../src/extension/background/toolbar.ts';
 import { resetBadgeViewCache } from '../../src/extension/background/badge-view.ts';
 import { BADGE_VIEW_KEY } from '../../src/extension/shared/schema.ts';
-import { encodeClassroom, encodeInvite } from '../../src/extension/shared/call-data.ts';
+import { encodeClassroom, encodeInvite } from '../../src/protocol/call-data.ts';
 import { FakeChat, signal } from './fake-chat.ts';
 
 const invitation = (over: Record<string, unknown> = {}) => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRoom, isOfferer, MAX_PARTICIPANTS, PEER_TIMEOUT_MS, transition, type RoomState } from '../../src/extension/call/room.ts';
-import type { RtcMessage } from '../../src/extension/shared/rtc-data.ts';
+import type { RtcMessage } from '../../src/protocol/rtc-data.ts';
 
 const env = (from: string, sid = `${from}-1`) => ({ businessID: 'ringlet.rtc' as const, version: 1 as const, roomID: 'r1', from, sid });
 const hello = (from: string, sid?: string, now = 1000) =>

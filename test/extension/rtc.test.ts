@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRtc, encodeRtc, SdpAssembler, splitSdp, SDP_PART_CHARS } from '../../src/extension/shared/rtc-data.ts';
+import { decodeRtc, encodeRtc, SdpAssembler, splitSdp, SDP_PART_CHARS } from '../../src/protocol/rtc-data.ts';
 import { gradeQuality, sampleFromStats } from '../../src/extension/call/stats.ts';
 
 const envelope = { roomID: 'r1', from: 'alice', sid: 's1' };

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
 import { loadAccount, saveAccount } from '../../src/extension/background/store.ts';
-import { encodeInvite } from '../../src/extension/shared/call-data.ts';
+import { encodeInvite } from '../../src/protocol/call-data.ts';
 import { bootPhone, poll } from './real-phone.ts';
 import { startHarness, startProxy, type Client, type Harness } from '../integration/harness.ts';
 

@@ -8,7 +8,7 @@
  */
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeClassroom } from '../../src/extension/shared/call-data.ts';
+import { encodeClassroom } from '../../src/protocol/call-data.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { JanusConnection, type JanusHandle, type SocketLike } from '../../src/protocol/janus.ts';
 import type { SfuJoin } from '../../src/protocol/sfu.ts';

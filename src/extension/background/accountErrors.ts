@@ -7,13 +7,10 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import { PASSWORD_LENGTH } from '../../protocol/limits.ts';
 import type { MessageKey } from '../shared/i18n.ts';
+import type { ViewError } from './errors.ts';
 
-export interface AccountErrorText {
-  /** Stable code the views branch on: the server's code, or `rate_limited` for HTTP 429. */
-  code: string | number;
-  key: MessageKey;
-  subs: string[];
-}
+/** A ViewError's recipe: the code views branch on (the server's, or `rate_limited` for HTTP 429), the key and its values. */
+export type AccountErrorText = Pick<ViewError, 'code' | 'key' | 'subs'>;
 
 export const RATE_LIMITED = 'rate_limited';
 

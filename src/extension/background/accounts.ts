@@ -2,14 +2,9 @@
  * Password accounts: the server's `POST /api/register` and `POST /api/login` on the same
  * host as the WebSocket URL. They return a userSig; the password goes no further.
  */
+import type { AccountResult } from '../../protocol/accounts.ts';
 import { accountErrorText } from './accountErrors.ts';
 import { ViewError } from './errors.ts';
-
-export interface Credentials {
-  userID: string;
-  userSig: string;
-  expiresIn: number;
-}
 
 /** `ws://host:port/path` → `http://host:port`. */
 export function httpBase(server: string): string {
@@ -25,7 +20,7 @@ export async function requestUserSig(
   password: string,
   create: boolean,
   fetchImpl: typeof fetch = fetch,
-): Promise<Credentials> {
+): Promise<AccountResult> {
   const url = `${httpBase(server)}/api/${create ? 'register' : 'login'}`;
   let res: Response;
   try {
@@ -37,7 +32,7 @@ export async function requestUserSig(
   } catch (cause) {
     throw new ViewError('unreachable', 'errorUnreachable', `cannot reach ${url}: ${String(cause)}`, [server]);
   }
-  let body: { code?: number; reason?: string; data?: Partial<Credentials> } = {};
+  let body: { code?: number; reason?: string; data?: Partial<AccountResult> } = {};
   try {
     body = (await res.json()) as typeof body;
   } catch {

@@ -12,20 +12,11 @@
  * INVITEE_REJECTED `left_group` and INVITATION_CANCELLED `inviter_left`/`group_dismissed`
  * end the entry here at once, with no refetch of the pending list.
  */
-import type { ActiveCall, CallEntry, Classroom, HangupReason, Notice, Settings } from '../shared/schema.ts';
-import { decodeCallEnd, decodeClassroom, decodeInvite, encodeBusy, isBusy, type ClassroomData } from '../shared/call-data.ts';
+import type { ActiveCall, CallEntry, CallState, Classroom, HangupReason, Notice, Settings } from '../shared/schema.ts';
+import { decodeCallEnd, decodeClassroom, decodeInvite, encodeBusy, isBusy, type ClassroomData } from '../../protocol/call-data.ts';
 import type { InvitationCancelledData, InvitationTimeoutData, InviteeAcceptedData, InviteeRejectedData, NewInvitationData, OpenInvitation, PendingInvitation } from '../../protocol/signaling.ts';
 
-export interface CallState {
-  /** Ringing (incoming) and dialling (outgoing) invitations, newest first. */
-  calls: CallEntry[];
-  active: ActiveCall | null;
-  /** Classroom mode of the active group call (hands raised, who has the floor). */
-  classroom: Classroom | null;
-  /** Missed calls not yet seen in the popup. */
-  missed: number;
-  notice: Notice | null;
-}
+export type { CallState };
 
 export const EMPTY_CALL_STATE: CallState = { calls: [], active: null, classroom: null, missed: 0, notice: null };
 

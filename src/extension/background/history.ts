@@ -5,7 +5,7 @@
  * length of the call they end.
  */
 import type { HistoryRecord } from '../shared/schema.ts';
-import { decodeCallEnd, decodeInvite, isBusy } from '../shared/call-data.ts';
+import { decodeCallEnd, decodeInvite, isBusy } from '../../protocol/call-data.ts';
 import type { Message } from '../../protocol/im.ts';
 import type { Invitation, SignalingPayload } from '../../protocol/signaling.ts';
 import type { Ending } from './calls.ts';

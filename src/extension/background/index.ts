@@ -5,7 +5,8 @@
  * (storage, reconnect) is awaited inside each handler.
  */
 import { browser, type Browser } from 'wxt/browser';
-import { Id, VIEW_PORT, type PortMessage } from '../shared/schema.ts';
+import { idSchema } from '../../protocol/fields.ts';
+import { VIEW_PORT, type PortMessage } from '../shared/schema.ts';
 import { t } from '../shared/i18n.ts';
 import { serveRequests } from '../messaging/worker.ts';
 import { extensionURL } from '../shared/url.ts';
@@ -103,7 +104,7 @@ export function startBackground(deps: Omit<PhoneDeps, 'openCallPage' | 'onLangua
   browser.contextMenus?.onClicked.addListener((info) => {
     if (info.menuItemId !== CONTEXT_MENU_ID) return;
     const userID = (info.selectionText ?? '').trim();
-    if (!Id.safeParse(userID).success) {
+    if (!idSchema.safeParse(userID).success) {
       logError('context menu', `"${userID.slice(0, 64)}" is not a user ID`);
       return;
     }

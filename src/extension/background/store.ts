@@ -10,8 +10,8 @@
  */
 import { browser } from 'wxt/browser';
 import { z } from 'zod/mini';
-import { ActiveCall, CallEntry, Classroom, DEFAULT_SETTINGS, Notice, Settings } from '../shared/schema.ts';
-import { EMPTY_CALL_STATE, type CallState } from './calls.ts';
+import { CallState, Classroom, DEFAULT_SETTINGS, Settings } from '../shared/schema.ts';
+import { EMPTY_CALL_STATE } from './calls.ts';
 import { vaultGet, vaultSet } from './vault.ts';
 
 export const DEFAULT_SERVER = 'ws://127.0.0.1:8787';
@@ -25,13 +25,8 @@ export const Account = z.object({
 });
 export type Account = z.infer<typeof Account>;
 
-const StoredCalls = z.object({
-  calls: z.array(CallEntry),
-  active: z.nullable(ActiveCall),
-  classroom: z.optional(z.nullable(Classroom)),
-  missed: z.number(),
-  notice: z.nullable(Notice),
-});
+/** The call state as stored: one stored before classroom mode has no `classroom`. */
+const StoredCalls = z.extend(CallState, { classroom: z.optional(z.nullable(Classroom)) });
 
 const KEYS = { account: 'account', settings: 'settings', calls: 'callState', server: 'serverURL' } as const;
 

@@ -6,7 +6,7 @@
  * renegotiation (and no offers can cross). ICE failure gets exactly one ICE restart
  * (asked of the offerer when the answerer notices first); failing again ends the link.
  */
-import { SdpAssembler, splitSdp, type RtcBody, type RtcMessage } from '../shared/rtc-data.ts';
+import { SdpAssembler, splitSdp, type RtcBody, type RtcMessage } from '../../protocol/rtc-data.ts';
 import { sampleFromStats, type StatsSample } from './stats.ts';
 
 /** How long an ICE restart may take before the link is given up. */

@@ -17,7 +17,7 @@
  *   authenticated `from`, never the message's own claim (session.ts). Knowing the
  *   room ID (every group member receives it) is not enough; anyone else is ignored.
  */
-import type { MediaState, RtcMessage } from '../shared/rtc-data.ts';
+import type { MediaState, RtcMessage } from '../../protocol/rtc-data.ts';
 
 export const MAX_PARTICIPANTS = 6;
 export const HELLO_INTERVAL_MS = 1000;

@@ -8,7 +8,7 @@
  * `hello` (heartbeat), `bye`, SDP and candidates; creates and closes the peer
  * connections (peer.ts); samples `getStats` for the quality indicator (stats.ts).
  */
-import { decodeRtc, encodeRtc, type MediaState, type RtcBody } from '../shared/rtc-data.ts';
+import { decodeRtc, encodeRtc, type MediaState, type RtcBody } from '../../protocol/rtc-data.ts';
 import { createRoom, HELLO_INTERVAL_MS, transition, type LeaveReason, type RoomEffect, type RoomEvent, type RoomState } from './room.ts';
 import { LocalMedia, type DeviceLists } from './media.ts';
 import { PeerLink } from './peer.ts';
@@ -16,25 +16,24 @@ import { gradeQuality, type Quality, type StatsSample } from './stats.ts';
 import { SfuCall } from './sfu/sfu-call.ts';
 import type { Chat } from '../../sdk/chat.ts';
 import { EVENT, type ChatEvent } from '../../sdk/events.ts';
-import type { Message } from '../../protocol/im.ts';
+import type { ConversationType, Message } from '../../protocol/im.ts';
+import type { SfuJoin } from '../../protocol/sfu.ts';
+import type { ActiveCall } from '../shared/schema.ts';
 
 export const STATS_INTERVAL_MS = 2000;
 
 /** The part of the SDK's `Chat` a call window uses: IM for media messages, ICE servers, the SFU grant. */
 export type RtcChat = Pick<Chat, 'login' | 'destroy' | 'on' | 'off' | 'createCustomMessage' | 'sendMessage' | 'getIceServers' | 'getSfuJoin'>;
 
-export interface CallSessionOptions {
+/** One call's media session: the active call's room and media (its inviteID: a group call asks whether it runs on the SFU). */
+export interface CallSessionOptions extends Pick<ActiveCall, 'roomID' | 'callType'>, Partial<Pick<ActiveCall, 'inviteID'>> {
   chat: RtcChat;
   userID: string;
   userSig: string;
-  roomID: string;
   /** The call's participants as the worker knows them from the server (ActiveCall.participants). */
   participants: readonly string[];
-  conversation: { type: 'C2C' | 'GROUP'; to: string };
-  callType: 'audio' | 'video';
+  conversation: { type: ConversationType; to: string };
   log?: (what: string, e: unknown) => void;
-  /** The call's inviteID: a group call asks the server whether it runs on the SFU (sfu/sfu-call.ts). */
-  inviteID?: string;
 }
 
 export interface PeerView {
@@ -61,7 +60,7 @@ export interface SessionView {
   listenOnly: boolean;
   peers: PeerView[];
   /** The role the SFU grant gave this window; null on the mesh. A student is listen-only until it has the floor. */
-  sfuRole: 'teacher' | 'student' | 'member' | null;
+  sfuRole: SfuJoin['role'] | null;
   /** Participants refused because the room is full. */
   refused: string[];
   /** Senders dropped because they are not participants of the call (the room admits only those). */

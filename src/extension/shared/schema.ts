@@ -5,17 +5,17 @@
  * TypeScript view and the runtime check cannot drift apart.
  */
 import { z } from 'zod/mini';
-import { ID_PATTERN } from '../../protocol/limits.ts';
-import type { OfflinePushInfo as ProtocolPushInfo } from '../../protocol/signaling.ts';
+import { CALL_TYPES } from '../../protocol/call-data.ts';
+import { idSchema, offlinePushInfoSchema } from '../../protocol/fields.ts';
+import { invitationSchema } from '../../protocol/signaling.ts';
 import { BADGE_VIEW_KEY, WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT } from './keys.ts';
 
 export { BADGE_VIEW_KEY, WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT };
 
-/** User and group IDs, as in API.md rule 10. */
-export const Id = z.string().check(z.regex(ID_PATTERN));
 const Text = z.string().check(z.maxLength(8192));
-export const CallType = z.enum(['audio', 'video']);
+export const CallType = z.enum(CALL_TYPES);
 export type CallType = z.infer<typeof CallType>;
+const Direction = z.enum(['incoming', 'outgoing']);
 
 export const Settings = z.object({
   ringtone: z.boolean(),
@@ -42,38 +42,32 @@ export const DEFAULT_SETTINGS: Settings = {
   micGranted: false,
 };
 
-/** The protocol's OfflinePushInfo, checked when a stored call entry is read back. */
-const OfflinePushInfo: z.ZodMiniType<ProtocolPushInfo> = z.object({
-  disablePush: z.optional(z.boolean()),
-  disableVoipPush: z.optional(z.boolean()),
-  title: z.optional(z.string()),
-  description: z.optional(z.string()),
-  extension: z.optional(z.string()),
-  ignoreIOSBadge: z.optional(z.boolean()),
-  androidOPPOChannelID: z.optional(z.string()),
+/** What every call record of the worker says: its invitation, which way it went, its media. */
+const CallRef = z.extend(z.pick(invitationSchema, { inviteID: true, groupID: true }), {
+  direction: Direction,
+  callType: CallType,
 });
 
-/** One ringing (incoming) or dialling (outgoing) invitation, as the worker keeps it. */
-export const CallEntry = z.object({
-  inviteID: z.string(),
-  direction: z.enum(['incoming', 'outgoing']),
-  inviter: z.string(),
-  /** '' for a 1:1 call. */
-  groupID: z.string(),
+/** A call that rings or is under way: a call record with its room and group. */
+const LiveCall = z.extend(CallRef, {
+  roomID: z.string(),
   groupName: z.optional(z.string()),
   /** The group's owner (the teacher of classroom mode), when known. */
   groupOwner: z.optional(z.string()),
+});
+
+/** One ringing (incoming) or dialling (outgoing) invitation, as the worker keeps it. */
+export const CallEntry = z.extend(LiveCall, {
+  ...z.pick(invitationSchema, { inviter: true, inviteeList: true }).shape,
   /** Absent for a call; a classroom prompt otherwise (it never rings and never becomes a call). */
   kind: z.optional(z.enum(['raiseHand', 'speak'])),
-  inviteeList: z.array(z.string()),
   /** Outgoing group calls: invitees whose part is still pending. */
   pending: z.array(z.string()),
-  callType: CallType,
-  roomID: z.string(),
   /** Local epoch ms when the server's deadline passes; 0 = never. */
   deadline: z.number(),
   receivedAt: z.number(),
-  offlinePushInfo: z.optional(OfflinePushInfo),
+  /** Checked when a stored entry is read back: what the server accepted. */
+  offlinePushInfo: z.optional(offlinePushInfoSchema),
   /** Delivered while this device logged in (it was away when the call started): the offline-push case. */
   atLogin: z.optional(z.boolean()),
   /** Group calls: invitees the server said accepted (INVITEE_ACCEPTED), in order. */
@@ -85,16 +79,9 @@ export const CallEntry = z.object({
 });
 export type CallEntry = z.infer<typeof CallEntry>;
 
-export const ActiveCall = z.object({
-  inviteID: z.string(),
-  direction: z.enum(['incoming', 'outgoing']),
+export const ActiveCall = z.extend(LiveCall, {
   /** The other side: a user ID for 1:1, the inviter or group for group calls. */
   peer: z.string(),
-  groupID: z.string(),
-  groupName: z.optional(z.string()),
-  groupOwner: z.optional(z.string()),
-  callType: CallType,
-  roomID: z.string(),
   startedAt: z.number(),
   /**
    * Who may be in the call's room, as the server told us: the inviter and every invitee
@@ -135,17 +122,26 @@ export const Notice = z.object({
 });
 export type Notice = z.infer<typeof Notice>;
 
-/** Everything a live view renders; pushed over its port after every change. */
-export const ViewState = z.object({
+/** The worker's call state (background/calls.ts reduces it; the vault keeps it). */
+export const CallState = z.object({
+  /** Ringing (incoming) and dialling (outgoing) invitations, newest first. */
+  calls: z.array(CallEntry),
+  active: z.nullable(ActiveCall),
+  /** Classroom mode of the active group call (hands raised, who has the floor). */
+  classroom: z.nullable(Classroom),
+  /** Missed calls not yet seen in the popup. */
+  missed: z.number(),
+  notice: z.nullable(Notice),
+});
+export type CallState = z.infer<typeof CallState>;
+
+/** Everything a live view renders: the call state with the calls split by direction, and the session. */
+export const ViewState = z.extend(z.omit(CallState, { calls: true }), {
   connection: Connection,
   server: z.string(),
   userID: z.nullable(z.string()),
   incoming: z.array(CallEntry),
   outgoing: z.array(CallEntry),
-  active: z.nullable(ActiveCall),
-  classroom: z.nullable(Classroom),
-  missed: z.number(),
-  notice: z.nullable(Notice),
   settings: Settings,
 });
 export type ViewState = z.infer<typeof ViewState>;
@@ -158,17 +154,17 @@ export const Request = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('account/signIn'),
     server: z.string().check(z.regex(/^wss?:\/\/[^\s]+$/)),
-    userID: Id,
+    userID: idSchema,
     password: z.string().check(z.minLength(1), z.maxLength(256)),
     create: z.boolean(),
   }),
   z.object({ type: z.literal('account/signOut') }),
   z.object({ type: z.literal('settings/set'), patch: z.partial(Settings) }),
-  z.object({ type: z.literal('call/dial'), userID: Id, callType: CallType }),
+  z.object({ type: z.literal('call/dial'), userID: idSchema, callType: CallType }),
   z.object({
     type: z.literal('call/dialGroup'),
-    groupID: Id,
-    inviteeList: z.array(Id).check(z.minLength(1), z.maxLength(100)),
+    groupID: idSchema,
+    inviteeList: z.array(idSchema).check(z.minLength(1), z.maxLength(100)),
     callType: CallType,
     /** Start as a classroom (group owner only; the call runs on the SFU when the server has one). */
     classroom: z.optional(z.boolean()),
@@ -184,15 +180,15 @@ export const Request = z.discriminatedUnion('type', [
   z.object({ type: z.literal('call/silence'), ...inviteRef }),
   z.object({ type: z.literal('call/hangup'), reason: z.optional(HangupReason), inviteID: z.optional(inviteRef.inviteID) }),
   /** Classroom mode (the group owner on a group call): ask the listed students to raise hands. */
-  z.object({ type: z.literal('classroom/raiseHands'), inviteeList: z.array(Id).check(z.minLength(1), z.maxLength(100)) }),
+  z.object({ type: z.literal('classroom/raiseHands'), inviteeList: z.array(idSchema).check(z.minLength(1), z.maxLength(100)) }),
   /** Classroom mode: give the floor to a student (a "speak" invitation). */
-  z.object({ type: z.literal('classroom/pick'), userID: Id }),
+  z.object({ type: z.literal('classroom/pick'), userID: idSchema }),
   /** Classroom mode: a student lowers the hand (the speaker gives the floor back to the teacher). */
   z.object({ type: z.literal('classroom/lowerHand') }),
   /** Classroom mode: the teacher takes the floor back from the speaker. */
   z.object({ type: z.literal('classroom/endSpeak') }),
   z.object({ type: z.literal('groups/list') }),
-  z.object({ type: z.literal('groups/members'), groupID: Id }),
+  z.object({ type: z.literal('groups/members'), groupID: idSchema }),
   z.object({ type: z.literal('history/get') }),
   z.object({ type: z.literal('history/seen') }),
   z.object({ type: z.literal('notice/dismiss') }),
@@ -209,15 +205,9 @@ export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<RequestType> = new Set([
   'call/silence',
 ]);
 
-export const Group = z.object({ groupID: z.string(), name: z.string(), type: z.optional(z.string()), ownerID: z.optional(z.string()) });
-export type Group = z.infer<typeof Group>;
-
-export const HistoryRecord = z.object({
-  inviteID: z.string(),
-  direction: z.enum(['incoming', 'outgoing']),
+/** One call of the history, read back from signaling messages (background/history.ts). */
+export const HistoryRecord = z.extend(CallRef, {
   peer: z.string(),
-  groupID: z.string(),
-  callType: CallType,
   outcome: z.enum(['answered', 'rejected', 'busy', 'missed', 'cancelled', 'pending']),
   /** Seconds; only for finished answered calls. */
   duration: z.optional(z.number()),

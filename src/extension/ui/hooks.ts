@@ -18,9 +18,12 @@ export function usePhone(): ViewState | null {
   return state;
 }
 
+/** Sends a request to the worker; undefined when it failed (useRequest shows the error). */
+export type Run = <T>(req: Request) => Promise<T | undefined>;
+
 /** Runs requests, tracking the one in flight and the last error message. */
 export function useRequest(): {
-  run: <T>(req: Request) => Promise<T | undefined>;
+  run: Run;
   busy: boolean;
   error: string | null;
   clearError: () => void;

@@ -12,6 +12,7 @@
 import { ErrorCode, RingletError, invalidParameter } from '../../protocol/errors.ts';
 import { ID_PATTERN } from '../../protocol/limits.ts';
 import type { Logger } from '../log.ts';
+import type { AccountResult } from '../../protocol/accounts.ts';
 import type { Store } from '../store/types.ts';
 import type { AccountLimits } from './account-limits.ts';
 import { HashPool, type Holder } from './hash-pool.ts';
@@ -19,12 +20,6 @@ import { hashPassword, verifyPassword } from './passwords.ts';
 import type { AccountThrottle } from './throttle.ts';
 import type { Tokens } from './tokens.ts';
 
-/** The `data` of a successful register, login or password change. */
-export interface AccountResult {
-  userID: string;
-  userSig: string;
-  expiresIn: number;
-}
 
 /** Who is asking: the client's address (for throttling and logs). */
 export interface Caller {

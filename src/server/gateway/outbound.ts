@@ -4,11 +4,9 @@
  * A send that would go past a budget closes the fullest socket in that scope (close code
  * 4503); its user reconnects and resumes by seq, so nothing is lost, only delayed.
  */
-export interface OutboundLimits {
-  outboundPerSocket: number;
-  outboundPerUser: number;
-  outboundProcess: number;
-}
+import type { ServerLimits } from '../limits/config.ts';
+
+export type OutboundLimits = Pick<ServerLimits, 'outboundPerSocket' | 'outboundPerUser' | 'outboundProcess'>;
 
 /** One socket's share; `overflow` closes it. */
 export interface OutboundSlot {

@@ -3,7 +3,7 @@
  * invitation (policy.ts) and asks rooms.ts for a grant; an accepted classroom "speak"
  * invitation moves the floor. Connects to Janus lazily and again after it was lost.
  */
-import { decodeClassroom } from '../../extension/shared/call-data.ts';
+import { decodeClassroom } from '../../protocol/call-data.ts';
 import { ErrorCode, RingletError } from '../../protocol/errors.ts';
 import { isClassroomCall, type SfuJoin } from '../../protocol/sfu.ts';
 import type { Logger } from '../log.ts';

@@ -5,14 +5,11 @@
 import { callStep } from './lifecycle.ts';
 import { ActionType, SIGNALING_BUSINESS_ID, TSignaling, type PendingInvitation, type SignalingEvent, type SignalingPayload } from '../../protocol/signaling.ts';
 import { c2cKey, conversationIDFor, groupKey, messageView } from '../im/conversations.ts';
-import type { Outbox } from '../outbox.ts';
+import type { RequestContext } from '../context.ts';
 import type { StoredMessage, StoreTx } from '../store/types.ts';
 import type { Effect, Invitation } from './machine.ts';
 
-export interface AnnounceContext {
-  tx: StoreTx;
-  outbox: Outbox;
-  now: number;
+export interface AnnounceContext extends Pick<RequestContext, 'tx' | 'outbox' | 'now'> {
   /**
    * The session whose signaling call (invite, accept, reject, cancel) caused the transition:
    * it has its promise, so it hears no event. Absent when every session of the audience

@@ -3,17 +3,13 @@
  * cancel, timeout) with its inviteID and user IDs, never its data, goes to the info log
  * and to the metrics once its transaction has committed.
  */
-import { ActionType } from '../../protocol/signaling.ts';
+import { ActionType, type Invitation as InvitationShape } from '../../protocol/signaling.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Effect, Invitation } from './machine.ts';
 
-export interface CallStep {
+export interface CallStep extends Pick<InvitationShape, 'inviteID' | 'inviter' | 'groupID'> {
   step: 'invite' | 'accept' | 'reject' | 'cancel' | 'timeout';
-  inviteID: string;
-  inviter: string;
-  /** '' for a 1:1 call. */
-  groupID: string;
   /** invite: the invitees; accept / reject: who answered; timeout: who timed out. */
   users: string[];
   reason?: string;

@@ -14,8 +14,6 @@ import { messageView } from '../im/conversations.ts';
 import { announce, pendingView, type AnnounceContext } from './announce.ts';
 import { createInvitation, isPastDeadline, pendingInvitees, transition, type Command, type Invitation } from './machine.ts';
 
-type InviteOptions = OpParams<'invite'>;
-
 export class SignalingService {
   readonly #bus: Bus;
   readonly #limits: ServerLimits;
@@ -64,7 +62,7 @@ export class SignalingService {
     }
   }
 
-  async #start(ctx: RequestContext, groupID: string, inviteeList: string[], p: Omit<InviteOptions, 'userID'>): Promise<Outcome<SignalingResult>> {
+  async #start(ctx: RequestContext, groupID: string, inviteeList: string[], p: Omit<OpParams<'invite'>, 'userID'>): Promise<Outcome<SignalingResult>> {
     await this.#checkPendingCaps(ctx, inviteeList);
     const onlineUserOnly = p.onlineUserOnly ?? false;
     const created = createInvitation({

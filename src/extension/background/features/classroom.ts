@@ -4,7 +4,7 @@
  * back when it was theirs). docs/CALLS.md has the data format.
  */
 import type { ViewState } from '../../shared/schema.ts';
-import { encodeClassroom } from '../../shared/call-data.ts';
+import { encodeClassroom } from '../../../protocol/call-data.ts';
 import { ErrorCode } from '../../../protocol/errors.ts';
 import { sdkCall, ViewError } from '../errors.ts';
 import { releaseTarget } from '../calls.ts';

@@ -1,6 +1,6 @@
 /** Dialling: a 1:1 call, or a group call (a classroom when its owner starts one). */
 import type { CallType, ViewState } from '../../shared/schema.ts';
-import { encodeInvite, newRoomID } from '../../shared/call-data.ts';
+import { encodeInvite, newRoomID } from '../../../protocol/call-data.ts';
 import { ErrorCode } from '../../../protocol/errors.ts';
 import type { OpenInvitation } from '../../../protocol/signaling.ts';
 import { MESH_LIMIT } from '../../../protocol/sfu.ts';

@@ -1,6 +1,6 @@
 /** Ending a call: cancelling one I dial, or hanging up the active one. */
 import type { HangupReason, ViewState } from '../../shared/schema.ts';
-import { encodeCallEnd } from '../../shared/call-data.ts';
+import { encodeCallEnd } from '../../../protocol/call-data.ts';
 import { ErrorCode } from '../../../protocol/errors.ts';
 import { sdkCall, ViewError } from '../errors.ts';
 import { logError } from '../log.ts';

@@ -6,7 +6,7 @@
  * until given the floor); one subscriber PeerConnection receives every other publisher
  * (Janus multistream), renegotiated by Janus as publishers come and go.
  */
-import { JanusConnection, type JanusHandle, type Jsep, type SocketFactory } from '../../../protocol/janus.ts';
+import { JanusConnection, type JanusHandle, type Jsep, type JanusSocketFactory } from '../../../protocol/janus.ts';
 import type { SfuJoin } from '../../../protocol/sfu.ts';
 
 export interface RemoteFeed {
@@ -21,10 +21,10 @@ export interface SfuRoomOptions {
   userID: string;
   iceServers?: RTCIceServer[];
   /** How to open the WebSocket (default: the browser's). */
-  socket?: SocketFactory;
+  socket?: JanusSocketFactory;
 }
 
-const browserSocket: SocketFactory = (url, protocol) => new WebSocket(url, protocol) as unknown as ReturnType<SocketFactory>;
+const browserSocket: JanusSocketFactory = (url, protocol) => new WebSocket(url, protocol) as unknown as ReturnType<JanusSocketFactory>;
 
 interface PublisherEntry {
   id: number;

@@ -7,10 +7,10 @@
  * invitations, so all see the same list and speaker; students without the floor are
  * listen-only. docs/CALLS.md has the data format.
  */
-import type { ActiveCall, CallEntry, Classroom, Request } from '../../shared/schema.ts';
+import type { ActiveCall, CallEntry, Classroom } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
+import type { Run } from '../hooks.ts';
 
-type Run = <T>(req: Request) => Promise<T | undefined>;
 
 export function isTeacher(active: ActiveCall, classroom: Classroom | null, me: string): boolean {
   return active.groupID !== '' && (classroom ? classroom.teacher === me : active.groupOwner === me);

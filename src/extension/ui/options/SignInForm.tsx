@@ -4,14 +4,13 @@
  * with 70003 offers to create the account with the same details.
  */
 import { useState } from 'preact/hooks';
-import type { ViewState } from '../../shared/schema.ts';
+import type { Failure, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { request, RequestError } from '../../messaging/client.ts';
 import { offersCreate, PASSWORD_LENGTH, passwordTooShort } from './signInErrors.ts';
 
-interface Failure {
-  code: string | number;
-  message: string;
+/** The worker's failure, and whether to offer creating the account. */
+interface FormFailure extends Failure {
   offerCreate: boolean;
 }
 
@@ -20,7 +19,7 @@ export function SignInForm({ state, onSignedIn }: { state: ViewState; onSignedIn
   const [userID, setUserID] = useState(state.userID ?? '');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<Failure | null>(null);
+  const [failure, setFailure] = useState<FormFailure | null>(null);
 
   const submit = async (create: boolean) => {
     setFailure(null);

@@ -4,12 +4,12 @@
  * prompts are compact rows; a call I am dialling shows its countdown and Cancel.
  */
 import { useEffect, useRef } from 'preact/hooks';
-import type { CallEntry, Request, ViewState } from '../../shared/schema.ts';
+import type { CallEntry, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { Avatar } from '../components/Avatar.tsx';
 import { HangUpIcon, PhoneIcon, VideoIcon } from '../components/icons.tsx';
+import type { Run } from '../hooks.ts';
 
-type Run = <T>(req: Request) => Promise<T | undefined>;
 
 function label(c: CallEntry): string {
   if (c.kind) return c.kind === 'speak' ? t('badgeSpeak', c.inviter) : t('badgeRaiseHand', c.inviter);

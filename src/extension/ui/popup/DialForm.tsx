@@ -4,13 +4,13 @@
  * through the suggestions, Enter picks one, Escape closes them.
  */
 import { useState } from 'preact/hooks';
-import type { CallType, Request } from '../../shared/schema.ts';
+import type { CallType } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { suggest, type Contact } from '../log/contacts.ts';
 import { Avatar } from '../components/Avatar.tsx';
 import { PhoneIcon, VideoIcon } from '../components/icons.tsx';
+import type { Run } from '../hooks.ts';
 
-type Run = <T>(req: Request) => Promise<T | undefined>;
 
 export function DialForm({ run, disabled, contacts, onDialled }: { run: Run; disabled: boolean; contacts: Contact[]; onDialled: () => void }) {
   const [userID, setUserID] = useState('');

@@ -3,12 +3,13 @@
  * 6 people only when the server has an SFU; the group's owner may start a classroom.
  */
 import { useState } from 'preact/hooks';
-import type { CallType, Group, Request } from '../../shared/schema.ts';
+import type { Group } from '../../../protocol/im.ts';
+import type { CallType } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { MESH_LIMIT } from '../../../protocol/sfu.ts';
 import { ChevronIcon, UsersIcon } from '../components/icons.tsx';
+import type { Run } from '../hooks.ts';
 
-type Run = <T>(req: Request) => Promise<T | undefined>;
 
 export function Groups({ run, online, me }: { run: Run; online: boolean; me: string }) {
   const [groups, setGroups] = useState<Group[] | null>(null);

@@ -5,10 +5,10 @@
  */
 import { useEffect } from 'preact/hooks';
 import { browser } from 'wxt/browser';
-import type { HistoryRecord, Request, ViewState } from '../../shared/schema.ts';
+import type { HistoryRecord, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { MAX_PARTICIPANTS } from '../../call/room.ts';
-import { usePhone, useRequest, useTick } from '../hooks.ts';
+import { usePhone, useRequest, useTick, type Run } from '../hooks.ts';
 import { announcement, Calls } from './Calls.tsx';
 import { DialForm } from './DialForm.tsx';
 import { Groups } from './Groups.tsx';
@@ -17,7 +17,6 @@ import { useLog } from './use-log.ts';
 import { ActiveCallBar, NoticeBar, StatusLine } from '../components/status.tsx';
 import { SlidersIcon } from '../components/icons.tsx';
 
-type Run = <T>(req: Request) => Promise<T | undefined>;
 
 export function Popup() {
   const state = usePhone();

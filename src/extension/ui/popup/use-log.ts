@@ -4,10 +4,11 @@
  * `groups/members` for up to CONTACT_GROUPS groups (once per popup).
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { Group, HistoryRecord, Request } from '../../shared/schema.ts';
+import type { Group } from '../../../protocol/im.ts';
+import type { HistoryRecord } from '../../shared/schema.ts';
 import { buildContacts, CONTACT_GROUPS, type Contact } from '../log/contacts.ts';
+import type { Run } from '../hooks.ts';
 
-type Run = <T>(req: Request) => Promise<T | undefined>;
 
 export function useLog(run: Run, online: boolean, me: string, refreshKey: string): { records: HistoryRecord[] | null; contacts: Contact[] } {
   const [records, setRecords] = useState<HistoryRecord[] | null>(null);

@@ -5,21 +5,30 @@
  * Anything else (another app's data) still decodes, as a plain audio call.
  */
 
-/** Data of a call invitation. */
-export interface CallInviteData {
+/** The media of a call. */
+export const CALL_TYPES = ['audio', 'video'] as const;
+export type CallType = (typeof CALL_TYPES)[number];
+
+/** What every call data says: its version and the call's media room. */
+interface CallData {
   version: 1;
   roomID: string;
-  callType: 'audio' | 'video';
+}
+/** Data about a call already made: the inviteID of that call. */
+interface CallFollowUp extends CallData {
+  /** inviteID of the call this belongs to. */
+  callInviteID: string;
+}
+
+/** Data of a call invitation. */
+export interface CallInviteData extends CallData {
+  callType: CallType;
   /** A classroom (the group owner teaches; students listen until picked): always runs on the SFU. */
   mode?: 'classroom';
 }
 /** Data of the hang-up invitation sent when a call ends. */
-export interface CallEndData {
-  version: 1;
+export interface CallEndData extends CallFollowUp {
   callEnd: number;
-  /** inviteID of the call that ended. */
-  callInviteID: string;
-  roomID: string;
   /** Why the call ended when it was not a hang-up button: `peer_lost`, `connection_failed`, `window_closed`. */
   reason?: string;
 }
@@ -32,12 +41,8 @@ export interface CallEndData {
  * two are new invitations that say something; their invitee accepts them quietly.
  */
 export const CLASSROOM_ACTIONS = ['raiseHand', 'speak', 'endSpeak', 'lowerHand'] as const;
-export interface ClassroomData {
-  version: 1;
+export interface ClassroomData extends CallFollowUp {
   classroom: (typeof CLASSROOM_ACTIONS)[number];
-  roomID: string;
-  /** inviteID of the group call this belongs to. */
-  callInviteID: string;
 }
 /** Data of an automatic reject: line busy, or do-not-disturb. */
 export interface BusyData {
@@ -60,7 +65,7 @@ export function newRoomID(): string {
   return crypto.randomUUID();
 }
 
-export function encodeInvite(roomID: string, callType: 'audio' | 'video', mode?: CallInviteData['mode']): string {
+export function encodeInvite(roomID: string, callType: CallType, mode?: CallInviteData['mode']): string {
   return JSON.stringify({ version: 1, roomID, callType, ...(mode ? { mode } : {}) } satisfies CallInviteData);
 }
 
@@ -85,7 +90,7 @@ export function encodeBusy(detail: BusyData['detail']): string {
 }
 
 /** Reads a call invitation's data; unknown shapes are an audio call in a room named after nothing. */
-export function decodeInvite(data: string): { roomID: string; callType: 'audio' | 'video' } {
+export function decodeInvite(data: string): Pick<CallInviteData, 'roomID' | 'callType'> {
   const o = parseObject(data);
   return {
     roomID: typeof o?.roomID === 'string' ? o.roomID : '',

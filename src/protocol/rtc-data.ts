@@ -7,7 +7,7 @@
  * Every received message is validated; anything else is ignored.
  */
 import { z } from 'zod/mini';
-import { Id } from './schema.ts';
+import { idSchema } from './fields.ts';
 
 export const RTC_BUSINESS_ID = 'ringlet.rtc';
 
@@ -19,11 +19,11 @@ const base = {
   businessID: z.literal(RTC_BUSINESS_ID),
   version: z.literal(1),
   roomID: z.string().check(z.minLength(1), z.maxLength(128)),
-  from: Id,
+  from: idSchema,
   /** One call window's session: a reloaded window is a new peer. */
   sid: Sid,
 };
-const directed = { to: Id, toSid: Sid };
+const directed = { to: idSchema, toSid: Sid };
 
 export const MediaState = z.object({
   /** Microphone sending. */
