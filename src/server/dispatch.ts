@@ -14,7 +14,8 @@ import type { ServerLimits } from './limits/config.ts';
 import { TokenBuckets } from './limits/token-buckets.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
-import { reportCallSteps, type CallStep } from './signaling/lifecycle.ts';
+import type { CallStep } from './model/call-step.ts';
+import { reportCallSteps } from './signaling/lifecycle.ts';
 import { Outbox } from './outbox.ts';
 import type { Store, StoreTx } from './store/types.ts';
 

@@ -7,7 +7,7 @@ import { serverFrame } from '../protocol/codec.ts';
 import type { GroupChange, PushBody } from '../protocol/frames.ts';
 import type { Group } from '../protocol/im.ts';
 import type { Delivery } from './hub/types.ts';
-import type { CallStep } from './signaling/lifecycle.ts';
+import type { CallStep } from './model/call-step.ts';
 import type { StoreTx } from './store/types.ts';
 
 export interface PushOptions {

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ActionType, parseSignalingPayload } from '../../src/sdk/index.ts';
-import { c2cKey } from '../../src/server/im/conversations.ts';
+import { c2cKey } from '../../src/server/model/conversation-keys.ts';
 import { REDIS_URL, skipUnless, testStorage, type TestStorage } from '../support/backends.ts';
 import { Cluster, redisPing, startRedis, stopRedis } from '../support/cluster.ts';
 import { Devices, SIG, uid, until, type Device } from './helpers.ts';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createChat, EVENT, TSignaling, type Chat } from '../../src/sdk/index.ts';
 import { startServer, type RingletServer } from '../../src/server/index.ts';
-import { c2cKey } from '../../src/server/im/conversations.ts';
+import { c2cKey } from '../../src/server/model/conversation-keys.ts';
 import { openStore, type Store } from '../../src/server/store/index.ts';
 import { parseSignalingPayload, ActionType } from '../../src/sdk/index.ts';
 import { REDIS_URL, skipUnless, testStorage, type TestStorage } from '../support/backends.ts';

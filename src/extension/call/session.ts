@@ -8,16 +8,16 @@
  * `hello` (heartbeat), `bye`, SDP and candidates; creates and closes the peer
  * connections (peer.ts); samples `getStats` for the quality indicator (stats.ts).
  */
-import { decodeRtc, encodeRtc, type MediaState, type RtcBody } from '../../protocol/rtc-data.ts';
+import { decodeRtc, encodeRtc, type RtcBody } from '../../protocol/rtc-data.ts';
 import { createRoom, HELLO_INTERVAL_MS, transition, type LeaveReason, type RoomEffect, type RoomEvent, type RoomState } from './room.ts';
 import { LocalMedia, type DeviceLists } from './media.ts';
 import { PeerLink } from './peer.ts';
 import { gradeQuality, type Quality, type StatsSample } from './stats.ts';
+import type { PeerView, SessionView } from './view.ts';
 import { SfuCall } from './sfu/sfu-call.ts';
 import type { Chat } from '../../sdk/chat.ts';
 import { EVENT, type ChatEvent } from '../../sdk/events.ts';
 import type { ConversationType, Message } from '../../protocol/im.ts';
-import type { SfuJoin } from '../../protocol/sfu.ts';
 import type { ActiveCall } from '../shared/schema.ts';
 
 export const STATS_INTERVAL_MS = 2000;
@@ -34,40 +34,6 @@ export interface CallSessionOptions extends Pick<ActiveCall, 'roomID' | 'callTyp
   participants: readonly string[];
   conversation: { type: ConversationType; to: string };
   log?: (what: string, e: unknown) => void;
-}
-
-export interface PeerView {
-  userID: string;
-  media: MediaState;
-  connection: RTCPeerConnectionState;
-  restarting: boolean;
-  quality: Quality;
-  stream: MediaStream;
-  /** Ever connected: media has flowed at some point. */
-  connected: boolean;
-}
-
-export interface SessionView {
-  phase: 'starting' | 'live' | 'failed' | 'left';
-  /** What went wrong when phase is 'failed' (a message key of the UI). */
-  error: 'mediaDenied' | 'serverUnreachable' | null;
-  /** The user's mute switch (true = microphone on). */
-  micOn: boolean;
-  cameraOn: boolean;
-  /** My screen is shared in place of the camera. */
-  sharing: boolean;
-  /** Classroom: a student without the floor sends no audio, whatever the mute switch says. */
-  listenOnly: boolean;
-  peers: PeerView[];
-  /** The role the SFU grant gave this window; null on the mesh. A student is listen-only until it has the floor. */
-  sfuRole: SfuJoin['role'] | null;
-  /** Participants refused because the room is full. */
-  refused: string[];
-  /** Senders dropped because they are not participants of the call (the room admits only those). */
-  ignored: string[];
-  preview: MediaStream;
-  micDevice: string;
-  cameraDevice: string;
 }
 
 type Listener = (v: SessionView) => void;

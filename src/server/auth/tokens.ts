@@ -11,17 +11,10 @@
  */
 import { ErrorCode, RingletError } from '../../protocol/errors.ts';
 import type { Bus } from '../hub/types.ts';
+import type { Revocation } from '../model/revocation.ts';
 import type { Store, StoreTx } from '../store/types.ts';
 import type { TokenClaims, UserSigs } from './usersig.ts';
 
-/** What a revocation covers: tokens of `userID` below a generation, and/or one token by ID. */
-export interface Revocation {
-  userID: string;
-  /** Tokens with a lower generation are revoked. */
-  belowGeneration?: number;
-  /** This one token is revoked. */
-  tokenID?: string;
-}
 
 /** Whether `r` covers a token with these claims (pure). */
 export function revokes(r: Revocation, claims: Pick<TokenClaims, 'userID' | 'generation' | 'tokenID'>): boolean {

@@ -4,7 +4,7 @@
  */
 import type { CloseCode } from '../../protocol/close-codes.ts';
 import type { KickReason } from '../../protocol/frames.ts';
-import type { Revocation } from '../auth/tokens.ts';
+import type { Revocation } from '../model/revocation.ts';
 
 export type { Revocation };
 

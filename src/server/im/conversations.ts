@@ -1,15 +1,7 @@
 /** Conversation keys in the store and the per-viewer message shape of API.md. */
 import { ConversationID, type Message } from '../../protocol/im.ts';
+import { c2cKey, groupKey } from '../model/conversation-keys.ts';
 import type { StoredMessage } from '../store/types.ts';
-
-/** The store key of a C2C conversation: the same for both users. */
-export function c2cKey(a: string, b: string): string {
-  return a < b ? `c2c:${a}:${b}` : `c2c:${b}:${a}`;
-}
-
-export function groupKey(groupID: string): string {
-  return `group:${groupID}`;
-}
 
 /** The store key of `conversationID` as seen by `viewer`. */
 export function keyOf(viewer: string, conversationID: string): { key: string; type: 'C2C'; peer: string } | { key: string; type: 'GROUP'; groupID: string } | null {

@@ -9,7 +9,7 @@
 import { ErrorCode, RingletError } from '../../protocol/errors.ts';
 import { callRoute, isClassroomCall, type SfuJoin } from '../../protocol/sfu.ts';
 import type { Group } from '../../protocol/im.ts';
-import type { Invitation } from '../signaling/machine.ts';
+import type { Invitation } from '../model/invitation.ts';
 import type { PublishedStream, PublisherInfo } from './janus.ts';
 
 export interface FloorState {

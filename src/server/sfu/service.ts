@@ -7,7 +7,7 @@ import { decodeClassroom } from '../../protocol/call-data.ts';
 import { ErrorCode, RingletError } from '../../protocol/errors.ts';
 import { isClassroomCall, type SfuJoin } from '../../protocol/sfu.ts';
 import type { Logger } from '../log.ts';
-import type { CallStep } from '../signaling/lifecycle.ts';
+import type { CallStep } from '../model/call-step.ts';
 import type { Store } from '../store/types.ts';
 import { JanusClient } from './janus.ts';
 import type { RoomOwners, RoomWork } from './owners.ts';

@@ -4,7 +4,8 @@
  */
 import { callStep } from './lifecycle.ts';
 import { ActionType, SIGNALING_BUSINESS_ID, TSignaling, type PendingInvitation, type SignalingEvent, type SignalingPayload } from '../../protocol/signaling.ts';
-import { c2cKey, conversationIDFor, groupKey, messageView } from '../im/conversations.ts';
+import { conversationIDFor, messageView } from '../im/conversations.ts';
+import { c2cKey, groupKey } from '../model/conversation-keys.ts';
 import type { RequestContext } from '../context.ts';
 import type { StoredMessage, StoreTx } from '../store/types.ts';
 import type { Effect, Invitation } from './machine.ts';

@@ -3,21 +3,11 @@
  * cancel, timeout) with its inviteID and user IDs, never its data, goes to the info log
  * and to the metrics once its transaction has committed.
  */
-import { ActionType, type Invitation as InvitationShape } from '../../protocol/signaling.ts';
+import { ActionType } from '../../protocol/signaling.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import type { CallStep } from '../model/call-step.ts';
 import type { Effect, Invitation } from './machine.ts';
-
-export interface CallStep extends Pick<InvitationShape, 'inviteID' | 'inviter' | 'groupID'> {
-  step: 'invite' | 'accept' | 'reject' | 'cancel' | 'timeout';
-  /** invite: the invitees; accept / reject: who answered; timeout: who timed out. */
-  users: string[];
-  reason?: string;
-  /** Time since the invite, server clock. */
-  ageMs: number;
-  /** timeout: how long after its deadline it fired. */
-  lateMs?: number;
-}
 
 const STEP = {
   [ActionType.INVITE]: 'invite',

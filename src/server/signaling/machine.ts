@@ -5,23 +5,10 @@
  * transaction and then performs the effects.
  */
 import { ErrorCode, RingletError, type EndReason } from '../../protocol/errors.ts';
-import { ActionType, type Invitation as InvitationShape, type OfflinePushInfo } from '../../protocol/signaling.ts';
+import { ActionType, type Invitation as InvitationShape } from '../../protocol/signaling.ts';
+import type { Invitation, PartState } from '../model/invitation.ts';
 
-export type PartState = 'pending' | EndReason;
-
-/** The authoritative state of one invitation: the shared shape (protocol/signaling.ts) and what only the server knows. */
-export interface Invitation extends InvitationShape {
-  onlineUserOnly: boolean;
-  offlinePushInfo?: OfflinePushInfo;
-  /** Server clock, ms. */
-  createdAt: number;
-  /** createdAt + timeout (ms), or null when timeout is 0. */
-  deadline: number | null;
-  /** One part per invitee. */
-  parts: Record<string, PartState>;
-  /** How the last pending part ended; null while some part is pending. */
-  endReason: EndReason | null;
-}
+export type { Invitation, PartState };
 
 export type Command =
   | { type: 'accept'; by: string; data: string; now: number }
@@ -53,9 +40,7 @@ export interface Transition {
 }
 
 /** What an invite or inviteInGroup asks for, as the state machine receives it. */
-export interface NewInvitation extends InvitationShape {
-  onlineUserOnly: boolean;
-  offlinePushInfo?: OfflinePushInfo;
+export interface NewInvitation extends Pick<Invitation, keyof InvitationShape | 'onlineUserOnly' | 'offlinePushInfo'> {
   now: number;
 }
 

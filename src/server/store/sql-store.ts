@@ -2,8 +2,8 @@
  * The store's queries, written once for both SQL backends (see driver.ts).
  */
 import type { Group, GroupMember, GroupType } from '../../protocol/im.ts';
-import { groupKey } from '../im/conversations.ts';
-import type { Invitation } from '../signaling/machine.ts';
+import { groupKey } from '../model/conversation-keys.ts';
+import type { Invitation } from '../model/invitation.ts';
 import type { SqlConn, SqlDriver, SqlValue } from './driver.ts';
 import { migrate } from './migrations.ts';
 import type { ConversationBump, ConversationRow, NewEvent, PendingLoad, Store, StoredEvent, StoredMessage, StoreTx } from './types.ts';

@@ -4,7 +4,7 @@
  * same interfaces.
  */
 import type { Group, GroupMember, Message } from '../../protocol/im.ts';
-import type { Invitation } from '../signaling/machine.ts';
+import type { Invitation } from '../model/invitation.ts';
 
 export interface StoredEvent {
   seq: number;

@@ -7,7 +7,7 @@
  */
 import type { SfuJoin } from '../../../protocol/sfu.ts';
 import type { Chat } from '../../../sdk/chat.ts';
-import type { PeerView } from '../session.ts';
+import type { PeerView } from '../view.ts';
 import type { StatsSample } from '../stats.ts';
 import { SfuRoom } from './sfu-room.ts';
 

@@ -1,6 +1,6 @@
 /** One participant's tile: video (or initials on their colour), mute state, connection and quality. */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { PeerView } from '../../call/session.ts';
+import type { PeerView } from '../../call/view.ts';
 import { t, type MessageKey } from '../../shared/i18n.ts';
 import { Avatar } from '../components/Avatar.tsx';
 import { MicOffIcon, ScreenIcon } from '../components/icons.tsx';

@@ -7,7 +7,7 @@
  * statement or at COMMIT, see driver.ts). Everything else is the shared SqlTx.
  */
 import type { Group, GroupMember } from '../../../protocol/im.ts';
-import type { Invitation } from '../../signaling/machine.ts';
+import type { Invitation } from '../../model/invitation.ts';
 import type { SqlValue } from '../driver.ts';
 import { PENDING_LOCK, SqlStore } from '../sql-store.ts';
 import type { ConversationBump, ConversationRow, NewEvent, PendingLoad, Store, StoredEvent, StoredMessage, StoreTx } from '../types.ts';
