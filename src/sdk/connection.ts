@@ -154,7 +154,9 @@ export class Connection {
     const sock = this.#sock;
     this.#sock = null;
     if (sock) {
-      sock.onclose = sock.onmessage = sock.onerror = sock.onopen = null;
+      sock.onclose = sock.onmessage = sock.onopen = null;
+      // Closing a socket still connecting makes it report an error; `ws` throws one no listener takes.
+      sock.onerror = () => undefined;
       try {
         sock.close(CloseCode.NORMAL, 'bye');
       } catch {

@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { startServer, type RingletServer, type ServerOptions } from '../../src/server/index.ts';
 import { createChat, TSignaling, type Chat } from '../../src/sdk/index.ts';
 import { testStorage } from '../support/backends.ts';
+import { contractErrorWatch } from '../support/contract-errors.ts';
 import { barrierArrival, isBarrier, newBarrierToken, sendBarrier } from '../support/barrier.ts';
 
 export { isBarrier };
@@ -41,7 +42,9 @@ const SIGNALS = Object.values(TSignaling);
 export async function startHarness(options: ServerOptions = {}): Promise<Harness> {
   const db = await testStorage('integration');
   const { dir, storage: dbPath } = db;
-  const server = await startServer({ port: 0, ...db.serverOptions, ...options });
+  // Unless the test reads the logs itself: every error code an op answers must be in its contract entry.
+  const watch = options.logger ? null : contractErrorWatch();
+  const server = await startServer({ port: 0, ...db.serverOptions, ...(watch ? { logger: watch.logger } : {}), ...options });
   const clients: Chat[] = [];
   return {
     server,
@@ -56,6 +59,8 @@ export async function startHarness(options: ServerOptions = {}): Promise<Harness
       for (const c of clients) await c.destroy();
       await server.close();
       await db.cleanup();
+      const undeclared = watch?.undeclared() ?? [];
+      if (undeclared.length > 0) throw new Error(`errors the op contract (protocol/ops.ts) does not declare: ${undeclared.join('; ')}`);
     },
   };
 }

@@ -4,7 +4,7 @@
  * exception out of the socket's handler. The real server never sends such frames, so a
  * scripted server on a real socket does: it logs the client in, then says what the test asks.
  */
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createChat, EVENT, TSignaling, type Chat } from '../../src/sdk/index.ts';
@@ -108,5 +108,23 @@ describe('the SDK reading server frames', () => {
     ws.send(JSON.stringify({ type: 'res', id: server.requests[0]!.id, code: 0, data: { groupList: [] } }));
     expect((await asked).data.groupList).toEqual([]);
     expect(errors).toEqual([]);
+  });
+
+  it('is destroyed without an exception while its socket is still connecting', async () => {
+    // A server that accepts the TCP connection and never answers the WebSocket handshake.
+    const held: Socket[] = [];
+    const tcp = createServer((s) => void held.push(s));
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', () => r()));
+    cleanup.push(() => new Promise<void>((r) => {
+      for (const s of held) s.destroy();
+      tcp.close(() => r());
+    }));
+    const chat = createChat({ server: `ws://127.0.0.1:${(tcp.address() as AddressInfo).port}` });
+    const login = chat.login({ userID: 'alice', userSig: 'sig' }).catch((e: unknown) => e);
+    await until(() => held.length === 1, 'the connection attempt');
+    await chat.destroy();
+    expect(await login).toMatchObject({ code: 2024 });
+    // The socket's 'error' for the aborted handshake comes on the next tick: with no listener left it was thrown.
+    await new Promise((r) => setImmediate(r));
   });
 });
