@@ -1,12 +1,11 @@
 /**
- * WebSocket frames, both directions: one readonly type per frame, each one JSON text
- * message. codec.ts encodes and decodes them; docs/PROTOCOL.md is the prose version.
+ * WebSocket frames, both directions: one type per frame, each one JSON text message.
+ * codec.ts encodes and decodes them; docs/PROTOCOL.md is the prose version.
  */
 import { z } from 'zod';
 import type { ErrorBody } from './errors.ts';
-import type { Group } from './im.ts';
+import type { Group, Message } from './im.ts';
 import { ID_PATTERN } from './limits.ts';
-import type { Message } from './im.ts';
 import type { Op, OpParams } from './ops.ts';
 import type { SignalingEvent } from './signaling.ts';
 

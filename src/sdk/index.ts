@@ -9,7 +9,8 @@
 import { Chat, type CreateChatOptions } from './chat.ts';
 
 export { Chat } from './chat.ts';
-export type { CreateChatOptions, InviteOptions, InviteInGroupOptions, ActionOptions, Response, SignalingResponse } from './chat.ts';
+export type { CreateChatOptions, InviteOptions, InviteInGroupOptions, ActionOptions, CreateGroupOptions, CustomMessage, Response, SignalingResponse, ChatOps, OpResponse } from './chat.ts';
+export type { Op, OpInput, OpResult, SignalingResult } from '../protocol/ops.ts';
 export { EVENT, TYPES, type ChatEvent, type ChatEventMap, type Handler, type KickedOutType, type NetState } from './events.ts';
 export { TSignaling, ActionType, parseSignalingPayload } from '../protocol/signaling.ts';
 export type * from '../protocol/signaling.ts';
