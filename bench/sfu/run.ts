@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket } from 'werift';
 import WebSocket from 'ws';
 import { JanusConnection, type Jsep, type SocketLike } from '../../src/protocol/janus.ts';
+import { JanusAdmin } from '../../src/server/sfu/janus-admin.ts';
 import { launchJanus } from '../../src/server/sfu/launch.ts';
 
 const arg = (name: string, dflt: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
@@ -45,8 +46,11 @@ async function connected(pc: RTCPeerConnection): Promise<void> {
   });
 }
 
+/** Janus runs with token_auth: the bench's clients share one token, added as the server adds one per grant. */
+let token = '';
+
 async function publisher(url: string, adminKey: string) {
-  const conn = await JanusConnection.open(url, ws);
+  const conn = await JanusConnection.open(url, ws, { token });
   const h = await conn.attach();
   await h.message({ request: 'create', room: ROOM, admin_key: adminKey, publishers: 10, bitrate: 512_000 });
   const joined = await h.message({ request: 'join', ptype: 'publisher', room: ROOM, display: 'teacher' });
@@ -87,7 +91,7 @@ async function publisher(url: string, adminKey: string) {
 }
 
 async function subscriber(url: string, feed: number) {
-  const conn = await JanusConnection.open(url, ws);
+  const conn = await JanusConnection.open(url, ws, { token });
   const h = await conn.attach();
   const r = await h.message({ request: 'join', ptype: 'subscriber', room: ROOM, streams: [{ feed }] });
   const pc = new RTCPeerConnection(peerConfig);
@@ -109,6 +113,10 @@ async function subscriber(url: string, feed: number) {
 const dir = mkdtempSync(join(tmpdir(), 'ringlet-sfu-bench-'));
 const janus = await launchJanus({ dir: join(dir, 'conf'), iceInterfaces: 'lo', sessionTimeout: 60 });
 const pid = janus.process.pid!;
+const admin = await JanusAdmin.connect(janus.sfu.admin);
+token = randomBytes(24).toString('base64url');
+await admin.addToken(token);
+admin.close();
 const rows: Array<{ subscribers: number; streams: number; janusCpuPct: number; forwardedPps: number }> = [];
 try {
   const pub = await publisher(janus.url, janus.adminKey);

@@ -59,15 +59,22 @@ export class JanusConnection {
   #keepalive: ReturnType<typeof setInterval> | null = null;
   #closed = false;
   #onClose = new Set<() => void>();
+  /** Sent with every request: Janus's token_auth checks it on each one (the Ringlet grant's token). */
+  readonly #token: string | undefined;
 
-  private constructor(socket: SocketLike) {
+  private constructor(socket: SocketLike, token: string | undefined) {
     this.#socket = socket;
+    this.#token = token;
     socket.onmessage = (e) => this.#received(String(e.data));
     socket.onclose = () => this.#gone(new JanusError(0, 'connection to Janus closed'));
   }
 
-  /** Opens the socket and creates the session (keepalive every `keepaliveMs`, default 5 s). */
-  static async open(url: string, factory: JanusSocketFactory, keepaliveMs = 5_000): Promise<JanusConnection> {
+  /**
+   * Opens the socket and creates the session (keepalive every `keepaliveMs`, default 5 s),
+   * sending `token` with every request when Janus has token_auth.
+   */
+  static async open(url: string, factory: JanusSocketFactory, o: { keepaliveMs?: number; token?: string } = {}): Promise<JanusConnection> {
+    const keepaliveMs = o.keepaliveMs ?? 5_000;
     const socket = factory(url, 'janus-protocol');
     await new Promise<void>((resolve, reject) => {
       socket.onopen = () => resolve();
@@ -75,7 +82,7 @@ export class JanusConnection {
       socket.onclose = () => reject(new JanusError(0, `cannot reach Janus at ${url}`));
     });
     socket.onerror = null;
-    const conn = new JanusConnection(socket);
+    const conn = new JanusConnection(socket, o.token);
     const created = await conn.request({ janus: 'create' });
     conn.#session = Number((created.data as { id: number }).id);
     conn.#keepalive = setInterval(() => void conn.request({ janus: 'keepalive' }).catch(() => {}), keepaliveMs);
@@ -113,7 +120,7 @@ export class JanusConnection {
 
   close(): void {
     if (this.#closed) return;
-    if (this.#session) this.#socket.send(JSON.stringify({ janus: 'destroy', session_id: this.#session, transaction: tx() }));
+    if (this.#session) this.#socket.send(JSON.stringify({ janus: 'destroy', session_id: this.#session, transaction: tx(), ...this.#auth() }));
     this.#socket.close();
     this.#gone(new JanusError(0, 'connection to Janus closed'));
   }
@@ -123,8 +130,12 @@ export class JanusConnection {
     const transaction = tx();
     return new Promise<Msg>((resolve, reject) => {
       this.#pending.set(transaction, { resolve, reject, acked: false, plugin });
-      this.#socket.send(JSON.stringify({ ...body, transaction, ...(this.#session ? { session_id: this.#session } : {}) }));
+      this.#socket.send(JSON.stringify({ ...body, transaction, ...(this.#session ? { session_id: this.#session } : {}), ...this.#auth() }));
     });
+  }
+
+  #auth(): { token?: string } {
+    return this.#token === undefined ? {} : { token: this.#token };
   }
 
   #received(text: string): void {

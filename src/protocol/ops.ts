@@ -152,7 +152,12 @@ export const ops = {
   setMessageRead: { kind: 'write', params: z.strictObject({ conversationID }), result: result<Record<string, never>>(), errors: [] },
 
   getIceServers: { kind: 'read', params: none, result: result<IceServers>(), errors: [LIMIT_EXCEEDED] },
-  /** 8011 with reason `mesh_call` / `no_sfu`: this call runs on the mesh; 8040 `sfu_rooms`: the SFU is full. */
+  /**
+   * 8011 `mesh_call` / `no_sfu`: this call runs on the mesh; 8011 `not_participant` (not the
+   * inviter or an accepted invitee, or no longer a member), `not_answered` (nobody accepted
+   * yet), `call_over`; 8040 `sfu_join_rate`, `sfu_rooms`, `sfu_rooms_per_user`,
+   * `sfu_rooms_per_group` (docs/SECURITY.md "The SFU").
+   */
   getSfuJoin: { kind: 'read', params: z.strictObject({ inviteID }), result: result<SfuJoin>(), errors: [NOT_PERMITTED, LIMIT_EXCEEDED] },
   getCapabilities: { kind: 'read', params: none, result: result<ServerCapabilities>(), errors: [] },
   logout: { kind: 'session', params: none, result: result<Record<string, never>>(), errors: [] },

@@ -104,8 +104,8 @@ export interface RingletServer {
   readonly metricsUrl: string | null;
   /** A signed login token for `userID`, valid `ttlSeconds`; also registers the user. */
   userSig(userID: string, ttlSeconds?: number): Promise<string>;
-  /** The SFU's floor and join state, when an SFU is configured (tests, diagnostics). */
-  readonly sfu: Pick<SfuService, 'speakerOf' | 'joined' | 'roomOf'> | null;
+  /** The SFU's floor and join state, and its sweep, when an SFU is configured (tests, diagnostics). */
+  readonly sfu: Pick<SfuService, 'speakerOf' | 'joined' | 'roomOf' | 'sweep'> | null;
   /** Stops accepting, closes every session (1001), stops timers, closes the store. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -34,7 +34,7 @@ describe.skipIf(skip)('SFU rooms on a cluster of two nodes', () => {
 
   const startNode = () => startServer({
     port: 0, ...db.serverOptions, redis: REDIS_URL, deadlinePollMs: 400,
-    sfu: { url: janus.url, adminKey: janus.adminKey, emptyGraceMs: 60_000, joinWindowMs: 60_000, sweepMs: 200 },
+    sfu: { ...janus.sfu, emptyGraceMs: 60_000, joinWindowMs: 60_000, sweepMs: 200 },
   });
   async function client(node: RingletServer, userID: string): Promise<Client> {
     const c = await connectClient(node.url, userID, await node.userSig(userID, 600));

@@ -17,6 +17,7 @@ import { REDIS_URL, skipUnless } from '../support/backends.ts';
 const skip = await skipUnless('redis');
 const log = createLogger('silent');
 const floor = { classroom: true, teacher: 't', speaker: null };
+const holder = { inviter: 't', groupID: 'g' };
 
 describe.skipIf(skip)('SFU room owners on Redis', () => {
   let redis: Redis;
@@ -47,14 +48,14 @@ describe.skipIf(skip)('SFU room owners on Redis', () => {
     const prefix = newPrefix();
     const a = await node('node-a', prefix);
     const b = await node('node-b', prefix);
-    expect(await a.owners.run({ op: 'grant', callID: 'c1', userID: 'u1', role: 'teacher', floor })).toBe('node-a:grant');
+    expect(await a.owners.run({ op: 'grant', callID: 'c1', userID: 'u1', role: 'teacher', floor, holder })).toBe('node-a:grant');
     expect(await redis.get(`${prefix}sfu:owner:c1`)).toBe('node-a');
-    expect(await b.owners.run({ op: 'grant', callID: 'c1', userID: 'u2', role: 'student', floor })).toBe('node-a:grant');
+    expect(await b.owners.run({ op: 'grant', callID: 'c1', userID: 'u2', role: 'student', floor, holder })).toBe('node-a:grant');
     expect(await b.owners.run({ op: 'floor', callID: 'c1', action: 'speak', by: 'u2' })).toBe('node-a:floor');
     expect(await b.owners.run({ op: 'speakerOf', callID: 'c1' })).toBe('node-a:speakerOf');
     expect(a.ran.map((w) => w.op)).toEqual(['grant', 'grant', 'floor', 'speakerOf']);
     expect(b.ran).toEqual([]);
-    expect(a.ran[1]).toEqual({ op: 'grant', callID: 'c1', userID: 'u2', role: 'student', floor });
+    expect(a.ran[1]).toEqual({ op: 'grant', callID: 'c1', userID: 'u2', role: 'student', floor, holder });
   });
 
   it('work for a call nobody claimed runs where it was asked, without claiming it', async () => {
@@ -69,7 +70,7 @@ describe.skipIf(skip)('SFU room owners on Redis', () => {
     const a = await node('node-a', prefix, { fail: new RingletError(ErrorCode.LIMIT_EXCEEDED, 'sfu_rooms', 'the SFU carries at most 50 rooms at once') });
     const b = await node('node-b', prefix);
     await redis.set(`${prefix}sfu:owner:c3`, 'node-a');
-    await expect(b.owners.run({ op: 'grant', callID: 'c3', userID: 'u', role: 'member', floor })).rejects.toMatchObject({ code: ErrorCode.LIMIT_EXCEEDED, reason: 'sfu_rooms' });
+    await expect(b.owners.run({ op: 'grant', callID: 'c3', userID: 'u', role: 'member', floor, holder })).rejects.toMatchObject({ code: ErrorCode.LIMIT_EXCEEDED, reason: 'sfu_rooms' });
     expect(a.ran).toHaveLength(1);
   });
 
@@ -77,7 +78,7 @@ describe.skipIf(skip)('SFU room owners on Redis', () => {
     const prefix = newPrefix();
     const b = await node('node-b', prefix);
     await redis.set(`${prefix}sfu:owner:c4`, 'node-dead');
-    expect(await b.owners.run({ op: 'grant', callID: 'c4', userID: 'u', role: 'member', floor })).toBe('node-b:grant');
+    expect(await b.owners.run({ op: 'grant', callID: 'c4', userID: 'u', role: 'member', floor, holder })).toBe('node-b:grant');
     expect(await redis.get(`${prefix}sfu:owner:c4`)).toBe('node-b');
   });
 
@@ -89,7 +90,7 @@ describe.skipIf(skip)('SFU room owners on Redis', () => {
       await ghost.subscribe(`${prefix}sfu:rpc:node-ghost`);
       await redis.set(`${prefix}sfu:owner:c5`, 'node-ghost');
       const t0 = performance.now();
-      await expect(b.owners.run({ op: 'grant', callID: 'c5', userID: 'u', role: 'member', floor })).rejects.toMatchObject({ code: ErrorCode.INTERNAL, reason: 'sfu_unavailable' });
+      await expect(b.owners.run({ op: 'grant', callID: 'c5', userID: 'u', role: 'member', floor, holder })).rejects.toMatchObject({ code: ErrorCode.INTERNAL, reason: 'sfu_unavailable' });
       expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
       expect(await redis.get(`${prefix}sfu:owner:c5`)).toBe('node-ghost');
     } finally {
@@ -112,7 +113,7 @@ describe.skipIf(skip)('SFU room owners on Redis', () => {
   it('renews and releases only its own claims', async () => {
     const prefix = newPrefix();
     const a = await node('node-a', prefix);
-    await a.owners.run({ op: 'grant', callID: 'mine', userID: 'u', role: 'member', floor });
+    await a.owners.run({ op: 'grant', callID: 'mine', userID: 'u', role: 'member', floor, holder });
     await redis.set(`${prefix}sfu:owner:theirs`, 'node-b', 'PX', 1000);
     await a.owners.renew(['mine', 'theirs']);
     expect(await redis.pttl(`${prefix}sfu:owner:theirs`)).toBeLessThanOrEqual(1000);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RingletServer } from '../../src/server/index.ts';
+import type { SfuOptions } from '../../src/server/sfu/service.ts';
 import { isClassroomCall } from '../../src/protocol/sfu.ts';
 import { janusAvailable, startTestJanus } from '../support/janus.ts';
 import { launchProfile, nodeClient, openPopup, signInThroughOptions, TSignaling, until, type Profile } from './helpers.ts';
@@ -17,7 +18,7 @@ import { launchProfile, nodeClient, openPopup, signInThroughOptions, TSignaling,
 const STUDENTS = ['s1', 's2', 's3', 's4', 's5', 's6', 's7'];
 
 /** A server (with or without Janus), the teacher signed in in Chromium, and a group of 7 students owned by the teacher. */
-async function classroomSetup(name: string, sfu: { url: string; adminKey: string } | null) {
+async function classroomSetup(name: string, sfu: SfuOptions | null) {
   const dir = mkdtempSync(join(tmpdir(), `ringlet-${name}-`));
   const server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), deadlinePollMs: 200, logLevel: 'silent', ...(sfu ? { sfu } : {}) });
   const teacher = await launchProfile(`${name}-teacher`);
@@ -51,7 +52,7 @@ describe.skipIf(!janusAvailable())('the popup starts a classroom on the SFU', ()
 
   beforeAll(async () => {
     janus = await startTestJanus();
-    setup = await classroomSetup('popup-sfu', { url: janus.url, adminKey: janus.adminKey });
+    setup = await classroomSetup('popup-sfu', janus.sfu);
     student = await nodeClient(setup.server, 's1');
   }, 120_000);
 

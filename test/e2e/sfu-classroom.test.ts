@@ -24,7 +24,7 @@ import type { SfuJoin } from '../../src/protocol/sfu.ts';
 import { startServer, type RingletServer } from '../../src/server/index.ts';
 import WebSocket from 'ws';
 import { connectClient, type Client } from '../integration/harness.ts';
-import { janusAvailable, startTestJanus, until } from '../support/janus.ts';
+import { insiderToken, janusAvailable, startTestJanus, until } from '../support/janus.ts';
 import { startSyntheticStudent, type SyntheticStudent } from '../support/sfu-student.ts';
 import { CHROMIUM, ROOT } from './helpers.ts';
 
@@ -49,7 +49,7 @@ describe.skipIf(!enabled)('classroom through the SFU', () => {
   beforeAll(async () => {
     janus = await startTestJanus();
     dir = mkdtempSync(join(tmpdir(), 'ringlet-sfu-e2e-'));
-    server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), logLevel: 'silent', sfu: { url: janus.url, adminKey: janus.adminKey } });
+    server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), logLevel: 'silent', sfu: janus.sfu });
     const sign = async (u: string) => connectClient(server.url, u, await server.userSig(u, 3600));
     teacher = await sign('teacher');
     eve = await sign('eve');
@@ -216,7 +216,11 @@ describe.skipIf(!enabled)('classroom through the SFU', () => {
   it('an uninvited user gets no join token and Janus refuses it without one', async () => {
     const refused = await eve.chat.getSfuJoin({ inviteID: callID }).then(() => null, (e: { code: number; reason: string }) => e);
     expect(refused).toMatchObject({ code: ErrorCode.NOT_PERMITTED, reason: 'not_participant' });
-    const conn = await JanusConnection.open(janus.url, (u, p) => new WebSocket(u, p) as unknown as SocketLike);
+    // Without a token the server added, Janus opens no session at all (sfu-closed.test.ts)...
+    const outsider = await JanusConnection.open(janus.url, (u, p) => new WebSocket(u, p) as unknown as SocketLike).then(() => 'opened', (e: unknown) => (e instanceof JanusError ? e.code : String(e)));
+    expect(outsider).toBe(403);
+    // ...and with a token of another call, the room itself still refuses her.
+    const conn = await JanusConnection.open(janus.url, (u, p) => new WebSocket(u, p) as unknown as SocketLike, { token: await insiderToken(janus) });
     try {
       const handle = await conn.attach();
       const tryJoin = (extra: object) =>

@@ -114,7 +114,7 @@ describe.skipIf(!janusAvailable())('the worker on a server with an SFU (real Jan
   let h: Harness;
   beforeAll(async () => {
     janus = await startTestJanus();
-    h = await startHarness({ sfu: { url: janus.url, adminKey: janus.adminKey } });
+    h = await startHarness({ sfu: janus.sfu });
   }, 60_000);
   afterAll(async () => {
     await h?.close();

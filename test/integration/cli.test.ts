@@ -80,10 +80,14 @@ describe('the command line', () => {
     const redis = ['--redis', 'redis://127.0.0.1:6379', '--data', dir];
     const off = readConfig(redis, {});
     expect(off !== 'help' && [off.sfu, off.options.sfu]).toEqual([{ mode: 'off' }, undefined]);
-    const url = readConfig([...redis, '--sfu', 'ws://127.0.0.1:8188'], {});
-    expect(url !== 'help' && [url.sfu, url.options.sfu]).toEqual([{ mode: 'url' }, { url: 'ws://127.0.0.1:8188' }]);
-    const env = readConfig(['--data', dir], { RINGLET_REDIS: 'redis://127.0.0.1:6379', RINGLET_SFU: 'ws://127.0.0.1:8188' });
-    expect(env !== 'help' && env.options.sfu).toEqual({ url: 'ws://127.0.0.1:8188' });
+    const admin = { url: 'ws://127.0.0.1:7188', secret: 'admin-secret' };
+    const adminEnv = { RINGLET_SFU_ADMIN_URL: admin.url, RINGLET_SFU_ADMIN_SECRET: admin.secret };
+    const url = readConfig([...redis, '--sfu', 'ws://127.0.0.1:8188', '--sfu-admin-url', admin.url], { RINGLET_SFU_ADMIN_SECRET: admin.secret });
+    expect(url !== 'help' && [url.sfu, url.options.sfu]).toEqual([{ mode: 'url' }, { url: 'ws://127.0.0.1:8188', admin }]);
+    const env = readConfig(['--data', dir], { RINGLET_REDIS: 'redis://127.0.0.1:6379', RINGLET_SFU: 'ws://127.0.0.1:8188', ...adminEnv });
+    expect(env !== 'help' && env.options.sfu).toEqual({ url: 'ws://127.0.0.1:8188', admin });
+    // An external Janus without its Admin API: the server could not hand out per-grant tokens.
+    expect(() => readConfig([...redis, '--sfu', 'ws://127.0.0.1:8188'], {})).toThrow(/--sfu-admin-url .* --sfu-admin-secret-file/);
     // One node keeps its default: start Janus when installed.
     const one = readConfig(['--data', dir], {});
     expect(one !== 'help' && one.sfu.mode).toBe('auto');

@@ -13,7 +13,7 @@ import { ErrorCode } from '../../src/protocol/errors.ts';
 import { JanusConnection, type JanusHandle, type SocketLike } from '../../src/protocol/janus.ts';
 import type { SfuJoin } from '../../src/protocol/sfu.ts';
 import { JanusClient, JanusError } from '../../src/server/sfu/janus.ts';
-import { janusAvailable, startTestJanus, until } from '../support/janus.ts';
+import { insiderToken, janusAvailable, startTestJanus, until } from '../support/janus.ts';
 import { startSyntheticStudent } from '../support/sfu-student.ts';
 import { startHarness, type Client, type Harness } from './harness.ts';
 
@@ -39,11 +39,15 @@ describe.skipIf(!enabled)('SFU rooms on Janus', () => {
   let probe: JanusClient;
   let teacher: Client, s1: Client, s2: Client, eve: Client, mallory: Client;
   let groupID: string;
+  /** A token Janus accepts, as a participant of another call holds one. */
+  let otherToken: string;
 
   beforeAll(async () => {
     janus = await startTestJanus();
-    h = await startHarness({ sfu: { url: janus.url, adminKey: janus.adminKey, emptyGraceMs: 300, joinWindowMs: 60_000, sweepMs: 100 } });
-    probe = await JanusClient.connect(janus.url);
+    // Many calls of one group and one teacher at once, and many grants: caps and the join rate are sfu-hoard.test.ts's.
+    h = await startHarness({ sfu: { ...janus.sfu, emptyGraceMs: 300, joinWindowMs: 60_000, sweepMs: 100, maxRoomsPerGroup: 50, maxRoomsPerUser: 50, joinRate: { perSecond: 100, burst: 100 } } });
+    probe = await JanusClient.connect(janus.url, janus.sfu.admin);
+    otherToken = await insiderToken(janus);
     [teacher, s1, s2, eve, mallory] = (await Promise.all(['teacher', 's1', 's2', 'eve', 'mallory'].map((u) => h.client(u)))) as [Client, Client, Client, Client, Client];
     const g = await teacher.chat.createGroup({ name: 'class', type: 'Meeting', memberList: ['s1', 's2', 'eve'] });
     groupID = (g.data as { group: { groupID: string } }).group.groupID;
@@ -63,9 +67,13 @@ describe.skipIf(!enabled)('SFU rooms on Janus', () => {
 
   const wsFactory = (u: string, p: string) => new WebSocket(u, p) as unknown as SocketLike;
   const codeOf = (e: unknown) => (e instanceof JanusError ? e.code : String(e));
-  /** One raw Janus participant: joins `room` as a publisher with these fields; answers 'joined' (and the connection) or Janus's error code. */
+  /**
+   * One raw Janus participant: joins `room` as a publisher with these fields; answers
+   * 'joined' (and the connection) or Janus's error code. Its session uses the token it
+   * joins with (or another call's), so only the room's own checks are in play.
+   */
   async function rawJoin(room: number, fields: Record<string, unknown>): Promise<{ result: 'joined' | number | string; conn: JanusConnection; handle: JanusHandle; id: number }> {
-    const conn = await JanusConnection.open(janus.url, wsFactory);
+    const conn = await JanusConnection.open(janus.url, wsFactory, { token: typeof fields.token === 'string' ? fields.token : otherToken });
     const handle = await conn.attach();
     try {
       const r = await handle.message({ request: 'join', ptype: 'publisher', room, ...fields });
@@ -105,7 +113,8 @@ describe.skipIf(!enabled)('SFU rooms on Janus', () => {
   it('the room itself refuses a join without a minted token, and subscriptions without a participant\'s private id', async () => {
     const inviteID = await classroomCall();
     const grant: SfuJoin = await joinAs(s2, inviteID);
-    const intruder = await JanusClient.connect(janus.url);
+    // A session of someone who holds a token of another call (outsiders get none at all: sfu-closed.test.ts).
+    const intruder = await JanusClient.connect(janus.url, janus.sfu.admin);
     try {
       const tryJoin = (token?: string) =>
         intruder.observe(grant.room, token as string, () => {}).then(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { callRoute } from '../../src/protocol/sfu.ts';
-import { boundUser, floorAfter, joinRole, MAX_CALL_AGE_MS, mayPublish, moderate, type FloorState } from '../../src/server/sfu/policy.ts';
+import { boundUser, floorAfter, joinRole, MAX_CALL_AGE_MS, mayPublish, moderate, roomCapRefusal, type FloorState } from '../../src/server/sfu/policy.ts';
 import type { Invitation } from '../../src/server/signaling/machine.ts';
 
 const classroom = JSON.stringify({ version: 1, roomID: 'r', callType: 'video', mode: 'classroom' });
@@ -36,19 +36,42 @@ describe('callRoute', () => {
 
 describe('joinRole', () => {
   it('grants the inviter (teacher when owner) and accepted invitees (students)', () => {
-    expect(joinRole(inv(), group, 'teacher', 2000)).toBe('teacher');
-    expect(joinRole(inv(), group, 's1', 2000)).toBe('student');
-    expect(joinRole(inv({ data: plain, inviteeList: Array.from({ length: 7 }, (_, i) => `s${i}`), parts: { s1: 'accepted' } }), group, 's1', 2000)).toBe('member');
+    expect(joinRole(inv(), group, true, 'teacher', 2000)).toBe('teacher');
+    expect(joinRole(inv(), group, true, 's1', 2000)).toBe('student');
+    expect(joinRole(inv({ data: plain, inviteeList: Array.from({ length: 7 }, (_, i) => `s${i}`), parts: { s1: 'accepted' } }), group, true, 's1', 2000)).toBe('member');
   });
 
-  it('refuses pending, rejected, uninvited users and unknown invitations alike', () => {
-    for (const u of ['s2', 's3', 'mallory']) expect(reasonOf(() => joinRole(inv(), group, u, 2000))).toBe(`${ErrorCode.NOT_PERMITTED} not_participant`);
-    expect(reasonOf(() => joinRole(null, null, 's1', 2000))).toBe(`${ErrorCode.NOT_PERMITTED} not_participant`);
+  it('refuses pending, rejected, uninvited users, unknown invitations and former members alike', () => {
+    for (const u of ['s2', 's3', 'mallory']) expect(reasonOf(() => joinRole(inv(), group, true, u, 2000))).toBe(`${ErrorCode.NOT_PERMITTED} not_participant`);
+    expect(reasonOf(() => joinRole(null, null, false, 's1', 2000))).toBe(`${ErrorCode.NOT_PERMITTED} not_participant`);
+    // Accepted, then removed from the group (or the group dismissed): no grant.
+    expect(reasonOf(() => joinRole(inv(), group, false, 's1', 2000))).toBe(`${ErrorCode.NOT_PERMITTED} not_participant`);
+    expect(reasonOf(() => joinRole(inv(), group, false, 'teacher', 2000))).toBe(`${ErrorCode.NOT_PERMITTED} not_participant`);
   });
 
   it('refuses small plain calls (mesh) and calls too old', () => {
-    expect(reasonOf(() => joinRole(inv({ data: plain }), group, 's1', 2000))).toBe(`${ErrorCode.NOT_PERMITTED} mesh_call`);
-    expect(reasonOf(() => joinRole(inv(), group, 's1', 1000 + MAX_CALL_AGE_MS + 1))).toBe(`${ErrorCode.NOT_PERMITTED} call_over`);
+    expect(reasonOf(() => joinRole(inv({ data: plain }), group, true, 's1', 2000))).toBe(`${ErrorCode.NOT_PERMITTED} mesh_call`);
+    expect(reasonOf(() => joinRole(inv(), group, true, 's1', 1000 + MAX_CALL_AGE_MS + 1))).toBe(`${ErrorCode.NOT_PERMITTED} call_over`);
+  });
+
+  it('opens no room for the inviter until an invitee accepted', () => {
+    const unanswered = inv({ parts: { s1: 'pending', s2: 'rejected', s3: 'pending' } });
+    expect(reasonOf(() => joinRole(unanswered, group, true, 'teacher', 2000))).toBe(`${ErrorCode.NOT_PERMITTED} not_answered`);
+  });
+});
+
+describe('roomCapRefusal', () => {
+  const caps = { maxRooms: 5, maxRoomsPerUser: 2, maxRoomsPerGroup: 2 };
+  const h = (inviter: string, groupID: string) => ({ inviter, groupID });
+  const reason = (open: Array<{ inviter: string; groupID: string }>, holder: { inviter: string; groupID: string }) => roomCapRefusal(open, holder, caps)?.reason ?? null;
+
+  it('bounds the rooms of one inviter and of one group below the node\'s, so one account cannot take them all', () => {
+    expect(reason([], h('a', 'g1'))).toBeNull();
+    expect(reason([h('a', 'g1'), h('a', 'g2')], h('a', 'g3'))).toBe('sfu_rooms_per_user');
+    expect(reason([h('a', 'g1'), h('b', 'g1')], h('c', 'g1'))).toBe('sfu_rooms_per_group');
+    expect(reason([h('a', 'g1'), h('b', 'g2')], h('c', 'g3'))).toBeNull();
+    expect(reason([h('a', 'g1'), h('b', 'g2'), h('c', 'g3'), h('d', 'g4'), h('e', 'g5')], h('f', 'g6'))).toBe('sfu_rooms');
+    expect(roomCapRefusal([h('a', 'g1'), h('a', 'g2')], h('a', 'g3'), caps)?.code).toBe(ErrorCode.LIMIT_EXCEEDED);
   });
 });
 

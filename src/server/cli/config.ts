@@ -23,7 +23,12 @@ export const HELP = `Usage: npm start -- [options]
   --sfu <auto|off|url>  RINGLET_SFU             default auto: start Janus if installed; off: mesh only; ws://… an external Janus
                                                 (off with --redis unless given: every node then needs the same SFU setting)
   --sfu-port <n>        RINGLET_SFU_PORT        default 8188 (WebSocket API of the Janus started by auto)
+  --sfu-admin-port <n>  RINGLET_SFU_ADMIN_PORT  its Admin API, on 127.0.0.1 only (default: a free port)
+  --sfu-user <name>     RINGLET_SFU_USER        when run as root: Janus's user (default ringlet-janus if it exists, else nobody)
+  --sfu-max-files <n>   RINGLET_SFU_MAX_FILES   Janus's own open-file limit (default 4096)
   --sfu-public-url <url> RINGLET_SFU_PUBLIC_URL  Janus URL handed to the extension (default: the one the server uses)
+  --sfu-admin-url <url> RINGLET_SFU_ADMIN_URL   external Janus's Admin API (ws://…; it must run with token_auth)
+  --sfu-admin-secret-file <path> RINGLET_SFU_ADMIN_SECRET_FILE  external Janus's admin_secret (else RINGLET_SFU_ADMIN_SECRET)
   --sfu-admin-key-file <path> RINGLET_SFU_ADMIN_KEY_FILE  external Janus's videoroom admin_key (else RINGLET_SFU_ADMIN_KEY)
   --log-level <level>   RINGLET_LOG_LEVEL       default info (trace|debug|info|warn|error|silent)
   --metrics <host:port> RINGLET_METRICS         serve Prometheus GET /metrics there (e.g. 127.0.0.1:9464); default off
@@ -33,7 +38,7 @@ export interface CliConfig {
   options: ServerOptions;
   dataDir: string;
   /** auto: start the installed Janus with a generated config (start.ts); the url form is already in options.sfu. */
-  sfu: { mode: 'auto'; port: number; publicUrl?: string } | { mode: 'off' } | { mode: 'url' };
+  sfu: { mode: 'auto'; port: number; adminPort: number; user?: string; maxFiles?: number; publicUrl?: string } | { mode: 'off' } | { mode: 'url' };
 }
 
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' {
@@ -55,7 +60,12 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
       metrics: { type: 'string' },
       sfu: { type: 'string' },
       'sfu-port': { type: 'string' },
+      'sfu-admin-port': { type: 'string' },
+      'sfu-user': { type: 'string' },
+      'sfu-max-files': { type: 'string' },
       'sfu-public-url': { type: 'string' },
+      'sfu-admin-url': { type: 'string' },
+      'sfu-admin-secret-file': { type: 'string' },
       'sfu-admin-key-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -97,15 +107,31 @@ function readSfu(values: Record<string, string | boolean | undefined>, env: Node
   if (publicUrl && !/^wss?:\/\//.test(publicUrl)) throw new Error(`--sfu-public-url: not a ws:// or wss:// URL: ${publicUrl}`);
   if (mode === 'off') return { mode: 'off' };
   if (mode === 'auto') {
-    const port = Number(str('sfu-port', 'RINGLET_SFU_PORT') ?? 8188);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--sfu-port: not a TCP port: ${port}`);
-    return { mode: 'auto', port, ...(publicUrl ? { publicUrl } : {}) };
+    const port = tcpPort('--sfu-port', str('sfu-port', 'RINGLET_SFU_PORT') ?? '8188');
+    const adminPort = tcpPort('--sfu-admin-port', str('sfu-admin-port', 'RINGLET_SFU_ADMIN_PORT') ?? '0');
+    const user = str('sfu-user', 'RINGLET_SFU_USER');
+    const files = str('sfu-max-files', 'RINGLET_SFU_MAX_FILES');
+    const maxFiles = files === undefined ? undefined : Number(files);
+    if (maxFiles !== undefined && (!Number.isInteger(maxFiles) || maxFiles < 64)) throw new Error(`--sfu-max-files: expected an integer of at least 64, got ${files}`);
+    return { mode: 'auto', port, adminPort, ...(user ? { user } : {}), ...(maxFiles ? { maxFiles } : {}), ...(publicUrl ? { publicUrl } : {}) };
   }
   if (!/^wss?:\/\//.test(mode)) throw new Error(`--sfu: expected auto, off or a ws:// URL, got ${mode}`);
   const keyFile = str('sfu-admin-key-file', 'RINGLET_SFU_ADMIN_KEY_FILE');
   const adminKey = keyFile ? readFileSync(keyFile, 'utf8').trim() : env.RINGLET_SFU_ADMIN_KEY;
-  options.sfu = { url: mode, ...(publicUrl ? { publicUrl } : {}), ...(adminKey ? { adminKey } : {}) };
+  const adminUrl = str('sfu-admin-url', 'RINGLET_SFU_ADMIN_URL');
+  const secretFile = str('sfu-admin-secret-file', 'RINGLET_SFU_ADMIN_SECRET_FILE');
+  const adminSecret = secretFile ? readFileSync(secretFile, 'utf8').trim() : env.RINGLET_SFU_ADMIN_SECRET;
+  // Without the Admin API the server cannot add per-grant tokens, and a Janus without
+  // token_auth lets anyone open sessions (docs/SECURITY.md "The SFU").
+  if (!adminUrl || !/^wss?:\/\//.test(adminUrl) || !adminSecret) throw new Error('--sfu ws://…: also give --sfu-admin-url ws://… and --sfu-admin-secret-file (Janus must run with token_auth; docs/SECURITY.md "The SFU")');
+  options.sfu = { url: mode, admin: { url: adminUrl, secret: adminSecret }, ...(publicUrl ? { publicUrl } : {}), ...(adminKey ? { adminKey } : {}) };
   return { mode: 'url' };
+}
+
+function tcpPort(flag: string, v: string): number {
+  const port = Number(v);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${flag}: not a TCP port: ${v}`);
+  return port;
 }
 
 function readSecretFile(path: string): string {

@@ -2,10 +2,14 @@
  * The Ringlet server's connection to Janus (the JSON API over WebSocket, src/protocol/janus.ts
  * with the `ws` package): one session with one videoroom handle for room management, plus
  * one observer handle per room that sits in the room (never publishing) to hear who
- * publishes what.
+ * publishes what; and the Admin API (janus-admin.ts) through which the server adds and
+ * removes the per-grant tokens Janus's `token_auth` checks. A Janus that takes requests
+ * without a token is refused: anyone could open sessions on it.
  */
+import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { JanusConnection, JanusError, type JanusHandle, type SocketLike } from '../../protocol/janus.ts';
+import { JanusAdmin, type JanusAdminOptions } from './janus-admin.ts';
 
 export { JanusError };
 
@@ -55,23 +59,63 @@ function publishersOf(list: unknown): PublisherInfo[] {
   }));
 }
 
+/** Asks Janus's `info` (no session, no token needed) whether it checks tokens on every request. */
+async function requiresTokens(url: string): Promise<boolean> {
+  const ws = new WebSocket(url, 'janus-protocol');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', () => reject(new JanusError(0, `cannot reach Janus at ${url}`)));
+    });
+    const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      ws.once('message', (d) => {
+        try {
+          resolve(JSON.parse(String(d)) as Record<string, unknown>);
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+      ws.once('close', () => reject(new JanusError(0, 'Janus closed the connection')));
+      ws.send(JSON.stringify({ janus: 'info', transaction: 'info' }));
+    });
+    return info.auth_token === true;
+  } finally {
+    ws.close();
+  }
+}
+
 export class JanusClient {
   #conn: JanusConnection;
-  #admin: JanusHandle;
+  #handle: JanusHandle;
+  #admin: JanusAdmin;
   readonly whenClosed: Promise<void>;
 
-  private constructor(conn: JanusConnection, admin: JanusHandle) {
+  private constructor(conn: JanusConnection, handle: JanusHandle, admin: JanusAdmin) {
     this.#conn = conn;
+    this.#handle = handle;
     this.#admin = admin;
     this.whenClosed = new Promise((resolve) => conn.onClose(resolve));
   }
 
-  static async connect(url: string): Promise<JanusClient> {
-    const conn = await JanusConnection.open(url, wsFactory, KEEPALIVE_MS);
+  /**
+   * Connects to the Admin API, adds the server's own token and opens the server's session
+   * with it. Refuses a Janus without token_auth.
+   */
+  static async connect(url: string, adminOptions: JanusAdminOptions): Promise<JanusClient> {
+    if (!(await requiresTokens(url))) throw new JanusError(0, `Janus at ${url} takes requests without a token (token_auth is off): anyone who reaches it could open sessions; refusing to use it`);
+    const admin = await JanusAdmin.connect(adminOptions);
+    let conn: JanusConnection | null = null;
     try {
-      return new JanusClient(conn, await conn.attach('janus.plugin.videoroom'));
+      const token = randomBytes(24).toString('base64url');
+      await admin.addToken(token);
+      conn = await JanusConnection.open(url, wsFactory, { keepaliveMs: KEEPALIVE_MS, token });
+      const client = new JanusClient(conn, await conn.attach('janus.plugin.videoroom'), admin);
+      // Either connection lost means this Janus is gone for us (or restarted: it forgot every token).
+      void new Promise<void>((resolve) => admin.onClose(resolve)).then(() => conn?.close());
+      return client;
     } catch (err) {
-      conn.close();
+      conn?.close();
+      admin.close();
       throw err;
     }
   }
@@ -80,9 +124,19 @@ export class JanusClient {
     return this.#conn.closed;
   }
 
+  /** Lets `token` open sessions (one grant's). */
+  addToken(token: string): Promise<void> {
+    return this.#admin.addToken(token);
+  }
+
+  /** Ends what `token` can do: every later request with it is refused. */
+  removeToken(token: string): Promise<void> {
+    return this.#admin.removeToken(token);
+  }
+
   /** A synchronous videoroom request (create, destroy, allowed, kick, moderate, listparticipants, exists). */
   async request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return (await this.#admin.message(body)).data;
+    return (await this.#handle.message(body)).data;
   }
 
   /**
@@ -115,5 +169,6 @@ export class JanusClient {
 
   async close(): Promise<void> {
     this.#conn.close();
+    this.#admin.close();
   }
 }

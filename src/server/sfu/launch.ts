@@ -1,23 +1,29 @@
 /**
- * Runs a private Janus for Ringlet: writes a config folder of its own (only the videoroom
- * plugin and the WebSocket transport, an admin_key so only this server creates rooms,
- * its own ports, a short session timeout so vanished participants are dropped) and spawns
- * `janus` with it. Used by `npm start` when Janus is installed, by tests and the bench.
+ * Runs a private Janus for Ringlet: a config folder of its own (janus-config.ts: token_auth,
+ * the Admin API on loopback behind a random admin_secret, a random videoroom admin_key,
+ * its own ports, a short session timeout so vanished participants are dropped) and the
+ * `janus` process, under its own descriptor limit and, when the server runs as root, as
+ * an unprivileged user. Used by `npm start` (through supervisor.ts), tests and the bench.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { janusConfigFiles } from './janus-config.ts';
+import type { SfuOptions } from './service.ts';
 
 export interface LaunchOptions {
-  /** Folder for the generated configuration (created). */
+  /** Folder for the generated configuration (created), when Janus runs as the server's own user. */
   dir: string;
   /** WebSocket API port; 0 picks a free one. */
   port?: number;
   /** Address the WebSocket API listens on. Default 127.0.0.1. */
   host?: string;
+  /** Admin API port (always on 127.0.0.1); 0 or unset picks a free one. */
+  adminPort?: number;
   /** RTP/ICE UDP port range, e.g. "20000-20999". Default: the system's. */
   rtpPortRange?: string;
   /** Only these interfaces for ICE (e.g. "lo" in tests). */
@@ -27,15 +33,48 @@ export interface LaunchOptions {
   /** Janus debug level 0–7. Default 2 (errors and warnings... of the worst kind). */
   debugLevel?: number;
   binary?: string;
+  /**
+   * The user Janus runs as when the server runs as root (a name). Default: `ringlet-janus`
+   * when that user exists, else `nobody`. Ignored when the server is not root (Janus then
+   * runs as the server's user: it cannot switch).
+   */
+  user?: string;
+  /** Janus's open-file limit (soft and hard), its own, whatever the server's is. Default 4096. */
+  maxFiles?: number;
 }
 
-export interface LaunchedJanus {
+/** Who Janus runs as. */
+export interface JanusIdentity {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+/** A prepared Janus: its folder, ports and secrets; spawned (again, after a crash) with `spawnJanus`. */
+export interface JanusSetup {
   /** ws://host:port of its WebSocket API. */
   url: string;
+  /** ws://127.0.0.1:port of its Admin API. */
+  adminUrl: string;
+  adminSecret: string;
   adminKey: string;
+  dir: string;
+  binary: string;
+  /** Null: the server's own user. */
+  identity: JanusIdentity | null;
+  maxFiles: number;
+  /** Removes a folder this setup created for itself (an unprivileged Janus's). */
+  cleanup(): void;
+}
+
+export interface LaunchedJanus extends JanusSetup {
   process: ChildProcess;
+  /** What `startServer({ sfu })` needs to drive this Janus. */
+  readonly sfu: SfuOptions;
   stop(): Promise<void>;
 }
+
+export const DEFAULT_MAX_FILES = 4096;
 
 /** The `janus` binary on PATH, or null when Janus is not installed. */
 export function findJanus(): string | null {
@@ -63,63 +102,86 @@ async function freePort(): Promise<number> {
   });
 }
 
-function writeJanusConfig(o: LaunchOptions & { port: number; adminKey: string }): void {
-  const lib = libFolder();
-  mkdirSync(o.dir, { recursive: true, mode: 0o700 });
-  const q = (s: string) => JSON.stringify(s);
-  const files: Record<string, string> = {
-    'janus.jcfg': `general: {
-  configs_folder = ${q(o.dir)}
-  plugins_folder = ${q(join(lib, 'plugins'))}
-  transports_folder = ${q(join(lib, 'transports'))}
-  events_folder = ${q(join(lib, 'events'))}
-  loggers_folder = ${q(join(lib, 'loggers'))}
-  debug_level = ${o.debugLevel ?? 2}
-  session_timeout = ${o.sessionTimeout ?? 20}
-  reclaim_session_timeout = 0
-}
-media: {
-${o.rtpPortRange ? `  rtp_port_range = ${q(o.rtpPortRange)}\n` : ''}}
-nat: {
-  nice_debug = false
-${o.iceInterfaces ? `  ice_enforce_list = ${q(o.iceInterfaces)}\n` : ''}}
-plugins: {
-  disable = "libjanus_audiobridge.so,libjanus_duktape.so,libjanus_echotest.so,libjanus_lua.so,libjanus_nosip.so,libjanus_recordplay.so,libjanus_sip.so,libjanus_streaming.so,libjanus_textroom.so,libjanus_videocall.so,libjanus_voicemail.so"
-}
-transports: {
-  disable = "libjanus_http.so,libjanus_pfunix.so,libjanus_mqtt.so,libjanus_nanomsg.so,libjanus_rabbitmq.so"
-}
-events: {
-  broadcast = false
-}
-loggers: {
-}
-`,
-    'janus.transport.websockets.jcfg': `general: {
-  json = "plain"
-  ws = true
-  ws_port = ${o.port}
-  ws_ip = ${q(o.host ?? '127.0.0.1')}
-  wss = false
-}
-admin: {
-  admin_ws = false
-  admin_wss = false
-}
-`,
-    'janus.plugin.videoroom.jcfg': `general: {
-  admin_key = ${q(o.adminKey)}
-  lock_rtp_forward = true
-}
-`,
-  };
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(o.dir, name), text, { mode: 0o600 });
+function idOf(name: string, flag: '-u' | '-g'): number | null {
+  const r = spawnSync('id', [flag, name], { encoding: 'utf8' });
+  const n = Number(r.stdout.trim());
+  return r.status === 0 && Number.isInteger(n) ? n : null;
 }
 
-async function waitForWebSocket(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/**
+ * The unprivileged user for Janus when this process is root; null when it is not (Janus
+ * runs as this process's user). Throws when the named user does not exist.
+ */
+export function janusIdentity(user: string | undefined): JanusIdentity | null {
+  if (process.getuid?.() !== 0) return null;
+  const name = user ?? (idOf('ringlet-janus', '-u') !== null ? 'ringlet-janus' : 'nobody');
+  const uid = idOf(name, '-u');
+  const gid = idOf(name, '-g');
+  if (uid === null || gid === null) throw new Error(`the user ${name} for Janus does not exist (create it: useradd --system --no-create-home --shell /usr/sbin/nologin ${name})`);
+  if (uid === 0) throw new Error(`refusing to run Janus as ${name}: that user is root`);
+  return { name, uid, gid };
+}
+
+/** Writes the config folder (with fresh secrets and ports) for a Janus that `spawnJanus` starts. */
+export async function prepareJanus(o: LaunchOptions): Promise<JanusSetup> {
+  const binary = o.binary ?? findJanus();
+  if (!binary) throw new Error('janus is not installed');
+  const identity = janusIdentity(o.user);
+  // An unprivileged Janus cannot reach into the server's private data folder: its config
+  // (secrets included) goes to a folder of its own, readable by that user alone.
+  const dir = identity ? mkdtempSync(join(tmpdir(), 'ringlet-janus-')) : o.dir;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const port = o.port || (await freePort());
+  const adminPort = o.adminPort || (await freePort());
+  const host = o.host ?? '127.0.0.1';
+  const setup = {
+    url: `ws://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    adminUrl: `ws://127.0.0.1:${adminPort}`,
+    adminSecret: randomBytes(24).toString('base64url'),
+    adminKey: randomBytes(24).toString('base64url'),
+    dir, binary, identity,
+    maxFiles: o.maxFiles ?? DEFAULT_MAX_FILES,
+    cleanup: () => {
+      if (identity) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  const files = janusConfigFiles({
+    dir, lib: libFolder(), port, host, adminPort, adminSecret: setup.adminSecret, adminKey: setup.adminKey,
+    sessionTimeout: o.sessionTimeout ?? 20, debugLevel: o.debugLevel ?? 2,
+    ...(o.rtpPortRange ? { rtpPortRange: o.rtpPortRange } : {}),
+    ...(o.iceInterfaces ? { iceInterfaces: o.iceInterfaces } : {}),
+  });
+  for (const [name, text] of Object.entries(files)) {
+    writeFileSync(join(dir, name), text, { mode: 0o600 });
+    if (identity) chownSync(join(dir, name), identity.uid, identity.gid);
+  }
+  if (identity) chownSync(dir, identity.uid, identity.gid);
+  return setup;
+}
+
+/** Starts `janus` on a prepared folder: its own open-file limit, its own user when we are root. */
+export function spawnJanus(s: JanusSetup): { child: ChildProcess; output: () => string } {
+  // The shell sets the limit (soft and hard) for itself and execs Janus, which keeps it.
+  const args = ['-c', 'ulimit -n "$1" && shift && exec "$@"', 'sh', String(s.maxFiles), s.binary, '-F', s.dir, '-C', join(s.dir, 'janus.jcfg'), '-o'];
+  const child = spawn('sh', args, {
+    cwd: s.dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(s.identity ? { uid: s.identity.uid, gid: s.identity.gid, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: s.dir } } : {}),
+  });
+  let output = '';
+  const keep = (b: Buffer) => {
+    output = (output + b.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { child, output: () => output };
+}
+
+/** Resolves once Janus's WebSocket API answers; throws if the process exits first or after `timeoutMs`. */
+export async function waitForJanus(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`janus exited with code ${child.exitCode}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`janus exited (${child.exitCode ?? child.signalCode})`);
     const ok = await new Promise<boolean>((resolve) => {
       const ws = new WebSocket(url, 'janus-protocol');
       ws.once('open', () => {
@@ -134,38 +196,39 @@ async function waitForWebSocket(url: string, child: ChildProcess, timeoutMs: num
   }
 }
 
-/** Starts Janus with a generated config and waits until its WebSocket API answers. */
+/** Stops a Janus process: SIGTERM, then SIGKILL after 5 s. */
+export function stopProcess(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+/** What the Ringlet server needs to drive a prepared Janus. */
+export function sfuOptionsOf(s: JanusSetup): SfuOptions {
+  return { url: s.url, adminKey: s.adminKey, admin: { url: s.adminUrl, secret: s.adminSecret } };
+}
+
+/** Starts Janus with a generated config and waits until its WebSocket API answers (no restarts: supervisor.ts). */
 export async function launchJanus(o: LaunchOptions): Promise<LaunchedJanus> {
-  const binary = o.binary ?? findJanus();
-  if (!binary) throw new Error('janus is not installed');
-  const port = o.port || (await freePort());
-  const host = o.host ?? '127.0.0.1';
-  const adminKey = randomBytes(24).toString('base64url');
-  writeJanusConfig({ ...o, port, adminKey });
-  const child = spawn(binary, ['-F', o.dir, '-C', join(o.dir, 'janus.jcfg'), '-o'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (b: Buffer) => {
-    output = (output + b.toString()).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const setup = await prepareJanus(o);
+  const { child, output } = spawnJanus(setup);
   try {
-    await waitForWebSocket(url, child, 30_000);
+    await waitForJanus(setup.url, child, 30_000);
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${output}`);
+    setup.cleanup();
+    throw new Error(`${(err as Error).message}\n${output()}`);
   }
   return {
-    url,
-    adminKey,
+    ...setup,
     process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
+    sfu: sfuOptionsOf(setup),
+    stop: async () => {
+      await stopProcess(child);
+      setup.cleanup();
+    },
   };
 }

@@ -6,6 +6,9 @@
  * after it stops); the other nodes forward the room's work to it over Redis pub/sub
  * (`<prefix>sfu:rpc:<node>`) and await its answer (`<prefix>sfu:reply:<node>`).
  *
+ * A removal from a group is broadcast to every node (`<prefix>sfu:revoke`): each revokes
+ * the removed members' grants in the rooms it holds for that group's calls.
+ *
  * A node that is gone (nobody subscribed to its channel) loses its claims at the next
  * grant: the claim is dropped (only if it still names that node) and taken by the asker,
  * which opens a new room; the old room's participants rejoin through their windows. A
@@ -18,23 +21,28 @@ import { ErrorCode, RingletError } from '../../protocol/errors.ts';
 import type { SfuJoin } from '../../protocol/sfu.ts';
 import { redisClient } from '../hub/redis-client.ts';
 import type { Logger } from '../log.ts';
-import type { FloorState } from './policy.ts';
+import type { FloorState, RoomHolder } from './policy.ts';
 
 /** The work of one call's room, run on its owner. */
 export type RoomWork =
-  | { op: 'grant'; callID: string; userID: string; role: SfuJoin['role']; floor: FloorState }
+  | { op: 'grant'; callID: string; userID: string; role: SfuJoin['role']; floor: FloorState; holder: RoomHolder }
   | { op: 'floor'; callID: string; action: string; by: string }
+  | { op: 'revoke'; callID: string; groupID: string; userIDs: string[] }
   | { op: 'speakerOf' | 'joined' | 'roomOf'; callID: string };
 
 const short = z.string().min(1).max(200);
+const userIDs = z.array(short).max(1000);
 const roomWork = z.discriminatedUnion('op', [
   z.object({
     op: z.literal('grant'), callID: short, userID: short, role: z.enum(['teacher', 'student', 'member']),
     floor: z.object({ classroom: z.boolean(), teacher: short, speaker: short.nullable() }),
+    holder: z.object({ inviter: short, groupID: short }),
   }),
   z.object({ op: z.literal('floor'), callID: short, action: short, by: short }),
+  z.object({ op: z.literal('revoke'), callID: short, groupID: short, userIDs }),
   z.object({ op: z.enum(['speakerOf', 'joined', 'roomOf']), callID: short }),
 ]);
+const revocation = z.object({ from: short, groupID: short, userIDs: userIDs.nullable() });
 const request = z.object({ id: z.number().int(), from: short, work: roomWork });
 const reply = z.object({
   id: z.number().int(),
@@ -76,6 +84,8 @@ export class RoomOwners {
   #next = 1;
   readonly #pending = new Map<number, Pending>();
   #closed = false;
+  /** Runs another node's revocation on the rooms this node holds (SfuService). */
+  onRevoke: ((groupID: string, userIDs: readonly string[] | null) => Promise<unknown> | undefined) | null = null;
 
   private constructor(url: string, o: Required<RoomOwnersOptions>) {
     this.#o = o;
@@ -128,6 +138,12 @@ export class RoomOwners {
     throw new RingletError(ErrorCode.INTERNAL, 'sfu_unavailable', 'no node could take this call\'s SFU room');
   }
 
+  /** Tells every other node that these members left `groupID` (null: it was dismissed). */
+  async broadcastRevoke(groupID: string, userIDs: readonly string[] | null): Promise<void> {
+    if (this.#closed) return;
+    await this.#cmd.publish(this.#revokeChannel(), JSON.stringify({ from: this.#o.nodeID, groupID, userIDs }));
+  }
+
   /** Keeps this node's claims on these calls (its open rooms) alive. */
   async renew(callIDs: readonly string[]): Promise<void> {
     if (callIDs.length === 0 || this.#closed) return;
@@ -156,6 +172,9 @@ export class RoomOwners {
   #channel(kind: 'rpc' | 'reply', node: string): string {
     return `${this.#o.prefix}sfu:${kind}:${node}`;
   }
+  #revokeChannel(): string {
+    return `${this.#o.prefix}sfu:revoke`;
+  }
 
   async #start(): Promise<void> {
     const { log } = this.#o;
@@ -163,7 +182,7 @@ export class RoomOwners {
     this.#sub.on('error', (err) => log.debug({ err }, 'redis (sfu sub) error'));
     this.#sub.on('message', (channel: string, text: string) => void this.#onMessage(channel, text));
     await Promise.all([this.#cmd.connect(), this.#sub.connect()]);
-    await this.#sub.subscribe(this.#channel('rpc', this.#o.nodeID), this.#channel('reply', this.#o.nodeID));
+    await this.#sub.subscribe(this.#channel('rpc', this.#o.nodeID), this.#channel('reply', this.#o.nodeID), this.#revokeChannel());
   }
 
   async #owner(callID: string, claim: boolean): Promise<string | null> {
@@ -206,6 +225,12 @@ export class RoomOwners {
       json = JSON.parse(text);
     } catch {
       json = null;
+    }
+    if (channel === this.#revokeChannel()) {
+      const r = revocation.safeParse(json);
+      if (!r.success) return void this.#o.log.warn('sfu: ignored a malformed revocation from another node');
+      if (r.data.from !== this.#o.nodeID) await this.onRevoke?.(r.data.groupID, r.data.userIDs);
+      return;
     }
     if (channel === this.#channel('reply', this.#o.nodeID)) {
       const r = reply.safeParse(json);

@@ -1,36 +1,58 @@
 /**
- * The SFU as the Ringlet server sees it: `getSfuJoin` checks the caller against the
- * invitation (policy.ts) and asks rooms.ts for a grant; an accepted classroom "speak"
- * invitation moves the floor. Connects to Janus lazily and again after it was lost.
+ * The SFU as the Ringlet server sees it: `getSfuJoin` (rate limited per user) checks the
+ * caller against the invitation and the group's current members (policy.ts) and asks
+ * rooms.ts for a grant; an accepted classroom "speak" invitation moves the floor; members
+ * who leave a group (or its dismissal) lose their grants in its calls' rooms on every
+ * node. Connects to Janus lazily and again after it was lost (a restarted Janus: the rooms
+ * of the lost connection are destroyed and their tokens voided, and the participants'
+ * windows rejoin with new grants).
  */
 import { decodeClassroom } from '../../protocol/call-data.ts';
-import { ErrorCode, RingletError } from '../../protocol/errors.ts';
+import { ErrorCode, limitExceeded, RingletError } from '../../protocol/errors.ts';
 import { isClassroomCall, type SfuJoin } from '../../protocol/sfu.ts';
+import { TokenBuckets } from '../limits/token-buckets.ts';
 import type { Logger } from '../log.ts';
 import type { CallStep } from '../model/call-step.ts';
 import type { Store } from '../store/types.ts';
+import type { JanusAdminOptions } from './janus-admin.ts';
 import { JanusClient } from './janus.ts';
 import type { RoomOwners, RoomWork } from './owners.ts';
 import { joinRole } from './policy.ts';
-import { SfuRooms } from './rooms.ts';
+import { SfuRooms, type RoomRemnant } from './rooms.ts';
 
 export interface SfuOptions {
   /** Janus's WebSocket API as the server reaches it, e.g. ws://127.0.0.1:8188. */
   url: string;
   /** The same as clients (the extension) reach it; default `url`. */
   publicUrl?: string;
+  /**
+   * Janus's Admin API (e.g. ws://127.0.0.1:7188) and its admin_secret: the server adds and
+   * removes one token per grant there. Janus must run with token_auth (checked at connect).
+   */
+  admin: JanusAdminOptions;
   /** The videoroom plugin's admin_key, when Janus has one (the generated config does). */
   adminKey?: string;
   /** Video bitrate cap per publisher, bits/s. Default 512 kbit/s. */
   videoBitrate?: number;
-  /** Rooms open at once. Default 50. */
+  /** Rooms open at once on this node. Default 50. */
   maxRooms?: number;
+  /** Rooms open at once for the calls of one inviter (on this node). Default 3. */
+  maxRoomsPerUser?: number;
+  /** Rooms open at once for the calls of one group (on this node). Default 2. */
+  maxRoomsPerGroup?: number;
+  /** `getSfuJoin` per user (on this node): tokens per second and burst. Default 0.5/s, burst 10. */
+  joinRate?: { perSecond: number; burst: number };
+  /** A grant not joined with within this long expires (its token is removed). Default 60 s. */
+  grantTtlMs?: number;
   emptyGraceMs?: number;
   joinWindowMs?: number;
   sweepMs?: number;
 }
 
-export const SFU_DEFAULTS = { videoBitrate: 512_000, maxRooms: 50, emptyGraceMs: 15_000, joinWindowMs: 120_000, sweepMs: 5_000 } as const;
+export const SFU_DEFAULTS = {
+  videoBitrate: 512_000, maxRooms: 50, maxRoomsPerUser: 3, maxRoomsPerGroup: 2, joinRate: { perSecond: 0.5, burst: 10 },
+  grantTtlMs: 60_000, emptyGraceMs: 15_000, joinWindowMs: 120_000, sweepMs: 5_000,
+} as const;
 
 export class SfuService {
   #o: SfuOptions;
@@ -43,6 +65,9 @@ export class SfuService {
   #steps: Promise<void> = Promise.resolve();
   /** In a cluster: which node holds each call's room (owners.ts); null: this node holds them all. */
   #owners: RoomOwners | null;
+  readonly #joinRate: TokenBuckets;
+  /** Rooms of connections to Janus that were lost: destroyed, their tokens voided, once connected again. */
+  #remnants: RoomRemnant[] = [];
 
   constructor(o: SfuOptions, deps: { store: Store; log: Logger; clock: () => number; owners?: RoomOwners | null }) {
     this.#o = o;
@@ -50,7 +75,11 @@ export class SfuService {
     this.#log = deps.log;
     this.#clock = deps.clock;
     this.#owners = deps.owners ?? null;
-    if (this.#owners) this.#owners.worker = (work) => this.#work(work);
+    this.#joinRate = new TokenBuckets(o.joinRate ?? SFU_DEFAULTS.joinRate);
+    if (this.#owners) {
+      this.#owners.worker = (work) => this.#work(work);
+      this.#owners.onRevoke = (groupID, userIDs) => this.#rooms?.then((r) => r.revoke(groupID, userIDs)).catch(() => undefined);
+    }
     this.#sweep = setInterval(() => void this.sweep(), o.sweepMs ?? SFU_DEFAULTS.sweepMs);
     this.#sweep.unref();
   }
@@ -58,13 +87,35 @@ export class SfuService {
   /** `getSfuJoin({ inviteID })` for `userID`. */
   async join(userID: string, inviteID: string): Promise<SfuJoin> {
     const now = this.#clock();
-    const { inv, group } = await this.#store.read(async (tx) => {
+    const rate = this.#o.joinRate ?? SFU_DEFAULTS.joinRate;
+    if (!this.#joinRate.tryTake(userID, now)) throw limitExceeded('sfu_join_rate', `at most ${rate.perSecond} getSfuJoin per second (burst ${rate.burst}); retry shortly`);
+    const { inv, group, member } = await this.#store.read(async (tx) => {
       const inv = await tx.getInvitation(inviteID, false);
-      return { inv, group: inv?.groupID ? await tx.getGroup(inv.groupID) : null };
+      const group = inv?.groupID ? await tx.getGroup(inv.groupID) : null;
+      return { inv, group, member: group ? await tx.isMember(group.groupID, userID) : false };
     });
-    const role = joinRole(inv, group, userID, now);
+    const role = joinRole(inv, group, member, userID, now);
     const floor = { classroom: isClassroomCall(inv!.data), teacher: group!.ownerID, speaker: null };
-    return (await this.#room({ op: 'grant', callID: inviteID, userID, role, floor })) as SfuJoin;
+    const holder = { inviter: inv!.inviter, groupID: group!.groupID };
+    const grant = (await this.#room({ op: 'grant', callID: inviteID, userID, role, floor, holder })) as SfuJoin;
+    // Removed from the group while the grant was being minted: the removal's revocation may
+    // have run before the grant existed, so this one is revoked here.
+    if (!(await this.#store.read((tx) => tx.isMember(group!.groupID, userID)))) {
+      await this.#room({ op: 'revoke', callID: inviteID, groupID: group!.groupID, userIDs: [userID] });
+      throw new RingletError(ErrorCode.NOT_PERMITTED, 'not_participant', 'only the call\'s inviter and the invitees who accepted it, while members of its group, may join its SFU room');
+    }
+    return grant;
+  }
+
+  /**
+   * After a membership change committed: these users left `groupID` (removed or quit), or
+   * it was dismissed (`userIDs` null). Their grants in the rooms of the group's calls end
+   * and they are kicked, on every node (a cluster broadcasts it).
+   */
+  async revoke(groupID: string, userIDs: readonly string[] | null): Promise<void> {
+    const rooms = await this.#rooms?.catch(() => null);
+    await rooms?.revoke(groupID, userIDs).catch((err: unknown) => this.#log.warn({ err }, 'sfu: revoking grants failed'));
+    await this.#owners?.broadcastRevoke(groupID, userIDs).catch((err: unknown) => this.#log.warn({ err }, 'sfu: could not tell the other nodes to revoke grants'));
   }
 
   /** Room work runs where the call's room is: here, or on its owner node in a cluster. */
@@ -74,8 +125,9 @@ export class SfuService {
 
   /** The room work of a call whose room this node holds (or would open, for a grant). */
   async #work(work: RoomWork): Promise<unknown> {
-    if (work.op === 'grant') return (await this.#connect()).grant(work.callID, work.userID, work.role, work.floor);
+    if (work.op === 'grant') return (await this.#connect()).grant(work.callID, work.userID, work.role, work.floor, work.holder);
     const rooms = await this.#rooms?.catch(() => null);
+    if (work.op === 'revoke') return (await rooms?.revoke(work.groupID, work.userIDs, work.callID)) ?? null;
     if (work.op === 'floor') return (await rooms?.floor(work.callID, work.action, work.by)) ?? null;
     if (work.op === 'speakerOf') return (await rooms?.speakerOf(work.callID)) ?? null;
     if (work.op === 'joined') return rooms?.joined(work.callID) ?? [];
@@ -132,6 +184,8 @@ export class SfuService {
    * the rooms it still holds are renewed and those of closed rooms given up. Exposed for tests.
    */
   async sweep(): Promise<void> {
+    // Rooms of a lost connection are still in a Janus that stayed up: connect again to end them.
+    if (!this.#rooms && this.#remnants.length > 0 && !this.#closed) await this.#connect().catch(() => undefined);
     const rooms = await this.#rooms?.catch(() => null);
     const before = rooms?.callIDs() ?? [];
     await rooms?.sweep();
@@ -165,24 +219,31 @@ export class SfuService {
     if (this.#closed) return Promise.reject(new RingletError(ErrorCode.INTERNAL, 'sfu_unavailable', 'the server is shutting down'));
     this.#rooms ??= (async () => {
       try {
-        const client = await JanusClient.connect(this.#o.url);
+        const client = await JanusClient.connect(this.#o.url, this.#o.admin);
         this.#client = client;
-        void client.whenClosed.then(() => {
-          if (this.#closed) return;
-          this.#log.error('sfu: the connection to Janus was lost; rooms are reopened on the next join');
-          this.#rooms = null;
-        });
-        this.#log.info({ url: this.#o.url }, 'sfu: connected to Janus');
-        return new SfuRooms(client, {
+        const rooms = new SfuRooms(client, {
           publicUrl: this.#o.publicUrl ?? this.#o.url,
           videoBitrate: this.#o.videoBitrate ?? SFU_DEFAULTS.videoBitrate,
           maxRooms: this.#o.maxRooms ?? SFU_DEFAULTS.maxRooms,
+          maxRoomsPerUser: this.#o.maxRoomsPerUser ?? SFU_DEFAULTS.maxRoomsPerUser,
+          maxRoomsPerGroup: this.#o.maxRoomsPerGroup ?? SFU_DEFAULTS.maxRoomsPerGroup,
+          grantTtlMs: this.#o.grantTtlMs ?? SFU_DEFAULTS.grantTtlMs,
           emptyGraceMs: this.#o.emptyGraceMs ?? SFU_DEFAULTS.emptyGraceMs,
           joinWindowMs: this.#o.joinWindowMs ?? SFU_DEFAULTS.joinWindowMs,
           ...(this.#o.adminKey ? { adminKey: this.#o.adminKey } : {}),
           clock: this.#clock,
           log: this.#log,
         });
+        void client.whenClosed.then(() => {
+          if (this.#closed) return;
+          this.#log.error('sfu: the connection to Janus was lost; rooms are reopened on the next join');
+          this.#remnants.push(...rooms.remnants());
+          this.#rooms = null;
+          void this.#owners?.release(rooms.callIDs()).catch(() => undefined);
+        });
+        this.#log.info({ url: this.#o.url }, 'sfu: connected to Janus');
+        await this.#clearRemnants(client);
+        return rooms;
       } catch (err) {
         this.#rooms = null;
         this.#log.error({ err }, 'sfu: Janus unreachable');
@@ -190,5 +251,20 @@ export class SfuService {
       }
     })();
     return this.#rooms;
+  }
+
+  /**
+   * Rooms of a lost connection: if that Janus is still running (only the connection
+   * dropped), they have participants nobody watches any more; they are destroyed (their
+   * windows rejoin) and their tokens voided. After a Janus restart they are gone already.
+   */
+  async #clearRemnants(client: JanusClient): Promise<void> {
+    const remnants = this.#remnants;
+    this.#remnants = [];
+    for (const r of remnants) {
+      await client.request({ request: 'destroy', room: r.id, secret: r.secret }).catch(() => undefined);
+      for (const t of r.tokens) await client.removeToken(t).catch(() => undefined);
+    }
+    if (remnants.length > 0) this.#log.info({ rooms: remnants.length }, 'sfu: closed the rooms of the lost Janus connection');
   }
 }

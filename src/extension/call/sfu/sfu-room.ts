@@ -58,7 +58,7 @@ export class SfuRoom {
 
   /** Connects, joins the room with the grant (Janus checks the token), subscribes to everyone already publishing. */
   async join(): Promise<void> {
-    const conn = await JanusConnection.open(this.#o.grant.url, this.#o.socket ?? browserSocket);
+    const conn = await JanusConnection.open(this.#o.grant.url, this.#o.socket ?? browserSocket, { token: this.#o.grant.token });
     this.#conn = conn;
     const pub = await conn.attach();
     this.#pubHandle = pub;
