@@ -27,6 +27,7 @@ export const serverFrame = {
   push: (seq: number | null, encodedBody: string): string => `{"type":"push","seq":${seq === null ? 'null' : seq},${encodedBody.slice(1)}`,
   groups: (groupList: Group[]): string => encodeFrame({ type: 'groups', groupList }),
   groupDelta: (change: GroupChange, group: Group): string => encodeFrame({ type: 'groupDelta', change, group }),
+  groupMembersRemoved: (groupID: string, userIDList: string[]): string => encodeFrame({ type: 'groupMembersRemoved', groupID, userIDList }),
   pong: (serverTime: number): string => encodeFrame({ type: 'pong', serverTime }),
   kicked: (reason: KickReason): string => encodeFrame({ type: 'kicked', reason }),
   synced: (seq: number): string => encodeFrame({ type: 'synced', seq }),
@@ -164,6 +165,11 @@ export function decodeServerFrame(text: string): ServerFrame | null {
       const { change, group } = v;
       if ((change !== 'added' && change !== 'updated' && change !== 'removed') || !isGroup(group)) throw badFrame('a malformed group change');
       return { type: 'groupDelta', change, group };
+    }
+    case 'groupMembersRemoved': {
+      const { groupID, userIDList } = v;
+      if (typeof groupID !== 'string' || !Array.isArray(userIDList) || !userIDList.every((u) => typeof u === 'string')) throw badFrame('a malformed member removal');
+      return { type: 'groupMembersRemoved', groupID, userIDList };
     }
     case 'pong':
       if (typeof v.serverTime !== 'number') throw badFrame('a pong without serverTime');

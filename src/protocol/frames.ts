@@ -96,6 +96,16 @@ export interface GroupDeltaFrame {
   change: GroupChange;
   group: Group;
 }
+/**
+ * Members left a group I am in: removed by the owner, quit, or everyone when it was
+ * dismissed (Ringlet addition, sent to every member, the departed included, online only).
+ * Their calls in the group end for them: the SFU kicks them and mesh peers drop them.
+ */
+export interface GroupMembersRemovedFrame {
+  type: 'groupMembersRemoved';
+  groupID: string;
+  userIDList: string[];
+}
 export interface PongFrame {
   type: 'pong';
   serverTime: number;
@@ -112,4 +122,4 @@ export interface SyncedFrame {
   seq: number;
 }
 
-export type ServerFrame = ResultFrame | PushFrame | GroupsFrame | GroupDeltaFrame | PongFrame | KickedFrame | SyncedFrame;
+export type ServerFrame = ResultFrame | PushFrame | GroupsFrame | GroupDeltaFrame | GroupMembersRemovedFrame | PongFrame | KickedFrame | SyncedFrame;

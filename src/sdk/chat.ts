@@ -80,6 +80,8 @@ export class Chat implements ChatOps {
       groups: (f) => {
         if (this.#groups.apply(f)) this.#events.emit(EVENT.GROUP_LIST_UPDATED, this.#groups.list);
       },
+      // The codec checked the frame's shape (decodeServerFrame).
+      membersRemoved: (f) => this.#events.emit(EVENT.GROUP_MEMBERS_REMOVED, { groupID: f.groupID, userIDList: f.userIDList } satisfies ChatEventMap[typeof EVENT.GROUP_MEMBERS_REMOVED]),
       netState: (state) => this.#events.emit(EVENT.NET_STATE_CHANGE, { state } satisfies ChatEventMap[typeof EVENT.NET_STATE_CHANGE]),
       kicked: (reason) => {
         const data: ChatEventMap[typeof EVENT.KICKED_OUT] = { type: reason === 'device_limit' ? TYPES.KICKED_OUT_MULT_DEVICE : TYPES.KICKED_OUT_USERSIG_EXPIRED, reason };

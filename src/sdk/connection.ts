@@ -6,7 +6,7 @@
 import { CloseCode } from '../protocol/close-codes.ts';
 import { decodeServerFrame, encodeFrame, readLoginResult } from '../protocol/codec.ts';
 import { ErrorCode, RingletError } from '../protocol/errors.ts';
-import type { GroupDeltaFrame, GroupsFrame, KickReason, LoginFrame, LoginResult, PushFrame, RequestFrame, ResultFrame, ServerFrame } from '../protocol/frames.ts';
+import type { GroupDeltaFrame, GroupMembersRemovedFrame, GroupsFrame, KickReason, LoginFrame, LoginResult, PushFrame, RequestFrame, ResultFrame, ServerFrame } from '../protocol/frames.ts';
 import type { Op, OpParams, OpResult } from '../protocol/ops.ts';
 import { defaultSocketFactory, type SocketFactory, type SocketLike } from './socket.ts';
 import type { NetState } from './events.ts';
@@ -35,6 +35,8 @@ export interface ConnectionEvents {
   push(frame: PushFrame): void;
   /** The whole group list (once per login, before it is synced) or one change to it. */
   groups(frame: GroupsFrame | GroupDeltaFrame): void;
+  /** Members left one of my groups (removed, quit, or it was dismissed). */
+  membersRemoved(frame: GroupMembersRemovedFrame): void;
   netState(state: NetState): void;
   kicked(reason: KickReason): void;
   /** The server sent a frame this SDK cannot read (it is dropped; the connection goes on). */
@@ -269,6 +271,8 @@ export class Connection {
       case 'groups':
       case 'groupDelta':
         return this.#on.groups(frame);
+      case 'groupMembersRemoved':
+        return this.#on.membersRemoved(frame);
       case 'kicked':
         this.#shutdown(new RingletError(ErrorCode.NOT_LOGGED_IN, 'not_logged_in', `kicked out: ${frame.reason}`));
         return this.#on.kicked(frame.reason);

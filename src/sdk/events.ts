@@ -8,6 +8,8 @@ export const EVENT = {
   MESSAGE_RECEIVED: 'onMessageReceived',
   CONVERSATION_LIST_UPDATED: 'onConversationListUpdated',
   GROUP_LIST_UPDATED: 'onGroupListUpdated',
+  /** Ringlet addition: members left one of my groups (removed, quit, or it was dismissed); their calls in it end. */
+  GROUP_MEMBERS_REMOVED: 'onGroupMembersRemoved',
   KICKED_OUT: 'kickedOut',
   NET_STATE_CHANGE: 'netStateChange',
   ERROR: 'error',
@@ -40,6 +42,7 @@ export interface ChatEventMap {
   [EVENT.SDK_NOT_READY]: Record<string, never>;
   [EVENT.MESSAGE_RECEIVED]: Message[];
   [EVENT.GROUP_LIST_UPDATED]: Group[];
+  [EVENT.GROUP_MEMBERS_REMOVED]: { groupID: string; userIDList: string[] };
   /** `reason` is the server's (`user_sig_expired`, `device_limit`). */
   [EVENT.KICKED_OUT]: { type: KickedOutType; reason: string };
   [EVENT.NET_STATE_CHANGE]: { state: NetState };

@@ -15,6 +15,7 @@ import { TokenBuckets } from './limits/token-buckets.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { CallStep } from './model/call-step.ts';
+import type { Departure } from './model/departure.ts';
 import { reportCallSteps } from './signaling/lifecycle.ts';
 import { Outbox } from './outbox.ts';
 import type { Store, StoreTx } from './store/types.ts';
@@ -34,6 +35,8 @@ export interface Services extends HandlerServices {
   onDeadlines: (deadlines: number[]) => void;
   /** Told about the call steps a request committed, once its events are published (the SFU moves a classroom's floor). */
   onCallSteps?: (steps: readonly CallStep[]) => void;
+  /** Told about members who left groups in a committed request (the SFU ends their grants in the groups' calls). */
+  onDepartures?: (departures: readonly Departure[]) => void;
   limits: ServerLimits;
   /** Prometheus series (metrics.ts); null when not served. */
   metrics: Metrics | null;
@@ -146,6 +149,7 @@ export class Dispatcher {
     this.#s.metrics?.published(outbox.deliveries.length);
     reportCallSteps(outbox.calls, this.#s.log, this.#s.metrics);
     if (outbox.calls.length > 0) this.#s.onCallSteps?.(outbox.calls);
+    if (outbox.departures.length > 0) this.#s.onDepartures?.(outbox.departures);
     if (deadlines.length > 0) this.#s.onDeadlines(deadlines);
     return ALREADY_SENT;
   }

@@ -156,7 +156,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const dispatcher = new Dispatcher({
     store, bus, signaling, groups, messages, log, clock, ice: options.ice ?? {}, limits, sfu, metrics,
     onDeadlines: (d) => deadlines.notify(d),
-    ...(sfu ? { onCallSteps: (steps) => sfu.committed(steps) } : {}),
+    ...(sfu ? { onCallSteps: (steps) => sfu.committed(steps), onDepartures: (departed) => sfu.departed(departed) } : {}),
   });
   const tokens = new Tokens({ store, sigs, bus, clock });
   const accountLimits: AccountLimits = { ...ACCOUNT_LIMITS, ...options.accountLimits };

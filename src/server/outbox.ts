@@ -8,6 +8,7 @@ import type { GroupChange, PushBody } from '../protocol/frames.ts';
 import type { Group } from '../protocol/im.ts';
 import type { Delivery } from './hub/types.ts';
 import type { CallStep } from './model/call-step.ts';
+import type { Departure } from './model/departure.ts';
 import type { StoreTx } from './store/types.ts';
 
 export interface PushOptions {
@@ -25,6 +26,11 @@ export class Outbox {
   readonly deliveries: Delivery[] = [];
   /** Steps of calls this transaction made, reported once it has committed. */
   readonly calls: CallStep[] = [];
+  /**
+   * Members who left a group (null: it was dismissed), whose access to its calls' SFU rooms
+   * ends once this transaction has committed (dispatch.ts hands them to the SFU).
+   */
+  readonly departures: Departure[] = [];
   readonly #tx: StoreTx;
   readonly #now: number;
 
@@ -69,6 +75,18 @@ export class Outbox {
   groupDelta(userIDs: readonly string[], change: GroupChange, group: Group): void {
     const frame = serverFrame.groupDelta(change, group);
     for (const u of new Set(userIDs)) this.deliveries.push({ userID: u, seq: null, frame });
+  }
+
+  /**
+   * Tells `audience` (every member, the departed included) that `userIDs` left the group,
+   * so call windows drop them (online only, like groupDelta), and records the departure
+   * for the SFU. `dismissed`: the whole group went.
+   */
+  membersDeparted(audience: readonly string[], groupID: string, userIDs: readonly string[], dismissed = false): void {
+    if (userIDs.length === 0) return;
+    const frame = serverFrame.groupMembersRemoved(groupID, [...userIDs]);
+    for (const u of new Set(audience)) this.deliveries.push({ userID: u, seq: null, frame });
+    this.departures.push({ groupID, userIDs: dismissed ? null : [...userIDs] });
   }
 }
 

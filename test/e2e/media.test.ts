@@ -3,7 +3,8 @@
  * carol) against a real server. A 1:1 video call whose getStats shows media flowing
  * both ways, mute, camera off, hang-up with the end-of-call invitation and the same
  * history on both sides, a closed window ending the call; a 3-person group call (with a
- * late accepter, a shared screen both others receive, and someone leaving), classroom
+ * late accepter, a shared screen both others receive, someone leaving, and a member the
+ * owner removes mid-call), classroom
  * mode (hands, the floor), a browser killed
  * mid-call; and the RTC messages absent from stored history (read by a Node SDK client).
  */
@@ -303,9 +304,17 @@ describe('group call (3 people) and classroom mode', () => {
     await until(async () => (await bCall.locator('[data-testid="peer-tile"]').count()) === 1, 'carol gone at bob');
     expect(await aCall.getAttribute('[data-testid="call-page"]', 'data-active')).toBe('true');
     await grows(bCall, 'alice', 'inAudioBytes');
-    await bCall.getByTestId('call-hangup').click();
+  });
+
+  it('the owner removes a member mid-call: that member\'s call ends and the others\' windows drop it (issue 17, attack 7 on the mesh)', async () => {
+    await aliceNode.deleteGroupMember({ groupID: 'class', userIDList: ['bob'] });
+    // Bob's window hears that he left the group and ends his call; alice's drops him.
+    await callEnded(bCall);
+    await until(async () => (await aCall.locator('[data-testid="peer-tile"]').count()) === 0, 'bob gone at alice');
+    expect(await aCall.getAttribute('[data-testid="call-page"]', 'data-active')).toBe('true');
+    await aliceNode.addGroupMember({ groupID: 'class', userIDList: ['bob'] });
     await aCall.getByTestId('call-hangup').click();
-    await Promise.all([callEnded(aCall), callEnded(bCall)]);
+    await callEnded(aCall);
     await Promise.all([aCall.close(), bCall.close(), cCall.close()]);
   });
 });

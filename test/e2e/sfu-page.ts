@@ -1,4 +1,5 @@
-/** Entry of the SFU test page: the call window's SFU module, exposed to the test. */
+/** Entry of the SFU test page: the call window's SFU modules, exposed to the test. */
+import { SfuCall } from '../../src/extension/call/sfu/sfu-call.ts';
 import { SfuRoom } from '../../src/extension/call/sfu/sfu-room.ts';
 
-(globalThis as unknown as { SfuRoom: typeof SfuRoom }).SfuRoom = SfuRoom;
+Object.assign(globalThis, { SfuRoom, SfuCall });

@@ -86,4 +86,17 @@ describe('room', () => {
     expect(r.allowed).toEqual(['alice', 'bob', 'carol']);
     expect(transition(r, hello('carol')).effects[0]).toMatchObject({ type: 'connect', userID: 'carol' });
   });
+
+  it('drops a participant who left the call\'s group at once and never admits them again (issue 17, attack 7 on the mesh)', () => {
+    const both = transition(transition(room(), hello('alice')).room, hello('carol')).room;
+    const out = transition(both, { type: 'removed', userIDs: ['carol'] });
+    expect(out.effects).toEqual([{ type: 'disconnect', userID: 'carol', reason: 'removed' }]);
+    expect(out.room.participants.map((p) => p.userID)).toEqual(['alice']);
+    // Their hello (relayed before the removal, or from another path) and the worker's older list change nothing.
+    expect(transition(out.room, hello('carol', 'carol-2', 2000)).effects).toEqual([{ type: 'ignored', userID: 'carol' }]);
+    const readmitted = transition(out.room, { type: 'admit', allowed: ['alice', 'bob', 'carol'] }).room;
+    expect(transition(readmitted, hello('carol', 'carol-3', 3000)).effects).toEqual([{ type: 'ignored', userID: 'carol' }]);
+    // Someone not in the call, or said twice: nothing to do.
+    expect(transition(out.room, { type: 'removed', userIDs: ['carol', 'u5'] }).effects).toEqual([]);
+  });
 });

@@ -16,6 +16,8 @@
  *   the invitees whose acceptance it announced, `allowed`); the sender is the server's
  *   authenticated `from`, never the message's own claim (session.ts). Knowing the
  *   room ID (every group member receives it) is not enough; anyone else is ignored.
+ * - Removal: a participant who left the call's group (the server says so) is dropped at
+ *   once and never admitted again in this room, whatever the worker's list still says.
  */
 import type { MediaState, RtcMessage } from '../../protocol/rtc-data.ts';
 
@@ -40,10 +42,12 @@ export interface RoomState {
   participants: Participant[];
   /** Who may join: the call's participants as the worker learned them from the server. */
   allowed: string[];
+  /** Participants who left the call's group: never admitted again. */
+  removed: string[];
   left: boolean;
 }
 
-export type LeaveReason = 'bye' | 'timeout' | 'replaced' | 'failed';
+export type LeaveReason = 'bye' | 'timeout' | 'replaced' | 'failed' | 'removed';
 
 export type RoomEvent =
   | { type: 'received'; msg: RtcMessage; now: number }
@@ -52,6 +56,8 @@ export type RoomEvent =
   | { type: 'failed'; userID: string }
   /** The worker learned of more participants (an invitee accepted). */
   | { type: 'admit'; allowed: string[] }
+  /** The server says these users left the call's group (removed, quit, or it was dismissed). */
+  | { type: 'removed'; userIDs: string[] }
   | { type: 'leave' };
 
 export type RoomEffect =
@@ -74,7 +80,7 @@ export interface RoomResult {
 }
 
 export function createRoom(me: string, sid: string, roomID: string, allowed: readonly string[]): RoomState {
-  return { me, sid, roomID, participants: [], allowed: [...allowed], left: false };
+  return { me, sid, roomID, participants: [], allowed: [...allowed], removed: [], left: false };
 }
 
 /** The glare rule: the smaller userID offers. */
@@ -104,8 +110,21 @@ export function transition(room: RoomState, event: RoomEvent): RoomResult {
       };
     }
     case 'admit': {
-      const allowed = [...new Set([...room.allowed, ...event.allowed])];
+      const allowed = [...new Set([...room.allowed, ...event.allowed])].filter((u) => !room.removed.includes(u));
       return allowed.length === room.allowed.length ? { room, effects: [] } : { room: { ...room, allowed }, effects: [] };
+    }
+    case 'removed': {
+      const gone = event.userIDs.filter((u) => u !== room.me && !room.removed.includes(u));
+      if (gone.length === 0) return { room, effects: [] };
+      return {
+        room: {
+          ...room,
+          removed: [...room.removed, ...gone],
+          allowed: room.allowed.filter((u) => !gone.includes(u)),
+          participants: room.participants.filter((p) => !gone.includes(p.userID)),
+        },
+        effects: room.participants.filter((p) => gone.includes(p.userID)).map((p) => ({ type: 'disconnect' as const, userID: p.userID, reason: 'removed' as const })),
+      };
     }
     case 'failed':
       if (!room.participants.some((p) => p.userID === event.userID)) return { room, effects: [] };

@@ -44,6 +44,8 @@ export class CallSession {
   /** A participant left the room (bye, heartbeat timeout, failed connection). */
   /** A peer left: a mesh link ended (LeaveReason), or on the SFU its participant left the room ('left'). */
   onPeerGone: ((userID: string, reason: LeaveReason | 'left') => void) | null = null;
+  /** This window is out of the call: its user left the call's group, or the SFU no longer admits it. */
+  onEvicted: (() => void) | null = null;
   #o: CallSessionOptions;
   #room: RoomState;
   #links = new Map<string, PeerLink>();
@@ -55,6 +57,7 @@ export class CallSession {
   #iceServers: RTCIceServer[] = [];
   #screen: MediaStreamTrack | null = null;
   #onMessage = (e: ChatEvent<Message[]>) => this.#received(e.data);
+  #onMembersRemoved = (e: ChatEvent<{ groupID: string; userIDList: string[] }>) => this.#membersRemoved(e.data);
   /** Set when this group call runs on the SFU instead of the mesh. */
   #sfu: SfuCall | null = null;
 
@@ -101,6 +104,7 @@ export class CallSession {
       if (!this.media.camera) this.#update({ cameraOn: false });
     }
     o.chat.on(EVENT.MESSAGE_RECEIVED, this.#onMessage);
+    o.chat.on(EVENT.GROUP_MEMBERS_REMOVED, this.#onMembersRemoved);
     try {
       await o.chat.login({ userID: o.userID, userSig: o.userSig });
     } catch (e) {
@@ -143,6 +147,7 @@ export class CallSession {
     this.#screen?.stop();
     this.#update({ phase: 'left' });
     this.#o.chat.off(EVENT.MESSAGE_RECEIVED, this.#onMessage);
+    this.#o.chat.off(EVENT.GROUP_MEMBERS_REMOVED, this.#onMembersRemoved);
     // Give the bye a moment on the socket before closing it.
     setTimeout(() => void this.#o.chat.destroy().catch(() => undefined), 300);
   }
@@ -247,6 +252,7 @@ export class CallSession {
       this.#sfu = sfu;
       sfu.onChange = () => this.#update({ peers: sfu.peers() });
       sfu.onLeft = (u) => this.onPeerGone?.(u, 'left');
+      sfu.onEnded = () => this.onEvicted?.();
       this.#update({ phase: 'live', micDevice: this.media.micDevice, cameraDevice: this.media.cameraDevice, sfuRole: sfu.role, ...(sfu.role === 'student' ? { listenOnly: true } : {}) });
       await this.#applyAudio();
       return true;
@@ -270,12 +276,27 @@ export class CallSession {
   }
 
   #received(messages: readonly Message[]): void {
+    const { type, to } = this.#o.conversation;
     for (const m of messages) {
+      // Only the call's own conversation: a group call's peers speak in the group, where the
+      // server relays members only (a removed member cannot reach us another way).
+      if (m.conversationID !== `${type}${to}`) continue;
       const msg = decodeRtc(m.payload.data);
       // The server's `from` is the truth: nobody speaks for someone else.
       if (!msg || msg.from !== m.from) continue;
       this.#dispatch({ type: 'received', msg, now: Date.now() });
     }
+  }
+
+  /** Members left the call's group: they leave the room; if I am one of them, my call is over. */
+  #membersRemoved({ groupID, userIDList }: { groupID: string; userIDList: string[] }): void {
+    const { type, to } = this.#o.conversation;
+    if (type !== 'GROUP' || groupID !== to) return;
+    if (userIDList.includes(this.#o.userID)) {
+      this.onEvicted?.();
+      return;
+    }
+    this.#dispatch({ type: 'removed', userIDs: userIDList });
   }
 
   #dispatch(event: RoomEvent): void {

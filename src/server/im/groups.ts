@@ -73,6 +73,7 @@ export class GroupService {
     if (newOwner) await ctx.tx.setGroupOwner(group.groupID, newOwner);
     await this.#signaling.memberLeft(ctx, group.groupID, ctx.userID);
     ctx.outbox.groupDelta([ctx.userID], 'removed', group);
+    ctx.outbox.membersDeparted(members.map((m) => m.userID), group.groupID, [ctx.userID]);
     if (newOwner) ctx.outbox.groupDelta(rest.map((m) => m.userID), 'updated', { ...group, ownerID: newOwner });
     return { groupID: group.groupID };
   }
@@ -87,7 +88,9 @@ export class GroupService {
   async #dismiss(ctx: RequestContext, group: Group, members: readonly GroupMember[]): Promise<void> {
     await this.#signaling.groupDismissed(ctx, group.groupID);
     await ctx.tx.dismissGroup(group.groupID, ctx.now);
-    ctx.outbox.groupDelta(members.map((m) => m.userID), 'removed', group);
+    const everyone = members.map((m) => m.userID);
+    ctx.outbox.groupDelta(everyone, 'removed', group);
+    ctx.outbox.membersDeparted(everyone, group.groupID, everyone, true);
   }
 
   /**
@@ -108,7 +111,11 @@ export class GroupService {
     return { successUserIDList: added, existedUserIDList: ids.filter((u) => !added.includes(u)), group };
   }
 
-  /** Only the owner removes members; removed members' pending parts end (rule 9). */
+  /**
+   * Only the owner removes members; removed members' pending parts end (rule 9), and their
+   * part in the group's calls ends at once: the members still there are told (their call
+   * windows drop them) and the SFU revokes their grants.
+   */
   async deleteMembers(ctx: RequestContext, p: OpParams<'deleteGroupMember'>): Promise<OpResult<'deleteGroupMember'>> {
     const group = await requireGroup(ctx.tx, p.groupID);
     if (group.ownerID !== ctx.userID) throw new RingletError(ErrorCode.NOT_GROUP_OWNER, 'not_owner', `only the owner may remove members of group ${group.groupID}`);
@@ -116,6 +123,10 @@ export class GroupService {
     const removed = await ctx.tx.removeMembers(group.groupID, [...new Set(p.userIDList)], ctx.now);
     for (const u of removed) await this.#signaling.memberLeft(ctx, group.groupID, u);
     ctx.outbox.groupDelta(removed, 'removed', group);
+    if (removed.length > 0) {
+      const rest = (await ctx.tx.groupMembers(group.groupID)).map((m) => m.userID);
+      ctx.outbox.membersDeparted([...rest, ...removed], group.groupID, removed);
+    }
     return { successUserIDList: removed, group };
   }
 

@@ -13,6 +13,7 @@ import { isClassroomCall, type SfuJoin } from '../../protocol/sfu.ts';
 import { TokenBuckets } from '../limits/token-buckets.ts';
 import type { Logger } from '../log.ts';
 import type { CallStep } from '../model/call-step.ts';
+import type { Departure } from '../model/departure.ts';
 import type { Store } from '../store/types.ts';
 import type { JanusAdminOptions } from './janus-admin.ts';
 import { JanusClient } from './janus.ts';
@@ -108,11 +109,15 @@ export class SfuService {
   }
 
   /**
-   * After a membership change committed: these users left `groupID` (removed or quit), or
-   * it was dismissed (`userIDs` null). Their grants in the rooms of the group's calls end
-   * and they are kicked, on every node (a cluster broadcasts it).
+   * After a request committed, the members who left groups in it (removed or quit; `userIDs`
+   * null: the group was dismissed). Their grants in the rooms of the groups' calls end and
+   * they are kicked, on every node (a cluster broadcasts it).
    */
-  async revoke(groupID: string, userIDs: readonly string[] | null): Promise<void> {
+  departed(departures: readonly Departure[]): void {
+    for (const d of departures) void this.#revoke(d.groupID, d.userIDs);
+  }
+
+  async #revoke(groupID: string, userIDs: readonly string[] | null): Promise<void> {
     const rooms = await this.#rooms?.catch(() => null);
     await rooms?.revoke(groupID, userIDs).catch((err: unknown) => this.#log.warn({ err }, 'sfu: revoking grants failed'));
     await this.#owners?.broadcastRevoke(groupID, userIDs).catch((err: unknown) => this.#log.warn({ err }, 'sfu: could not tell the other nodes to revoke grants'));

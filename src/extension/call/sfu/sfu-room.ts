@@ -4,7 +4,10 @@
  * grant the Ringlet server minted (`getSfuJoin`). One publisher PeerConnection sends this
  * window's tracks (only what the role allows: a listen-only student publishes nothing
  * until given the floor); one subscriber PeerConnection receives every other publisher
- * (Janus multistream), renegotiated by Janus as publishers come and go.
+ * (Janus multistream), renegotiated by Janus as publishers come and go. Every Janus request
+ * carries the grant's token (Janus's token_auth). It says when it is out of the room:
+ * the connection was lost (Janus restarted), the room was destroyed, or the server kicked
+ * this participant (its user left the group); sfu-call.ts decides whether to rejoin.
  */
 import { JanusConnection, type JanusHandle, type Jsep, type JanusSocketFactory } from '../../../protocol/janus.ts';
 import type { SfuJoin } from '../../../protocol/sfu.ts';
@@ -32,10 +35,15 @@ interface PublisherEntry {
   streams?: Array<{ mid: string; type: string; disabled?: boolean }>;
 }
 
+/** Why a room ended for this window: `lost` (the connection to Janus closed), `destroyed` (the server closed the room), `kicked` (the server removed this participant). */
+export type RoomEnd = 'lost' | 'destroyed' | 'kicked';
+
 export class SfuRoom {
   /** Remote feeds by publisher id. */
   readonly feeds = new Map<number, RemoteFeed>();
   onChange: (() => void) | null = null;
+  /** This window is out of the room, not by its own `leave`. Called once. */
+  onEnded: ((why: RoomEnd) => void) | null = null;
   /** A publisher's participant left the room (it left, its session went, or it was kicked); not a mere unpublish. */
   onLeft: ((userID: string) => void) | null = null;
   #o: SfuRoomOptions;
@@ -51,6 +59,7 @@ export class SfuRoom {
   /** Publisher id → its display (userID), kept until the participant leaves the room. */
   #names = new Map<number, string>();
   #subQueue: Promise<void> = Promise.resolve();
+  #ended = false;
 
   constructor(o: SfuRoomOptions) {
     this.#o = o;
@@ -60,9 +69,13 @@ export class SfuRoom {
   async join(): Promise<void> {
     const conn = await JanusConnection.open(this.#o.grant.url, this.#o.socket ?? browserSocket, { token: this.#o.grant.token });
     this.#conn = conn;
+    conn.onClose(() => this.#end('lost'));
     const pub = await conn.attach();
     this.#pubHandle = pub;
     pub.onEvent = ({ data }) => {
+      if (data.videoroom === 'destroyed') return this.#end('destroyed');
+      // About this participant itself (not another's id): the server kicked it.
+      if (data.leaving === 'ok' && data.reason === 'kicked') return this.#end('kicked');
       if (Array.isArray(data.publishers)) this.#subscribe(data.publishers as PublisherEntry[]);
       for (const k of ['leaving', 'kicked'] as const) {
         if (typeof data[k] !== 'number') continue;
@@ -124,11 +137,23 @@ export class SfuRoom {
   }
 
   async leave(): Promise<void> {
+    this.#ended = true;
     this.#pubPc?.close();
     this.#subPc?.close();
     await this.#pubHandle?.message({ request: 'leave' }).catch(() => {});
     this.#conn?.close();
     this.feeds.clear();
+  }
+
+  /** Out of the room for good: connections closed, the owner told once. */
+  #end(why: RoomEnd): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#pubPc?.close();
+    this.#subPc?.close();
+    this.#conn?.close();
+    this.feeds.clear();
+    this.onEnded?.(why);
   }
 
   #gone(feed: number): void {

@@ -102,6 +102,17 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
   const hangup = (reason?: 'peer_lost' | 'connection_failed') =>
     void run({ type: 'call/hangup', inviteID: active.inviteID, ...(reason ? { reason } : {}) });
 
+  // My user left the call's group (removed, or it was dismissed), or the SFU no longer
+  // admits this window: the call is over here.
+  useEffect(() => {
+    if (!session) return;
+    const evicted = () => hangup();
+    session.onEvicted = evicted;
+    return () => {
+      if (session.onEvicted === evicted) session.onEvicted = null;
+    };
+  }, [session]);
+
   // A 1:1 call ends when the peer leaves: bye (its own hang-up normally reaches us first),
   // silence for a few seconds (window closed, browser killed, network lost), or ICE failure.
   useEffect(() => {
