@@ -9,13 +9,10 @@
  * pick resumes another. An uninvited user gets no grant and Janus refuses it without one;
  * a token cannot be used twice.
  */
-import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeClassroom } from '../../src/protocol/call-data.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
@@ -26,7 +23,7 @@ import WebSocket from 'ws';
 import { connectClient, type Client } from '../integration/harness.ts';
 import { insiderToken, janusAvailable, startTestJanus, until } from '../support/janus.ts';
 import { startSyntheticStudent, type SyntheticStudent } from '../support/sfu-student.ts';
-import { CHROMIUM, ROOT } from './helpers.ts';
+import { startSfuPageHost, type SfuPageHost } from './sfu-page-host.ts';
 
 const STUDENTS = 12;
 const enabled = janusAvailable();
@@ -35,8 +32,7 @@ describe.skipIf(!enabled)('classroom through the SFU', () => {
   let janus: Awaited<ReturnType<typeof startTestJanus>>;
   let server: RingletServer;
   let dir: string;
-  let http: Server;
-  let browser: Browser;
+  let host: SfuPageHost;
   let page: Page;
   let teacher: Client;
   let eve: Client;
@@ -57,27 +53,13 @@ describe.skipIf(!enabled)('classroom through the SFU', () => {
     const g = await teacher.chat.createGroup({ name: 'class', type: 'Meeting', memberList: [...students.map((s) => s.userID), 'eve'] });
     groupID = (g.data as { group: { groupID: string } }).group.groupID;
 
-    const bundle = await build({ entryPoints: [join(ROOT, 'test/e2e/sfu-page.ts')], bundle: true, write: false, format: 'esm', target: 'es2022' });
-    const js = bundle.outputFiles[0]!.text;
-    http = createServer((req, res) => {
-      if (req.url === '/sfu.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>teacher</title><script type="module" src="/sfu.js"></script>');
-    });
-    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection', '--disable-background-networking'],
-    });
-    page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`);
-    await page.waitForFunction(() => 'SfuRoom' in globalThis);
+    host = await startSfuPageHost();
+    page = await host.open();
   }, 180_000);
 
   afterAll(async () => {
     for (const s of synthetic) await s.leave().catch(() => {});
-    await browser?.close();
-    await new Promise((r) => (http ? http.close(r) : r(null)));
+    await host?.close();
     for (const c of [teacher, eve, ...students]) await c?.chat.destroy();
     await server?.close();
     await janus?.cleanup();

@@ -5,18 +5,15 @@
  * teacher; Janus is SIGKILLed mid-call; the supervisor starts it again, the server opens a
  * new room, both windows rejoin with new grants and the student hears the teacher again.
  */
-import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RingletServer } from '../../src/server/index.ts';
 import { connectClient, type Client } from '../integration/harness.ts';
 import { janusAvailable, startTestJanus, until, type TestJanus } from '../support/janus.ts';
-import { CHROMIUM, ROOT } from './helpers.ts';
+import { startSfuPageHost, type SfuPageHost } from './sfu-page-host.ts';
 
 const enabled = janusAvailable();
 
@@ -26,31 +23,18 @@ describe.skipIf(!enabled)('a class on the SFU survives a Janus restart', () => {
   let janus: TestJanus;
   let server: RingletServer;
   let dir: string;
-  let http: Server;
-  let browser: Browser;
+  let host: SfuPageHost;
   const clients: Client[] = [];
 
   beforeAll(async () => {
     janus = await startTestJanus();
     dir = mkdtempSync(join(tmpdir(), 'ringlet-sfu-restart-'));
     server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), logLevel: 'silent', sfu: janus.sfu });
-    const bundle = await build({ entryPoints: [join(ROOT, 'test/e2e/sfu-page.ts')], bundle: true, write: false, format: 'esm', target: 'es2022' });
-    const js = bundle.outputFiles[0]!.text;
-    http = createServer((req, res) => {
-      if (req.url === '/sfu.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>call</title><script type="module" src="/sfu.js"></script>');
-    });
-    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection', '--disable-background-networking'],
-    });
+    host = await startSfuPageHost();
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise((r) => (http ? http.close(r) : r(null)));
+    await host?.close();
     for (const c of clients) await c.chat.destroy().catch(() => undefined);
     await server?.close();
     await janus?.cleanup();
@@ -59,11 +43,9 @@ describe.skipIf(!enabled)('a class on the SFU survives a Janus restart', () => {
 
   /** A page whose call window SFU client asks `who`'s getSfuJoin (through the Node SDK), joins, and sends its camera and microphone when `send`. */
   async function windowOf(who: Client, inviteID: string, send: boolean): Promise<Page> {
-    const page = await browser.newPage();
+    const page = await host.open();
     await page.exposeFunction('getSfuJoinFromNode', (o: { inviteID: string }) =>
       who.chat.getSfuJoin(o).then((r) => ({ data: r.data }), (e: { code: number; reason: string; message: string }) => ({ error: { code: e.code, reason: e.reason, message: e.message } })));
-    await page.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`);
-    await page.waitForFunction(() => 'SfuCall' in globalThis);
     await page.evaluate(async ({ inviteID, userID, send }) => {
       type Answer = { data?: unknown; error?: { code: number; reason: string; message: string } };
       const G = globalThis as unknown as {

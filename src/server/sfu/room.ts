@@ -71,7 +71,8 @@ export class JanusRoom implements FloorState {
    */
   grant(userID: string, role: SfuJoin['role'], shape: GrantShape, now: number): Promise<SfuJoin> {
     return this.serial(async () => {
-      if (this.#revoked.has(userID) || this.#closed) throw new RingletError(ErrorCode.NOT_PERMITTED, 'not_participant', 'only the call\'s inviter and the invitees who accepted it may join its SFU room');
+      if (this.#revoked.has(userID)) throw new RingletError(ErrorCode.NOT_PERMITTED, 'not_participant', 'only the call\'s inviter and the invitees who accepted it, while members of its group, may join its SFU room');
+      if (this.#closed) throw new RingletError(ErrorCode.INTERNAL, 'sfu_unavailable', 'this call\'s SFU room was just closed; ask again for a new one');
       let g = this.#grants.get(userID);
       if (!g || g.used) {
         if (g) await this.#drop(userID, g);
