@@ -92,6 +92,17 @@ describe('the SDK reading server frames', () => {
     expect(errors.map((e) => (e as { reason: string }).reason)).toEqual(['bad_frame', 'bad_frame', 'bad_frame']);
   });
 
+  it('hands a member removal to GROUP_MEMBERS_REMOVED, and reports a malformed one as EVENT.ERROR', async () => {
+    const { chat, ws, errors } = await loggedIn();
+    const removals: unknown[] = [];
+    chat.on(EVENT.GROUP_MEMBERS_REMOVED, ({ data }) => removals.push(data));
+    ws.send(JSON.stringify({ type: 'groupMembersRemoved', groupID: 'g1', userIDList: ['bob', 7] }));
+    ws.send(JSON.stringify({ type: 'groupMembersRemoved', groupID: 'g1', userIDList: ['bob'] }));
+    await until(() => removals.length === 1, 'the removal after the bad frame');
+    expect(removals).toEqual([{ groupID: 'g1', userIDList: ['bob'] }]);
+    expect(errors).toEqual([expect.objectContaining({ code: 2802, reason: 'bad_frame' })]);
+  });
+
   it('fails a request at once when its answer cannot be read, with 2802 bad_frame', async () => {
     const { server, chat, ws } = await loggedIn();
     const asked = chat.getGroupList();

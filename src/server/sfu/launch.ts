@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { janusConfigFiles } from './janus-config.ts';
+import { janusConfigFiles, type JanusConfigInput } from './janus-config.ts';
 import type { SfuOptions } from './service.ts';
 
 export interface LaunchOptions {
@@ -51,14 +51,11 @@ export interface JanusIdentity {
 }
 
 /** A prepared Janus: its folder, ports and secrets; spawned (again, after a crash) with `spawnJanus`. */
-export interface JanusSetup {
+export interface JanusSetup extends Pick<JanusConfigInput, 'dir' | 'adminSecret' | 'adminKey'> {
   /** ws://host:port of its WebSocket API. */
   url: string;
   /** ws://127.0.0.1:port of its Admin API. */
   adminUrl: string;
-  adminSecret: string;
-  adminKey: string;
-  dir: string;
   binary: string;
   /** Null: the server's own user. */
   identity: JanusIdentity | null;

@@ -15,7 +15,7 @@ import type { SfuJoin } from '../../../protocol/sfu.ts';
 import type { Chat } from '../../../sdk/chat.ts';
 import type { PeerView } from '../view.ts';
 import type { StatsSample } from '../stats.ts';
-import { SfuRoom, type RoomEnd } from './sfu-room.ts';
+import { SfuRoom, type RoomEnd, type SfuListeners } from './sfu-room.ts';
 
 /** The part of the SDK's `Chat` that asks for an SFU grant. */
 export type SfuChat = Pick<Chat, 'getSfuJoin'>;
@@ -35,12 +35,15 @@ interface CallInput {
   iceServers: RTCIceServer[];
 }
 
-export class SfuCall {
+/** Why the call is over for this window: kicked by the server, no longer granted, or Janus not back within the rejoin time. */
+export type CallEnd = 'kicked' | 'refused' | 'unreachable';
+
+export class SfuCall implements SfuListeners<CallEnd> {
   onChange: (() => void) | null = null;
   /** A remote participant that published left the room. */
   onLeft: ((userID: string) => void) | null = null;
   /** This window is out of the call for good: kicked by the server, or no longer granted. */
-  onEnded: ((why: 'kicked' | 'refused' | 'unreachable') => void) | null = null;
+  onEnded: ((why: CallEnd) => void) | null = null;
   #room: SfuRoom;
   #in: CallInput;
   #tracks: MediaStreamTrack[] = [];

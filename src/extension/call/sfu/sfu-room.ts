@@ -38,7 +38,16 @@ interface PublisherEntry {
 /** Why a room ended for this window: `lost` (the connection to Janus closed), `destroyed` (the server closed the room), `kicked` (the server removed this participant). */
 export type RoomEnd = 'lost' | 'destroyed' | 'kicked';
 
-export class SfuRoom {
+/** What an SFU room, and the call window's SFU call over it, tell their owner. */
+export interface SfuListeners<End extends string> {
+  onChange: (() => void) | null;
+  /** A publisher's participant left the room (it left, its session went, or it was kicked); not a mere unpublish. */
+  onLeft: ((userID: string) => void) | null;
+  /** Out of the room (or the call) for good, not by one's own `leave`. Called once. */
+  onEnded: ((why: End) => void) | null;
+}
+
+export class SfuRoom implements SfuListeners<RoomEnd> {
   /** Remote feeds by publisher id. */
   readonly feeds = new Map<number, RemoteFeed>();
   onChange: (() => void) | null = null;
