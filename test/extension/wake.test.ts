@@ -5,21 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
-import { keepReachable, KEEP_AWAKE_MS, KEEPALIVE_ALARM, KEEPALIVE_PERIOD_MINUTES, type Reachable } from '../../src/extension/background/wake.ts';
+import { keepReachable, KEEP_AWAKE_MS, KEEPALIVE_ALARM, KEEPALIVE_PERIOD_MINUTES, type Reachable } from '../../src/extension/background/features/wake.ts';
 import { WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT, type Connection } from '../../src/extension/shared/schema.ts';
-
-type Listener = (...args: unknown[]) => unknown;
-
-/** A minimal event with `trigger`, for the APIs the fake browser leaves unimplemented. */
-function fakeEvent() {
-  const listeners = new Set<Listener>();
-  return {
-    addListener: (l: Listener) => void listeners.add(l),
-    removeListener: (l: Listener) => void listeners.delete(l),
-    hasListener: (l: Listener) => listeners.has(l),
-    trigger: (...args: unknown[]) => [...listeners].map((l) => l(...args)),
-  };
-}
+import { fakeEvent } from './fake-event.ts';
 
 /** A phone stand-in whose connection the test sets, counting `ensureConnected` calls. */
 function fakePhone(initial: Connection) {
@@ -67,7 +55,7 @@ const wakeFlag = async () => (await fakeBrowser.storage.local.get(WAKE_ON_PAGE_L
 describe('keepReachable', () => {
   it('keeps a 30 s alarm and the page-load flag exactly while signed in', async () => {
     const phone = fakePhone('signedOut');
-    keepReachable(phone, { keepAwake: false });
+    keepReachable(phone, { keepAwake: false }, new AbortController().signal);
     await vi.waitFor(async () => expect(await wakeFlag()).toBe(false));
     expect(await alarm()).toBeUndefined();
 
@@ -84,13 +72,13 @@ describe('keepReachable', () => {
 
   it('replaces an alarm with another period and leaves a right one running', async () => {
     await fakeBrowser.alarms.create(KEEPALIVE_ALARM, { periodInMinutes: 1 });
-    keepReachable(fakePhone('online'), { keepAwake: false });
+    keepReachable(fakePhone('online'), { keepAwake: false }, new AbortController().signal);
     await vi.waitFor(async () => expect(await alarm()).toMatchObject({ periodInMinutes: KEEPALIVE_PERIOD_MINUTES }));
 
     fakeBrowser.reset();
     Object.assign(fakeBrowser.runtime, { onConnect: fakeEvent() });
     await fakeBrowser.alarms.create(KEEPALIVE_ALARM, { periodInMinutes: KEEPALIVE_PERIOD_MINUTES, when: 12345 });
-    keepReachable(fakePhone('online'), { keepAwake: false });
+    keepReachable(fakePhone('online'), { keepAwake: false }, new AbortController().signal);
     await vi.waitFor(async () => expect(await wakeFlag()).toBe(true));
     // The flag is written after the alarm was looked at: the alarm kept its schedule.
     expect(await alarm()).toMatchObject({ scheduledTime: 12345 });
@@ -98,7 +86,7 @@ describe('keepReachable', () => {
 
   it('every wake-up (alarm, startup, a page load) makes sure of the session; other alarms and ports do not', async () => {
     const phone = fakePhone('online');
-    keepReachable(phone, { keepAwake: false });
+    keepReachable(phone, { keepAwake: false }, new AbortController().signal);
     await fakeBrowser.alarms.onAlarm.trigger({ name: 'something-else', scheduledTime: 0 });
     onConnect.trigger({ name: 'ringlet-view' });
     expect(phone.ensured).toBe(0);
@@ -113,7 +101,7 @@ describe('keepReachable', () => {
   it('keeps the background awake with an extension API call while signed in, and stops when signed out', async () => {
     vi.useFakeTimers();
     const phone = fakePhone('online');
-    keepReachable(phone, { keepAwake: true });
+    keepReachable(phone, { keepAwake: true }, new AbortController().signal);
     await vi.advanceTimersByTimeAsync(5 * KEEP_AWAKE_MS);
     expect(platformInfoCalls).toBe(5);
     phone.set('signedOut');
@@ -126,7 +114,7 @@ describe('keepReachable', () => {
 
   it('does not keep the background awake where it was not asked to (Chrome)', async () => {
     vi.useFakeTimers();
-    keepReachable(fakePhone('online'), { keepAwake: false });
+    keepReachable(fakePhone('online'), { keepAwake: false }, new AbortController().signal);
     await vi.advanceTimersByTimeAsync(5 * KEEP_AWAKE_MS);
     expect(platformInfoCalls).toBe(0);
   });

@@ -1,7 +1,7 @@
 /** The effects a call transition asks for (calls.ts `CallEffect`), performed. */
 import type { Settings } from '../shared/schema.ts';
 import type { CallEffect } from './calls.ts';
-import { showMissed } from './notifications.ts';
+import { showMissed } from './features/call-log.ts';
 import type { SessionChat } from './session.ts';
 
 export interface EffectDeps {

@@ -5,7 +5,7 @@
  */
 import type { Settings } from '../shared/schema.ts';
 import { audibleCalls, incomingCalls, type CallState } from './calls.ts';
-import { syncRingNotifications, wantsNotification } from './notifications.ts';
+import { syncRingNotifications, wantsNotification } from './features/ring-notifications.ts';
 import { syncToolbar } from './toolbar.ts';
 import { syncBadgeView } from './badge-view.ts';
 import type { Ringtone } from './ringtone.ts';

@@ -1,10 +1,10 @@
 /**
  * The phone: the worker's composition. One SDK session (session.ts) and its connection
  * state (link.ts, pure), one call state run by the runner (runner.ts: transition → persist
- * → effects → sync), the derived outputs (outputs.ts), and the features (features/*),
- * reached through the router (router.ts). Every other context is a view of it.
+ * → effects → sync), the derived outputs (outputs.ts), and the requests served by the
+ * features' handlers (registry.ts). Every other context is a view of it.
  */
-import type { Connection, Request, Settings, ViewState } from '../shared/schema.ts';
+import type { Connection, RequestOf, RequestResults, RequestType, Settings, ViewState } from '../shared/schema.ts';
 import { resolveLanguage, setLanguage } from '../shared/i18n.ts';
 import type { SignalingEvent } from '../../protocol/signaling.ts';
 import { EMPTY_CALL_STATE, incomingCalls, outgoingCalls, type CallEffect } from './calls.ts';
@@ -13,15 +13,15 @@ import { ViewError } from './errors.ts';
 import { perform } from './effects.ts';
 import { callEventOf, reconciledEvent } from './signals.ts';
 import { linkTransition, SIGNED_OUT, type Link, type LinkEvent } from './link.ts';
-import { showSignInAgain } from './notifications.ts';
+import { showSignInAgain } from './features/account.ts';
 import { syncOutputs } from './outputs.ts';
 import type { Ringtone } from './ringtone.ts';
-import { route } from './router.ts';
 import { Runner } from './runner.ts';
 import { Session, type CreateChat, type SessionChat, type SessionEvent } from './session.ts';
-import type { PhoneContext } from './features/context.ts';
-import type { AccountHost } from './features/account.ts';
-import { GroupDirectory } from './features/groups.ts';
+import type { PhoneApi } from './feature.ts';
+import { GroupDirectory } from './group-directory.ts';
+import type { AccountHost, PhoneContext } from './phone-context.ts';
+import { REQUEST_HANDLERS, serve } from './registry.ts';
 import * as store from './store.ts';
 import { logError } from './log.ts';
 
@@ -30,15 +30,13 @@ export interface PhoneDeps {
   ringtone: Ringtone;
   /** Opens (or focuses) the call page. */
   openCallPage: () => Promise<void>;
-  /** Called when the language changes (context-menu title). */
-  onLanguageChanged?: () => void;
   fetch?: typeof fetch;
   now?: () => number;
 }
 
 type Listener = (state: ViewState) => void;
 
-export class Phone {
+export class Phone implements PhoneApi {
   readonly #deps: PhoneDeps;
   readonly #session: Session;
   readonly #groups = new GroupDirectory();
@@ -52,14 +50,12 @@ export class Phone {
   #connecting: Promise<void> | null = null;
   #reconciling: Promise<void> | null = null;
   readonly #ctx: PhoneContext;
-  readonly #host: AccountHost;
   readonly ready: Promise<void>;
 
   constructor(deps: PhoneDeps) {
     this.#deps = deps;
     this.#session = new Session(deps.createChat, (e) => this.#onSession(e));
     this.#ctx = this.#context();
-    this.#host = this.#accountHost();
     this.ready = this.#boot();
   }
 
@@ -112,10 +108,10 @@ export class Phone {
     return incomingCalls(this.#runner.state)[0]?.inviteID ?? null;
   }
 
-  /** Serves one validated request from a view. */
-  async handle(req: Exclude<Request, { type: 'call/confirm' }>): Promise<unknown> {
+  /** Serves one validated request from a view with its feature's handler (registry.ts). */
+  async handle<K extends RequestType>(req: RequestOf<K> & { type: K }): Promise<RequestResults[K]> {
     await this.ready;
-    return route(this.#ctx, this.#host, req);
+    return serve<K>(REQUEST_HANDLERS, this.#ctx, req);
   }
 
   /**
@@ -269,6 +265,7 @@ export class Phone {
       chatIfAny: (): SessionChat | null => this.#session.chat,
       dispatch: (event) => this.#runner.dispatch(event),
       groups: this.#groups,
+      account: this.#accountHost(),
     };
   }
 
@@ -301,9 +298,7 @@ export class Phone {
         await store.saveSettings(settings);
         await this.#runner.replace(this.#runner.state);
       },
-      ...(this.#deps.onLanguageChanged ? { onLanguageChanged: this.#deps.onLanguageChanged } : {}),
       ...(this.#deps.fetch ? { fetch: this.#deps.fetch } : {}),
-      view: () => this.viewState(),
     };
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { SignalingEvent } from '../../protocol/signaling.ts';
 import type { CallEvent, CallState } from './calls.ts';
-import type { GroupDirectory } from './features/groups.ts';
+import type { GroupDirectory } from './group-directory.ts';
 import { endingsFromHistory } from './history.ts';
 import type { SessionChat } from './session.ts';
 

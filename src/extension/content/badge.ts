@@ -12,7 +12,7 @@
  *
  * When a page loads while someone is signed in, it opens the wake port once (and lets
  * the worker close it): a worker the browser stopped runs again and reconnects, so a
- * person using the browser is reachable at once (wake.ts).
+ * person using the browser is reachable at once (background/features/wake.ts).
  */
 import { browser } from './ext.ts';
 // Constants and types only: importing the schema's validators would bundle zod into every

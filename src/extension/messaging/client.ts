@@ -4,7 +4,7 @@
  * restarted while the view is open.
  */
 import { browser } from 'wxt/browser';
-import { describeIssues, PortMessage, Response, VIEW_PORT, type Request, type ViewState } from '../shared/schema.ts';
+import { describeIssues, PortMessage, Response, VIEW_PORT, type RequestOf, type RequestResults, type RequestType, type ViewState } from '../shared/schema.ts';
 
 /** A failed request: the worker's stable `code` and a translated message. */
 export class RequestError extends Error {
@@ -16,12 +16,14 @@ export class RequestError extends Error {
   }
 }
 
-export async function request<T = unknown>(req: Request): Promise<T> {
+/** Sends one request; its result is typed by the message schema's `RequestResults`. */
+export async function request<K extends RequestType>(req: RequestOf<K> & { type: K }): Promise<RequestResults[K]> {
   const raw: unknown = await browser.runtime.sendMessage(req);
   const parsed = Response.safeParse(raw);
   if (!parsed.success) throw new RequestError('bad_response', `invalid answer from the worker: ${describeIssues(parsed.error)}`);
   if (!parsed.data.ok) throw new RequestError(parsed.data.error.code, parsed.data.error.message);
-  return parsed.data.result as T;
+  // The worker answered this request with its handler's result (background/registry.ts).
+  return parsed.data.result as RequestResults[K];
 }
 
 /** Subscribes to the worker's state; returns a function that closes the subscription. */

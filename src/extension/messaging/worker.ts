@@ -10,6 +10,7 @@ import { CONTENT_SCRIPT_REQUESTS, describeIssues, Request, type Failure, type Re
 import { t } from '../shared/i18n.ts';
 import { extensionURL } from '../shared/url.ts';
 import { ViewError } from '../background/errors.ts';
+import { listen } from '../background/listen.ts';
 
 type Sender = Browser.runtime.MessageSender;
 
@@ -53,9 +54,11 @@ function isForOffscreen(raw: unknown): boolean {
   return typeof raw === 'object' && raw !== null && (raw as { target?: unknown }).target === 'offscreen';
 }
 
-export function serveRequests(handler: (req: Request) => Promise<unknown>): void {
-  browser.runtime.onMessage.addListener(((raw: unknown, sender: Sender) => {
+/** Serves every request with `handler` until `signal` aborts. */
+export function serveRequests(handler: (req: Request) => Promise<unknown>, signal: AbortSignal): void {
+  const onMessage = ((raw: unknown, sender: Sender) => {
     if (isForOffscreen(raw)) return undefined;
     return respond(raw, sender, handler);
-  }) as Parameters<typeof browser.runtime.onMessage.addListener>[0]);
+  }) as Parameters<typeof browser.runtime.onMessage.addListener>[0];
+  listen(browser.runtime.onMessage, onMessage, signal);
 }

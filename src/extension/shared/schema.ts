@@ -7,6 +7,7 @@
 import { z } from 'zod/mini';
 import { CALL_TYPES } from '../../protocol/call-data.ts';
 import { idSchema, offlinePushInfoSchema } from '../../protocol/fields.ts';
+import type { Group } from '../../protocol/im.ts';
 import { invitationSchema } from '../../protocol/signaling.ts';
 import { BADGE_VIEW_KEY, WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT } from './keys.ts';
 
@@ -195,6 +196,28 @@ export const Request = z.discriminatedUnion('type', [
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestType = Request['type'];
+type RequestMap = { [R in Request as R['type']]: R };
+/** The request of one type, e.g. `RequestOf<'call/dial'>`. */
+export type RequestOf<K extends RequestType> = RequestMap[K];
+
+/** Only request types may be keys (a misspelt one does not compile). */
+type OfRequests<T extends { [K in keyof T]: K extends RequestType ? unknown : never }> = T;
+
+/** What the worker answers to each request (the view's `ViewState` unless it asks for data). */
+type ResultData = OfRequests<{
+  'groups/list': Group[];
+  /** Member IDs other than mine. */
+  'groups/members': string[];
+  'history/get': HistoryRecord[];
+  'server/hasSfu': boolean;
+}>;
+
+/**
+ * The result type of every request: the worker's handler table (background/registry.ts)
+ * and the views' `request()` (messaging/client.ts) are both typed from it, so a handler
+ * that answers another shape, or a view that reads one, does not compile.
+ */
+export type RequestResults = { [K in RequestType]: K extends keyof ResultData ? ResultData[K] : ViewState };
 
 /** The only requests a content script (a web page's tab) may make. */
 export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<RequestType> = new Set([

@@ -1,7 +1,7 @@
 /** Small hooks shared by the extension pages: the worker's live state and requests. */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { connectView, request, RequestError } from '../messaging/client.ts';
-import type { Request, ViewState } from '../shared/schema.ts';
+import type { RequestOf, RequestResults, RequestType, ViewState } from '../shared/schema.ts';
 import { resolveLanguage, setLanguage } from '../shared/i18n.ts';
 
 /** The worker's state, live over a port; null until the first push. */
@@ -18,23 +18,15 @@ export function usePhone(): ViewState | null {
   return state;
 }
 
-/** Sends a request to the worker; undefined when it failed (useRequest shows the error). */
-export type Run = <T>(req: Request) => Promise<T | undefined>;
-
 /** Runs requests, tracking the one in flight and the last error message. */
-export function useRequest(): {
-  run: Run;
-  busy: boolean;
-  error: string | null;
-  clearError: () => void;
-} {
+export function useRequest() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const run = useCallback(async <T,>(req: Request): Promise<T | undefined> => {
+  const run = useCallback(async <K extends RequestType,>(req: RequestOf<K> & { type: K }): Promise<RequestResults[K] | undefined> => {
     setBusy(true);
     setError(null);
     try {
-      return await request<T>(req);
+      return await request<K>(req);
     } catch (e) {
       setError(e instanceof RequestError || e instanceof Error ? e.message : String(e));
       return undefined;
@@ -44,6 +36,9 @@ export function useRequest(): {
   }, []);
   return { run, busy, error, clearError: () => setError(null) };
 }
+
+/** Sends a request to the worker, its result typed by the request; undefined when it failed (useRequest shows the error). */
+export type Run = ReturnType<typeof useRequest>['run'];
 
 /** Re-renders every second while `active` (countdowns, call timers). */
 export function useTick(active: boolean): number {

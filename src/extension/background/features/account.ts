@@ -1,33 +1,21 @@
-/** The account (sign in, sign out) and the settings. */
-import type { Connection, Settings, ViewState } from '../../shared/schema.ts';
-import { resolveLanguage, setLanguage } from '../../shared/i18n.ts';
+/**
+ * The account (sign in, sign out) and the settings; onboarding (the options page opens
+ * on install) and the "sign in again" notification, whose click opens the options page.
+ */
+import { browser } from 'wxt/browser';
+import type { Settings, ViewState } from '../../shared/schema.ts';
+import { resolveLanguage, setLanguage, t } from '../../shared/i18n.ts';
 import { ErrorCode } from '../../../protocol/errors.ts';
 import { requestUserSig, revokeUserSig } from '../accounts.ts';
 import { ViewError } from '../errors.ts';
+import { defineFeature } from '../feature.ts';
 import { logError } from '../log.ts';
-import * as store from '../store.ts';
+import { parseNotificationId } from '../notification-id.ts';
+import { showNotification } from '../notifications.ts';
+import type { PhoneContext } from '../phone-context.ts';
 
-/** What the account feature needs from the phone (phone.ts). */
-export interface AccountHost {
-  account(): store.Account | null;
-  /** Replaces the account and stores it (and, signing in, the server typed in). */
-  setAccount(account: store.Account | null, server?: string): Promise<void>;
-  /** Replaces the settings, stores them and brings the outputs in line. */
-  setSettings(settings: Settings): Promise<void>;
-  /** Starts the SDK session of the account; resolves once online, or as soon as it is offline or expired. */
-  connect(): Promise<Connection>;
-  /** Ends the SDK session (logging out first): what it says afterwards is not heard. */
-  disconnect(): Promise<void>;
-  signedOut(): void;
-  /** Forgets the calls (another user, or nobody). */
-  clearCalls(): Promise<void>;
-  settings(): Settings;
-  onLanguageChanged?: () => void;
-  fetch?: typeof fetch;
-  view(): ViewState;
-}
-
-export async function signIn(host: AccountHost, server: string, userID: string, password: string, create: boolean): Promise<ViewState> {
+async function signIn(ctx: PhoneContext, server: string, userID: string, password: string, create: boolean): Promise<ViewState> {
+  const host = ctx.account;
   const creds = await requestUserSig(server, userID, password, create, host.fetch);
   const sameUser = host.account()?.userID === creds.userID;
   await host.disconnect();
@@ -36,10 +24,11 @@ export async function signIn(host: AccountHost, server: string, userID: string, 
   const connection = await host.connect();
   if (connection === 'expired') throw new ViewError(ErrorCode.BAD_USER_SIG, 'sessionExpired', 'the server refused the new userSig');
   if (connection !== 'online') throw new ViewError('unreachable', 'errorUnreachable', `cannot connect to ${server}`, [server]);
-  return host.view();
+  return ctx.view();
 }
 
-export async function signOut(host: AccountHost): Promise<ViewState> {
+async function signOut(ctx: PhoneContext): Promise<ViewState> {
+  const host = ctx.account;
   const held = host.account();
   // The session first (its KICKED_OUT for the revoked token must not read as "expired"),
   // then the token itself, so no copy of it outlives the sign-out.
@@ -50,16 +39,36 @@ export async function signOut(host: AccountHost): Promise<ViewState> {
   await host.setAccount(null);
   host.signedOut();
   await host.clearCalls();
-  return host.view();
+  return ctx.view();
 }
 
-export async function changeSettings(host: AccountHost, patch: Partial<Settings>): Promise<ViewState> {
-  const before = host.settings();
+async function changeSettings(ctx: PhoneContext, patch: Partial<Settings>): Promise<ViewState> {
+  const before = ctx.account.settings();
   const settings = { ...before, ...patch };
-  const newLanguage = patch.language !== undefined && patch.language !== before.language;
   // The language first: the outputs brought in line next are worded in it.
-  if (newLanguage) setLanguage(resolveLanguage(settings.language));
-  await host.setSettings(settings);
-  if (newLanguage) host.onLanguageChanged?.();
-  return host.view();
+  if (patch.language !== undefined && patch.language !== before.language) setLanguage(resolveLanguage(settings.language));
+  await ctx.account.setSettings(settings);
+  return ctx.view();
 }
+
+/** Sign-in needed (the server refused the userSig). */
+export async function showSignInAgain(): Promise<void> {
+  await showNotification({ kind: 'signIn' }, { title: t('extName'), message: t('sessionExpired') });
+}
+
+export const account = defineFeature({
+  name: 'account',
+  handles: {
+    'account/signIn': (ctx, req) => signIn(ctx, req.server, req.userID, req.password, req.create),
+    'account/signOut': (ctx) => signOut(ctx),
+    'settings/set': (ctx, req) => changeSettings(ctx, req.patch),
+  },
+  init(ctx) {
+    ctx.listen(browser.runtime.onInstalled, (details) => {
+      if (details.reason === 'install') void browser.runtime.openOptionsPage().catch((e) => logError('onboarding', e));
+    });
+    ctx.listen(browser.notifications.onClicked, (raw: string) => {
+      if (parseNotificationId(raw)?.kind === 'signIn') void browser.runtime.openOptionsPage().catch((e) => logError('notification click', e));
+    });
+  },
+});

@@ -1,9 +1,14 @@
-/** Answering a ringing invitation: accept, reject, or only silence its ringtone. */
+/**
+ * Answering a ringing invitation: accept, reject, or only silence its ringtone; and the
+ * page badge's confirmation, where it cannot tell that it is visible (Firefox).
+ */
 import type { ViewState } from '../../shared/schema.ts';
 import { ErrorCode } from '../../../protocol/errors.ts';
 import { sdkCall, ViewError } from '../errors.ts';
-import type { PhoneContext } from './context.ts';
-import { hangup } from './hangup.ts';
+import { defineFeature } from '../feature.ts';
+import type { PhoneContext } from '../phone-context.ts';
+import { openPopupWindow } from '../windows.ts';
+import { endCall } from './hangup.ts';
 
 function ringing(ctx: PhoneContext, inviteID: string) {
   const entry = ctx.state().calls.find((c) => c.inviteID === inviteID && c.direction === 'incoming');
@@ -11,10 +16,10 @@ function ringing(ctx: PhoneContext, inviteID: string) {
   return entry;
 }
 
-export async function answer(ctx: PhoneContext, inviteID: string, how: 'accept' | 'reject'): Promise<ViewState> {
+async function answerCall(ctx: PhoneContext, inviteID: string, how: 'accept' | 'reject'): Promise<ViewState> {
   const chat = ctx.chat();
   const entry = ringing(ctx, inviteID);
-  if (how === 'accept' && ctx.state().active && !entry.kind) await hangup(ctx); // call waiting: end the current call
+  if (how === 'accept' && ctx.state().active && !entry.kind) await endCall(ctx); // call waiting: end the current call
   try {
     await sdkCall(() => (how === 'accept' ? chat.accept({ inviteID }) : chat.reject({ inviteID })));
   } catch (e) {
@@ -27,8 +32,28 @@ export async function answer(ctx: PhoneContext, inviteID: string, how: 'accept' 
 }
 
 /** "Silence": only the ringtone stops. Nothing is sent to the server, so the page badge needs no arming for it. */
-export async function silence(ctx: PhoneContext, inviteID: string): Promise<ViewState> {
+async function silence(ctx: PhoneContext, inviteID: string): Promise<ViewState> {
   ringing(ctx, inviteID);
   await ctx.dispatch({ type: 'silenced', inviteID });
   return ctx.view();
 }
+
+/**
+ * The page badge's "accept" where the badge cannot know it is visible (Firefox): the
+ * popup opens in its own window, an extension page no web page can cover, and the user
+ * answers there.
+ */
+async function confirmInPopup(ctx: PhoneContext, inviteID: string): Promise<ViewState> {
+  if (ctx.view().incoming.some((c) => c.inviteID === inviteID)) await openPopupWindow();
+  return ctx.view();
+}
+
+export const answer = defineFeature({
+  name: 'answer',
+  handles: {
+    'call/accept': (ctx, req) => answerCall(ctx, req.inviteID, 'accept'),
+    'call/reject': (ctx, req) => answerCall(ctx, req.inviteID, 'reject'),
+    'call/silence': (ctx, req) => silence(ctx, req.inviteID),
+    'call/confirm': (ctx, req) => confirmInPopup(ctx, req.inviteID),
+  },
+});

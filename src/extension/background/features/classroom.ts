@@ -8,13 +8,14 @@ import { encodeClassroom } from '../../../protocol/call-data.ts';
 import { ErrorCode } from '../../../protocol/errors.ts';
 import { sdkCall, ViewError } from '../errors.ts';
 import { releaseTarget } from '../calls.ts';
-import type { PhoneContext } from './context.ts';
+import { defineFeature } from '../feature.ts';
+import type { PhoneContext } from '../phone-context.ts';
 import { DIAL_TIMEOUT_SECONDS } from './dial.ts';
 
 /** How long students have to raise a hand. */
 const RAISE_HAND_TIMEOUT_SECONDS = 60;
 
-export async function classroom(ctx: PhoneContext, action: 'raiseHand' | 'speak', inviteeList: string[]): Promise<ViewState> {
+async function invite(ctx: PhoneContext, action: 'raiseHand' | 'speak', inviteeList: string[]): Promise<ViewState> {
   const chat = ctx.chat();
   const active = ctx.state().active;
   if (!active?.groupID) throw new ViewError(ErrorCode.NOT_PERMITTED, 'errorNotAllowed', 'classroom mode needs a group call');
@@ -35,7 +36,7 @@ export async function classroom(ctx: PhoneContext, action: 'raiseHand' | 'speak'
 }
 
 /** The floor given back: a student lowers the hand, or the teacher takes the floor back (calls.ts releaseTarget). */
-export async function release(ctx: PhoneContext, action: 'lowerHand' | 'endSpeak'): Promise<ViewState> {
+async function release(ctx: PhoneContext, action: 'lowerHand' | 'endSpeak'): Promise<ViewState> {
   const chat = ctx.chat();
   const { active, classroom } = ctx.state();
   const to = active?.groupID ? releaseTarget(classroom, action, ctx.me()) : null;
@@ -52,3 +53,13 @@ export async function release(ctx: PhoneContext, action: 'lowerHand' | 'endSpeak
   await ctx.dispatch({ type: 'classroomSent', action, inviteID: res.inviteID, invitees: [to] });
   return ctx.view();
 }
+
+export const classroom = defineFeature({
+  name: 'classroom',
+  handles: {
+    'classroom/raiseHands': (ctx, req) => invite(ctx, 'raiseHand', req.inviteeList),
+    'classroom/pick': (ctx, req) => invite(ctx, 'speak', [req.userID]),
+    'classroom/lowerHand': (ctx) => release(ctx, 'lowerHand'),
+    'classroom/endSpeak': (ctx) => release(ctx, 'endSpeak'),
+  },
+});

@@ -5,7 +5,8 @@ import { ErrorCode } from '../../../protocol/errors.ts';
 import type { OpenInvitation } from '../../../protocol/signaling.ts';
 import { MESH_LIMIT } from '../../../protocol/sfu.ts';
 import { sdkCall, ViewError } from '../errors.ts';
-import type { PhoneContext } from './context.ts';
+import { defineFeature } from '../feature.ts';
+import type { PhoneContext } from '../phone-context.ts';
 import { hasSfu } from './capabilities.ts';
 
 /** How long an outgoing invitation rings before the server times it out. */
@@ -16,7 +17,7 @@ function sent(ctx: PhoneContext, inviteID: string, groupID: string, inviteeList:
   return { inviteID, inviter: ctx.me(), groupID, inviteeList, data, timeout: DIAL_TIMEOUT_SECONDS, remaining: DIAL_TIMEOUT_SECONDS };
 }
 
-export async function dial(ctx: PhoneContext, userID: string, callType: CallType): Promise<ViewState> {
+async function dialUser(ctx: PhoneContext, userID: string, callType: CallType): Promise<ViewState> {
   const chat = ctx.chat();
   if (userID === ctx.me()) throw new ViewError(ErrorCode.INVALID_PARAMETER, 'errorCallSelf', 'cannot call yourself');
   const data = encodeInvite(newRoomID(), callType);
@@ -29,7 +30,7 @@ export async function dial(ctx: PhoneContext, userID: string, callType: CallType
  * A group call: a full mesh (every participant sends to every other one) takes at most
  * MESH_LIMIT people; larger calls need the server's SFU.
  */
-export async function dialGroup(ctx: PhoneContext, groupID: string, inviteeList: string[], callType: CallType, classroom: boolean): Promise<ViewState> {
+async function dialGroup(ctx: PhoneContext, groupID: string, inviteeList: string[], callType: CallType, classroom: boolean): Promise<ViewState> {
   const chat = ctx.chat();
   const invitees = inviteeList.filter((u) => u !== ctx.me());
   if (invitees.length > MESH_LIMIT - 1 && !(await hasSfu(chat))) {
@@ -42,3 +43,11 @@ export async function dialGroup(ctx: PhoneContext, groupID: string, inviteeList:
   await ctx.dispatch({ type: 'dialled', inv: sent(ctx, res.inviteID, groupID, invitees, data), ...(group.name ? { groupName: group.name } : {}), ...(group.owner ? { groupOwner: group.owner } : {}) });
   return ctx.view();
 }
+
+export const dial = defineFeature({
+  name: 'dial',
+  handles: {
+    'call/dial': (ctx, req) => dialUser(ctx, req.userID, req.callType),
+    'call/dialGroup': (ctx, req) => dialGroup(ctx, req.groupID, req.inviteeList, req.callType, req.classroom ?? false),
+  },
+});

@@ -1,55 +1,21 @@
 /**
- * Groups: the group list and members for the popup, and a directory of names and owners
- * learned along the way (a ringing group call shows the group's name; classroom mode
- * trusts only the owner).
+ * Groups for the popup: my groups (their names and owners go into the phone's group
+ * directory) and the members a group call invites.
  */
-import type { Group } from '../../../protocol/im.ts';
 import { sdkCall } from '../errors.ts';
+import { defineFeature } from '../feature.ts';
 import type { SessionChat } from '../session.ts';
 
-export interface GroupInfo {
-  name?: string;
-  owner?: string;
-}
-
-export class GroupDirectory {
-  readonly #names = new Map<string, string>();
-  readonly #owners = new Map<string, string>();
-
-  #remember(g: Pick<Group, 'groupID' | 'name' | 'ownerID'>): void {
-    this.#names.set(g.groupID, g.name || g.groupID);
-    if (g.ownerID) this.#owners.set(g.groupID, g.ownerID);
-  }
-
-  /** The group's name and owner, asked once; unknown when the server cannot say. */
-  async lookup(chat: SessionChat, groupID: string): Promise<GroupInfo> {
-    if (!this.#names.has(groupID)) {
-      try {
-        const { data } = await chat.getGroupProfile({ groupID });
-        this.#remember(data.group);
-      } catch {
-        return {};
-      }
-    }
-    return this.known(groupID);
-  }
-
-  /** What is known without asking. */
-  known(groupID: string): GroupInfo {
-    const name = this.#names.get(groupID);
-    const owner = this.#owners.get(groupID);
-    return { ...(name ? { name } : {}), ...(owner ? { owner } : {}) };
-  }
-
-  async list(chat: SessionChat): Promise<Group[]> {
-    const { data } = await sdkCall(() => chat.getGroupList());
-    for (const g of data.groupList) this.#remember(g);
-    return data.groupList;
-  }
-}
-
 /** The members of a group other than me (who a group call invites). */
-export async function otherMembers(chat: SessionChat, groupID: string, me: string): Promise<string[]> {
+async function otherMembers(chat: SessionChat, groupID: string, me: string): Promise<string[]> {
   const { data } = await sdkCall(() => chat.getGroupMemberList({ groupID }));
   return data.memberList.map((m) => m.userID).filter((u) => u !== me);
 }
+
+export const groups = defineFeature({
+  name: 'groups',
+  handles: {
+    'groups/list': (ctx) => ctx.groups.list(ctx.chat()),
+    'groups/members': (ctx, req) => otherMembers(ctx.chat(), req.groupID, ctx.me()),
+  },
+});

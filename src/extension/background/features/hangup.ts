@@ -4,10 +4,11 @@ import { encodeCallEnd } from '../../../protocol/call-data.ts';
 import { ErrorCode } from '../../../protocol/errors.ts';
 import { sdkCall, ViewError } from '../errors.ts';
 import { logError } from '../log.ts';
-import type { PhoneContext } from './context.ts';
+import { defineFeature } from '../feature.ts';
+import type { PhoneContext } from '../phone-context.ts';
 import { DIAL_TIMEOUT_SECONDS } from './dial.ts';
 
-export async function cancel(ctx: PhoneContext, inviteID: string): Promise<ViewState> {
+async function cancel(ctx: PhoneContext, inviteID: string): Promise<ViewState> {
   const chat = ctx.chat();
   try {
     await sdkCall(() => chat.cancel({ inviteID }));
@@ -24,7 +25,7 @@ export async function cancel(ctx: PhoneContext, inviteID: string): Promise<ViewS
  * The seed's hang-up: a new invitation whose data marks end-of-call with the duration.
  * `inviteID`: a call window asking for an older call must not end a newer one.
  */
-export async function hangup(ctx: PhoneContext, reason?: HangupReason, inviteID?: string): Promise<ViewState> {
+export async function endCall(ctx: PhoneContext, reason?: HangupReason, inviteID?: string): Promise<ViewState> {
   const active = ctx.state().active;
   if (!active || (inviteID && inviteID !== active.inviteID)) return ctx.view();
   const duration = Math.max(0, Math.round((ctx.now() - active.startedAt) / 1000));
@@ -39,3 +40,11 @@ export async function hangup(ctx: PhoneContext, reason?: HangupReason, inviteID?
   }
   return ctx.view();
 }
+
+export const hangup = defineFeature({
+  name: 'hangup',
+  handles: {
+    'call/cancel': (ctx, req) => cancel(ctx, req.inviteID),
+    'call/hangup': (ctx, req) => endCall(ctx, req.reason, req.inviteID),
+  },
+});

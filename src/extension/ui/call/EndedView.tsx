@@ -14,8 +14,8 @@ export function EndedView({ state, ended }: { state: ViewState; ended: { call: A
   const callBack = () => {
     if (!call) return;
     void (call.groupID
-      ? run<string[]>({ type: 'groups/members', groupID: call.groupID }).then(
-          (m) => m && m.length > 0 && run({ type: 'call/dialGroup', groupID: call.groupID, inviteeList: m.slice(0, MAX_PARTICIPANTS - 1), callType: call.callType }),
+      ? run({ type: 'groups/members', groupID: call.groupID }).then(
+          (m) => (m && m.length > 0 ? run({ type: 'call/dialGroup', groupID: call.groupID, inviteeList: m.slice(0, MAX_PARTICIPANTS - 1), callType: call.callType }) : undefined),
         )
       : run({ type: 'call/dial', userID: call.peer, callType: call.callType }));
   };

@@ -25,17 +25,17 @@ export function Groups({ run, online, me }: { run: Run; online: boolean; me: str
   const tooMany = beyondMesh && sfu !== true;
 
   const load = async () => {
-    const list = await run<Group[]>({ type: 'groups/list' });
+    const list = await run({ type: 'groups/list' });
     if (list) setGroups(list);
   };
   const choose = async (groupID: string) => {
     if (open === groupID) return setOpen(null);
-    const list = await run<string[]>({ type: 'groups/members', groupID });
+    const list = await run({ type: 'groups/members', groupID });
     setMembers(list ?? []);
     setChosen(new Set(list ?? []));
     setClassroom(false);
     setOpen(groupID);
-    if (sfu === null) setSfu((await run<boolean>({ type: 'server/hasSfu' })) ?? null);
+    if (sfu === null) setSfu((await run({ type: 'server/hasSfu' })) ?? null);
   };
   const toggle = (u: string) => {
     const next = new Set(chosen);

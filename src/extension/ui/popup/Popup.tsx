@@ -27,7 +27,7 @@ export function Popup() {
 /** Calls back from the log: the same person (or group) with the same call type. */
 export async function callBack(run: Run, r: HistoryRecord): Promise<unknown> {
   if (!r.groupID) return run({ type: 'call/dial', userID: r.peer, callType: r.callType });
-  const members = (await run<string[]>({ type: 'groups/members', groupID: r.groupID })) ?? [];
+  const members = (await run({ type: 'groups/members', groupID: r.groupID })) ?? [];
   if (members.length === 0) return undefined;
   return run({ type: 'call/dialGroup', groupID: r.groupID, inviteeList: members.slice(0, MAX_PARTICIPANTS - 1), callType: r.callType });
 }

@@ -15,15 +15,15 @@ export function useLog(run: Run, online: boolean, me: string, refreshKey: string
   const [groups, setGroups] = useState<Array<{ name: string; members: string[] }>>([]);
   useEffect(() => {
     if (!online) return;
-    void run<HistoryRecord[]>({ type: 'history/get' }).then((r) => r && setRecords(r));
+    void run({ type: 'history/get' }).then((r) => r && setRecords(r));
   }, [online, refreshKey]);
   useEffect(() => {
     if (!online) return;
     let live = true;
     void (async () => {
-      const list = (await run<Group[]>({ type: 'groups/list' })) ?? [];
+      const list = (await run({ type: 'groups/list' })) ?? [];
       const withMembers = await Promise.all(
-        list.slice(0, CONTACT_GROUPS).map(async (g) => ({ name: g.name || g.groupID, members: (await run<string[]>({ type: 'groups/members', groupID: g.groupID })) ?? [] })),
+        list.slice(0, CONTACT_GROUPS).map(async (g) => ({ name: g.name || g.groupID, members: (await run({ type: 'groups/members', groupID: g.groupID })) ?? [] })),
       );
       if (live) setGroups(withMembers);
     })();

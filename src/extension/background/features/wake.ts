@@ -23,8 +23,10 @@
  * persistent background page Firefox MV2 had. Signed out, it sleeps as before.
  */
 import { browser, type Browser } from 'wxt/browser';
-import { WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT, type Connection } from '../shared/schema.ts';
-import { logError } from './log.ts';
+import { WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT, type Connection, type ViewState } from '../../shared/schema.ts';
+import { defineFeature, type BackgroundOptions, type PhoneApi } from '../feature.ts';
+import { interval, listen } from '../listen.ts';
+import { logError } from '../log.ts';
 
 export const KEEPALIVE_ALARM = 'ringlet-keepalive';
 /** Chrome's minimum alarm period: a stopped worker is woken within 30 s at worst. */
@@ -32,17 +34,9 @@ export const KEEPALIVE_PERIOD_MINUTES = 0.5;
 /** Firefox: one extension API call at least this often keeps the event page from idling out. */
 export const KEEP_AWAKE_MS = 1000;
 
-/** The part of the Phone this module needs. */
-export interface Reachable {
-  readonly ready: Promise<void>;
-  readonly connection: Connection;
-  subscribe(listener: (state: { connection: Connection }) => void): () => void;
-  ensureConnected(): Promise<void>;
-}
-
-export interface WakeOptions {
-  /** Keep the background from being suspended while signed in (Firefox's event page). */
-  keepAwake: boolean;
+/** The part of the phone this module needs. */
+export interface Reachable extends Pick<PhoneApi, 'ready' | 'connection' | 'ensureConnected'> {
+  subscribe(listener: (state: Pick<ViewState, 'connection'>) => void): () => void;
 }
 
 /** Signed in with a usable userSig: the phone should be reachable. */
@@ -50,21 +44,21 @@ function wantsReachable(connection: Connection): boolean {
   return connection !== 'signedOut' && connection !== 'expired';
 }
 
-/** Registers the wake-ups; call synchronously at the top of the background script. */
-export function keepReachable(phone: Reachable, options: WakeOptions): void {
+/** Registers the wake-ups now (synchronously, at the top of the background script); `signal` ends them. */
+export function keepReachable(phone: Reachable, options: BackgroundOptions, signal: AbortSignal): void {
   const wake = (why: string) => void phone.ensureConnected().catch((e) => logError(`wake (${why})`, e));
 
-  browser.alarms.onAlarm.addListener((alarm) => {
+  listen(browser.alarms.onAlarm, (alarm) => {
     if (alarm.name === KEEPALIVE_ALARM) wake('alarm');
-  });
-  browser.runtime.onStartup.addListener(() => wake('startup'));
-  browser.runtime.onConnect.addListener((port: Browser.runtime.Port) => {
+  }, signal);
+  listen(browser.runtime.onStartup, () => wake('startup'), signal);
+  listen(browser.runtime.onConnect, (port: Browser.runtime.Port) => {
     if (port.name === WAKE_PORT) wake('page load');
-  });
-  (globalThis as { addEventListener?: (type: string, fn: () => void) => void }).addEventListener?.('online', () => wake('online'));
+  }, signal);
+  (globalThis as { addEventListener?: (type: string, fn: () => void, options: { signal: AbortSignal }) => void }).addEventListener?.('online', () => wake('online'), { signal });
 
   let wanted: boolean | null = null;
-  let awake: ReturnType<typeof setInterval> | null = null;
+  let stopAwake: (() => void) | null = null;
   const follow = (connection: Connection) => {
     const want = wantsReachable(connection);
     if (want === wanted) return;
@@ -72,15 +66,21 @@ export function keepReachable(phone: Reachable, options: WakeOptions): void {
     void syncAlarm(want).catch((e) => logError('keepalive alarm', e));
     void browser.storage.local.set({ [WAKE_ON_PAGE_LOAD_KEY]: want }).catch((e) => logError('wake flag', e));
     if (!options.keepAwake) return;
-    if (want && !awake) awake = setInterval(() => void browser.runtime.getPlatformInfo().catch(() => undefined), KEEP_AWAKE_MS);
-    if (!want && awake) {
-      clearInterval(awake);
-      awake = null;
+    if (want && !stopAwake) stopAwake = interval(() => void browser.runtime.getPlatformInfo().catch(() => undefined), KEEP_AWAKE_MS, signal);
+    if (!want && stopAwake) {
+      stopAwake();
+      stopAwake = null;
     }
   };
-  phone.subscribe((state) => follow(state.connection));
-  void phone.ready.then(() => follow(phone.connection));
+  const unsubscribe = phone.subscribe((state) => follow(state.connection));
+  signal.addEventListener('abort', unsubscribe, { once: true });
+  void phone.ready.then(() => signal.aborted || follow(phone.connection));
 }
+
+export const wake = defineFeature({
+  name: 'wake',
+  init: (ctx) => keepReachable(ctx.phone, ctx.options, ctx.signal),
+});
 
 /** The alarm exists (with the current period) exactly while the phone should be reachable. */
 async function syncAlarm(want: boolean): Promise<void> {
