@@ -5,7 +5,8 @@
  * sent (the server: full validation with the contract's schemas) and `decodeServerFrame`
  * what the server sent (the SDK: a cheap check of the shape, on the hot path of every event).
  */
-import type { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { ErrorCode, invalidParameter, RingletError, type ErrorBody } from './errors.ts';
 import {
   loginFrameSchema, pingFrameSchema, REQUEST_ID_PATTERN, requestEnvelopeSchema,
@@ -14,6 +15,9 @@ import {
 import { GROUP_TYPES, type Group, type Message } from './im.ts';
 import { isOp, paramsSchema, type Op, type OpParams } from './ops.ts';
 import { isSignalingEventName, type SignalingEvent } from './signaling.ts';
+
+// zod/mini carries no messages of its own: English ones for the 8001 errors, as the server's.
+z.config(en());
 
 /** A frame as the text of one WebSocket message. */
 export function encodeFrame<K extends Op = Op>(frame: LoginFrame | PingFrame | RequestFrame<K> | ServerFrame): string {
@@ -96,7 +100,7 @@ export function parseParams<K extends Op>(op: K, params: unknown): OpParams<K> {
 }
 
 /** Turns the first zod issue into 8001 naming the top-level parameter (or `fallback`). */
-function zodToError(error: z.ZodError, fallback: string): RingletError {
+function zodToError(error: z.core.$ZodError, fallback: string): RingletError {
   const issue = error.issues[0];
   // An unknown key names itself; otherwise the first path segment is the parameter.
   const key = issue?.code === 'unrecognized_keys' ? issue.keys[0] : issue?.path[0];

@@ -7,7 +7,7 @@
  * extension's chat interfaces are derived from this table, so adding an op is one entry
  * here plus one handler, and a side that is missing or answers another shape does not compile.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ErrorCode } from './errors.ts';
 import { customPayloadSchema, dataSchema, idSchema, offlinePushInfoSchema } from './fields.ts';
 import type { IceServers } from './ice.ts';
@@ -17,14 +17,14 @@ import type { ServerCapabilities, SfuJoin } from './sfu.ts';
 import type { PendingInvitation } from './signaling.ts';
 
 const id = idSchema;
-const inviteID = z.string().min(1).max(128);
+const inviteID = z.string().check(z.minLength(1), z.maxLength(128));
 const data = z.optional(dataSchema);
-const timeout = z.int().min(0).max(LIMITS.maxTimeout);
+const timeout = z.int().check(z.minimum(0), z.maximum(LIMITS.maxTimeout));
 
 const inviteCommon = {
   data,
-  timeout: timeout.optional(),
-  onlineUserOnly: z.boolean().optional(),
+  timeout: z.optional(timeout),
+  onlineUserOnly: z.optional(z.boolean()),
   offlinePushInfo: z.optional(offlinePushInfoSchema),
 };
 const action = z.strictObject({ inviteID, data });
@@ -32,7 +32,7 @@ const groupRef = z.strictObject({ groupID: id });
 const none = z.strictObject({});
 
 /** 'C2C' or 'GROUP' and an ID. */
-const conversationID = z.string().regex(new RegExp(`^(C2C|GROUP)${ID_PATTERN.source.slice(1)}`));
+const conversationID = z.string().check(z.regex(new RegExp(`^(C2C|GROUP)${ID_PATTERN.source.slice(1)}`)));
 
 /**
  * `write`: changes state; the server applies each request id of these at most once (a retry
@@ -53,7 +53,7 @@ export const COMMON_ERRORS = [ErrorCode.INVALID_PARAMETER, ErrorCode.NOT_LOGGED_
 /** One op of the contract. */
 export interface OpSpec {
   readonly kind: OpKind;
-  readonly params: z.ZodType;
+  readonly params: z.ZodMiniType;
   readonly result: ResultType<unknown>;
   /** Codes besides COMMON_ERRORS (8040: per-user budgets and caps, its reason names the limit). */
   readonly errors: readonly ErrorCode[];
@@ -83,11 +83,11 @@ export const ops = {
     kind: 'write',
     params: z.strictObject({
       groupID: id,
-      inviteeList: z
-        .array(id)
-        .min(1)
-        .max(LIMITS.maxInvitees)
-        .refine((l) => new Set(l).size === l.length, { message: 'has duplicates' }),
+      inviteeList: z.array(id).check(
+        z.minLength(1),
+        z.maxLength(LIMITS.maxInvitees),
+        z.refine((l) => new Set(l).size === l.length, { message: 'has duplicates' }),
+      ),
       ...inviteCommon,
     }),
     result: result<SignalingResult>(),
@@ -101,10 +101,10 @@ export const ops = {
   createGroup: {
     kind: 'write',
     params: z.strictObject({
-      name: z.string().min(1).max(LIMITS.groupNameMaxLength),
-      type: z.enum(GROUP_TYPES).optional(),
+      name: z.string().check(z.minLength(1), z.maxLength(LIMITS.groupNameMaxLength)),
+      type: z.optional(z.enum(GROUP_TYPES)),
       groupID: z.optional(id),
-      memberList: z.array(id).max(LIMITS.maxGroupMembers).optional(),
+      memberList: z.optional(z.array(id).check(z.maxLength(LIMITS.maxGroupMembers))),
     }),
     result: result<{ group: Group }>(),
     errors: [USER_NOT_FOUND, GROUP_EXISTS, LIMIT_EXCEEDED],
@@ -114,13 +114,13 @@ export const ops = {
   dismissGroup: { kind: 'write', params: groupRef, result: result<{ groupID: string }>(), errors: [GROUP_NOT_FOUND, NOT_GROUP_OWNER] },
   addGroupMember: {
     kind: 'write',
-    params: z.strictObject({ groupID: id, userIDList: z.array(id).min(1).max(LIMITS.maxInvitees) }),
+    params: z.strictObject({ groupID: id, userIDList: z.array(id).check(z.minLength(1), z.maxLength(LIMITS.maxInvitees)) }),
     result: result<{ successUserIDList: string[]; existedUserIDList: string[]; group: Group }>(),
     errors: [GROUP_NOT_FOUND, NOT_GROUP_MEMBER, USER_NOT_FOUND, LIMIT_EXCEEDED],
   },
   deleteGroupMember: {
     kind: 'write',
-    params: z.strictObject({ groupID: id, userIDList: z.array(id).min(1).max(LIMITS.maxInvitees) }),
+    params: z.strictObject({ groupID: id, userIDList: z.array(id).check(z.minLength(1), z.maxLength(LIMITS.maxInvitees)) }),
     result: result<{ successUserIDList: string[]; group: Group }>(),
     errors: [GROUP_NOT_FOUND, NOT_GROUP_OWNER],
   },
@@ -133,7 +133,7 @@ export const ops = {
     params: z.strictObject({
       conversationID,
       payload: customPayloadSchema,
-      onlineUserOnly: z.boolean().optional(),
+      onlineUserOnly: z.optional(z.boolean()),
     }),
     result: result<{ message: Message }>(),
     errors: [USER_NOT_FOUND, GROUP_NOT_FOUND, NOT_GROUP_MEMBER, LIMIT_EXCEEDED],
@@ -142,8 +142,8 @@ export const ops = {
     kind: 'read',
     params: z.strictObject({
       conversationID,
-      nextReqMessageID: z.string().regex(/^[0-9]{1,20}$/).optional(),
-      count: z.int().min(1).max(LIMITS.maxPageSize).optional(),
+      nextReqMessageID: z.optional(z.string().check(z.regex(/^[0-9]{1,20}$/))),
+      count: z.optional(z.int().check(z.minimum(1), z.maximum(LIMITS.maxPageSize))),
     }),
     result: result<{ messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }>(),
     errors: [GROUP_NOT_FOUND, NOT_GROUP_MEMBER, LIMIT_EXCEEDED],
@@ -180,10 +180,10 @@ export type WriteOp = OfKind<'write'>;
 export type ReadOp = OfKind<'read'>;
 
 /** The table seen op by op: indexed with a generic op, its schema keeps that op's type. */
-const byOp: { readonly [K in Op]: { readonly params: z.ZodType<OpParams<K>> } } = ops;
+const byOp: { readonly [K in Op]: { readonly params: z.ZodMiniType<OpParams<K>> } } = ops;
 
 /** The parameter schema of `op` (what parseParams validates with). */
-export function paramsSchema<K extends Op>(op: K): z.ZodType<OpParams<K>> {
+export function paramsSchema<K extends Op>(op: K): z.ZodMiniType<OpParams<K>> {
   return byOp[op].params;
 }
 
