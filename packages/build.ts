@@ -5,9 +5,15 @@
  *   packages/sdk     @ringlet/sdk: src/sdk and the parts of src/protocol it imports
  *                    (entries `@ringlet/sdk` and `@ringlet/sdk/tencent`)
  *   packages/server  @ringlet/server: every file of src/server (not only those reachable from
- *                    the entries, so that a worker entry referenced as
- *                    `new URL('./x.js', import.meta.url)` exists beside its caller) and the
+ *                    the entries, so that a worker entry exists beside its caller once
+ *                    compiled; files other than .ts are copied as they are) and the
  *                    protocol; the `ringlet-server` bin
+ *
+ * A worker entry is referenced with its caller's own extension, which is .ts under tsx and
+ * .js once compiled (tsc rewrites import specifiers, not the strings given to `new URL`):
+ *   new Worker(new URL(`./writer${extname(fileURLToPath(import.meta.url))}`, import.meta.url))
+ * The build fails on a compiled `new URL('….ts', import.meta.url)`, which would name a file
+ * the package does not have.
  *
  * Relative `.ts` imports become `.js` (tsc's rewriteRelativeImportExtensions; the
  * declarations are rewritten here the same way). The build fails when compiled code imports
@@ -15,14 +21,16 @@
  * dependency ranges drift from the root package.json's.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGES = ['sdk', 'server'] as const;
 type PackageName = (typeof PACKAGES)[number];
+/** Folders of src whose files other than .ts (data, plain .js) each package carries as they are. */
+const COPIED: Record<PackageName, string[]> = { sdk: [], server: ['server'] };
 
 interface Manifest {
   name: string;
@@ -60,6 +68,16 @@ function build(name: PackageName): void {
   const dist = join(dir, 'dist');
   rmSync(dist, { recursive: true, force: true });
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { stdio: 'inherit' });
+  for (const folder of COPIED[name]) {
+    const from = join(ROOT, 'src', folder);
+    if (!existsSync(from)) continue;
+    for (const file of filesUnder(from)) {
+      if (file.endsWith('.ts')) continue;
+      const to = join(dist, relative(join(ROOT, 'src'), file));
+      mkdirSync(dirname(to), { recursive: true });
+      copyFileSync(file, to);
+    }
+  }
 
   const manifest = readJson(join(dir, 'package.json'));
   const root = readJson(join(ROOT, 'package.json'));
@@ -73,6 +91,9 @@ function build(name: PackageName): void {
   for (const file of filesUnder(dist)) {
     const text = readFileSync(file, 'utf8');
     if (file.endsWith('.d.ts')) writeFileSync(file, text.replace(/((?:from|import)\s*\(?\s*['"]\.{1,2}\/[^'"]+)\.ts(['"])/g, '$1.js$2'));
+    if (file.endsWith('.js') && /new URL\(\s*[`'"][^`'"]*\.ts[`'"]/.test(text)) {
+      problems.push(`${relative(dir, file)} names a .ts file in new URL(…): use the caller's extension (packages/build.ts)`);
+    }
     for (const spec of specifiers(text)) {
       const pkg = packageOf(spec);
       if (pkg === null) continue;
