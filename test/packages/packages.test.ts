@@ -166,6 +166,24 @@ tencent.addSignalingListener(TencentCloudChat.TSignaling.INVITEE_ACCEPTED, ({ da
     expect(bad.out).toMatch(/consumer\.ts.*timeout|consumer\.ts.*string/s);
   });
 
+  it('embed the server: startServer from @ringlet/server runs in Node and type-checks with Node\'s types alone', async () => {
+    const embed = `
+import { startServer } from '@ringlet/server';
+const server = await startServer({ port: 0, storage: ':memory:' });
+const sig = await server.userSig('erin', 60);
+console.log(server.url.startsWith('ws://') && sig.split('.').length === 3 ? 'embedded' : 'wrong');
+await server.close();
+`;
+    writeFileSync(join(app, 'embed.mjs'), embed);
+    const { stdout } = await run(process.execPath, ['embed.mjs'], { cwd: app, timeout: 30_000 });
+    expect(stdout.trim()).toBe('embedded');
+
+    writeFileSync(join(app, 'embed.ts'), `${embed}export {};\n`);
+    const typed = await tsc(['--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', 'false', '--typeRoots', join(ROOT, 'node_modules/@types'), '--types', 'node', 'embed.ts'], app);
+    expect(typed.out).toBe('');
+    expect(typed.ok).toBe(true);
+  });
+
   describe('in Chromium', () => {
     let http: Server;
     let browser: Browser;
