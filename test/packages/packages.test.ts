@@ -13,7 +13,7 @@
  */
 import { build } from 'esbuild';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -253,6 +253,14 @@ globalThis.ring = async (server, userSig, callee) => {
       const r = await tsc([...checkJs, '--skipLibCheck', join(ROOT, 'test/packages/tencent-app/softphone.mjs')], ROOT);
       expect(r.out).toBe('');
       expect(r.ok).toBe(true);
+      // the check bites: an invitee misnamed against Tencent's INVITE_OPTIONS does not compile
+      const dir = join(work, 'tencent-check');
+      mkdirSync(dir);
+      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+      writeFileSync(join(dir, 'softphone.mjs'), source.replace('chat.invite({ userID: peerID,', 'chat.invite({ userId: peerID,'));
+      const bad = await tsc([...checkJs, '--skipLibCheck', 'softphone.mjs'], dir);
+      expect(bad.ok).toBe(false);
+      expect(bad.out).toContain('userId');
     });
 
     it('with only its import changed, it type-checks against @ringlet/sdk/tencent and calls through the installed server', async () => {
