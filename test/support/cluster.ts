@@ -24,6 +24,8 @@ export interface NodeOptions {
   idleTimeoutMs?: number;
   rate?: { perSecond: number; burst: number };
   limits?: Partial<ServerLimits>;
+  /** A folder for each node's admin socket (node<i>.sock); default: none. */
+  adminSocketDir?: string;
 }
 
 export class ClusterNode {
@@ -76,6 +78,7 @@ export class Cluster {
       ...(this.nodeOptions.idleTimeoutMs ? { idleTimeoutMs: this.nodeOptions.idleTimeoutMs } : {}),
       ...(this.nodeOptions.rate ? { rate: this.nodeOptions.rate } : {}),
       ...(this.nodeOptions.limits ? { limits: this.nodeOptions.limits } : {}),
+      ...(this.nodeOptions.adminSocketDir ? { adminSocket: this.adminSocket(i) } : {}),
     };
     const proc = spawn(process.execPath, ['--import', 'tsx', NODE_SCRIPT], {
       env: { ...process.env, RINGLET_NODE: JSON.stringify(config), RINGLET_PG_POOL_MAX: process.env.RINGLET_PG_POOL_MAX ?? '8' },
@@ -110,6 +113,11 @@ export class Cluster {
       });
     });
     return node;
+  }
+
+  /** Where node `i` answers the admin command (with `adminSocketDir`). */
+  adminSocket(i: number): string {
+    return `${this.nodeOptions.adminSocketDir}/node${i}.sock`;
   }
 
   /** Kills node `i` (SIGKILL: a crash, nothing is cleaned up) and waits for its exit. */
