@@ -3,23 +3,16 @@
  * by `npm run admin` is kicked from every node at once, once per session, and no node lets
  * them back in; `online` asked of one node sees users on every node.
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChat, EVENT } from '../../src/sdk/index.ts';
+import { runAdmin } from '../support/admin-cli.ts';
 import { REDIS_URL, skipUnless, testStorage, type TestStorage } from '../support/backends.ts';
 import { Cluster } from '../support/cluster.ts';
 import { Devices, uid, until, type Device } from './helpers.ts';
 
 const skip = await skipUnless('postgres', 'redis');
 
-function admin(args: string[], storage: string, socket: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli/admin.ts', ...args, '--store', storage, '--admin-socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
-}
+const admin = (args: string[], storage: string, socket: string) => runAdmin([...args, '--store', storage, '--admin-socket', socket]);
 
 describe.skipIf(skip)('admin command on a cluster: 2 nodes, PostgreSQL + Redis', () => {
   let db: TestStorage;

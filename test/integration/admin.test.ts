@@ -5,13 +5,13 @@
  * (tokens revoked), deleted (groups handed over, history kept, ID never reused); who is
  * online; every change in admin_log and in the server's log.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RingletServer } from '../../src/server/index.ts';
 import { EVENT } from '../../src/sdk/index.ts';
+import { runAdmin } from '../support/admin-cli.ts';
 import { testStorage, type TestStorage } from '../support/backends.ts';
 import { connectClient, type Client } from './harness.ts';
 
@@ -33,20 +33,8 @@ afterAll(async () => {
   await db?.cleanup();
 });
 
-interface Run { status: number | null; stdout: string; stderr: string }
-
 /** Runs the admin command on the suite's store, with `input` on stdin. */
-function admin(args: string[], input = ''): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli/admin.ts', ...args, '--store', db.storage, '--data', db.dir, '--admin-socket', socket], {
-    env: { ...process.env, RINGLET_LOG_LEVEL: 'silent' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin.end(input);
-  return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
-}
+const admin = (args: string[], input = '') => runAdmin([...args, '--store', db.storage, '--data', db.dir, '--admin-socket', socket], input);
 
 const login = (userID: string, password: string) =>
   fetch(`${server.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userID, password }) })

@@ -6,7 +6,6 @@
  * restore over it; PostgreSQL (integration-postgres): pg_dump and pg_restore into a new
  * database.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { parseSignalingPayload } from '../../src/sdk/index.ts';
 import { startServer, type RingletServer, type ServerOptions } from '../../src/server/index.ts';
 import { c2cKey } from '../../src/server/model/conversation-keys.ts';
 import { openStore } from '../../src/server/store/index.ts';
+import { runAdmin } from '../support/admin-cli.ts';
 import { createTestDatabase, testBackend, testStorage, type TestStorage } from '../support/backends.ts';
 import { connectClient, type Client } from './harness.ts';
 
@@ -21,15 +21,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
 });
-
-function admin(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli/admin.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
-}
 
 /** Every open or closed invitation's timeouts in the 1:1 history of `a` and `b`, by invite ID. */
 async function timeoutsIn(storage: string, pairs: [string, string][]): Promise<Map<string, number>> {
@@ -84,7 +75,7 @@ describe('backup under write load, and restore', () => {
     const file = join(db.dir, db.backend === 'sqlite' ? 'backup.sqlite' : 'backup.dump');
     const began = performance.now();
     const before = acked.map((a) => a.id);
-    const backup = await admin(['backup', file, '--store', db.storage, '--data', db.dir]);
+    const backup = await runAdmin(['backup', file, '--store', db.storage, '--data', db.dir]);
     const ended = performance.now();
     expect(backup, backup.stderr).toMatchObject({ status: 0 });
     // The server kept committing while the backup ran.
@@ -102,7 +93,7 @@ describe('backup under write load, and restore', () => {
       cleanups.push(() => fresh.drop());
       target = fresh.url;
     }
-    const restore = await admin(['restore', file, '--yes', '--store', target, '--data', db.dir]);
+    const restore = await runAdmin(['restore', file, '--yes', '--store', target, '--data', db.dir]);
     expect(restore, restore.stderr).toMatchObject({ status: 0 });
     if (db.backend === 'sqlite') expect(restore.stderr).toMatch(/replaced database is kept at/);
 
@@ -152,11 +143,11 @@ describe('backup under write load, and restore', () => {
     await server.userSig('someone');
     await server.close();
     const file = join(db.dir, 'b.sqlite');
-    expect((await admin(['backup', file, '--data', db.dir])).status).toBe(0);
-    expect(await admin(['backup', file, '--data', db.dir])).toMatchObject({ status: 1, stderr: expect.stringMatching(/exists/) });
-    expect(await admin(['restore', join(db.dir, 'secret.key'), '--yes', '--data', db.dir])).toMatchObject({ status: 1 });
+    expect((await runAdmin(['backup', file, '--data', db.dir])).status).toBe(0);
+    expect(await runAdmin(['backup', file, '--data', db.dir])).toMatchObject({ status: 1, stderr: expect.stringMatching(/exists/) });
+    expect(await runAdmin(['restore', join(db.dir, 'secret.key'), '--yes', '--data', db.dir])).toMatchObject({ status: 1 });
     expect(existsSync(db.storage)).toBe(true);
-    const r = await admin(['restore', file, '--yes', '--data', db.dir]);
+    const r = await runAdmin(['restore', file, '--yes', '--data', db.dir]);
     expect(r).toMatchObject({ status: 0, stderr: expect.stringMatching(/1 users/) });
   });
 });
