@@ -166,6 +166,21 @@ describe('npm run admin -- users …', () => {
     for (const r of rows) expect(logLines.some((l) => l.includes(`"msg":"admin: ${r.action} ${r.userID}"`))).toBe(true);
   });
 
+  it('a node started later applies only the changes made after it started', async () => {
+    expect((await admin(['users', 'add', 'yan'])).status).toBe(0);
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(...chunk.toString().split('\n').filter(Boolean)); done(); } });
+    const later = await startServer({ port: 0, ...db.serverOptions, adminPollMs: 100, logger: pino({ level: 'info' }, sink) });
+    try {
+      expect((await admin(['users', 'add', 'zed'])).status).toBe(0);
+      await until(async () => lines.some((l) => l.includes('"msg":"admin: add zed"')), 'the later node to log the new change');
+      // Not 'add yan', nor anything before it.
+      expect(lines.filter((l) => l.includes('"msg":"admin: ')).map((l) => JSON.parse(l).msg)).toEqual(['admin: add zed']);
+    } finally {
+      await later.close();
+    }
+  });
+
   it('refuses what it does not know, with the usage', async () => {
     expect(await admin(['users', 'frobnicate', 'x'])).toMatchObject({ status: 2, stderr: expect.stringMatching(/unknown users command[\s\S]*Usage/) });
     expect(await admin(['restore', 'nothing.sqlite'])).toMatchObject({ status: 2, stderr: expect.stringMatching(/--yes/) });

@@ -41,7 +41,11 @@ export class AdminWatch {
 
   /** Starts after the newest row there is: earlier changes were made before this node's sessions. */
   async start(): Promise<void> {
-    this.#last = await this.#d.store.read((tx) => tx.lastAdminLogID());
+    await this.#d.store.read(async (tx) => {
+      this.#last = await tx.lastAdminLogID();
+      // The window below it is re-read by every poll: what is there now is not news.
+      for (const r of await tx.adminLogAfter(Math.max(0, this.#last - WINDOW), WINDOW)) this.#seen.add(r.id);
+    });
     this.#schedule();
   }
 
