@@ -157,9 +157,11 @@ async function online(): Promise<void> {
 
 async function backup(file: string): Promise<void> {
   if (isPostgres) {
+    say(`backing up the PostgreSQL store to ${file} with pg_dump: one snapshot, the nodes keep serving`);
     pg('pg_dump', ['--format=custom', '--no-owner', `--file=${file}`, `--dbname=${storage}`]);
     return say(`PostgreSQL store dumped to ${file} (pg_dump custom format)`);
   }
+  say(`backing up ${storage} to ${file}: one snapshot, the server keeps serving`);
   const info = backupSqlite(storage, file);
   say(`backed up ${storage} to ${file}: ${info.bytes} bytes, schema ${info.schemaVersion}, ${info.users} users, ${info.openInvitations} open invitations`);
 }
