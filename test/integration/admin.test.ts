@@ -5,6 +5,7 @@
  * (tokens revoked), deleted (groups handed over, history kept, ID never reused); who is
  * online; every change in admin_log and in the server's log.
  */
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -97,6 +98,8 @@ describe('npm run admin -- users …', () => {
     expect(await login('dan', 'dan-password-1')).toMatchObject({ status: 401, body: { code: 70003 } });
     await expect(connectClient(server.url, 'dan', sig)).rejects.toMatchObject({ code: 70001 });
     await expect(server.userSig('dan')).rejects.toMatchObject({ code: 70001, reason: 'account_disabled' });
+    const usersig = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/cli/usersig.ts', 'dan', '600', '--store', db.storage, '--data', db.dir], { encoding: 'utf8' });
+    expect(usersig).toMatchObject({ status: 1, stdout: '', stderr: expect.stringMatching(/user dan is disabled: no UserSig/) });
     expect(await admin(['users', 'disable', 'dan'])).toMatchObject({ status: 1, stderr: expect.stringMatching(/already disabled/) });
     expect((await admin(['online', '--json'])).stdout).not.toMatch(/dan/);
 
