@@ -6,6 +6,8 @@
  * online; every change in admin_log and in the server's log.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -13,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RingletServer } from '../../src/server/index.ts';
 import { EVENT } from '../../src/sdk/index.ts';
 import { runAdmin } from '../support/admin-cli.ts';
-import { testStorage, type TestStorage } from '../support/backends.ts';
+import { testBackend, testStorage, type TestStorage } from '../support/backends.ts';
 import { connectClient, type Client } from './harness.ts';
 
 let db: TestStorage;
@@ -151,15 +153,9 @@ describe('npm run admin -- users …', () => {
   });
 
   it('records every change in admin_log and the server\'s log', async () => {
-    const rows = await (async () => {
-      const { openStore } = await import('../../src/server/store/index.ts');
-      const store = await openStore(db.storage);
-      try {
-        return await store.read((tx) => tx.adminLogAfter(0, 100));
-      } finally {
-        await store.close();
-      }
-    })();
+    const log = await admin(['log', '--json']);
+    expect(log.status).toBe(0);
+    const rows = log.stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string; userID: string; actor: string });
     expect(rows.map((r) => `${r.action} ${r.userID}`)).toEqual([
       'add ann', 'add ben', 'add dan', 'disable dan', 'enable dan', 'add eve', 'reset-password eve', 'add fay', 'add gus', 'delete fay',
     ]);
@@ -189,5 +185,26 @@ describe('npm run admin -- users …', () => {
     expect(await admin(['restore', 'nothing.sqlite'])).toMatchObject({ status: 2, stderr: expect.stringMatching(/--yes/) });
     // With the server running, restore is refused even with --yes.
     expect(await admin(['restore', 'nothing.sqlite', '--yes'])).toMatchObject({ status: 1, stderr: expect.stringMatching(/stop it first/) });
+  });
+});
+
+describe.skipIf(testBackend() === 'postgres')('npm run admin before the first start', () => {
+  it('makes the data folder (0700) and the store, and the server started on it signs the user in', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'ringlet-admin-first-'));
+    const data = join(parent, 'data');
+    try {
+      const r = await runAdmin(['users', 'add', 'first', '--password-stdin', '--data', data], 'first-password-1\n');
+      expect(r.status).toBe(0);
+      expect(statSync(data).mode & 0o777).toBe(0o700);
+      const fresh = await startServer({ port: 0, storage: join(data, 'ringlet.sqlite') });
+      try {
+        const res = await fetch(`${fresh.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userID: 'first', password: 'first-password-1' }) });
+        expect(res.status).toBe(200);
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });

@@ -52,6 +52,17 @@ export class Admin {
     return allUsers(this.#d.store);
   }
 
+  /** Every recorded change, oldest first. */
+  async *history(): AsyncGenerator<AdminLogEntry & { id: number }> {
+    for (let after = 0; ;) {
+      const from = after;
+      const page = await this.#d.store.read((tx) => tx.adminLogAfter(from, PAGE));
+      yield* page;
+      if (page.length < PAGE) return;
+      after = page[page.length - 1]!.id;
+    }
+  }
+
   /** Refuses every sign-in of the user and revokes every token (their sessions are kicked). */
   disable(userID: string): Promise<void> {
     return this.#change('disable', userID, async (tx, now) => {

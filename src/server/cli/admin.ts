@@ -8,9 +8,11 @@
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { hostname, userInfo } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Admin, AdminError } from '../auth/admin.ts';
-import { openStore } from '../store/index.ts';
+import { ensurePrivateDir } from '../store/file-modes.ts';
+import { openStore, type Store } from '../store/index.ts';
 import { backupSqlite, restoreSqlite } from '../store/sqlite/backup.ts';
 import { readConfig } from './config.ts';
 
@@ -24,6 +26,7 @@ Accounts (every change is recorded in the admin_log table and the server's log):
   users reset-password <userID> [--password-stdin]   new password (generated unless read from stdin); revokes every token
   users delete <userID> --yes             tombstone the account: leaves its groups, ID never reused (docs/ADMIN.md)
   online [--json]                         users with a live session on any node (asks a running node)
+  log [--json]                            every change made with this command, oldest first (the admin_log table)
 Backups:
   backup <file>                           online copy of the store while the server runs (SQLite: VACUUM INTO; PostgreSQL: pg_dump)
   restore <file> --yes                    replace the store with a backup (stop every node first)
@@ -86,6 +89,7 @@ try {
 
 async function run([cmd, verb, arg, ...extra]: string[]): Promise<void> {
   if (cmd === 'online') return online();
+  if (cmd === 'log') return history();
   if (cmd === 'backup') return backup(one(verb, 'a backup file name', arg));
   if (cmd === 'restore') return restore(one(verb, 'the backup file', arg));
   if (cmd !== 'users') throw new UsageError(`unknown command: ${cmd}`);
@@ -94,7 +98,7 @@ async function run([cmd, verb, arg, ...extra]: string[]): Promise<void> {
     return list();
   }
   const userID = one(arg, 'a userID', extra[0]);
-  const store = await openStore(storage);
+  const store = await open();
   const admin = new Admin({ store, actor: `${userInfo().username}@${hostname()}`, clock: Date.now });
   try {
     switch (verb) {
@@ -131,7 +135,7 @@ async function run([cmd, verb, arg, ...extra]: string[]): Promise<void> {
 }
 
 async function list(): Promise<void> {
-  const store = await openStore(storage);
+  const store = await open();
   try {
     const admin = new Admin({ store, actor: '', clock: Date.now });
     const day = (t: number | null) => (t === null ? '' : new Date(t).toISOString().slice(0, 16).replace('T', ' '));
@@ -143,6 +147,18 @@ async function list(): Promise<void> {
       }
       const state = u.deletedAt !== null ? `deleted ${day(u.deletedAt)}` : u.disabledAt !== null ? `disabled ${day(u.disabledAt)}` : 'active';
       process.stdout.write(`${u.userID.padEnd(24)} ${day(u.createdAt).padEnd(16)} ${(u.hasPassword ? 'yes' : 'no').padEnd(9)} ${state}\n`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function history(): Promise<void> {
+  const store = await open();
+  try {
+    for await (const e of new Admin({ store, actor: '', clock: Date.now }).history()) {
+      if (values.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+      else process.stdout.write(`${new Date(e.at).toISOString().slice(0, 19).replace('T', ' ')}  ${e.actor}  ${e.action} ${e.userID}: ${e.detail}\n`);
     }
   } finally {
     await store.close();
@@ -176,6 +192,12 @@ async function restore(file: string): Promise<void> {
   const { info, movedAside } = restoreSqlite(file, storage);
   say(`restored ${storage} from ${file}: schema ${info.schemaVersion}, ${info.users} users, ${info.openInvitations} open invitations`);
   if (movedAside) say(`the replaced database is kept at ${movedAside}`);
+}
+
+/** The store, made (with its 0700 folder) when it does not exist yet: accounts may come before the first start. */
+function open(): Promise<Store> {
+  if (!isPostgres) ensurePrivateDir(dirname(resolve(storage)));
+  return openStore(storage);
 }
 
 function pg(tool: string, args: string[]): void {
