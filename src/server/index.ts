@@ -13,6 +13,7 @@ import { WebSocketServer } from 'ws';
 import { CloseCode } from '../protocol/close-codes.ts';
 import { ACCOUNT_LIMITS, type AccountLimits } from './auth/account-limits.ts';
 import { Accounts } from './auth/accounts.ts';
+import { AdminWatch } from './auth/admin-watch.ts';
 import type { IceOptions } from './auth/ice.ts';
 import { loadOrCreateSecret } from './auth/secret.ts';
 import { AccountThrottle, memoryLimiters, redisLimiters } from './auth/throttle.ts';
@@ -33,6 +34,7 @@ import { SignalingService } from './signaling/service.ts';
 import { ensurePrivateDir } from './store/file-modes.ts';
 import { openStore } from './store/index.ts';
 import { Admission } from './gateway/admission.ts';
+import { adminSocket } from './gateway/admin-socket.ts';
 import { clientAddress } from './gateway/client-address.ts';
 import { refusalResponses } from './gateway/refusal.ts';
 import { LogThrottle } from './log-throttle.ts';
@@ -83,6 +85,13 @@ export interface ServerOptions {
    * { host: '127.0.0.1', port: 9464 }; default: off. Never on the public port.
    */
   metrics?: { host: string; port: number };
+  /**
+   * A Unix socket path where the admin command asks who is online (gateway/admin-socket.ts);
+   * default: none (`npm start` puts one in the data folder).
+   */
+  adminSocket?: string;
+  /** Between two looks at the admin log for account changes to apply (auth/admin-watch.ts); default 1000 ms. */
+  adminPollMs?: number;
   /** The server clock (tests of the deadline rules may pin it). */
   clock?: () => number;
   /** Per-user and per-process budgets (limits/config.ts); unset values keep their defaults. */
@@ -211,6 +220,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   });
 
   await deadlines.start();
+  const adminWatch = new AdminWatch({ store, bus, log, pollMs: options.adminPollMs ?? 1000 });
+  await adminWatch.start();
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolveListen, reject) => {
     http.once('error', reject);
@@ -222,6 +233,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const port = (http.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const metricsListener = metrics && options.metrics ? await metricsServer(metrics, options.metrics.host, options.metrics.port) : null;
+  const adminListener = options.adminSocket ? await adminSocket(options.adminSocket, { store, bus }) : null;
 
   const sweep = setInterval(() => {
     const now = clock();
@@ -258,6 +270,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
         clearInterval(sweep);
         clearInterval(prune);
         await deadlines.stop();
+        await adminWatch.close();
+        await adminListener?.close();
         await sfu?.close();
         for (const s of sessions) s.close(CloseCode.GOING_AWAY, 'server shutting down');
         // Give clients a moment to complete the close handshake, then cut the rest.

@@ -88,7 +88,8 @@ if (testBackend() !== 'sqlite') console.log('store-migration-5: the two SQLite-o
 describe('migration 5: fewer B-trees per commit', () => {
   it('carries version-4 data over: replies, invitations, event logs and ids', async () => {
     await writeVersion4();
-    expect(await migrate(driver)).toEqual([5]);
+    // Version 5 and every later one (others add theirs after it).
+    expect(await migrate(driver)).toEqual(MIGRATIONS.map((m) => m.version).filter((v) => v >= 5));
     const store = await SqlStore.open(driver);
 
     // A retry of a request answered before the upgrade gets the same reply and is not applied again.

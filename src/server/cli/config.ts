@@ -32,6 +32,7 @@ export const HELP = `Usage: npm start -- [options]
   --sfu-admin-key-file <path> RINGLET_SFU_ADMIN_KEY_FILE  external Janus's videoroom admin_key (else RINGLET_SFU_ADMIN_KEY)
   --log-level <level>   RINGLET_LOG_LEVEL       default info (trace|debug|info|warn|error|silent)
   --metrics <host:port> RINGLET_METRICS         serve Prometheus GET /metrics there (e.g. 127.0.0.1:9464); default off
+  --admin-socket <path|off> RINGLET_ADMIN_SOCKET default <data>/admin.sock, where "npm run admin -- online" asks (docs/ADMIN.md)
 `;
 
 export interface CliConfig {
@@ -58,6 +59,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
       'turn-secret-file': { type: 'string' },
       'log-level': { type: 'string' },
       metrics: { type: 'string' },
+      'admin-socket': { type: 'string' },
       sfu: { type: 'string' },
       'sfu-port': { type: 'string' },
       'sfu-admin-port': { type: 'string' },
@@ -86,6 +88,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
   };
   const metrics = values.metrics ?? env.RINGLET_METRICS;
   if (metrics) options.metrics = hostPort(metrics);
+  const adminSocket = values['admin-socket'] ?? env.RINGLET_ADMIN_SOCKET ?? join(dataDir, 'admin.sock');
+  if (adminSocket !== 'off') options.adminSocket = resolve(adminSocket);
   const redis = values.redis ?? env.RINGLET_REDIS;
   if (redis) options.redis = redis;
   const list = (v: string | undefined) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);

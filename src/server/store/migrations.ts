@@ -232,6 +232,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX messages_conv ON messages (conv_key, id)` : ''}
     `,
   },
+  {
+    // Accounts an administrator manages (the admin command, docs/ADMIN.md). A disabled user
+    // keeps its row (disabled_at set) and is refused through the token state already read
+    // at login (sql-store.ts tokenGeneration); a deleted one keeps its row as a tombstone
+    // (deleted_at set, no password) so its ID is never reused. admin_log records every
+    // change; each node reads the new rows and kicks the sessions a change revoked
+    // (revoke_below: tokens of a lower generation are revoked).
+    version: 7,
+    name: 'disabled and deleted users; admin log',
+    sql: (d) => `
+      ALTER TABLE users ADD COLUMN disabled_at BIGINT;
+      ALTER TABLE users ADD COLUMN deleted_at BIGINT;
+      CREATE TABLE admin_log (
+        id ${autoId(d)},
+        at BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        revoke_below BIGINT
+      )
+    `,
+  },
 ];
 
 /** Applies every migration the database has not seen, each in its own transaction. */

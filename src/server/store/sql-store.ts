@@ -4,9 +4,10 @@
 import type { Group, GroupMember, GroupType } from '../../protocol/im.ts';
 import { groupKey } from '../model/conversation-keys.ts';
 import type { Invitation } from '../model/invitation.ts';
+import { DISABLED_GENERATION } from '../model/revocation.ts';
 import type { SqlConn, SqlDriver, SqlValue } from './driver.ts';
 import { migrate } from './migrations.ts';
-import type { ConversationBump, ConversationRow, NewEvent, PendingLoad, Store, StoredEvent, StoredMessage, StoreTx } from './types.ts';
+import type { AdminLogEntry, ConversationBump, ConversationRow, NewEvent, PendingLoad, Store, StoredEvent, StoredMessage, StoreTx, UserRecord } from './types.ts';
 
 /** A Store over any SqlDriver. */
 export class SqlStore implements Store {
@@ -102,7 +103,7 @@ class SqlTx implements StoreTx {
     return (await this.#c.run('INSERT INTO users (user_id, created_at, password_hash) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING', [userID, now, passwordHash])) === 1;
   }
   async getPasswordHash(userID: string): Promise<string | null> {
-    const row = await this.#c.get<{ password_hash: string | null }>('SELECT password_hash FROM users WHERE user_id = ?', [userID]);
+    const row = await this.#c.get<{ password_hash: string | null }>('SELECT password_hash FROM users WHERE user_id = ? AND disabled_at IS NULL', [userID]);
     return row?.password_hash ?? null;
   }
   async setPasswordHash(userID: string, passwordHash: string): Promise<boolean> {
@@ -111,8 +112,9 @@ class SqlTx implements StoreTx {
 
   // ---- token revocation
   async tokenGeneration(userID: string): Promise<number> {
-    const row = await this.#c.get<{ token_gen: number }>('SELECT token_gen FROM users WHERE user_id = ?', [userID]);
-    return row ? Number(row.token_gen) : 0;
+    const row = await this.#c.get<{ token_gen: number; disabled_at: number | null }>('SELECT token_gen, disabled_at FROM users WHERE user_id = ?', [userID]);
+    if (!row) return 0;
+    return row.disabled_at === null ? Number(row.token_gen) : DISABLED_GENERATION;
   }
   async bumpTokenGeneration(userID: string): Promise<number> {
     const row = await this.#c.get<{ token_gen: number }>('UPDATE users SET token_gen = token_gen + 1 WHERE user_id = ? RETURNING token_gen', [userID]);
@@ -443,6 +445,41 @@ class SqlTx implements StoreTx {
     );
   }
 
+  // ---- administration (migration 7)
+  async getUser(userID: string): Promise<UserRecord | null> {
+    const row = await this.#c.get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE user_id = ?`, [userID]);
+    return row ? toUser(row) : null;
+  }
+  async listUsers(afterID: string | null, limit: number): Promise<UserRecord[]> {
+    const rows = await this.#c.all<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE user_id > ? ORDER BY user_id LIMIT ?`, [afterID ?? '', limit]);
+    return rows.map(toUser);
+  }
+  async setDisabled(userID: string, at: number | null): Promise<boolean> {
+    return (await this.#c.run('UPDATE users SET disabled_at = ? WHERE user_id = ?', [at, userID])) === 1;
+  }
+  async markDeleted(userID: string, at: number): Promise<void> {
+    await this.#c.run('UPDATE users SET deleted_at = ?, disabled_at = COALESCE(disabled_at, ?), password_hash = NULL WHERE user_id = ?', [at, at, userID]);
+  }
+  async appendAdminLog(e: AdminLogEntry): Promise<number> {
+    const row = await this.#c.get<{ id: number }>(
+      'INSERT INTO admin_log (at, actor, action, user_id, detail, revoke_below) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
+      [e.at, e.actor, e.action, e.userID, e.detail, e.revokeBelow],
+    );
+    return Number(row!.id);
+  }
+  async adminLogAfter(afterID: number, limit: number): Promise<(AdminLogEntry & { id: number })[]> {
+    const rows = await this.#c.all<{ id: number; at: number; actor: string; action: AdminLogEntry['action']; user_id: string; detail: string; revoke_below: number | null }>(
+      'SELECT id, at, actor, action, user_id, detail, revoke_below FROM admin_log WHERE id > ? ORDER BY id LIMIT ?', [afterID, limit]);
+    return rows.map((r) => ({
+      id: Number(r.id), at: Number(r.at), actor: r.actor, action: r.action, userID: r.user_id, detail: r.detail,
+      revokeBelow: r.revoke_below === null ? null : Number(r.revoke_below),
+    }));
+  }
+  async lastAdminLogID(): Promise<number> {
+    const row = await this.#c.get<{ id: number | null }>('SELECT MAX(id) AS id FROM admin_log');
+    return Number(row?.id ?? 0);
+  }
+
   async prune(eventsBefore: number, requestsBefore: number): Promise<void> {
     // Event ids grow with time: everything up to the newest expired event goes, references
     // first (a scan of the narrow reference rows; no per-recipient index to maintain).
@@ -455,6 +492,14 @@ class SqlTx implements StoreTx {
     // SQLite, whole days: a request id is kept from its day until the end of the next.
     else await this.#c.run('DELETE FROM requests WHERE day < ?', [Math.floor(requestsBefore / DAY_MS)]);
   }
+}
+
+const USER_COLUMNS = 'user_id, created_at, password_hash IS NOT NULL AS has_password, disabled_at, deleted_at';
+interface UserRow { user_id: string; created_at: number; has_password: number | boolean; disabled_at: number | null; deleted_at: number | null }
+
+function toUser(r: UserRow): UserRecord {
+  const time = (v: number | null) => (v === null ? null : Number(v));
+  return { userID: r.user_id, createdAt: Number(r.created_at), hasPassword: Boolean(r.has_password), disabledAt: time(r.disabled_at), deletedAt: time(r.deleted_at) };
 }
 
 function toGroup(r: GroupRow): Group {

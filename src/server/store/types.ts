@@ -48,17 +48,43 @@ export interface ConversationRow {
   lastMessageID: number;
 }
 
+/** A user as the admin command lists it (times in ms; null when not so). */
+export interface UserRecord {
+  userID: string;
+  createdAt: number;
+  hasPassword: boolean;
+  disabledAt: number | null;
+  deletedAt: number | null;
+}
+
+/** One administrative change (admin_log, migration 7). */
+export interface AdminLogEntry {
+  at: number;
+  /** Who made it (the OS user running the admin command). */
+  actor: string;
+  action: 'add' | 'disable' | 'enable' | 'reset-password' | 'delete';
+  userID: string;
+  /** Free text for the log: what changed. */
+  detail: string;
+  /** Tokens of the user below this generation are revoked: every node kicks their sessions. */
+  revokeBelow: number | null;
+}
+
 /** Everything a request may read or write, inside one transaction. */
 export interface StoreTx {
   // users
   ensureUser(userID: string, now: number): Promise<void>;
   existingUsers(userIDs: readonly string[]): Promise<Set<string>>;
   createUserWithPassword(userID: string, passwordHash: string, now: number): Promise<boolean>;
+  /** The password hash; null when none is set or the user is disabled (password sign-in refused). */
   getPasswordHash(userID: string): Promise<string | null>;
   /** Sets the password of an existing user; false when there is no such user. */
   setPasswordHash(userID: string, passwordHash: string): Promise<boolean>;
   // token revocation (auth/tokens.ts)
-  /** The user's token generation: tokens issued below it are revoked (0 for an unknown user). */
+  /**
+   * The user's token generation: tokens issued below it are revoked (0 for an unknown
+   * user; DISABLED_GENERATION for a disabled or deleted one).
+   */
   tokenGeneration(userID: string): Promise<number>;
   /** Raises the generation by one (revokes every token issued so far); returns the new one. */
   bumpTokenGeneration(userID: string): Promise<number>;
@@ -124,6 +150,19 @@ export interface StoreTx {
   getRequestResult(userID: string, requestID: string, now: number): Promise<string | null>;
   /** Records a reply; false when the id was already recorded (a retry). */
   putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<boolean>;
+  // administration (the admin command; auth/admin.ts)
+  getUser(userID: string): Promise<UserRecord | null>;
+  /** Users in ID order after `afterID` (null: from the first), at most `limit`. */
+  listUsers(afterID: string | null, limit: number): Promise<UserRecord[]>;
+  /** Sets or clears disabled_at; false when there is no such user. */
+  setDisabled(userID: string, at: number | null): Promise<boolean>;
+  /** Makes the user a tombstone: deleted and disabled at `at`, no password. */
+  markDeleted(userID: string, at: number): Promise<void>;
+  appendAdminLog(entry: AdminLogEntry): Promise<number>;
+  /** Admin log rows with an ID above `afterID`, oldest first, at most `limit`. */
+  adminLogAfter(afterID: number, limit: number): Promise<(AdminLogEntry & { id: number })[]>;
+  /** The newest admin log row's ID (0 when none). */
+  lastAdminLogID(): Promise<number>;
   // housekeeping
   prune(eventsBefore: number, requestsBefore: number): Promise<void>;
 }

@@ -10,7 +10,7 @@ import type { Group, GroupMember } from '../../../protocol/im.ts';
 import type { Invitation } from '../../model/invitation.ts';
 import type { SqlValue } from '../driver.ts';
 import { PENDING_LOCK, SqlStore } from '../sql-store.ts';
-import type { ConversationBump, ConversationRow, NewEvent, PendingLoad, Store, StoredEvent, StoredMessage, StoreTx } from '../types.ts';
+import type { AdminLogEntry, ConversationBump, ConversationRow, NewEvent, PendingLoad, Store, StoredEvent, StoredMessage, StoreTx, UserRecord } from '../types.ts';
 import { PostgresDriver, type PgConn } from './driver.ts';
 
 /** What storedBytes charges beside the text (the same figures as sql-store.ts). */
@@ -233,4 +233,11 @@ class PgTx implements StoreTx {
   chargeStoredBytes(userID: string, bytes: number, day: number): Promise<number> { return this.#t.chargeStoredBytes(userID, bytes, day); }
   getRequestResult(userID: string, requestID: string, now: number): Promise<string | null> { return this.#t.getRequestResult(userID, requestID, now); }
   prune(eventsBefore: number, requestsBefore: number): Promise<void> { return this.#t.prune(eventsBefore, requestsBefore); }
+  getUser(userID: string): Promise<UserRecord | null> { return this.#t.getUser(userID); }
+  listUsers(afterID: string | null, limit: number): Promise<UserRecord[]> { return this.#t.listUsers(afterID, limit); }
+  setDisabled(userID: string, at: number | null): Promise<boolean> { return this.#t.setDisabled(userID, at); }
+  markDeleted(userID: string, at: number): Promise<void> { return this.#t.markDeleted(userID, at); }
+  appendAdminLog(entry: AdminLogEntry): Promise<number> { return this.#t.appendAdminLog(entry); }
+  adminLogAfter(afterID: number, limit: number): Promise<(AdminLogEntry & { id: number })[]> { return this.#t.adminLogAfter(afterID, limit); }
+  lastAdminLogID(): Promise<number> { return this.#t.lastAdminLogID(); }
 }
