@@ -245,16 +245,20 @@ class SqlTx implements StoreTx {
     return Number(row?.n ?? 0);
   }
   async groupCounts(userIDs: readonly string[]): Promise<Map<string, number>> {
+    return this.#countPerUser(userIDs, (in_) => `SELECT user_id, COUNT(*) AS n FROM group_members WHERE user_id IN (${in_}) GROUP BY user_id`);
+  }
+  /**
+   * One count per user (0 for those without rows), under GROUPS_LOCK first on PostgreSQL: all
+   * the users' locks in one statement, in key order (SQLite serializes writers anyway).
+   * `query(in_)`: the statement, given the IN list's placeholders.
+   */
+  async #countPerUser(userIDs: readonly string[], query: (in_: string) => string): Promise<Map<string, number>> {
     const out = new Map<string, number>(userIDs.map((u) => [u, 0]));
     const sorted = [...new Set(userIDs)].sort();
-    // All the users' locks in one statement, in key order (GROUPS_LOCK; SQLite serializes writers anyway).
     if (this.#write && this.#d.dialect === 'postgres' && sorted.length > 0) await this.#c.all(GROUPS_LOCK, [sorted as unknown as SqlValue]);
     for (let i = 0; i < sorted.length; i += CHUNK) {
       const part = sorted.slice(i, i + CHUNK);
-      const rows = await this.#c.all<{ user_id: string; n: number }>(
-        `SELECT user_id, COUNT(*) AS n FROM group_members WHERE user_id IN (${placeholders(part.length)}) GROUP BY user_id`,
-        part,
-      );
+      const rows = await this.#c.all<{ user_id: string; n: number }>(query(placeholders(part.length)), part);
       for (const r of rows) out.set(r.user_id, Number(r.n));
     }
     return out;
@@ -333,19 +337,11 @@ class SqlTx implements StoreTx {
 
   // ---- group invitations awaiting consent
   async groupInvitationCounts(userIDs: readonly string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>(userIDs.map((u) => [u, 0]));
-    const sorted = [...new Set(userIDs)].sort();
-    if (this.#write && this.#d.dialect === 'postgres' && sorted.length > 0) await this.#c.all(GROUPS_LOCK, [sorted as unknown as SqlValue]);
-    for (let i = 0; i < sorted.length; i += CHUNK) {
-      const part = sorted.slice(i, i + CHUNK);
-      const rows = await this.#c.all<{ user_id: string; n: number }>(
-        `SELECT i.user_id, COUNT(*) AS n FROM group_invitations i JOIN chat_groups g ON g.group_id = i.group_id
-         WHERE i.user_id IN (${placeholders(part.length)}) AND g.dismissed_at IS NULL GROUP BY i.user_id`,
-        part,
-      );
-      for (const r of rows) out.set(r.user_id, Number(r.n));
-    }
-    return out;
+    return this.#countPerUser(
+      userIDs,
+      (in_) => `SELECT i.user_id, COUNT(*) AS n FROM group_invitations i JOIN chat_groups g ON g.group_id = i.group_id
+         WHERE i.user_id IN (${in_}) AND g.dismissed_at IS NULL GROUP BY i.user_id`,
+    );
   }
   async addGroupInvitation(userID: string, groupID: string, inviter: string, now: number): Promise<boolean> {
     const n = await this.#c.run(

@@ -18,40 +18,28 @@ async function groupInvitations(chat: SessionChat) {
   return (await sdkCall(() => chat.getGroupInvitationList())).data.invitationList;
 }
 
+/** Runs one change through the SDK, then answers the lists as they are now. */
+async function changed(chat: SessionChat, change: (chat: SessionChat) => Promise<unknown>): Promise<TrustLists> {
+  await sdkCall(() => change(chat));
+  return lists(chat);
+}
+
+/** Answers one group invitation, then the invitations still waiting. */
+async function answered(chat: SessionChat, answer: (chat: SessionChat) => Promise<unknown>) {
+  await sdkCall(() => answer(chat));
+  return groupInvitations(chat);
+}
+
 export const trust = defineFeature({
   name: 'trust',
   handles: {
     'trust/lists': (ctx) => lists(ctx.chat()),
-    'trust/block': async (ctx, req) => {
-      const chat = ctx.chat();
-      await sdkCall(() => chat.addToBlacklist({ userIDList: [req.userID] }));
-      return lists(chat);
-    },
-    'trust/unblock': async (ctx, req) => {
-      const chat = ctx.chat();
-      await sdkCall(() => chat.removeFromBlacklist({ userIDList: [req.userID] }));
-      return lists(chat);
-    },
-    'trust/addContact': async (ctx, req) => {
-      const chat = ctx.chat();
-      await sdkCall(() => chat.addContact({ userID: req.userID }));
-      return lists(chat);
-    },
-    'trust/removeContact': async (ctx, req) => {
-      const chat = ctx.chat();
-      await sdkCall(() => chat.removeContact({ userID: req.userID }));
-      return lists(chat);
-    },
+    'trust/block': (ctx, req) => changed(ctx.chat(), (c) => c.addToBlacklist({ userIDList: [req.userID] })),
+    'trust/unblock': (ctx, req) => changed(ctx.chat(), (c) => c.removeFromBlacklist({ userIDList: [req.userID] })),
+    'trust/addContact': (ctx, req) => changed(ctx.chat(), (c) => c.addContact({ userID: req.userID })),
+    'trust/removeContact': (ctx, req) => changed(ctx.chat(), (c) => c.removeContact({ userID: req.userID })),
     'groupInvites/list': (ctx) => groupInvitations(ctx.chat()),
-    'groupInvites/accept': async (ctx, req) => {
-      const chat = ctx.chat();
-      await sdkCall(() => chat.acceptGroupInvitation({ groupID: req.groupID }));
-      return groupInvitations(chat);
-    },
-    'groupInvites/decline': async (ctx, req) => {
-      const chat = ctx.chat();
-      await sdkCall(() => chat.declineGroupInvitation({ groupID: req.groupID }));
-      return groupInvitations(chat);
-    },
+    'groupInvites/accept': (ctx, req) => answered(ctx.chat(), (c) => c.acceptGroupInvitation({ groupID: req.groupID })),
+    'groupInvites/decline': (ctx, req) => answered(ctx.chat(), (c) => c.declineGroupInvitation({ groupID: req.groupID })),
   },
 });

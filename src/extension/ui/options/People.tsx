@@ -15,47 +15,50 @@ export function People({ state }: { state: ViewState }) {
   const { contacts, blocked } = trust.lists;
   return (
     <>
-      <fieldset data-testid="contacts">
-        <legend>{t('contactsTitle')}</legend>
-        <p class="sub">{t('contactsHint')}</p>
-        {contacts.length === 0 ? (
-          <p class="sub empty">{t('contactsEmpty')}</p>
-        ) : (
-          <ul class="list">
-            {contacts.map((u) => (
-              <li key={u} class="row-item" data-user-id={u}>
-                <span class="grow name">{u}</span>
-                <button type="button" onClick={() => void trust.removeContact(u)} aria-label={t('removeContactNamed', u)} data-testid="remove-contact">
-                  {t('removeContact')}
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
-      </fieldset>
-      <fieldset data-testid="blocked">
-        <legend>{t('blockedTitle')}</legend>
-        <p class="sub">{t('blockedHint')}</p>
-        {blocked.length === 0 ? (
-          <p class="sub empty">{t('blockedEmpty')}</p>
-        ) : (
-          <ul class="list">
-            {blocked.map((u) => (
-              <li key={u} class="row-item" data-user-id={u}>
-                <span class="grow name">{u}</span>
-                <button type="button" onClick={() => void trust.unblock(u)} aria-label={t('unblockNamed', u)} data-testid="unblock">
-                  {t('unblock')}
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
-      </fieldset>
+      <UserList testid="contacts" title={t('contactsTitle')} hint={t('contactsHint')} empty={t('contactsEmpty')} users={contacts} action={t('removeContact')} actionLabel={(u) => t('removeContactNamed', u)} actionTestid="remove-contact" onAction={trust.removeContact} />
+      <UserList testid="blocked" title={t('blockedTitle')} hint={t('blockedHint')} empty={t('blockedEmpty')} users={blocked} action={t('unblock')} actionLabel={(u) => t('unblockNamed', u)} actionTestid="unblock" onAction={trust.unblock} />
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
     </>
+  );
+}
+
+interface UserListProps {
+  testid: string;
+  title: string;
+  hint: string;
+  empty: string;
+  users: string[];
+  /** The button on each row, its accessible name and test id, and what it does. */
+  action: string;
+  actionLabel: (userID: string) => string;
+  actionTestid: string;
+  onAction: (userID: string) => Promise<void>;
+}
+
+/** One list of people with one button per row. */
+function UserList(p: UserListProps) {
+  return (
+    <fieldset data-testid={p.testid}>
+      <legend>{p.title}</legend>
+      <p class="sub">{p.hint}</p>
+      {p.users.length === 0 ? (
+        <p class="sub empty">{p.empty}</p>
+      ) : (
+        <ul class="list">
+          {p.users.map((u) => (
+            <li key={u} class="row-item" data-user-id={u}>
+              <span class="grow name">{u}</span>
+              <button type="button" onClick={() => void p.onAction(u)} aria-label={p.actionLabel(u)} data-testid={p.actionTestid}>
+                {p.action}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </fieldset>
   );
 }
