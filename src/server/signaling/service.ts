@@ -60,9 +60,17 @@ export class SignalingService {
     const { pendingSent, pendingPerPair, pendingPerInvitee, pendingFromStrangers } = this.#limits;
     const load = await ctx.tx.pendingLoad(ctx.userID, inviteeList, ctx.now);
     if (load.sent >= pendingSent) throw limitExceeded('pending_invitations_sent', `at most ${pendingSent} open invitations per inviter; cancel one first`);
-    const blocking = await ctx.tx.whoListed('blocks', ctx.userID, inviteeList);
-    // Group invitations come from a fellow member; a 1:1 inviter is known through a contact or a shared group.
-    const stranger = groupID === '' && !(await this.#knows(ctx.tx, inviteeList[0]!, ctx.userID));
+    // Group invitations come from a fellow member; a 1:1 inviter is known through a contact or a shared group (one read).
+    let blocking: ReadonlySet<string>;
+    let stranger = false;
+    if (groupID === '') {
+      const invitee = inviteeList[0]!;
+      const s = await ctx.tx.standing(invitee, ctx.userID);
+      blocking = new Set(s.blocks ? [invitee] : []);
+      stranger = !s.knows;
+    } else {
+      blocking = await ctx.tx.whoListed('blocks', ctx.userID, inviteeList);
+    }
     const full = inviteeList.filter((u) => {
       if (blocking.has(u)) return true;
       const t = load.toward.get(u);
@@ -76,11 +84,6 @@ export class SignalingService {
       throw new RingletError(err.code, err.reason, err.message, { userIDList: full });
     }
     return { invitees, skipped: full, fromStranger: stranger };
-  }
-
-  /** Whether `userID` knows `other`: has them as a contact, or shares a group with them. */
-  async #knows(tx: StoreTx, userID: string, other: string): Promise<boolean> {
-    return (await tx.whoListed('contacts', other, [userID])).has(userID) || (await tx.shareGroup(userID, other));
   }
 
   async #start(ctx: RequestContext, groupID: string, asked: string[], p: Omit<OpParams<'invite'>, 'userID'>): Promise<Outcome<SignalingResult>> {

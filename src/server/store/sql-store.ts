@@ -315,12 +315,15 @@ class SqlTx implements StoreTx {
     return rows.map(toGroup);
   }
 
-  async shareGroup(a: string, b: string): Promise<boolean> {
-    const row = await this.#c.get(
-      'SELECT 1 AS x FROM group_members m1 JOIN group_members m2 ON m2.group_id = m1.group_id WHERE m1.user_id = ? AND m2.user_id = ? LIMIT 1',
-      [a, b],
+  async standing(userID: string, other: string): Promise<{ blocks: boolean; knows: boolean }> {
+    const row = await this.#c.get<{ blocks: number | boolean; contact: number | boolean; shared: number | boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM blocks WHERE user_id = ? AND blocked_id = ?) AS blocks,
+              EXISTS (SELECT 1 FROM contacts WHERE user_id = ? AND contact_id = ?) AS contact,
+              EXISTS (SELECT 1 FROM group_members m1 JOIN group_members m2 ON m2.group_id = m1.group_id WHERE m1.user_id = ? AND m2.user_id = ?) AS shared`,
+      [userID, other, userID, other, userID, other],
     );
-    return row !== undefined;
+    // SQLite answers 0/1, PostgreSQL booleans.
+    return { blocks: Boolean(row?.blocks), knows: Boolean(row?.contact) || Boolean(row?.shared) };
   }
   async markLeft(groupID: string, userID: string, now: number): Promise<void> {
     await this.#c.run('INSERT INTO group_left (group_id, user_id, left_at) VALUES (?, ?, ?) ON CONFLICT (group_id, user_id) DO UPDATE SET left_at = excluded.left_at', [groupID, userID, now]);

@@ -114,8 +114,8 @@ export interface StoreTx {
   /** The last group message a former member may read, or null when the user never left this group. */
   formerMemberBound(groupID: string, userID: string): Promise<number | null>;
   groupsOf(userID: string): Promise<Group[]>;
-  /** Whether the two users are both members of some group. */
-  shareGroup(a: string, b: string): Promise<boolean>;
+  /** How `userID` stands toward `other`, in one read: blocks them; knows them (has them as a contact, or shares a group with them). */
+  standing(userID: string, other: string): Promise<{ blocks: boolean; knows: boolean }>;
   /** Records that the user left the group by choice (quit or declined): a re-add needs consent again. */
   markLeft(groupID: string, userID: string, now: number): Promise<void>;
   /** Those of `userIDs` who left the group by choice. */

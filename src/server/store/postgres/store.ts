@@ -222,7 +222,7 @@ class PgTx implements StoreTx {
   removeMembers(groupID: string, userIDs: readonly string[], now: number): Promise<string[]> { return this.#t.removeMembers(groupID, userIDs, now); }
   formerMemberBound(groupID: string, userID: string): Promise<number | null> { return this.#t.formerMemberBound(groupID, userID); }
   groupsOf(userID: string): Promise<Group[]> { return this.#t.groupsOf(userID); }
-  shareGroup(a: string, b: string): Promise<boolean> { return this.#t.shareGroup(a, b); }
+  standing(userID: string, other: string): Promise<{ blocks: boolean; knows: boolean }> { return this.#t.standing(userID, other); }
   markLeft(groupID: string, userID: string, now: number): Promise<void> { return this.#t.markLeft(groupID, userID, now); }
   leftByChoice(groupID: string, userIDs: readonly string[]): Promise<Set<string>> { return this.#t.leftByChoice(groupID, userIDs); }
   groupInvitationCounts(userIDs: readonly string[]): Promise<Map<string, number>> { return this.#t.groupInvitationCounts(userIDs); }
