@@ -12,7 +12,7 @@ import {
   loginFrameSchema, pingFrameSchema, REQUEST_ID_PATTERN, requestEnvelopeSchema,
   type ClientFrame, type GroupChange, type KickReason, type LoginFrame, type LoginResult, type PingFrame, type Reply, type RequestFrame, type ServerFrame,
 } from './frames.ts';
-import { GROUP_TYPES, type Group, type Message } from './im.ts';
+import { GROUP_TYPES, type Group, type GroupInvitation, type Message } from './im.ts';
 import { isOp, paramsSchema, type Op, type OpParams } from './ops.ts';
 import { isSignalingEventName, type SignalingEvent } from './signaling.ts';
 
@@ -32,6 +32,7 @@ export const serverFrame = {
   groups: (groupList: Group[]): string => encodeFrame({ type: 'groups', groupList }),
   groupDelta: (change: GroupChange, group: Group): string => encodeFrame({ type: 'groupDelta', change, group }),
   groupMembersRemoved: (groupID: string, userIDList: string[]): string => encodeFrame({ type: 'groupMembersRemoved', groupID, userIDList }),
+  groupInvitation: (invitation: GroupInvitation): string => encodeFrame({ type: 'groupInvitation', invitation }),
   pong: (serverTime: number): string => encodeFrame({ type: 'pong', serverTime }),
   kicked: (reason: KickReason): string => encodeFrame({ type: 'kicked', reason }),
   synced: (seq: number): string => encodeFrame({ type: 'synced', seq }),
@@ -174,6 +175,11 @@ export function decodeServerFrame(text: string): ServerFrame | null {
       const { groupID, userIDList } = v;
       if (typeof groupID !== 'string' || !Array.isArray(userIDList) || !userIDList.every((u) => typeof u === 'string')) throw badFrame('a malformed member removal');
       return { type: 'groupMembersRemoved', groupID, userIDList };
+    }
+    case 'groupInvitation': {
+      const inv = v.invitation;
+      if (!isObject(inv) || !isGroup(inv.group) || typeof inv.inviter !== 'string' || typeof inv.time !== 'number') throw badFrame('a malformed group invitation');
+      return { type: 'groupInvitation', invitation: { group: inv.group, inviter: inv.inviter, time: inv.time } };
     }
     case 'pong':
       if (typeof v.serverTime !== 'number') throw badFrame('a pong without serverTime');

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod/mini';
 import type { ErrorBody } from './errors.ts';
-import type { Group, Message } from './im.ts';
+import type { Group, GroupInvitation, Message } from './im.ts';
 import { ID_PATTERN } from './limits.ts';
 import type { Op, OpParams } from './ops.ts';
 import type { SignalingEvent } from './signaling.ts';
@@ -106,6 +106,14 @@ export interface GroupMembersRemovedFrame {
   groupID: string;
   userIDList: string[];
 }
+/**
+ * Someone asked me to join a group and it awaits my consent (Ringlet addition, online only;
+ * getGroupInvitationList lists what is waiting).
+ */
+export interface GroupInvitationFrame {
+  type: 'groupInvitation';
+  invitation: GroupInvitation;
+}
 export interface PongFrame {
   type: 'pong';
   serverTime: number;
@@ -122,4 +130,4 @@ export interface SyncedFrame {
   seq: number;
 }
 
-export type ServerFrame = ResultFrame | PushFrame | GroupsFrame | GroupDeltaFrame | GroupMembersRemovedFrame | PongFrame | KickedFrame | SyncedFrame;
+export type ServerFrame = ResultFrame | PushFrame | GroupsFrame | GroupDeltaFrame | GroupMembersRemovedFrame | GroupInvitationFrame | PongFrame | KickedFrame | SyncedFrame;

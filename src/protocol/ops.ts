@@ -11,7 +11,7 @@ import * as z from 'zod/mini';
 import { ErrorCode } from './errors.ts';
 import { customPayloadSchema, dataSchema, idSchema, offlinePushInfoSchema } from './fields.ts';
 import type { IceServers } from './ice.ts';
-import { GROUP_TYPES, type Conversation, type Group, type GroupMember, type Message } from './im.ts';
+import { GROUP_TYPES, type Conversation, type Group, type GroupInvitation, type GroupMember, type Message } from './im.ts';
 import { ID_PATTERN, LIMITS } from './limits.ts';
 import type { ServerCapabilities, SfuJoin } from './sfu.ts';
 import type { PendingInvitation } from './signaling.ts';
@@ -29,6 +29,8 @@ const inviteCommon = {
 };
 const action = z.strictObject({ inviteID, data });
 const groupRef = z.strictObject({ groupID: id });
+const userRef = z.strictObject({ userID: id });
+const userIDList = z.array(id).check(z.minLength(1), z.maxLength(LIMITS.maxInvitees));
 const none = z.strictObject({});
 
 /** 'C2C' or 'GROUP' and an ID. */
@@ -64,6 +66,12 @@ export interface SignalingResult {
   inviteID: string;
   /** The history message this action stored (null when online-only or nothing changed). */
   message: Message | null;
+  /**
+   * inviteInGroup only (Ringlet addition): invitees left out of the call because they cannot
+   * take an invitation from this inviter now (their pending invitations are full, or they
+   * block the inviter: the two are not told apart). Absent when nobody was left out.
+   */
+  skippedUserIDList?: string[];
 }
 
 const {
@@ -106,7 +114,8 @@ export const ops = {
       groupID: z.optional(id),
       memberList: z.optional(z.array(id).check(z.maxLength(LIMITS.maxGroupMembers))),
     }),
-    result: result<{ group: Group }>(),
+    /** `invitedUserIDList` (Ringlet addition): members who were sent a group invitation instead (docs/API.md "Contacts, blocks and group consent"). */
+    result: result<{ group: Group; invitedUserIDList: string[] }>(),
     errors: [USER_NOT_FOUND, GROUP_EXISTS, LIMIT_EXCEEDED],
   },
   joinGroup: { kind: 'write', params: groupRef, result: result<{ status: 'joined' | 'already_member'; group: Group }>(), errors: [GROUP_NOT_FOUND, NOT_PERMITTED, LIMIT_EXCEEDED] },
@@ -114,19 +123,35 @@ export const ops = {
   dismissGroup: { kind: 'write', params: groupRef, result: result<{ groupID: string }>(), errors: [GROUP_NOT_FOUND, NOT_GROUP_OWNER] },
   addGroupMember: {
     kind: 'write',
-    params: z.strictObject({ groupID: id, userIDList: z.array(id).check(z.minLength(1), z.maxLength(LIMITS.maxInvitees)) }),
-    result: result<{ successUserIDList: string[]; existedUserIDList: string[]; group: Group }>(),
+    params: z.strictObject({ groupID: id, userIDList }),
+    result: result<{ successUserIDList: string[]; existedUserIDList: string[]; invitedUserIDList: string[]; group: Group }>(),
     errors: [GROUP_NOT_FOUND, NOT_GROUP_MEMBER, USER_NOT_FOUND, LIMIT_EXCEEDED],
   },
   deleteGroupMember: {
     kind: 'write',
-    params: z.strictObject({ groupID: id, userIDList: z.array(id).check(z.minLength(1), z.maxLength(LIMITS.maxInvitees)) }),
+    params: z.strictObject({ groupID: id, userIDList }),
     result: result<{ successUserIDList: string[]; group: Group }>(),
     errors: [GROUP_NOT_FOUND, NOT_GROUP_OWNER],
   },
   getGroupList: { kind: 'read', params: none, result: result<{ groupList: Group[] }>(), errors: [LIMIT_EXCEEDED] },
   getGroupProfile: { kind: 'read', params: groupRef, result: result<{ group: Group }>(), errors: [GROUP_NOT_FOUND, NOT_GROUP_MEMBER, LIMIT_EXCEEDED] },
   getGroupMemberList: { kind: 'read', params: groupRef, result: result<{ memberList: GroupMember[] }>(), errors: [GROUP_NOT_FOUND, NOT_GROUP_MEMBER, LIMIT_EXCEEDED] },
+
+  // Ringlet additions: contacts, blocks and group consent (docs/API.md, docs/SECURITY.md "Blocks", "Group consent").
+  /** 8002 the user does not exist; 8001 `userID` yourself; 8040 `contacts` (ServerLimits.maxContacts). */
+  addContact: { kind: 'write', params: userRef, result: result<{ userID: string }>(), errors: [USER_NOT_FOUND, LIMIT_EXCEEDED] },
+  removeContact: { kind: 'write', params: userRef, result: result<{ userID: string }>(), errors: [] },
+  getContactList: { kind: 'read', params: none, result: result<{ contactList: string[] }>(), errors: [LIMIT_EXCEEDED] },
+  /** Tencent's names. Resolves with the user IDs added; 8002 unknown users; 8040 `blocklist` (ServerLimits.maxBlocked). */
+  addToBlacklist: { kind: 'write', params: z.strictObject({ userIDList }), result: result<string[]>(), errors: [USER_NOT_FOUND, LIMIT_EXCEEDED] },
+  /** Resolves with the user IDs removed. */
+  removeFromBlacklist: { kind: 'write', params: z.strictObject({ userIDList }), result: result<string[]>(), errors: [] },
+  getBlacklist: { kind: 'read', params: none, result: result<string[]>(), errors: [LIMIT_EXCEEDED] },
+  getGroupInvitationList: { kind: 'read', params: none, result: result<{ invitationList: GroupInvitation[] }>(), errors: [LIMIT_EXCEEDED] },
+  /** 8011 `no_invitation`; 8003 the group is gone; 8040 `groups_per_user` / `group_size`. */
+  acceptGroupInvitation: { kind: 'write', params: groupRef, result: result<{ group: Group }>(), errors: [NOT_PERMITTED, GROUP_NOT_FOUND, LIMIT_EXCEEDED] },
+  /** 8011 `no_invitation`. A declined group counts as left: a re-add needs consent again. */
+  declineGroupInvitation: { kind: 'write', params: groupRef, result: result<{ groupID: string }>(), errors: [NOT_PERMITTED] },
 
   sendMessage: {
     kind: 'write',

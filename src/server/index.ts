@@ -24,6 +24,7 @@ import { httpHandler } from './gateway/http.ts';
 import { Session } from './gateway/session.ts';
 import { LocalBus } from './hub/local-bus.ts';
 import type { Bus } from './hub/types.ts';
+import { ContactService } from './im/contacts.ts';
 import { GroupService } from './im/groups.ts';
 import { MessageService } from './im/messages.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -97,6 +98,12 @@ export interface ServerOptions {
   /** Per-user and per-process budgets (limits/config.ts); unset values keep their defaults. */
   limits?: Partial<ServerLimits>;
   /**
+   * Being added to a group by someone else needs the user's consent unless they have the
+   * adder as a contact (docs/SECURITY.md "Group consent"). Default true; false restores the
+   * seed's behaviour (every add is at once) for deployments whose accounts all trust each other.
+   */
+  groupConsent?: boolean;
+  /**
    * Tests: puts something in front of the bus every publish goes through, e.g. to hold one
    * commit's events back until a later commit's are published (a race made deterministic).
    */
@@ -150,7 +157,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   if (options.wrapBus) bus = options.wrapBus(bus);
   const limits = resolveLimits(options.limits);
   const signaling = new SignalingService(bus, limits);
-  const groups = new GroupService(signaling);
+  const groups = new GroupService(signaling, { limits, consent: options.groupConsent ?? true });
+  const contacts = new ContactService(limits);
   const messages = new MessageService();
   const sessions = new Set<Session>();
   const metrics = options.metrics ? new Metrics({
@@ -163,7 +171,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const owners = options.sfu && options.redis ? await (await import('./sfu/owners.ts')).RoomOwners.connect(options.redis, { nodeID, log }) : null;
   const sfu = options.sfu ? new SfuService(options.sfu, { store, log, clock, owners }) : null;
   const dispatcher = new Dispatcher({
-    store, bus, signaling, groups, messages, log, clock, ice: options.ice ?? {}, limits, sfu, metrics,
+    store, bus, signaling, groups, contacts, messages, log, clock, ice: options.ice ?? {}, limits, sfu, metrics,
     onDeadlines: (d) => deadlines.notify(d),
     ...(sfu ? { onCallSteps: (steps) => sfu.committed(steps), onDepartures: (departed) => sfu.departed(departed) } : {}),
   });

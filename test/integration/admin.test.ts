@@ -131,6 +131,7 @@ describe('npm run admin -- users …', () => {
     await admin(['users', 'add', 'gus', '--password-stdin'], 'gus-password-1\n');
     const fay = await signIn('fay', 'fay-password-1');
     const gus = await signIn('gus', 'gus-password-1');
+    await gus.client.chat.addContact({ userID: 'fay' }); // gus consents to being added by fay (group consent)
     await fay.client.chat.createGroup({ name: 'shared', groupID: 'fay-shared', memberList: ['gus'] });
     await fay.client.chat.createGroup({ name: 'alone', groupID: 'fay-alone' });
     await fay.client.chat.sendMessage(fay.client.chat.createCustomMessage({ to: 'gus', conversationType: 'C2C', payload: { data: 'hello gus' } }));

@@ -44,7 +44,7 @@ const WRITERS = 4;
 /** Long enough to outlive load, backup, restore and the restart; short enough for a test. */
 const TIMEOUT_S = 14;
 const limits: ServerOptions['limits'] = {
-  pendingPerPair: 100_000, pendingPerInvitee: 100_000, pendingSent: 100_000, messageRate: { perSecond: 100_000, burst: 100_000 },
+  pendingPerPair: 100_000, pendingPerInvitee: 100_000, pendingFromStrangers: 100_000, pendingSent: 100_000, messageRate: { perSecond: 100_000, burst: 100_000 },
 };
 
 describe('backup under write load, and restore', () => {

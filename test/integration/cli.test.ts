@@ -96,4 +96,12 @@ describe('the command line', () => {
     const one = readConfig(['--data', dir], {});
     expect(one !== 'help' && one.sfu.mode).toBe('auto');
   });
+
+  it('group consent is on unless --no-group-consent or RINGLET_GROUP_CONSENT=0', () => {
+    const consent = (argv: string[], env: NodeJS.ProcessEnv) => {
+      const c = readConfig(['--data', dir, ...argv], env);
+      return c !== 'help' && c.options.groupConsent;
+    };
+    expect([consent([], {}), consent(['--no-group-consent'], {}), consent([], { RINGLET_GROUP_CONSENT: '0' })]).toEqual([true, false, false]);
+  });
 });

@@ -107,8 +107,8 @@ describe('migration 5: fewer B-trees per commit', () => {
     expect(await store.write((tx) => tx.openInvitationsInGroup(''))).toEqual([]);
     const load = await store.read((tx) => tx.pendingLoad('alice', ['bob', 'carol'], T0));
     expect(load.sent).toBe(2);
-    expect(load.toward.get('bob')).toEqual({ total: 2, fromInviter: 2 });
-    expect(load.toward.get('carol')).toEqual({ total: 1, fromInviter: 1 });
+    expect(load.toward.get('bob')).toEqual({ total: 2, fromInviter: 2, fromStrangers: 0 });
+    expect(load.toward.get('carol')).toEqual({ total: 1, fromInviter: 1, fromStrangers: 0 });
 
     // Event logs replay unchanged; new events and messages get ids after the old ones.
     expect((await store.read((tx) => tx.eventsAfter('bob', 0, 10))).map((e) => [e.seq, e.inviteID, e.frame])).toEqual([[1, 'i-1', '{"e":7}'], [2, null, '{"e":9}']]);

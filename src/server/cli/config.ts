@@ -17,6 +17,7 @@ export const HELP = `Usage: npm start -- [options]
   --secret-file <path>  RINGLET_SECRET_FILE     UserSig signing secret (else RINGLET_SECRET, else <data>/secret.key)
   --no-registration     RINGLET_REGISTRATION=0  turn off password sign-up over HTTP
   --trust-proxy         RINGLET_TRUST_PROXY=1   client address from X-Forwarded-For (only behind a reverse proxy)
+  --no-group-consent    RINGLET_GROUP_CONSENT=0 group adds take effect without the user's consent (only where all accounts trust each other)
   --stun <urls>         RINGLET_STUN            comma-separated stun: URLs handed to clients
   --turn <urls>         RINGLET_TURN            comma-separated turn:/turns: URLs
   --turn-secret-file <path> RINGLET_TURN_SECRET_FILE  coturn static-auth-secret (else RINGLET_TURN_SECRET)
@@ -53,6 +54,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
       redis: { type: 'string' },
       'secret-file': { type: 'string' },
       'no-registration': { type: 'boolean' },
+      'no-group-consent': { type: 'boolean' },
       'trust-proxy': { type: 'boolean' },
       stun: { type: 'string' },
       turn: { type: 'string' },
@@ -84,6 +86,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
     dataDir,
     allowRegistration: !(values['no-registration'] || env.RINGLET_REGISTRATION === '0'),
     trustProxy: Boolean(values['trust-proxy']) || env.RINGLET_TRUST_PROXY === '1',
+    groupConsent: !(values['no-group-consent'] || env.RINGLET_GROUP_CONSENT === '0'),
     logLevel: values['log-level'] ?? env.RINGLET_LOG_LEVEL ?? 'info',
   };
   const metrics = values.metrics ?? env.RINGLET_METRICS;

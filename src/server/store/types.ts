@@ -23,7 +23,19 @@ export interface NewEvent {
 
 export interface PendingLoad {
   sent: number;
-  toward: Map<string, { total: number; fromInviter: number }>;
+  /** Per invitee: pending in all, from this inviter, and from inviters who were strangers to the invitee (1:1 invitations marked so at insert). */
+  toward: Map<string, { total: number; fromInviter: number; fromStrangers: number }>;
+}
+
+/** A user's one-way lists: the people they added as contacts, and the people they block. */
+export type Relation = 'contacts' | 'blocks';
+
+/** A group invitation awaiting the invitee's consent, as stored. */
+export interface StoredGroupInvitation {
+  group: Group;
+  inviter: string;
+  /** ms, server clock. */
+  createdAt: number;
 }
 
 export interface ConversationBump {
@@ -94,7 +106,8 @@ export interface StoreTx {
   /** Drops revocations of tokens that have expired by `now`. */
   pruneRevokedTokens(now: number): Promise<void>;
   // invitations
-  insertInvitation(inv: Invitation): Promise<void>;
+  /** `fromStranger`: a 1:1 invitation whose inviter the invitee neither has as a contact nor shares a group with. */
+  insertInvitation(inv: Invitation, fromStranger?: boolean): Promise<void>;
   getInvitation(inviteID: string, lock: boolean): Promise<Invitation | null>;
   updateInvitation(before: Invitation, after: Invitation): Promise<void>;
   /** Open invitations in which the user is inviter or a pending invitee: the newest `limit`, oldest first. */
@@ -127,6 +140,34 @@ export interface StoreTx {
   /** The last group message a former member may read, or null when the user never left this group. */
   formerMemberBound(groupID: string, userID: string): Promise<number | null>;
   groupsOf(userID: string): Promise<Group[]>;
+  /** How `userID` stands toward `other`, in one read: blocks them; knows them (has them as a contact, or shares a group with them). */
+  standing(userID: string, other: string): Promise<{ blocks: boolean; knows: boolean }>;
+  /** Records that the user left the group by choice (quit or declined): a re-add needs consent again. */
+  markLeft(groupID: string, userID: string, now: number): Promise<void>;
+  /** Those of `userIDs` who left the group by choice. */
+  leftByChoice(groupID: string, userIDs: readonly string[]): Promise<Set<string>>;
+  // group invitations awaiting consent
+  /** How many group invitations each user has waiting; on PostgreSQL in a write transaction under GROUPS_LOCK, as groupCounts. */
+  groupInvitationCounts(userIDs: readonly string[]): Promise<Map<string, number>>;
+  /** Stores an invitation to the group unless one is waiting already; true when stored. */
+  addGroupInvitation(userID: string, groupID: string, inviter: string, now: number): Promise<boolean>;
+  /** The user's waiting invitations to groups that still exist, oldest first. */
+  groupInvitationsOf(userID: string): Promise<StoredGroupInvitation[]>;
+  /** Removes the user's invitation to the group; true when there was one. */
+  takeGroupInvitation(userID: string, groupID: string): Promise<boolean>;
+  /** Removes the user's waiting invitations from these inviters. */
+  dropGroupInvitationsFrom(userID: string, inviters: readonly string[]): Promise<void>;
+  // contacts and blocks (one-way lists)
+  /** Locks the user's row until commit (PostgreSQL): a count and the insert that follows are one step. */
+  lockUser(userID: string): Promise<void>;
+  relationList(kind: Relation, userID: string): Promise<string[]>;
+  relationCount(kind: Relation, userID: string): Promise<number>;
+  /** Adds to the user's list; returns who was not in it before. */
+  addRelation(kind: Relation, userID: string, others: readonly string[], now: number): Promise<string[]>;
+  /** Removes from the user's list; returns who was in it. */
+  removeRelation(kind: Relation, userID: string, others: readonly string[]): Promise<string[]>;
+  /** Those of `userIDs` whose list of `kind` holds `subject` (e.g. the invitees who block the inviter). */
+  whoListed(kind: Relation, subject: string, userIDs: readonly string[]): Promise<Set<string>>;
   // messages and conversations
   insertMessage(m: Omit<StoredMessage, 'id'>): Promise<number>;
   /** Moves each user's conversation to this message and adds to its unread count. */

@@ -10,7 +10,7 @@ import type { Group, GroupMember } from '../../../protocol/im.ts';
 import type { Invitation } from '../../model/invitation.ts';
 import type { SqlValue } from '../driver.ts';
 import { PENDING_LOCK, SqlStore } from '../sql-store.ts';
-import type { AdminLogEntry, ConversationBump, ConversationRow, NewEvent, PendingLoad, Store, StoredEvent, StoredMessage, StoreTx, UserRecord } from '../types.ts';
+import type { AdminLogEntry, ConversationBump, ConversationRow, NewEvent, PendingLoad, Relation, Store, StoredEvent, StoredGroupInvitation, StoredMessage, StoreTx, UserRecord } from '../types.ts';
 import { PostgresDriver, type PgConn } from './driver.ts';
 
 /** What storedBytes charges beside the text (the same figures as sql-store.ts). */
@@ -54,10 +54,10 @@ WITH l AS (
 SELECT user_id, last_seq FROM s`;
 
 const PENDING_LOAD = `
-SELECT NULL::text AS user_id, COUNT(*) AS total, 0 AS mine FROM invitations
+SELECT NULL::text AS user_id, COUNT(*) AS total, 0 AS mine, 0 AS strangers FROM invitations
   WHERE inviter = $1 AND is_open = 1 AND (deadline IS NULL OR deadline > $2)
 UNION ALL
-SELECT p.user_id, COUNT(*) AS total, SUM(CASE WHEN i.inviter = $1 THEN 1 ELSE 0 END) AS mine
+SELECT p.user_id, COUNT(*) AS total, SUM(CASE WHEN i.inviter = $1 THEN 1 ELSE 0 END) AS mine, SUM(i.from_stranger) AS strangers
   FROM invitation_parts p JOIN invitations i ON i.invite_id = p.invite_id
   WHERE p.user_id = ANY ($3::text[]) AND p.state = 'pending' AND i.is_open = 1 AND (i.deadline IS NULL OR i.deadline > $2)
   GROUP BY p.user_id`;
@@ -132,12 +132,12 @@ class PgTx implements StoreTx {
     // count below runs after it on this connection, so its snapshot follows the locks (one
     // statement would count from a snapshot taken before the wait).
     if (this.#write) this.#c.send(PENDING_LOCK, [arr([inviter, ...invitees])]);
-    const rows = await this.#c.all<{ user_id: string | null; total: number | string; mine: number | string | null }>(PENDING_LOAD, [inviter, now, arr(invitees)]);
+    const rows = await this.#c.all<{ user_id: string | null; total: number | string; mine: number | string | null; strangers: number | string | null }>(PENDING_LOAD, [inviter, now, arr(invitees)]);
     let sent = 0;
-    const toward = new Map<string, { total: number; fromInviter: number }>();
+    const toward: PendingLoad['toward'] = new Map();
     for (const r of rows) {
       if (r.user_id === null) sent = Number(r.total);
-      else toward.set(r.user_id, { total: Number(r.total), fromInviter: Number(r.mine ?? 0) });
+      else toward.set(r.user_id, { total: Number(r.total), fromInviter: Number(r.mine ?? 0), fromStrangers: Number(r.strangers ?? 0) });
     }
     return { sent, toward };
   }
@@ -203,7 +203,7 @@ class PgTx implements StoreTx {
   revokeToken(tokenID: string, userID: string, expiresAt: number): Promise<void> { return this.#t.revokeToken(tokenID, userID, expiresAt); }
   isTokenRevoked(tokenID: string): Promise<boolean> { return this.#t.isTokenRevoked(tokenID); }
   pruneRevokedTokens(now: number): Promise<void> { return this.#t.pruneRevokedTokens(now); }
-  insertInvitation(inv: Invitation): Promise<void> { return this.#t.insertInvitation(inv); }
+  insertInvitation(inv: Invitation, fromStranger?: boolean): Promise<void> { return this.#t.insertInvitation(inv, fromStranger); }
   getInvitation(inviteID: string, lock: boolean): Promise<Invitation | null> { return this.#t.getInvitation(inviteID, lock); }
   openInvitationsOf(userID: string, limit: number): Promise<Invitation[]> { return this.#t.openInvitationsOf(userID, limit); }
   openInvitationsInGroup(groupID: string): Promise<Invitation[]> { return this.#t.openInvitationsInGroup(groupID); }
@@ -222,6 +222,20 @@ class PgTx implements StoreTx {
   removeMembers(groupID: string, userIDs: readonly string[], now: number): Promise<string[]> { return this.#t.removeMembers(groupID, userIDs, now); }
   formerMemberBound(groupID: string, userID: string): Promise<number | null> { return this.#t.formerMemberBound(groupID, userID); }
   groupsOf(userID: string): Promise<Group[]> { return this.#t.groupsOf(userID); }
+  standing(userID: string, other: string): Promise<{ blocks: boolean; knows: boolean }> { return this.#t.standing(userID, other); }
+  markLeft(groupID: string, userID: string, now: number): Promise<void> { return this.#t.markLeft(groupID, userID, now); }
+  leftByChoice(groupID: string, userIDs: readonly string[]): Promise<Set<string>> { return this.#t.leftByChoice(groupID, userIDs); }
+  groupInvitationCounts(userIDs: readonly string[]): Promise<Map<string, number>> { return this.#t.groupInvitationCounts(userIDs); }
+  addGroupInvitation(userID: string, groupID: string, inviter: string, now: number): Promise<boolean> { return this.#t.addGroupInvitation(userID, groupID, inviter, now); }
+  groupInvitationsOf(userID: string): Promise<StoredGroupInvitation[]> { return this.#t.groupInvitationsOf(userID); }
+  takeGroupInvitation(userID: string, groupID: string): Promise<boolean> { return this.#t.takeGroupInvitation(userID, groupID); }
+  dropGroupInvitationsFrom(userID: string, inviters: readonly string[]): Promise<void> { return this.#t.dropGroupInvitationsFrom(userID, inviters); }
+  lockUser(userID: string): Promise<void> { return this.#t.lockUser(userID); }
+  relationList(kind: Relation, userID: string): Promise<string[]> { return this.#t.relationList(kind, userID); }
+  relationCount(kind: Relation, userID: string): Promise<number> { return this.#t.relationCount(kind, userID); }
+  addRelation(kind: Relation, userID: string, others: readonly string[], now: number): Promise<string[]> { return this.#t.addRelation(kind, userID, others, now); }
+  removeRelation(kind: Relation, userID: string, others: readonly string[]): Promise<string[]> { return this.#t.removeRelation(kind, userID, others); }
+  whoListed(kind: Relation, subject: string, userIDs: readonly string[]): Promise<Set<string>> { return this.#t.whoListed(kind, subject, userIDs); }
   insertMessage(m: Omit<StoredMessage, 'id'>): Promise<number> { return this.#t.insertMessage(m); }
   bumpConversations(rows: readonly ConversationBump[], messageID: number, time: number): Promise<void> { return this.#t.bumpConversations(rows, messageID, time); }
   listMessages(convKey: string, beforeID: number | null, count: number): Promise<StoredMessage[]> { return this.#t.listMessages(convKey, beforeID, count); }
