@@ -126,7 +126,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const dataDir = options.dataDir ?? (isFile ? dirname(resolve(storage)) : undefined);
   // The data folder (SQLite file, secret) is the server's alone: 0700 (store/file-modes.ts).
   if (dataDir) ensurePrivateDir(dataDir);
-  const sigs = new UserSigs(loadOrCreateSecret({ secret: options.secret ?? process.env.RINGLET_SECRET, dataDir }));
+  const secret = loadOrCreateSecret({ secret: options.secret ?? process.env.RINGLET_SECRET, dataDir });
+  const sigs = new UserSigs(secret);
   const nodeID = randomBytes(4).toString('hex');
 
   const store = await openStore(storage);
@@ -171,7 +172,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   // Shared by every node when there is a Redis; else per node (SECURITY.md says so).
   const limiters = options.redis ? redisLimiters(options.redis) : memoryLimiters();
   const accounts = new Accounts({
-    store, tokens, log, limits: accountLimits, clock,
+    store, tokens, log, limits: accountLimits, clock, secret,
     throttle: new AccountThrottle(limiters, accountLimits),
     ttlSeconds: options.userSigTTL ?? 7 * 86400,
     allowRegistration: options.allowRegistration ?? true,
