@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Admission, type AdmissionTicket } from '../../src/server/gateway/admission.ts';
 import { descriptorShares, openFileLimit } from '../../src/server/limits/descriptors.ts';
+import { namedUsers, refuseUnknownUsers, requestCost } from '../../src/server/limits/request-cost.ts';
 import { LogThrottle } from '../../src/server/log-throttle.ts';
 
 const noop = () => undefined;
@@ -75,6 +76,33 @@ describe('descriptor shares', () => {
     expect(descriptorShares(1024, 4096)).toEqual({ limit: 1024, unauthenticatedTotal: 256, maxConnections: 768 });
     expect(descriptorShares(null, 4096)).toEqual({ limit: null, unauthenticatedTotal: 4096, maxConnections: null });
     expect(openFileLimit()).toBeGreaterThan(0); // Linux: read from /proc/self/limits
+  });
+});
+
+describe('request cost', () => {
+  it('is 1 plus the entries of every list parameter', () => {
+    expect(requestCost({})).toBe(1);
+    expect(requestCost(undefined)).toBe(1);
+    expect(requestCost({ name: 'g', memberList: Array(999).fill('x') })).toBe(1000);
+    expect(requestCost({ groupID: 'g', userIDList: ['a', 'b'], other: ['c'] })).toBe(4);
+  });
+
+  it('names the users createGroup and addGroupMember must find, and none for other ops', () => {
+    expect(namedUsers('createGroup', { name: 'g', memberList: ['a', 'b'] })).toEqual(['a', 'b']);
+    expect(namedUsers('createGroup', { name: 'g' })).toEqual([]);
+    expect(namedUsers('addGroupMember', { groupID: 'g', userIDList: ['c'] })).toEqual(['c']);
+    expect(namedUsers('deleteGroupMember', { groupID: 'g', userIDList: ['c'] })).toEqual([]);
+  });
+
+  it('refuses unknown users with 8002, every one listed once, a few named in the message', async () => {
+    const known = async (ids: readonly string[]) => new Set(ids.filter((u) => u.startsWith('real')));
+    await refuseUnknownUsers(known, ['real1', 'real2']);
+    const ids = ['real1', ...Array.from({ length: 20 }, (_, i) => `ghost${i}`), 'ghost0'];
+    const err = await refuseUnknownUsers(known, ids).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 8002, reason: 'user_not_found' });
+    const body = (err as { toBody(): { userIDList: string[]; message: string } }).toBody();
+    expect(body.userIDList).toHaveLength(20);
+    expect(body.message).toContain('and 15 more');
   });
 });
 
