@@ -80,8 +80,12 @@ describe('descriptors under a flood of sockets that never log in', () => {
         Array.from({ length: 20 }, (_, a) => Array.from({ length: 64 }, () => waitingSocket(`127.0.3.${a + 1}`, held))).flat(),
       );
       const open = flood.filter((r) => r === 'open').length;
-      // At most a quarter of the limit waits at once (some opened were cut for later ones).
-      expect(held.filter((ws) => ws.readyState === WebSocket.OPEN).length).toBeLessThanOrEqual(LIMIT / 4);
+      // At most a quarter of the limit waits at once (some opened were cut for later ones;
+      // their closes may still be on the way to this client).
+      const stillOpen = () => held.filter((ws) => ws.readyState === WebSocket.OPEN).length;
+      const deadline = performance.now() + 5000;
+      while (stillOpen() > LIMIT / 4 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(stillOpen()).toBeLessThanOrEqual(LIMIT / 4);
       expect(open).toBeGreaterThan(0);
       // While the flood holds its places, real users from quiet addresses connect and log in.
       for (const [i, address] of ['127.0.0.201', '127.0.0.202', '127.0.0.203'].entries()) {
