@@ -6,4 +6,10 @@ export interface AccountResult {
   userSig: string;
   /** Seconds until the userSig expires. */
   expiresIn: number;
+  /**
+   * Ringlet addition: this device's token for the account (SECURITY.md "Device tokens").
+   * Send it back as `deviceToken` with the password at the next `/api/login`: a sign-in
+   * from a known device gets through a guessing flood that locks out new ones.
+   */
+  deviceToken: string;
 }

@@ -97,7 +97,24 @@ function request<K extends Op>(id: string, op: K, params: unknown): RequestFrame
 export function parseParams<K extends Op>(op: K, params: unknown): OpParams<K> {
   const r = paramsSchema(op).safeParse(params ?? {});
   if (!r.success) throw zodToError(r.error, 'params');
+  const nul = nulAt(r.data, null);
+  if (nul !== null) throw invalidParameter(nul, 'must not contain NUL (U+0000)');
   return r.data;
+}
+
+/**
+ * The top-level parameter holding a string with NUL (U+0000) anywhere inside it, or null.
+ * No store keeps NUL the same way (PostgreSQL text refuses it), so it is refused up front.
+ */
+function nulAt(value: unknown, key: string | null): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? (key ?? 'params') : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\u0000')) return key ?? 'params';
+    const found = nulAt(v, key ?? k);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 /** Turns the first zod issue into 8001 naming the top-level parameter (or `fallback`). */

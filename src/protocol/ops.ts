@@ -49,8 +49,11 @@ export interface ResultType<T> {
 }
 const result = <T>(): ResultType<T> => ({});
 
-/** Codes every op may answer: bad parameters, not logged in, the SDK's network and timeout, an internal failure. */
-export const COMMON_ERRORS = [ErrorCode.INVALID_PARAMETER, ErrorCode.NOT_LOGGED_IN, ErrorCode.NETWORK, ErrorCode.REQUEST_TIMEOUT, ErrorCode.INTERNAL] as const;
+/**
+ * Codes every op may answer: bad parameters, not logged in, the SDK's network and timeout,
+ * an internal failure, and 8040 `request_cost` (every request is charged before it runs).
+ */
+export const COMMON_ERRORS = [ErrorCode.INVALID_PARAMETER, ErrorCode.NOT_LOGGED_IN, ErrorCode.NETWORK, ErrorCode.REQUEST_TIMEOUT, ErrorCode.INTERNAL, ErrorCode.LIMIT_EXCEEDED] as const;
 
 /** One op of the contract. */
 export interface OpSpec {

@@ -11,6 +11,7 @@ import type { Outcome, RequestContext } from './context.ts';
 import { createHandlers, type HandlerServices, type Handlers, type Reach } from './handlers.ts';
 import type { Bus } from './hub/types.ts';
 import type { ServerLimits } from './limits/config.ts';
+import { namedUsers, refuseUnknownUsers, requestCost } from './limits/request-cost.ts';
 import { TokenBuckets } from './limits/token-buckets.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
@@ -50,6 +51,7 @@ export class Dispatcher {
   readonly #s: Services;
   readonly #handlers: Handlers;
   readonly #messageRate: TokenBuckets;
+  readonly #requestCost: TokenBuckets;
   readonly #readBytes: TokenBuckets;
   /** Users whose stored_bytes budget is spent, with the day it is spent for (this node's cache of the durable counter). */
   readonly #spent = new Map<string, number>();
@@ -66,6 +68,7 @@ export class Dispatcher {
     this.#s = s;
     this.#handlers = createHandlers(s);
     this.#messageRate = new TokenBuckets(s.limits.messageRate);
+    this.#requestCost = new TokenBuckets(s.limits.requestCost);
     this.#readBytes = new TokenBuckets(s.limits.readBytes);
   }
 
@@ -83,11 +86,25 @@ export class Dispatcher {
 
   async #handle(userID: string, sessionID: string, req: RequestFrame, respond: (reply: Reply) => void): Promise<Reply> {
     try {
-      if (isWrite(req)) return await this.#mutate(userID, sessionID, req, respond);
+      this.#chargeCost(userID, req);
+      if (isWrite(req)) {
+        // Unknown users named by the request are refused on a snapshot, before the write lock.
+        const named = namedUsers(req.op, req.params);
+        if (named.length > 0) await refuseUnknownUsers((ids) => this.#s.store.read((tx) => tx.existingUsers(ids)), named);
+        return await this.#mutate(userID, sessionID, req, respond);
+      }
       if (isRead(req)) return { code: 0, data: await this.#read(userID, req) };
       throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
     } catch (err) {
       return this.#errorReply(err, req.op);
+    }
+  }
+
+  /** request_cost: 1 + the entries of the request's lists, taken before any work (8040 when the bucket is short). */
+  #chargeCost(userID: string, req: RequestFrame): void {
+    const { perSecond, burst } = this.#s.limits.requestCost;
+    if (!this.#requestCost.tryTake(userID, this.#s.clock(), requestCost(req.params))) {
+      throw limitExceeded('request_cost', `at most ${perSecond} per second (burst ${burst}); a request costs 1 plus 1 per entry of its lists; retry shortly`);
     }
   }
 

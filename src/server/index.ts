@@ -41,6 +41,12 @@ import { refusalResponses } from './gateway/refusal.ts';
 import { LogThrottle } from './log-throttle.ts';
 import { OutboundBudget } from './gateway/outbound.ts';
 import { resolveLimits, type ServerLimits } from './limits/config.ts';
+import { descriptorShares, openFileLimit } from './limits/descriptors.ts';
+
+/** A session that sends no frame for this long is cut (SECURITY.md "WebSocket sessions"). */
+export const IDLE_TIMEOUT_MS = 75_000;
+/** Idle sessions are looked for this often: one is cut 75 to 80 s after its last frame. */
+export const IDLE_SWEEP_MS = 5_000;
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 8787. */
@@ -70,8 +76,10 @@ export interface ServerOptions {
   logger?: Logger;
   maxSessionsPerUser?: number;
   loginTimeoutMs?: number;
-  /** A session that sends nothing (not even a ping) for this long is dropped. */
+  /** A session that sends nothing (not even a ping) for this long is dropped. Default 75 s. */
   idleTimeoutMs?: number;
+  /** How often idle sessions are looked for: one is cut within idleTimeoutMs + this. Default 5 s. */
+  idleSweepMs?: number;
   rate?: { perSecond: number; burst: number };
   /** How long missed events are kept for exact replay. Default 7 days. */
   eventRetentionMs?: number;
@@ -134,7 +142,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const dataDir = options.dataDir ?? (isFile ? dirname(resolve(storage)) : undefined);
   // The data folder (SQLite file, secret) is the server's alone: 0700 (store/file-modes.ts).
   if (dataDir) ensurePrivateDir(dataDir);
-  const sigs = new UserSigs(loadOrCreateSecret({ secret: options.secret ?? process.env.RINGLET_SECRET, dataDir }));
+  const secret = loadOrCreateSecret({ secret: options.secret ?? process.env.RINGLET_SECRET, dataDir });
+  const sigs = new UserSigs(secret);
   const nodeID = randomBytes(4).toString('hex');
 
   const store = await openStore(storage);
@@ -180,7 +189,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   // Shared by every node when there is a Redis; else per node (SECURITY.md says so).
   const limiters = options.redis ? redisLimiters(options.redis) : memoryLimiters();
   const accounts = new Accounts({
-    store, tokens, log, limits: accountLimits, clock,
+    store, tokens, log, limits: accountLimits, clock, secret,
     throttle: new AccountThrottle(limiters, accountLimits),
     ttlSeconds: options.userSigTTL ?? 7 * 86400,
     allowRegistration: options.allowRegistration ?? true,
@@ -194,21 +203,25 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const sessionDeps = {
     store, bus, dispatcher, tokens, log, clock,
     loginTimeoutMs: options.loginTimeoutMs ?? 10_000,
-    idleTimeoutMs: options.idleTimeoutMs ?? 75_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
     rate: options.rate ?? { perSecond: 200, burst: 400 },
     limits,
     outbound: new OutboundBudget(limits),
     logThrottle: new LogThrottle({ windowMs: 10_000, perWindow: 20 }),
   };
-  const admission = new Admission(limits);
-  const refusals = refusalResponses(limits);
+  // Descriptors: waiting sockets get a share of the limit, all connections stop short of it.
+  const fds = descriptorShares(openFileLimit(), limits.unauthenticatedTotal);
+  const gateLimits = { ...limits, unauthenticatedTotal: fds.unauthenticatedTotal };
+  if (fds.maxConnections !== null) http.maxConnections = fds.maxConnections;
+  const admission = new Admission(gateLimits);
+  const refusals = refusalResponses(gateLimits);
   const refusalLog = new LogThrottle({ windowMs: 10_000, perWindow: 20 });
   const trustProxy = options.trustProxy ?? false;
   http.on('upgrade', (req, socket, head) => {
     if (closing) return socket.destroy();
     const address = clientAddress(req, trustProxy);
     const now = clock();
-    const ticket = admission.admit(address, now);
+    const ticket = admission.admit(address, now, () => socket.destroy());
     if (typeof ticket === 'string') {
       // Refused before the handshake: a ready answer, and a log line per address and
       // reason at most every 10 s (with the count held back), never one per attempt.
@@ -245,8 +258,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
 
   const sweep = setInterval(() => {
     const now = clock();
-    for (const s of sessions) if (s.isIdle(now)) s.close(CloseCode.GOING_AWAY, 'idle');
-  }, 15_000);
+    for (const s of sessions) if (s.isIdle(now)) s.dropIdle();
+  }, options.idleSweepMs ?? IDLE_SWEEP_MS);
   sweep.unref();
   const retention = options.eventRetentionMs ?? 7 * 86400_000;
   const prune = setInterval(() => {
@@ -258,6 +271,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   }, 3600_000);
   prune.unref();
 
+  log.info({ openFiles: fds.limit, unauthenticatedTotal: fds.unauthenticatedTotal, maxConnections: fds.maxConnections }, 'descriptor limit and its shares');
   log.info({ port, host, storage: isFile ? storage : storage.startsWith('postgres') ? 'postgres' : storage, bus: options.redis ? 'redis' : 'local' }, 'ringlet server listening');
 
   let closed: Promise<void> | null = null;

@@ -147,6 +147,14 @@ describe('the page badge', () => {
     expect(badge.texts).toEqual(['carol is calling']);
     expect(badge.meta).toEqual(['Ringlet · Video call']);
     expect(badge.icons).toEqual(['video']);
+    // What the page's own scripts learn (SECURITY.md "What the page badge tells the page"):
+    // that a Ringlet element is shown now, and nothing of the call: no caller, type or text.
+    const seen = await bobPage.evaluate(() => {
+      const h = document.querySelector('ringlet-badge')!;
+      const text = document.documentElement.innerText;
+      return { closed: h.shadowRoot === null, attributes: h.getAttributeNames(), html: h.innerHTML, children: h.children.length, caller: text.includes('carol'), calling: /calling|Video/.test(text) };
+    });
+    expect(seen).toEqual({ closed: true, attributes: [], html: '', children: 0, caller: false, calling: false });
     expect(badge.buttons.map((b) => [b.action, b.label])).toEqual([
       ['accept', 'Accept'],
       ['reject', 'Reject'],

@@ -53,7 +53,7 @@ function boot(opts: { chats?: FakeChat[]; prepare?: (c: FakeChat) => void; logou
         return new Response(status === 200 ? JSON.stringify({ code: 0, data: {} }) : 'not found', { status });
       }
       if (String(url).endsWith('/api/login') && body.password === 'pw') {
-        return new Response(JSON.stringify({ code: 0, data: { userID: body.userID, userSig: `sig-${body.userID}`, expiresIn: 3600 } }));
+        return new Response(JSON.stringify({ code: 0, data: { userID: body.userID, userSig: `sig-${body.userID}`, expiresIn: 3600, deviceToken: `device-of-${body.userID}` } }));
       }
       return new Response(JSON.stringify({ code: 70003, reason: 'bad_credentials' }), { status: 401 });
     },
@@ -87,6 +87,21 @@ describe('Phone (the background worker)', () => {
     const local = JSON.stringify(await fakeBrowser.storage.local.get(null));
     expect(local).not.toContain('sig-bob');
     expect(local).not.toContain('"pw"');
+  });
+
+  it('keeps the device token in the vault (never storage.local), across sign-out, and sends it with the next sign-in', async () => {
+    const w = await signedIn();
+    expect(w.requests.find((r) => r.url.endsWith('/api/login'))?.body).not.toHaveProperty('deviceToken');
+    expect(JSON.stringify(await fakeBrowser.storage.session.get(null))).toContain('device-of-bob');
+    expect(JSON.stringify(await fakeBrowser.storage.local.get(null))).not.toContain('device-of-bob');
+    await w.phone.handle({ type: 'account/signOut' });
+    expect(JSON.stringify(await fakeBrowser.storage.session.get(null))).toContain('device-of-bob');
+    await w.phone.handle({ type: 'account/signIn', server: 'ws://127.0.0.1:8787', userID: 'bob', password: 'pw', create: false });
+    const logins = w.requests.filter((r) => r.url.endsWith('/api/login'));
+    expect(logins.at(-1)?.body).toMatchObject({ userID: 'bob', password: 'pw', deviceToken: 'device-of-bob' });
+    // Another user on this browser is a new device for that account.
+    await w.phone.handle({ type: 'account/signIn', server: 'ws://127.0.0.1:8787', userID: 'carl', password: 'pw', create: false });
+    expect(w.requests.filter((r) => r.url.endsWith('/api/login')).at(-1)?.body).not.toHaveProperty('deviceToken');
   });
 
   it('moves an account and call state kept in storage.local by an earlier version into the vault', async () => {

@@ -8,14 +8,17 @@
  * the budgets, and that the victim is never refused). The server runs in its own process
  * on a real SQLite file with its default budgets, so its RSS is its own; the attacker runs
  * in another (fixtures/hostile-attacker.ts), so its client-side work does not share the
- * victim's event loop, as on a real network. `HN_PROF=<dir>` writes the server's CPU
+ * victim's event loop, as on a real network. `HN_BASE=1` leaves the createGroup flood out
+ * (the mix before issue 17), for comparison. `HN_PROF=<dir>` writes the server's CPU
  * profile there (node --cpu-prof); `HN_REPORT=<file>` writes the printed report there as
  * JSON (bench/hostile.ts runs this file several times and compares quiet with loud).
  *
  * The attacks: max-size messages to a 1,000-member group from three sockets; 8 KiB
  * invitations with timeout 0 at the victim and at group members; group invitations to
  * 100 members; sockets that never read while asking for the pending list; reading
- * sockets looping getPendingInvitations; unauthenticated sockets opened as fast as possible.
+ * sockets looping getPendingInvitations; unauthenticated sockets opened as fast as possible;
+ * and from a second account, createGroup with 999 unknown user IDs per request (issue 17,
+ * attack 8: before the cost model it moved the victim's p99 from 12.6 to 199 ms).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -59,7 +62,7 @@ sqliteOnly('a hostile neighbour (10 s of the worst known attacks from one accoun
     const store = await SqlStore.open(new SqliteDriver(db));
     const members = Array.from({ length: MEMBERS }, (_, i) => (i === 0 ? 'hostile' : `m${i}`));
     await store.write(async (tx) => {
-      for (const u of [...members, 'caller', 'callee', 'late']) await tx.ensureUser(u, Date.now());
+      for (const u of [...members, 'hostile2', 'caller', 'callee', 'late']) await tx.ensureUser(u, Date.now());
       await tx.insertGroup({ groupID: 'big', name: 'big', type: 'Public', ownerID: 'hostile' }, Date.now());
       await tx.addMembers('big', members.map((userID) => ({ userID, role: userID === 'hostile' ? 'Owner' : 'Member' })), Date.now());
     });
@@ -88,7 +91,7 @@ sqliteOnly('a hostile neighbour (10 s of the worst known attacks from one accoun
 
     let rssPeak = rss0;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssOf(child.pid!))), 200);
-    const attacker = await startAttacker(url, await sig('hostile'));
+    const attacker = await startAttacker(url, await sig('hostile'), await sig('hostile2'));
     const attackStart = performance.now();
     // While the flood runs: the victim's calls, and new logins of another user from another address.
     const [loud, lateLogins] = await Promise.all([roundTrips(caller, ATTACK_MS), loginsFrom('127.0.0.2', url, 'late', await sig('late'), ATTACK_MS)]);
@@ -110,6 +113,10 @@ sqliteOnly('a hostile neighbour (10 s of the worst known attacks from one accoun
     if (process.env.HN_REPORT) writeFileSync(process.env.HN_REPORT, JSON.stringify(report));
     // The attack really ran and was answered with its limits, never silently dropped.
     expect(stats.limited.message_rate + stats.limited.stored_bytes).toBeGreaterThan(0);
+    // The createGroup flood was charged per entry: a few 8002s within the request_cost bucket, the rest refused.
+    const cost = DEFAULT_LIMITS.requestCost;
+    expect(stats.limited.request_cost).toBeGreaterThan(0);
+    expect(stats.unknownUsers * 1000).toBeLessThanOrEqual(cost.burst + cost.perSecond * attackSeconds);
     expect(stats.unanswered).toBe(0);
     const refused = Object.entries(stats.upgrades).filter(([k]) => k !== 'error');
     expect(refused.length).toBeGreaterThan(0);
@@ -183,13 +190,15 @@ interface AttackStats {
   unanswered: number;
   opened: number;
   upgrades: Record<string, number>;
-  limited: { message_rate: number; stored_bytes: number } & Record<string, number>;
+  limited: { message_rate: number; stored_bytes: number; request_cost: number } & Record<string, number>;
+  /** 8002 answers to the createGroup flood. */
+  unknownUsers: number;
 }
 
 /** The hostile account in its own process (fixtures/hostile-attacker.ts), once its sockets have logged in. */
-async function startAttacker(url: string, hostileSig: string): Promise<{ stop(): Promise<AttackStats> }> {
+async function startAttacker(url: string, hostileSig: string, createGroupSig: string): Promise<{ stop(): Promise<AttackStats> }> {
   const script = fileURLToPath(new URL('./fixtures/hostile-attacker.ts', import.meta.url));
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, url, hostileSig, String(MEMBERS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', script, url, hostileSig, String(MEMBERS), process.env.HN_BASE ? '' : createGroupSig], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   const lineMatching = (re: RegExp) => new Promise<RegExpExecArray>((resolve, reject) => {
     const check = () => {

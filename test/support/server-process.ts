@@ -27,11 +27,15 @@ export interface ServerProcessOptions {
   nodeArgs?: string[];
   /** An IPC channel (the fixture writes heap snapshots on request). */
   ipc?: boolean;
+  /** The process's open-file limit, soft and hard (run through prlimit). */
+  maxFiles?: number;
 }
 
 /** Starts the server process; resolves once it listens, rejects if it exits first. */
 export function launchServerProcess(o: ServerProcessOptions): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', SCRIPT, String(o.port), o.storage], {
+  const node = [process.execPath, ...(o.nodeArgs ?? []), '--import', 'tsx', SCRIPT, String(o.port), o.storage];
+  const [cmd, ...args] = o.maxFiles ? ['prlimit', `--nofile=${o.maxFiles}:${o.maxFiles}`, ...node] : node;
+  const child = spawn(cmd!, args, {
     stdio: o.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...o.env },
   });

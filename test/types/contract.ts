@@ -23,8 +23,8 @@ expectTypeOf<OpResult<'getGroupMemberList'>>().toEqualTypeOf<{ memberList: Group
 expectTypeOf<OpResult<'accept'>>().toEqualTypeOf<SignalingResult>();
 expectTypeOf<OpResult<'sendMessage'>>().toEqualTypeOf<{ message: Message }>();
 expectTypeOf<OpParams<'accept'>>().toEqualTypeOf<{ inviteID: string; data?: string | undefined }>();
-// accept may fail as the contract says: its own codes and those every op may answer.
-expectTypeOf<OpError<'accept'>>().toEqualTypeOf<8010 | 8011 | 8001 | 2024 | 2800 | 2801 | 2802>();
+// accept may fail as the contract says: its own codes and those every op may answer (8040 request_cost among them).
+expectTypeOf<OpError<'accept'>>().toEqualTypeOf<8010 | 8011 | 8001 | 2024 | 2800 | 2801 | 2802 | 8040>();
 // Defaults are the handler's: `timeout` may be absent after validation.
 expectTypeOf<OpParams<'invite'>['timeout']>().toEqualTypeOf<number | undefined>();
 

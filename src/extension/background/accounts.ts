@@ -13,21 +13,29 @@ export function httpBase(server: string): string {
   return url.origin;
 }
 
-/** Registers (`create`) or signs in, and returns the userSig to log in with. */
+/** What a sign-in gives: a server that predates device tokens sends none (null). */
+export type SignInResult = Omit<AccountResult, 'deviceToken'> & { deviceToken: string | null };
+
+/**
+ * Registers (`create`) or signs in, and returns the userSig to log in with. Signing in
+ * sends this device's token for the account when it has one (a known device gets through
+ * a guessing flood that locks new ones out).
+ */
 export async function requestUserSig(
   server: string,
   userID: string,
   password: string,
   create: boolean,
   fetchImpl: typeof fetch = fetch,
-): Promise<AccountResult> {
+  deviceToken: string | null = null,
+): Promise<SignInResult> {
   const url = `${httpBase(server)}/api/${create ? 'register' : 'login'}`;
   let res: Response;
   try {
     res = await fetchImpl(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ userID, password }),
+      body: JSON.stringify({ userID, password, ...(!create && deviceToken !== null ? { deviceToken } : {}) }),
     });
   } catch (cause) {
     throw new ViewError('unreachable', 'errorUnreachable', `cannot reach ${url}: ${String(cause)}`, [server]);
@@ -38,8 +46,9 @@ export async function requestUserSig(
   } catch {
     /* not JSON: handled below */
   }
-  if (res.ok && body.code === 0 && typeof body.data?.userSig === 'string') {
-    return { userID: body.data.userID ?? userID, userSig: body.data.userSig, expiresIn: body.data.expiresIn ?? 0 };
+  const d = body.data;
+  if (res.ok && body.code === 0 && typeof d?.userSig === 'string') {
+    return { userID: d.userID ?? userID, userSig: d.userSig, expiresIn: d.expiresIn ?? 0, deviceToken: typeof d.deviceToken === 'string' ? d.deviceToken : null };
   }
   const { code, key, subs } = accountErrorText(res.status, body, res.headers.get('retry-after'));
   throw new ViewError(code, key, `${url} answered ${res.status} ${body.reason ?? ''}`.trim(), subs);

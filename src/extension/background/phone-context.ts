@@ -39,5 +39,8 @@ export interface AccountHost {
   /** Forgets the calls (another user, or nobody). */
   clearCalls(): Promise<void>;
   settings(): Settings;
+  /** This device's token for `userID` on `server` (kept in the vault, across sign-outs), or null. */
+  deviceToken(server: string, userID: string): Promise<string | null>;
+  setDeviceToken(server: string, userID: string, token: string): Promise<void>;
   fetch?: typeof fetch;
 }

@@ -293,6 +293,8 @@ export class Phone implements PhoneApi {
       signedOut: () => this.#applyLink({ type: 'signedOut' }),
       clearCalls: () => this.#runner.replace(EMPTY_CALL_STATE),
       settings: () => this.#settings,
+      deviceToken: (server, userID) => store.loadDeviceToken(server, userID),
+      setDeviceToken: (server, userID, token) => store.saveDeviceToken(server, userID, token),
       setSettings: async (settings) => {
         this.#settings = settings;
         await store.saveSettings(settings);

@@ -28,7 +28,7 @@ export type Account = z.infer<typeof Account>;
 /** The call state as stored: one stored before classroom mode has no `classroom`. */
 const StoredCalls = z.extend(CallState, { classroom: z.optional(z.nullable(Classroom)) });
 
-const KEYS = { account: 'account', settings: 'settings', calls: 'callState', server: 'serverURL' } as const;
+const KEYS = { account: 'account', settings: 'settings', calls: 'callState', server: 'serverURL', devices: 'deviceTokens' } as const;
 
 async function read(key: string): Promise<unknown> {
   const got = await browser.storage.local.get(key);
@@ -56,6 +56,26 @@ export async function loadAccount(): Promise<Account | null> {
 }
 export async function saveAccount(account: Account | null): Promise<void> {
   await vaultSet(KEYS.account, account ?? undefined, { durable: true });
+}
+
+/** Device tokens kept (one per server and user signed in from this browser; the oldest go first). */
+const MAX_DEVICE_TOKENS = 16;
+const DeviceTokens = z.record(z.string(), z.string());
+
+/**
+ * This browser's device token for `userID` on `server` (SECURITY.md "Device tokens"): in
+ * the vault like the account (never `storage.local`), and kept across sign-outs, so the
+ * device is still known at its next sign-in.
+ */
+export async function loadDeviceToken(server: string, userID: string): Promise<string | null> {
+  const parsed = DeviceTokens.safeParse(await vaultGet(KEYS.devices, { durable: true }));
+  return (parsed.success ? parsed.data[`${server} ${userID}`] : undefined) ?? null;
+}
+export async function saveDeviceToken(server: string, userID: string, token: string): Promise<void> {
+  const parsed = DeviceTokens.safeParse(await vaultGet(KEYS.devices, { durable: true }));
+  const key = `${server} ${userID}`;
+  const rest = Object.entries(parsed.success ? parsed.data : {}).filter(([k]) => k !== key);
+  await vaultSet(KEYS.devices, Object.fromEntries([...rest.slice(-(MAX_DEVICE_TOKENS - 1)), [key, token]]), { durable: true });
 }
 
 /** The last server URL typed in, kept after sign-out so the form remembers it. */

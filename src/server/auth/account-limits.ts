@@ -13,11 +13,17 @@ export interface AccountLimits {
   maxPasswordLength: number;
   /** Password hashes (scrypt) computed at once. */
   hashConcurrency: number;
-  /** Hashes running or waiting, process-wide; beyond it 503 at once. */
+  /** Hashes running or waiting in the password lane (new devices, registrations), process-wide; beyond it 503 at once. */
   hashCapacity: number;
-  /** Hashes running or waiting for one account; beyond it 429 at once. */
+  /** Hashes running or waiting in the device lane (known devices, password changes), process-wide; beyond it 503 at once. */
+  deviceHashCapacity: number;
+  /** Hashes running or waiting for one known device; beyond it 429 at once. */
+  hashPerDevice: number;
+  /** Lifetime of a device token, seconds (each sign-in from the device renews it). */
+  deviceTokenTtlSeconds: number;
+  /** Hashes running or waiting for one account, in each lane; beyond it 429 at once. */
   hashPerAccount: number;
-  /** Hashes running or waiting for one client address; beyond it 429 at once. */
+  /** Hashes running or waiting for one client address; beyond it 429 at once. Past half of a lane, one. */
   hashPerAddress: number;
   /** Failed sign-ins (wrong password) of one account before the delay starts. */
   accountFreeFailures: number;
@@ -39,7 +45,10 @@ export const ACCOUNT_LIMITS: Readonly<AccountLimits> = Object.freeze({
   minPasswordLength: PASSWORD_LENGTH.min,
   maxPasswordLength: PASSWORD_LENGTH.max,
   hashConcurrency: 2,
-  hashCapacity: 16,
+  hashCapacity: 512,
+  deviceHashCapacity: 64,
+  hashPerDevice: 1,
+  deviceTokenTtlSeconds: 180 * 86400,
   hashPerAccount: 2,
   hashPerAddress: 8,
   accountFreeFailures: 5,

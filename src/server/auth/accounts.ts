@@ -3,7 +3,9 @@
  * sign out, over HTTP, answered with a UserSig. Passwords are stored only as salted
  * scrypt hashes, computed in a bounded pool (hash-pool.ts); sign-ins and registrations
  * are throttled (throttle.ts); failed sign-ins are logged with user ID and address, never
- * the password.
+ * the password. Each success hands the device a device token (device-tokens.ts): with it,
+ * a later sign-in from that device hashes in its own lane and answers only to its own
+ * failed-sign-in lock, so a guessing flood does not keep the account's own devices out.
  *
  * An existing user ID is never taken by registration, whatever its state: an account
  * made by a UserSig (operator, `npm run usersig`) gets its first password only from
@@ -15,7 +17,8 @@ import type { Logger } from '../log.ts';
 import type { AccountResult } from '../../protocol/accounts.ts';
 import type { Store } from '../store/types.ts';
 import type { AccountLimits } from './account-limits.ts';
-import { HashPool, type Holder } from './hash-pool.ts';
+import { DEVICE_TOKEN_MAX_LENGTH, DeviceTokens } from './device-tokens.ts';
+import { HashPool, type HashLane, type HashTier, type Holder } from './hash-pool.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import type { AccountThrottle } from './throttle.ts';
 import type { Tokens } from './tokens.ts';
@@ -35,15 +38,20 @@ export interface AccountsDeps {
   ttlSeconds: number;
   allowRegistration: boolean;
   clock: () => number;
+  /** The server secret: device tokens are signed with a key derived from it. */
+  secret: string;
 }
 
 export class Accounts {
   readonly #d: AccountsDeps;
   readonly pool: HashPool;
+  readonly #devices: DeviceTokens;
 
   constructor(deps: AccountsDeps) {
     this.#d = deps;
-    this.pool = new HashPool({ concurrency: deps.limits.hashConcurrency, capacity: deps.limits.hashCapacity });
+    const l = deps.limits;
+    this.pool = new HashPool({ concurrency: l.hashConcurrency, capacity: { password: l.hashCapacity, device: l.deviceHashCapacity } });
+    this.#devices = new DeviceTokens(deps.secret, l.deviceTokenTtlSeconds, deps.clock);
   }
 
   async register(body: unknown, caller: Caller): Promise<AccountResult> {
@@ -52,24 +60,36 @@ export class Accounts {
     await this.#d.throttle.register(caller.address);
     const exists = () => new RingletError(ErrorCode.USER_EXISTS, 'user_exists', `user ${userID} already exists`);
     if ((await this.#d.store.read((tx) => tx.existingUsers([userID]))).has(userID)) throw exists();
-    const hash = await this.pool.run(this.#holders(userID, caller), () => hashPassword(password));
+    const hash = await this.pool.run('password', this.#holders(userID, caller), () => hashPassword(password));
     const created = await this.#d.store.write((tx) => tx.createUserWithPassword(userID, hash, this.#d.clock()));
     if (!created) throw exists();
     this.#d.log.info({ user: userID, ip: caller.address }, 'account registered');
-    return this.#issue(userID, 0);
+    return this.#issue(userID, 0, null);
   }
 
+  /**
+   * Signs in with the password, and with the device token this device got last time, if
+   * any: a known device answers to its own lock and hashes in the device lane; an unknown,
+   * expired or revoked token just makes it a new device (no error: it gets a new token).
+   */
   async login(body: unknown, caller: Caller): Promise<AccountResult> {
     const { userID, password } = this.#credentials(body);
-    await this.#d.throttle.check(userID, caller.address);
-    const hash = await this.#d.store.read((tx) => tx.getPasswordHash(userID));
+    const presented = deviceTokenOf(body);
+    const { hash, gen } = await this.#d.store.read(async (tx) => ({ hash: await tx.getPasswordHash(userID), gen: await tx.tokenGeneration(userID) }));
+    const device = presented === null ? null : this.#devices.verify(presented, userID, gen);
+    if (device !== null) await this.#d.throttle.checkDevice(device);
+    else await this.#d.throttle.check(userID, caller.address);
+    // An address that has failed sign-ins lately waits after the quiet ones.
+    const tier: HashTier = device === null && (await this.#d.throttle.addressHasFailed(caller.address)) ? 'after' : 'first';
+    const holders = this.#holders(userID, caller, device);
     // Same error and similar work for an unknown user and a wrong password.
-    const ok = await this.pool.run(this.#holders(userID, caller), async () =>
-      hash === null ? (await verifyPassword(password, DUMMY_HASH), false) : verifyPassword(password, hash));
-    if (!ok) return this.#failed(userID, caller, 'login');
-    await this.#d.throttle.succeeded(userID);
-    const gen = await this.#d.store.read((tx) => tx.tokenGeneration(userID));
-    return this.#issue(userID, gen);
+    const ok = await this.pool.run(device !== null ? 'device' : 'password', holders, async () =>
+      hash === null ? (await verifyPassword(password, DUMMY_HASH), false) : verifyPassword(password, hash), holders.at(-1)!.key, tier);
+    if (!ok) return this.#failed(userID, caller, 'login', device);
+    // A known device clears its own count only: the flood's lock on the account stays for new devices.
+    if (device !== null) await this.#d.throttle.deviceSucceeded(device);
+    else await this.#d.throttle.succeeded(userID);
+    return this.#issue(userID, gen, device);
   }
 
   /**
@@ -84,20 +104,22 @@ export class Accounts {
     if (b.oldPassword !== undefined && typeof b.oldPassword !== 'string') throw invalidParameter('oldPassword', 'a string');
     await this.#d.throttle.check(userID, caller.address);
     const current = await this.#d.store.read((tx) => tx.getPasswordHash(userID));
+    // Only a signed-in user gets here: the device lane, by account.
     const holders = this.#holders(userID, caller);
+    const lane: HashLane = 'device';
     if (current !== null) {
       if (typeof b.oldPassword !== 'string') throw invalidParameter('oldPassword', 'required to change an existing password');
       const old = b.oldPassword;
-      if (!(await this.pool.run(holders, () => verifyPassword(old, current)))) return this.#failed(userID, caller, 'password change');
+      if (!(await this.pool.run(lane, holders, () => verifyPassword(old, current)))) return this.#failed(userID, caller, 'password change', null);
       await this.#d.throttle.succeeded(userID);
     }
-    const hash = await this.pool.run(holders, () => hashPassword(password));
+    const hash = await this.pool.run(lane, holders, () => hashPassword(password));
     const gen = await this.#d.tokens.revokeAllWith(userID, async (tx) => {
       await tx.ensureUser(userID, this.#d.clock());
       await tx.setPasswordHash(userID, hash);
     });
     this.#d.log.info({ user: userID, ip: caller.address, first: current === null }, 'password set; earlier tokens revoked');
-    return this.#issue(userID, gen);
+    return this.#issue(userID, gen, null);
   }
 
   /** Revokes the bearer token, or (`everywhere: true`) every token of its user issued so far. */
@@ -111,22 +133,29 @@ export class Accounts {
     return {};
   }
 
-  async #failed(userID: string, caller: Caller, what: string): Promise<never> {
-    const lockedFor = await this.#d.throttle.failed(userID, caller.address);
-    // User ID and address only: never the password, never a token.
-    this.#d.log.warn({ user: userID, ip: caller.address, lockedFor }, `${what} failed: bad credentials`);
+  async #failed(userID: string, caller: Caller, what: string, device: string | null): Promise<never> {
+    const lockedFor = device !== null ? await this.#d.throttle.failedDevice(device) : await this.#d.throttle.failed(userID, caller.address);
+    // User ID, address and device ID only: never the password, never a token.
+    this.#d.log.warn({ user: userID, ip: caller.address, lockedFor, ...(device !== null ? { device } : {}) }, `${what} failed: bad credentials`);
     throw new RingletError(ErrorCode.BAD_CREDENTIALS, 'bad_credentials', 'wrong user ID or password');
   }
 
-  #holders(userID: string, caller: Caller): Holder[] {
-    return [
-      { key: `account:${userID}`, max: this.#d.limits.hashPerAccount },
-      { key: `address:${caller.address}`, max: this.#d.limits.hashPerAddress },
-    ];
+  /** Who holds a hashing place; the last one is the fairness key (the device, else the address). */
+  #holders(userID: string, caller: Caller, device: string | null = null): Holder[] {
+    const l = this.#d.limits;
+    const account = { key: `account:${userID}`, max: l.hashPerAccount };
+    if (device !== null) return [account, { key: `device:${device}`, max: l.hashPerDevice }];
+    return [account, { key: `address:${caller.address}`, max: l.hashPerAddress }];
   }
 
-  async #issue(userID: string, generation: number): Promise<AccountResult> {
-    return { userID, userSig: await this.#d.tokens.sign(userID, this.#d.ttlSeconds, generation), expiresIn: this.#d.ttlSeconds };
+  /** A UserSig and this device's token (the same device ID when it presented a valid one). */
+  async #issue(userID: string, generation: number, device: string | null): Promise<AccountResult> {
+    return {
+      userID,
+      userSig: await this.#d.tokens.sign(userID, this.#d.ttlSeconds, generation),
+      expiresIn: this.#d.ttlSeconds,
+      deviceToken: device !== null ? this.#devices.issue(userID, generation, device) : this.#devices.issue(userID, generation),
+    };
   }
 
   #credentials(body: unknown): { userID: string; password: string } {
@@ -144,6 +173,14 @@ export class Accounts {
     }
     return value;
   }
+}
+
+/** The `deviceToken` of a sign-in, if any (8001 `deviceToken` when it is not a short string). */
+function deviceTokenOf(body: unknown): string | null {
+  const v = asObject(body).deviceToken;
+  if (v === undefined) return null;
+  if (typeof v !== 'string' || v.length > DEVICE_TOKEN_MAX_LENGTH) throw invalidParameter('deviceToken', `a string of at most ${DEVICE_TOKEN_MAX_LENGTH} characters`);
+  return v;
 }
 
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';

@@ -5,6 +5,9 @@
  *   firstDelay × 2^(n-1) seconds (capped); a locked key gets 429 + Retry-After without a
  *   password check. A success clears the account's count (not the address's: one good
  *   account must not launder guesses at others);
+ * - failed sign-ins per known device (a device token, device-tokens.ts), the same way: such
+ *   sign-ins are held back by their device's lock only, not by the account's or the
+ *   address's (which a guessing flood sets), and a success clears the device's count only;
  * - registrations per client address per window.
  * Counters live in memory (per node), or in Redis when the server has a Redis URL, so
  * every node of a scale-out deployment shares them (memory takes over while Redis is down).
@@ -73,6 +76,11 @@ class GrowingDelay {
     return secs;
   }
 
+  /** Failures counted for the key in the current window. */
+  async failures(key: string): Promise<number> {
+    return (await this.#fails.get(key))?.consumedPoints ?? 0;
+  }
+
   async clear(key: string): Promise<void> {
     await Promise.all([this.#fails.delete(key), this.#lock.delete(key)]);
   }
@@ -81,11 +89,13 @@ class GrowingDelay {
 export class AccountThrottle {
   readonly #account: GrowingDelay;
   readonly #address: GrowingDelay;
+  readonly #device: GrowingDelay;
   readonly #registrations: RateLimiterAbstract;
 
   constructor(store: LimiterStore, l: AccountLimits) {
     this.#account = new GrowingDelay(store.make, 'signin_account', l.accountFreeFailures, l);
     this.#address = new GrowingDelay(store.make, 'signin_address', l.addressFreeFailures, l);
+    this.#device = new GrowingDelay(store.make, 'signin_device', l.accountFreeFailures, l);
     this.#registrations = store.make('register_address', l.registrationsPerAddress, l.registrationWindowSeconds);
   }
 
@@ -93,6 +103,11 @@ export class AccountThrottle {
   async check(userID: string, address: string): Promise<void> {
     const wait = Math.max(await this.#account.lockedFor(userID), await this.#address.lockedFor(address));
     if (wait > 0) throw new RetryLater('login_attempts', 'too many failed sign-ins for this account or from this address', wait);
+  }
+
+  /** Whether the address has failed sign-ins in the current window (its hashes wait after the others'). */
+  async addressHasFailed(address: string): Promise<boolean> {
+    return (await this.#address.failures(address)) > 0;
   }
 
   /** Counts a failed sign-in; returns the longest lock it set, seconds (0: none). */
@@ -103,6 +118,21 @@ export class AccountThrottle {
 
   async succeeded(userID: string): Promise<void> {
     await this.#account.clear(userID);
+  }
+
+  /** Throws 429 `login_attempts` while this known device is locked (its own failures only). */
+  async checkDevice(deviceID: string): Promise<void> {
+    const wait = await this.#device.lockedFor(deviceID);
+    if (wait > 0) throw new RetryLater('login_attempts', 'too many failed sign-ins from this device', wait);
+  }
+
+  /** Counts a failed sign-in of a known device; returns the lock it set, seconds (0: none). */
+  failedDevice(deviceID: string): Promise<number> {
+    return this.#device.fail(deviceID);
+  }
+
+  async deviceSucceeded(deviceID: string): Promise<void> {
+    await this.#device.clear(deviceID);
   }
 
   /** Takes one registration from the address's budget; throws 429 `registrations` when spent. */

@@ -13,6 +13,7 @@ export function refusalResponses(limits: AdmissionLimits): RefusalResponses {
   return {
     connection_rate: response('connection_rate', `at most ${perSecond} WebSocket connections per second per address (burst ${burst}); retry shortly`),
     unauthenticated_sockets: response('unauthenticated_sockets', `at most ${limits.unauthenticatedPerIP} sockets per address may wait for login`),
+    unauthenticated_total: response('unauthenticated_total', `at most ${limits.unauthenticatedTotal} sockets may wait for login on this server, and this address holds as many as any`),
   };
 }
 

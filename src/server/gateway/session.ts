@@ -121,6 +121,16 @@ export class Session implements SessionSink {
     this.close(CloseCode.KICKED, reason);
   }
 
+  /**
+   * Nothing heard for the idle timeout: says 1001 and cuts the socket at once. A silent
+   * peer does not answer the close handshake, and waiting for it (ws waits 30 s) kept a
+   * dead session's socket 30 s past the bound.
+   */
+  dropIdle(): void {
+    this.close(CloseCode.GOING_AWAY, 'idle');
+    this.#ws.terminate();
+  }
+
   close(code: CloseCode, reason: string): void {
     if (this.#state === 'closed') return;
     this.#teardown();

@@ -8,6 +8,11 @@
 export interface ServerLimits {
   /** `message_rate`: sendMessage, invite and inviteInGroup per user and node. A request costs one token per 20 recipients (at least 1). */
   messageRate: { perSecond: number; burst: number };
+  /**
+   * `request_cost`: every request of a user (per node), charged before it runs: 1, plus 1
+   * per entry of each list it carries (limits/request-cost.ts).
+   */
+  requestCost: { perSecond: number; burst: number };
   /** `stored_bytes`: bytes a user's sendMessage/invite/inviteInGroup may store per UTC day (frames once, 32 bytes per recipient reference). */
   storedBytesPerDay: number;
   /** `pending_invitations`: open invitations from one inviter in which one invitee is still pending. */
@@ -38,6 +43,13 @@ export interface ServerLimits {
   outboundProcess: number;
   /** Sockets of one client address that have not logged in yet; more get HTTP 429 `unauthenticated_sockets` at the upgrade. */
   unauthenticatedPerIP: number;
+  /**
+   * Sockets that have not logged in yet, all addresses together (per node); at most a
+   * quarter of the open-file limit (limits/descriptors.ts). At it a newcomer from a less
+   * busy address takes the place of the busiest address's oldest waiting socket; else HTTP
+   * 429 `unauthenticated_total`.
+   */
+  unauthenticatedTotal: number;
   /** WebSocket upgrades per client address and second (every attempt counts); more get HTTP 429 `connection_rate`. */
   connectionRatePerIP: { perSecond: number; burst: number };
   /** Frames per page of the catch-up at login; the next page waits until the socket drained. */
@@ -48,6 +60,7 @@ export interface ServerLimits {
 
 export const DEFAULT_LIMITS: ServerLimits = {
   messageRate: { perSecond: 50, burst: 100 },
+  requestCost: { perSecond: 200, burst: 2000 },
   storedBytesPerDay: 16 * 1024 * 1024,
   pendingPerPair: 10,
   pendingPerInvitee: 100,
@@ -61,6 +74,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   outboundPerUser: 16 * 1024 * 1024,
   outboundProcess: 256 * 1024 * 1024,
   unauthenticatedPerIP: 64,
+  unauthenticatedTotal: 4096,
   connectionRatePerIP: { perSecond: 20, burst: 200 },
   catchUpPageFrames: 20,
   catchUpDrainMs: 30_000,

@@ -16,7 +16,9 @@ import type { PhoneContext } from '../phone-context.ts';
 
 async function signIn(ctx: PhoneContext, server: string, userID: string, password: string, create: boolean): Promise<ViewState> {
   const host = ctx.account;
-  const creds = await requestUserSig(server, userID, password, create, host.fetch);
+  const known = create ? null : await host.deviceToken(server, userID);
+  const creds = await requestUserSig(server, userID, password, create, host.fetch, known);
+  if (creds.deviceToken !== null) await host.setDeviceToken(server, creds.userID, creds.deviceToken);
   const sameUser = host.account()?.userID === creds.userID;
   await host.disconnect();
   await host.setAccount({ server, userID: creds.userID, userSig: creds.userSig }, server);
