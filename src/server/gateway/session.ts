@@ -15,6 +15,7 @@ import { assertNotRevoked, revokes, type Tokens } from '../auth/tokens.ts';
 import type { TokenClaims } from '../auth/usersig.ts';
 import type { Store } from '../store/types.ts';
 import type { ServerLimits } from '../limits/config.ts';
+import { TokenBucket } from '../limits/token-buckets.ts';
 import type { LogThrottle } from '../log-throttle.ts';
 import type { AdmissionTicket } from './admission.ts';
 import type { OutboundBudget, OutboundSlot } from './outbound.ts';
@@ -57,8 +58,8 @@ export class Session implements SessionSink {
   /** Waiters for the outbound queue to drain (catch-up backpressure). */
   #drainWaiters: Array<() => void> = [];
   #lastHeard: number;
-  #tokens: number;
-  #tokensAt: number;
+  /** Frames this socket may send (SessionDeps.rate). */
+  readonly #frames: TokenBucket;
   /** Timers that are still pending (a fired one removes itself). */
   #timers: NodeJS.Timeout[] = [];
   #loginTimer: NodeJS.Timeout | null = null;
@@ -78,8 +79,7 @@ export class Session implements SessionSink {
     };
     deps.outbound.track(this.#out);
     this.#lastHeard = deps.clock();
-    this.#tokens = deps.rate.burst;
-    this.#tokensAt = this.#lastHeard;
+    this.#frames = new TokenBucket(deps.rate, this.#lastHeard);
     ws.on('message', (raw, isBinary) => this.#onMessage(raw, isBinary));
     ws.on('close', () => this.#teardown());
     ws.on('error', () => this.#teardown());
@@ -229,20 +229,11 @@ export class Session implements SessionSink {
     return (this.#state as State) !== 'closed';
   }
 
-  #takeToken(now: number): boolean {
-    const { perSecond, burst } = this.#d.rate;
-    this.#tokens = Math.min(burst, this.#tokens + ((now - this.#tokensAt) / 1000) * perSecond);
-    this.#tokensAt = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-
   #onMessage(raw: unknown, isBinary: boolean): void {
     if (this.#state === 'closed') return;
     const now = this.#d.clock();
     this.#lastHeard = now;
-    if (!this.#takeToken(now)) return this.close(CloseCode.RATE_LIMITED, 'too many frames');
+    if (!this.#frames.tryTakeOne(now)) return this.close(CloseCode.RATE_LIMITED, 'too many frames');
     if (isBinary) return this.close(CloseCode.BAD_FRAME, 'binary frames are not part of the protocol');
     const decoded = decodeClientFrame(String(raw));
     if (!decoded.ok) {
