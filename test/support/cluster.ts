@@ -77,7 +77,9 @@ export class Cluster {
       ...(this.nodeOptions.rate ? { rate: this.nodeOptions.rate } : {}),
       ...(this.nodeOptions.limits ? { limits: this.nodeOptions.limits } : {}),
     };
-    const proc = spawn(process.execPath, ['--import', 'tsx', NODE_SCRIPT], {
+    // RINGLET_NODE_ARGS: extra node flags for the children (the bench's --cpu-prof).
+    const nodeArgs = (process.env.RINGLET_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', NODE_SCRIPT], {
       env: { ...process.env, RINGLET_NODE: JSON.stringify(config), RINGLET_PG_POOL_MAX: process.env.RINGLET_PG_POOL_MAX ?? '8' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

@@ -2,7 +2,7 @@
 import type { Logger } from '../log.ts';
 import { closeForResync, DeliveryOrder, passTo } from './delivery-order.ts';
 import { LocalSessions } from './local-sessions.ts';
-import type { Bus, Delivery, Revocation, SessionSink } from './types.ts';
+import type { Bus, Delivery, Revocation, RevocationListener, SessionSink } from './types.ts';
 
 export interface LocalBusOptions {
   /** Default 10. */
@@ -22,6 +22,7 @@ export interface LocalBusOptions {
 export class LocalBus implements Bus {
   readonly #sessions: LocalSessions;
   readonly #order: DeliveryOrder;
+  readonly #watchers: RevocationListener[] = [];
 
   constructor(options: LocalBusOptions = {}) {
     this.#sessions = new LocalSessions(options.maxSessionsPerUser ?? 10);
@@ -52,11 +53,16 @@ export class LocalBus implements Bus {
   }
 
   revoke(r: Revocation): void {
+    for (const w of this.#watchers) w.revoked(r);
     for (const s of [...(this.#sessions.of(r.userID) ?? [])]) {
       if (!s.revokedBy(r)) continue;
       this.unregister(s);
       s.kick('user_sig_expired');
     }
+  }
+
+  watchRevocations(l: RevocationListener): void {
+    this.#watchers.push(l);
   }
 
   async online(userIDs: readonly string[]): Promise<Set<string>> {

@@ -4,7 +4,7 @@
  *   liveness     redis-liveness.ts    heartbeats, which nodes are alive
  *   presence     redis-presence.ts    which nodes hold sessions of which user
  *   fan-out      redis-fanout.ts      committed deliveries to every node, in seq order
- *   revocation   redis-revocation.ts  token revocations to every node holding the user
+ *   revocation   redis-revocation.ts  token revocations to every node
  *   settings     redis-settings.ts    the settings every node must share
  * Redis is only a transport: everything that must survive is in the store (the per-user
  * event log), so what Redis loses is recovered by clients resuming from their last event seq.
@@ -17,7 +17,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
-import type { Bus, Delivery, Revocation, SessionSink } from './types.ts';
+import type { Bus, Delivery, Revocation, RevocationListener, SessionSink } from './types.ts';
 import { closeForResync, DEFAULT_HOLD_MS } from './delivery-order.ts';
 import { LocalSessions } from './local-sessions.ts';
 import { parseMessage, RedisNames } from './redis-channels.ts';
@@ -92,7 +92,7 @@ export class RedisBus implements Bus {
         this.#resyncUsers([user], 'event gap');
       },
     }));
-    this.#revocations = new Revocations(this.#pub, this.#names, this.#presence, failed);
+    this.#revocations = new Revocations(this.#pub, this.#names, failed);
     this.stats = {
       resyncs: 0, publishFailures: 0,
       get published(): number {
@@ -137,7 +137,10 @@ export class RedisBus implements Bus {
       if (!this.#closed) this.#pubLost = true;
     });
     this.#sub.on('close', () => {
-      if (!this.#closed) this.#subLost = true;
+      if (this.#closed) return;
+      this.#subLost = true;
+      // Revocations published from now on are missed until the bus is back.
+      this.#revocations.forget(null);
     });
     this.#pub.on('ready', () => void this.#onPubReady());
     this.#sub.on('ready', () => void this.#onSubReady());
@@ -151,7 +154,7 @@ export class RedisBus implements Bus {
   }
 
   get #channels(): string[] {
-    return [this.#names.deliver(this.#o.nodeID), this.#names.resync];
+    return [this.#names.deliver(this.#o.nodeID), this.#names.revoked, this.#names.resync];
   }
 
   async #tick(): Promise<void> {
@@ -225,6 +228,7 @@ export class RedisBus implements Bus {
     // Messages published while this connection was down are gone: every local session
     // may have missed something. They reconnect and replay from the store.
     this.#o.log.warn({ sessions: this.#sessions.count }, 'redis bus reconnected; local sessions resync');
+    this.#revocations.forget(null);
     this.#resyncUsers([...this.#sessions.users()], 'bus reconnected');
   }
 
@@ -264,6 +268,10 @@ export class RedisBus implements Bus {
   revoke(r: Revocation): void {
     this.#revokeLocal(r);
     if (!this.#closed) this.#revocations.send(r);
+  }
+
+  watchRevocations(l: RevocationListener): void {
+    this.#revocations.watch(l);
   }
 
   async online(userIDs: readonly string[]): Promise<Set<string>> {
@@ -308,6 +316,7 @@ export class RedisBus implements Bus {
   // ---- internals
 
   #revokeLocal(r: Revocation): void {
+    this.#revocations.heard(r);
     for (const s of coveredSessions(this.#sessions, r)) {
       this.unregister(s);
       s.kick('user_sig_expired');
@@ -341,14 +350,19 @@ export class RedisBus implements Bus {
     const msg = parseMessage(text);
     if (!msg) return;
     if (channel === this.#names.resync) {
-      if ('users' in msg && Array.isArray(msg.users)) this.#resyncUsers(msg.users.filter((u) => this.#sessions.has(u)), 'another node failed to publish');
+      if (!('users' in msg) || !Array.isArray(msg.users)) return;
+      // The node that failed may have failed to publish a revocation of these users too.
+      this.#revocations.forget(msg.users);
+      this.#resyncUsers(msg.users.filter((u) => this.#sessions.has(u)), 'another node failed to publish');
+      return;
+    }
+    if (channel === this.#names.revoked) {
+      if ('r' in msg && typeof msg.r?.userID === 'string' && msg.r.userID !== '') this.#revokeLocal(msg.r);
       return;
     }
     if (!('t' in msg)) return;
     if (msg.t === 'd') this.#fanout.receive(msg.d);
-    else if (msg.t === 'revoke') {
-      if (typeof msg.r?.userID === 'string') this.#revokeLocal(msg.r);
-    } else if (msg.t === 'kick') this.#kickLocal(msg.u, msg.s);
+    else if (msg.t === 'kick') this.#kickLocal(msg.u, msg.s);
   }
 
   /** Ends the users' local sessions with 1012: the SDK reconnects and replays from the store. */

@@ -10,16 +10,21 @@
  *                      members of dead nodes are ignored and pruned
  *   settings           hash: nodeID → the settings every node must share (JSON)
  * Channels:
- *   deliver:<nodeID>   frames for the sessions on that node, device-limit kicks and token
- *                      revocations (DeliverMessage)
+ *   deliver:<nodeID>   frames for the sessions on that node and device-limit kicks
+ *                      (DeliverMessage)
+ *   revoked            every token revocation, to every node (RevokedMessage): each kicks
+ *                      the sessions it covers and keeps it in its revocation cache
  *   resync             users whose deliveries a node failed to publish (ResyncMessage)
  */
 import type { Delivery, Revocation } from './types.ts';
 
 export type DeliverMessage =
   | { t: 'd'; from: string; d: Delivery[] }
-  | { t: 'kick'; u: string; s: string }
-  | { t: 'revoke'; r: Revocation };
+  | { t: 'kick'; u: string; s: string };
+
+export interface RevokedMessage {
+  r: Revocation;
+}
 
 export interface ResyncMessage {
   users: string[];
@@ -44,6 +49,9 @@ export class RedisNames {
   deliver(nodeID: string): string {
     return `${this.prefix}deliver:${nodeID}`;
   }
+  get revoked(): string {
+    return `${this.prefix}revoked`;
+  }
   get resync(): string {
     return `${this.prefix}resync`;
   }
@@ -53,11 +61,11 @@ export class RedisNames {
   }
 }
 
-/** A message from the deliver or resync channel, or null when it is not one. */
-export function parseMessage(text: string): DeliverMessage | ResyncMessage | null {
+/** A message from one of the channels, or null when it is not one. */
+export function parseMessage(text: string): DeliverMessage | RevokedMessage | ResyncMessage | null {
   try {
     const msg = JSON.parse(text) as unknown;
-    return typeof msg === 'object' && msg !== null ? (msg as DeliverMessage | ResyncMessage) : null;
+    return typeof msg === 'object' && msg !== null ? (msg as DeliverMessage | RevokedMessage | ResyncMessage) : null;
   } catch {
     return null;
   }

@@ -5,12 +5,14 @@ import type { Group, GroupMember, GroupType } from '../../protocol/im.ts';
 import { groupKey } from '../model/conversation-keys.ts';
 import type { Invitation } from '../model/invitation.ts';
 import type { SqlConn, SqlDriver, SqlValue } from './driver.ts';
+import { TxLoginReads, type LoginReads } from './login-reads.ts';
 import { migrate } from './migrations.ts';
 import type { ConversationBump, ConversationRow, NewEvent, PendingLoad, Store, StoredEvent, StoredMessage, StoreTx } from './types.ts';
 
 /** A Store over any SqlDriver. */
 export class SqlStore implements Store {
   readonly dialect: SqlDriver['dialect'];
+  readonly login: LoginReads = new TxLoginReads(this);
   readonly #driver: SqlDriver;
 
   private constructor(driver: SqlDriver) {
