@@ -35,7 +35,7 @@ import type { SocketLike } from '../../src/sdk/socket.ts';
 import { createTestDatabase, PG_ADMIN_URL, REDIS_URL, skipUnless } from '../../test/support/backends.ts';
 import { Cluster } from '../../test/support/cluster.ts';
 import { repoRoot } from '../ipc.ts';
-import { backendsCpuMs, backendsDelta, cpuMs, rssBytes } from './proc.ts';
+import { backendsCpuMs, backendsDelta, cpuMs, followBackends, rssBytes } from './proc.ts';
 
 interface Args {
   sessions: number; rtt: number; pairs: number; timeouts: number; out: string;
@@ -361,7 +361,7 @@ async function main(): Promise<void> {
     const bPid = B.proc!.pid!;
     const aPid = A.proc!.pid!;
     const rssBefore = rssBytes(bPid);
-    const loginCpu0 = { node: cpuMs(bPid), pg: await backendsCpuMs(PG_ADMIN_URL, db.database), client: process.cpuUsage() };
+    const loginCpu0 = { node: cpuMs(bPid), pg: await followBackends(PG_ADMIN_URL, db.database), client: process.cpuUsage() };
     let reconnected = 0;
     let killedAt = Infinity;
     const backAt: number[] = [];
@@ -402,21 +402,21 @@ async function main(): Promise<void> {
       storm.push(chat);
     }
     const loginSeconds = (performance.now() - tLogin) / 1000;
-    const loginCpu = { nodeMs: cpuMs(bPid) - loginCpu0.node, pgMs: backendsDelta(loginCpu0.pg, await backendsCpuMs(PG_ADMIN_URL, db.database)), client: process.cpuUsage(loginCpu0.client) };
+    const loginCpu = { nodeMs: cpuMs(bPid) - loginCpu0.node, pgMs: await loginCpu0.pg.stop(), client: process.cpuUsage(loginCpu0.client) };
     console.error(`[bench]   ${users.length} logins on one node in ${loginSeconds.toFixed(2)} s`);
     await sleep(2000);
     // Without a gc in the node, so an upper bound: the session, its socket and its presence.
     const rssPerSessionKB = Math.round(((rssBytes(bPid) - rssBefore) / users.length / 1024) * 10) / 10;
     target = A.url;
     await sleep(500);
-    const stormCpu0 = { node: cpuMs(aPid), pg: await backendsCpuMs(PG_ADMIN_URL, db.database), client: process.cpuUsage() };
+    const stormCpu0 = { node: cpuMs(aPid), pg: await followBackends(PG_ADMIN_URL, db.database), client: process.cpuUsage() };
     killedAt = performance.now();
     await cluster.kill(1, 'SIGKILL');
     live.delete(B.url);
     const deadline = killedAt + 120_000;
     while (reconnected < users.length && performance.now() < deadline) await sleep(50);
     const stormMs = performance.now() - killedAt;
-    const stormCpu = { nodeMs: cpuMs(aPid) - stormCpu0.node, pgMs: backendsDelta(stormCpu0.pg, await backendsCpuMs(PG_ADMIN_URL, db.database)), client: process.cpuUsage(stormCpu0.client) };
+    const stormCpu = { nodeMs: cpuMs(aPid) - stormCpu0.node, pgMs: await stormCpu0.pg.stop(), client: process.cpuUsage(stormCpu0.client) };
     const perLogin = (ms: number, n: number) => Math.round((ms * 1000) / Math.max(1, n));
     const clientMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
     backAt.sort((x, y) => x - y);

@@ -214,7 +214,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
     }
     socket.once('close', () => ticket.release());
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new Session(`${nodeID}:${++counter}`, ws, sessionDeps, ticket);
+      const session = new Session(`${nodeID}:${++counter}`, ws, sessionDeps, ticket, socket);
       sessions.add(session);
       ws.on('close', () => sessions.delete(session));
     });
@@ -224,7 +224,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolveListen, reject) => {
     http.once('error', reject);
-    http.listen(options.port ?? 8787, host, () => {
+    // A storm of reconnects (a node of the cluster died) arrives faster than one turn of the
+    // event loop accepts: a queue of 511 (Node's default) overflows, and a dropped SYN is
+    // retried by the client's kernel only after 1, 3, 7, 15 s. The kernel caps the backlog
+    // at net.core.somaxconn.
+    http.listen({ port: options.port ?? 8787, host, backlog: 4096 }, () => {
       http.off('error', reject);
       resolveListen();
     });

@@ -29,7 +29,7 @@ async function lookups(server: RingletServer): Promise<{ hit: number; miss: numb
 async function login(server: RingletServer, userID: string, userSig: string): Promise<{ code: number; reason?: string }> {
   const s = await rawSocket(server.url);
   s.ws.send(JSON.stringify({ type: 'login', id: 'l', userID, userSig }));
-  const res = await s.next((f) => f.type === 'res' && f.id === 'l');
+  const res = await s.next((f) => f.type === 'res' && f.id === 'l', 15_000);
   s.ws.close();
   return res;
 }

@@ -41,6 +41,12 @@ export interface SessionDeps {
   logThrottle: LogThrottle;
 }
 
+/** The part of a TCP socket the session uses. */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
 type State = 'awaiting_login' | 'logging_in' | 'syncing' | 'live' | 'closed';
 
 /** A catch-up page is sent once the socket's queue is down to this. */
@@ -69,11 +75,14 @@ export class Session implements SessionSink {
   #timers: NodeJS.Timeout[] = [];
   #loginTimer: NodeJS.Timeout | null = null;
   readonly #ws: WebSocket;
+  /** The TCP socket under `ws`, corked while a login's answer, group list and `synced` go out (one write). */
+  readonly #tcp: Corkable | null;
   readonly #d: SessionDeps;
 
-  constructor(id: string, ws: WebSocket, deps: SessionDeps, admission: AdmissionTicket | null = null) {
+  constructor(id: string, ws: WebSocket, deps: SessionDeps, admission: AdmissionTicket | null = null, tcp: Corkable | null = null) {
     this.id = id;
     this.#ws = ws;
+    this.#tcp = tcp;
     this.#d = deps;
     this.#admission = admission;
     this.#out = {
@@ -301,6 +310,12 @@ export class Session implements SessionSink {
       if ((this.#state as State) === 'closed') return;
       const plan = planSync(snap, frame.userID, lastSeq, now);
       const result: LoginResult = { userID: frame.userID, seq: plan.seq, serverTime: now, resumed: plan.resumed, expiresIn: Math.floor((expiresAt - now) / 1000) };
+      // Without a catch-up to page, the answer, the group list and `synced` leave in one write.
+      const tcp = this.#tcp;
+      if (tcp) {
+        tcp.cork();
+        process.nextTick(() => tcp.uncork());
+      }
       this.#reply(frame.id, { code: 0, data: result });
       log.debug({ session: this.id, user: frame.userID, resumed: plan.resumed, seq: plan.seq }, 'catch-up started');
       // The catch-up goes out in pages, each once the socket has taken the previous one.

@@ -77,7 +77,8 @@ export class RedisBus implements Bus {
     this.#o = o;
     this.#names = new RedisNames(o.prefix, o.nodeID);
     this.#sessions = new LocalSessions(o.maxSessionsPerUser);
-    this.#pub = redisClient(url, `ringlet-${o.nodeID}-pub`, { commandTimeout: o.commandTimeoutMs });
+    // Commands issued in one turn of the event loop (a storm's presence registrations) leave in one write.
+    this.#pub = redisClient(url, `ringlet-${o.nodeID}-pub`, { commandTimeout: o.commandTimeoutMs, enableAutoPipelining: true });
     this.#sub = redisClient(url, `ringlet-${o.nodeID}-sub`, { autoResubscribe: false });
     this.#pub.defineCommand('ringletLookup', { lua: LOOKUP });
     this.#pub.defineCommand('ringletRegister', { numberOfKeys: 1, lua: REGISTER });

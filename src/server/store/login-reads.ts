@@ -3,12 +3,11 @@
  * token's revocation state of many logins at once, the current seqs of many users at once
  * (the buses' delivery baselines), and one login's snapshot (its user registered if new,
  * its token's revocation state again, and what its catch-up plan needs). PostgreSQL runs
- * each as one statement (postgres/login-reads.ts); this generic version runs them as
+ * each as one statement (postgres/login-reads.ts); tx-login-reads.ts runs them as
  * transactions over the shared queries (SQLite).
  */
 import type { Group } from '../../protocol/im.ts';
 import type { Invitation } from '../model/invitation.ts';
-import type { Store } from './types.ts';
 
 /** What the store says of one token (auth/tokens.ts decides whether it may log in). */
 export interface TokenState {
@@ -60,40 +59,4 @@ export interface LoginReads {
 export function canResume(lastSeq: number | undefined, seq: number, firstAfter: number | null, maxReplay: number): boolean {
   if (lastSeq === undefined || lastSeq > seq) return false;
   return lastSeq === seq || (seq - lastSeq <= maxReplay && firstAfter === lastSeq + 1);
-}
-
-/** The login reads as transactions over any store's shared queries. */
-export class TxLoginReads implements LoginReads {
-  readonly #store: Pick<Store, 'read' | 'write'>;
-
-  constructor(store: Pick<Store, 'read' | 'write'>) {
-    this.#store = store;
-  }
-
-  tokenStates(tokens: readonly TokenRef[]): Promise<TokenState[]> {
-    return this.#store.read(async (tx) => {
-      const out: TokenState[] = [];
-      for (const t of tokens) out.push({ generation: await tx.tokenGeneration(t.userID), tokenRevoked: t.tokenID !== null && (await tx.isTokenRevoked(t.tokenID)) });
-      return out;
-    });
-  }
-
-  currentSeqs(userIDs: readonly string[]): Promise<Map<string, number>> {
-    return this.#store.read(async (tx) => {
-      const out = new Map<string, number>();
-      for (const u of userIDs) out.set(u, await tx.currentSeq(u));
-      return out;
-    });
-  }
-
-  loginSnapshot(q: LoginSnapshotQuery): Promise<LoginSnapshot> {
-    return this.#store.write(async (tx) => {
-      await tx.ensureUser(q.userID, q.now);
-      const token = { generation: await tx.tokenGeneration(q.userID), tokenRevoked: q.tokenID !== null && (await tx.isTokenRevoked(q.tokenID)) };
-      const seq = await tx.currentSeq(q.userID);
-      const first = q.lastSeq !== undefined && q.lastSeq < seq ? ((await tx.eventsAfter(q.userID, q.lastSeq, 1))[0]?.seq ?? null) : null;
-      const resumable = canResume(q.lastSeq, seq, first, q.maxReplay);
-      return { token, seq, resumable, groups: await tx.groupsOf(q.userID), open: resumable ? [] : await tx.openInvitationsOf(q.userID, q.announceMax) };
-    });
-  }
 }

@@ -5,7 +5,8 @@ import type { Group, GroupMember, GroupType } from '../../protocol/im.ts';
 import { groupKey } from '../model/conversation-keys.ts';
 import type { Invitation } from '../model/invitation.ts';
 import type { SqlConn, SqlDriver, SqlValue } from './driver.ts';
-import { TxLoginReads, type LoginReads } from './login-reads.ts';
+import type { LoginReads } from './login-reads.ts';
+import { TxLoginReads } from './tx-login-reads.ts';
 import { migrate } from './migrations.ts';
 import type { ConversationBump, ConversationRow, NewEvent, PendingLoad, Store, StoredEvent, StoredMessage, StoreTx } from './types.ts';
 

@@ -34,26 +34,26 @@ WITH ins AS (
       (SELECT r.seq FROM user_event_refs r WHERE r.user_id = $1 AND r.seq > $3::bigint ORDER BY r.seq LIMIT 1) = $3::bigint + 1))) AS resumable
   FROM u
 )
-SELECT p.seq, p.gen, p.resumable,
+SELECT p.seq AS last_seq, p.gen, p.resumable AS can_resume,
   ($5::text IS NOT NULL AND EXISTS (SELECT 1 FROM revoked_tokens t WHERE t.token_id = $5::text)) AS revoked,
   (SELECT json_agg(json_build_array(g.group_id, g.name, g.type, g.owner_id) ORDER BY g.created_at, g.group_id)
      FROM chat_groups g JOIN group_members m ON m.group_id = g.group_id
-     WHERE m.user_id = $1 AND g.dismissed_at IS NULL) AS groups,
+     WHERE m.user_id = $1 AND g.dismissed_at IS NULL) AS group_rows,
   CASE WHEN p.resumable THEN NULL ELSE
     (SELECT json_agg(o.body ORDER BY o.created_at, o.invite_id) FROM (
        SELECT body, created_at, invite_id FROM invitations WHERE is_open = 1 AND (inviter = $1 OR invite_id IN
          (SELECT invite_id FROM invitation_parts WHERE user_id = $1 AND state = 'pending'))
        ORDER BY created_at DESC, invite_id DESC LIMIT $6::bigint) o)
-  END AS open
+  END AS open_bodies
 FROM p`;
 
 interface SnapshotRow {
-  seq: number | string;
+  last_seq: number | string;
   gen: number | string;
-  resumable: boolean;
+  can_resume: boolean;
   revoked: boolean;
-  groups: [string, string, string, string][] | null;
-  open: string[] | null;
+  group_rows: [string, string, string, string][] | null;
+  open_bodies: string[] | null;
 }
 
 export class PgLoginReads implements LoginReads {
@@ -81,10 +81,10 @@ export class PgLoginReads implements LoginReads {
     if (!r) throw new Error('login snapshot returned no row');
     return {
       token: { generation: Number(r.gen), tokenRevoked: r.revoked },
-      seq: Number(r.seq),
-      resumable: r.resumable,
-      groups: (r.groups ?? []).map(([groupID, name, type, ownerID]) => ({ groupID, name, type: type as GroupType, ownerID })),
-      open: (r.open ?? []).map((body) => JSON.parse(body) as Invitation),
+      seq: Number(r.last_seq),
+      resumable: r.can_resume,
+      groups: (r.group_rows ?? []).map(([groupID, name, type, ownerID]) => ({ groupID, name, type: type as GroupType, ownerID })),
+      open: (r.open_bodies ?? []).map((body) => JSON.parse(body) as Invitation),
     };
   }
 }
