@@ -1,11 +1,13 @@
 /**
  * The login reads on PostgreSQL, each one statement on its own (atomic, one snapshot, no
- * BEGIN/COMMIT): one round trip each, and the first two serve many logins at once.
+ * BEGIN/COMMIT): one round trip each, each serving every login of one turn of the event
+ * loop at once (store/batch.ts).
  */
 import type { Group, GroupType } from '../../../protocol/im.ts';
 import type { Invitation } from '../../model/invitation.ts';
 import type { SqlValue } from '../driver.ts';
 import type { LoginReads, LoginSnapshot, LoginSnapshotQuery, TokenRef, TokenState } from '../login-reads.ts';
+import { Batch } from '../batch.ts';
 import type { PostgresDriver } from './driver.ts';
 
 const arr = (values: readonly (string | number | null)[]) => values as unknown as SqlValue;
@@ -19,33 +21,36 @@ ORDER BY k.i`;
 const CURRENT_SEQS = 'SELECT user_id, last_seq FROM users WHERE user_id = ANY ($1::text[])';
 
 /**
- * $1 user, $2 now, $3 lastSeq (or null), $4 maxReplay, $5 token ID (or null), $6 announceMax.
- * The new user's row is not visible to the rest of the statement (one snapshot): a new
- * user reads as seq 0, generation 0, no groups, no invitations, which is what it has.
+ * The snapshots of many logins (each its user, last seq or null, token ID or null, and
+ * bounds) in one statement, answered in order. The new users' rows, inserted in user
+ * order (two nodes inserting the same new users cannot deadlock), are not visible to the
+ * rest of the statement (one snapshot): a new user reads as seq 0, generation 0, no
+ * groups, no invitations, which is what it has.
  */
-const LOGIN_SNAPSHOT = `
-WITH ins AS (
-  INSERT INTO users (user_id, created_at) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING
-), u AS (
-  SELECT COALESCE(MAX(last_seq), 0) AS seq, COALESCE(MAX(token_gen), 0) AS gen FROM users WHERE user_id = $1
+const LOGIN_SNAPSHOTS = `
+WITH q AS (
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[]) WITH ORDINALITY AS q (user_id, asked, tok, max_replay, announce_max, i)
+), ins AS (
+  INSERT INTO users (user_id, created_at) SELECT DISTINCT user_id, $6::bigint FROM q ORDER BY user_id ON CONFLICT (user_id) DO NOTHING
 ), p AS (
-  SELECT u.seq, u.gen,
-    ($3::bigint IS NOT NULL AND $3::bigint <= u.seq AND ($3::bigint = u.seq OR (u.seq - $3::bigint <= $4::bigint AND
-      (SELECT r.seq FROM user_event_refs r WHERE r.user_id = $1 AND r.seq > $3::bigint ORDER BY r.seq LIMIT 1) = $3::bigint + 1))) AS resumable
-  FROM u
+  SELECT q.*, COALESCE(u.last_seq, 0) AS seq, COALESCE(u.token_gen, 0) AS gen FROM q LEFT JOIN users u ON u.user_id = q.user_id
+), r AS (
+  SELECT p.*, (p.asked IS NOT NULL AND p.asked <= p.seq AND (p.asked = p.seq OR (p.seq - p.asked <= p.max_replay AND
+    (SELECT e.seq FROM user_event_refs e WHERE e.user_id = p.user_id AND e.seq > p.asked ORDER BY e.seq LIMIT 1) = p.asked + 1))) AS resumable
+  FROM p
 )
-SELECT p.seq AS last_seq, p.gen, p.resumable AS can_resume,
-  ($5::text IS NOT NULL AND EXISTS (SELECT 1 FROM revoked_tokens t WHERE t.token_id = $5::text)) AS revoked,
+SELECT r.seq AS last_seq, r.gen, r.resumable AS can_resume,
+  (r.tok IS NOT NULL AND EXISTS (SELECT 1 FROM revoked_tokens t WHERE t.token_id = r.tok)) AS revoked,
   (SELECT json_agg(json_build_array(g.group_id, g.name, g.type, g.owner_id) ORDER BY g.created_at, g.group_id)
      FROM chat_groups g JOIN group_members m ON m.group_id = g.group_id
-     WHERE m.user_id = $1 AND g.dismissed_at IS NULL) AS group_rows,
-  CASE WHEN p.resumable THEN NULL ELSE
+     WHERE m.user_id = r.user_id AND g.dismissed_at IS NULL) AS group_rows,
+  CASE WHEN r.resumable THEN NULL ELSE
     (SELECT json_agg(o.body ORDER BY o.created_at, o.invite_id) FROM (
-       SELECT body, created_at, invite_id FROM invitations WHERE is_open = 1 AND (inviter = $1 OR invite_id IN
-         (SELECT invite_id FROM invitation_parts WHERE user_id = $1 AND state = 'pending'))
-       ORDER BY created_at DESC, invite_id DESC LIMIT $6::bigint) o)
+       SELECT body, created_at, invite_id FROM invitations WHERE is_open = 1 AND (inviter = r.user_id OR invite_id IN
+         (SELECT invite_id FROM invitation_parts WHERE user_id = r.user_id AND state = 'pending'))
+       ORDER BY created_at DESC, invite_id DESC LIMIT r.announce_max) o)
   END AS open_bodies
-FROM p`;
+FROM r ORDER BY r.i`;
 
 interface SnapshotRow {
   last_seq: number | string;
@@ -58,6 +63,8 @@ interface SnapshotRow {
 
 export class PgLoginReads implements LoginReads {
   readonly #d: PostgresDriver;
+  /** The snapshots of the logins of one turn, read together. */
+  readonly #snapshots = new Batch<LoginSnapshotQuery, LoginSnapshot>((qs) => this.#snapshotMany(qs), 200);
 
   constructor(driver: PostgresDriver) {
     this.#d = driver;
@@ -76,15 +83,25 @@ export class PgLoginReads implements LoginReads {
     return out;
   }
 
-  async loginSnapshot(q: LoginSnapshotQuery): Promise<LoginSnapshot> {
-    const [r] = await this.#d.statement<SnapshotRow>('ringlet_login_snapshot', LOGIN_SNAPSHOT, [q.userID, q.now, q.lastSeq ?? null, q.maxReplay, q.tokenID, q.announceMax]);
-    if (!r) throw new Error('login snapshot returned no row');
-    return {
-      token: { generation: Number(r.gen), tokenRevoked: r.revoked },
-      seq: Number(r.last_seq),
-      resumable: r.can_resume,
-      groups: (r.group_rows ?? []).map(([groupID, name, type, ownerID]) => ({ groupID, name, type: type as GroupType, ownerID })),
-      open: (r.open_bodies ?? []).map((body) => JSON.parse(body) as Invitation),
-    };
+  loginSnapshot(q: LoginSnapshotQuery): Promise<LoginSnapshot> {
+    return this.#snapshots.get(q);
   }
+
+  async #snapshotMany(qs: LoginSnapshotQuery[]): Promise<LoginSnapshot[]> {
+    const rows = await this.#d.statement<SnapshotRow>('ringlet_login_snapshots', LOGIN_SNAPSHOTS, [
+      arr(qs.map((q) => q.userID)), arr(qs.map((q) => q.lastSeq ?? null)), arr(qs.map((q) => q.tokenID)),
+      arr(qs.map((q) => q.maxReplay)), arr(qs.map((q) => q.announceMax)), Math.max(...qs.map((q) => q.now)),
+    ]);
+    return rows.map(toSnapshot);
+  }
+}
+
+function toSnapshot(r: SnapshotRow): LoginSnapshot {
+  return {
+    token: { generation: Number(r.gen), tokenRevoked: r.revoked },
+    seq: Number(r.last_seq),
+    resumable: r.can_resume,
+    groups: (r.group_rows ?? []).map(([groupID, name, type, ownerID]) => ({ groupID, name, type: type as GroupType, ownerID })),
+    open: (r.open_bodies ?? []).map((body) => JSON.parse(body) as Invitation),
+  };
 }
