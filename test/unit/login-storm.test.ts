@@ -61,34 +61,48 @@ describe('the revocation cache', () => {
 });
 
 describe('the login gate', () => {
+  type Ticket = { done(): void };
+  /** Fills the gate (it refuses one), then finishes `n` logins by `at` ms. */
+  function busy(gate: LoginGate, max: number, n: number, at: number): void {
+    const held = Array.from({ length: max }, () => gate.enter(0) as Ticket);
+    expect(typeof gate.enter(0)).toBe('number');
+    for (const t of held) t.done();
+    for (let i = max; i < n; i++) (gate.enter(0) as Ticket).done();
+    gate.enter(at);
+  }
+
   it('admits up to its limit, then hands each refused client a later slot', () => {
-    const gate = new LoginGate(2, 0, () => 0.5);
-    const t1 = gate.enter(0);
-    const t2 = gate.enter(0);
-    expect(typeof t1).toBe('object');
-    expect(typeof t2).toBe('object');
-    const h1 = gate.enter(0) as number;
-    const h2 = gate.enter(0) as number;
-    const h3 = gate.enter(0) as number;
-    expect(typeof h1).toBe('number');
-    expect(h2).toBeGreaterThan(h1);
-    expect(h3).toBeGreaterThan(h2);
-    expect(gate.refused).toBe(3);
-    (t1 as { done(): void }).done();
-    (t1 as { done(): void }).done(); // idempotent
-    expect(gate.inFlight).toBe(1);
+    const gate = new LoginGate(50, 0, () => 0.5);
+    const held = Array.from({ length: 50 }, () => gate.enter(0));
+    expect(held.every((t) => typeof t === 'object')).toBe(true);
+    const hints = Array.from({ length: 20 }, () => gate.enter(0) as number);
+    expect(hints.every((h) => typeof h === 'number' && h >= 100)).toBe(true);
+    for (let i = 1; i < hints.length; i++) expect(hints[i]).toBeGreaterThanOrEqual(hints[i - 1]!);
+    expect(hints[19]).toBeGreaterThan(hints[0]!);
+    expect(gate.refused).toBe(20);
+    (held[0] as Ticket).done();
+    (held[0] as Ticket).done(); // idempotent
+    expect(gate.inFlight).toBe(49);
     expect(typeof gate.enter(1)).toBe('object');
   });
 
-  it('sizes the slots from the rate it finishes logins at', () => {
-    const slow = new LoginGate(1, 0, () => 0.5);
-    const fast = new LoginGate(1, 0, () => 0.5);
-    // slow finishes 1 login in 2 s, fast 1,000.
-    for (const [gate, n] of [[slow, 1], [fast, 1000]] as const) {
-      for (let i = 0; i < n; i++) (gate.enter(0) as { done(): void }).done();
-      gate.enter(2000);
-    }
-    expect(slow.enter(2000) as number).toBeGreaterThan(fast.enter(2000) as number);
+  it('sizes the slots from the rate it finishes logins at while busy, not from a quiet spell', () => {
+    const slow = new LoginGate(100, 0, () => 0.5);
+    const fast = new LoginGate(100, 0, () => 0.5);
+    busy(slow, 100, 100, 2000); // 100 logins in 2 s
+    busy(fast, 100, 8000, 2000); // 8,000
+    const fill = (g: LoginGate) => {
+      while (typeof g.enter(2000) === 'object');
+      return g.enter(2000) as number;
+    };
+    expect(fill(slow)).toBeGreaterThan(fill(fast));
+    // Quiet: a few logins in 2 s, never half full: the estimate stays the assumed one.
+    const quiet = new LoginGate(100, 0, () => 0.5);
+    for (let i = 0; i < 3; i++) (quiet.enter(0) as Ticket).done();
+    quiet.enter(2000);
+    const fresh = new LoginGate(100, 2000, () => 0.5);
+    fresh.enter(2000);
+    expect(fill(quiet)).toBe(fill(fresh));
   });
 });
 
