@@ -1,12 +1,15 @@
 /**
  * PostgreSQL round trips per request: one server (PostgreSQL store, Redis bus) in this
- * process, two SDK clients, `--pairs` sequential invite + accept (and one login). Every message node-postgres
+ * process, two SDK clients, `--pairs` sequential invite + accept, one fresh login and one
+ * resumed login (a reconnect that missed nothing, as in a storm) of a user this node has
+ * not seen (its revocation cache is cold) and then of one it has. Every message node-postgres
  * puts on the wire is counted per request; a round trip is a wait for the server's answer
  * (statements sent together in pipeline mode share one).
  *
  *   npx tsx bench/cluster/pg-trips.ts [--pairs 50] [--verbose]
  */
 import pg from 'pg';
+import WebSocket from 'ws';
 import { createChat, TSignaling } from '../../src/sdk/index.ts';
 import { startServer } from '../../src/server/index.ts';
 import { createTestDatabase, REDIS_URL, skipUnless } from '../../test/support/backends.ts';
@@ -55,6 +58,24 @@ async function main(): Promise<void> {
     await b.login({ userID: 'trips_b', userSig: bSig });
     current = null;
     if (verbose) console.log(`login:\n  ${login.texts.join('\n  ')}`);
+    // A resumed login on a raw socket, as the SDK's reconnect sends it.
+    const resumed = async (userID: string, sig: string, lastSeq: number): Promise<Counter> => {
+      const ws = new WebSocket(server.url);
+      await new Promise((r, j) => ws.once('open', r).once('error', j));
+      const c: Counter = { statements: 0, trips: 0, texts: [] };
+      current = c;
+      ws.send(JSON.stringify({ type: 'login', id: 'l1', userID, userSig: sig, resume: { lastSeq } }));
+      await new Promise<void>((resolve) => ws.on('message', (m) => {
+        if ((JSON.parse(String(m)) as { type: string }).type === 'synced') resolve();
+      }));
+      current = null;
+      ws.close();
+      return c;
+    };
+    const cSig = await server.userSig('trips_c');
+    const resumeCold = await resumed('trips_c', cSig, 0);
+    const resumeWarm = await resumed('trips_c', cSig, 0);
+    if (verbose) console.log(`resumed login (cold):\n  ${resumeCold.texts.join('\n  ')}\nresumed login (warm):\n  ${resumeWarm.texts.join('\n  ')}`);
     const rings: ((id: string) => void)[] = [];
     b.addSignalingListener(TSignaling.NEW_INVITATION_RECEIVED, (e: { data: unknown }) => rings.shift()?.((e.data as { inviteID: string }).inviteID));
     const accepted: (() => void)[] = [];
@@ -92,6 +113,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({
       pairs,
       login: { statements: login.statements, roundTrips: login.trips },
+      resumedLoginCold: { statements: resumeCold.statements, roundTrips: resumeCold.trips },
+      resumedLoginWarm: { statements: resumeWarm.statements, roundTrips: resumeWarm.trips },
       invite: { statements: per(total.invite.statements), roundTrips: per(total.invite.trips) },
       accept: { statements: per(total.accept.statements), roundTrips: per(total.accept.trips) },
       // This process: server and both clients, sequential pairs (a comparison, not a capacity).

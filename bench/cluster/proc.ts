@@ -45,3 +45,28 @@ export function backendsDelta(before: Map<number, number>, after: Map<number, nu
   for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
   return ms;
 }
+
+/**
+ * The CPU ms the database's backends spend from now until `stop()`, read every `everyMs`:
+ * a node's pool closes connections that stay idle (10 s), and a backend that exits between
+ * two readings keeps its last one instead of vanishing from the sum.
+ */
+export async function followBackends(adminUrl: string, database: string, everyMs = 500): Promise<{ stop(): Promise<number> }> {
+  const before = await backendsCpuMs(adminUrl, database);
+  const last = new Map(before);
+  const read = async () => {
+    for (const [pid, ms] of await backendsCpuMs(adminUrl, database)) last.set(pid, ms);
+  };
+  let reading: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    reading = reading.then(read).catch(() => undefined);
+  }, everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await reading;
+      await read();
+      return backendsDelta(before, last);
+    },
+  };
+}

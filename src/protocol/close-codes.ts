@@ -14,6 +14,11 @@ export const CloseCode = {
    * reconnect and resume by seq (docs/SCALE-OUT.md).
    */
   RESYNC: 1012,
+  /**
+   * The node has too many logins in flight: come back after the time the reason names
+   * (`retry:<ms>`, retryReason / retryAfterMs below) instead of the client's own backoff.
+   */
+  TRY_AGAIN_LATER: 1013,
   /** Sent by the SDK: nothing heard from the server for too long (a half-open connection); it reconnects. */
   HEARTBEAT_LOST: 4000,
   /** Not valid JSON, binary, or not a known frame. */
@@ -32,3 +37,15 @@ export const CloseCode = {
   SLOW_CONSUMER: 4503,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** The close reason of a 1013: when to come back, in ms. */
+export function retryReason(ms: number): string {
+  return `retry:${Math.max(0, Math.round(ms))}`;
+}
+
+/** The ms a 1013's reason asks the client to wait, or null when it names none (capped at 5 minutes). */
+export function retryAfterMs(code: number, reason: string): number | null {
+  if (code !== CloseCode.TRY_AGAIN_LATER) return null;
+  const m = /^retry:(\d{1,9})$/.exec(reason);
+  return m ? Math.min(Number(m[1]), 300_000) : null;
+}

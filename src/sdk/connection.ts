@@ -1,9 +1,14 @@
 /**
  * The SDK's connection engine: one WebSocket at a time, login, heartbeat, requests with
- * ids, and reconnection with backoff that resumes from the last event seq so nothing
- * committed while away is lost or delivered twice. Knows nothing of the API surface.
+ * ids, and reconnection that resumes from the last event seq so nothing committed while
+ * away is lost or delivered twice. Knows nothing of the API surface.
+ *
+ * When to reconnect (reconnectDelay): a connection that was up and is lost is tried again
+ * at a random moment within `reconnectSpreadMs`, so the sessions of a lost node do not all
+ * arrive at the survivors in the same instant; a server that refuses with 1013 names when
+ * to come back and is believed; anything else backs off exponentially with jitter.
  */
-import { CloseCode } from '../protocol/close-codes.ts';
+import { CloseCode, retryAfterMs } from '../protocol/close-codes.ts';
 import { decodeServerFrame, encodeFrame, readLoginResult } from '../protocol/codec.ts';
 import { ErrorCode, RingletError } from '../protocol/errors.ts';
 import type { GroupDeltaFrame, GroupInvitationFrame, GroupMembersRemovedFrame, GroupsFrame, KickReason, LoginFrame, LoginResult, PushFrame, RequestFrame, ResultFrame, ServerFrame } from '../protocol/frames.ts';
@@ -22,6 +27,8 @@ export interface ConnectionOptions {
   requestTimeoutMs?: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
+  /** A lost connection's first reconnect comes at a random moment within this (ms). */
+  reconnectSpreadMs?: number;
   /**
    * Connection attempts before the first login gives up with 2800 (default 3). With
    * `Infinity` the first login keeps trying with the same backoff as a reconnect, so an
@@ -91,7 +98,7 @@ export class Connection {
 
   constructor(options: ConnectionOptions, events: ConnectionEvents) {
     this.#o = {
-      heartbeatMs: 20_000, deadAfterMs: 45_000, requestTimeoutMs: 30_000, backoffMinMs: 250, backoffMaxMs: 10_000, loginAttempts: 3,
+      heartbeatMs: 20_000, deadAfterMs: 45_000, requestTimeoutMs: 30_000, backoffMinMs: 250, backoffMaxMs: 10_000, reconnectSpreadMs: 1000, loginAttempts: 3,
       ...options,
     };
     this.#on = events;
@@ -222,12 +229,12 @@ export class Connection {
     sock.onclose = (ev) => {
       if (this.#sock !== sock) return;
       this.#sock = null;
-      this.#lost(`connection closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`);
+      this.#lost(`connection closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`, retryAfterMs(ev.code, ev.reason ?? ''));
     };
   }
 
-  /** The socket is gone: fail a first login that never got through, else reconnect. */
-  #lost(why: string): void {
+  /** The socket is gone: fail a first login that never got through, else reconnect (`hintMs`: when the server said to). */
+  #lost(why: string, hintMs: number | null = null): void {
     this.#stopTimers();
     if (!this.#creds || this.#state === 'closed') return;
     if (this.#firstLogin && !this.#firstLogin.result && this.#attempt >= this.#o.loginAttempts - 1) {
@@ -236,8 +243,7 @@ export class Connection {
     }
     this.#state = 'connecting';
     this.#on.netState('disconnected');
-    const base = Math.min(this.#o.backoffMaxMs, this.#o.backoffMinMs * 2 ** this.#attempt++);
-    const delay = base / 2 + Math.random() * (base / 2);
+    const delay = reconnectDelay(this.#attempt++, hintMs, this.#o, Math.random());
     this.#reconnectTimer = setTimeout(() => void this.#connect(), delay);
   }
 
@@ -363,3 +369,16 @@ export class Connection {
 }
 
 const PING = encodeFrame({ type: 'ping' });
+
+/**
+ * How long to wait before reconnect attempt `attempt` (0: the first since the connection
+ * was up): the server's hint if it gave one (plus up to 25 % jitter), a random moment
+ * within `reconnectSpreadMs` for the first, then exponential backoff from `backoffMinMs`
+ * to `backoffMaxMs`, each between half and all of its step. `random` is in [0, 1).
+ */
+export function reconnectDelay(attempt: number, hintMs: number | null, o: { backoffMinMs: number; backoffMaxMs: number; reconnectSpreadMs: number }, random: number): number {
+  if (hintMs !== null) return hintMs * (1 + random / 4);
+  if (attempt === 0) return random * o.reconnectSpreadMs;
+  const step = Math.min(o.backoffMaxMs, o.backoffMinMs * 2 ** attempt);
+  return step / 2 + random * (step / 2);
+}

@@ -23,6 +23,7 @@ import { Dispatcher } from './dispatch.ts';
 import { httpHandler } from './gateway/http.ts';
 import { Session } from './gateway/session.ts';
 import { LocalBus } from './hub/local-bus.ts';
+import { Batch } from './store/batch.ts';
 import type { Bus } from './hub/types.ts';
 import { ContactService } from './im/contacts.ts';
 import { GroupService } from './im/groups.ts';
@@ -37,6 +38,7 @@ import { openStore } from './store/index.ts';
 import { Admission } from './gateway/admission.ts';
 import { adminSocket } from './gateway/admin-socket.ts';
 import { clientAddress } from './gateway/client-address.ts';
+import { LoginGate } from './gateway/login-gate.ts';
 import { refusalResponses } from './gateway/refusal.ts';
 import { LogThrottle } from './log-throttle.ts';
 import { OutboundBudget } from './gateway/outbound.ts';
@@ -147,8 +149,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const nodeID = randomBytes(4).toString('hex');
 
   const store = await openStore(storage);
-  // The baseline of the in-order delivery of a user's events (hub/delivery-order.ts).
-  const seqOf = (userID: string) => store.read((tx) => tx.currentSeq(userID));
+  // The baseline of the in-order delivery of a user's events (hub/delivery-order.ts), read
+  // for every user whose first session registers in the same turn at once (a login storm).
+  const seqs = new Batch<string, number>(async (users) => {
+    const m = await store.login.currentSeqs(users);
+    return users.map((u) => m.get(u) ?? 0);
+  });
+  const seqOf = (userID: string) => seqs.get(userID);
   let bus: Bus;
   if (options.redis) {
     const { RedisBus } = await import('./hub/redis-bus.ts');
@@ -170,10 +177,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const contacts = new ContactService(limits);
   const messages = new MessageService();
   const sessions = new Set<Session>();
+  const loginGate = new LoginGate(limits.loginsInFlight, clock());
   const metrics = options.metrics ? new Metrics({
     sessions: () => sessions.size,
     outboundBytes: () => { let n = 0; for (const ws of wss.clients) n += ws.bufferedAmount; return n; },
     pendingDeadlines: () => store.read((tx) => tx.countOpenDeadlines()),
+    logins: () => ({ inFlight: loginGate.inFlight, refused: loginGate.refused, cacheHits: tokens.cache.hits, cacheMisses: tokens.cache.misses }),
   }) : null;
   const deadlines = new DeadlineRunner({ store, bus, signaling, log, metrics, clock, pollMs: options.deadlinePollMs ?? (options.redis ? 1000 : 30_000) });
   // In a cluster each call's room lives on one node, which the others forward to (sfu/owners.ts).
@@ -207,6 +216,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
     rate: options.rate ?? { perSecond: 200, burst: 400 },
     limits,
     outbound: new OutboundBudget(limits),
+    loginGate,
     logThrottle: new LogThrottle({ windowMs: 10_000, perWindow: 20 }),
   };
   // Descriptors: waiting sockets get a share of the limit, all connections stop short of it.
@@ -234,7 +244,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
     }
     socket.once('close', () => ticket.release());
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new Session(`${nodeID}:${++counter}`, ws, sessionDeps, ticket);
+      const session = new Session(`${nodeID}:${++counter}`, ws, sessionDeps, ticket, socket);
       sessions.add(session);
       ws.on('close', () => sessions.delete(session));
     });
@@ -246,7 +256,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolveListen, reject) => {
     http.once('error', reject);
-    http.listen(options.port ?? 8787, host, () => {
+    // A storm of reconnects (a node of the cluster died) arrives faster than one turn of the
+    // event loop accepts: a queue of 511 (Node's default) overflows, and a dropped SYN is
+    // retried by the client's kernel only after 1, 3, 7, 15 s. The kernel caps the backlog
+    // at net.core.somaxconn.
+    http.listen({ port: options.port ?? 8787, host, backlog: 4096 }, () => {
       http.off('error', reject);
       resolveListen();
     });

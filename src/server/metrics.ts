@@ -17,6 +17,8 @@ export interface MetricSources {
   outboundBytes(): number;
   /** Open invitations with a deadline (a store query; scrapes are rare). */
   pendingDeadlines(): Promise<number>;
+  /** Socket logins: in flight now, refused with a time to come back, and the revocation cache's lookups so far. */
+  logins(): { inFlight: number; refused: number; cacheHits: number; cacheMisses: number };
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -38,6 +40,16 @@ export class Metrics {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'ringlet_process_' });
     new Gauge({ name: 'ringlet_sessions', help: 'Logged-in sessions on this node', registers, collect() { this.set(sources.sessions()); } });
+    new Gauge({ name: 'ringlet_logins_in_flight', help: 'Socket logins between the login frame and the end of their catch-up', registers, collect() { this.set(sources.logins().inFlight); } });
+    new Gauge({ name: 'ringlet_logins_refused', help: 'Socket logins refused with close code 1013 and a time to come back, since start', registers, collect() { this.set(sources.logins().refused); } });
+    new Gauge({
+      name: 'ringlet_login_revocation_lookups', help: 'Revocation checks before a login joins the bus, since start: answered by this node\'s cache (hit) or read from the store (miss)', labelNames: ['result'], registers,
+      collect() {
+        const l = sources.logins();
+        this.set({ result: 'hit' }, l.cacheHits);
+        this.set({ result: 'miss' }, l.cacheMisses);
+      },
+    });
     new Gauge({ name: 'ringlet_outbound_queue_bytes', help: 'Bytes queued in sockets, not yet written', registers, collect() { this.set(sources.outboundBytes()); } });
     new Gauge({
       name: 'ringlet_pending_deadlines', help: 'Open invitations with a deadline (whole store)', registers,

@@ -85,7 +85,9 @@ export class Cluster {
     };
     const tree = this.nodeOptions.trees?.[i];
     const script = tree ? join(tree, 'test/support/cluster-node.ts') : NODE_SCRIPT;
-    const proc = spawn(process.execPath, ['--import', 'tsx', script], {
+    // RINGLET_NODE_ARGS: extra node flags for the children (the bench's --cpu-prof).
+    const nodeArgs = (process.env.RINGLET_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
       ...(tree ? { cwd: tree } : {}),
       env: { ...process.env, RINGLET_NODE: JSON.stringify(config), RINGLET_PG_POOL_MAX: process.env.RINGLET_PG_POOL_MAX ?? '8' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -10,7 +10,7 @@
  *   …commit B…;                            // B's go through (seq seqA + 1)
  *   gate.release();                        // now A's
  */
-import type { Bus, Delivery, Revocation, SessionSink } from '../../src/server/hub/types.ts';
+import type { Bus, Delivery, Revocation, RevocationListener, SessionSink } from '../../src/server/hub/types.ts';
 
 export class PublishGate implements Bus {
   readonly #inner: Bus;
@@ -66,6 +66,9 @@ export class PublishGate implements Bus {
   }
   revoke(r: Revocation): void {
     this.#inner.revoke(r);
+  }
+  watchRevocations(l: RevocationListener): void {
+    this.#inner.watchRevocations(l);
   }
   online(userIDs: readonly string[]): Promise<Set<string>> {
     return this.#inner.online(userIDs);

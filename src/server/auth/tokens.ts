@@ -5,16 +5,22 @@
  * - each user has a token generation; a token issued at a lower generation than the
  *   user's current one is revoked ("sign out everywhere", password change);
  * - single tokens are revoked by ID (`/api/logout`) until they would have expired anyway.
- * A token is checked at login and again after its session is registered on the bus (a
- * revocation committed in between is then seen by one of the two); live sessions holding
- * a token that a revocation covers are kicked through the bus (`Bus.revoke`).
+ * A socket login checks its token twice (gateway/session.ts): before its session joins the
+ * bus, against this node's cache (revocation-cache.ts; the store, read for many logins at
+ * once, when it does not know), and after it joined, against the store, in the read that
+ * also plans its catch-up. A revocation committed before the second check is seen there;
+ * one committed after it reaches the session through the bus, which kicks every live
+ * session whose token a revocation covers (`Bus.revoke`) and tells every node's cache.
+ * Every check of a token's state goes through `assertAllowed`.
  */
 import { ErrorCode, RingletError } from '../../protocol/errors.ts';
 import type { Bus } from '../hub/types.ts';
 import type { Revocation } from '../model/revocation.ts';
+import { Batch } from '../store/batch.ts';
+import type { TokenRef, TokenState } from '../store/login-reads.ts';
 import type { Store, StoreTx } from '../store/types.ts';
+import { RevocationCache } from './revocation-cache.ts';
 import type { TokenClaims, UserSigs } from './usersig.ts';
-
 
 /** Whether `r` covers a token with these claims (pure). */
 export function revokes(r: Revocation, claims: Pick<TokenClaims, 'userID' | 'generation' | 'tokenID'>): boolean {
@@ -25,10 +31,16 @@ export function revokes(r: Revocation, claims: Pick<TokenClaims, 'userID' | 'gen
 
 const revoked = () => new RingletError(ErrorCode.BAD_USER_SIG, 'bad_user_sig', 'userSig: revoked (signed out, password changed or account disabled)');
 
+/** The one place that decides whether a token in this state may be used: throws 70001 if not. */
+export function assertAllowed(state: TokenState, claims: TokenClaims): void {
+  if (claims.generation < state.generation) throw revoked();
+  if (claims.tokenID !== null && state.tokenRevoked) throw revoked();
+}
+
 /** Throws 70001 when the store says this token was revoked. */
 export async function assertNotRevoked(tx: StoreTx, claims: TokenClaims): Promise<void> {
-  if (claims.generation < (await tx.tokenGeneration(claims.userID))) throw revoked();
-  if (claims.tokenID !== null && (await tx.isTokenRevoked(claims.tokenID))) throw revoked();
+  const tokenRevoked = claims.tokenID !== null && (await tx.isTokenRevoked(claims.tokenID));
+  assertAllowed({ generation: await tx.tokenGeneration(claims.userID), tokenRevoked }, claims);
 }
 
 export interface TokensDeps {
@@ -41,9 +53,38 @@ export interface TokensDeps {
 /** Issues, checks and revokes UserSigs against the store's revocation state. */
 export class Tokens {
   readonly #d: TokensDeps;
+  /** What this node knows of revocations (the check before a login joins the bus). */
+  readonly cache = new RevocationCache();
+  /** The store's answer for tokens the cache does not know, read for many logins at once. */
+  readonly #states: Batch<TokenRef, TokenState>;
 
   constructor(deps: TokensDeps) {
     this.#d = deps;
+    this.#states = new Batch((refs) => deps.store.login.tokenStates(refs));
+    deps.bus.watchRevocations({ revoked: (r) => this.cache.revoked(r), forget: (users) => this.cache.forget(users) });
+  }
+
+  /** Signature, issuer, subject and expiry only (no store read): the start of a socket login. */
+  verify(userID: string, sig: string): Promise<TokenClaims> {
+    return this.#d.sigs.claims(userID, sig, this.#d.clock());
+  }
+
+  /** A login's first check (before it joins the bus): this node's cache, or the store; throws 70001. */
+  async checkCached(claims: TokenClaims): Promise<void> {
+    const ref = { userID: claims.userID, tokenID: claims.tokenID };
+    let state = this.cache.get(ref);
+    if (state === null) {
+      const epoch = this.cache.epoch;
+      state = await this.#states.get(ref);
+      this.cache.learn(ref, state, epoch);
+    }
+    assertAllowed(state, claims);
+  }
+
+  /** A login's second check, on the state its snapshot read from the store; throws 70001. */
+  checkRead(claims: TokenClaims, state: TokenState, epoch: number): void {
+    this.cache.learn({ userID: claims.userID, tokenID: claims.tokenID }, state, epoch);
+    assertAllowed(state, claims);
   }
 
   /** A token at the user's current generation (registers the user, as operator tokens always did). */

@@ -5,20 +5,22 @@
  */
 import type { WebSocket } from 'ws';
 import { ErrorCode, RingletError } from '../../protocol/errors.ts';
-import { CloseCode } from '../../protocol/close-codes.ts';
+import { CloseCode, retryReason } from '../../protocol/close-codes.ts';
 import { decodeClientFrame, serverFrame } from '../../protocol/codec.ts';
 import type { KickReason, LoginFrame, LoginResult, Reply, RequestFrame } from '../../protocol/frames.ts';
 import type { Dispatcher } from '../dispatch.ts';
 import type { Bus, Delivery, Revocation, SessionSink } from '../hub/types.ts';
 import type { Logger } from '../log.ts';
-import { assertNotRevoked, revokes, type Tokens } from '../auth/tokens.ts';
+import { revokes, type Tokens } from '../auth/tokens.ts';
 import type { TokenClaims } from '../auth/usersig.ts';
 import type { Store } from '../store/types.ts';
 import { pendingTowardMax, type ServerLimits } from '../limits/config.ts';
+import { TokenBucket } from '../limits/token-buckets.ts';
 import type { LogThrottle } from '../log-throttle.ts';
 import type { AdmissionTicket } from './admission.ts';
+import type { LoginGate, LoginTicket } from './login-gate.ts';
 import type { OutboundBudget, OutboundSlot } from './outbound.ts';
-import { planSync, Replay } from './sync.ts';
+import { MAX_REPLAY, planSync, Replay } from './sync.ts';
 
 export interface SessionDeps {
   store: Store;
@@ -33,8 +35,16 @@ export interface SessionDeps {
   rate: { perSecond: number; burst: number };
   limits: ServerLimits;
   outbound: OutboundBudget;
+  /** Logins this node works on at once (login-gate.ts). */
+  loginGate: LoginGate;
   /** Bounds the lines a flood of refused logins or cut-off sockets can log. */
   logThrottle: LogThrottle;
+}
+
+/** The part of a TCP socket the session uses. */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
 }
 
 type State = 'awaiting_login' | 'logging_in' | 'syncing' | 'live' | 'closed';
@@ -54,20 +64,25 @@ export class Session implements SessionSink {
   #bufferedBytes = 0;
   readonly #out: OutboundSlot;
   #admission: AdmissionTicket | null;
+  /** Held from the login frame until the catch-up is sent. */
+  #loginTicket: LoginTicket | null = null;
   /** Waiters for the outbound queue to drain (catch-up backpressure). */
   #drainWaiters: Array<() => void> = [];
   #lastHeard: number;
-  #tokens: number;
-  #tokensAt: number;
+  /** Frames this socket may send (SessionDeps.rate). */
+  readonly #frames: TokenBucket;
   /** Timers that are still pending (a fired one removes itself). */
   #timers: NodeJS.Timeout[] = [];
   #loginTimer: NodeJS.Timeout | null = null;
   readonly #ws: WebSocket;
+  /** The TCP socket under `ws`, corked while a login's answer, group list and `synced` go out (one write). */
+  readonly #tcp: Corkable | null;
   readonly #d: SessionDeps;
 
-  constructor(id: string, ws: WebSocket, deps: SessionDeps, admission: AdmissionTicket | null = null) {
+  constructor(id: string, ws: WebSocket, deps: SessionDeps, admission: AdmissionTicket | null = null, tcp: Corkable | null = null) {
     this.id = id;
     this.#ws = ws;
+    this.#tcp = tcp;
     this.#d = deps;
     this.#admission = admission;
     this.#out = {
@@ -78,8 +93,7 @@ export class Session implements SessionSink {
     };
     deps.outbound.track(this.#out);
     this.#lastHeard = deps.clock();
-    this.#tokens = deps.rate.burst;
-    this.#tokensAt = this.#lastHeard;
+    this.#frames = new TokenBucket(deps.rate, this.#lastHeard);
     ws.on('message', (raw, isBinary) => this.#onMessage(raw, isBinary));
     ws.on('close', () => this.#teardown());
     ws.on('error', () => this.#teardown());
@@ -151,6 +165,8 @@ export class Session implements SessionSink {
     this.#bufferedBytes = 0;
     this.#admission?.release();
     this.#admission = null;
+    this.#loginTicket?.done();
+    this.#loginTicket = null;
     this.#d.outbound.untrack(this.#out);
     for (const w of this.#drainWaiters.splice(0)) w();
     if (wasRegistered) this.#d.bus.unregister(this);
@@ -239,20 +255,11 @@ export class Session implements SessionSink {
     return (this.#state as State) !== 'closed';
   }
 
-  #takeToken(now: number): boolean {
-    const { perSecond, burst } = this.#d.rate;
-    this.#tokens = Math.min(burst, this.#tokens + ((now - this.#tokensAt) / 1000) * perSecond);
-    this.#tokensAt = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-
   #onMessage(raw: unknown, isBinary: boolean): void {
     if (this.#state === 'closed') return;
     const now = this.#d.clock();
     this.#lastHeard = now;
-    if (!this.#takeToken(now)) return this.close(CloseCode.RATE_LIMITED, 'too many frames');
+    if (!this.#frames.tryTakeOne(now)) return this.close(CloseCode.RATE_LIMITED, 'too many frames');
     if (isBinary) return this.close(CloseCode.BAD_FRAME, 'binary frames are not part of the protocol');
     const decoded = decodeClientFrame(String(raw));
     if (!decoded.ok) {
@@ -279,10 +286,19 @@ export class Session implements SessionSink {
     if (this.#loginTimer) this.#forget(this.#loginTimer);
     this.#loginTimer = null;
     const { store, bus, tokens, clock, log } = this.#d;
+    const ticket = this.#d.loginGate.enter(clock());
+    if (typeof ticket === 'number') {
+      // Too many logins here at once: the client is told when to come back (1013).
+      this.#reply(frame.id, { code: ErrorCode.LIMIT_EXCEEDED, reason: 'logins_in_flight', message: `this node is busy with logins; retry in ${ticket} ms` });
+      return this.close(CloseCode.TRY_AGAIN_LATER, retryReason(ticket));
+    }
+    this.#loginTicket = ticket;
     try {
-      const claims = await tokens.authenticate(frame.userID, frame.userSig);
+      const claims = await tokens.verify(frame.userID, frame.userSig);
+      // First check, before the session joins the bus (a revoked token must not push a
+      // live device out): this node's revocation cache, or the store when it does not know.
+      await tokens.checkCached(claims);
       const expiresAt = claims.expiresAt;
-      await store.write((tx) => tx.ensureUser(frame.userID, clock()));
       if ((this.#state as State) === 'closed') return;
       this.#userID = frame.userID;
       this.#claims = claims;
@@ -292,15 +308,24 @@ export class Session implements SessionSink {
       this.#state = 'syncing';
       await bus.register(this);
       if ((this.#state as State) === 'closed') return;
-      // Checked again now that the session is on the bus: a revocation committed since the
-      // first check is seen here, and any later one reaches this session through the bus.
-      await store.read((tx) => assertNotRevoked(tx, claims));
-      if ((this.#state as State) === 'closed') return;
+      // One read once the session is on the bus: the user registered if new, the token
+      // checked again against the store (a revocation committed since the first check is
+      // seen here, any later one reaches this session through the bus) and the catch-up plan.
       const { limits } = this.#d;
       const now = clock();
-      const plan = await store.read((tx) => planSync(tx, frame.userID, frame.resume?.lastSeq, now, pendingTowardMax(limits)));
+      const lastSeq = frame.resume?.lastSeq;
+      const epoch = tokens.cache.epoch;
+      const snap = await store.login.loginSnapshot({ userID: frame.userID, tokenID: claims.tokenID, lastSeq, maxReplay: MAX_REPLAY, announceMax: pendingTowardMax(limits), now });
+      tokens.checkRead(claims, snap.token, epoch);
       if ((this.#state as State) === 'closed') return;
+      const plan = planSync(snap, frame.userID, lastSeq, now);
       const result: LoginResult = { userID: frame.userID, seq: plan.seq, serverTime: now, resumed: plan.resumed, expiresIn: Math.floor((expiresAt - now) / 1000) };
+      // Without a catch-up to page, the answer, the group list and `synced` leave in one write.
+      const tcp = this.#tcp;
+      if (tcp) {
+        tcp.cork();
+        process.nextTick(() => tcp.uncork());
+      }
       this.#reply(frame.id, { code: 0, data: result });
       log.debug({ session: this.id, user: frame.userID, resumed: plan.resumed, seq: plan.seq }, 'catch-up started');
       // The catch-up goes out in pages, each once the socket has taken the previous one.
@@ -322,6 +347,8 @@ export class Session implements SessionSink {
       if ((this.#state as State) === 'closed') return this.#cutDuringCatchUp(sent);
       this.#replayedTo = plan.seq;
       this.#state = 'live';
+      this.#loginTicket?.done();
+      this.#loginTicket = null;
       const buffered = this.#buffer;
       this.#buffer = [];
       this.#bufferedBytes = 0;

@@ -10,6 +10,7 @@ import type { PushBody } from '../../protocol/frames.ts';
 import { TSignaling } from '../../protocol/signaling.ts';
 import { newInvitationEvent, remainingSeconds } from '../signaling/announce.ts';
 import { isPastDeadline, type Invitation } from '../signaling/machine.ts';
+import type { LoginSnapshot } from '../store/login-reads.ts';
 import type { StoredEvent, StoreTx } from '../store/types.ts';
 
 /** Replays longer than this fall back to a fresh start (history holds the rest). */
@@ -27,19 +28,14 @@ export interface SyncPlan {
   announce: string[];
 }
 
-export async function planSync(tx: StoreTx, userID: string, lastSeq: number | undefined, now: number, announceMax: number): Promise<SyncPlan> {
+/** The plan for what a login's snapshot (store/login-reads.ts) holds. */
+export function planSync(snap: LoginSnapshot, userID: string, lastSeq: number | undefined, now: number): SyncPlan {
   // Group list changes travel as deltas that are never stored: every login starts from the
   // whole list (at most LIMITS.maxGroupsPerUser groups), so one missed while away is not lost.
-  const groups = serverFrame.groups(await tx.groupsOf(userID));
-  const current = await tx.currentSeq(userID);
-  if (lastSeq !== undefined && lastSeq <= current) {
-    if (lastSeq === current) return { seq: current, resumed: true, groups, from: current, announce: [] };
-    if (current - lastSeq <= MAX_REPLAY) {
-      const [first] = await tx.eventsAfter(userID, lastSeq, 1);
-      if (first?.seq === lastSeq + 1) return { seq: current, resumed: true, groups, from: lastSeq, announce: [] };
-    }
-  }
-  return { seq: current, resumed: false, groups, from: current, announce: await announcePending(tx, userID, now, announceMax) };
+  const groups = serverFrame.groups(snap.groups);
+  const { seq } = snap;
+  if (snap.resumable && lastSeq !== undefined) return { seq, resumed: true, groups, from: lastSeq, announce: [] };
+  return { seq, resumed: false, groups, from: seq, announce: announcePending(snap.open, userID, now) };
 }
 
 /**
@@ -95,8 +91,7 @@ export class Replay {
   }
 }
 
-async function announcePending(tx: StoreTx, userID: string, now: number, max: number): Promise<string[]> {
-  const open = await tx.openInvitationsOf(userID, max);
+function announcePending(open: readonly Invitation[], userID: string, now: number): string[] {
   return open
     .filter((inv) => inv.inviter !== userID && !inv.onlineUserOnly && stillRingingFor(inv, userID, now))
     .reverse()

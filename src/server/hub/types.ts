@@ -33,6 +33,13 @@ export interface SessionSink {
   close?(code: CloseCode, reason: string): void;
 }
 
+/** Hears of revocations committed on any node. */
+export interface RevocationListener {
+  revoked(r: Revocation): void;
+  /** Revocations of these users (null: of anyone) may have been missed: what was learnt of them is stale. */
+  forget(userIDs: readonly string[] | null): void;
+}
+
 export interface Bus {
   /**
    * Adds a session (kicking the oldest above the per-user limit). A distributed bus
@@ -48,6 +55,8 @@ export interface Bus {
    * token `r` covers. Called after the revocation is committed to the store.
    */
   revoke(r: Revocation): void;
+  /** Tells `l` of every revocation committed on any node (revocation-cache.ts keeps them). */
+  watchRevocations(l: RevocationListener): void;
   /** The subset of `userIDs` with at least one connected session anywhere. */
   online(userIDs: readonly string[]): Promise<Set<string>>;
   close(): Promise<void>;

@@ -52,6 +52,8 @@ export interface ServerLimits {
   unauthenticatedTotal: number;
   /** WebSocket upgrades per client address and second (every attempt counts); more get HTTP 429 `connection_rate`. */
   connectionRatePerIP: { perSecond: number; burst: number };
+  /** `logins_in_flight`: logins this node works on at once; more are refused with close code 1013 and a time to come back (gateway/login-gate.ts). */
+  loginsInFlight: number;
   /** Frames per page of the catch-up at login; the next page waits until the socket drained. */
   catchUpPageFrames: number;
   /** A catch-up page that does not drain within this time closes the socket (4503). */
@@ -76,6 +78,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   unauthenticatedPerIP: 64,
   unauthenticatedTotal: 4096,
   connectionRatePerIP: { perSecond: 20, burst: 200 },
+  loginsInFlight: 1000,
   catchUpPageFrames: 20,
   catchUpDrainMs: 30_000,
 };

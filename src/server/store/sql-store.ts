@@ -6,12 +6,15 @@ import { groupKey } from '../model/conversation-keys.ts';
 import type { Invitation } from '../model/invitation.ts';
 import { DISABLED_GENERATION } from '../model/revocation.ts';
 import type { SqlConn, SqlDriver, SqlValue } from './driver.ts';
+import type { LoginReads } from './login-reads.ts';
+import { TxLoginReads } from './tx-login-reads.ts';
 import { migrate } from './migrations.ts';
 import type { AdminLogEntry, ConversationBump, ConversationRow, NewEvent, PendingLoad, Relation, Store, StoredEvent, StoredGroupInvitation, StoredMessage, StoreTx, UserRecord } from './types.ts';
 
 /** A Store over any SqlDriver. */
 export class SqlStore implements Store {
   readonly dialect: SqlDriver['dialect'];
+  readonly login: LoginReads = new TxLoginReads(this);
   readonly #driver: SqlDriver;
 
   private constructor(driver: SqlDriver) {

@@ -5,6 +5,7 @@
  */
 import type { Group, GroupMember, Message } from '../../protocol/im.ts';
 import type { Invitation } from '../model/invitation.ts';
+import type { LoginReads } from './login-reads.ts';
 
 export interface StoredEvent {
   seq: number;
@@ -210,6 +211,8 @@ export interface StoreTx {
 
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
+  /** What a socket login reads, in the fewest round trips (login-reads.ts). */
+  readonly login: LoginReads;
   /** One atomic read-write transaction. */
   write<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** One consistent snapshot, read only. */

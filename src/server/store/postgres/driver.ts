@@ -114,6 +114,42 @@ export class PostgresDriver implements SqlDriver {
   }
 
   /**
+   * One statement on its own, outside any transaction (atomic, one snapshot), prepared under
+   * `name` on each connection: one round trip, no BEGIN/COMMIT (login-reads.ts). Run again
+   * after a deadlock or serialization failure, as transactions are (it must be idempotent).
+   */
+  async statement<R>(name: string, text: string, values: readonly SqlValue[]): Promise<R[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#statementOnce<R>(name, text, values);
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (typeof code !== 'string' || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS || this.#closed) throw err;
+        this.retries++;
+        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+      }
+    }
+  }
+
+  async #statementOnce<R>(name: string, text: string, values: readonly SqlValue[]): Promise<R[]> {
+    if (this.#closed) throw new Error('store is closed');
+    const client = await this.#pool.connect();
+    const onError = () => undefined;
+    client.on('error', onError);
+    try {
+      const r = await client.query({ name, text, values: values as SqlValue[] });
+      client.off('error', onError);
+      client.release();
+      return r.rows as R[];
+    } catch (err) {
+      client.off('error', onError);
+      // A statement error leaves the connection usable; a broken connection is dropped.
+      client.release((err as { code?: unknown }).code === undefined ? true : undefined);
+      throw err;
+    }
+  }
+
+  /**
    * The connection of the transaction whose body is starting: called synchronously by that
    * body (store.ts wraps the shared store's transaction object), so it is never another's.
    */

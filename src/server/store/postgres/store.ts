@@ -11,7 +11,9 @@ import type { Invitation } from '../../model/invitation.ts';
 import type { SqlValue } from '../driver.ts';
 import { PENDING_LOCK, SqlStore } from '../sql-store.ts';
 import type { AdminLogEntry, ConversationBump, ConversationRow, NewEvent, PendingLoad, Relation, Store, StoredEvent, StoredGroupInvitation, StoredMessage, StoreTx, UserRecord } from '../types.ts';
+import type { LoginReads } from '../login-reads.ts';
 import { PostgresDriver, type PgConn } from './driver.ts';
+import { PgLoginReads } from './login-reads.ts';
 
 /** What storedBytes charges beside the text (the same figures as sql-store.ts). */
 const EVENT_ROW_BYTES = 64;
@@ -64,12 +66,14 @@ SELECT p.user_id, COUNT(*) AS total, SUM(CASE WHEN i.inviter = $1 THEN 1 ELSE 0 
 
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
+  readonly login: LoginReads;
   readonly #inner: SqlStore;
   readonly #driver: PostgresDriver;
 
   private constructor(inner: SqlStore, driver: PostgresDriver) {
     this.#inner = inner;
     this.#driver = driver;
+    this.login = new PgLoginReads(driver);
   }
 
   static async open(driver: PostgresDriver): Promise<PostgresStore> {
