@@ -117,7 +117,11 @@ export default defineConfig({
               },
             },
           }
-        : { minimum_chrome_version: '116' }),
+        : {
+            minimum_chrome_version: '116',
+            // An organisation's policy may set (and lock) the server URL: shared/managed.ts.
+            storage: { managed_schema: 'managed_schema.json' },
+          }),
     };
   },
 });
