@@ -19,9 +19,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startServer, type RingletServer } from '../../src/server/index.ts';
 import { createChat } from '../../src/sdk/index.ts';
-import { registerThrough, wssFactory, type ProxyTarget } from '../support/tls-client.ts';
+import { freePort, registerThrough, wssFactory, type ProxyTarget } from '../support/tls-client.ts';
 import { janusAvailable, startTestJanus, type TestJanus } from '../support/janus.ts';
-import { CADDY, startTestCaddy, freePort, type TestCaddy } from '../support/caddy.ts';
+import { CADDY, startTestCaddy, type TestCaddy } from '../support/caddy.ts';
 import { startSyntheticStudent, type SyntheticStudent } from '../support/sfu-student.ts';
 import { axeViolations, callWindow, extUrl, launchProfile, openPopup, PASSWORD, rtcSamples, screenshotPath, signInThroughOptions, until, type Profile } from './helpers.ts';
 

@@ -9,19 +9,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { freePort, tlsHandshakes, type TestProxy } from './tls-client.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CADDY = process.env.CADDY_PATH ?? '/usr/bin/caddy';
 
-export interface TestCaddy {
-  /** https port (the wss:// and https:// of `domain`). */
-  port: number;
-  domain: string;
+export interface TestCaddy extends TestProxy {
   /** The internal CA's root certificate (PEM). */
   rootPem: string;
   /**
@@ -30,16 +26,6 @@ export interface TestCaddy {
    * comma-separated as Chromium's --ignore-certificate-errors-spki-list takes them.
    */
   spkiList: string;
-  stop(): Promise<void>;
-}
-
-/** A free TCP port on loopback (closed again at once; the caller binds it next). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 async function poll<T>(probe: () => T | null | Promise<T | null>, what: string, timeoutMs: number, proc: ChildProcess, log: () => string): Promise<T> {
@@ -51,17 +37,6 @@ async function poll<T>(probe: () => T | null | Promise<T | null>, what: string, 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}:\n${log()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** The certificate chain Caddy serves for `domain` validates against `ca`. */
-function handshakes(port: number, domain: string, ca: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ host: '127.0.0.1', port, servername: domain, ca }, () => {
-      resolve(sock.authorized);
-      sock.end();
-    });
-    sock.on('error', () => resolve(false));
-  });
 }
 
 /** Starts deploy/Caddyfile for `domain` → the server at `upstream` and Janus at `janus` (host:port). */
@@ -97,7 +72,7 @@ export async function startTestCaddy(opts: { domain: string; port?: number; upst
   try {
     const rootFile = join(dir, 'data/caddy/pki/authorities/local/root.crt');
     const rootPem = await poll(() => (existsSync(rootFile) ? readFileSync(rootFile, 'utf8') : null), "Caddy's internal CA", 30_000, proc, () => output);
-    await poll(async () => ((await handshakes(port, opts.domain, rootPem)) ? true : null), `a certificate for ${opts.domain}`, 30_000, proc, () => output);
+    await poll(async () => ((await tlsHandshakes(port, opts.domain, rootPem)) ? true : null), `a certificate for ${opts.domain}`, 30_000, proc, () => output);
     const spkiHash = (pem: string) => createHash('sha256').update(new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
     const intermediate = readFileSync(join(dir, 'data/caddy/pki/authorities/local/intermediate.crt'), 'utf8');
     return { port, domain: opts.domain, rootPem, spkiList: [rootPem, intermediate].map(spkiHash).join(','), stop };

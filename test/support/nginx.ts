@@ -8,19 +8,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './caddy.ts';
+import { freePort, tlsHandshakes, type TestProxy } from './tls-client.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
 
-export interface TestNginx {
-  port: number;
-  domain: string;
+export interface TestNginx extends TestProxy {
   /** The run's CA certificate (PEM). */
   caPem: string;
-  stop(): Promise<void>;
 }
 
 /** A CA and a certificate for `domain` signed by it, in `dir`: ca.crt, fullchain.pem, privkey.pem. */
@@ -31,16 +27,6 @@ function makeCertificate(dir: string, domain: string): void {
   writeFileSync(join(dir, 'san.ext'), `subjectAltName=DNS:${domain}\n`);
   ssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.crt', '-days', '2', '-extfile', 'san.ext');
   writeFileSync(join(dir, 'fullchain.pem'), readFileSync(join(dir, 'leaf.crt'), 'utf8') + readFileSync(join(dir, 'ca.crt'), 'utf8'));
-}
-
-function handshakes(port: number, domain: string, ca: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ host: '127.0.0.1', port, servername: domain, ca }, () => {
-      resolve(sock.authorized);
-      sock.end();
-    });
-    sock.on('error', () => resolve(false));
-  });
 }
 
 /** Starts deploy/nginx-ringlet.conf for `domain` → the server at `upstream` and Janus at `janus` (host:port). */
@@ -76,7 +62,7 @@ export async function startTestNginx(opts: { domain: string; upstream: string; j
     rmSync(dir, { recursive: true, force: true });
   };
   const end = Date.now() + 15_000;
-  while (!(await handshakes(port, opts.domain, caPem))) {
+  while (!(await tlsHandshakes(port, opts.domain, caPem))) {
     if (proc.exitCode !== null || Date.now() > end) {
       const log = `${output}${(() => { try { return readFileSync(join(dir, 'error.log'), 'utf8'); } catch { return ''; } })()}`;
       await stop();

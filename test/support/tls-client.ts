@@ -3,9 +3,37 @@
  * CA trusted, and a chosen source address (so the proxy sees different clients).
  */
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { createServer, type AddressInfo, type LookupFunction } from 'node:net';
+import { connect } from 'node:tls';
 import WebSocket from 'ws';
 import type { SocketLike } from '../../src/sdk/socket.ts';
+
+/** A TLS proxy a test started (test/support/caddy.ts, nginx.ts): its name and https port. */
+export interface TestProxy {
+  domain: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback (closed again at once; the caller binds it next). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Whether the certificate chain served at 127.0.0.1:`port` for `domain` validates against `ca`. */
+export function tlsHandshakes(port: number, domain: string, ca: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: '127.0.0.1', port, servername: domain, ca }, () => {
+      resolve(sock.authorized);
+      sock.end();
+    });
+    sock.on('error', () => resolve(false));
+  });
+}
 
 /** Where and how to reach the proxy: its name, https port and CA (PEM). */
 export interface ProxyTarget {
