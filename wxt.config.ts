@@ -13,6 +13,15 @@ const CHROME_DEV_KEY =
   'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA0G4ccppByAv+KKj0IrfnNBUG9xvFSSR28b7Nj4KFdBOAMDNEagczubhGZ5c+eK3gEzaX0l3WzIjdDZF37bY22GUaMMlKeFq73IXeP+pfwdxsEaQiy9wRlHOPHqYeXpom3WUb2AuqvUD+AVYUFoSK+xideHmZIll79CiosrKCpXHDrpaOwxGXC3X63lhMUoyotWszXxm1lRvH5WkcYRjOqckOsqjSUGdFb5bHE7SQtSgRjtjCNYmyjxFV9dYVYSidSUMWymX2QtjSoozu+50PFUFAUj59xGO32mP7RBiBC7hhxB4sO9P5jRBahwP+99E9sWk+nMsu3KovwZBsX8Q15QIDAQAB';
 
 /**
+ * `npm run release` (src/extension/tools/release.ts) sets RINGLET_RELEASE=1: no development
+ * key (the stores assign the id) and its own output folder. A test that needs the
+ * extension under a second id (the managed-policy test) gives another public key in
+ * RINGLET_CHROME_KEY and another folder in RINGLET_OUT_DIR.
+ */
+const RELEASE = process.env.RINGLET_RELEASE === '1';
+const CHROME_KEY = process.env.RINGLET_CHROME_KEY ?? CHROME_DEV_KEY;
+
+/**
  * Extension pages may talk to any Ringlet server the user types in, including a local
  * `ws://` one. Firefox's default MV3 policy adds `upgrade-insecure-requests`, which
  * would silently turn `ws://127.0.0.1` into `wss://`, so the policy is spelled out.
@@ -78,6 +87,13 @@ function contentScriptWithoutPolyfill(): Plugin {
 }
 
 export default defineConfig({
+  outDir: process.env.RINGLET_OUT_DIR ?? '.output',
+  // The sources archive Mozilla asks for: what builds the extension, without the server,
+  // tests, benches, docs or deployment files (tools/release.ts, docs/DEPLOY.md "Releases").
+  zip: {
+    includeSources: ['docs/DEPLOY.md'],
+    excludeSources: ['src/server/**', 'bench/**', 'docs/**', 'deploy/**', 'data/**', 'release/**', 'test/**', 'coverage/**', '*.log'],
+  },
   // One promise-based `browser` (webextension-polyfill) for Chrome and Firefox.
   modules: ['@wxt-dev/webextension-polyfill'],
   vite: () => ({ plugins: [contentScriptWithoutPolyfill(), preactWithoutInnerHTML(), zodWithoutEvalProbe(), preact()] }),
@@ -87,7 +103,7 @@ export default defineConfig({
       name: '__MSG_extName__',
       description: '__MSG_extDescription__',
       default_locale: 'en',
-      ...(firefox ? {} : { key: CHROME_DEV_KEY }),
+      ...(firefox || RELEASE ? {} : { key: CHROME_KEY }),
       permissions: [
         'storage',
         'notifications',
@@ -117,7 +133,11 @@ export default defineConfig({
               },
             },
           }
-        : { minimum_chrome_version: '116' }),
+        : {
+            minimum_chrome_version: '116',
+            // An organisation's policy may set (and lock) the server URL: shared/managed.ts.
+            storage: { managed_schema: 'managed_schema.json' },
+          }),
     };
   },
 });

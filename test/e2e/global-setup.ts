@@ -12,7 +12,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 export default function setup(): void {
   if (process.env.RINGLET_E2E_SKIP_BUILD === '1') return;
   const wxt = [root + 'node_modules/wxt/bin/wxt.mjs'];
-  execFileSync(process.execPath, [...wxt, 'build'], { cwd: root, stdio: 'pipe' });
-  execFileSync(process.execPath, [...wxt, 'build', '-b', 'firefox', '--mv3'], { cwd: root, stdio: 'pipe' });
+  // vitest sets NODE_ENV=test, which Vite would take for a development build (Preact's
+  // development JSX, with source paths): the tests run what ships, a production build.
+  const opts = { cwd: root, stdio: 'pipe' as const, env: { ...process.env, NODE_ENV: 'production' } };
+  execFileSync(process.execPath, [...wxt, 'build'], opts);
+  execFileSync(process.execPath, [...wxt, 'build', '-b', 'firefox', '--mv3'], opts);
   process.env.RINGLET_E2E_SKIP_BUILD = '1';
 }

@@ -72,20 +72,21 @@ export interface Profile {
 }
 
 /**
- * A persistent Chromium profile with the built extension loaded (TOOLCHAIN.md flags), with
- * `args` added to Chromium's; given the `dir` of a profile that quit, the same profile
+ * A persistent Chromium profile with the built extension loaded (TOOLCHAIN.md flags; or the
+ * build in `extension`), with `args` added to Chromium's; given the `dir` of a profile that quit, the same profile
  * after a browser restart.
  */
-export async function launchProfile(name: string, opts: { dir?: string; args?: string[] } = {}): Promise<Profile> {
+export async function launchProfile(name: string, opts: { dir?: string; args?: string[]; extension?: string } = {}): Promise<Profile> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `ringlet-${name}-`));
   const extraArgs = opts.args ?? [];
+  const extension = opts.extension ?? CHROME_EXT;
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 900, height: 640 },
     args: [
-      `--disable-extensions-except=${CHROME_EXT}`,
-      `--load-extension=${CHROME_EXT}`,
+      `--disable-extensions-except=${extension}`,
+      `--load-extension=${extension}`,
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',

@@ -10,6 +10,7 @@
  */
 import { browser } from 'wxt/browser';
 import { z } from 'zod/mini';
+import { readManagedServer } from '../shared/managed.ts';
 import { CallState, Classroom, DEFAULT_SETTINGS, Settings } from '../shared/schema.ts';
 import { EMPTY_CALL_STATE } from './calls.ts';
 import { vaultGet, vaultSet } from './vault.ts';
@@ -78,10 +79,14 @@ export async function saveDeviceToken(server: string, userID: string, token: str
   await vaultSet(KEYS.devices, Object.fromEntries([...rest.slice(-(MAX_DEVICE_TOKENS - 1)), [key, token]]), { durable: true });
 }
 
-/** The last server URL typed in, kept after sign-out so the form remembers it. */
+/**
+ * The last server URL typed in, kept after sign-out so the form remembers it; an
+ * organisation's policy (shared/managed.ts) gives the default, or the only one when locked.
+ */
 export async function loadServer(): Promise<string> {
-  const v = await read(KEYS.server);
-  return typeof v === 'string' && v ? v : DEFAULT_SERVER;
+  const [v, managed] = await Promise.all([read(KEYS.server), readManagedServer()]);
+  if (managed.locked && managed.serverURL) return managed.serverURL;
+  return typeof v === 'string' && v ? v : (managed.serverURL ?? DEFAULT_SERVER);
 }
 export async function saveServer(server: string): Promise<void> {
   await browser.storage.local.set({ [KEYS.server]: server });

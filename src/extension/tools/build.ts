@@ -11,7 +11,7 @@ const builds: { name: string; args: string[] }[] = [
 ];
 
 for (const { name, args } of builds) {
-  const run = spawnSync('npx', ['wxt', ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  const run = spawnSync('npx', ['wxt', ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true', NODE_ENV: 'production' } });
   if (run.status !== 0) {
     process.stderr.write(`extension build for ${name} failed:\n${run.stdout}${run.stderr}`);
     process.exit(run.status ?? 1);

@@ -5,6 +5,8 @@
 import { browser } from 'wxt/browser';
 import type { Settings, ViewState } from '../../shared/schema.ts';
 import { resolveLanguage, setLanguage, t } from '../../shared/i18n.ts';
+import { readManagedServer } from '../../shared/managed.ts';
+import { serverURLProblem } from '../../shared/server-url.ts';
 import { ErrorCode } from '../../../protocol/errors.ts';
 import { requestUserSig, revokeUserSig } from '../accounts.ts';
 import { ViewError } from '../errors.ts';
@@ -16,6 +18,7 @@ import type { PhoneContext } from '../phone-context.ts';
 
 async function signIn(ctx: PhoneContext, server: string, userID: string, password: string, create: boolean): Promise<ViewState> {
   const host = ctx.account;
+  await checkServerAllowed(server);
   const known = create ? null : await host.deviceToken(server, userID);
   const creds = await requestUserSig(server, userID, password, create, host.fetch, known);
   if (creds.deviceToken !== null) await host.setDeviceToken(server, creds.userID, creds.deviceToken);
@@ -27,6 +30,14 @@ async function signIn(ctx: PhoneContext, server: string, userID: string, passwor
   if (connection === 'expired') throw new ViewError(ErrorCode.BAD_USER_SIG, 'sessionExpired', 'the server refused the new userSig');
   if (connection !== 'online') throw new ViewError('unreachable', 'errorUnreachable', `cannot connect to ${server}`, [server]);
   return ctx.view();
+}
+
+/** Before the password goes anywhere: a clear-text address, or another than the policy's locked one, is refused. */
+async function checkServerAllowed(server: string): Promise<void> {
+  const problem = serverURLProblem(server);
+  if (problem) throw new ViewError('bad_server', problem.key, `refused server address ${server}`, problem.subs);
+  const managed = await readManagedServer();
+  if (managed.locked && managed.serverURL !== server) throw new ViewError('server_locked', 'errorServerLocked', `the policy sets the server to ${managed.serverURL}`, [managed.serverURL ?? '']);
 }
 
 async function signOut(ctx: PhoneContext): Promise<ViewState> {

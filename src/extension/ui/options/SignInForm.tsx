@@ -3,10 +3,12 @@
  * rule is stated under the field and checked before sending; a sign-in the server refuses
  * with 70003 offers to create the account with the same details.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Failure, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { request, RequestError } from '../../messaging/client.ts';
+import { readManagedServer, type ManagedServer } from '../../shared/managed.ts';
+import { serverURLProblem } from '../../shared/server-url.ts';
 import { offersCreate, PASSWORD_LENGTH, passwordTooShort } from './signInErrors.ts';
 
 /** The worker's failure, and whether to offer creating the account. */
@@ -20,9 +22,22 @@ export function SignInForm({ state, onSignedIn }: { state: ViewState; onSignedIn
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<FormFailure | null>(null);
+  const [managed, setManaged] = useState<ManagedServer>({ serverURL: null, locked: false });
+  useEffect(() => {
+    void readManagedServer().then((m) => {
+      setManaged(m);
+      if (m.locked && m.serverURL) setServer(m.serverURL);
+    });
+  }, []);
 
   const submit = async (create: boolean) => {
     setFailure(null);
+    // Refused before the password leaves: plain ws:// to another computer, or not a ws(s) URL.
+    const problem = serverURLProblem(server);
+    if (problem) {
+      setFailure({ code: 'bad_server', message: t(problem.key, ...problem.subs), offerCreate: false });
+      return;
+    }
     if (passwordTooShort(password)) {
       setFailure({ code: 8001, message: t('errorPasswordRule', PASSWORD_LENGTH.min, PASSWORD_LENGTH.max), offerCreate: false });
       return;
@@ -53,7 +68,21 @@ export function SignInForm({ state, onSignedIn }: { state: ViewState; onSignedIn
       >
         <label class="field">
           {t('serverURL')}
-          <input type="url" name="server" value={server} onInput={field(setServer)} required data-testid="server" />
+          <input
+            type="url"
+            name="server"
+            value={server}
+            onInput={field(setServer)}
+            required
+            readOnly={managed.locked}
+            aria-describedby={managed.locked ? 'server-managed' : undefined}
+            data-testid="server"
+          />
+          {managed.locked && (
+            <span id="server-managed" class="sub" data-testid="server-managed">
+              {t('serverManaged')}
+            </span>
+          )}
         </label>
         <label class="field">
           {t('userID')}
