@@ -57,6 +57,7 @@ beforeAll(async () => {
     deadlinePollMs: 200,
     logLevel: 'silent',
     trustProxy: true,
+    groupConsent: false, // the class is made by code here; consent has its own tests (people.test.ts)
     accountLimits: { registrationsPerAddress: REGISTRATIONS_PER_ADDRESS },
     ...(janus ? { sfu: { ...janus.sfu, publicUrl: `${wss}/janus` } } : {}),
   });
