@@ -9,9 +9,9 @@
 import { measurePages } from './pages.ts';
 
 const r = await measurePages(Number(process.argv[2] ?? 200), 2000);
-console.log(`pairs ${r.pairs}, page size ${r.pageSize}, WAL bytes per pair ${r.walBytesPerPair}`);
+console.log(`pairs ${r.pairs}, page size ${r.pageSize}, WAL bytes per pair ${r.walBytesPerPair}, ${r.pagesPerCommit} pages per commit`);
 for (const kind of ['invite', 'accept'] as const) {
-  console.log(`${kind}: ${r[kind].pagesPerCommit} pages per commit`);
+  console.log(`${kind}: ${r[kind].pages} pages in ${r[kind].commits} commits (${r[kind].pagesPerCommit} per commit)`);
   for (const { tree, pages } of r[kind].byTree) console.log(`  ${String(pages).padStart(6)}  ${tree}`);
 }
 console.log(`average row bytes: ${JSON.stringify(r.rowBytes)}`);

@@ -2,9 +2,11 @@
  * Which SQLite B-trees (tables and indexes) one invite and one accept write, measured
  * exactly. Runs an in-process server on a temporary file; before each request a second
  * connection truncates the WAL (checkpoint TRUNCATE), after it the WAL holds exactly that
- * request's commit: its frames are read and each page number is named by the `dbstat`
- * table. Requests go one at a time, so each commit holds one transition (the CPU phase
- * reports how many commits a pair takes under load).
+ * request's commit (and whatever else committed meanwhile, such as a store applying its
+ * journal's projections): its frames are read, commits counted by their commit frames,
+ * and each page number is named by the `dbstat` table. Requests go one at a time, so each
+ * request's commit holds one transition (the CPU phase reports how many commits a pair
+ * takes under load).
  */
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -12,7 +14,11 @@ import { startPairServer } from './pair-server.ts';
 import { TSignaling } from '../src/sdk/index.ts';
 
 export interface CommitPages {
-  /** WAL pages (frames) one commit writes, averaged. */
+  /** WAL pages (frames) written per request of this kind (its commit, and any catch-up of projections that ran meanwhile). */
+  pages: number;
+  /** Commits per request of this kind (commit frames in the WAL). */
+  commits: number;
+  /** pages / commits. */
   pagesPerCommit: number;
   /** The same pages by B-tree, most first. */
   byTree: Array<{ tree: string; pages: number }>;
@@ -22,6 +28,8 @@ export interface PagesResult {
   pairs: number;
   pageSize: number;
   walBytesPerPair: number;
+  /** All WAL pages over all commits of the measured pairs. */
+  pagesPerCommit: number;
   invite: CommitPages;
   accept: CommitPages;
   /** Average row sizes in bytes (what makes a B-tree split often). */
@@ -39,24 +47,29 @@ export async function measurePages(pairs: number, warm: number): Promise<PagesRe
       const on = (e: { data: unknown }) => { chat.removeSignalingListener(type as never, on); resolve(e.data as { inviteID: string }); };
       chat.addSignalingListener(type as never, on);
     });
-    /** Page numbers written to the WAL since the last truncation (one entry per frame). */
-    const walFrames = (): number[] => {
+    /** Page numbers written to the WAL since the last truncation (one entry per frame), and the commits among them. */
+    const walFrames = (): { pages: number[]; commits: number } => {
       let buf: Buffer;
-      try { buf = readFileSync(`${file}-wal`); } catch { return []; }
-      if (buf.length < 32) return [];
+      try { buf = readFileSync(`${file}-wal`); } catch { return { pages: [], commits: 0 }; }
+      if (buf.length < 32) return { pages: [], commits: 0 };
       const salt1 = buf.readUInt32BE(16), salt2 = buf.readUInt32BE(20);
-      const out: number[] = [];
+      const pages: number[] = [];
+      let commits = 0;
       for (let off = 32; off + 24 + pageSize <= buf.length; off += 24 + pageSize) {
         if (buf.readUInt32BE(off + 8) !== salt1 || buf.readUInt32BE(off + 12) !== salt2) break;
-        out.push(buf.readUInt32BE(off));
+        pages.push(buf.readUInt32BE(off));
+        // A commit's last frame records the database size after it.
+        if (buf.readUInt32BE(off + 4) !== 0) commits++;
       }
-      return out;
+      return { pages, commits };
     };
     const byTree = { invite: new Map<string, number>(), accept: new Map<string, number>() };
+    const commits = { invite: 0, accept: 0 };
     let walBytes = 0;
     const truncate = () => probe.pragma('wal_checkpoint(TRUNCATE)');
     const record = (kind: 'invite' | 'accept') => {
-      const frames = walFrames();
+      const { pages: frames, commits: n } = walFrames();
+      commits[kind] += n;
       const owners = new Map((probe.prepare('SELECT name, pageno FROM dbstat').all() as Array<{ name: string; pageno: number }>).map((r) => [r.pageno, r.name]));
       walBytes += frames.length * (24 + pageSize);
       for (const p of frames) {
@@ -78,14 +91,18 @@ export async function measurePages(pairs: number, warm: number): Promise<PagesRe
     for (let i = 0; i < warm; i++) await pair(false);
     for (let i = 0; i < pairs; i++) await pair(true);
     const per = (v: number) => Math.round((v / pairs) * 100) / 100;
-    const summary = (m: Map<string, number>): CommitPages => ({
-      pagesPerCommit: per([...m.values()].reduce((s, v) => s + v, 0)),
-      byTree: [...m.entries()].sort((x, y) => y[1] - x[1]).map(([tree, v]) => ({ tree, pages: per(v) })),
+    const total = (m: Map<string, number>) => [...m.values()].reduce((s, v) => s + v, 0);
+    const summary = (kind: 'invite' | 'accept'): CommitPages => ({
+      pages: per(total(byTree[kind])), commits: per(commits[kind]),
+      pagesPerCommit: Math.round((total(byTree[kind]) / Math.max(1, commits[kind])) * 100) / 100,
+      byTree: [...byTree[kind].entries()].sort((x, y) => y[1] - x[1]).map(([tree, v]) => ({ tree, pages: per(v) })),
     });
     const rowBytes = probe.prepare(`SELECT (SELECT avg(length(response)) FROM requests) AS response, (SELECT avg(length(frame)) FROM events) AS frame,
       (SELECT avg(length(body)) FROM invitations) AS body, (SELECT avg(length(payload)) FROM messages) AS payload`).get() as Record<string, number | null>;
     return {
-      pairs, pageSize, walBytesPerPair: Math.round(walBytes / pairs), invite: summary(byTree.invite), accept: summary(byTree.accept),
+      pairs, pageSize, walBytesPerPair: Math.round(walBytes / pairs),
+      pagesPerCommit: Math.round(((total(byTree.invite) + total(byTree.accept)) / Math.max(1, commits.invite + commits.accept)) * 100) / 100,
+      invite: summary('invite'), accept: summary('accept'),
       rowBytes: Object.fromEntries(Object.entries(rowBytes).filter((e): e is [string, number] => e[1] !== null).map(([k, v]) => [k, Math.round(v)])),
     };
   } finally {

@@ -47,8 +47,8 @@ export function buildRows(r: Partial<Record<TargetKind, TargetResult>>, withMetr
     metricsRow(r.ringlet, r.relay, withMetrics),
     row('disk KB written / invite+accept', (t) => kb(t?.cpu?.diskWriteBytesPerInvite), '<= 16', (a) => a <= 16),
     row('  SQLite commits / invite+accept', (t) => num(t?.cpu?.commitsPerInvite), '-', () => null),
-    row('  WAL pages / commit (invite)', (t) => num(t?.pages?.invite.pagesPerCommit), '-', () => null),
-    row('  WAL pages / commit (accept)', (t) => num(t?.pages?.accept.pagesPerCommit), '-', () => null),
+    row('  WAL pages / commit', (t) => num(t?.pages?.pagesPerCommit), '-', () => null),
+    row('  WAL pages / invite+accept', (t) => (t?.pages ? num(Math.round((t.pages.invite.pages + t.pages.accept.pages) * 10) / 10) : null), '-', () => null),
     row('RSS KB / idle session', (t) => kb(t?.memory?.rssPerSessionB), '<= 8', (a) => a <= 8),
     row('heapUsed KB / idle session', (t) => kb(t?.memory?.heapUsedPerSessionB), '-', () => null),
   ];

@@ -92,7 +92,7 @@ async function pagesPhase(res: TargetResult, opts: BenchOptions): Promise<void> 
     const p = await measurePages(opts.quick ? 50 : 200, opts.quick ? 300 : 2000);
     res.pages = p;
     const top = (k: 'invite' | 'accept') => p[k].byTree.slice(0, 6).map((r) => `${r.tree} ${r.pages}`).join(', ');
-    log(`[ringlet] pages per commit: invite ${p.invite.pagesPerCommit} (${top('invite')}), accept ${p.accept.pagesPerCommit} (${top('accept')}); WAL ${p.walBytesPerPair} B/pair`);
+    log(`[ringlet] ${p.pagesPerCommit} WAL pages per commit; per invite ${p.invite.pages} pages in ${p.invite.commits} commits (${top('invite')}), per accept ${p.accept.pages} in ${p.accept.commits} (${top('accept')}); WAL ${p.walBytesPerPair} B/pair`);
   } catch (err) {
     res.errors.pages = err instanceof Error ? err.message : String(err);
     log(`[ringlet] pages FAILED: ${res.errors.pages}`);
