@@ -66,7 +66,15 @@ export async function measurePages(pairs: number, warm: number): Promise<PagesRe
     const byTree = { invite: new Map<string, number>(), accept: new Map<string, number>() };
     const commits = { invite: 0, accept: 0 };
     let walBytes = 0;
-    const truncate = () => probe.pragma('wal_checkpoint(TRUNCATE)');
+    /** Empties the WAL; retried while the server's checkpointer or a reader holds it (busy). */
+    const truncate = async () => {
+      for (let i = 0; i < 200; i++) {
+        const [r] = probe.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+        if (!r?.busy) return;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      throw new Error('the WAL could not be truncated (busy for 1 s)');
+    };
     const record = (kind: 'invite' | 'accept') => {
       const { pages: frames, commits: n } = walFrames();
       commits[kind] += n;
@@ -78,11 +86,11 @@ export async function measurePages(pairs: number, warm: number): Promise<PagesRe
       }
     };
     const pair = async (measure: boolean) => {
-      if (measure) truncate();
+      if (measure) await truncate();
       const seen = next(b, TSignaling.NEW_INVITATION_RECEIVED);
       await a.invite({ userID: 'bob', data: 'x', timeout: 30 });
       const inv = await seen;
-      if (measure) { record('invite'); truncate(); }
+      if (measure) { record('invite'); await truncate(); }
       const accepted = next(a, TSignaling.INVITEE_ACCEPTED);
       await b.accept({ inviteID: inv.inviteID });
       await accepted;
