@@ -1,7 +1,7 @@
 /**
- * The store interface the services use. One implementation of the queries (sql-store.ts)
- * runs over either SQL driver (SQLite, PostgreSQL); another store would implement these
- * same interfaces.
+ * The store interface the services use, by area. One implementation of the queries
+ * (sql-store.ts) runs over either SQL driver (SQLite, PostgreSQL), with each dialect's hot
+ * path in its own subclass; another store would implement these same interfaces.
  */
 import type { Group, GroupMember, Message } from '../../protocol/im.ts';
 import type { Invitation } from '../model/invitation.ts';
@@ -48,16 +48,18 @@ export interface ConversationRow {
   lastMessageID: number;
 }
 
-/** Everything a request may read or write, inside one transaction. */
-export interface StoreTx {
-  // users
+/** Accounts: existence and passwords. */
+export interface UserStore {
   ensureUser(userID: string, now: number): Promise<void>;
   existingUsers(userIDs: readonly string[]): Promise<Set<string>>;
   createUserWithPassword(userID: string, passwordHash: string, now: number): Promise<boolean>;
   getPasswordHash(userID: string): Promise<string | null>;
   /** Sets the password of an existing user; false when there is no such user. */
   setPasswordHash(userID: string, passwordHash: string): Promise<boolean>;
-  // token revocation (auth/tokens.ts)
+}
+
+/** Token revocation (auth/tokens.ts). */
+export interface TokenStore {
   /** The user's token generation: tokens issued below it are revoked (0 for an unknown user). */
   tokenGeneration(userID: string): Promise<number>;
   /** Raises the generation by one (revokes every token issued so far); returns the new one. */
@@ -67,7 +69,10 @@ export interface StoreTx {
   isTokenRevoked(tokenID: string): Promise<boolean>;
   /** Drops revocations of tokens that have expired by `now`. */
   pruneRevokedTokens(now: number): Promise<void>;
-  // invitations
+}
+
+/** Invitations: the state machine's records and the open-invitation index (signaling/). */
+export interface InvitationStore {
   insertInvitation(inv: Invitation): Promise<void>;
   getInvitation(inviteID: string, lock: boolean): Promise<Invitation | null>;
   updateInvitation(before: Invitation, after: Invitation): Promise<void>;
@@ -83,7 +88,10 @@ export interface StoreTx {
   /** Open invitations that have a deadline (the metrics' gauge). */
   countOpenDeadlines(): Promise<number>;
   nextDeadline(): Promise<number | null>;
-  // groups
+}
+
+/** Groups and their members (im/groups.ts). */
+export interface GroupStore {
   insertGroup(group: Group, now: number): Promise<boolean>;
   getGroup(groupID: string): Promise<Group | null>;
   setGroupOwner(groupID: string, ownerID: string): Promise<void>;
@@ -101,7 +109,10 @@ export interface StoreTx {
   /** The last group message a former member may read, or null when the user never left this group. */
   formerMemberBound(groupID: string, userID: string): Promise<number | null>;
   groupsOf(userID: string): Promise<Group[]>;
-  // messages and conversations
+}
+
+/** History messages and per-user conversations (projected behind the journal on SQLite). */
+export interface MessageStore {
   insertMessage(m: Omit<StoredMessage, 'id'>): Promise<number>;
   /** Moves each user's conversation to this message and adds to its unread count. */
   bumpConversations(rows: readonly ConversationBump[], messageID: number, time: number): Promise<void>;
@@ -109,24 +120,35 @@ export interface StoreTx {
   getMessages(ids: readonly number[]): Promise<StoredMessage[]>;
   listConversations(userID: string): Promise<ConversationRow[]>;
   markRead(userID: string, conversationID: string): Promise<boolean>;
-  // per-user event log (exact replay after a reconnect)
+}
+
+/** The per-user event log: exact replay after a reconnect (projected behind the journal on SQLite). */
+export interface EventLog {
   /** Gives each event its user's next seq and stores it; returns the seqs (unknown users get none). One event per user. */
   appendEvents(events: readonly NewEvent[], now: number): Promise<Map<string, number>>;
   currentSeq(userID: string): Promise<number>;
   eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]>;
-  // per-user budgets
+}
+
+/** Per-user budgets, idempotent requests and housekeeping (dispatch.ts, index.ts). */
+export interface RequestStore {
   /** Bytes of text and rows this transaction has stored so far (what stored_bytes counts). */
   storedBytes(): number;
   /** Adds `bytes` to the user's stored-bytes counter of `day` (a new day starts from 0); returns the day's total. */
   chargeStoredBytes(userID: string, bytes: number, day: number): Promise<number>;
-  // idempotent requests
   /** The reply recorded for a request id (kept from its UTC day to the end of the next), or null. */
   getRequestResult(userID: string, requestID: string, now: number): Promise<string | null>;
   /** Records a reply; false when the id was already recorded (a retry). */
   putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<boolean>;
-  // housekeeping
   prune(eventsBefore: number, requestsBefore: number): Promise<void>;
 }
+
+/**
+ * Everything a request may read or write, inside one transaction: the areas above. Each
+ * dialect's hot path is one subclass of the shared queries (sql-store.ts SqlTx):
+ * sqlite/store.ts (the journal) and postgres/store.ts (folded, pipelined statements).
+ */
+export interface StoreTx extends UserStore, TokenStore, InvitationStore, GroupStore, MessageStore, EventLog, RequestStore {}
 
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
