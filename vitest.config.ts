@@ -29,6 +29,7 @@ export default defineConfig({
         : []),
       'test/cluster/vitest.config.ts',
       'test/extension/vitest.config.ts',
+      'test/packages/vitest.config.ts',
       'test/e2e/vitest.config.ts',
       'test/e2e/vitest.wake.config.ts',
     ],

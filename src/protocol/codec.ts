@@ -5,15 +5,19 @@
  * sent (the server: full validation with the contract's schemas) and `decodeServerFrame`
  * what the server sent (the SDK: a cheap check of the shape, on the hot path of every event).
  */
-import type { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { ErrorCode, invalidParameter, RingletError, type ErrorBody } from './errors.ts';
 import {
   loginFrameSchema, pingFrameSchema, REQUEST_ID_PATTERN, requestEnvelopeSchema,
   type ClientFrame, type GroupChange, type KickReason, type LoginFrame, type LoginResult, type PingFrame, type Reply, type RequestFrame, type ServerFrame,
 } from './frames.ts';
-import { GROUP_TYPES, type Group, type Message } from './im.ts';
+import { GROUP_TYPES, type Group, type GroupInvitation, type Message } from './im.ts';
 import { isOp, paramsSchema, type Op, type OpParams } from './ops.ts';
 import { isSignalingEventName, type SignalingEvent } from './signaling.ts';
+
+// zod/mini carries no messages of its own: English ones for the 8001 errors, as the server's.
+z.config(en());
 
 /** A frame as the text of one WebSocket message. */
 export function encodeFrame<K extends Op = Op>(frame: LoginFrame | PingFrame | RequestFrame<K> | ServerFrame): string {
@@ -28,6 +32,7 @@ export const serverFrame = {
   groups: (groupList: Group[]): string => encodeFrame({ type: 'groups', groupList }),
   groupDelta: (change: GroupChange, group: Group): string => encodeFrame({ type: 'groupDelta', change, group }),
   groupMembersRemoved: (groupID: string, userIDList: string[]): string => encodeFrame({ type: 'groupMembersRemoved', groupID, userIDList }),
+  groupInvitation: (invitation: GroupInvitation): string => encodeFrame({ type: 'groupInvitation', invitation }),
   pong: (serverTime: number): string => encodeFrame({ type: 'pong', serverTime }),
   kicked: (reason: KickReason): string => encodeFrame({ type: 'kicked', reason }),
   synced: (seq: number): string => encodeFrame({ type: 'synced', seq }),
@@ -96,7 +101,7 @@ export function parseParams<K extends Op>(op: K, params: unknown): OpParams<K> {
 }
 
 /** Turns the first zod issue into 8001 naming the top-level parameter (or `fallback`). */
-function zodToError(error: z.ZodError, fallback: string): RingletError {
+function zodToError(error: z.core.$ZodError, fallback: string): RingletError {
   const issue = error.issues[0];
   // An unknown key names itself; otherwise the first path segment is the parameter.
   const key = issue?.code === 'unrecognized_keys' ? issue.keys[0] : issue?.path[0];
@@ -170,6 +175,11 @@ export function decodeServerFrame(text: string): ServerFrame | null {
       const { groupID, userIDList } = v;
       if (typeof groupID !== 'string' || !Array.isArray(userIDList) || !userIDList.every((u) => typeof u === 'string')) throw badFrame('a malformed member removal');
       return { type: 'groupMembersRemoved', groupID, userIDList };
+    }
+    case 'groupInvitation': {
+      const inv = v.invitation;
+      if (!isObject(inv) || !isGroup(inv.group) || typeof inv.inviter !== 'string' || typeof inv.time !== 'number') throw badFrame('a malformed group invitation');
+      return { type: 'groupInvitation', invitation: { group: inv.group, inviter: inv.inviter, time: inv.time } };
     }
     case 'pong':
       if (typeof v.serverTime !== 'number') throw badFrame('a pong without serverTime');

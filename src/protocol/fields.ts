@@ -2,9 +2,10 @@
  * Schemas of the fields several formats share, each declared once: IDs, custom message
  * payloads, offline push configuration. Written with zod/mini so the extension's message
  * schemas (also zod/mini) nest them without pulling in zod's full API; the op contract
- * (ops.ts, full zod) nests them the same way.
+ * (ops.ts, also zod/mini, so that the SDK carries no more of zod than it uses) nests them
+ * the same way.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { ID_PATTERN, LIMITS, utf8Bytes } from './limits.ts';
 
 /** User and group IDs (API.md rule 10). */

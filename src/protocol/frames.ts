@@ -2,33 +2,33 @@
  * WebSocket frames, both directions: one type per frame, each one JSON text message.
  * codec.ts encodes and decodes them; docs/PROTOCOL.md is the prose version.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ErrorBody } from './errors.ts';
-import type { Group, Message } from './im.ts';
+import type { Group, GroupInvitation, Message } from './im.ts';
 import { ID_PATTERN } from './limits.ts';
 import type { Op, OpParams } from './ops.ts';
 import type { SignalingEvent } from './signaling.ts';
 
 /** Client request ids: unique per user for as long as a retry may happen. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,80}$/;
-export const requestIdSchema = z.string().regex(REQUEST_ID_PATTERN);
+export const requestIdSchema = z.string().check(z.regex(REQUEST_ID_PATTERN));
 
 // ---- client → server ------------------------------------------------------------
 
 export const loginFrameSchema = z.strictObject({
   type: z.literal('login'),
   id: requestIdSchema,
-  userID: z.string().regex(ID_PATTERN),
-  userSig: z.string().min(1).max(4096),
+  userID: z.string().check(z.regex(ID_PATTERN)),
+  userSig: z.string().check(z.minLength(1), z.maxLength(4096)),
   /** The last event sequence number this client saw; asks for a replay of what followed. */
-  resume: z.strictObject({ lastSeq: z.int().min(0) }).optional(),
+  resume: z.optional(z.strictObject({ lastSeq: z.int().check(z.minimum(0)) })),
 });
 export type LoginFrame = z.infer<typeof loginFrameSchema>;
 
 export const requestEnvelopeSchema = z.strictObject({
   type: z.literal('req'),
   id: requestIdSchema,
-  op: z.string().max(64),
+  op: z.string().check(z.maxLength(64)),
   params: z.unknown(),
 });
 
@@ -106,6 +106,14 @@ export interface GroupMembersRemovedFrame {
   groupID: string;
   userIDList: string[];
 }
+/**
+ * Someone asked me to join a group and it awaits my consent (Ringlet addition, online only;
+ * getGroupInvitationList lists what is waiting).
+ */
+export interface GroupInvitationFrame {
+  type: 'groupInvitation';
+  invitation: GroupInvitation;
+}
 export interface PongFrame {
   type: 'pong';
   serverTime: number;
@@ -122,4 +130,4 @@ export interface SyncedFrame {
   seq: number;
 }
 
-export type ServerFrame = ResultFrame | PushFrame | GroupsFrame | GroupDeltaFrame | GroupMembersRemovedFrame | PongFrame | KickedFrame | SyncedFrame;
+export type ServerFrame = ResultFrame | PushFrame | GroupsFrame | GroupDeltaFrame | GroupMembersRemovedFrame | GroupInvitationFrame | PongFrame | KickedFrame | SyncedFrame;

@@ -39,6 +39,17 @@ export interface Group {
   ownerID: string;
 }
 
+/**
+ * Ringlet addition: an invitation to a group that awaits my consent (someone who is not
+ * one of my contacts added me, or I had left that group). Accept or decline it.
+ */
+export interface GroupInvitation {
+  group: Group;
+  inviter: string;
+  /** Seconds, server clock. */
+  time: number;
+}
+
 export interface GroupMember {
   userID: string;
   role: 'Owner' | 'Member';

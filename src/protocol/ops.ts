@@ -7,32 +7,34 @@
  * extension's chat interfaces are derived from this table, so adding an op is one entry
  * here plus one handler, and a side that is missing or answers another shape does not compile.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ErrorCode } from './errors.ts';
 import { customPayloadSchema, dataSchema, idSchema, offlinePushInfoSchema } from './fields.ts';
 import type { IceServers } from './ice.ts';
-import { GROUP_TYPES, type Conversation, type Group, type GroupMember, type Message } from './im.ts';
+import { GROUP_TYPES, type Conversation, type Group, type GroupInvitation, type GroupMember, type Message } from './im.ts';
 import { ID_PATTERN, LIMITS } from './limits.ts';
 import type { ServerCapabilities, SfuJoin } from './sfu.ts';
 import type { PendingInvitation } from './signaling.ts';
 
 const id = idSchema;
-const inviteID = z.string().min(1).max(128);
+const inviteID = z.string().check(z.minLength(1), z.maxLength(128));
 const data = z.optional(dataSchema);
-const timeout = z.int().min(0).max(LIMITS.maxTimeout);
+const timeout = z.int().check(z.minimum(0), z.maximum(LIMITS.maxTimeout));
 
 const inviteCommon = {
   data,
-  timeout: timeout.optional(),
-  onlineUserOnly: z.boolean().optional(),
+  timeout: z.optional(timeout),
+  onlineUserOnly: z.optional(z.boolean()),
   offlinePushInfo: z.optional(offlinePushInfoSchema),
 };
 const action = z.strictObject({ inviteID, data });
 const groupRef = z.strictObject({ groupID: id });
+const userRef = z.strictObject({ userID: id });
+const userIDList = z.array(id).check(z.minLength(1), z.maxLength(LIMITS.maxInvitees));
 const none = z.strictObject({});
 
 /** 'C2C' or 'GROUP' and an ID. */
-const conversationID = z.string().regex(new RegExp(`^(C2C|GROUP)${ID_PATTERN.source.slice(1)}`));
+const conversationID = z.string().check(z.regex(new RegExp(`^(C2C|GROUP)${ID_PATTERN.source.slice(1)}`)));
 
 /**
  * `write`: changes state; the server applies each request id of these at most once (a retry
@@ -53,7 +55,7 @@ export const COMMON_ERRORS = [ErrorCode.INVALID_PARAMETER, ErrorCode.NOT_LOGGED_
 /** One op of the contract. */
 export interface OpSpec {
   readonly kind: OpKind;
-  readonly params: z.ZodType;
+  readonly params: z.ZodMiniType;
   readonly result: ResultType<unknown>;
   /** Codes besides COMMON_ERRORS (8040: per-user budgets and caps, its reason names the limit). */
   readonly errors: readonly ErrorCode[];
@@ -64,6 +66,12 @@ export interface SignalingResult {
   inviteID: string;
   /** The history message this action stored (null when online-only or nothing changed). */
   message: Message | null;
+  /**
+   * inviteInGroup only (Ringlet addition): invitees left out of the call because they cannot
+   * take an invitation from this inviter now (their pending invitations are full, or they
+   * block the inviter: the two are not told apart). Absent when nobody was left out.
+   */
+  skippedUserIDList?: string[];
 }
 
 const {
@@ -83,11 +91,11 @@ export const ops = {
     kind: 'write',
     params: z.strictObject({
       groupID: id,
-      inviteeList: z
-        .array(id)
-        .min(1)
-        .max(LIMITS.maxInvitees)
-        .refine((l) => new Set(l).size === l.length, { message: 'has duplicates' }),
+      inviteeList: z.array(id).check(
+        z.minLength(1),
+        z.maxLength(LIMITS.maxInvitees),
+        z.refine((l) => new Set(l).size === l.length, { message: 'has duplicates' }),
+      ),
       ...inviteCommon,
     }),
     result: result<SignalingResult>(),
@@ -101,12 +109,13 @@ export const ops = {
   createGroup: {
     kind: 'write',
     params: z.strictObject({
-      name: z.string().min(1).max(LIMITS.groupNameMaxLength),
-      type: z.enum(GROUP_TYPES).optional(),
+      name: z.string().check(z.minLength(1), z.maxLength(LIMITS.groupNameMaxLength)),
+      type: z.optional(z.enum(GROUP_TYPES)),
       groupID: z.optional(id),
-      memberList: z.array(id).max(LIMITS.maxGroupMembers).optional(),
+      memberList: z.optional(z.array(id).check(z.maxLength(LIMITS.maxGroupMembers))),
     }),
-    result: result<{ group: Group }>(),
+    /** `invitedUserIDList` (Ringlet addition): members who were sent a group invitation instead (docs/API.md "Contacts, blocks and group consent"). */
+    result: result<{ group: Group; invitedUserIDList: string[] }>(),
     errors: [USER_NOT_FOUND, GROUP_EXISTS, LIMIT_EXCEEDED],
   },
   joinGroup: { kind: 'write', params: groupRef, result: result<{ status: 'joined' | 'already_member'; group: Group }>(), errors: [GROUP_NOT_FOUND, NOT_PERMITTED, LIMIT_EXCEEDED] },
@@ -114,13 +123,13 @@ export const ops = {
   dismissGroup: { kind: 'write', params: groupRef, result: result<{ groupID: string }>(), errors: [GROUP_NOT_FOUND, NOT_GROUP_OWNER] },
   addGroupMember: {
     kind: 'write',
-    params: z.strictObject({ groupID: id, userIDList: z.array(id).min(1).max(LIMITS.maxInvitees) }),
-    result: result<{ successUserIDList: string[]; existedUserIDList: string[]; group: Group }>(),
+    params: z.strictObject({ groupID: id, userIDList }),
+    result: result<{ successUserIDList: string[]; existedUserIDList: string[]; invitedUserIDList: string[]; group: Group }>(),
     errors: [GROUP_NOT_FOUND, NOT_GROUP_MEMBER, USER_NOT_FOUND, LIMIT_EXCEEDED],
   },
   deleteGroupMember: {
     kind: 'write',
-    params: z.strictObject({ groupID: id, userIDList: z.array(id).min(1).max(LIMITS.maxInvitees) }),
+    params: z.strictObject({ groupID: id, userIDList }),
     result: result<{ successUserIDList: string[]; group: Group }>(),
     errors: [GROUP_NOT_FOUND, NOT_GROUP_OWNER],
   },
@@ -128,12 +137,28 @@ export const ops = {
   getGroupProfile: { kind: 'read', params: groupRef, result: result<{ group: Group }>(), errors: [GROUP_NOT_FOUND, NOT_GROUP_MEMBER, LIMIT_EXCEEDED] },
   getGroupMemberList: { kind: 'read', params: groupRef, result: result<{ memberList: GroupMember[] }>(), errors: [GROUP_NOT_FOUND, NOT_GROUP_MEMBER, LIMIT_EXCEEDED] },
 
+  // Ringlet additions: contacts, blocks and group consent (docs/API.md, docs/SECURITY.md "Blocks", "Group consent").
+  /** 8002 the user does not exist; 8001 `userID` yourself; 8040 `contacts` (ServerLimits.maxContacts). */
+  addContact: { kind: 'write', params: userRef, result: result<{ userID: string }>(), errors: [USER_NOT_FOUND, LIMIT_EXCEEDED] },
+  removeContact: { kind: 'write', params: userRef, result: result<{ userID: string }>(), errors: [] },
+  getContactList: { kind: 'read', params: none, result: result<{ contactList: string[] }>(), errors: [LIMIT_EXCEEDED] },
+  /** Tencent's names. Resolves with the user IDs added; 8002 unknown users; 8040 `blocklist` (ServerLimits.maxBlocked). */
+  addToBlacklist: { kind: 'write', params: z.strictObject({ userIDList }), result: result<string[]>(), errors: [USER_NOT_FOUND, LIMIT_EXCEEDED] },
+  /** Resolves with the user IDs removed. */
+  removeFromBlacklist: { kind: 'write', params: z.strictObject({ userIDList }), result: result<string[]>(), errors: [] },
+  getBlacklist: { kind: 'read', params: none, result: result<string[]>(), errors: [LIMIT_EXCEEDED] },
+  getGroupInvitationList: { kind: 'read', params: none, result: result<{ invitationList: GroupInvitation[] }>(), errors: [LIMIT_EXCEEDED] },
+  /** 8011 `no_invitation`; 8003 the group is gone; 8040 `groups_per_user` / `group_size`. */
+  acceptGroupInvitation: { kind: 'write', params: groupRef, result: result<{ group: Group }>(), errors: [NOT_PERMITTED, GROUP_NOT_FOUND, LIMIT_EXCEEDED] },
+  /** 8011 `no_invitation`. A declined group counts as left: a re-add needs consent again. */
+  declineGroupInvitation: { kind: 'write', params: groupRef, result: result<{ groupID: string }>(), errors: [NOT_PERMITTED] },
+
   sendMessage: {
     kind: 'write',
     params: z.strictObject({
       conversationID,
       payload: customPayloadSchema,
-      onlineUserOnly: z.boolean().optional(),
+      onlineUserOnly: z.optional(z.boolean()),
     }),
     result: result<{ message: Message }>(),
     errors: [USER_NOT_FOUND, GROUP_NOT_FOUND, NOT_GROUP_MEMBER, LIMIT_EXCEEDED],
@@ -142,8 +167,8 @@ export const ops = {
     kind: 'read',
     params: z.strictObject({
       conversationID,
-      nextReqMessageID: z.string().regex(/^[0-9]{1,20}$/).optional(),
-      count: z.int().min(1).max(LIMITS.maxPageSize).optional(),
+      nextReqMessageID: z.optional(z.string().check(z.regex(/^[0-9]{1,20}$/))),
+      count: z.optional(z.int().check(z.minimum(1), z.maximum(LIMITS.maxPageSize))),
     }),
     result: result<{ messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }>(),
     errors: [GROUP_NOT_FOUND, NOT_GROUP_MEMBER, LIMIT_EXCEEDED],
@@ -180,10 +205,10 @@ export type WriteOp = OfKind<'write'>;
 export type ReadOp = OfKind<'read'>;
 
 /** The table seen op by op: indexed with a generic op, its schema keeps that op's type. */
-const byOp: { readonly [K in Op]: { readonly params: z.ZodType<OpParams<K>> } } = ops;
+const byOp: { readonly [K in Op]: { readonly params: z.ZodMiniType<OpParams<K>> } } = ops;
 
 /** The parameter schema of `op` (what parseParams validates with). */
-export function paramsSchema<K extends Op>(op: K): z.ZodType<OpParams<K>> {
+export function paramsSchema<K extends Op>(op: K): z.ZodMiniType<OpParams<K>> {
   return byOp[op].params;
 }
 

@@ -6,7 +6,7 @@
  * confuses them with signaling (businessID 1, which the server refuses here anyway).
  * Every received message is validated; anything else is ignored.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { idSchema } from './fields.ts';
 
 export const RTC_BUSINESS_ID = 'ringlet.rtc';

@@ -2,7 +2,7 @@
  * Signaling vocabulary with the seed's names: event names, action types and the
  * TSignaling JSON that history messages carry.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import type { OfflinePushInfo } from './fields.ts';
 
 /** Event names of the signaling listener API (values as in the published SDK). */

@@ -28,7 +28,8 @@ export interface Response<D> {
 export interface SignalingResponse {
   code: 0;
   inviteID: SignalingResult['inviteID'];
-  data: Pick<SignalingResult, 'message'>;
+  /** `skippedUserIDList`: inviteInGroup's invitees left out (Ringlet addition, see SignalingResult). */
+  data: Pick<SignalingResult, 'message' | 'skippedUserIDList'>;
 }
 
 type SignalingOp = 'invite' | 'inviteInGroup' | 'cancel' | 'accept' | 'reject';
@@ -81,6 +82,7 @@ export class Chat implements ChatOps {
         if (this.#groups.apply(f)) this.#events.emit(EVENT.GROUP_LIST_UPDATED, this.#groups.list);
       },
       // The codec checked the frame's shape (decodeServerFrame).
+      groupInvitation: (f) => this.#events.emit(EVENT.GROUP_INVITATION_RECEIVED, f.invitation satisfies ChatEventMap[typeof EVENT.GROUP_INVITATION_RECEIVED]),
       membersRemoved: (f) => this.#events.emit(EVENT.GROUP_MEMBERS_REMOVED, { groupID: f.groupID, userIDList: f.userIDList } satisfies ChatEventMap[typeof EVENT.GROUP_MEMBERS_REMOVED]),
       netState: (state) => this.#events.emit(EVENT.NET_STATE_CHANGE, { state } satisfies ChatEventMap[typeof EVENT.NET_STATE_CHANGE]),
       kicked: (reason) => {
@@ -202,6 +204,41 @@ export class Chat implements ChatOps {
     return this.#call('getGroupMemberList', pick(o, ['groupID']));
   }
 
+  // ---- group consent (Ringlet additions)
+
+  /** Group invitations awaiting my consent (someone who is not my contact added me, or I had left). */
+  async getGroupInvitationList(): Promise<OpResponse<'getGroupInvitationList'>> {
+    return this.#call('getGroupInvitationList', {});
+  }
+  async acceptGroupInvitation(o: OpInput<'acceptGroupInvitation'>): Promise<OpResponse<'acceptGroupInvitation'>> {
+    return this.#call('acceptGroupInvitation', pick(o, ['groupID']));
+  }
+  async declineGroupInvitation(o: OpInput<'declineGroupInvitation'>): Promise<OpResponse<'declineGroupInvitation'>> {
+    return this.#call('declineGroupInvitation', pick(o, ['groupID']));
+  }
+
+  // ---- contacts (Ringlet additions) and blocks (Tencent's names)
+
+  async addContact(o: OpInput<'addContact'>): Promise<OpResponse<'addContact'>> {
+    return this.#call('addContact', pick(o, ['userID']));
+  }
+  async removeContact(o: OpInput<'removeContact'>): Promise<OpResponse<'removeContact'>> {
+    return this.#call('removeContact', pick(o, ['userID']));
+  }
+  async getContactList(): Promise<OpResponse<'getContactList'>> {
+    return this.#call('getContactList', {});
+  }
+  /** Blocks users: their invitations are refused without ringing and their group adds dropped. Resolves with the IDs added. */
+  async addToBlacklist(o: OpInput<'addToBlacklist'>): Promise<OpResponse<'addToBlacklist'>> {
+    return this.#call('addToBlacklist', pick(o, ['userIDList']));
+  }
+  async removeFromBlacklist(o: OpInput<'removeFromBlacklist'>): Promise<OpResponse<'removeFromBlacklist'>> {
+    return this.#call('removeFromBlacklist', pick(o, ['userIDList']));
+  }
+  async getBlacklist(): Promise<OpResponse<'getBlacklist'>> {
+    return this.#call('getBlacklist', {});
+  }
+
   // ---- messages
 
   async getMessageList(o: OpInput<'getMessageList'>): Promise<OpResponse<'getMessageList'>> {
@@ -253,7 +290,9 @@ export class Chat implements ChatOps {
 
   async #signal(op: SignalingOp, params: object): Promise<SignalingResponse> {
     const { data } = await this.#call(op, params);
-    return { code: 0, inviteID: data.inviteID, data: { message: data.message } };
+    const out: SignalingResponse = { code: 0, inviteID: data.inviteID, data: { message: data.message } };
+    if (data.skippedUserIDList) out.data.skippedUserIDList = data.skippedUserIDList;
+    return out;
   }
 
   async #call<K extends Op>(op: K, params: object): Promise<Response<OpResult<K>>> {

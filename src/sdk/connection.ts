@@ -6,7 +6,7 @@
 import { CloseCode } from '../protocol/close-codes.ts';
 import { decodeServerFrame, encodeFrame, readLoginResult } from '../protocol/codec.ts';
 import { ErrorCode, RingletError } from '../protocol/errors.ts';
-import type { GroupDeltaFrame, GroupMembersRemovedFrame, GroupsFrame, KickReason, LoginFrame, LoginResult, PushFrame, RequestFrame, ResultFrame, ServerFrame } from '../protocol/frames.ts';
+import type { GroupDeltaFrame, GroupInvitationFrame, GroupMembersRemovedFrame, GroupsFrame, KickReason, LoginFrame, LoginResult, PushFrame, RequestFrame, ResultFrame, ServerFrame } from '../protocol/frames.ts';
 import type { Op, OpParams, OpResult } from '../protocol/ops.ts';
 import { defaultSocketFactory, type SocketFactory, type SocketLike } from './socket.ts';
 import type { NetState } from './events.ts';
@@ -37,6 +37,7 @@ export interface ConnectionEvents {
   groups(frame: GroupsFrame | GroupDeltaFrame): void;
   /** Members left one of my groups (removed, quit, or it was dismissed). */
   membersRemoved(frame: GroupMembersRemovedFrame): void;
+  groupInvitation(frame: GroupInvitationFrame): void;
   netState(state: NetState): void;
   kicked(reason: KickReason): void;
   /** The server sent a frame this SDK cannot read (it is dropped; the connection goes on). */
@@ -273,6 +274,8 @@ export class Connection {
         return this.#on.groups(frame);
       case 'groupMembersRemoved':
         return this.#on.membersRemoved(frame);
+      case 'groupInvitation':
+        return this.#on.groupInvitation(frame);
       case 'kicked':
         this.#shutdown(new RingletError(ErrorCode.NOT_LOGGED_IN, 'not_logged_in', `kicked out: ${frame.reason}`));
         return this.#on.kicked(frame.reason);

@@ -1,6 +1,6 @@
 /** IM event names and types, with the values of the published SDK. */
 import type { ErrorBody } from '../protocol/errors.ts';
-import type { Group, Message } from '../protocol/im.ts';
+import type { Group, GroupInvitation, Message } from '../protocol/im.ts';
 
 export const EVENT = {
   SDK_READY: 'sdkStateReady',
@@ -10,6 +10,8 @@ export const EVENT = {
   GROUP_LIST_UPDATED: 'onGroupListUpdated',
   /** Ringlet addition: members left one of my groups (removed, quit, or it was dismissed); their calls in it end. */
   GROUP_MEMBERS_REMOVED: 'onGroupMembersRemoved',
+  /** Ringlet addition: someone asked me to join a group; accept or decline it (acceptGroupInvitation, declineGroupInvitation). */
+  GROUP_INVITATION_RECEIVED: 'onGroupInvitationReceived',
   KICKED_OUT: 'kickedOut',
   NET_STATE_CHANGE: 'netStateChange',
   ERROR: 'error',
@@ -43,6 +45,7 @@ export interface ChatEventMap {
   [EVENT.MESSAGE_RECEIVED]: Message[];
   [EVENT.GROUP_LIST_UPDATED]: Group[];
   [EVENT.GROUP_MEMBERS_REMOVED]: { groupID: string; userIDList: string[] };
+  [EVENT.GROUP_INVITATION_RECEIVED]: GroupInvitation;
   /** `reason` is the server's (`user_sig_expired`, `device_limit`). */
   [EVENT.KICKED_OUT]: { type: KickedOutType; reason: string };
   [EVENT.NET_STATE_CHANGE]: { state: NetState };

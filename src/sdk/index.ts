@@ -14,7 +14,7 @@ export type { Op, OpInput, OpResult, SignalingResult } from '../protocol/ops.ts'
 export { EVENT, TYPES, type ChatEvent, type ChatEventMap, type Handler, type KickedOutType, type NetState } from './events.ts';
 export { TSignaling, ActionType, parseSignalingPayload } from '../protocol/signaling.ts';
 export type * from '../protocol/signaling.ts';
-export type { Message, Conversation, Group, GroupMember } from '../protocol/im.ts';
+export type { Message, Conversation, Group, GroupInvitation, GroupMember } from '../protocol/im.ts';
 export { ErrorCode, RingletError } from '../protocol/errors.ts';
 
 /** Creates a client. Nothing connects until `login`. */

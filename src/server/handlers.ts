@@ -9,6 +9,7 @@ import type { OpParams, OpResult, ReadOp, WriteOp } from '../protocol/ops.ts';
 import { MESH_LIMIT } from '../protocol/sfu.ts';
 import { iceServersFor, type IceOptions } from './auth/ice.ts';
 import type { Outcome, ReadContext, RequestContext } from './context.ts';
+import type { ContactService } from './im/contacts.ts';
 import type { GroupService } from './im/groups.ts';
 import type { MessageService } from './im/messages.ts';
 import type { SfuService } from './sfu/service.ts';
@@ -42,6 +43,8 @@ export interface Handlers {
 export interface HandlerServices {
   signaling: SignalingService;
   groups: GroupService;
+  /** Contacts and blocks (Ringlet additions). */
+  contacts: ContactService;
   messages: MessageService;
   /** STUN/TURN configuration handed to clients for WebRTC. */
   ice: IceOptions;
@@ -50,7 +53,7 @@ export interface HandlerServices {
 }
 
 export function createHandlers(s: HandlerServices): Handlers {
-  const { signaling: sig, groups: g, messages: m, sfu } = s;
+  const { signaling: sig, groups: g, messages: m, contacts: c, sfu } = s;
   return {
     write: {
       // Signaling handlers return an Outcome themselves: an error there may come with committed changes.
@@ -70,12 +73,21 @@ export function createHandlers(s: HandlerServices): Handlers {
         budget: (p) => (p.conversationID.startsWith('GROUP') ? { fanoutOf: p.conversationID } : { recipients: 1 }),
       },
       setMessageRead: { write: async (ctx, p) => ({ data: await m.markRead(ctx, p) }) },
+      addContact: { write: async (ctx, p) => ({ data: await c.addContact(ctx, p) }) },
+      removeContact: { write: async (ctx, p) => ({ data: await c.removeContact(ctx, p) }) },
+      addToBlacklist: { write: async (ctx, p) => ({ data: await c.block(ctx, p) }) },
+      removeFromBlacklist: { write: async (ctx, p) => ({ data: await c.unblock(ctx, p) }) },
+      acceptGroupInvitation: { write: async (ctx, p) => ({ data: await g.acceptInvitation(ctx, p) }) },
+      declineGroupInvitation: { write: async (ctx, p) => ({ data: await g.declineInvitation(ctx, p) }) },
     },
     read: {
       getPendingInvitations: { read: (rc) => sig.pending(rc) },
       getGroupList: { read: (rc) => g.list(rc) },
       getGroupProfile: { read: (rc, p) => g.profile(rc, p) },
       getGroupMemberList: { read: (rc, p) => g.members(rc, p) },
+      getGroupInvitationList: { read: (rc) => g.invitations(rc) },
+      getContactList: { read: (rc) => c.contacts(rc) },
+      getBlacklist: { read: (rc) => c.blacklist(rc) },
       getMessageList: { read: (rc, p) => m.list(rc, p) },
       getConversationList: { read: (rc) => m.conversations(rc) },
       getIceServers: { read: async (rc) => iceServersFor(rc.userID, s.ice, rc.now) },

@@ -13,6 +13,7 @@ import { WebSocketServer } from 'ws';
 import { CloseCode } from '../protocol/close-codes.ts';
 import { ACCOUNT_LIMITS, type AccountLimits } from './auth/account-limits.ts';
 import { Accounts } from './auth/accounts.ts';
+import { AdminWatch } from './auth/admin-watch.ts';
 import type { IceOptions } from './auth/ice.ts';
 import { loadOrCreateSecret } from './auth/secret.ts';
 import { AccountThrottle, memoryLimiters, redisLimiters } from './auth/throttle.ts';
@@ -23,6 +24,7 @@ import { httpHandler } from './gateway/http.ts';
 import { Session } from './gateway/session.ts';
 import { LocalBus } from './hub/local-bus.ts';
 import type { Bus } from './hub/types.ts';
+import { ContactService } from './im/contacts.ts';
 import { GroupService } from './im/groups.ts';
 import { MessageService } from './im/messages.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -33,6 +35,7 @@ import { SignalingService } from './signaling/service.ts';
 import { ensurePrivateDir } from './store/file-modes.ts';
 import { openStore } from './store/index.ts';
 import { Admission } from './gateway/admission.ts';
+import { adminSocket } from './gateway/admin-socket.ts';
 import { clientAddress } from './gateway/client-address.ts';
 import { refusalResponses } from './gateway/refusal.ts';
 import { LogThrottle } from './log-throttle.ts';
@@ -83,10 +86,23 @@ export interface ServerOptions {
    * { host: '127.0.0.1', port: 9464 }; default: off. Never on the public port.
    */
   metrics?: { host: string; port: number };
+  /**
+   * A Unix socket path where the admin command asks who is online (gateway/admin-socket.ts);
+   * default: none (`npm start` puts one in the data folder).
+   */
+  adminSocket?: string;
+  /** Between two looks at the admin log for account changes to apply (auth/admin-watch.ts); default 1000 ms. */
+  adminPollMs?: number;
   /** The server clock (tests of the deadline rules may pin it). */
   clock?: () => number;
   /** Per-user and per-process budgets (limits/config.ts); unset values keep their defaults. */
   limits?: Partial<ServerLimits>;
+  /**
+   * Being added to a group by someone else needs the user's consent unless they have the
+   * adder as a contact (docs/SECURITY.md "Group consent"). Default true; false restores the
+   * seed's behaviour (every add is at once) for deployments whose accounts all trust each other.
+   */
+  groupConsent?: boolean;
   /**
    * Tests: puts something in front of the bus every publish goes through, e.g. to hold one
    * commit's events back until a later commit's are published (a race made deterministic).
@@ -141,7 +157,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   if (options.wrapBus) bus = options.wrapBus(bus);
   const limits = resolveLimits(options.limits);
   const signaling = new SignalingService(bus, limits);
-  const groups = new GroupService(signaling);
+  const groups = new GroupService(signaling, { limits, consent: options.groupConsent ?? true });
+  const contacts = new ContactService(limits);
   const messages = new MessageService();
   const sessions = new Set<Session>();
   const metrics = options.metrics ? new Metrics({
@@ -154,7 +171,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const owners = options.sfu && options.redis ? await (await import('./sfu/owners.ts')).RoomOwners.connect(options.redis, { nodeID, log }) : null;
   const sfu = options.sfu ? new SfuService(options.sfu, { store, log, clock, owners }) : null;
   const dispatcher = new Dispatcher({
-    store, bus, signaling, groups, messages, log, clock, ice: options.ice ?? {}, limits, sfu, metrics,
+    store, bus, signaling, groups, contacts, messages, log, clock, ice: options.ice ?? {}, limits, sfu, metrics,
     onDeadlines: (d) => deadlines.notify(d),
     ...(sfu ? { onCallSteps: (steps) => sfu.committed(steps), onDepartures: (departed) => sfu.departed(departed) } : {}),
   });
@@ -211,6 +228,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   });
 
   await deadlines.start();
+  const adminWatch = new AdminWatch({ store, bus, log, pollMs: options.adminPollMs ?? 1000 });
+  await adminWatch.start();
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolveListen, reject) => {
     http.once('error', reject);
@@ -222,6 +241,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const port = (http.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const metricsListener = metrics && options.metrics ? await metricsServer(metrics, options.metrics.host, options.metrics.port) : null;
+  const adminListener = options.adminSocket ? await adminSocket(options.adminSocket, { store, bus }) : null;
 
   const sweep = setInterval(() => {
     const now = clock();
@@ -258,6 +278,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
         clearInterval(sweep);
         clearInterval(prune);
         await deadlines.stop();
+        await adminWatch.close();
+        await adminListener?.close();
         await sfu?.close();
         for (const s of sessions) s.close(CloseCode.GOING_AWAY, 'server shutting down');
         // Give clients a moment to complete the close handshake, then cut the rest.

@@ -5,7 +5,7 @@
  */
 import { serverFrame } from '../protocol/codec.ts';
 import type { GroupChange, PushBody } from '../protocol/frames.ts';
-import type { Group } from '../protocol/im.ts';
+import type { Group, GroupInvitation } from '../protocol/im.ts';
 import type { Delivery } from './hub/types.ts';
 import type { CallStep } from './model/call-step.ts';
 import type { Departure } from './model/departure.ts';
@@ -75,6 +75,11 @@ export class Outbox {
   groupDelta(userIDs: readonly string[], change: GroupChange, group: Group): void {
     const frame = serverFrame.groupDelta(change, group);
     for (const u of new Set(userIDs)) this.deliveries.push({ userID: u, seq: null, frame });
+  }
+
+  /** Tells `userID`'s online sessions that a group invitation awaits their consent (online only). */
+  groupInvitation(userID: string, invitation: GroupInvitation): void {
+    this.deliveries.push({ userID, seq: null, frame: serverFrame.groupInvitation(invitation) });
   }
 
   /**

@@ -156,6 +156,8 @@ describe.skipIf(skip)('cluster: 3 nodes, PostgreSQL + Redis', () => {
     const o = await devices.login(owner, node(0), 'owner@0');
     const ds = await Promise.all(members.map((m, i) => devices.login(m, node((i + 1) % 3), `${m}@${(i + 1) % 3}`)));
     const second = await devices.login(members[0]!, node(0), 'm0@0');
+    // The members know the owner (a contact), so its adds take effect at once (group consent).
+    await Promise.all(ds.map((d) => d.chat.addContact({ userID: owner })));
     const { data } = await o.chat.createGroup({ name: 'g', type: 'Public', memberList: members });
     const groupID = data.group.groupID as string;
     const invitees = members.slice(0, 3);

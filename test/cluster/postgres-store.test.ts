@@ -138,6 +138,8 @@ describe.skipIf(skip)('PostgreSQL store shared by several nodes', () => {
     // Four inviters of ten: the per-pair cap on pending invitations is 10 (SECURITY.md).
     const inviters = await Promise.all([0, 1, 2, 3].map((i) => login(servers[0]!, `px_timer_a${i}`)));
     const invitee = await login(servers[1]!, 'px_timer_b');
+    // The invitee knows them (contacts): forty from strangers would pass the strangers' pool of 20.
+    for (let i = 0; i < 4; i++) await invitee.addContact({ userID: `px_timer_a${i}` });
     const timeouts = new Map<string, number>();
     invitee.addSignalingListener(TSignaling.INVITATION_TIMEOUT, (e: { data: unknown }) => {
       const id = (e.data as { inviteID: string }).inviteID;

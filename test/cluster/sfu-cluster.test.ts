@@ -33,7 +33,7 @@ describe.skipIf(skip)('SFU rooms on a cluster of two nodes', () => {
   const students: SyntheticStudent[] = [];
 
   const startNode = () => startServer({
-    port: 0, ...db.serverOptions, redis: REDIS_URL, deadlinePollMs: 400,
+    port: 0, ...db.serverOptions, groupConsent: false, redis: REDIS_URL, deadlinePollMs: 400,
     sfu: { ...janus.sfu, emptyGraceMs: 60_000, joinWindowMs: 60_000, sweepMs: 200 },
   });
   async function client(node: RingletServer, userID: string): Promise<Client> {

@@ -32,7 +32,7 @@ describe.skipIf(skip)('removal from a group ends SFU and mesh access on every no
   beforeAll(async () => {
     janus = await startTestJanus();
     db = await testStorage('sfu-removal', 'postgres');
-    const start = () => startServer({ port: 0, ...db.serverOptions, redis: REDIS_URL, deadlinePollMs: 400, sfu: { ...janus.sfu, sweepMs: 200 } });
+    const start = () => startServer({ port: 0, ...db.serverOptions, groupConsent: false, redis: REDIS_URL, deadlinePollMs: 400, sfu: { ...janus.sfu, sweepMs: 200 } });
     nodes = [await start(), await start()];
   }, 60_000);
   afterAll(async () => {

@@ -66,6 +66,7 @@ describe('createGroup', () => {
     const alice = await h().online('alice');
     const bob = await h().online('bob');
     const groupID = uid('grp');
+    await h().acquaint(alice.userID, [bob.userID]);
     // contract reading: memberList has the TIM shape [{ userID }].
     const res = await alice.chat.createGroup({ name: 'With members', groupID, memberList: [{ userID: bob.userID }] });
     expect(res.code).toBe(0);
@@ -83,6 +84,7 @@ describe('group membership calls', () => {
     const carol2 = await h().client(carolID, { label: 'carol#2' });
     const groupID = await makeGroup(alice, []);
 
+    await h().acquaint(alice.userID, [bob.userID]);
     expectOk0(await alice.chat.addGroupMember({ groupID, userIDList: [bob.userID] }));
     const upd = await bob.rec.waitFor(listUpdate(groupID, true));
     expect(upd.data.find((g: { groupID: string }) => g.groupID === groupID)).toMatchObject({ groupID, ownerID: alice.userID });

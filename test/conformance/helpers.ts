@@ -294,6 +294,28 @@ export class Harness {
     await sendBarrier(sender.chat, userID, token);
   }
 
+  /**
+   * Ringlet, not the contract: someone added to a group by another user must consent unless
+   * they have the adder as a contact (the project's docs/API.md, "Group consent"). The
+   * people in these tests know each other: each member adds the adder as a contact first,
+   * through a short session of its own, so the contract's adds take effect at once.
+   */
+  async acquaint(adderID: string, memberIDs: readonly string[]): Promise<void> {
+    await Promise.all(
+      memberIDs.map(async (userID) => {
+        const chat = createChat({ server: this.url }) as unknown as ChatLike & { addContact(o: { userID: string }): Promise<any> };
+        try {
+          await chat.login({ userID, userSig: await this.server.userSig(userID, 600) });
+          await chat.addContact({ userID: adderID });
+          // The server ends the session before its logout reply leaves: the member is offline again.
+          await chat.logout();
+        } finally {
+          await chat.destroy();
+        }
+      }),
+    );
+  }
+
   /** Registers a user and logs one client in. */
   async online(base: string): Promise<Client> {
     return this.client(await this.user(base));
@@ -332,12 +354,15 @@ async function destroyQuietly(c: Client): Promise<void> {
   }
 }
 
+/** The file's harness (one per file), for helpers that take no harness: makeGroup's acquaint. */
+let current: Harness | undefined;
+
 /** Registers the per-file server lifecycle and returns an accessor. Clients are destroyed after each test. */
 export function useHarness(): () => Harness {
   vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 });
   let h: Harness | undefined;
   beforeAll(async () => {
-    h = await Harness.start();
+    h = current = await Harness.start();
   });
   afterEach(async () => {
     await h?.dropClients();
@@ -476,6 +501,7 @@ export async function makeGroup(owner: Client, members: string[], name = 'g'): P
   expect(res.code).toBe(0);
   expect(res.data.group.groupID).toBe(groupID);
   if (members.length > 0) {
+    await current?.acquaint(owner.userID, members);
     const add = await owner.chat.addGroupMember({ groupID, userIDList: members });
     expect(add.code).toBe(0);
   }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
-import { startServer, type RingletServer } from '../../src/server/index.ts';
+import { startServer, type RingletServer, type ServerOptions } from '../../src/server/index.ts';
 import { createChat, TSignaling } from '../../src/sdk/index.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,9 +27,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(): Promise<TestServer> {
+/**
+ * A server on a fresh SQLite file. Group adds take effect at once (`groupConsent: false`)
+ * unless the test is about consent (`{ groupConsent: true }`): the other suites build their
+ * groups the seed's way.
+ */
+export async function startTestServer(options: Pick<ServerOptions, 'groupConsent'> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ringlet-e2e-'));
-  const server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), deadlinePollMs: 200, logLevel: 'silent' });
+  const server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), deadlinePollMs: 200, logLevel: 'silent', groupConsent: false, ...options });
   return {
     server,
     async close() {

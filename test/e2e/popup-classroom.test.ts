@@ -20,7 +20,7 @@ const STUDENTS = ['s1', 's2', 's3', 's4', 's5', 's6', 's7'];
 /** A server (with or without Janus), the teacher signed in in Chromium, and a group of 7 students owned by the teacher. */
 async function classroomSetup(name: string, sfu: SfuOptions | null) {
   const dir = mkdtempSync(join(tmpdir(), `ringlet-${name}-`));
-  const server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), deadlinePollMs: 200, logLevel: 'silent', ...(sfu ? { sfu } : {}) });
+  const server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), deadlinePollMs: 200, logLevel: 'silent', groupConsent: false, ...(sfu ? { sfu } : {}) });
   const teacher = await launchProfile(`${name}-teacher`);
   await (await signInThroughOptions(teacher, server.url, 'teacher', true)).close();
   for (const s of STUDENTS) await server.userSig(s); // registers the students

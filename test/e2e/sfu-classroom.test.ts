@@ -45,7 +45,7 @@ describe.skipIf(!enabled)('classroom through the SFU', () => {
   beforeAll(async () => {
     janus = await startTestJanus();
     dir = mkdtempSync(join(tmpdir(), 'ringlet-sfu-e2e-'));
-    server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), logLevel: 'silent', sfu: janus.sfu });
+    server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), logLevel: 'silent', groupConsent: false, sfu: janus.sfu });
     const sign = async (u: string) => connectClient(server.url, u, await server.userSig(u, 3600));
     teacher = await sign('teacher');
     eve = await sign('eve');

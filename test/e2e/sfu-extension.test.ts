@@ -26,7 +26,7 @@ describe.skipIf(!enabled)('the call window on the SFU', () => {
   beforeAll(async () => {
     janus = await startTestJanus();
     dir = mkdtempSync(join(tmpdir(), 'ringlet-sfu-ext-'));
-    server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), deadlinePollMs: 200, logLevel: 'silent', sfu: janus.sfu });
+    server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), deadlinePollMs: 200, logLevel: 'silent', groupConsent: false, sfu: janus.sfu });
     student = await launchProfile('s1');
     await (await signInThroughOptions(student, server.url, 's1', true)).close();
     await server.userSig('s2'); // registers the second student

@@ -29,7 +29,7 @@ describe.skipIf(!enabled)('a class on the SFU survives a Janus restart', () => {
   beforeAll(async () => {
     janus = await startTestJanus();
     dir = mkdtempSync(join(tmpdir(), 'ringlet-sfu-restart-'));
-    server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), logLevel: 'silent', sfu: janus.sfu });
+    server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), logLevel: 'silent', groupConsent: false, sfu: janus.sfu });
     host = await startSfuPageHost();
   }, 180_000);
 

@@ -45,7 +45,7 @@ describe('the worker on a server without an SFU', () => {
   let h: Harness;
   let alice: Client;
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ groupConsent: false });
     alice = await h.client('alice');
   });
   afterAll(async () => {
@@ -114,7 +114,7 @@ describe.skipIf(!janusAvailable())('the worker on a server with an SFU (real Jan
   let h: Harness;
   beforeAll(async () => {
     janus = await startTestJanus();
-    h = await startHarness({ sfu: janus.sfu });
+    h = await startHarness({ groupConsent: false, sfu: janus.sfu });
   }, 60_000);
   afterAll(async () => {
     await h?.close();

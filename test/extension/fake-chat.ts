@@ -7,7 +7,7 @@
  */
 import type { SessionChat } from '../../src/extension/background/session.ts';
 import type { Handler, InviteInGroupOptions, InviteOptions } from '../../src/sdk/index.ts';
-import type { Message } from '../../src/protocol/im.ts';
+import type { GroupInvitation, Message } from '../../src/protocol/im.ts';
 import type { PendingInvitation } from '../../src/protocol/signaling.ts';
 import { RingletError } from '../../src/protocol/errors.ts';
 import { MESH_LIMIT } from '../../src/protocol/sfu.ts';
@@ -101,6 +101,56 @@ export class FakeChat implements SessionChat {
   }
   async getGroupProfile(o: { groupID: string }) {
     return { code: 0 as const, data: { group: { groupID: o.groupID, name: `Group ${o.groupID}`, type: 'Work' as const, ownerID: this.groupOwner } } };
+  }
+  // Contacts, blocks and group invitations: kept in memory, as the server would answer.
+  contacts: string[] = [];
+  blocked: string[] = [];
+  groupInvitations: GroupInvitation[] = [];
+  async getContactList() {
+    return { code: 0 as const, data: { contactList: [...this.contacts] } };
+  }
+  async addContact(o: { userID: string }) {
+    this.#record('addContact', o);
+    if (!this.contacts.includes(o.userID)) this.contacts.push(o.userID);
+    return { code: 0 as const, data: { userID: o.userID } };
+  }
+  async removeContact(o: { userID: string }) {
+    this.#record('removeContact', o);
+    this.contacts = this.contacts.filter((u) => u !== o.userID);
+    return { code: 0 as const, data: { userID: o.userID } };
+  }
+  async getBlacklist() {
+    return { code: 0 as const, data: [...this.blocked] };
+  }
+  async addToBlacklist(o: { userIDList: string[] }) {
+    this.#record('addToBlacklist', o);
+    const added = o.userIDList.filter((u) => !this.blocked.includes(u));
+    this.blocked.push(...added);
+    this.contacts = this.contacts.filter((u) => !o.userIDList.includes(u));
+    return { code: 0 as const, data: added };
+  }
+  async removeFromBlacklist(o: { userIDList: string[] }) {
+    this.#record('removeFromBlacklist', o);
+    const removed = this.blocked.filter((u) => o.userIDList.includes(u));
+    this.blocked = this.blocked.filter((u) => !o.userIDList.includes(u));
+    return { code: 0 as const, data: removed };
+  }
+  async getGroupInvitationList() {
+    return { code: 0 as const, data: { invitationList: [...this.groupInvitations] } };
+  }
+  async acceptGroupInvitation(o: { groupID: string }) {
+    this.#record('acceptGroupInvitation', o);
+    const inv = this.groupInvitations.find((i) => i.group.groupID === o.groupID);
+    if (!inv) throw new RingletError(8011, 'no_invitation', `no invitation to group ${o.groupID} awaits you`);
+    this.groupInvitations = this.groupInvitations.filter((i) => i !== inv);
+    return { code: 0 as const, data: { group: inv.group } };
+  }
+  async declineGroupInvitation(o: { groupID: string }) {
+    this.#record('declineGroupInvitation', o);
+    const before = this.groupInvitations.length;
+    this.groupInvitations = this.groupInvitations.filter((i) => i.group.groupID !== o.groupID);
+    if (this.groupInvitations.length === before) throw new RingletError(8011, 'no_invitation', `no invitation to group ${o.groupID} awaits you`);
+    return { code: 0 as const, data: { groupID: o.groupID } };
   }
   async getCapabilities() {
     this.#record('getCapabilities', {});

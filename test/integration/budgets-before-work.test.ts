@@ -14,7 +14,7 @@ describe('budgets charged before the work', () => {
 
   beforeAll(async () => {
     // 8 tokens, next to no refill; a message to the 100-member group costs 5.
-    h = await startHarness({ limits: { messageRate: { perSecond: 0.001, burst: 8 } } });
+    h = await startHarness({ groupConsent: false, limits: { messageRate: { perSecond: 0.001, burst: 8 } } });
     const members = Array.from({ length: 99 }, (_, i) => `bw-m${i}`);
     for (const m of members) await h.server.userSig(m);
     s = await rawSocket(h.server.url);

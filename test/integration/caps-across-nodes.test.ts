@@ -24,8 +24,8 @@ pgOnly('per-user caps on two nodes at once', () => {
 
   beforeAll(async () => {
     db = await testStorage('pending-caps');
-    const limits = { pendingPerInvitee: 5, pendingPerPair: 10, pendingSent: 3, messageRate: { perSecond: 1000, burst: 1000 } };
-    nodes = [await startServer({ port: 0, ...db.serverOptions, limits }), await startServer({ port: 0, ...db.serverOptions, limits })];
+    const limits = { pendingPerInvitee: 5, pendingFromStrangers: 5, pendingPerPair: 10, pendingSent: 3, messageRate: { perSecond: 1000, burst: 1000 } };
+    nodes = [await startServer({ port: 0, ...db.serverOptions, limits, groupConsent: false }), await startServer({ port: 0, ...db.serverOptions, limits, groupConsent: false })];
   });
   afterAll(async () => {
     for (const n of nodes ?? []) await n.close();

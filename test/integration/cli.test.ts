@@ -10,6 +10,7 @@ import { readConfig } from '../../src/server/cli/config.ts';
 import { EVENT } from '../../src/sdk/index.ts';
 import { connectClient } from './harness.ts';
 import { bearer, post } from './http-client.ts';
+import { runAdmin } from '../support/admin-cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ringlet-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,6 +42,9 @@ describe('the command line', () => {
       expect(out).toMatch(findJanus() ? /SFU: started Janus .* at ws:\/\/127\.0\.0\.1:\d+/ : /SFU: Janus is not installed.*apt-get install -y janus/);
       const carol = await connectClient(url, 'carol', sig);
       expect((await carol.chat.getGroupList()).code).toBe(0);
+      // The admin socket npm start opens in the data folder: owner-only, and it answers.
+      expect(statSync(join(dir, 'admin.sock')).mode & 0o777).toBe(0o600);
+      expect(JSON.parse((await runAdmin(['online', '--json', '--data', dir])).stdout)).toEqual(['carol']);
       // An operator-minted token is revoked like any other ("sign out everywhere")...
       const kicked = new Promise<any>((r) => carol.chat.on(EVENT.KICKED_OUT, (e: any) => r(e.data)));
       expect((await post(url.replace(/^ws:/, 'http:'), '/api/logout', { everywhere: true }, { headers: bearer(sig) })).status).toBe(200);
@@ -91,5 +95,13 @@ describe('the command line', () => {
     // One node keeps its default: start Janus when installed.
     const one = readConfig(['--data', dir], {});
     expect(one !== 'help' && one.sfu.mode).toBe('auto');
+  });
+
+  it('group consent is on unless --no-group-consent or RINGLET_GROUP_CONSENT=0', () => {
+    const consent = (argv: string[], env: NodeJS.ProcessEnv) => {
+      const c = readConfig(['--data', dir, ...argv], env);
+      return c !== 'help' && c.options.groupConsent;
+    };
+    expect([consent([], {}), consent(['--no-group-consent'], {}), consent([], { RINGLET_GROUP_CONSENT: '0' })]).toEqual([true, false, false]);
   });
 });

@@ -12,6 +12,7 @@ import { TSignaling } from '../../src/protocol/signaling.ts';
 import { Dispatcher } from '../../src/server/dispatch.ts';
 import { LocalBus } from '../../src/server/hub/local-bus.ts';
 import type { Delivery, SessionSink } from '../../src/server/hub/types.ts';
+import { ContactService } from '../../src/server/im/contacts.ts';
 import { GroupService } from '../../src/server/im/groups.ts';
 import { MessageService } from '../../src/server/im/messages.ts';
 import { resolveLimits } from '../../src/server/limits/config.ts';
@@ -47,7 +48,7 @@ describe('a deadline and a request in one commit', () => {
     const bus = new LocalBus({ seqOf: (u) => s.read((tx) => tx.currentSeq(u)), log });
     const signaling = new SignalingService(bus, limits);
     const dispatcher = new Dispatcher({
-      store: s, bus, signaling, groups: new GroupService(signaling), messages: new MessageService(), log, clock,
+      store: s, bus, signaling, groups: new GroupService(signaling, { limits, consent: true }), contacts: new ContactService(limits), messages: new MessageService(), log, clock,
       onDeadlines: () => undefined, ice: {}, limits, sfu: null, metrics: null,
     });
     const deadlines = new DeadlineRunner({ store: s, bus, signaling, log, metrics: null, clock, pollMs: 3600_000 });

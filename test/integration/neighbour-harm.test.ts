@@ -101,7 +101,7 @@ describe('message floods', () => {
 describe('invitation floods', () => {
   let h: Harness;
   beforeAll(async () => {
-    ({ h } = await harnessWith({ pendingPerPair: 3, pendingPerInvitee: 5, pendingSent: 4, messageRate: { perSecond: 100, burst: 100 }, readBytes: { perSecond: 10_000, burst: 60_000 } }));
+    ({ h } = await harnessWith({ pendingPerPair: 3, pendingPerInvitee: 5, pendingFromStrangers: 5, pendingSent: 4, messageRate: { perSecond: 100, burst: 100 }, readBytes: { perSecond: 10_000, burst: 60_000 } }));
   });
   afterAll(() => h.close());
 
@@ -196,6 +196,7 @@ describe('memory floods', () => {
       readBytes: { perSecond: 1e12, burst: 1e12 },
       pendingPerPair: 100,
       pendingPerInvitee: 100,
+      pendingFromStrangers: 100,
       catchUpDrainMs: 60_000,
       catchUpPageFrames: 1,
     }, 'debug'));

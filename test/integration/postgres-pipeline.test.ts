@@ -175,6 +175,7 @@ describe.skipIf(testBackend() !== 'postgres')('PostgreSQL store: folded statemen
       await tx.insertInvitation(inv('3', 'dee', ['bo'], 2000));
       await tx.insertInvitation(inv('4', 'al', ['cy'], 500)); // past its deadline
       await tx.insertInvitation(inv('5', 'al', ['ed'], 2000, false)); // ended
+      await tx.insertInvitation(inv('6', 'zz', ['bo'], null), true); // from a stranger to bo
     });
     for (const [inviter, invitees] of [['al', ['bo', 'cy', 'ed', 'zz']], ['dee', ['bo']], ['zz', []]] as const) {
       const want = await shared.read((tx) => tx.pendingLoad(inviter, invitees, now));
@@ -182,7 +183,7 @@ describe.skipIf(testBackend() !== 'postgres')('PostgreSQL store: folded statemen
       expect(got).toEqual(want);
     }
     expect(await pgStore.read((tx) => tx.pendingLoad('al', ['bo', 'cy'], now))).toEqual({
-      sent: 2, toward: new Map([['bo', { total: 3, fromInviter: 2 }], ['cy', { total: 1, fromInviter: 1 }]]),
+      sent: 2, toward: new Map([['bo', { total: 4, fromInviter: 2, fromStrangers: 1 }], ['cy', { total: 1, fromInviter: 1, fromStrangers: 0 }]]),
     });
   });
 });

@@ -11,7 +11,7 @@ import { connectClient, rawSocket, startHarness, startProxy, type Client, type H
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ groupConsent: false });
 });
 afterAll(() => h.close());
 

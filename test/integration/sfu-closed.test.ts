@@ -64,7 +64,7 @@ describe.skipIf(!enabled)('Janus closed to outsiders (issue 17, attacks 1 and 2)
   beforeAll(async () => {
     janus = await startTestJanus();
     // The server's clock runs `skew` ahead of the real one: grants expire without waiting.
-    h = await startHarness({ clock: () => Date.now() + skew, sfu: { ...janus.sfu, maxRoomsPerGroup: 50, maxRoomsPerUser: 50, joinRate: { perSecond: 100, burst: 100 } } });
+    h = await startHarness({ groupConsent: false, clock: () => Date.now() + skew, sfu: { ...janus.sfu, maxRoomsPerGroup: 50, maxRoomsPerUser: 50, joinRate: { perSecond: 100, burst: 100 } } });
     [teacher, s1, s2] = (await Promise.all(['teacher', 's1', 's2'].map((u) => h.client(u)))) as [Client, Client, Client];
     const g = await teacher.chat.createGroup({ name: 'class', type: 'Meeting', memberList: ['s1', 's2'] });
     groupID = (g.data as { group: { groupID: string } }).group.groupID;

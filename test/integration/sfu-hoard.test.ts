@@ -24,7 +24,7 @@ describe.skipIf(!enabled)('SFU rooms per user and per group (issue 17, attack 4)
 
   beforeAll(async () => {
     janus = await startTestJanus();
-    h = await startHarness({ sfu: janus.sfu });
+    h = await startHarness({ groupConsent: false, sfu: janus.sfu });
   }, 60_000);
   afterAll(async () => {
     await h?.close();

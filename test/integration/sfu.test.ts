@@ -45,7 +45,7 @@ describe.skipIf(!enabled)('SFU rooms on Janus', () => {
   beforeAll(async () => {
     janus = await startTestJanus();
     // Many calls of one group and one teacher at once, and many grants: caps and the join rate are sfu-hoard.test.ts's.
-    h = await startHarness({ sfu: { ...janus.sfu, emptyGraceMs: 300, joinWindowMs: 60_000, sweepMs: 100, maxRoomsPerGroup: 50, maxRoomsPerUser: 50, joinRate: { perSecond: 100, burst: 100 } } });
+    h = await startHarness({ groupConsent: false, sfu: { ...janus.sfu, emptyGraceMs: 300, joinWindowMs: 60_000, sweepMs: 100, maxRoomsPerGroup: 50, maxRoomsPerUser: 50, joinRate: { perSecond: 100, burst: 100 } } });
     probe = await JanusClient.connect(janus.url, janus.sfu.admin);
     otherToken = await insiderToken(janus);
     [teacher, s1, s2, eve, mallory] = (await Promise.all(['teacher', 's1', 's2', 'eve', 'mallory'].map((u) => h.client(u)))) as [Client, Client, Client, Client, Client];

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -24,6 +25,10 @@ export interface NodeOptions {
   idleTimeoutMs?: number;
   rate?: { perSecond: number; burst: number };
   limits?: Partial<ServerLimits>;
+  /** A folder for each node's admin socket (node<i>.sock); default: none. */
+  adminSocketDir?: string;
+  /** Per node index: the root of another source tree to run that node from (a previous release); default this one. */
+  trees?: Record<number, string>;
 }
 
 export class ClusterNode {
@@ -76,8 +81,12 @@ export class Cluster {
       ...(this.nodeOptions.idleTimeoutMs ? { idleTimeoutMs: this.nodeOptions.idleTimeoutMs } : {}),
       ...(this.nodeOptions.rate ? { rate: this.nodeOptions.rate } : {}),
       ...(this.nodeOptions.limits ? { limits: this.nodeOptions.limits } : {}),
+      ...(this.nodeOptions.adminSocketDir ? { adminSocket: this.adminSocket(i) } : {}),
     };
-    const proc = spawn(process.execPath, ['--import', 'tsx', NODE_SCRIPT], {
+    const tree = this.nodeOptions.trees?.[i];
+    const script = tree ? join(tree, 'test/support/cluster-node.ts') : NODE_SCRIPT;
+    const proc = spawn(process.execPath, ['--import', 'tsx', script], {
+      ...(tree ? { cwd: tree } : {}),
       env: { ...process.env, RINGLET_NODE: JSON.stringify(config), RINGLET_PG_POOL_MAX: process.env.RINGLET_PG_POOL_MAX ?? '8' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
@@ -110,6 +119,11 @@ export class Cluster {
       });
     });
     return node;
+  }
+
+  /** Where node `i` answers the admin command (with `adminSocketDir`). */
+  adminSocket(i: number): string {
+    return `${this.nodeOptions.adminSocketDir}/node${i}.sock`;
   }
 
   /** Kills node `i` (SIGKILL: a crash, nothing is cleaned up) and waits for its exit. */

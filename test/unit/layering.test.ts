@@ -16,7 +16,7 @@ const server = spec('server');
 const graph = importGraph(root, ['src', 'entrypoints']);
 
 /** What the protocol and the SDK may import: they run in Node, a worker and a page alike. */
-const PORTABLE_PACKAGES = ['zod', 'zod/mini'];
+const PORTABLE_PACKAGES = ['zod', 'zod/mini', 'zod/locales'];
 
 describe('the layering', () => {
   it('reads the whole tree (the graph is not empty and every server file has a part)', () => {

@@ -22,6 +22,7 @@ import { groups } from './features/groups.ts';
 import { hangup } from './features/hangup.ts';
 import { ringNotifications } from './features/ring-notifications.ts';
 import { shortcuts } from './features/shortcuts.ts';
+import { trust } from './features/trust.ts';
 import { views } from './features/views.ts';
 import { wake } from './features/wake.ts';
 
@@ -39,6 +40,7 @@ export const FEATURES = [
   ringNotifications,
   contextMenu,
   shortcuts,
+  trust,
   wake,
 ] as const;
 

@@ -19,6 +19,8 @@ export type SessionChat = Pick<
   | 'invite' | 'inviteInGroup' | 'cancel' | 'accept' | 'reject' | 'getPendingInvitations'
   | 'getGroupList' | 'getGroupProfile' | 'getGroupMemberList' | 'getCapabilities'
   | 'getConversationList' | 'getMessageList'
+  | 'getContactList' | 'addContact' | 'removeContact' | 'getBlacklist' | 'addToBlacklist' | 'removeFromBlacklist'
+  | 'getGroupInvitationList' | 'acceptGroupInvitation' | 'declineGroupInvitation'
 >;
 export type CreateChat = (o: { server: string }) => SessionChat;
 

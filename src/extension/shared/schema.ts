@@ -7,7 +7,7 @@
 import { z } from 'zod/mini';
 import { CALL_TYPES } from '../../protocol/call-data.ts';
 import { idSchema, offlinePushInfoSchema } from '../../protocol/fields.ts';
-import type { Group } from '../../protocol/im.ts';
+import type { Group, GroupInvitation } from '../../protocol/im.ts';
 import { invitationSchema } from '../../protocol/signaling.ts';
 import { BADGE_VIEW_KEY, WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT } from './keys.ts';
 
@@ -193,6 +193,15 @@ export const Request = z.discriminatedUnion('type', [
   z.object({ type: z.literal('history/get') }),
   z.object({ type: z.literal('history/seen') }),
   z.object({ type: z.literal('notice/dismiss') }),
+  // Contacts, blocks and group consent (features/trust.ts): each answers the list it changed.
+  z.object({ type: z.literal('trust/lists') }),
+  z.object({ type: z.literal('trust/block'), userID: idSchema }),
+  z.object({ type: z.literal('trust/unblock'), userID: idSchema }),
+  z.object({ type: z.literal('trust/addContact'), userID: idSchema }),
+  z.object({ type: z.literal('trust/removeContact'), userID: idSchema }),
+  z.object({ type: z.literal('groupInvites/list') }),
+  z.object({ type: z.literal('groupInvites/accept'), groupID: idSchema }),
+  z.object({ type: z.literal('groupInvites/decline'), groupID: idSchema }),
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestType = Request['type'];
@@ -210,7 +219,21 @@ type ResultData = OfRequests<{
   'groups/members': string[];
   'history/get': HistoryRecord[];
   'server/hasSfu': boolean;
+  'trust/lists': TrustLists;
+  'trust/block': TrustLists;
+  'trust/unblock': TrustLists;
+  'trust/addContact': TrustLists;
+  'trust/removeContact': TrustLists;
+  'groupInvites/list': GroupInvitation[];
+  'groupInvites/accept': GroupInvitation[];
+  'groupInvites/decline': GroupInvitation[];
 }>;
+
+/** My contacts and the users I block, as the server keeps them. */
+export interface TrustLists {
+  contacts: string[];
+  blocked: string[];
+}
 
 /**
  * The result type of every request: the worker's handler table (background/registry.ts)

@@ -23,7 +23,7 @@ export function revokes(r: Revocation, claims: Pick<TokenClaims, 'userID' | 'gen
   return r.tokenID !== undefined && claims.tokenID === r.tokenID;
 }
 
-const revoked = () => new RingletError(ErrorCode.BAD_USER_SIG, 'bad_user_sig', 'userSig: revoked (signed out or password changed)');
+const revoked = () => new RingletError(ErrorCode.BAD_USER_SIG, 'bad_user_sig', 'userSig: revoked (signed out, password changed or account disabled)');
 
 /** Throws 70001 when the store says this token was revoked. */
 export async function assertNotRevoked(tx: StoreTx, claims: TokenClaims): Promise<void> {

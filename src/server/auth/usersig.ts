@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify, errors } from 'jose';
 import { ErrorCode, RingletError } from '../../protocol/errors.ts';
+import { DISABLED_GENERATION } from '../model/revocation.ts';
 
 const ISSUER = 'ringlet';
 
@@ -34,6 +35,8 @@ export class UserSigs {
 
   /** A token for `userID`, valid for `ttlSeconds` from `now` (ms), of token generation `generation`. */
   async sign(userID: string, ttlSeconds: number, now = Date.now(), generation = 0): Promise<string> {
+    // The generation of a disabled or deleted user (model/revocation.ts): no token for them.
+    if (generation === DISABLED_GENERATION) throw new RingletError(ErrorCode.BAD_USER_SIG, 'account_disabled', `user ${userID} is disabled`);
     const iat = Math.floor(now / 1000);
     // JWT times are whole seconds: round the expiry up, so a token lives at least ttlSeconds.
     const exp = Math.ceil(now / 1000) + Math.max(1, Math.floor(ttlSeconds));

@@ -17,6 +17,7 @@ export const HELP = `Usage: npm start -- [options]
   --secret-file <path>  RINGLET_SECRET_FILE     UserSig signing secret (else RINGLET_SECRET, else <data>/secret.key)
   --no-registration     RINGLET_REGISTRATION=0  turn off password sign-up over HTTP
   --trust-proxy         RINGLET_TRUST_PROXY=1   client address from X-Forwarded-For (only behind a reverse proxy)
+  --no-group-consent    RINGLET_GROUP_CONSENT=0 group adds take effect without the user's consent (only where all accounts trust each other)
   --stun <urls>         RINGLET_STUN            comma-separated stun: URLs handed to clients
   --turn <urls>         RINGLET_TURN            comma-separated turn:/turns: URLs
   --turn-secret-file <path> RINGLET_TURN_SECRET_FILE  coturn static-auth-secret (else RINGLET_TURN_SECRET)
@@ -32,6 +33,7 @@ export const HELP = `Usage: npm start -- [options]
   --sfu-admin-key-file <path> RINGLET_SFU_ADMIN_KEY_FILE  external Janus's videoroom admin_key (else RINGLET_SFU_ADMIN_KEY)
   --log-level <level>   RINGLET_LOG_LEVEL       default info (trace|debug|info|warn|error|silent)
   --metrics <host:port> RINGLET_METRICS         serve Prometheus GET /metrics there (e.g. 127.0.0.1:9464); default off
+  --admin-socket <path|off> RINGLET_ADMIN_SOCKET default <data>/admin.sock, where "npm run admin -- online" asks (docs/ADMIN.md)
 `;
 
 export interface CliConfig {
@@ -52,12 +54,14 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
       redis: { type: 'string' },
       'secret-file': { type: 'string' },
       'no-registration': { type: 'boolean' },
+      'no-group-consent': { type: 'boolean' },
       'trust-proxy': { type: 'boolean' },
       stun: { type: 'string' },
       turn: { type: 'string' },
       'turn-secret-file': { type: 'string' },
       'log-level': { type: 'string' },
       metrics: { type: 'string' },
+      'admin-socket': { type: 'string' },
       sfu: { type: 'string' },
       'sfu-port': { type: 'string' },
       'sfu-admin-port': { type: 'string' },
@@ -82,10 +86,13 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
     dataDir,
     allowRegistration: !(values['no-registration'] || env.RINGLET_REGISTRATION === '0'),
     trustProxy: Boolean(values['trust-proxy']) || env.RINGLET_TRUST_PROXY === '1',
+    groupConsent: !(values['no-group-consent'] || env.RINGLET_GROUP_CONSENT === '0'),
     logLevel: values['log-level'] ?? env.RINGLET_LOG_LEVEL ?? 'info',
   };
   const metrics = values.metrics ?? env.RINGLET_METRICS;
   if (metrics) options.metrics = hostPort(metrics);
+  const adminSocket = values['admin-socket'] ?? env.RINGLET_ADMIN_SOCKET ?? join(dataDir, 'admin.sock');
+  if (adminSocket !== 'off') options.adminSocket = resolve(adminSocket);
   const redis = values.redis ?? env.RINGLET_REDIS;
   if (redis) options.redis = redis;
   const list = (v: string | undefined) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);

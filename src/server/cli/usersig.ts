@@ -31,7 +31,11 @@ const generation = await store.write(async (tx) => {
   return tx.tokenGeneration(userID);
 });
 await store.close();
-const token = await sigs.sign(userID, ttl, now, generation);
+const token = await sigs.sign(userID, ttl, now, generation).catch((err: unknown) => {
+  // A disabled or deleted account (npm run admin, docs/ADMIN.md) gets no token.
+  process.stderr.write(`${(err as Error).message}: no UserSig for it (npm run admin -- users enable ${userID})\n`);
+  process.exit(1);
+});
 const until = new Date(now + ttl * 1000);
 process.stderr.write(
   `A UserSig (login token) for "${userID}", valid ${describe(ttl)} (until ${until.toISOString().replace('T', ' ').slice(0, 16)} UTC).\n`

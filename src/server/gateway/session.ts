@@ -14,7 +14,7 @@ import type { Logger } from '../log.ts';
 import { assertNotRevoked, revokes, type Tokens } from '../auth/tokens.ts';
 import type { TokenClaims } from '../auth/usersig.ts';
 import type { Store } from '../store/types.ts';
-import type { ServerLimits } from '../limits/config.ts';
+import { pendingTowardMax, type ServerLimits } from '../limits/config.ts';
 import type { LogThrottle } from '../log-throttle.ts';
 import type { AdmissionTicket } from './admission.ts';
 import type { OutboundBudget, OutboundSlot } from './outbound.ts';
@@ -288,7 +288,7 @@ export class Session implements SessionSink {
       if ((this.#state as State) === 'closed') return;
       const { limits } = this.#d;
       const now = clock();
-      const plan = await store.read((tx) => planSync(tx, frame.userID, frame.resume?.lastSeq, now, limits.pendingPerInvitee));
+      const plan = await store.read((tx) => planSync(tx, frame.userID, frame.resume?.lastSeq, now, pendingTowardMax(limits)));
       if ((this.#state as State) === 'closed') return;
       const result: LoginResult = { userID: frame.userID, seq: plan.seq, serverTime: now, resumed: plan.resumed, expiresIn: Math.floor((expiresAt - now) / 1000) };
       this.#reply(frame.id, { code: 0, data: result });

@@ -2,6 +2,12 @@
  * Group management (the IM calls signaling needs): create, join, quit, dismiss, add and
  * remove members, profile and member list. Membership changes tell the signaling runner,
  * which ends the affected invitations (API.md rule 9).
+ *
+ * Consent (Ringlet, docs/SECURITY.md "Group consent"): someone added by another user becomes
+ * a member at once only when they have the adder as a contact and did not leave that group
+ * by choice; anyone else gets a group invitation to accept or decline (bounded per user by
+ * ServerLimits.pendingGroupInvitations, and not counted against their own groups cap). An add
+ * by someone the user blocks is dropped unheard, reported to the adder like an invitation.
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, limitExceeded, RingletError } from '../../protocol/errors.ts';
@@ -9,6 +15,7 @@ import type { Group, GroupMember } from '../../protocol/im.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import type { OpParams, OpResult } from '../../protocol/ops.ts';
 import type { ReadContext, RequestContext } from '../context.ts';
+import type { ServerLimits } from '../limits/config.ts';
 import type { SignalingService } from '../signaling/service.ts';
 import type { StoreTx } from '../store/types.ts';
 
@@ -21,11 +28,29 @@ const OPEN_TYPES = new Set<Group['type']>(['Public', 'Meeting', 'ChatRoom']);
  * (getGroup), so concurrent adds cannot pass a cap together; a call that would pass one
  * fails whole (8040), nothing is added.
  */
+/** How the users someone adds to a group enter it (see the class comment). */
+interface Consent {
+  /** Members at once. */
+  direct: string[];
+  /** Sent a group invitation. */
+  invite: string[];
+  /** They block the adder: nothing happens, and the adder is told what an invitation tells. */
+  dropped: string[];
+}
+
+export interface GroupOptions {
+  limits: Pick<ServerLimits, 'pendingGroupInvitations'>;
+  /** Adds by others need consent (default true); false: the seed's behaviour, every add is at once. */
+  consent: boolean;
+}
+
 export class GroupService {
   readonly #signaling: SignalingService;
+  readonly #o: GroupOptions;
 
-  constructor(signaling: SignalingService) {
+  constructor(signaling: SignalingService, options: GroupOptions) {
     this.#signaling = signaling;
+    this.#o = options;
   }
 
   async create(ctx: RequestContext, p: OpParams<'createGroup'>): Promise<OpResult<'createGroup'>> {
@@ -35,11 +60,74 @@ export class GroupService {
     await requireUsers(ctx.tx, others);
     // A dismissed group's row stays as a tombstone, so its ID is refused here too.
     if (!(await ctx.tx.insertGroup(group, ctx.now))) throw new RingletError(ErrorCode.GROUP_EXISTS, 'group_exists', `group ${group.groupID} already exists or existed (IDs are never reused)`);
-    await checkGroupsPerUser(ctx.tx, [ctx.userID, ...others]);
-    const members: GroupMember[] = [{ userID: ctx.userID, role: 'Owner' }, ...others.map((userID) => ({ userID, role: 'Member' as const }))];
+    const consent = await this.#consent(ctx, group.groupID, others);
+    await checkGroupsPerUser(ctx.tx, [ctx.userID, ...consent.direct]);
+    const members: GroupMember[] = [{ userID: ctx.userID, role: 'Owner' }, ...consent.direct.map((userID) => ({ userID, role: 'Member' as const }))];
     await ctx.tx.addMembers(group.groupID, members, ctx.now);
     ctx.outbox.groupDelta(members.map((m) => m.userID), 'added', group);
+    await this.#invite(ctx, group, consent.invite);
+    return { group, invitedUserIDList: invited(others, consent) };
+  }
+
+  /** Splits the users `ctx.userID` adds to a group by how they enter it. */
+  async #consent(ctx: RequestContext, groupID: string, userIDs: readonly string[]): Promise<Consent> {
+    if (userIDs.length === 0) return { direct: [], invite: [], dropped: [] };
+    const blocking = await ctx.tx.whoListed('blocks', ctx.userID, userIDs);
+    const out: Consent = { direct: [], invite: [], dropped: [] };
+    if (!this.#o.consent) {
+      for (const u of userIDs) (blocking.has(u) ? out.dropped : out.direct).push(u);
+      return out;
+    }
+    const knowing = await ctx.tx.whoListed('contacts', ctx.userID, userIDs);
+    const left = await ctx.tx.leftByChoice(groupID, userIDs);
+    for (const u of userIDs) {
+      if (blocking.has(u)) out.dropped.push(u);
+      else if (knowing.has(u) && !left.has(u)) out.direct.push(u);
+      else out.invite.push(u);
+    }
+    return out;
+  }
+
+  /** Group invitations for `userIDs` (8040 `group_invitations` naming those with too many waiting); each hears of it online. */
+  async #invite(ctx: RequestContext, group: Group, userIDs: readonly string[]): Promise<void> {
+    if (userIDs.length === 0) return;
+    const max = this.#o.limits.pendingGroupInvitations;
+    const counts = await ctx.tx.groupInvitationCounts(userIDs);
+    const full = userIDs.filter((u) => (counts.get(u) ?? 0) >= max);
+    if (full.length > 0) {
+      const err = limitExceeded('group_invitations', `at most ${max} group invitations may wait for one user: ${full.join(', ')}`);
+      throw new RingletError(err.code, err.reason, err.message, { userIDList: full });
+    }
+    for (const u of userIDs) {
+      if (await ctx.tx.addGroupInvitation(u, group.groupID, ctx.userID, ctx.now)) {
+        ctx.outbox.groupInvitation(u, { group, inviter: ctx.userID, time: Math.floor(ctx.now / 1000) });
+      }
+    }
+  }
+
+  /** The user's group invitations awaiting consent. */
+  async invitations({ tx, userID }: ReadContext): Promise<OpResult<'getGroupInvitationList'>> {
+    const rows = await tx.groupInvitationsOf(userID);
+    return { invitationList: rows.map((r) => ({ group: r.group, inviter: r.inviter, time: Math.floor(r.createdAt / 1000) })) };
+  }
+
+  /** Joins the group the user was invited to (the caps apply as for any join). */
+  async acceptInvitation(ctx: RequestContext, p: OpParams<'acceptGroupInvitation'>): Promise<OpResult<'acceptGroupInvitation'>> {
+    const group = await requireGroup(ctx.tx, p.groupID);
+    if (!(await ctx.tx.takeGroupInvitation(ctx.userID, group.groupID))) throw noInvitation(group.groupID);
+    if (await ctx.tx.isMember(group.groupID, ctx.userID)) return { group };
+    checkGroupSize(group.groupID, await ctx.tx.memberCount(group.groupID), 1);
+    await checkGroupsPerUser(ctx.tx, [ctx.userID]);
+    await ctx.tx.addMembers(group.groupID, [{ userID: ctx.userID, role: 'Member' }], ctx.now);
+    ctx.outbox.groupDelta([ctx.userID], 'added', group);
     return { group };
+  }
+
+  /** Declines: the invitation goes, and the group counts as left by choice (a re-add asks again). */
+  async declineInvitation(ctx: RequestContext, p: OpParams<'declineGroupInvitation'>): Promise<OpResult<'declineGroupInvitation'>> {
+    if (!(await ctx.tx.takeGroupInvitation(ctx.userID, p.groupID))) throw noInvitation(p.groupID);
+    await ctx.tx.markLeft(p.groupID, ctx.userID, ctx.now);
+    return { groupID: p.groupID };
   }
 
   async join(ctx: RequestContext, p: OpParams<'joinGroup'>): Promise<OpResult<'joinGroup'>> {
@@ -69,6 +157,8 @@ export class GroupService {
       return { groupID: group.groupID };
     }
     await ctx.tx.removeMembers(group.groupID, [ctx.userID], ctx.now);
+    // Leaving stays left: a re-add, even by a contact, is an invitation again.
+    await ctx.tx.markLeft(group.groupID, ctx.userID, ctx.now);
     const newOwner = group.ownerID === ctx.userID ? rest[0]!.userID : null;
     if (newOwner) await ctx.tx.setGroupOwner(group.groupID, newOwner);
     await this.#signaling.memberLeft(ctx, group.groupID, ctx.userID);
@@ -94,8 +184,10 @@ export class GroupService {
   }
 
   /**
-   * Any member may add users (who must exist). The call fails whole when the group would
-   * pass its size or one of the new members its groups-per-user cap (those are named).
+   * Any member may add users (who must exist). Those who must consent get an invitation
+   * (`invitedUserIDList`). The call fails whole when the group would pass its size, one of
+   * the new members its groups-per-user cap, or one invited its group-invitations cap (those
+   * are named).
    */
   async addMembers(ctx: RequestContext, p: OpParams<'addGroupMember'>): Promise<OpResult<'addGroupMember'>> {
     const group = await requireGroup(ctx.tx, p.groupID);
@@ -104,11 +196,13 @@ export class GroupService {
     const ids = [...new Set(p.userIDList)];
     await requireUsers(ctx.tx, ids);
     const fresh = ids.filter((u) => !members.has(u));
-    checkGroupSize(group.groupID, members.size, fresh.length);
-    await checkGroupsPerUser(ctx.tx, fresh);
-    const added = await ctx.tx.addMembers(group.groupID, fresh.map((userID) => ({ userID, role: 'Member' as const })), ctx.now);
+    const consent = await this.#consent(ctx, group.groupID, fresh);
+    checkGroupSize(group.groupID, members.size, consent.direct.length);
+    await checkGroupsPerUser(ctx.tx, consent.direct);
+    const added = await ctx.tx.addMembers(group.groupID, consent.direct.map((userID) => ({ userID, role: 'Member' as const })), ctx.now);
     ctx.outbox.groupDelta(added, 'added', group);
-    return { successUserIDList: added, existedUserIDList: ids.filter((u) => !added.includes(u)), group };
+    await this.#invite(ctx, group, consent.invite);
+    return { successUserIDList: added, existedUserIDList: ids.filter((u) => members.has(u)), invitedUserIDList: invited(fresh, consent), group };
   }
 
   /**
@@ -181,7 +275,17 @@ export function notMembers(groupID: string, userIDList: string[]): RingletError 
   return new RingletError(ErrorCode.NOT_GROUP_MEMBER, 'not_group_member', `not members of group ${groupID}: ${userIDList.join(', ')}`, { userIDList });
 }
 
-async function requireUsers(tx: StoreTx, ids: readonly string[]): Promise<void> {
+/** Who was invited or dropped, in the order asked: the adder cannot tell a block from an invitation. */
+function invited(asked: readonly string[], c: Consent): string[] {
+  const set = new Set([...c.invite, ...c.dropped]);
+  return asked.filter((u) => set.has(u));
+}
+
+function noInvitation(groupID: string): RingletError {
+  return new RingletError(ErrorCode.NOT_PERMITTED, 'no_invitation', `no invitation to group ${groupID} awaits you`);
+}
+
+export async function requireUsers(tx: StoreTx, ids: readonly string[]): Promise<void> {
   const known = await tx.existingUsers(ids);
   const missing = ids.filter((u) => !known.has(u));
   if (missing.length > 0) {

@@ -16,6 +16,18 @@ export interface ServerLimits {
   pendingPerInvitee: number;
   /** `pending_invitations_sent`: open invitations of one inviter. */
   pendingSent: number;
+  /**
+   * `pending_invitations`: open 1:1 invitations toward one invitee from strangers (inviters the
+   * invitee has not added as a contact and shares no group with). Their own pool: they never
+   * take the `pendingPerInvitee` places, which are for contacts and group members.
+   */
+  pendingFromStrangers: number;
+  /** `contacts`: entries of one user's contact list. */
+  maxContacts: number;
+  /** `blocklist`: entries of one user's block list. */
+  maxBlocked: number;
+  /** `group_invitations`: group invitations awaiting one user's consent. */
+  pendingGroupInvitations: number;
   /** `read_bytes`: bytes of read responses (getPendingInvitations, getMessageList, …) per user and node. */
   readBytes: { perSecond: number; burst: number };
   /** Outbound bytes queued on one socket before it is closed (4503). */
@@ -40,6 +52,10 @@ export const DEFAULT_LIMITS: ServerLimits = {
   pendingPerPair: 10,
   pendingPerInvitee: 100,
   pendingSent: 100,
+  pendingFromStrangers: 20,
+  maxContacts: 1000,
+  maxBlocked: 1000,
+  pendingGroupInvitations: 100,
   readBytes: { perSecond: 1024 * 1024, burst: 4 * 1024 * 1024 },
   outboundPerSocket: 8 * 1024 * 1024,
   outboundPerUser: 16 * 1024 * 1024,
@@ -49,6 +65,11 @@ export const DEFAULT_LIMITS: ServerLimits = {
   catchUpPageFrames: 20,
   catchUpDrainMs: 30_000,
 };
+
+/** Most invitations that can be pending toward one user: the pool of contacts and group members and the strangers' pool. */
+export function pendingTowardMax(limits: Pick<ServerLimits, 'pendingPerInvitee' | 'pendingFromStrangers'>): number {
+  return limits.pendingPerInvitee + limits.pendingFromStrangers;
+}
 
 /** A budget's numbers, with any overrides applied. */
 export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {

@@ -4,7 +4,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { ErrorCode, limitExceeded, RingletError } from '../../protocol/errors.ts';
-import { DEFAULT_LIMITS, type ServerLimits } from '../limits/config.ts';
+import { DEFAULT_LIMITS, pendingTowardMax, type ServerLimits } from '../limits/config.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import type { OpParams, OpResult, SignalingResult } from '../../protocol/ops.ts';
 import type { Outcome, ReadContext, RequestContext } from '../context.ts';
@@ -23,9 +23,9 @@ export class SignalingService {
     this.#limits = limits;
   }
 
-  /** Most invitations getPendingInvitations lists: what the caps allow (pending toward me + sent by me). */
+  /** Most invitations getPendingInvitations lists: what the caps allow (pending toward me from both pools + sent by me). */
   get pendingListMax(): number {
-    return this.#limits.pendingPerInvitee + this.#limits.pendingSent;
+    return pendingTowardMax(this.#limits) + this.#limits.pendingSent;
   }
 
   async invite(ctx: RequestContext, p: OpParams<'invite'>): Promise<Outcome<SignalingResult>> {
@@ -47,23 +47,47 @@ export class SignalingService {
     return this.#start(ctx, p.groupID, p.inviteeList, p);
   }
 
-  /** 8040 when the inviter or an invitee is at a pending-invitation cap. */
-  async #checkPendingCaps(ctx: RequestContext, inviteeList: readonly string[]): Promise<void> {
-    const { pendingSent, pendingPerPair, pendingPerInvitee } = this.#limits;
+  /**
+   * The pending caps (docs/SECURITY.md "Blocks"): 8040 `pending_invitations_sent` when the
+   * inviter has too many open; per invitee, at most `pendingPerPair` from this inviter, and
+   * `pendingPerInvitee` from contacts and group members or `pendingFromStrangers` from
+   * others, two pools that never take each other's places. An invitee who blocks the
+   * inviter is refused exactly as a full one is: the inviter cannot tell the two apart.
+   * A 1:1 invitation to such an invitee fails (8040 `pending_invitations`); a group call
+   * leaves them out (`skipped`) and fails only when nobody is left.
+   */
+  async #admit(ctx: RequestContext, groupID: string, inviteeList: readonly string[]): Promise<{ invitees: string[]; skipped: string[]; fromStranger: boolean }> {
+    const { pendingSent, pendingPerPair, pendingPerInvitee, pendingFromStrangers } = this.#limits;
     const load = await ctx.tx.pendingLoad(ctx.userID, inviteeList, ctx.now);
     if (load.sent >= pendingSent) throw limitExceeded('pending_invitations_sent', `at most ${pendingSent} open invitations per inviter; cancel one first`);
+    // Group invitations come from a fellow member; a 1:1 inviter is known through a contact or a shared group (one read).
+    let blocking: ReadonlySet<string>;
+    let stranger = false;
+    if (groupID === '') {
+      const invitee = inviteeList[0]!;
+      const s = await ctx.tx.standing(invitee, ctx.userID);
+      blocking = new Set(s.blocks ? [invitee] : []);
+      stranger = !s.knows;
+    } else {
+      blocking = await ctx.tx.whoListed('blocks', ctx.userID, inviteeList);
+    }
     const full = inviteeList.filter((u) => {
+      if (blocking.has(u)) return true;
       const t = load.toward.get(u);
-      return t !== undefined && (t.fromInviter >= pendingPerPair || t.total >= pendingPerInvitee);
+      if (t === undefined) return false;
+      if (t.fromInviter >= pendingPerPair) return true;
+      return stranger ? t.fromStrangers >= pendingFromStrangers : t.total - t.fromStrangers >= pendingPerInvitee;
     });
-    if (full.length > 0) {
-      const err = limitExceeded('pending_invitations', `at most ${pendingPerPair} pending invitations from one inviter and ${pendingPerInvitee} in all toward one invitee: ${full.join(', ')}`);
+    const invitees = inviteeList.filter((u) => !full.includes(u));
+    if (invitees.length === 0) {
+      const err = limitExceeded('pending_invitations', `${full.join(', ')} cannot take another pending invitation from you now (at most ${pendingPerPair} from one inviter, ${pendingPerInvitee} from contacts and group members, ${pendingFromStrangers} from others)`);
       throw new RingletError(err.code, err.reason, err.message, { userIDList: full });
     }
+    return { invitees, skipped: full, fromStranger: stranger };
   }
 
-  async #start(ctx: RequestContext, groupID: string, inviteeList: string[], p: Omit<OpParams<'invite'>, 'userID'>): Promise<Outcome<SignalingResult>> {
-    await this.#checkPendingCaps(ctx, inviteeList);
+  async #start(ctx: RequestContext, groupID: string, asked: string[], p: Omit<OpParams<'invite'>, 'userID'>): Promise<Outcome<SignalingResult>> {
+    const { invitees: inviteeList, skipped, fromStranger } = await this.#admit(ctx, groupID, asked);
     const onlineUserOnly = p.onlineUserOnly ?? false;
     const created = createInvitation({
       // Time-ordered (UUIDv7, strictly increasing within this process): invitations made in
@@ -79,7 +103,7 @@ export class SignalingService {
       now: ctx.now,
     });
     let inv = created.invitation;
-    await ctx.tx.insertInvitation(inv);
+    await ctx.tx.insertInvitation(inv, fromStranger);
     const [message] = await announce(this.#announceCtx(ctx), inv, created.effects);
     if (onlineUserOnly) {
       // Invitees with no session right now time out at once and never hear of it (rule 7).
@@ -88,7 +112,9 @@ export class SignalingService {
       if (offline.length > 0) inv = await this.#apply(ctx.tx, inv, { type: 'expireInvitees', invitees: offline, now: ctx.now }, this.#announceCtx(ctx, true));
     }
     if (inv.deadline !== null && inv.endReason === null) ctx.deadlines.push(inv.deadline);
-    return { data: { inviteID: inv.inviteID, message: message ? messageView(ctx.userID, message) : null } };
+    const data: SignalingResult = { inviteID: inv.inviteID, message: message ? messageView(ctx.userID, message) : null };
+    if (skipped.length > 0) data.skippedUserIDList = skipped;
+    return { data };
   }
 
   /** accept / reject / cancel by the requesting user. */

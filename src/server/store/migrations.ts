@@ -233,6 +233,67 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    // Who a user knows and whom they refuse (issue 17): contacts (one-way: the user added
+    // them), blocks, group invitations awaiting the user's consent, and the groups a user
+    // left by choice (quit or declined; a re-add needs consent again). A 1:1 invitation
+    // records whether its inviter was a stranger to the invitee when it was made: strangers
+    // have their own, smaller pending cap (signaling/service.ts).
+    version: 6,
+    name: 'contacts, blocks and group consent',
+    sql: () => `
+      CREATE TABLE contacts (
+        user_id TEXT NOT NULL,
+        contact_id TEXT NOT NULL,
+        added_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, contact_id)
+      );
+      CREATE TABLE blocks (
+        user_id TEXT NOT NULL,
+        blocked_id TEXT NOT NULL,
+        added_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, blocked_id)
+      );
+      CREATE TABLE group_invitations (
+        user_id TEXT NOT NULL,
+        group_id TEXT NOT NULL,
+        inviter TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, group_id)
+      );
+      CREATE INDEX group_invitations_group ON group_invitations (group_id);
+      CREATE TABLE group_left (
+        group_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        left_at BIGINT NOT NULL,
+        PRIMARY KEY (group_id, user_id)
+      );
+      ALTER TABLE invitations ADD COLUMN from_stranger INTEGER NOT NULL DEFAULT 0
+      `,
+    },
+    {
+    // Accounts an administrator manages (the admin command, docs/ADMIN.md). A disabled user
+    // keeps its row (disabled_at set) and is refused through the token state already read
+    // at login (sql-store.ts tokenGeneration); a deleted one keeps its row as a tombstone
+    // (deleted_at set, no password) so its ID is never reused. admin_log records every
+    // change; each node reads the new rows and kicks the sessions a change revoked
+    // (revoke_below: tokens of a lower generation are revoked).
+    version: 7,
+    name: 'disabled and deleted users; admin log',
+    sql: (d) => `
+      ALTER TABLE users ADD COLUMN disabled_at BIGINT;
+      ALTER TABLE users ADD COLUMN deleted_at BIGINT;
+      CREATE TABLE admin_log (
+        id ${autoId(d)},
+        at BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        revoke_below BIGINT
+      )
+    `,
+  },
+  {
     // The journal (issue 19): on SQLite, one row per committed write transaction holding
     // what it wrote to the projected tables (messages, conversations, events and their
     // references, request records), which are then written in batches behind it

@@ -4,9 +4,10 @@
 import type { Group, GroupMember, GroupType } from '../../protocol/im.ts';
 import { groupKey } from '../model/conversation-keys.ts';
 import type { Invitation } from '../model/invitation.ts';
+import { DISABLED_GENERATION } from '../model/revocation.ts';
 import type { SqlConn, SqlDriver, SqlValue } from './driver.ts';
 import { migrate } from './migrations.ts';
-import type { ConversationBump, ConversationRow, NewEvent, PendingLoad, Store, StoredEvent, StoredMessage, StoreTx } from './types.ts';
+import type { AdminLogEntry, ConversationBump, ConversationRow, NewEvent, PendingLoad, Relation, Store, StoredEvent, StoredGroupInvitation, StoredMessage, StoreTx, UserRecord } from './types.ts';
 
 /** A Store over any SqlDriver. */
 export class SqlStore implements Store {
@@ -64,6 +65,12 @@ export const PENDING_LOCK = `SELECT pg_advisory_xact_lock(${0x50454e44}, k)
 export const GROUPS_LOCK = `SELECT pg_advisory_xact_lock(${0x47525053}, k)
   FROM (SELECT DISTINCT hashtext(u) AS k FROM unnest(?::text[]) AS u ORDER BY k) AS keys`;
 
+/** The table and column of each one-way list (fixed strings: never from input). */
+const RELATIONS: Record<Relation, { table: string; column: string }> = {
+  contacts: { table: 'contacts', column: 'contact_id' },
+  blocks: { table: 'blocks', column: 'blocked_id' },
+};
+
 export const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 /** Rows per multi-row statement (well under both dialects' parameter limits). */
 export const CHUNK = 100;
@@ -103,7 +110,7 @@ export class SqlTx implements StoreTx {
     return (await this.c.run('INSERT INTO users (user_id, created_at, password_hash) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING', [userID, now, passwordHash])) === 1;
   }
   async getPasswordHash(userID: string): Promise<string | null> {
-    const row = await this.c.get<{ password_hash: string | null }>('SELECT password_hash FROM users WHERE user_id = ?', [userID]);
+    const row = await this.c.get<{ password_hash: string | null }>('SELECT password_hash FROM users WHERE user_id = ? AND disabled_at IS NULL', [userID]);
     return row?.password_hash ?? null;
   }
   async setPasswordHash(userID: string, passwordHash: string): Promise<boolean> {
@@ -112,8 +119,9 @@ export class SqlTx implements StoreTx {
 
   // ---- token revocation
   async tokenGeneration(userID: string): Promise<number> {
-    const row = await this.c.get<{ token_gen: number }>('SELECT token_gen FROM users WHERE user_id = ?', [userID]);
-    return row ? Number(row.token_gen) : 0;
+    const row = await this.c.get<{ token_gen: number; disabled_at: number | null }>('SELECT token_gen, disabled_at FROM users WHERE user_id = ?', [userID]);
+    if (!row) return 0;
+    return row.disabled_at === null ? Number(row.token_gen) : DISABLED_GENERATION;
   }
   async bumpTokenGeneration(userID: string): Promise<number> {
     const row = await this.c.get<{ token_gen: number }>('UPDATE users SET token_gen = token_gen + 1 WHERE user_id = ? RETURNING token_gen', [userID]);
@@ -130,12 +138,12 @@ export class SqlTx implements StoreTx {
   }
 
   // ---- invitations
-  async insertInvitation(inv: Invitation): Promise<void> {
+  async insertInvitation(inv: Invitation, fromStranger = false): Promise<void> {
     const body = JSON.stringify(inv);
     this.stored += Buffer.byteLength(body) + inv.inviteeList.length * REF_ROW_BYTES;
     await this.c.run(
-      'INSERT INTO invitations (invite_id, inviter, group_id, is_open, deadline, created_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [inv.inviteID, inv.inviter, inv.groupID, inv.endReason === null ? 1 : 0, inv.deadline, inv.createdAt, body],
+      'INSERT INTO invitations (invite_id, inviter, group_id, is_open, deadline, created_at, body, from_stranger) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [inv.inviteID, inv.inviter, inv.groupID, inv.endReason === null ? 1 : 0, inv.deadline, inv.createdAt, body, fromStranger ? 1 : 0],
     );
     for (const userID of inv.inviteeList) {
       await this.c.run('INSERT INTO invitation_parts (invite_id, user_id, state) VALUES (?, ?, ?)', [inv.inviteID, userID, inv.parts[userID] ?? 'pending']);
@@ -169,16 +177,16 @@ export class SqlTx implements StoreTx {
     // The count and the insert that follows are one step (PENDING_LOCK; SQLite has one writer).
     if (this.writable && this.d.dialect === 'postgres') await this.c.all(PENDING_LOCK, [[inviter, ...invitees] as unknown as SqlValue]);
     const sent = await this.c.get<{ n: number }>('SELECT COUNT(*) AS n FROM invitations WHERE inviter = ? AND is_open = 1 AND (deadline IS NULL OR deadline > ?)', [inviter, now]);
-    const toward = new Map<string, { total: number; fromInviter: number }>();
+    const toward: PendingLoad['toward'] = new Map();
     if (invitees.length > 0) {
-      const rows = await this.c.all<{ user_id: string; total: number; mine: number }>(
-        `SELECT p.user_id, COUNT(*) AS total, SUM(CASE WHEN i.inviter = ? THEN 1 ELSE 0 END) AS mine
+      const rows = await this.c.all<{ user_id: string; total: number; mine: number; strangers: number }>(
+        `SELECT p.user_id, COUNT(*) AS total, SUM(CASE WHEN i.inviter = ? THEN 1 ELSE 0 END) AS mine, SUM(i.from_stranger) AS strangers
            FROM invitation_parts p JOIN invitations i ON i.invite_id = p.invite_id
          WHERE p.user_id IN (${placeholders(invitees.length)}) AND p.state = 'pending' AND i.is_open = 1 AND (i.deadline IS NULL OR i.deadline > ?)
          GROUP BY p.user_id`,
         [inviter, ...invitees, now],
       );
-      for (const r of rows) toward.set(r.user_id, { total: Number(r.total), fromInviter: Number(r.mine) });
+      for (const r of rows) toward.set(r.user_id, { total: Number(r.total), fromInviter: Number(r.mine), fromStrangers: Number(r.strangers) });
     }
     return { sent: Number(sent?.n ?? 0), toward };
   }
@@ -226,6 +234,7 @@ export class SqlTx implements StoreTx {
     await this.removeMembers(groupID, members.map((m) => m.user_id), now);
     // The row stays as a tombstone: insertGroup's ON CONFLICT then refuses the ID for good.
     await this.c.run('UPDATE chat_groups SET dismissed_at = ? WHERE group_id = ?', [now, groupID]);
+    await this.c.run('DELETE FROM group_invitations WHERE group_id = ?', [groupID]);
   }
   async groupMembers(groupID: string): Promise<GroupMember[]> {
     const rows = await this.c.all<{ user_id: string; role: string }>('SELECT user_id, role FROM group_members WHERE group_id = ? ORDER BY joined_at, user_id', [groupID]);
@@ -239,16 +248,20 @@ export class SqlTx implements StoreTx {
     return Number(row?.n ?? 0);
   }
   async groupCounts(userIDs: readonly string[]): Promise<Map<string, number>> {
+    return this.#countPerUser(userIDs, (in_) => `SELECT user_id, COUNT(*) AS n FROM group_members WHERE user_id IN (${in_}) GROUP BY user_id`);
+  }
+  /**
+   * One count per user (0 for those without rows), under GROUPS_LOCK first on PostgreSQL: all
+   * the users' locks in one statement, in key order (SQLite serializes writers anyway).
+   * `query(in_)`: the statement, given the IN list's placeholders.
+   */
+  async #countPerUser(userIDs: readonly string[], query: (in_: string) => string): Promise<Map<string, number>> {
     const out = new Map<string, number>(userIDs.map((u) => [u, 0]));
     const sorted = [...new Set(userIDs)].sort();
-    // All the users' locks in one statement, in key order (GROUPS_LOCK; SQLite serializes writers anyway).
     if (this.writable && this.d.dialect === 'postgres' && sorted.length > 0) await this.c.all(GROUPS_LOCK, [sorted as unknown as SqlValue]);
     for (let i = 0; i < sorted.length; i += CHUNK) {
       const part = sorted.slice(i, i + CHUNK);
-      const rows = await this.c.all<{ user_id: string; n: number }>(
-        `SELECT user_id, COUNT(*) AS n FROM group_members WHERE user_id IN (${placeholders(part.length)}) GROUP BY user_id`,
-        part,
-      );
+      const rows = await this.c.all<{ user_id: string; n: number }>(query(placeholders(part.length)), part);
       for (const r of rows) out.set(r.user_id, Number(r.n));
     }
     return out;
@@ -262,8 +275,10 @@ export class SqlTx implements StoreTx {
       );
       if (n === 1) {
         added.push(m.userID);
-        // A member again: reads the whole history as every member does.
+        // A member again: reads the whole history as every member does; consented, so not "left" any more.
         await this.c.run('DELETE FROM group_former_members WHERE group_id = ? AND user_id = ?', [groupID, m.userID]);
+        await this.c.run('DELETE FROM group_left WHERE group_id = ? AND user_id = ?', [groupID, m.userID]);
+        await this.c.run('DELETE FROM group_invitations WHERE user_id = ? AND group_id = ?', [m.userID, groupID]);
       }
     }
     return added;
@@ -301,6 +316,102 @@ export class SqlTx implements StoreTx {
       [userID],
     );
     return rows.map(toGroup);
+  }
+
+  async standing(userID: string, other: string): Promise<{ blocks: boolean; knows: boolean }> {
+    const row = await this.c.get<{ blocks: number | boolean; contact: number | boolean; shared: number | boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM blocks WHERE user_id = ? AND blocked_id = ?) AS blocks,
+              EXISTS (SELECT 1 FROM contacts WHERE user_id = ? AND contact_id = ?) AS contact,
+              EXISTS (SELECT 1 FROM group_members m1 JOIN group_members m2 ON m2.group_id = m1.group_id WHERE m1.user_id = ? AND m2.user_id = ?) AS shared`,
+      [userID, other, userID, other, userID, other],
+    );
+    // SQLite answers 0/1, PostgreSQL booleans.
+    return { blocks: Boolean(row?.blocks), knows: Boolean(row?.contact) || Boolean(row?.shared) };
+  }
+  async markLeft(groupID: string, userID: string, now: number): Promise<void> {
+    await this.c.run('INSERT INTO group_left (group_id, user_id, left_at) VALUES (?, ?, ?) ON CONFLICT (group_id, user_id) DO UPDATE SET left_at = excluded.left_at', [groupID, userID, now]);
+  }
+  async leftByChoice(groupID: string, userIDs: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < userIDs.length; i += CHUNK) {
+      const part = userIDs.slice(i, i + CHUNK);
+      const rows = await this.c.all<{ user_id: string }>(`SELECT user_id FROM group_left WHERE group_id = ? AND user_id IN (${placeholders(part.length)})`, [groupID, ...part]);
+      for (const r of rows) out.add(r.user_id);
+    }
+    return out;
+  }
+
+  // ---- group invitations awaiting consent
+  async groupInvitationCounts(userIDs: readonly string[]): Promise<Map<string, number>> {
+    return this.#countPerUser(
+      userIDs,
+      (in_) => `SELECT i.user_id, COUNT(*) AS n FROM group_invitations i JOIN chat_groups g ON g.group_id = i.group_id
+         WHERE i.user_id IN (${in_}) AND g.dismissed_at IS NULL GROUP BY i.user_id`,
+    );
+  }
+  async addGroupInvitation(userID: string, groupID: string, inviter: string, now: number): Promise<boolean> {
+    const n = await this.c.run(
+      'INSERT INTO group_invitations (user_id, group_id, inviter, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, group_id) DO NOTHING',
+      [userID, groupID, inviter, now],
+    );
+    return n === 1;
+  }
+  async groupInvitationsOf(userID: string): Promise<StoredGroupInvitation[]> {
+    const rows = await this.c.all<GroupRow & { inviter: string; created_at: number }>(
+      `SELECT g.group_id, g.name, g.type, g.owner_id, i.inviter, i.created_at FROM group_invitations i
+         JOIN chat_groups g ON g.group_id = i.group_id
+       WHERE i.user_id = ? AND g.dismissed_at IS NULL ORDER BY i.created_at, i.group_id`,
+      [userID],
+    );
+    return rows.map((r) => ({ group: toGroup(r), inviter: r.inviter, createdAt: Number(r.created_at) }));
+  }
+  async takeGroupInvitation(userID: string, groupID: string): Promise<boolean> {
+    return (await this.c.run('DELETE FROM group_invitations WHERE user_id = ? AND group_id = ?', [userID, groupID])) === 1;
+  }
+  async dropGroupInvitationsFrom(userID: string, inviters: readonly string[]): Promise<void> {
+    if (inviters.length === 0) return;
+    await this.c.run(`DELETE FROM group_invitations WHERE user_id = ? AND inviter IN (${placeholders(inviters.length)})`, [userID, ...inviters]);
+  }
+
+  // ---- contacts and blocks
+  async lockUser(userID: string): Promise<void> {
+    if (this.writable) await this.c.get(`SELECT 1 AS x FROM users WHERE user_id = ?${this.d.lockRows}`, [userID]);
+  }
+  async relationList(kind: Relation, userID: string): Promise<string[]> {
+    const t = RELATIONS[kind];
+    const rows = await this.c.all<{ other: string }>(`SELECT ${t.column} AS other FROM ${t.table} WHERE user_id = ? ORDER BY added_at, ${t.column}`, [userID]);
+    return rows.map((r) => r.other);
+  }
+  async relationCount(kind: Relation, userID: string): Promise<number> {
+    const row = await this.c.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${RELATIONS[kind].table} WHERE user_id = ?`, [userID]);
+    return Number(row?.n ?? 0);
+  }
+  async addRelation(kind: Relation, userID: string, others: readonly string[], now: number): Promise<string[]> {
+    const t = RELATIONS[kind];
+    const added: string[] = [];
+    for (const o of others) {
+      const n = await this.c.run(`INSERT INTO ${t.table} (user_id, ${t.column}, added_at) VALUES (?, ?, ?) ON CONFLICT (user_id, ${t.column}) DO NOTHING`, [userID, o, now]);
+      if (n === 1) added.push(o);
+    }
+    return added;
+  }
+  async removeRelation(kind: Relation, userID: string, others: readonly string[]): Promise<string[]> {
+    const t = RELATIONS[kind];
+    const removed: string[] = [];
+    for (const o of others) {
+      if ((await this.c.run(`DELETE FROM ${t.table} WHERE user_id = ? AND ${t.column} = ?`, [userID, o])) === 1) removed.push(o);
+    }
+    return removed;
+  }
+  async whoListed(kind: Relation, subject: string, userIDs: readonly string[]): Promise<Set<string>> {
+    const t = RELATIONS[kind];
+    const out = new Set<string>();
+    for (let i = 0; i < userIDs.length; i += CHUNK) {
+      const part = userIDs.slice(i, i + CHUNK);
+      const rows = await this.c.all<{ user_id: string }>(`SELECT user_id FROM ${t.table} WHERE ${t.column} = ? AND user_id IN (${placeholders(part.length)})`, [subject, ...part]);
+      for (const r of rows) out.add(r.user_id);
+    }
+    return out;
   }
 
   // ---- messages and conversations
@@ -449,6 +560,41 @@ export class SqlTx implements StoreTx {
     );
   }
 
+  // ---- administration (migration 7)
+  async getUser(userID: string): Promise<UserRecord | null> {
+    const row = await this.c.get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE user_id = ?`, [userID]);
+    return row ? toUser(row) : null;
+  }
+  async listUsers(afterID: string | null, limit: number): Promise<UserRecord[]> {
+    const rows = await this.c.all<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE user_id > ? ORDER BY user_id LIMIT ?`, [afterID ?? '', limit]);
+    return rows.map(toUser);
+  }
+  async setDisabled(userID: string, at: number | null): Promise<boolean> {
+    return (await this.c.run('UPDATE users SET disabled_at = ? WHERE user_id = ?', [at, userID])) === 1;
+  }
+  async markDeleted(userID: string, at: number): Promise<void> {
+    await this.c.run('UPDATE users SET deleted_at = ?, disabled_at = COALESCE(disabled_at, ?), password_hash = NULL WHERE user_id = ?', [at, at, userID]);
+  }
+  async appendAdminLog(e: AdminLogEntry): Promise<number> {
+    const row = await this.c.get<{ id: number }>(
+      'INSERT INTO admin_log (at, actor, action, user_id, detail, revoke_below) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
+      [e.at, e.actor, e.action, e.userID, e.detail, e.revokeBelow],
+    );
+    return Number(row!.id);
+  }
+  async adminLogAfter(afterID: number, limit: number): Promise<(AdminLogEntry & { id: number })[]> {
+    const rows = await this.c.all<{ id: number; at: number; actor: string; action: AdminLogEntry['action']; user_id: string; detail: string; revoke_below: number | null }>(
+      'SELECT id, at, actor, action, user_id, detail, revoke_below FROM admin_log WHERE id > ? ORDER BY id LIMIT ?', [afterID, limit]);
+    return rows.map((r) => ({
+      id: Number(r.id), at: Number(r.at), actor: r.actor, action: r.action, userID: r.user_id, detail: r.detail,
+      revokeBelow: r.revoke_below === null ? null : Number(r.revoke_below),
+    }));
+  }
+  async lastAdminLogID(): Promise<number> {
+    const row = await this.c.get<{ id: number | null }>('SELECT MAX(id) AS id FROM admin_log');
+    return Number(row?.id ?? 0);
+  }
+
   async prune(eventsBefore: number, requestsBefore: number): Promise<void> {
     // Event ids grow with time: everything up to the newest expired event goes, references
     // first (a scan of the narrow reference rows; no per-recipient index to maintain).
@@ -461,6 +607,14 @@ export class SqlTx implements StoreTx {
     // SQLite, whole days: a request id is kept from its day until the end of the next.
     else await this.c.run('DELETE FROM requests WHERE day < ?', [Math.floor(requestsBefore / DAY_MS)]);
   }
+}
+
+const USER_COLUMNS = 'user_id, created_at, password_hash IS NOT NULL AS has_password, disabled_at, deleted_at';
+interface UserRow { user_id: string; created_at: number; has_password: number | boolean; disabled_at: number | null; deleted_at: number | null }
+
+function toUser(r: UserRow): UserRecord {
+  const time = (v: number | null) => (v === null ? null : Number(v));
+  return { userID: r.user_id, createdAt: Number(r.created_at), hasPassword: Boolean(r.has_password), disabledAt: time(r.disabled_at), deletedAt: time(r.deleted_at) };
 }
 
 function toGroup(r: GroupRow): Group {

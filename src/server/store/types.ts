@@ -1,7 +1,7 @@
 /**
- * The store interface the services use, by area. One implementation of the queries
- * (sql-store.ts) runs over either SQL driver (SQLite, PostgreSQL), with each dialect's hot
- * path in its own subclass; another store would implement these same interfaces.
+ * The store interface the services use. One implementation of the queries (sql-store.ts)
+ * runs over either SQL driver (SQLite, PostgreSQL); another store would implement these
+ * same interfaces.
  */
 import type { Group, GroupMember, Message } from '../../protocol/im.ts';
 import type { Invitation } from '../model/invitation.ts';
@@ -23,7 +23,19 @@ export interface NewEvent {
 
 export interface PendingLoad {
   sent: number;
-  toward: Map<string, { total: number; fromInviter: number }>;
+  /** Per invitee: pending in all, from this inviter, and from inviters who were strangers to the invitee (1:1 invitations marked so at insert). */
+  toward: Map<string, { total: number; fromInviter: number; fromStrangers: number }>;
+}
+
+/** A user's one-way lists: the people they added as contacts, and the people they block. */
+export type Relation = 'contacts' | 'blocks';
+
+/** A group invitation awaiting the invitee's consent, as stored. */
+export interface StoredGroupInvitation {
+  group: Group;
+  inviter: string;
+  /** ms, server clock. */
+  createdAt: number;
 }
 
 export interface ConversationBump {
@@ -48,11 +60,34 @@ export interface ConversationRow {
   lastMessageID: number;
 }
 
+/** A user as the admin command lists it (times in ms; null when not so). */
+export interface UserRecord {
+  userID: string;
+  createdAt: number;
+  hasPassword: boolean;
+  disabledAt: number | null;
+  deletedAt: number | null;
+}
+
+/** One administrative change (admin_log, migration 7). */
+export interface AdminLogEntry {
+  at: number;
+  /** Who made it (the OS user running the admin command). */
+  actor: string;
+  action: 'add' | 'disable' | 'enable' | 'reset-password' | 'delete';
+  userID: string;
+  /** Free text for the log: what changed. */
+  detail: string;
+  /** Tokens of the user below this generation are revoked: every node kicks their sessions. */
+  revokeBelow: number | null;
+}
+
 /** Accounts: existence and passwords. */
 export interface UserStore {
   ensureUser(userID: string, now: number): Promise<void>;
   existingUsers(userIDs: readonly string[]): Promise<Set<string>>;
   createUserWithPassword(userID: string, passwordHash: string, now: number): Promise<boolean>;
+  /** The password hash; null when none is set or the user is disabled (password sign-in refused). */
   getPasswordHash(userID: string): Promise<string | null>;
   /** Sets the password of an existing user; false when there is no such user. */
   setPasswordHash(userID: string, passwordHash: string): Promise<boolean>;
@@ -60,7 +95,10 @@ export interface UserStore {
 
 /** Token revocation (auth/tokens.ts). */
 export interface TokenStore {
-  /** The user's token generation: tokens issued below it are revoked (0 for an unknown user). */
+  /**
+   * The user's token generation: tokens issued below it are revoked (0 for an unknown
+   * user; DISABLED_GENERATION for a disabled or deleted one).
+   */
   tokenGeneration(userID: string): Promise<number>;
   /** Raises the generation by one (revokes every token issued so far); returns the new one. */
   bumpTokenGeneration(userID: string): Promise<number>;
@@ -73,7 +111,8 @@ export interface TokenStore {
 
 /** Invitations: the state machine's records and the open-invitation index (signaling/). */
 export interface InvitationStore {
-  insertInvitation(inv: Invitation): Promise<void>;
+  /** `fromStranger`: a 1:1 invitation whose inviter the invitee neither has as a contact nor shares a group with. */
+  insertInvitation(inv: Invitation, fromStranger?: boolean): Promise<void>;
   getInvitation(inviteID: string, lock: boolean): Promise<Invitation | null>;
   updateInvitation(before: Invitation, after: Invitation): Promise<void>;
   /** Open invitations in which the user is inviter or a pending invitee: the newest `limit`, oldest first. */
@@ -90,7 +129,7 @@ export interface InvitationStore {
   nextDeadline(): Promise<number | null>;
 }
 
-/** Groups and their members (im/groups.ts). */
+/** Groups, their members and the group invitations awaiting consent (im/groups.ts). */
 export interface GroupStore {
   insertGroup(group: Group, now: number): Promise<boolean>;
   getGroup(groupID: string): Promise<Group | null>;
@@ -109,6 +148,37 @@ export interface GroupStore {
   /** The last group message a former member may read, or null when the user never left this group. */
   formerMemberBound(groupID: string, userID: string): Promise<number | null>;
   groupsOf(userID: string): Promise<Group[]>;
+  /** How `userID` stands toward `other`, in one read: blocks them; knows them (has them as a contact, or shares a group with them). */
+  standing(userID: string, other: string): Promise<{ blocks: boolean; knows: boolean }>;
+  /** Records that the user left the group by choice (quit or declined): a re-add needs consent again. */
+  markLeft(groupID: string, userID: string, now: number): Promise<void>;
+  /** Those of `userIDs` who left the group by choice. */
+  leftByChoice(groupID: string, userIDs: readonly string[]): Promise<Set<string>>;
+  // group invitations awaiting consent
+  /** How many group invitations each user has waiting; on PostgreSQL in a write transaction under GROUPS_LOCK, as groupCounts. */
+  groupInvitationCounts(userIDs: readonly string[]): Promise<Map<string, number>>;
+  /** Stores an invitation to the group unless one is waiting already; true when stored. */
+  addGroupInvitation(userID: string, groupID: string, inviter: string, now: number): Promise<boolean>;
+  /** The user's waiting invitations to groups that still exist, oldest first. */
+  groupInvitationsOf(userID: string): Promise<StoredGroupInvitation[]>;
+  /** Removes the user's invitation to the group; true when there was one. */
+  takeGroupInvitation(userID: string, groupID: string): Promise<boolean>;
+  /** Removes the user's waiting invitations from these inviters. */
+  dropGroupInvitationsFrom(userID: string, inviters: readonly string[]): Promise<void>;
+}
+
+/** Contacts and blocks (one-way lists). */
+export interface RelationStore {
+  /** Locks the user's row until commit (PostgreSQL): a count and the insert that follows are one step. */
+  lockUser(userID: string): Promise<void>;
+  relationList(kind: Relation, userID: string): Promise<string[]>;
+  relationCount(kind: Relation, userID: string): Promise<number>;
+  /** Adds to the user's list; returns who was not in it before. */
+  addRelation(kind: Relation, userID: string, others: readonly string[], now: number): Promise<string[]>;
+  /** Removes from the user's list; returns who was in it. */
+  removeRelation(kind: Relation, userID: string, others: readonly string[]): Promise<string[]>;
+  /** Those of `userIDs` whose list of `kind` holds `subject` (e.g. the invitees who block the inviter). */
+  whoListed(kind: Relation, subject: string, userIDs: readonly string[]): Promise<Set<string>>;
 }
 
 /** History messages and per-user conversations (projected behind the journal on SQLite). */
@@ -143,12 +213,28 @@ export interface RequestStore {
   prune(eventsBefore: number, requestsBefore: number): Promise<void>;
 }
 
+/** Administration (the admin command; auth/admin.ts). */
+export interface AdminStore {
+  getUser(userID: string): Promise<UserRecord | null>;
+  /** Users in ID order after `afterID` (null: from the first), at most `limit`. */
+  listUsers(afterID: string | null, limit: number): Promise<UserRecord[]>;
+  /** Sets or clears disabled_at; false when there is no such user. */
+  setDisabled(userID: string, at: number | null): Promise<boolean>;
+  /** Makes the user a tombstone: deleted and disabled at `at`, no password. */
+  markDeleted(userID: string, at: number): Promise<void>;
+  appendAdminLog(entry: AdminLogEntry): Promise<number>;
+  /** Admin log rows with an ID above `afterID`, oldest first, at most `limit`. */
+  adminLogAfter(afterID: number, limit: number): Promise<(AdminLogEntry & { id: number })[]>;
+  /** The newest admin log row's ID (0 when none). */
+  lastAdminLogID(): Promise<number>;
+}
+
 /**
  * Everything a request may read or write, inside one transaction: the areas above. Each
  * dialect's hot path is one subclass of the shared queries (sql-store.ts SqlTx):
  * sqlite/store.ts (the journal) and postgres/store.ts (folded, pipelined statements).
  */
-export interface StoreTx extends UserStore, TokenStore, InvitationStore, GroupStore, MessageStore, EventLog, RequestStore {}
+export interface StoreTx extends UserStore, TokenStore, InvitationStore, GroupStore, RelationStore, MessageStore, EventLog, RequestStore, AdminStore {}
 
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';

@@ -9,6 +9,7 @@ import { t } from '../../shared/i18n.ts';
 import { Avatar } from '../components/Avatar.tsx';
 import { HangUpIcon, PhoneIcon, VideoIcon } from '../components/icons.tsx';
 import type { Run } from '../hooks.ts';
+import { BlockCaller } from './PeerActions.tsx';
 
 
 function label(c: CallEntry): string {
@@ -57,6 +58,7 @@ function RingingCard({ c, run }: { c: CallEntry; run: Run }) {
           {t('accept')}
         </button>
       </div>
+      <BlockCaller inviteID={c.inviteID} inviter={c.inviter} run={run} />
     </li>
   );
 }

@@ -3,6 +3,7 @@
  * it went (duration, or missed with an icon and the word); a call-back button on every
  * row; the newest LOG_PAGE rows with "Show more". The records come from the popup.
  */
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { HistoryRecord } from '../../shared/schema.ts';
 import { getLanguage, t } from '../../shared/i18n.ts';
@@ -21,7 +22,10 @@ function When({ time, now }: { time: number; now: number }) {
   );
 }
 
-function Row({ r, now, online, onCallBack }: { r: HistoryRecord; now: number; online: boolean; onCallBack: (r: HistoryRecord) => void }) {
+/** Extra buttons for a row (its peer's actions: add to contacts, block). */
+type RowActions = (r: HistoryRecord) => ComponentChildren;
+
+function Row({ r, now, online, onCallBack, actions }: { r: HistoryRecord; now: number; online: boolean; onCallBack: (r: HistoryRecord) => void; actions?: RowActions | undefined }) {
   const missed = isMissed(r);
   const video = r.callType === 'video';
   return (
@@ -43,6 +47,7 @@ function Row({ r, now, online, onCallBack }: { r: HistoryRecord; now: number; on
             </>
           )}
         </span>
+        {actions?.(r)}
       </span>
       <button
         type="button"
@@ -59,7 +64,7 @@ function Row({ r, now, online, onCallBack }: { r: HistoryRecord; now: number; on
   );
 }
 
-export function History({ records, missed, online, onCallBack }: { records: HistoryRecord[] | null; missed: number; online: boolean; onCallBack: (r: HistoryRecord) => void }) {
+export function History({ records, missed, online, onCallBack, actions }: { records: HistoryRecord[] | null; missed: number; online: boolean; onCallBack: (r: HistoryRecord) => void; actions?: RowActions }) {
   const [shown, setShown] = useState(LOG_PAGE);
   const now = Date.now();
   const { rows, more } = page(records ?? [], shown);
@@ -77,7 +82,7 @@ export function History({ records, missed, online, onCallBack }: { records: Hist
       {records && records.length === 0 && <p class="sub empty">{t('noHistory')}</p>}
       <ul class="list" data-testid="history">
         {rows.map((r) => (
-          <Row key={r.inviteID} r={r} now={now} online={online} onCallBack={onCallBack} />
+          <Row key={r.inviteID} r={r} now={now} online={online} onCallBack={onCallBack} actions={actions} />
         ))}
       </ul>
       {more && (

@@ -12,6 +12,9 @@ import { usePhone, useRequest, useTick, type Run } from '../hooks.ts';
 import { announcement, Calls } from './Calls.tsx';
 import { DialForm } from './DialForm.tsx';
 import { Groups } from './Groups.tsx';
+import { GroupInvitations } from './GroupInvitations.tsx';
+import { PeerActions } from './PeerActions.tsx';
+import { useTrust } from '../trust/use-trust.ts';
 import { History } from './History.tsx';
 import { useLog } from './use-log.ts';
 import { ActiveCallBar, NoticeBar, StatusLine } from '../components/status.tsx';
@@ -41,6 +44,7 @@ function PopupView({ state }: { state: ViewState }) {
   // A call starting or ending changes the log.
   const refreshKey = [state.active?.inviteID ?? '', ...state.incoming.map((c) => c.inviteID), ...state.outgoing.map((c) => c.inviteID)].join();
   const { records, contacts } = useLog(run, online, state.userID ?? '', refreshKey);
+  const trust = useTrust(run, online, refreshKey);
   useEffect(() => {
     if (state.missed > 0 && online) void run({ type: 'history/seen' });
   }, [state.missed, online]);
@@ -83,7 +87,8 @@ function PopupView({ state }: { state: ViewState }) {
       {signedIn && !ringing && (
         <>
           <DialForm run={run} disabled={!online} contacts={contacts} onDialled={() => undefined} />
-          <History records={records} missed={state.missed} online={online} onCallBack={(r) => void callBack(run, r)} />
+          <GroupInvitations run={run} online={online} />
+          <History records={records} missed={state.missed} online={online} onCallBack={(r) => void callBack(run, r)} actions={(r) => !r.groupID && <PeerActions peer={r.peer} trust={trust} online={online} />} />
           <Groups run={run} online={online} me={state.userID ?? ''} />
         </>
       )}

@@ -51,10 +51,10 @@ WITH l AS (
 SELECT user_id, last_seq FROM s`;
 
 const PENDING_LOAD = `
-SELECT NULL::text AS user_id, COUNT(*) AS total, 0 AS mine FROM invitations
+SELECT NULL::text AS user_id, COUNT(*) AS total, 0 AS mine, 0 AS strangers FROM invitations
   WHERE inviter = $1 AND is_open = 1 AND (deadline IS NULL OR deadline > $2)
 UNION ALL
-SELECT p.user_id, COUNT(*) AS total, SUM(CASE WHEN i.inviter = $1 THEN 1 ELSE 0 END) AS mine
+SELECT p.user_id, COUNT(*) AS total, SUM(CASE WHEN i.inviter = $1 THEN 1 ELSE 0 END) AS mine, SUM(i.from_stranger) AS strangers
   FROM invitation_parts p JOIN invitations i ON i.invite_id = p.invite_id
   WHERE p.user_id = ANY ($3::text[]) AND p.state = 'pending' AND i.is_open = 1 AND (i.deadline IS NULL OR i.deadline > $2)
   GROUP BY p.user_id`;
@@ -122,12 +122,12 @@ class PgTx extends SqlTx {
     // count below runs after it on this connection, so its snapshot follows the locks (one
     // statement would count from a snapshot taken before the wait).
     if (this.writable) this.#pg.send(PENDING_LOCK, [arr([inviter, ...invitees])]);
-    const rows = await this.#pg.all<{ user_id: string | null; total: number | string; mine: number | string | null }>(PENDING_LOAD, [inviter, now, arr(invitees)]);
+    const rows = await this.#pg.all<{ user_id: string | null; total: number | string; mine: number | string | null; strangers: number | string | null }>(PENDING_LOAD, [inviter, now, arr(invitees)]);
     let sent = 0;
-    const toward = new Map<string, { total: number; fromInviter: number }>();
+    const toward: PendingLoad['toward'] = new Map();
     for (const r of rows) {
       if (r.user_id === null) sent = Number(r.total);
-      else toward.set(r.user_id, { total: Number(r.total), fromInviter: Number(r.mine ?? 0) });
+      else toward.set(r.user_id, { total: Number(r.total), fromInviter: Number(r.mine ?? 0), fromStrangers: Number(r.strangers ?? 0) });
     }
     return { sent, toward };
   }
