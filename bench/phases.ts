@@ -204,7 +204,7 @@ async function cooldown(t: Target): Promise<void> {
 /** What --sql-stats reports for the CPU phase. */
 export interface SqlStats { framesOut: number; bytesOut: number; framesByType: Record<string, number>; commits: number; statements: Array<{ sql: string; calls: number; totalMs: number }> }
 
-export interface CpuResult { sql?: SqlStats; diskWriteBytesPerInvite: number; invites: number; rate: number; serverCpuUs: number; usPerInvite: number; serverCpuPct: number; otherCpuPct: number; p50: number; p99: number; missing: number; errors: number; profileFile?: string }
+export interface CpuResult { sql?: SqlStats; diskWriteBytesPerInvite: number; /** SQLite write commits per invite+accept (Ringlet on SQLite only). */ commitsPerInvite?: number; invites: number; rate: number; serverCpuUs: number; usPerInvite: number; serverCpuPct: number; otherCpuPct: number; p50: number; p99: number; missing: number; errors: number; profileFile?: string }
 
 /** Fixed-count open-loop run at a fixed moderate rate; server CPU delta / invites. */
 export async function cpuPhase(t: Target, profileFile?: string): Promise<CpuResult> {
@@ -213,14 +213,18 @@ export async function cpuPhase(t: Target, profileFile?: string): Promise<CpuResu
   const sqlStats = t.opts.sqlStats && t.kind === 'ringlet';
   if (profileFile) await t.server.request('profStart');
   if (sqlStats) await t.server.request('sqlReset');
+  const commits = () => (t.kind === 'ringlet' ? t.server.request<number>('commits') : Promise.resolve(NaN));
+  const c0 = await commits();
   // long drain: the CPU of every invite must be inside the measurement (it ends as soon as all completed)
   const s = await step(t, 'cpu', pairs, t.opts.cpuRate, 'cpu', durationMs, 0, Math.max(t.opts.drainMs, 30_000));
+  const c1 = await commits();
   const sql = sqlStats ? await t.server.request<SqlStats>('sqlStats', { top: 25 }) : undefined;
   if (profileFile) await t.server.request('profStop', { file: profileFile });
   await Promise.all(t.loaders.map((l) => l.request('drop', { group: 'cpu' }, 60_000)));
   return {
     invites: s.sent, rate: t.opts.cpuRate, serverCpuUs: s.serverCpuUs, usPerInvite: round(s.serverCpuUs / Math.max(1, s.sent), 1),
     diskWriteBytesPerInvite: round(s.diskWriteBytes / Math.max(1, s.sent), 0),
+    ...(Number.isFinite(c1 - c0) ? { commitsPerInvite: round((c1 - c0) / Math.max(1, s.sent), 2) } : {}),
     serverCpuPct: s.serverCpuPct, otherCpuPct: s.otherCpuPct, p50: s.p50, p99: s.p99, missing: s.missing, errors: s.errors,
     ...(profileFile ? { profileFile } : {}),
     ...(sql ? { sql } : {}),

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { repoRoot } from './ipc.ts';
 import type { BenchOptions, TargetKind } from './options.ts';
 import type { CpuResult, MemoryResult, RttResult, ThroughputResult } from './phases.ts';
+import type { PagesResult } from './pages.ts';
 import type { ProfRow } from './profiler.ts';
 
 /** Everything measured for one target; a phase that failed leaves its error instead. */
@@ -18,6 +19,8 @@ export interface TargetResult {
   throughput?: ThroughputResult;
   cpu?: CpuResult;
   memory?: MemoryResult;
+  /** Ringlet only: WAL pages of a lone invite's and accept's commit (pages.ts). */
+  pages?: PagesResult;
   profile?: ProfRow[];
   errors: Record<string, string>;
 }
@@ -43,6 +46,9 @@ export function buildRows(r: Partial<Record<TargetKind, TargetResult>>, withMetr
     row('server CPU us / invite+accept', (t) => num(t?.cpu?.usPerInvite), '<= 3x relay', (_a, q) => (q === null ? null : q <= 3)),
     metricsRow(r.ringlet, r.relay, withMetrics),
     row('disk KB written / invite+accept', (t) => kb(t?.cpu?.diskWriteBytesPerInvite), '<= 16', (a) => a <= 16),
+    row('  SQLite commits / invite+accept', (t) => num(t?.cpu?.commitsPerInvite), '-', () => null),
+    row('  WAL pages / commit', (t) => num(t?.pages?.pagesPerCommit), '-', () => null),
+    row('  WAL pages / invite+accept', (t) => (t?.pages ? num(Math.round((t.pages.invite.pages + t.pages.accept.pages) * 10) / 10) : null), '-', () => null),
     row('RSS KB / idle session', (t) => kb(t?.memory?.rssPerSessionB), '<= 8', (a) => a <= 8),
     row('heapUsed KB / idle session', (t) => kb(t?.memory?.heapUsedPerSessionB), '-', () => null),
   ];

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { killAllChildren, repoRoot, spawnChild, type Child } from './ipc.ts';
 import { sampleBusy } from './machine.ts';
 import { parseOptions, TARGET_KINDS, type BenchOptions, type TargetKind as Kind } from './options.ts';
+import { measurePages } from './pages.ts';
 import { cpuPhase, memoryPhase, rttInterleaved, throughputPhase, type Target } from './phases.ts';
 import { summarizeByArea, summarizeProfile } from './profiler.ts';
 import { buildRows, formatTable, machineInfo, writeResults, type TargetResult } from './report.ts';
@@ -81,6 +82,23 @@ async function metricsCostPhase(opts: BenchOptions): Promise<TargetResult> {
   return res;
 }
 
+/**
+ * Pages per commit, exactly: a lone invite's and accept's commit read back from the WAL
+ * (pages.ts), on an in-process server of its own after the CPU phase.
+ */
+async function pagesPhase(res: TargetResult, opts: BenchOptions): Promise<void> {
+  log('[ringlet] pages per commit ...');
+  try {
+    const p = await measurePages(opts.quick ? 50 : 200, opts.quick ? 300 : 2000);
+    res.pages = p;
+    const top = (k: 'invite' | 'accept') => p[k].byTree.slice(0, 6).map((r) => `${r.tree} ${r.pages}`).join(', ');
+    log(`[ringlet] ${p.pagesPerCommit} WAL pages per commit; per invite ${p.invite.pages} pages in ${p.invite.commits} commits (${top('invite')}), per accept ${p.accept.pages} in ${p.accept.commits} (${top('accept')}); WAL ${p.walBytesPerPair} B/pair`);
+  } catch (err) {
+    res.errors.pages = err instanceof Error ? err.message : String(err);
+    log(`[ringlet] pages FAILED: ${res.errors.pages}`);
+  }
+}
+
 /** Run one phase for one target, recording its result or its error. */
 async function phase<K extends PhaseName>(res: TargetResult, name: K, fn: () => Promise<NonNullable<TargetResult[K]>>): Promise<void> {
   const t0 = Date.now();
@@ -134,7 +152,7 @@ function brief(name: PhaseName, r: TargetResult): string {
   if (name === 'rtt' && r.rtt) return `n=${r.rtt.n} p50 ${r.rtt.p50} ms p99 ${r.rtt.p99} ms errors ${r.rtt.errors} timeouts ${r.rtt.timeouts}`;
   if (name === 'cpu' && r.cpu) {
     const c = r.cpu;
-    return `${c.invites} invites at ${c.rate}/s: ${c.usPerInvite} us/invite, server ${c.serverCpuPct}% CPU (others ${c.otherCpuPct}%), ${(c.diskWriteBytesPerInvite / 1024).toFixed(1)} KB written to disk/invite, p99 ${c.p99} ms, missing ${c.missing}, errors ${c.errors}`;
+    return `${c.invites} invites at ${c.rate}/s: ${c.usPerInvite} us/invite${c.commitsPerInvite === undefined ? '' : `, ${c.commitsPerInvite} commits/invite`}, server ${c.serverCpuPct}% CPU (others ${c.otherCpuPct}%), ${(c.diskWriteBytesPerInvite / 1024).toFixed(1)} KB written to disk/invite, p99 ${c.p99} ms, missing ${c.missing}, errors ${c.errors}`;
   }
   if (name === 'throughput' && r.throughput) {
     const tp = r.throughput;
@@ -182,6 +200,7 @@ async function main(): Promise<void> {
     }
     if (has('cpu')) for (const { t, res } of live) await phase(res, 'cpu', () => cpuPhase(t, prof(t.kind)));
     if (has('cpu') && opts.metricsCost && results.ringlet?.cpu) withMetrics = await metricsCostPhase(opts);
+    if (has('cpu') && results.ringlet && !results.ringlet.errors.start) await pagesPhase(results.ringlet, opts);
     if (has('throughput')) for (const { t, res } of live) await phase(res, 'throughput', () => throughputPhase(t));
     for (const { t, res } of live) printDiagnostics(res, prof(t.kind));
   } finally {

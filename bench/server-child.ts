@@ -4,7 +4,7 @@
  *
  * Answers over IPC: `cpu` (process.cpuUsage), `mem` (process.memoryUsage, after
  * global.gc when asked: start with --expose-gc), `sigs` (server.userSig for a batch
- * of users, which also registers them), `exit` (close the server, then exit so a
+ * of users, which also registers them), `commits` (SQLite write transactions so far), `exit` (close the server, then exit so a
  * --cpu-prof profile is written). With --metrics it also serves GET /metrics (its URL in the
  * ready data).
  */
@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { emit, processStatsHandlers, repoRoot, serve } from './ipc.ts';
 import { profilerHandlers } from './profiler.ts';
 import { installSqlStats } from './sql-stats.ts';
+import { installCommitCounter } from './commit-counter.ts';
 
 /** The part of API.md's server this child uses. */
 interface RingletServer {
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   if (typeof mod.startServer !== 'function') throw new Error('src/server/index.ts exports no startServer');
   // before startServer, so the server's statements come from the wrapped prototype
   const sqlHandlers = process.argv.includes('--sql-stats') ? installSqlStats() : {};
+  const commitHandlers = installCommitCounter();
   // Every simulated client connects from this one address: the per-address connection
   // rate and cap on sockets waiting for their login (flood guards, SECURITY.md) would
   // otherwise pace the logins, not the server (10,000 logins at once had one or two
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
     ...processStatsHandlers(),
     ...profilerHandlers(),
     ...sqlHandlers,
+    ...commitHandlers,
     sigs: async (args: { ids: string[]; ttl?: number }) => {
       const out: string[] = [];
       for (const id of args.ids) out.push(await server.userSig(id, args.ttl ?? 3600));

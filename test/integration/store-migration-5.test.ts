@@ -11,6 +11,7 @@ import type { SqlDriver } from '../../src/server/store/driver.ts';
 import { MIGRATIONS, migrate } from '../../src/server/store/migrations.ts';
 import { SqlStore } from '../../src/server/store/sql-store.ts';
 import { SqliteDriver } from '../../src/server/store/sqlite/driver.ts';
+import { SqliteStore } from '../../src/server/store/sqlite/store.ts';
 import type { Invitation } from '../../src/server/signaling/machine.ts';
 import { testBackend, testStorage, type TestStorage } from '../support/backends.ts';
 
@@ -90,7 +91,7 @@ describe('migration 5: fewer B-trees per commit', () => {
     await writeVersion4();
     // Version 5 and every later one (others add theirs after it).
     expect(await migrate(driver)).toEqual(MIGRATIONS.map((m) => m.version).filter((v) => v >= 5));
-    const store = await SqlStore.open(driver);
+    const store = await openOn(driver);
 
     // A retry of a request answered before the upgrade gets the same reply and is not applied again.
     expect(await store.read((tx) => tx.getRequestResult('alice', 'r-today', T0 + 1000))).toBe('{"code":0,"data":"today"}');
@@ -122,7 +123,7 @@ describe('migration 5: fewer B-trees per commit', () => {
 
   // PostgreSQL keeps its time-based records (its store sends them itself): SQLite only.
   it.runIf(testBackend() === 'sqlite')('on SQLite: keeps a request id from its day to the end of the next, then prunes whole days', async () => {
-    const store = await SqlStore.open(driver);
+    const store = await openOn(driver);
     await store.write(async (tx) => { await tx.ensureUser('alice', T0); });
     expect(await store.write((tx) => tx.putRequestResult('alice', 'r1', 'A', T0))).toBe(true);
     expect(await store.write((tx) => tx.putRequestResult('alice', 'r1', 'B', T0 + 10))).toBe(false);
@@ -153,10 +154,15 @@ describe('migration 5: fewer B-trees per commit', () => {
     }
     const fresh = join(db.dir, 'fresh.sqlite');
     const d2 = new SqliteDriver(fresh);
-    await SqlStore.open(d2);
+    await openOn(d2);
     await d2.close();
     const raw2 = new Database(fresh, { readonly: true });
     expect(raw2.pragma('page_size', { simple: true })).toBe(1024);
     raw2.close();
   });
 });
+
+/** The store the server runs on this driver: SQLite's with its journal, or the shared queries on PostgreSQL. */
+function openOn(d: SqlDriver): Promise<SqlStore | SqliteStore> {
+  return d instanceof SqliteDriver ? SqliteStore.open(d) : SqlStore.open(d);
+}

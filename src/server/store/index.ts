@@ -1,6 +1,6 @@
 /** Opens the configured store: a SQLite file (default), ':memory:', or a postgres:// URL. */
-import { SqlStore } from './sql-store.ts';
 import { SqliteDriver } from './sqlite/driver.ts';
+import { SqliteStore } from './sqlite/store.ts';
 import type { Store } from './types.ts';
 
 export type { Store } from './types.ts';
@@ -10,5 +10,5 @@ export async function openStore(storage: string): Promise<Store> {
     const [{ PostgresDriver }, { PostgresStore }] = await Promise.all([import('./postgres/driver.ts'), import('./postgres/store.ts')]);
     return PostgresStore.open(await PostgresDriver.connect(storage));
   }
-  return SqlStore.open(new SqliteDriver(storage));
+  return SqliteStore.open(new SqliteDriver(storage));
 }

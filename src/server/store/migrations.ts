@@ -293,6 +293,17 @@ export const MIGRATIONS: readonly Migration[] = [
       )
     `,
   },
+  {
+    // The journal (issue 19): on SQLite, one row per committed write transaction holding
+    // what it wrote to the projected tables (messages, conversations, events and their
+    // references, request records), which are then written in batches behind it
+    // (sqlite/journal.ts). A row is deleted in the transaction that applies it, so the
+    // table holds exactly what is not applied yet; a store opening the file applies it
+    // first. PostgreSQL gets the same table; its store does not write it yet.
+    version: 8,
+    name: 'journal',
+    sql: (d) => `CREATE TABLE journal (id ${d === 'sqlite' ? 'INTEGER PRIMARY KEY' : 'BIGSERIAL PRIMARY KEY'}, body TEXT NOT NULL)`,
+  },
 ];
 
 /** Applies every migration the database has not seen, each in its own transaction. */

@@ -83,9 +83,8 @@ export interface AdminLogEntry {
   revokeBelow: number | null;
 }
 
-/** Everything a request may read or write, inside one transaction. */
-export interface StoreTx {
-  // users
+/** Accounts: existence and passwords. */
+export interface UserStore {
   ensureUser(userID: string, now: number): Promise<void>;
   existingUsers(userIDs: readonly string[]): Promise<Set<string>>;
   createUserWithPassword(userID: string, passwordHash: string, now: number): Promise<boolean>;
@@ -93,7 +92,10 @@ export interface StoreTx {
   getPasswordHash(userID: string): Promise<string | null>;
   /** Sets the password of an existing user; false when there is no such user. */
   setPasswordHash(userID: string, passwordHash: string): Promise<boolean>;
-  // token revocation (auth/tokens.ts)
+}
+
+/** Token revocation (auth/tokens.ts). */
+export interface TokenStore {
   /**
    * The user's token generation: tokens issued below it are revoked (0 for an unknown
    * user; DISABLED_GENERATION for a disabled or deleted one).
@@ -106,7 +108,10 @@ export interface StoreTx {
   isTokenRevoked(tokenID: string): Promise<boolean>;
   /** Drops revocations of tokens that have expired by `now`. */
   pruneRevokedTokens(now: number): Promise<void>;
-  // invitations
+}
+
+/** Invitations: the state machine's records and the open-invitation index (signaling/). */
+export interface InvitationStore {
   /** `fromStranger`: a 1:1 invitation whose inviter the invitee neither has as a contact nor shares a group with. */
   insertInvitation(inv: Invitation, fromStranger?: boolean): Promise<void>;
   getInvitation(inviteID: string, lock: boolean): Promise<Invitation | null>;
@@ -123,7 +128,10 @@ export interface StoreTx {
   /** Open invitations that have a deadline (the metrics' gauge). */
   countOpenDeadlines(): Promise<number>;
   nextDeadline(): Promise<number | null>;
-  // groups
+}
+
+/** Groups, their members and the group invitations awaiting consent (im/groups.ts). */
+export interface GroupStore {
   insertGroup(group: Group, now: number): Promise<boolean>;
   getGroup(groupID: string): Promise<Group | null>;
   setGroupOwner(groupID: string, ownerID: string): Promise<void>;
@@ -158,7 +166,10 @@ export interface StoreTx {
   takeGroupInvitation(userID: string, groupID: string): Promise<boolean>;
   /** Removes the user's waiting invitations from these inviters. */
   dropGroupInvitationsFrom(userID: string, inviters: readonly string[]): Promise<void>;
-  // contacts and blocks (one-way lists)
+}
+
+/** Contacts and blocks (one-way lists). */
+export interface RelationStore {
   /** Locks the user's row until commit (PostgreSQL): a count and the insert that follows are one step. */
   lockUser(userID: string): Promise<void>;
   relationList(kind: Relation, userID: string): Promise<string[]>;
@@ -169,7 +180,10 @@ export interface StoreTx {
   removeRelation(kind: Relation, userID: string, others: readonly string[]): Promise<string[]>;
   /** Those of `userIDs` whose list of `kind` holds `subject` (e.g. the invitees who block the inviter). */
   whoListed(kind: Relation, subject: string, userIDs: readonly string[]): Promise<Set<string>>;
-  // messages and conversations
+}
+
+/** History messages and per-user conversations (projected behind the journal on SQLite). */
+export interface MessageStore {
   insertMessage(m: Omit<StoredMessage, 'id'>): Promise<number>;
   /** Moves each user's conversation to this message and adds to its unread count. */
   bumpConversations(rows: readonly ConversationBump[], messageID: number, time: number): Promise<void>;
@@ -177,22 +191,31 @@ export interface StoreTx {
   getMessages(ids: readonly number[]): Promise<StoredMessage[]>;
   listConversations(userID: string): Promise<ConversationRow[]>;
   markRead(userID: string, conversationID: string): Promise<boolean>;
-  // per-user event log (exact replay after a reconnect)
+}
+
+/** The per-user event log: exact replay after a reconnect (projected behind the journal on SQLite). */
+export interface EventLog {
   /** Gives each event its user's next seq and stores it; returns the seqs (unknown users get none). One event per user. */
   appendEvents(events: readonly NewEvent[], now: number): Promise<Map<string, number>>;
   currentSeq(userID: string): Promise<number>;
   eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]>;
-  // per-user budgets
+}
+
+/** Per-user budgets, idempotent requests and housekeeping (dispatch.ts, index.ts). */
+export interface RequestStore {
   /** Bytes of text and rows this transaction has stored so far (what stored_bytes counts). */
   storedBytes(): number;
   /** Adds `bytes` to the user's stored-bytes counter of `day` (a new day starts from 0); returns the day's total. */
   chargeStoredBytes(userID: string, bytes: number, day: number): Promise<number>;
-  // idempotent requests
   /** The reply recorded for a request id (kept from its UTC day to the end of the next), or null. */
   getRequestResult(userID: string, requestID: string, now: number): Promise<string | null>;
   /** Records a reply; false when the id was already recorded (a retry). */
   putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<boolean>;
-  // administration (the admin command; auth/admin.ts)
+  prune(eventsBefore: number, requestsBefore: number): Promise<void>;
+}
+
+/** Administration (the admin command; auth/admin.ts). */
+export interface AdminStore {
   getUser(userID: string): Promise<UserRecord | null>;
   /** Users in ID order after `afterID` (null: from the first), at most `limit`. */
   listUsers(afterID: string | null, limit: number): Promise<UserRecord[]>;
@@ -205,9 +228,14 @@ export interface StoreTx {
   adminLogAfter(afterID: number, limit: number): Promise<(AdminLogEntry & { id: number })[]>;
   /** The newest admin log row's ID (0 when none). */
   lastAdminLogID(): Promise<number>;
-  // housekeeping
-  prune(eventsBefore: number, requestsBefore: number): Promise<void>;
 }
+
+/**
+ * Everything a request may read or write, inside one transaction: the areas above. Each
+ * dialect's hot path is one subclass of the shared queries (sql-store.ts SqlTx):
+ * sqlite/store.ts (the journal) and postgres/store.ts (folded, pipelined statements).
+ */
+export interface StoreTx extends UserStore, TokenStore, InvitationStore, GroupStore, RelationStore, MessageStore, EventLog, RequestStore, AdminStore {}
 
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';

@@ -4,20 +4,17 @@
  * stored events, per-recipient references) is one statement with CTEs instead of three
  * or more; an invitation's pending load is one statement instead of two; an invitation's
  * row updates go out without waiting (their only news is an error, reported at the next
- * statement or at COMMIT, see driver.ts). Everything else is the shared SqlTx.
+ * statement or at COMMIT, see driver.ts). PgTx extends the shared SqlTx and replaces only
+ * these: this file is PostgreSQL's hot path, whole.
  */
-import type { Group, GroupMember } from '../../../protocol/im.ts';
 import type { Invitation } from '../../model/invitation.ts';
 import type { SqlValue } from '../driver.ts';
-import { PENDING_LOCK, SqlStore } from '../sql-store.ts';
-import type { AdminLogEntry, ConversationBump, ConversationRow, NewEvent, PendingLoad, Relation, Store, StoredEvent, StoredGroupInvitation, StoredMessage, StoreTx, UserRecord } from '../types.ts';
+import { migrate } from '../migrations.ts';
+import { EVENT_ROW_BYTES, PENDING_LOCK, REF_ROW_BYTES, SqlTx } from '../sql-store.ts';
+import type { NewEvent, PendingLoad, Store, StoreTx } from '../types.ts';
 import type { LoginReads } from '../login-reads.ts';
 import { PostgresDriver, type PgConn } from './driver.ts';
 import { PgLoginReads } from './login-reads.ts';
-
-/** What storedBytes charges beside the text (the same figures as sql-store.ts). */
-const EVENT_ROW_BYTES = 64;
-const REF_ROW_BYTES = 32;
 
 /** A unique violation of the idempotency records' primary key (a request id seen before). */
 function isDuplicateRequest(err: unknown): boolean {
@@ -67,55 +64,49 @@ SELECT p.user_id, COUNT(*) AS total, SUM(CASE WHEN i.inviter = $1 THEN 1 ELSE 0 
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly login: LoginReads;
-  readonly #inner: SqlStore;
   readonly #driver: PostgresDriver;
 
-  private constructor(inner: SqlStore, driver: PostgresDriver) {
-    this.#inner = inner;
+  private constructor(driver: PostgresDriver) {
     this.#driver = driver;
     this.login = new PgLoginReads(driver);
   }
 
   static async open(driver: PostgresDriver): Promise<PostgresStore> {
-    return new PostgresStore(await SqlStore.open(driver), driver);
+    await migrate(driver);
+    return new PostgresStore(driver);
   }
 
   async write<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     try {
-      return await this.#inner.write((tx) => fn(new PgTx(tx, this.#driver.takeConn(), false, true)));
+      return await this.#driver.transaction('write', () => fn(new PgTx(this.#driver.takeConn(), this.#driver, false, true)));
     } catch (err) {
       if (!isDuplicateRequest(err)) throw err;
       // The request id was recorded already (a retry): the optimistic record failed, so
       // nothing of this attempt was committed. Run it again with the checked record, which
       // tells the caller it is a retry (putRequestResult → false) as the shared store does.
-      return this.#inner.write((tx) => fn(new PgTx(tx, this.#driver.takeConn(), true, true)));
+      return this.#driver.transaction('write', () => fn(new PgTx(this.#driver.takeConn(), this.#driver, true, true)));
     }
   }
 
   read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.#inner.read((tx) => fn(new PgTx(tx, this.#driver.takeConn(), true, false)));
+    return this.#driver.transaction('read', () => fn(new PgTx(this.#driver.takeConn(), this.#driver, true, false)));
   }
 
   close(): Promise<void> {
-    return this.#inner.close();
+    return this.#driver.close();
   }
 }
 
 /** The shared transaction, with the hot-path methods replaced. */
-class PgTx implements StoreTx {
-  readonly #t: StoreTx;
-  readonly #c: PgConn;
+class PgTx extends SqlTx {
+  readonly #pg: PgConn;
   /** putRequestResult asks whether the id is new (false: it assumes so, see there). */
   readonly #checkedRequests: boolean;
-  /** A write transaction (row locks are taken only there). */
-  readonly #write: boolean;
-  #storedBytes = 0;
 
-  constructor(inner: StoreTx, conn: PgConn, checkedRequests: boolean, write: boolean) {
-    this.#t = inner;
-    this.#c = conn;
+  constructor(conn: PgConn, driver: PostgresDriver, checkedRequests: boolean, write: boolean) {
+    super(conn, driver, write);
+    this.#pg = conn;
     this.#checkedRequests = checkedRequests;
-    this.#write = write;
   }
 
   /**
@@ -124,19 +115,18 @@ class PgTx implements StoreTx {
    * COMMIT in one round trip. A retry's id violates the primary key, which aborts the
    * transaction (COMMIT rolls back) and PostgresStore.write runs it again checked.
    */
-  async putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<boolean> {
-    if (this.#checkedRequests) return this.#t.putRequestResult(userID, requestID, response, now);
-    this.#c.send('INSERT INTO requests (user_id, request_id, response, created_at) VALUES (?, ?, ?, ?)', [userID, requestID, response, now]);
+  override async putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<boolean> {
+    if (this.#checkedRequests) return super.putRequestResult(userID, requestID, response, now);
+    this.#pg.send('INSERT INTO requests (user_id, request_id, response, created_at) VALUES (?, ?, ?, ?)', [userID, requestID, response, now]);
     return true;
   }
 
-  // ---- replaced
-  async pendingLoad(inviter: string, invitees: readonly string[], now: number): Promise<PendingLoad> {
+  override async pendingLoad(inviter: string, invitees: readonly string[], now: number): Promise<PendingLoad> {
     // As the shared statements do (sql-store.ts PENDING_LOCK), sent without waiting: the
     // count below runs after it on this connection, so its snapshot follows the locks (one
     // statement would count from a snapshot taken before the wait).
-    if (this.#write) this.#c.send(PENDING_LOCK, [arr([inviter, ...invitees])]);
-    const rows = await this.#c.all<{ user_id: string | null; total: number | string; mine: number | string | null; strangers: number | string | null }>(PENDING_LOAD, [inviter, now, arr(invitees)]);
+    if (this.writable) this.#pg.send(PENDING_LOCK, [arr([inviter, ...invitees])]);
+    const rows = await this.#pg.all<{ user_id: string | null; total: number | string; mine: number | string | null; strangers: number | string | null }>(PENDING_LOAD, [inviter, now, arr(invitees)]);
     let sent = 0;
     const toward: PendingLoad['toward'] = new Map();
     for (const r of rows) {
@@ -146,17 +136,17 @@ class PgTx implements StoreTx {
     return { sent, toward };
   }
 
-  async updateInvitation(before: Invitation, after: Invitation): Promise<void> {
-    this.#c.send('UPDATE invitations SET is_open = ?, body = ? WHERE invite_id = ?', [after.endReason === null ? 1 : 0, JSON.stringify(after), after.inviteID]);
+  override async updateInvitation(before: Invitation, after: Invitation): Promise<void> {
+    this.#pg.send('UPDATE invitations SET is_open = ?, body = ? WHERE invite_id = ?', [after.endReason === null ? 1 : 0, JSON.stringify(after), after.inviteID]);
     for (const userID of after.inviteeList) {
       const state = after.parts[userID];
       if (state !== undefined && state !== before.parts[userID]) {
-        this.#c.send('UPDATE invitation_parts SET state = ? WHERE invite_id = ? AND user_id = ?', [state, after.inviteID, userID]);
+        this.#pg.send('UPDATE invitation_parts SET state = ? WHERE invite_id = ? AND user_id = ?', [state, after.inviteID, userID]);
       }
     }
   }
 
-  async appendEvents(events: readonly NewEvent[], now: number): Promise<Map<string, number>> {
+  override async appendEvents(events: readonly NewEvent[], now: number): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     if (events.length === 0) return out;
     // One event per user (the interface's rule); users sorted, each pointing at its
@@ -178,7 +168,7 @@ class PgTx implements StoreTx {
       users.push(e.userID);
       ks.push(k);
     }
-    const rows = await this.#c.all<{ user_id: string; last_seq: number | string }>(APPEND_EVENTS, [
+    const rows = await this.#pg.all<{ user_id: string; last_seq: number | string }>(APPEND_EVENTS, [
       arr(users), arr(ks), arr(distinct.map((e) => e.frame)), arr(distinct.map((e) => e.inviteID)), arr(distinct.map((e) => e.deadline)), now,
     ]);
     const kOf = new Map(users.map((u, i) => [u, ks[i]!]));
@@ -187,75 +177,8 @@ class PgTx implements StoreTx {
       out.set(r.user_id, Number(r.last_seq));
       stored.add(kOf.get(r.user_id)!);
     }
-    for (const k of stored) this.#storedBytes += Buffer.byteLength(distinct[k - 1]!.frame) + EVENT_ROW_BYTES;
-    this.#storedBytes += out.size * REF_ROW_BYTES;
+    for (const k of stored) this.stored += Buffer.byteLength(distinct[k - 1]!.frame) + EVENT_ROW_BYTES;
+    this.stored += out.size * REF_ROW_BYTES;
     return out;
   }
-
-  storedBytes(): number {
-    return this.#t.storedBytes() + this.#storedBytes;
-  }
-
-  // ---- shared
-  ensureUser(userID: string, now: number): Promise<void> { return this.#t.ensureUser(userID, now); }
-  existingUsers(userIDs: readonly string[]): Promise<Set<string>> { return this.#t.existingUsers(userIDs); }
-  createUserWithPassword(userID: string, passwordHash: string, now: number): Promise<boolean> { return this.#t.createUserWithPassword(userID, passwordHash, now); }
-  getPasswordHash(userID: string): Promise<string | null> { return this.#t.getPasswordHash(userID); }
-  setPasswordHash(userID: string, passwordHash: string): Promise<boolean> { return this.#t.setPasswordHash(userID, passwordHash); }
-  tokenGeneration(userID: string): Promise<number> { return this.#t.tokenGeneration(userID); }
-  bumpTokenGeneration(userID: string): Promise<number> { return this.#t.bumpTokenGeneration(userID); }
-  revokeToken(tokenID: string, userID: string, expiresAt: number): Promise<void> { return this.#t.revokeToken(tokenID, userID, expiresAt); }
-  isTokenRevoked(tokenID: string): Promise<boolean> { return this.#t.isTokenRevoked(tokenID); }
-  pruneRevokedTokens(now: number): Promise<void> { return this.#t.pruneRevokedTokens(now); }
-  insertInvitation(inv: Invitation, fromStranger?: boolean): Promise<void> { return this.#t.insertInvitation(inv, fromStranger); }
-  getInvitation(inviteID: string, lock: boolean): Promise<Invitation | null> { return this.#t.getInvitation(inviteID, lock); }
-  openInvitationsOf(userID: string, limit: number): Promise<Invitation[]> { return this.#t.openInvitationsOf(userID, limit); }
-  openInvitationsInGroup(groupID: string): Promise<Invitation[]> { return this.#t.openInvitationsInGroup(groupID); }
-  dueInvitationIDs(now: number, limit: number): Promise<string[]> { return this.#t.dueInvitationIDs(now, limit); }
-  countOpenDeadlines(): Promise<number> { return this.#t.countOpenDeadlines(); }
-  nextDeadline(): Promise<number | null> { return this.#t.nextDeadline(); }
-  insertGroup(group: Group, now: number): Promise<boolean> { return this.#t.insertGroup(group, now); }
-  getGroup(groupID: string): Promise<Group | null> { return this.#t.getGroup(groupID); }
-  setGroupOwner(groupID: string, ownerID: string): Promise<void> { return this.#t.setGroupOwner(groupID, ownerID); }
-  dismissGroup(groupID: string, now: number): Promise<void> { return this.#t.dismissGroup(groupID, now); }
-  groupMembers(groupID: string): Promise<GroupMember[]> { return this.#t.groupMembers(groupID); }
-  isMember(groupID: string, userID: string): Promise<boolean> { return this.#t.isMember(groupID, userID); }
-  memberCount(groupID: string): Promise<number> { return this.#t.memberCount(groupID); }
-  groupCounts(userIDs: readonly string[]): Promise<Map<string, number>> { return this.#t.groupCounts(userIDs); }
-  addMembers(groupID: string, members: readonly GroupMember[], now: number): Promise<string[]> { return this.#t.addMembers(groupID, members, now); }
-  removeMembers(groupID: string, userIDs: readonly string[], now: number): Promise<string[]> { return this.#t.removeMembers(groupID, userIDs, now); }
-  formerMemberBound(groupID: string, userID: string): Promise<number | null> { return this.#t.formerMemberBound(groupID, userID); }
-  groupsOf(userID: string): Promise<Group[]> { return this.#t.groupsOf(userID); }
-  standing(userID: string, other: string): Promise<{ blocks: boolean; knows: boolean }> { return this.#t.standing(userID, other); }
-  markLeft(groupID: string, userID: string, now: number): Promise<void> { return this.#t.markLeft(groupID, userID, now); }
-  leftByChoice(groupID: string, userIDs: readonly string[]): Promise<Set<string>> { return this.#t.leftByChoice(groupID, userIDs); }
-  groupInvitationCounts(userIDs: readonly string[]): Promise<Map<string, number>> { return this.#t.groupInvitationCounts(userIDs); }
-  addGroupInvitation(userID: string, groupID: string, inviter: string, now: number): Promise<boolean> { return this.#t.addGroupInvitation(userID, groupID, inviter, now); }
-  groupInvitationsOf(userID: string): Promise<StoredGroupInvitation[]> { return this.#t.groupInvitationsOf(userID); }
-  takeGroupInvitation(userID: string, groupID: string): Promise<boolean> { return this.#t.takeGroupInvitation(userID, groupID); }
-  dropGroupInvitationsFrom(userID: string, inviters: readonly string[]): Promise<void> { return this.#t.dropGroupInvitationsFrom(userID, inviters); }
-  lockUser(userID: string): Promise<void> { return this.#t.lockUser(userID); }
-  relationList(kind: Relation, userID: string): Promise<string[]> { return this.#t.relationList(kind, userID); }
-  relationCount(kind: Relation, userID: string): Promise<number> { return this.#t.relationCount(kind, userID); }
-  addRelation(kind: Relation, userID: string, others: readonly string[], now: number): Promise<string[]> { return this.#t.addRelation(kind, userID, others, now); }
-  removeRelation(kind: Relation, userID: string, others: readonly string[]): Promise<string[]> { return this.#t.removeRelation(kind, userID, others); }
-  whoListed(kind: Relation, subject: string, userIDs: readonly string[]): Promise<Set<string>> { return this.#t.whoListed(kind, subject, userIDs); }
-  insertMessage(m: Omit<StoredMessage, 'id'>): Promise<number> { return this.#t.insertMessage(m); }
-  bumpConversations(rows: readonly ConversationBump[], messageID: number, time: number): Promise<void> { return this.#t.bumpConversations(rows, messageID, time); }
-  listMessages(convKey: string, beforeID: number | null, count: number): Promise<StoredMessage[]> { return this.#t.listMessages(convKey, beforeID, count); }
-  getMessages(ids: readonly number[]): Promise<StoredMessage[]> { return this.#t.getMessages(ids); }
-  listConversations(userID: string): Promise<ConversationRow[]> { return this.#t.listConversations(userID); }
-  markRead(userID: string, conversationID: string): Promise<boolean> { return this.#t.markRead(userID, conversationID); }
-  currentSeq(userID: string): Promise<number> { return this.#t.currentSeq(userID); }
-  eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]> { return this.#t.eventsAfter(userID, seq, limit); }
-  chargeStoredBytes(userID: string, bytes: number, day: number): Promise<number> { return this.#t.chargeStoredBytes(userID, bytes, day); }
-  getRequestResult(userID: string, requestID: string, now: number): Promise<string | null> { return this.#t.getRequestResult(userID, requestID, now); }
-  prune(eventsBefore: number, requestsBefore: number): Promise<void> { return this.#t.prune(eventsBefore, requestsBefore); }
-  getUser(userID: string): Promise<UserRecord | null> { return this.#t.getUser(userID); }
-  listUsers(afterID: string | null, limit: number): Promise<UserRecord[]> { return this.#t.listUsers(afterID, limit); }
-  setDisabled(userID: string, at: number | null): Promise<boolean> { return this.#t.setDisabled(userID, at); }
-  markDeleted(userID: string, at: number): Promise<void> { return this.#t.markDeleted(userID, at); }
-  appendAdminLog(entry: AdminLogEntry): Promise<number> { return this.#t.appendAdminLog(entry); }
-  adminLogAfter(afterID: number, limit: number): Promise<(AdminLogEntry & { id: number })[]> { return this.#t.adminLogAfter(afterID, limit); }
-  lastAdminLogID(): Promise<number> { return this.#t.lastAdminLogID(); }
 }

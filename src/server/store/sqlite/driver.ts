@@ -56,6 +56,8 @@ export class SqliteDriver implements SqlDriver {
   /** The running (or last) drain, for close() and exec() to wait on. */
   #draining: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Told, before any caller hears of it, that a COMMIT failed and rolled back a whole group. */
+  #commitFailed: Array<() => void> = [];
 
   /**
    * `path` is a file path or ':memory:'. `walLimitBytes` bounds the WAL file and
@@ -104,6 +106,15 @@ export class SqliteDriver implements SqlDriver {
       this.#cache.set(sql, s);
     }
     return s;
+  }
+
+  /**
+   * `f` runs when a COMMIT fails (disk full, I/O error), after the rollback and before the
+   * next transaction starts: whatever a store keeps in memory about the group's jobs, each
+   * of which had succeeded, is void (sqlite/store.ts reloads its journal).
+   */
+  onCommitFailed(f: () => void): void {
+    this.#commitFailed.push(f);
   }
 
   transaction<T>(mode: 'write' | 'read', fn: (conn: SqlConn) => Promise<T>): Promise<T> {
@@ -192,6 +203,7 @@ export class SqliteDriver implements SqlDriver {
     } catch (err) {
       // COMMIT failed (disk full, I/O error): nothing of the group is committed.
       if (this.#db.inTransaction) this.#statement('ROLLBACK').run();
+      for (const f of this.#commitFailed) f();
       for (const o of group) o.job.reject(err);
       return;
     }
@@ -250,15 +262,25 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async #runRead(job: Job): Promise<void> {
+    let value: unknown;
     try {
       this.#statement('BEGIN').run();
-      const value = await job.fn(this.#conn);
-      this.#statement('COMMIT').run();
-      job.resolve(value);
+      value = await job.fn(this.#conn);
     } catch (err) {
       if (this.#db.inTransaction) this.#statement('ROLLBACK').run();
       job.reject(err);
+      return;
     }
+    try {
+      // A read may have written (a store applying what it queued: sqlite/store.ts).
+      this.#statement('COMMIT').run();
+    } catch (err) {
+      if (this.#db.inTransaction) this.#statement('ROLLBACK').run();
+      for (const f of this.#commitFailed) f();
+      job.reject(err);
+      return;
+    }
+    job.resolve(value);
   }
 
   async exec(sql: string): Promise<void> {

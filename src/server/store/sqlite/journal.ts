@@ -1,0 +1,163 @@
+/**
+ * The SQLite journal and the projections behind it (issue 19). A write transaction appends
+ * one journal row holding what it wrote to the projected tables (history messages,
+ * conversations and unread counts, stored events and their per-user references, request
+ * records); the rows themselves are written later, many transactions' worth in a few
+ * multi-row statements, by whichever transaction catches up first. The journal row is the
+ * durable truth until then: it is deleted in the transaction that applies it, so the table
+ * holds exactly what is not applied yet, and a store that opens the file applies it first.
+ *
+ * What stays in memory here is small and bounded by the catch-up threshold: the queued
+ * rows' ids, the request ids they record (a retry must find them), and the next message and
+ * event ids (assigned here, so a deferred row's id is known when the request answers).
+ * What the rows hold (frames, messages, replies) is read back from the file when they are
+ * applied, not kept in this process's heap meanwhile.
+ */
+import type { SqlConn, SqlValue } from '../driver.ts';
+import { CHUNK } from '../sql-store.ts';
+
+/** One write to a projected table, as the journal records it. */
+export type ProjectionOp =
+  | { k: 'message'; id: number; conv: string; from: string; to: string; time: number; payload: string }
+  /** Conversation rows moved to `id` (user, conversation, unread delta). */
+  | { k: 'conversations'; id: number; time: number; rows: Array<[string, string, number]> }
+  /** Events (id, invite, deadline, frame, created) and references (user, seq, event id). */
+  | { k: 'events'; events: Array<[number, string | null, number | null, string, number]>; refs: Array<[string, number, number]> }
+  | { k: 'request'; day: number; user: string; id: string; response: string };
+
+/** A journal row not yet applied: its id and the request records it holds (requestKey). */
+export interface Entry { id: number; requests: string[] }
+
+const requestKey = (day: number, user: string, id: string) => `${day}\u0000${user}\u0000${id}`;
+
+export class Journal {
+  /** Journal rows not yet applied, in id order. */
+  #queue: Entry[] = [];
+  /** Request records of the queued rows, by requestKey. */
+  readonly #requests = new Set<string>();
+  #nextMessageID = 0;
+  #nextEventID = 0;
+  /** Memory no longer matches the file (a COMMIT failed): reload before the next use. */
+  #stale = true;
+
+  /** How many journal rows wait to be applied. */
+  get backlog(): number {
+    return this.#queue.length;
+  }
+
+  /** A COMMIT failed: what this process believed queued may be gone; reload at the next use. */
+  invalidate(): void {
+    this.#stale = true;
+  }
+
+  /** Loads the queue and the next ids from the file (at open, and after a failed COMMIT). */
+  async load(c: SqlConn): Promise<void> {
+    if (!this.#stale) return;
+    this.#queue = [];
+    this.#requests.clear();
+    const rows = await c.all<{ id: number; body: string }>('SELECT id, body FROM journal ORDER BY id');
+    let message = Number((await c.get<{ id: number | null }>('SELECT MAX(id) AS id FROM messages'))?.id ?? 0);
+    let event = Number((await c.get<{ id: number | null }>('SELECT MAX(id) AS id FROM events'))?.id ?? 0);
+    for (const r of rows) {
+      const ops = JSON.parse(r.body) as ProjectionOp[];
+      this.#enqueue(entry(Number(r.id), ops));
+      for (const op of ops) {
+        if (op.k === 'message') message = Math.max(message, op.id);
+        if (op.k === 'events') for (const e of op.events) event = Math.max(event, e[0]);
+      }
+    }
+    this.#nextMessageID = message + 1;
+    this.#nextEventID = event + 1;
+    this.#stale = false;
+  }
+
+  nextMessageID(): number {
+    return this.#nextMessageID++;
+  }
+
+  nextEventID(): number {
+    return this.#nextEventID++;
+  }
+
+  /** Whether a queued row records this request. */
+  queuedRequest(day: number, user: string, id: string): boolean {
+    return this.#requests.has(requestKey(day, user, id));
+  }
+
+  /** Appends a transaction's writes to the journal (in that transaction) and queues them. */
+  async append(c: SqlConn, ops: ProjectionOp[]): Promise<void> {
+    const row = await c.get<{ id: number }>('INSERT INTO journal (body) VALUES (?) RETURNING id', [JSON.stringify(ops)]);
+    if (!row) throw new Error('insert into journal returned no id');
+    this.#enqueue(entry(Number(row.id), ops));
+  }
+
+  #enqueue(e: Entry): void {
+    this.#queue.push(e);
+    for (const k of e.requests) this.#requests.add(k);
+  }
+
+  /** Takes every queued row (the caller applies them, or hands them back with `restore`). */
+  take(): Entry[] {
+    const taken = this.#queue;
+    this.#queue = [];
+    this.#requests.clear();
+    return taken;
+  }
+
+  /** Puts rows back in front of the queue: the transaction that took them rolled back. */
+  restore(taken: Entry[]): void {
+    if (taken.length === 0) return;
+    const later = this.#queue;
+    this.#queue = [];
+    for (const e of [...taken, ...later]) this.#enqueue(e);
+  }
+}
+
+function entry(id: number, ops: readonly ProjectionOp[]): Entry {
+  return { id, requests: ops.flatMap((op) => (op.k === 'request' ? [requestKey(op.day, op.user, op.id)] : [])) };
+}
+
+/** The writes the taken rows hold, read back from the journal in id order. */
+export async function takenOps(c: SqlConn, taken: readonly Entry[]): Promise<ProjectionOp[]> {
+  if (taken.length === 0) return [];
+  const rows = await c.all<{ body: string }>('SELECT body FROM journal WHERE id >= ? AND id <= ? ORDER BY id', [taken[0]!.id, taken[taken.length - 1]!.id]);
+  return rows.flatMap((r) => JSON.parse(r.body) as ProjectionOp[]);
+}
+
+/** Rows of `n` placeholders each, `rows` times. */
+const values = (rows: number, n: number) => Array.from({ length: rows }, () => `(${Array.from({ length: n }, () => '?').join(', ')})`).join(', ');
+
+async function insertRows(c: SqlConn, head: string, tail: string, rows: readonly SqlValue[][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const part = rows.slice(i, i + CHUNK);
+    await c.run(`${head} VALUES ${values(part.length, part[0]!.length)}${tail}`, part.flat());
+  }
+}
+
+/**
+ * Writes `ops` to their tables, a few multi-row statements for all of them, and deletes the
+ * journal rows up to `upTo` (those they came from) in the same transaction.
+ */
+export async function applyOps(c: SqlConn, ops: readonly ProjectionOp[], upTo: number | null): Promise<void> {
+  const messages: SqlValue[][] = [], conversations: SqlValue[][] = [], events: SqlValue[][] = [], refs: SqlValue[][] = [], requests: SqlValue[][] = [];
+  for (const op of ops) {
+    switch (op.k) {
+      case 'message': messages.push([op.id, op.conv, op.from, op.to, op.time, op.payload]); break;
+      case 'conversations': for (const [u, conv, delta] of op.rows) conversations.push([u, conv, delta, op.id, op.time]); break;
+      case 'events': events.push(...op.events); refs.push(...op.refs); break;
+      case 'request': requests.push([op.day, op.user, op.id, op.response]); break;
+    }
+  }
+  await insertRows(c, 'INSERT INTO messages (id, conv_key, sender, target, time, payload)', '', messages);
+  // Sorted so the rows of one user and conversation are neighbours; several rows for one
+  // key in one statement each add their unread count (SQLite applies them in turn).
+  conversations.sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
+  await insertRows(c, 'INSERT INTO conversations (user_id, conversation_id, unread, last_message_id, updated_at)', `
+    ON CONFLICT (user_id, conversation_id) DO UPDATE SET unread = conversations.unread + excluded.unread,
+      last_message_id = CASE WHEN excluded.last_message_id > conversations.last_message_id THEN excluded.last_message_id ELSE conversations.last_message_id END,
+      updated_at = CASE WHEN excluded.last_message_id > conversations.last_message_id THEN excluded.updated_at ELSE conversations.updated_at END`, conversations);
+  await insertRows(c, 'INSERT INTO events (id, invite_id, deadline, frame, created_at)', '', events);
+  await insertRows(c, 'INSERT INTO user_event_refs (user_id, seq, event_id)', '', refs);
+  await insertRows(c, 'INSERT INTO requests (day, user_id, request_id, response)', ' ON CONFLICT (day, user_id, request_id) DO NOTHING', requests);
+  if (upTo !== null) await c.run('DELETE FROM journal WHERE id <= ?', [upTo]);
+}

@@ -1,0 +1,227 @@
+/**
+ * The SQLite store: the shared queries (sql-store.ts) with the hot path of every transition
+ * written once to the journal (journal.ts) instead of to five tables. History messages,
+ * conversation bumps, stored events with their references and request records are
+ * journaled with the transaction and applied behind it in batches. A read of those tables
+ * first applies what is queued, in its own transaction, so everyone reads their own writes
+ * (history, conversations, catch-up at login, a retried request). Invitations, seqs and
+ * stored-byte counters are written at once, as before: the requests that follow read them.
+ */
+import type { SqlConn } from '../driver.ts';
+import { migrate } from '../migrations.ts';
+import { DAY_MS, EVENT_ROW_BYTES, REF_ROW_BYTES, SqlTx } from '../sql-store.ts';
+import type { ConversationBump, ConversationRow, NewEvent, Store, StoredEvent, StoredMessage, StoreTx } from '../types.ts';
+import type { LoginReads } from '../login-reads.ts';
+import { TxLoginReads } from '../tx-login-reads.ts';
+import type { SqliteDriver } from './driver.ts';
+import { applyOps, Journal, takenOps, type Entry, type ProjectionOp } from './journal.ts';
+
+/** Queued journal rows past which the next finished transaction schedules a catch-up. */
+const CATCH_UP_AT = 64;
+/** An idle store applies what is queued this long after the last write. */
+const CATCH_UP_IDLE_MS = 50;
+
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  readonly login: LoginReads = new TxLoginReads(this);
+  readonly #driver: SqliteDriver;
+  readonly #journal = new Journal();
+  #catchUpQueued = false;
+  #idle: ReturnType<typeof setTimeout> | null = null;
+
+  private constructor(driver: SqliteDriver) {
+    this.#driver = driver;
+    driver.onCommitFailed(() => this.#journal.invalidate());
+  }
+
+  /** Opens the store, brings its schema up to date and applies what the journal holds. */
+  static async open(driver: SqliteDriver): Promise<SqliteStore> {
+    await migrate(driver);
+    const store = new SqliteStore(driver);
+    await store.catchUp();
+    return store;
+  }
+
+  write<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.#run('write', fn);
+  }
+
+  read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.#run('read', fn);
+  }
+
+  /** Applies every queued journal row now (tests; close). */
+  catchUp(): Promise<void> {
+    return this.write((tx) => (tx as SqliteTx).catchUp());
+  }
+
+  async close(): Promise<void> {
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#idle = null;
+    await this.catchUp().catch(() => undefined);
+    await this.#driver.close();
+  }
+
+  async #run<T>(mode: 'write' | 'read', fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const value = await this.#driver.transaction(mode, async (c) => {
+      await this.#journal.load(c);
+      const tx = new SqliteTx(c, this.#driver, mode === 'write', this.#journal);
+      try {
+        const v = await fn(tx);
+        await tx.finish();
+        return v;
+      } catch (err) {
+        tx.abandon();
+        throw err;
+      }
+    });
+    this.#schedule();
+    return value;
+  }
+
+  /** Applies the queue behind the writes: at once past CATCH_UP_AT rows, or once the store is idle. */
+  #schedule(): void {
+    const backlog = this.#journal.backlog;
+    if (backlog === 0 || this.#catchUpQueued) return;
+    if (backlog >= CATCH_UP_AT) {
+      this.#catchUpQueued = true;
+      if (this.#idle) clearTimeout(this.#idle);
+      this.#idle = null;
+      void this.catchUp().catch(() => undefined).finally(() => { this.#catchUpQueued = false; });
+      return;
+    }
+    if (this.#idle) return;
+    this.#idle = setTimeout(() => {
+      this.#idle = null;
+      this.#catchUpQueued = true;
+      void this.catchUp().catch(() => undefined).finally(() => { this.#catchUpQueued = false; });
+    }, CATCH_UP_IDLE_MS);
+    this.#idle.unref();
+  }
+}
+
+/** One transaction: the projected tables' writes are journaled, their reads catch up first. */
+class SqliteTx extends SqlTx {
+  readonly #journal: Journal;
+  /** This transaction's writes to projected tables, not yet applied or journaled. */
+  #ops: ProjectionOp[] = [];
+  /** Queued rows this transaction applied (handed back if it rolls back). */
+  #taken: Entry[] = [];
+
+  constructor(c: SqlConn, d: SqliteDriver, write: boolean, journal: Journal) {
+    super(c, d, write);
+    this.#journal = journal;
+  }
+
+  /** Applies every queued row and this transaction's own writes so far, in this transaction. */
+  async catchUp(): Promise<void> {
+    const taken = this.#journal.take();
+    this.#taken.push(...taken);
+    const ops = [...(await takenOps(this.c, taken)), ...this.#ops];
+    this.#ops = [];
+    if (ops.length === 0) return;
+    await applyOps(this.c, ops, taken.length > 0 ? taken[taken.length - 1]!.id : null);
+  }
+
+  /** The transaction's body succeeded: its remaining writes become one journal row. */
+  async finish(): Promise<void> {
+    if (this.#ops.length === 0) return;
+    const ops = this.#ops;
+    this.#ops = [];
+    await this.#journal.append(this.c, ops);
+  }
+
+  /** The transaction rolls back: what it took from the queue is queued again. */
+  abandon(): void {
+    this.#ops = [];
+    this.#journal.restore(this.#taken);
+    this.#taken = [];
+  }
+
+  // ---- journaled writes
+  override async insertMessage(m: Omit<StoredMessage, 'id'>): Promise<number> {
+    const payload = JSON.stringify(m.payload);
+    this.stored += Buffer.byteLength(payload) + EVENT_ROW_BYTES;
+    const id = this.#journal.nextMessageID();
+    this.#ops.push({ k: 'message', id, conv: m.convKey, from: m.from, to: m.to, time: m.time, payload });
+    return id;
+  }
+
+  override async bumpConversations(rows: readonly ConversationBump[], messageID: number, time: number): Promise<void> {
+    if (rows.length === 0) return;
+    this.#ops.push({ k: 'conversations', id: messageID, time, rows: rows.map((r) => [r.userID, r.conversationID, r.unreadDelta]) });
+  }
+
+  override async appendEvents(events: readonly NewEvent[], now: number): Promise<Map<string, number>> {
+    const seqs = await this.allocateSeqs(events);
+    const rows: Array<[number, string | null, number | null, string, number]> = [];
+    const refs: Array<[string, number, number]> = [];
+    // Each distinct event once; recipients of the same frame share it (as sql-store.ts).
+    const ids = new Map<string, Map<string, number>>();
+    for (const e of events) {
+      const seq = seqs.get(e.userID);
+      if (seq === undefined) continue;
+      let byMeta = ids.get(e.frame);
+      if (byMeta === undefined) ids.set(e.frame, (byMeta = new Map()));
+      const key = `${e.inviteID ?? ''}\u0000${e.deadline ?? ''}`;
+      let id = byMeta.get(key);
+      if (id === undefined) {
+        id = this.#journal.nextEventID();
+        byMeta.set(key, id);
+        rows.push([id, e.inviteID, e.deadline, e.frame, now]);
+        this.stored += Buffer.byteLength(e.frame) + EVENT_ROW_BYTES;
+      }
+      refs.push([e.userID, seq, id]);
+    }
+    this.stored += refs.length * REF_ROW_BYTES;
+    if (rows.length > 0) this.#ops.push({ k: 'events', events: rows, refs });
+    return seqs;
+  }
+
+  override async putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<boolean> {
+    const day = Math.floor(now / DAY_MS);
+    // Taken when recorded today or yesterday: in the table, queued, or earlier in this transaction.
+    for (const d of [day, day - 1]) {
+      if (this.#journal.queuedRequest(d, userID, requestID)) return false;
+      if (this.#ops.some((op) => op.k === 'request' && op.day === d && op.user === userID && op.id === requestID)) return false;
+    }
+    if (await this.c.get('SELECT 1 AS x FROM requests WHERE day IN (?, ?) AND user_id = ? AND request_id = ?', [day, day - 1, userID, requestID])) return false;
+    this.#ops.push({ k: 'request', day, user: userID, id: requestID, response });
+    return true;
+  }
+
+  // ---- reads of projected tables: applied first
+  override async getRequestResult(userID: string, requestID: string, now: number): Promise<string | null> {
+    await this.catchUp();
+    return super.getRequestResult(userID, requestID, now);
+  }
+  override async eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]> {
+    await this.catchUp();
+    return super.eventsAfter(userID, seq, limit);
+  }
+  override async listMessages(convKey: string, beforeID: number | null, count: number): Promise<StoredMessage[]> {
+    await this.catchUp();
+    return super.listMessages(convKey, beforeID, count);
+  }
+  override async getMessages(ids: readonly number[]): Promise<StoredMessage[]> {
+    await this.catchUp();
+    return super.getMessages(ids);
+  }
+  override async listConversations(userID: string): Promise<ConversationRow[]> {
+    await this.catchUp();
+    return super.listConversations(userID);
+  }
+  override async markRead(userID: string, conversationID: string): Promise<boolean> {
+    await this.catchUp();
+    return super.markRead(userID, conversationID);
+  }
+  override async removeMembers(groupID: string, userIDs: readonly string[], now: number): Promise<string[]> {
+    // A former member's bound is the group's last message so far.
+    await this.catchUp();
+    return super.removeMembers(groupID, userIDs, now);
+  }
+  override async prune(eventsBefore: number, requestsBefore: number): Promise<void> {
+    await this.catchUp();
+    return super.prune(eventsBefore, requestsBefore);
+  }
+}
