@@ -134,6 +134,17 @@ describe('Onboarding (Chromium)', () => {
     await page.getByTestId('ready-done').click();
     await page.getByTestId('check-setup').waitFor();
     expect(await page.getByTestId('ready').count()).toBe(0);
+    // The shortcuts as Chrome has them bound (commands.getAll), three of them global.
+    const bound = (await page.evaluate('chrome.commands.getAll()')) as Array<{ name: string; shortcut: string }>;
+    expect(bound.find((c) => c.name === 'hang-up')?.shortcut).toBe('Ctrl+Shift+2');
+    for (const c of bound.filter((b) => b.name !== '_execute_action')) {
+      expect(await page.getByTestId(`shortcut-${c.name}`).getByRole('definition').textContent()).toBe(
+        c.name === 'reject-newest' ? c.shortcut : `${c.shortcut} · works while the browser is not focused`,
+      );
+    }
+    expect(await page.getByTestId('shortcuts').getByRole('term').allTextContents()).toEqual([
+      'Accept the newest incoming call', 'Hang up the call in progress (or stop dialling)', 'Mute or unmute the microphone in a call', 'Reject the newest incoming call',
+    ]);
     await checkScreen(page, 'options-signed-in');
   });
 

@@ -11,6 +11,7 @@ import { AccountSummary } from './AccountSummary.tsx';
 import { ReadyStep } from './ReadyStep.tsx';
 import { Microphone } from './Microphone.tsx';
 import { Preferences } from './Preferences.tsx';
+import { Shortcuts } from './Shortcuts.tsx';
 
 export function Options() {
   const state = usePhone();
@@ -48,6 +49,7 @@ export function Options() {
       {signedIn && ready && <ReadyStep state={state} onDone={() => setReady(false)} />}
       <Microphone state={state} />
       <Preferences state={state} />
+      <Shortcuts />
     </main>
   );
 }
