@@ -304,6 +304,13 @@ describe('interface', () => {
 
   // Last: the server goes away for good (afterAll's close is then a no-op).
   it('with the server down: the whole status, why Call is greyed (visible and its description), and the log says it cannot load', async () => {
+    // carol's call from the test before still rings at alice (a ringing call hides the dial form).
+    await alicePopup.evaluate(async () => {
+      const rt = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<{ result?: { incoming: Array<{ inviteID: string }> } }> } } }).chrome.runtime;
+      const state = await rt.sendMessage({ type: 'state/get' });
+      for (const c of state.result?.incoming ?? []) await rt.sendMessage({ type: 'call/reject', inviteID: c.inviteID });
+    });
+    await alicePopup.locator('[data-testid="incoming"] li.ringing').waitFor({ state: 'detached' });
     await srv.server.close();
     await alicePopup.reload();
     const status = alicePopup.locator('[data-testid="status"][data-connection="offline"]');
