@@ -2,6 +2,7 @@ import { defineConfig } from 'wxt';
 import preact from '@preact/preset-vite';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
+import { manifestCommands } from './src/extension/shared/commands.ts';
 
 /**
  * Public half of a throwaway development key. It pins the Chrome extension id to
@@ -113,16 +114,7 @@ export default defineConfig({
       ],
       action: { default_title: '__MSG_extName__' },
       content_security_policy: { extension_pages: EXTENSION_PAGES_CSP },
-      commands: {
-        'accept-newest': {
-          suggested_key: { default: 'Alt+Shift+A' },
-          description: '__MSG_commandAccept__',
-        },
-        'reject-newest': {
-          suggested_key: { default: 'Alt+Shift+R' },
-          description: '__MSG_commandReject__',
-        },
-      },
+      commands: manifestCommands(firefox ? 'firefox' : 'chrome'),
       ...(firefox
         ? {
             browser_specific_settings: {

@@ -129,6 +129,8 @@ export interface FirefoxBadge {
   present: boolean;
   mode?: string;
   texts: string[];
+  /** The hint lines shown under the cards (why a click did not answer). */
+  hints: string[];
   /** `sharedId` is the BiDi reference to the button, for a real click. */
   /** `armed`: shown long enough for a click to count (the clickjacking defence). */
   buttons: Array<{ label: string; action: string; sharedId: string; armed: boolean }>;
@@ -167,17 +169,19 @@ export async function firefoxPageBadge(page: Page): Promise<FirefoxBadge> {
     serializationOptions: { maxDomDepth: null, includeShadowTree: 'all' },
   })) as { result: { type: string; result: SerializedNode } };
   const host = result.result;
-  if (!host || host.type !== 'node') return { present: false, texts: [], buttons: [] };
+  if (!host || host.type !== 'node') return { present: false, texts: [], hints: [], buttons: [] };
   const texts: string[] = [];
+  const hints: string[] = [];
   const buttons: FirefoxBadge['buttons'] = [];
   walk(host, (n) => {
     const v = n.value;
     if (v?.attributes?.class === 'text') texts.push(textOf(n));
+    if (v?.attributes?.class === 'hint' && v.attributes.hidden === undefined) hints.push(textOf(n));
     if (v?.localName === 'button') {
       buttons.push({ label: textOf(n), action: v.attributes?.['data-action'] ?? '', sharedId: n.sharedId ?? '', armed: v.attributes?.['data-armed'] === 'true' });
     }
   });
-  return { present: true, mode: host.value?.shadowRoot?.value?.mode, texts, buttons };
+  return { present: true, mode: host.value?.shadowRoot?.value?.mode, texts, hints, buttons };
 }
 
 /**

@@ -172,6 +172,8 @@ describe('Firefox', () => {
       }, 'the confirmation window');
       const button = await confirm.waitForSelector(`[data-testid="incoming"] li[data-invite-id="${inv.inviteID}"] button.accept`, { timeout: 15_000 });
       expect(accepted).toEqual([]); // the page badge's click alone answered nothing
+      // ...and the badge says why, so the window is not a surprise.
+      expect((await firefoxPageBadge(tab)).hints).toEqual(["Firefox can't tell whether this page hides the badge, so you answer in the Ringlet window that opened."]);
       await button!.click();
       // Carol hears it; the badge and the notification go away
       // (well before Firefox would close the notification by itself after 20 s).

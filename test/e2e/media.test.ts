@@ -185,6 +185,8 @@ describe('1:1 call', () => {
     expect(rows[1]!.duration).toBe(rows[0]!.duration);
     const d = Number(rows[0]!.duration);
     expect(rows[0]!.text).toContain(`${Math.floor(d / 60)}:${String(d % 60).padStart(2, '0')}`);
+    // Both call windows said the same duration the logs show (the marker's start and end instants).
+    for (const w of [aCall, bCall]) expect(await w.getByTestId('call-ended-duration').textContent()).toBe(`Duration ${Math.floor(d / 60)}:${String(d % 60).padStart(2, '0')}`);
     await Promise.all([aCall.close(), bCall.close()]);
   });
 

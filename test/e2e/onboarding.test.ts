@@ -67,6 +67,27 @@ describe('Onboarding (Chromium)', () => {
     expect(await page.getByTestId('offer-create').count()).toBe(0);
   });
 
+  it('a wrong password for an existing ID: the offered creation says the password is wrong, and is not offered again', async () => {
+    const registered = await fetch(`${srv.server.httpUrl}/api/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userID: 'erin', password: PASSWORD }) });
+    expect(registered.status).toBe(200);
+    await page.getByTestId('user-id').fill('erin');
+    await page.getByTestId('password').fill('not her password');
+    await page.getByTestId('sign-in').click();
+    await page.locator('[data-testid="account-error"][data-code="70003"]').waitFor();
+    // The server's sign-in does not say whether erin exists: the form cannot know yet.
+    await page.getByRole('button', { name: 'Create an account' }).click();
+    const error = page.locator('[data-testid="account-error"][data-code="70002"]');
+    await error.waitFor();
+    expect(await error.textContent()).toBe('“erin” has an account on this server, so the password is wrong. Check it and sign in again.');
+    expect(await page.getByTestId('offer-create').count()).toBe(0);
+    await checkScreen(page, 'options-wrong-password');
+    await page.getByTestId('sign-in').click();
+    await page.locator('[data-testid="account-error"][data-code="70003"]').waitFor();
+    expect(await page.getByTestId('account-error').textContent()).toBe('“erin” has an account on this server, so the password is wrong. Check it and sign in again.');
+    expect(await page.getByTestId('offer-create').count()).toBe(0);
+    await page.getByTestId('user-id').fill('dana');
+  });
+
   it('a sign-in to an account that does not exist offers to create it; the button creates it', async () => {
     await page.getByTestId('password').fill(PASSWORD);
     await page.getByTestId('sign-in').click();
@@ -113,6 +134,18 @@ describe('Onboarding (Chromium)', () => {
     await page.getByTestId('ready-done').click();
     await page.getByTestId('check-setup').waitFor();
     expect(await page.getByTestId('ready').count()).toBe(0);
+    // The shortcuts as Chrome has them bound (commands.getAll), three of them global.
+    const bound = (await page.evaluate('chrome.commands.getAll()')) as Array<{ name: string; shortcut: string }>;
+    const keys = Object.fromEntries(bound.map((c) => [c.name, c.shortcut]));
+    expect(keys).toMatchObject({ 'accept-newest': 'Ctrl+Shift+1', 'hang-up': 'Ctrl+Shift+2', 'toggle-mute': 'Ctrl+Shift+3' });
+    for (const c of bound.filter((b) => b.name !== '_execute_action')) {
+      // What the browser has bound, said as it is ("not set" for a key it did not assign).
+      const said = !c.shortcut ? 'not set' : c.name === 'reject-newest' ? c.shortcut : `${c.shortcut} · works while the browser is not focused`;
+      expect(await page.getByTestId(`shortcut-${c.name}`).getByRole('definition').textContent()).toBe(said);
+    }
+    expect(await page.getByTestId('shortcuts').getByRole('term').allTextContents()).toEqual([
+      'Accept the newest incoming call', 'Hang up the call in progress (or stop dialling)', 'Mute or unmute the microphone in a call', 'Reject the newest incoming call',
+    ]);
     await checkScreen(page, 'options-signed-in');
   });
 

@@ -301,4 +301,29 @@ describe('interface', () => {
     await shoot(alicePopup, 'popup-ringing-zh.png');
     await alicePopup.evaluate(() => (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome.runtime.sendMessage({ type: 'settings/set', patch: { language: 'auto' } }));
   });
+
+  // Last: the server goes away for good (afterAll's close is then a no-op).
+  it('with the server down: the whole status, why Call is greyed (visible and its description), and the log says it cannot load', async () => {
+    // carol's call from the test before still rings at alice (a ringing call hides the dial form).
+    await alicePopup.evaluate(async () => {
+      const rt = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<{ result?: { incoming: Array<{ inviteID: string }> } }> } } }).chrome.runtime;
+      const state = await rt.sendMessage({ type: 'state/get' });
+      for (const c of state.result?.incoming ?? []) await rt.sendMessage({ type: 'call/reject', inviteID: c.inviteID });
+    });
+    await alicePopup.locator('[data-testid="incoming"] li.ringing').waitFor({ state: 'detached' });
+    await srv.server.close();
+    await alicePopup.reload();
+    const status = alicePopup.locator('[data-testid="status"][data-connection="offline"]');
+    await status.waitFor({ timeout: 20_000 });
+    expect(await status.textContent()).toBe('Offline, retrying· alice');
+    // Nothing cut: every part of the line is as wide as its text.
+    expect(await status.evaluate((el) => [...el.querySelectorAll('span')].every((s) => s.scrollWidth <= s.clientWidth))).toBe(true);
+    const call = alicePopup.getByTestId('dial');
+    expect(await call.isDisabled()).toBe(true);
+    const why = alicePopup.getByTestId('dial-why');
+    expect(await why.textContent()).toBe('Calling works once Ringlet is connected to the server.');
+    expect(await call.evaluate((b) => document.getElementById(b.getAttribute('aria-describedby') ?? '')?.textContent)).toBe('Calling works once Ringlet is connected to the server.');
+    expect(await alicePopup.getByTestId('history-state').textContent()).toBe("Can't load the call log while offline.");
+    await shootBoth(alicePopup, 'popup-offline');
+  });
 });

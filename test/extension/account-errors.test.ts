@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { requestUserSig } from '../../src/extension/background/accounts.ts';
 import { RATE_LIMITED, retryAfterSeconds } from '../../src/extension/background/accountErrors.ts';
 import { toFailure } from '../../src/extension/messaging/worker.ts';
-import { offersCreate, passwordTooShort } from '../../src/extension/ui/options/signInErrors.ts';
+import { failureView, passwordTooShort } from '../../src/extension/ui/options/signInErrors.ts';
 import { levelOf } from '../../src/extension/ui/options/audioLevel.ts';
 import { setLanguage } from '../../src/extension/shared/i18n.ts';
 
@@ -47,9 +47,19 @@ describe('sign-in errors', () => {
     setLanguage('en');
     const body = await failure({ status: 401, body: { code: 70003, reason: 'bad_credentials' } });
     expect(body).toEqual({ code: 70003, message: 'User ID or password is wrong.' });
-    expect(offersCreate(body.code, false)).toBe(true);
-    expect(offersCreate(body.code, true)).toBe(false);
-    expect(offersCreate(8001, false)).toBe(false);
+    const unknown = { exists: false, signInFailed: true };
+    expect(failureView(body.code, false, unknown)).toEqual({ key: null, offerCreate: true });
+    expect(failureView(body.code, true, unknown)).toEqual({ key: null, offerCreate: false });
+    expect(failureView(8001, false, unknown)).toEqual({ key: null, offerCreate: false });
+  });
+
+  it('an ID that registration says is taken: the password is wrong, and creation is not offered again', () => {
+    // The offered "Create an account" after a failed sign-in answers 70002: the password was wrong.
+    expect(failureView(70002, true, { exists: true, signInFailed: true })).toEqual({ key: 'errorPasswordWrongExisting', offerCreate: false });
+    // "Create account" pressed first: the ID is taken, sign in if it is yours.
+    expect(failureView(70002, true, { exists: true, signInFailed: false })).toEqual({ key: 'errorUserExistsSignIn', offerCreate: false });
+    // Signing in again with a wrong password: no offer to create an existing account.
+    expect(failureView(70003, false, { exists: true, signInFailed: true })).toEqual({ key: 'errorPasswordWrongExisting', offerCreate: false });
   });
 
   it('a password outside the rule states the rule (8001 `password`)', async () => {

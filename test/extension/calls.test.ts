@@ -107,6 +107,14 @@ describe('transition', () => {
     expect(state.active).toBeNull();
     expect(state.calls).toEqual([]);
     expect(effects).toEqual([{ type: 'ack', inviteID: 'end-1' }]);
+    // The call window shows the marker's duration: the number the call log shows.
+    expect(state.lastEnded).toEqual({ inviteID: 'i1', seconds: 42 });
+  });
+
+  it('my own hang-up keeps the duration my marker carries, else the one from start to now', () => {
+    const active = transition(ring().state, { type: 'localAccepted', inviteID: 'i1' }, ctx()).state;
+    expect(transition(active, { type: 'ended', seconds: 7 }, ctx({}, 1_000_000 + 9_400)).state.lastEnded).toEqual({ inviteID: 'i1', seconds: 7 });
+    expect(transition(active, { type: 'ended' }, ctx({}, 1_000_000 + 9_400)).state.lastEnded).toEqual({ inviteID: 'i1', seconds: 9 });
   });
 
   describe('membership changes (API.md rules 6 and 9: heard by the requesting session too)', () => {

@@ -87,6 +87,8 @@ describe('the Phone on a real server', () => {
     const end = await alice.waitFor((e) => e.name === TSignaling.NEW_INVITATION_RECEIVED && e.data.inviter === b.userID);
     expect(JSON.parse(end.data.data)).toMatchObject({ callInviteID: inviteID, callEnd: expect.any(Number) });
     expect(b.phone.viewState().active).toBeNull();
+    // The call window's duration is the marker's: the call log reads the same number.
+    expect(b.phone.viewState().lastEnded).toEqual({ inviteID, seconds: JSON.parse(end.data.data).callEnd });
   });
 
   it('a timeout leaves a missed-call notification and the missed count until seen', async () => {

@@ -193,13 +193,27 @@ describe('the background wiring', () => {
   });
 
   it('accepts or rejects the newest ringing invitation from a keyboard shortcut', async () => {
-    const { chat, ring } = await background();
+    const { chat, ring, phone } = await background();
     await ring('inv-1');
     await ring('inv-2');
     onCommand.trigger('reject-newest');
     await vi.waitFor(() => expect(chat.called('reject')).toEqual([{ inviteID: 'inv-2' }]));
     onCommand.trigger('accept-newest');
     await vi.waitFor(() => expect(chat.called('accept')).toEqual([{ inviteID: 'inv-1' }]));
+    // Hang up (global in Chrome): ends the call just answered, with the end-of-call marker to alice.
+    await vi.waitFor(() => expect(phone.viewState().active?.inviteID).toBe('inv-1'));
+    onCommand.trigger('hang-up');
+    await vi.waitFor(() => expect(phone.viewState().active).toBeNull());
+    await vi.waitFor(() => expect(chat.called('invite')).toEqual([expect.objectContaining({ userID: 'alice', data: expect.stringContaining('"callInviteID":"inv-1"') })]));
+  });
+
+  it('the hang-up shortcut stops dialling when no call is in progress', async () => {
+    const { chat, phone } = await background();
+    await phone.handle({ type: 'call/dial', userID: 'carol', callType: 'audio' });
+    const dialling = phone.viewState().outgoing[0]!.inviteID;
+    onCommand.trigger('hang-up');
+    await vi.waitFor(() => expect(chat.called('cancel')).toEqual([{ inviteID: dialling }]));
+    await vi.waitFor(() => expect(phone.viewState().outgoing).toEqual([]));
   });
 
   it('creates the context menu on install (and opens the options page), re-words it for a new language, and dials a selected user ID', async () => {

@@ -67,13 +67,37 @@ describe('the command line', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as AddressInfo).port;
     try {
-      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/cli/start.ts', '--port', String(port), '--data', dir, '--log-level', 'silent', '--sfu', 'off'], { encoding: 'utf8' });
+      // As `npm start` runs it: the port is checked before the extension is built or Janus started.
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/cli/start.ts', '--build-extension', '--port', String(port), '--data', dir, '--log-level', 'silent'], { encoding: 'utf8' });
       expect(run.status).toBe(1);
-      expect(run.stderr.trim()).toBe(`port ${port} is in use; pass --port (or RINGLET_PORT) to choose another`);
+      expect(run.stderr.trim()).toBe(`port ${port} is in use (is Ringlet already running?); pass --port (or RINGLET_PORT) to choose another`);
+      expect(run.stdout).toBe('');
     } finally {
       blocker.close();
     }
   });
+
+  it.runIf(findJanus())('Ctrl+C in the terminal stops Janus quietly: no "Janus exited", no lost connection, exit code 0', async () => {
+    // Like a terminal: the server leads its own process group and Ctrl+C signals the whole group.
+    const server = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli/start.ts', '--port', '0', '--data', dir, '--log-level', 'warn', '--sfu-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    server.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    server.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => server.once('exit', (code) => r(code)));
+    await new Promise<void>((resolve, reject) => {
+      const check = () => (/Ringlet is running/.test(out) ? resolve() : undefined);
+      server.stdout!.on('data', check);
+      void exited.then(() => reject(new Error(`server exited early: ${out}`)));
+    });
+    const janusPid = Number(/started Janus \(pid (\d+)/.exec(out)?.[1]);
+    expect(janusPid).toBeGreaterThan(0);
+    process.kill(-server.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('SIGINT: shutting down');
+    expect(out).not.toMatch(/Janus exited|connection to Janus was lost|starting it again/);
+    // Janus was stopped, not left behind.
+    expect(() => process.kill(janusPid, 0)).toThrow();
+  }, 60_000);
 
   it('refuses a bad user ID and a bad flag with a usage message', () => {
     expect(() => tsx(['src/server/cli/usersig.ts', 'not valid'])).toThrow(/Usage/);

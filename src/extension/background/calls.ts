@@ -37,7 +37,8 @@ export type CallEvent =
   | { type: 'localCancelled'; inviteID: string }
   /** "Silence" pressed: the ringtone stops for this invitation; it still rings visually. */
   | { type: 'silenced'; inviteID: string }
-  | { type: 'ended'; reason?: HangupReason }
+  /** I hung up; `seconds`: the duration my end-of-call marker carries (callSeconds). */
+  | { type: 'ended'; reason?: HangupReason; seconds?: number }
   /** I (the group owner) sent a classroom action on the active group call. */
   | { type: 'classroomSent'; action: ClassroomData['classroom']; inviteID: string; invitees: string[] }
   | { type: 'reconciled'; pending: PendingInvitation[]; endings: Record<string, Ending> }
@@ -225,6 +226,11 @@ function classroomDeclined(c: Classroom | null, inviteID: string): Classroom | n
   return c && inviteID === c.speakInviteID && c.invitedSpeaker ? { ...c, invitedSpeaker: null } : c;
 }
 
+/** A call's duration in whole seconds from its start to `now`: what the end-of-call marker carries. */
+export function callSeconds(active: Pick<ActiveCall, 'startedAt'>, now: number): number {
+  return Math.max(0, Math.round((now - active.startedAt) / 1000));
+}
+
 /** Applies one event. Unknown invitations are ignored: events can arrive after we forgot one. */
 export function transition(state: CallState, event: CallEvent, ctx: Context): Result {
   const find = (id: string) => state.calls.find((c) => c.inviteID === id);
@@ -242,7 +248,8 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
         // Counts only from a participant of the call (the server's `inviter` is authenticated).
         if (a && participantsOf(a).includes(inv.inviter) && (a.inviteID === end.callInviteID || (!a.groupID && a.peer === inv.inviter))) {
           const key = end.reason === 'peer_lost' || end.reason === 'connection_failed' ? 'noticePeerLost' : 'noticeHungUp';
-          return { state: { ...state, active: null, classroom: null, calls: noPrompts(state.calls), notice: notice(ctx, key, inv.inviter) }, effects };
+          const lastEnded = { inviteID: a.inviteID, seconds: end.callEnd };
+          return { state: { ...state, active: null, classroom: null, calls: noPrompts(state.calls), notice: notice(ctx, key, inv.inviter), lastEnded }, effects };
         }
         return { state, effects };
       }
@@ -373,8 +380,10 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       return { state: { ...state, calls: without(state.calls, event.inviteID) }, effects: [] };
     case 'ended': {
       const key = event.reason ? END_NOTICE[event.reason] : null;
-      const n = key && state.active ? notice(ctx, key, state.active.groupName ?? state.active.peer) : state.notice;
-      return { state: { ...state, active: null, classroom: null, calls: noPrompts(state.calls), notice: n }, effects: [] };
+      const a = state.active;
+      const n = key && a ? notice(ctx, key, a.groupName ?? a.peer) : state.notice;
+      const lastEnded = a ? { inviteID: a.inviteID, seconds: event.seconds ?? callSeconds(a, ctx.now) } : state.lastEnded;
+      return { state: { ...state, active: null, classroom: null, calls: noPrompts(state.calls), notice: n, ...(lastEnded ? { lastEnded } : {}) }, effects: [] };
     }
     case 'classroomSent': {
       const a = state.active;

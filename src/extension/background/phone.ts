@@ -99,6 +99,7 @@ export class Phone implements PhoneApi {
       classroom: state.classroom,
       missed: state.missed,
       notice: state.notice,
+      ...(state.lastEnded ? { lastEnded: state.lastEnded } : {}),
       settings: this.#settings,
     };
   }

@@ -133,6 +133,11 @@ export const CallState = z.object({
   /** Missed calls not yet seen in the popup. */
   missed: z.number(),
   notice: z.nullable(Notice),
+  /**
+   * How long the last call lasted, in whole seconds, as its end-of-call marker says (the one
+   * I sent, or the peer's): the call window's "Duration" and the call log show this number.
+   */
+  lastEnded: z.optional(z.object({ inviteID: z.string(), seconds: z.number() })),
 });
 export type CallState = z.infer<typeof CallState>;
 

@@ -1,5 +1,7 @@
 /** Small hooks shared by the extension pages: the worker's live state and requests. */
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { browser } from 'wxt/browser';
+import type { CommandName } from '../shared/commands.ts';
 import { connectView, request, RequestError } from '../messaging/client.ts';
 import type { RequestOf, RequestResults, RequestType, ViewState } from '../shared/schema.ts';
 import { resolveLanguage, setLanguage } from '../shared/i18n.ts';
@@ -55,4 +57,23 @@ export function useTick(active: boolean): number {
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/**
+ * Runs `handler` on the keyboard shortcut `name` (shared/commands.ts). The browser reports a
+ * command to every extension page listening, so the page that owns the action (the call
+ * window and its microphone) hears it directly.
+ */
+export function useCommand(name: CommandName, handler: () => void): void {
+  const latest = useRef(handler);
+  latest.current = handler;
+  useEffect(() => {
+    const commands = browser.commands;
+    if (!commands) return;
+    const listener = (command: string) => {
+      if (command === name) latest.current();
+    };
+    commands.onCommand.addListener(listener);
+    return () => commands.onCommand.removeListener(listener);
+  }, [name]);
 }

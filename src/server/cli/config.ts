@@ -34,11 +34,14 @@ export const HELP = `Usage: npm start -- [options]
   --log-level <level>   RINGLET_LOG_LEVEL       default info (trace|debug|info|warn|error|silent)
   --metrics <host:port> RINGLET_METRICS         serve Prometheus GET /metrics there (e.g. 127.0.0.1:9464); default off
   --admin-socket <path|off> RINGLET_ADMIN_SOCKET default <data>/admin.sock, where "npm run admin -- online" asks (docs/ADMIN.md)
+  --build-extension                             build the extension into .output first, once the port is free (npm start)
 `;
 
 export interface CliConfig {
   options: ServerOptions;
   dataDir: string;
+  /** Build the extension (npm run build:ext) after checking that the port is free: `npm start`. */
+  buildExtension: boolean;
   /** auto: start the installed Janus with a generated config (start.ts); the url form is already in options.sfu. */
   sfu: { mode: 'auto'; port: number; adminPort: number; user?: string; maxFiles?: number; publicUrl?: string } | { mode: 'off' } | { mode: 'url' };
 }
@@ -71,6 +74,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
       'sfu-admin-url': { type: 'string' },
       'sfu-admin-secret-file': { type: 'string' },
       'sfu-admin-key-file': { type: 'string' },
+      'build-extension': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -103,7 +107,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 
   if (stun || turn) options.ice = { ...(stun ? { stun } : {}), ...(turn ? { turn } : {}), ...(turnSecret ? { turnSecret } : {}) };
   const secretFile = values['secret-file'] ?? env.RINGLET_SECRET_FILE;
   if (secretFile) options.secret = readSecretFile(secretFile);
-  return { options, dataDir, sfu: readSfu(values, env, options) };
+  return { options, dataDir, buildExtension: values['build-extension'] === true, sfu: readSfu(values, env, options) };
 }
 
 function readSfu(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, options: ServerOptions): CliConfig['sfu'] {

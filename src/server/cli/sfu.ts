@@ -25,7 +25,7 @@ export async function startSfuForCli(config: CliConfig, say: (line: string) => v
   }
   try {
     const janus = await superviseJanus({
-      dir: join(config.dataDir, 'janus'), port: sfu.port, adminPort: sfu.adminPort, host: config.options.host ?? '127.0.0.1',
+      dir: join(config.dataDir, 'janus'), port: sfu.port, adminPort: sfu.adminPort, host: config.options.host ?? '127.0.0.1', ownProcessGroup: true,
       ...(sfu.user ? { user: sfu.user } : {}), ...(sfu.maxFiles ? { maxFiles: sfu.maxFiles } : {}),
     }, say);
     config.options.sfu = { ...janus.sfu, ...(sfu.publicUrl ? { publicUrl: sfu.publicUrl } : {}) };

@@ -41,6 +41,11 @@ export interface LaunchOptions {
   user?: string;
   /** Janus's open-file limit (soft and hard), its own, whatever the server's is. Default 4096. */
   maxFiles?: number;
+  /**
+   * Run Janus in its own process group, so that the terminal's Ctrl+C reaches only the
+   * server, which then stops Janus itself after closing its rooms (`npm start`). Default false.
+   */
+  ownProcessGroup?: boolean;
 }
 
 /** Who Janus runs as. */
@@ -60,6 +65,7 @@ export interface JanusSetup extends Pick<JanusConfigInput, 'dir' | 'adminSecret'
   /** Null: the server's own user. */
   identity: JanusIdentity | null;
   maxFiles: number;
+  ownProcessGroup: boolean;
   /** Removes a folder this setup created for itself (an unprivileged Janus's). */
   cleanup(): void;
 }
@@ -138,6 +144,7 @@ export async function prepareJanus(o: LaunchOptions): Promise<JanusSetup> {
     adminKey: randomBytes(24).toString('base64url'),
     dir, binary, identity,
     maxFiles: o.maxFiles ?? DEFAULT_MAX_FILES,
+    ownProcessGroup: o.ownProcessGroup === true,
     cleanup: () => {
       if (identity) rmSync(dir, { recursive: true, force: true });
     },
@@ -163,6 +170,7 @@ export function spawnJanus(s: JanusSetup): { child: ChildProcess; output: () => 
   const child = spawn('sh', args, {
     cwd: s.dir,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: s.ownProcessGroup,
     ...(s.identity ? { uid: s.identity.uid, gid: s.identity.gid, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: s.dir } } : {}),
   });
   let output = '';

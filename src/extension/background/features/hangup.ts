@@ -7,6 +7,7 @@ import { logError } from '../log.ts';
 import { defineFeature } from '../feature.ts';
 import type { PhoneContext } from '../phone-context.ts';
 import { DIAL_TIMEOUT_SECONDS } from './dial.ts';
+import { callSeconds } from '../calls.ts';
 
 async function cancel(ctx: PhoneContext, inviteID: string): Promise<ViewState> {
   const chat = ctx.chat();
@@ -28,9 +29,10 @@ async function cancel(ctx: PhoneContext, inviteID: string): Promise<ViewState> {
 export async function endCall(ctx: PhoneContext, reason?: HangupReason, inviteID?: string): Promise<ViewState> {
   const active = ctx.state().active;
   if (!active || (inviteID && inviteID !== active.inviteID)) return ctx.view();
-  const duration = Math.max(0, Math.round((ctx.now() - active.startedAt) / 1000));
+  // The same number goes into the marker (the peer's and my call log) and my call window.
+  const duration = callSeconds(active, ctx.now());
   // Ended first, so a second hang-up (the window closing right after) finds no call.
-  await ctx.dispatch({ type: 'ended', ...(reason ? { reason } : {}) });
+  await ctx.dispatch({ type: 'ended', seconds: duration, ...(reason ? { reason } : {}) });
   const chat = ctx.chatIfAny();
   if (!active.groupID && chat) {
     // The peer's window going away is the peer's own hang-up: its worker sends the marker.

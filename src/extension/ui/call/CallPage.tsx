@@ -17,7 +17,7 @@ import { CallSession, type RtcChat } from '../../call/session.ts';
 import type { SessionView } from '../../call/view.ts';
 import { MAX_PARTICIPANTS } from '../../call/room.ts';
 import type { DeviceLists } from '../../call/media.ts';
-import { formatDuration, usePhone, useRequest, useTick } from '../hooks.ts';
+import { formatDuration, useCommand, usePhone, useRequest, useTick } from '../hooks.ts';
 import { PeerTile, SelfTile } from './Tile.tsx';
 import { ClassroomPanel, isSilenced, isTeacher } from './ClassroomPanel.tsx';
 import { EndedView } from './EndedView.tsx';
@@ -101,6 +101,8 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
 
   const hangup = (reason?: 'peer_lost' | 'connection_failed') =>
     void run({ type: 'call/hangup', inviteID: active.inviteID, ...(reason ? { reason } : {}) });
+  // The mute shortcut (global in Chrome) acts like the mute button.
+  useCommand('toggle-mute', () => view && !view.listenOnly && void session?.setMic(!view.micOn));
 
   // My user left the call's group (removed, or it was dismissed), or the SFU no longer
   // admits this window: the call is over here.

@@ -31,7 +31,7 @@ export function EndedView({ state, ended }: { state: ViewState; ended: { call: A
       )}
       {ended && (
         <p class="sub tabular" data-testid="call-ended-duration">
-          {t('durationIs', formatDuration((ended.endedAt - ended.call.startedAt) / 1000))}
+          {t('durationIs', formatDuration(state.lastEnded?.inviteID === ended.call.inviteID ? state.lastEnded.seconds : (ended.endedAt - ended.call.startedAt) / 1000))}
         </p>
       )}
       {dialling && (

@@ -17,14 +17,18 @@ const CONNECTION_KEYS: Record<ViewState['connection'], MessageKey> = {
   expired: 'connExpired',
 };
 
-/** Connection and account; `compact` (the popup header) shows only my ID while online. */
+/**
+ * Connection and account; `compact` (the popup header) shows only my ID while online, and
+ * the connection with my bare ID otherwise (the whole line fits, nothing cut).
+ */
 export function StatusLine({ state, compact = false }: { state: ViewState; compact?: boolean }) {
   const quiet = compact && state.connection === 'online' && state.userID;
+  const me = quiet ? state.userID : compact ? `· ${state.userID}` : `· ${t('signedInAs', state.userID ?? '')}`;
   return (
     <p class="who" data-testid="status" data-connection={state.connection} title={t(CONNECTION_KEYS[state.connection])}>
       <span class={`dot ${state.connection}`} aria-hidden="true" />
-      <span class={quiet ? 'sr-only' : ''}>{t(CONNECTION_KEYS[state.connection])}</span>
-      {state.userID && <span data-testid="me">{quiet ? state.userID : `· ${t('signedInAs', state.userID)}`}</span>}
+      <span class={quiet ? 'sr-only' : 'conn'}>{t(CONNECTION_KEYS[state.connection])}</span>
+      {state.userID && <span data-testid="me">{me}</span>}
     </p>
   );
 }

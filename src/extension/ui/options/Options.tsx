@@ -12,6 +12,7 @@ import { ReadyStep } from './ReadyStep.tsx';
 import { Microphone } from './Microphone.tsx';
 import { Preferences } from './Preferences.tsx';
 import { People } from './People.tsx';
+import { Shortcuts } from './Shortcuts.tsx';
 
 export function Options() {
   const state = usePhone();
@@ -50,6 +51,7 @@ export function Options() {
       <Microphone state={state} />
       <Preferences state={state} />
       {signedIn && <People state={state} />}
+      <Shortcuts />
     </main>
   );
 }

@@ -48,7 +48,6 @@ export function Preferences({ state }: { state: ViewState }) {
           <option value="zh_CN">简体中文</option>
         </select>
       </label>
-      <p class="sub">{t('shortcutsHint')}</p>
       {error && <p class="error" role="alert">{error}</p>}
     </fieldset>
   );

@@ -1,15 +1,17 @@
 /**
  * Signed out: server, user ID and password, "Sign in" and "Create account". The password
  * rule is stated under the field and checked before sending; a sign-in the server refuses
- * with 70003 offers to create the account with the same details.
+ * with 70003 offers to create the account with the same details, unless registration has
+ * said the ID is taken: then the password is wrong (signInErrors.ts).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Failure, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
+import { ErrorCode } from '../../../protocol/errors.ts';
 import { request, RequestError } from '../../messaging/client.ts';
 import { readManagedServer, type ManagedServer } from '../../shared/managed.ts';
 import { serverURLProblem } from '../../shared/server-url.ts';
-import { offersCreate, PASSWORD_LENGTH, passwordTooShort } from './signInErrors.ts';
+import { failureView, PASSWORD_LENGTH, passwordTooShort } from './signInErrors.ts';
 
 /** The worker's failure, and whether to offer creating the account. */
 interface FormFailure extends Failure {
@@ -22,6 +24,9 @@ export function SignInForm({ state, onSignedIn }: { state: ViewState; onSignedIn
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<FormFailure | null>(null);
+  // Per server and user ID: registration said it exists; a sign-in with it failed.
+  const existing = useRef(new Set<string>());
+  const failedSignIn = useRef(new Set<string>());
   const [managed, setManaged] = useState<ManagedServer>({ serverURL: null, locked: false });
   useEffect(() => {
     void readManagedServer().then((m) => {
@@ -49,7 +54,13 @@ export function SignInForm({ state, onSignedIn }: { state: ViewState; onSignedIn
       onSignedIn(create);
     } catch (e) {
       const code = e instanceof RequestError ? e.code : 'internal';
-      setFailure({ code, message: e instanceof Error ? e.message : String(e), offerCreate: offersCreate(code, create) });
+      const id = userID.trim();
+      const account = `${server.trim()}\n${id}`;
+      if (code === ErrorCode.USER_EXISTS) existing.current.add(account);
+      if (code === ErrorCode.BAD_CREDENTIALS && !create) failedSignIn.current.add(account);
+      const view = failureView(code, create, { exists: existing.current.has(account), signInFailed: failedSignIn.current.has(account) });
+      const message = view.key ? t(view.key, id) : e instanceof Error ? e.message : String(e);
+      setFailure({ code, message, offerCreate: view.offerCreate });
     } finally {
       setBusy(false);
     }

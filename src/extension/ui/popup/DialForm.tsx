@@ -121,11 +121,16 @@ export function DialForm({ run, disabled, contacts, onDialled }: { run: Run; dis
               </span>
             </label>
           </fieldset>
-          <button type="submit" class="accept pill" disabled={disabled} data-testid="dial">
+          <button type="submit" class="accept pill" disabled={disabled} aria-describedby={disabled ? 'dial-why' : undefined} data-testid="dial">
             {callType === 'video' ? <VideoIcon size={18} /> : <PhoneIcon size={18} />}
             {t('call')}
           </button>
         </div>
+        {disabled && (
+          <p id="dial-why" class="sub" data-testid="dial-why">
+            {t('callNeedsConnection')}
+          </p>
+        )}
       </form>
     </section>
   );

@@ -78,7 +78,11 @@ export function History({ records, missed, online, onCallBack, actions }: { reco
           </span>
         )}
       </h2>
-      {records === null && <p class="sub empty">{t('loading')}</p>}
+      {records === null && (
+        <p class="sub empty" data-testid="history-state">
+          {t(online ? 'loading' : 'logOffline')}
+        </p>
+      )}
       {records && records.length === 0 && <p class="sub empty">{t('noHistory')}</p>}
       <ul class="list" data-testid="history">
         {rows.map((r) => (
