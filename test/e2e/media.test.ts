@@ -213,9 +213,8 @@ describe('group call (3 people) and classroom mode', () => {
 
   it('everyone who accepts joins one room; a late accepter joins the running call; all receive media from both others', async () => {
     const ap = await popup(alice);
-    await ap.getByText('Groups').click();
-    await ap.getByRole('button', { name: 'Call group' }).click();
-    await ap.getByTestId('call-group').click();
+    await ap.getByTestId('open-groups').click();
+    await ap.getByRole('button', { name: 'Audio call with Class 1' }).click();
     await acceptFromPopup(bob);
     [aCall, bCall] = await Promise.all([callWindow(alice), callWindow(bob)]);
     await Promise.all([connected(aCall, ['bob']), connected(bCall, ['alice'])]);

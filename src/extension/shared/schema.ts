@@ -7,13 +7,15 @@
 import { z } from 'zod/mini';
 import { CALL_TYPES } from '../../protocol/call-data.ts';
 import { idSchema, offlinePushInfoSchema } from '../../protocol/fields.ts';
-import type { Group } from '../../protocol/im.ts';
+import { GROUP_TYPES, type Group, type GroupMember } from '../../protocol/im.ts';
+import { LIMITS } from '../../protocol/limits.ts';
 import { invitationSchema } from '../../protocol/signaling.ts';
 import { BADGE_VIEW_KEY, WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT } from './keys.ts';
 
 export { BADGE_VIEW_KEY, WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT };
 
 const Text = z.string().check(z.maxLength(8192));
+
 export const CallType = z.enum(CALL_TYPES);
 export type CallType = z.infer<typeof CallType>;
 const Direction = z.enum(['incoming', 'outgoing']);
@@ -190,6 +192,20 @@ export const Request = z.discriminatedUnion('type', [
   z.object({ type: z.literal('classroom/endSpeak') }),
   z.object({ type: z.literal('groups/list') }),
   z.object({ type: z.literal('groups/members'), groupID: idSchema }),
+  /** Group management from the popup (ui/popup/groups): the SDK's group ops, checked again by the server. */
+  z.object({
+    type: z.literal('groups/create'),
+    name: z.string().check(z.minLength(1), z.maxLength(LIMITS.groupNameMaxLength)),
+    groupType: z.enum(GROUP_TYPES),
+    memberList: z.array(idSchema).check(z.maxLength(100)),
+  }),
+  z.object({ type: z.literal('groups/join'), groupID: idSchema }),
+  /** Every member with the role (mine included). */
+  z.object({ type: z.literal('groups/roster'), groupID: idSchema }),
+  z.object({ type: z.literal('groups/add'), groupID: idSchema, userIDList: z.array(idSchema).check(z.minLength(1), z.maxLength(100)) }),
+  z.object({ type: z.literal('groups/remove'), groupID: idSchema, userIDList: z.array(idSchema).check(z.minLength(1), z.maxLength(100)) }),
+  z.object({ type: z.literal('groups/leave'), groupID: idSchema }),
+  z.object({ type: z.literal('groups/dismiss'), groupID: idSchema }),
   z.object({ type: z.literal('history/get') }),
   z.object({ type: z.literal('history/seen') }),
   z.object({ type: z.literal('notice/dismiss') }),
@@ -210,6 +226,15 @@ type ResultData = OfRequests<{
   'groups/members': string[];
   'history/get': HistoryRecord[];
   'server/hasSfu': boolean;
+  'groups/create': Group;
+  'groups/join': Group;
+  'groups/roster': GroupMember[];
+  /** Who the server took in now, and who was already a member. */
+  'groups/add': { added: string[]; existed: string[] };
+  'groups/remove': string[];
+  /** My groups after leaving or dismissing. */
+  'groups/leave': Group[];
+  'groups/dismiss': Group[];
 }>;
 
 /**

@@ -3,7 +3,7 @@
  * the dial field (with suggestions), the call log with call back, and groups. Every
  * control is a native button/input, so it works with the keyboard alone.
  */
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import type { HistoryRecord, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
@@ -11,7 +11,7 @@ import { MAX_PARTICIPANTS } from '../../call/room.ts';
 import { usePhone, useRequest, useTick, type Run } from '../hooks.ts';
 import { announcement, Calls } from './Calls.tsx';
 import { DialForm } from './DialForm.tsx';
-import { Groups } from './Groups.tsx';
+import { GroupsEntry, GroupsScreen } from './groups/GroupsScreen.tsx';
 import { History } from './History.tsx';
 import { useLog } from './use-log.ts';
 import { ActiveCallBar, NoticeBar, StatusLine } from '../components/status.tsx';
@@ -41,6 +41,7 @@ function PopupView({ state }: { state: ViewState }) {
   // A call starting or ending changes the log.
   const refreshKey = [state.active?.inviteID ?? '', ...state.incoming.map((c) => c.inviteID), ...state.outgoing.map((c) => c.inviteID)].join();
   const { records, contacts } = useLog(run, online, state.userID ?? '', refreshKey);
+  const [groupsOpen, setGroupsOpen] = useState(false);
   useEffect(() => {
     if (state.missed > 0 && online) void run({ type: 'history/seen' });
   }, [state.missed, online]);
@@ -80,11 +81,12 @@ function PopupView({ state }: { state: ViewState }) {
         </p>
       )}
       {state.active && <ActiveCallBar active={state.active} now={now} onHangup={() => void run({ type: 'call/hangup' })} />}
-      {signedIn && !ringing && (
+      {signedIn && !ringing && groupsOpen && <GroupsScreen me={state.userID ?? ''} online={online} contacts={contacts} onBack={() => setGroupsOpen(false)} />}
+      {signedIn && !ringing && !groupsOpen && (
         <>
           <DialForm run={run} disabled={!online} contacts={contacts} onDialled={() => undefined} />
           <History records={records} missed={state.missed} online={online} onCallBack={(r) => void callBack(run, r)} />
-          <Groups run={run} online={online} me={state.userID ?? ''} />
+          <GroupsEntry onOpen={() => setGroupsOpen(true)} />
         </>
       )}
     </main>
