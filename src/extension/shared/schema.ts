@@ -57,6 +57,8 @@ const LiveCall = z.extend(CallRef, {
   groupName: z.optional(z.string()),
   /** The group's owner (the teacher of classroom mode), when known. */
   groupOwner: z.optional(z.string()),
+  /** A class (the teacher chose "Start a class"): the call's invitation said `mode: 'classroom'`. */
+  mode: z.optional(z.literal('classroom')),
 });
 
 /** One ringing (incoming) or dialling (outgoing) invitation, as the worker keeps it. */
@@ -111,7 +113,7 @@ export const Classroom = z.object({
 export type Classroom = z.infer<typeof Classroom>;
 
 /** Why the call window ended a call (sent in the end-of-call data and shown as a notice). */
-export const HangupReason = z.enum(['peer_lost', 'connection_failed', 'window_closed']);
+export const HangupReason = z.enum(['peer_lost', 'connection_failed', 'window_closed', 'teacher_left']);
 export type HangupReason = z.infer<typeof HangupReason>;
 
 export const Connection = z.enum(['signedOut', 'connecting', 'online', 'offline', 'expired']);
@@ -182,7 +184,7 @@ export const Request = z.discriminatedUnion('type', [
   /** Stop the ringtone for this invitation; it keeps ringing visually (page badge, popup). */
   z.object({ type: z.literal('call/silence'), ...inviteRef }),
   z.object({ type: z.literal('call/hangup'), reason: z.optional(HangupReason), inviteID: z.optional(inviteRef.inviteID) }),
-  /** Classroom mode (the group owner on a group call): ask the listed students to raise hands. */
+  /** Classroom mode (the teacher of a class): ask the listed students to raise hands. */
   z.object({ type: z.literal('classroom/raiseHands'), inviteeList: z.array(idSchema).check(z.minLength(1), z.maxLength(100)) }),
   /** Classroom mode: give the floor to a student (a "speak" invitation). */
   z.object({ type: z.literal('classroom/pick'), userID: idSchema }),
@@ -190,6 +192,10 @@ export const Request = z.discriminatedUnion('type', [
   z.object({ type: z.literal('classroom/lowerHand') }),
   /** Classroom mode: the teacher takes the floor back from the speaker. */
   z.object({ type: z.literal('classroom/endSpeak') }),
+  /** Classroom mode: a student raises a hand (answering the teacher's question, or unasked). */
+  z.object({ type: z.literal('classroom/raiseHand') }),
+  /** Classroom mode: the teacher lowers every raised hand. */
+  z.object({ type: z.literal('classroom/lowerHands') }),
   z.object({ type: z.literal('groups/list') }),
   z.object({ type: z.literal('groups/members'), groupID: idSchema }),
   /** Group management from the popup (ui/popup/groups): the SDK's group ops, checked again by the server. */
@@ -257,9 +263,13 @@ export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<RequestType> = new Set([
 export const HistoryRecord = z.extend(CallRef, {
   peer: z.string(),
   outcome: z.enum(['answered', 'rejected', 'busy', 'missed', 'cancelled', 'pending']),
-  /** Seconds; only for finished answered calls. */
+  /** Seconds; only for finished answered calls (a group call: my own time in it). */
   duration: z.optional(z.number()),
   time: z.number(),
+  /** A group call: the group's name, when known. */
+  groupName: z.optional(z.string()),
+  /** A group call: who joined it (the inviter and every invitee who accepted), in order. */
+  joined: z.optional(z.array(z.string())),
 });
 export type HistoryRecord = z.infer<typeof HistoryRecord>;
 

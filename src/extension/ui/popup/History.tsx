@@ -7,8 +7,9 @@ import { useState } from 'preact/hooks';
 import type { HistoryRecord } from '../../shared/schema.ts';
 import { getLanguage, t } from '../../shared/i18n.ts';
 import { formatDuration } from '../hooks.ts';
-import { calendarDate, clockTime, dayOf, isMissed, LOG_PAGE, outcomeKey, page } from '../log/call-log.ts';
+import { calendarDate, clockTime, dayOf, filterLog, isMissed, LOG_PAGE, logName, outcomeKey, page } from '../log/call-log.ts';
 import { IncomingIcon, MissedIcon, OutgoingIcon, PhoneIcon, VideoIcon } from '../components/icons.tsx';
+import './log.css';
 
 function When({ time, now }: { time: number; now: number }) {
   const lang = getLanguage();
@@ -24,6 +25,8 @@ function When({ time, now }: { time: number; now: number }) {
 function Row({ r, now, online, onCallBack }: { r: HistoryRecord; now: number; online: boolean; onCallBack: (r: HistoryRecord) => void }) {
   const missed = isMissed(r);
   const video = r.callType === 'video';
+  const name = logName(r);
+  const others = (r.joined ?? []).length;
   return (
     <li class={`row-item log-row${missed ? ' missed' : ''}`} data-outcome={r.outcome} data-direction={r.direction} data-duration={r.duration ?? ''} data-call-type={r.callType}>
       <span class="dir" aria-hidden="true">
@@ -31,7 +34,7 @@ function Row({ r, now, online, onCallBack }: { r: HistoryRecord; now: number; on
       </span>
       <span class="grow">
         <span class="top-line">
-          <span class="name">{r.peer}</span>
+          <span class="name">{name}</span>
           <When time={r.time} now={now} />
         </span>
         <span class="sub block">
@@ -43,14 +46,19 @@ function Row({ r, now, online, onCallBack }: { r: HistoryRecord; now: number; on
             </>
           )}
         </span>
+        {others > 0 && (
+          <span class="sub block joined" data-testid="log-joined" title={r.joined!.join(', ')}>
+            {t('joinedList', others, r.joined!.join(', '))}
+          </span>
+        )}
       </span>
       <button
         type="button"
         class="icon-button call-back"
         disabled={!online}
         onClick={() => onCallBack(r)}
-        aria-label={t('callBackNamed', r.peer)}
-        title={t('callBackNamed', r.peer)}
+        aria-label={t('callBackNamed', name)}
+        title={t('callBackNamed', name)}
         data-testid="call-back"
       >
         {video ? <VideoIcon size={18} /> : <PhoneIcon size={18} />}
@@ -61,8 +69,11 @@ function Row({ r, now, online, onCallBack }: { r: HistoryRecord; now: number; on
 
 export function History({ records, missed, online, onCallBack }: { records: HistoryRecord[] | null; missed: number; online: boolean; onCallBack: (r: HistoryRecord) => void }) {
   const [shown, setShown] = useState(LOG_PAGE);
+  const [query, setQuery] = useState('');
+  const [missedOnly, setMissedOnly] = useState(false);
   const now = Date.now();
-  const { rows, more } = page(records ?? [], shown);
+  const kept = filterLog(records ?? [], query, missedOnly);
+  const { rows, more } = page(kept, shown);
   return (
     <section aria-labelledby="log-heading" class="log">
       <h2 id="log-heading">
@@ -73,8 +84,24 @@ export function History({ records, missed, online, onCallBack }: { records: Hist
           </span>
         )}
       </h2>
+      {records && records.length > 0 && (
+        <div class="log-tools" role="search">
+          <label class="sr-only" for="log-search">
+            {t('searchCalls')}
+          </label>
+          <input id="log-search" type="search" placeholder={t('searchCalls')} value={query} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} data-testid="log-search" />
+          <button type="button" class="filter" aria-pressed={missedOnly} onClick={() => setMissedOnly(!missedOnly)} data-testid="log-missed">
+            {t('missedFilter')}
+          </button>
+        </div>
+      )}
       {records === null && <p class="sub empty">{t('loading')}</p>}
       {records && records.length === 0 && <p class="sub empty">{t('noHistory')}</p>}
+      {records && records.length > 0 && kept.length === 0 && (
+        <p class="sub empty" data-testid="log-none">
+          {t('noMatchingCalls')}
+        </p>
+      )}
       <ul class="list" data-testid="history">
         {rows.map((r) => (
           <Row key={r.inviteID} r={r} now={now} online={online} onCallBack={onCallBack} />
