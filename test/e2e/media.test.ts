@@ -425,7 +425,7 @@ describe("the call log of a group's calls", () => {
     await ap.reload();
     const rows = ap.getByTestId('history').locator('li');
     await rows.first().waitFor();
-    await ap.getByTestId('show-more').click().catch(() => undefined);
+    if (await ap.getByTestId('show-more').count()) await ap.getByTestId('show-more').click();
     const groupRows = ap.getByTestId('history').locator('li').filter({ has: ap.locator('.name', { hasText: /^Class 1$/ }) });
     // The plain call and two classes: three rows, none of them "class" (the ID) or a prompt.
     await until(async () => ((await groupRows.count()) === 3) || undefined, 'three group rows named Class 1');

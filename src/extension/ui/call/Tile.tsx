@@ -70,6 +70,7 @@ export function PeerTile({ peer, sink, silenced, role, big, details, hidden }: {
           <strong>{peer.userID}</strong>
           {role && <span> · {role}</span>}
         </span>
+        {silenced && peer.media.audio && <span class="chip">{t('listenOnly')}</span>}
         {!peer.media.audio && (
           <span class="chip muted-chip" title={t('peerMuted')}>
             <MicOffIcon size={14} />
