@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { GroupMember } from '../../../../protocol/im.ts';
 import { t } from '../../../shared/i18n.ts';
 import { Avatar } from '../../components/Avatar.tsx';
-import type { GroupRowProps } from './GroupRow.tsx';
+import type { GroupRowProps } from './group-row-props.ts';
 import { PeopleField } from './PeopleField.tsx';
 
 export function GroupMembers({ group, me, online, run, contacts, say, onGroups }: GroupRowProps) {

@@ -6,27 +6,11 @@ import type { Group } from '../../../../protocol/im.ts';
 import { LIMITS } from '../../../../protocol/limits.ts';
 import type { CallType } from '../../../shared/schema.ts';
 import { t } from '../../../shared/i18n.ts';
-import type { Contact } from '../../log/contacts.ts';
-import type { Run } from '../../hooks.ts';
 import { Avatar } from '../../components/Avatar.tsx';
 import { ChevronIcon, ClassIcon, PhoneIcon, VideoIcon } from '../../components/icons.tsx';
 import { GroupMembers } from './GroupMembers.tsx';
+import type { GroupRowProps } from './group-row-props.ts';
 
-export interface GroupRowProps {
-  group: Group;
-  me: string;
-  online: boolean;
-  open: boolean;
-  onToggle: () => void;
-  run: Run;
-  contacts: readonly Contact[];
-  /** Says what happened (a status line of the screen). */
-  say: (text: string) => void;
-  /** My groups changed (left or dismissed): the new list. */
-  onGroups: (groups: Group[]) => void;
-  /** A call went out: the popup shows it. */
-  onDialled: () => void;
-}
 
 export function GroupRow(props: GroupRowProps) {
   const { group, me, online, open, onToggle, run, say, onDialled } = props;
