@@ -33,14 +33,20 @@ export interface CallEndData extends CallFollowUp {
   reason?: string;
 }
 /**
- * Classroom actions on a group call (the seed's hand-raise scenario), sent with
- * inviteInGroup. By the group's owner: `raiseHand` to the students (accepting = raising a
- * hand), `speak` to the one student chosen (accepting = taking the floor), `endSpeak` to
- * the speaker (the teacher takes the floor back). By a student: `lowerHand` to the owner
- * (lowers the hand; the speaker gives the floor back). Like the seed's hang-up, the last
- * two are new invitations that say something; their invitee accepts them quietly.
+ * Classroom actions on a class (a group call started with `mode: 'classroom'`; the seed's
+ * hand-raise scenario), sent with inviteInGroup. By the teacher (the group's owner who
+ * started it): `raiseHand` to the students (accepting = raising a hand), `speak` to the one
+ * student chosen (accepting = taking the floor), `endSpeak` to the speaker (the teacher
+ * takes the floor back), `lowerHands` to the students whose hands are up (every hand goes
+ * down). By a student: `lowerHand` to the teacher (lowers the hand; the speaker gives the
+ * floor back), `handUp` to the teacher (raises a hand unasked). Like the seed's hang-up,
+ * all but the first two are new invitations that say something; their invitees accept
+ * them quietly. The class ends with the seed's hang-up sent by the teacher to everyone in
+ * it (`reason: 'class_ended'`, or why the teacher's window went away).
  */
-export const CLASSROOM_ACTIONS = ['raiseHand', 'speak', 'endSpeak', 'lowerHand'] as const;
+export const CLASSROOM_ACTIONS = ['raiseHand', 'speak', 'endSpeak', 'lowerHand', 'handUp', 'lowerHands'] as const;
+/** The end-of-call reason of a class its teacher ended for everyone. */
+export const CLASS_ENDED = 'class_ended';
 export interface ClassroomData extends CallFollowUp {
   classroom: (typeof CLASSROOM_ACTIONS)[number];
 }
@@ -90,11 +96,12 @@ export function encodeBusy(detail: BusyData['detail']): string {
 }
 
 /** Reads a call invitation's data; unknown shapes are an audio call in a room named after nothing. */
-export function decodeInvite(data: string): Pick<CallInviteData, 'roomID' | 'callType'> {
+export function decodeInvite(data: string): Pick<CallInviteData, 'roomID' | 'callType' | 'mode'> {
   const o = parseObject(data);
   return {
     roomID: typeof o?.roomID === 'string' ? o.roomID : '',
     callType: o?.callType === 'video' ? 'video' : 'audio',
+    ...(o?.mode === 'classroom' ? { mode: 'classroom' as const } : {}),
   };
 }
 

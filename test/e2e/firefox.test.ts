@@ -220,6 +220,28 @@ describe('Firefox', () => {
       await popup.waitForSelector('[data-testid="incoming"]', { hidden: true });
     });
 
+    it('creates a group from the popup and calls it (issue 20)', async () => {
+      const heard: Array<{ inviteID: string; inviter: string; groupID: string; inviteeList: string[] }> = [];
+      carol.addSignalingListener(TSignaling.NEW_INVITATION_RECEIVED, (e) => heard.push(e.data as (typeof heard)[number]));
+      await popup.locator('[data-testid="open-groups"]').click();
+      await popup.locator('[data-testid="new-group"]').click();
+      await popup.locator('[data-testid="group-name"]').fill('Firefox team');
+      await popup.locator('[data-testid="create-people"]').fill('carol');
+      await popup.keyboard.press('Enter');
+      await popup.waitForSelector('.chips [data-user="carol"]');
+      await popup.locator('[data-testid="create-group"]').click();
+      await until(async () => (await popup.$eval('[data-testid="groups-status"]', (e) => e.textContent)) === 'Created Firefox team.', 'the group created');
+      expect((await carol.getGroupList()).data.groupList.map((g) => g.name)).toContain('Firefox team');
+      expect(await popup.$eval('[data-testid="group-role"]', (e) => e.textContent)).toBe('Owner');
+
+      await popup.locator('[data-testid="group-audio"]').click();
+      const inv = await until(async () => heard.find((h) => h.inviter === 'dave' && h.groupID !== ''), 'the group call at carol');
+      expect(inv.inviteeList).toEqual(['carol']);
+      await popup.waitForSelector('[data-testid="outgoing"]');
+      await popup.locator('[data-testid="outgoing"] button').click();
+      await popup.waitForSelector('[data-testid="outgoing"]', { hidden: true });
+    });
+
     it('a video call with Chromium carries media both ways (fake devices)', async () => {
       alice = await launchProfile('alice');
       await (await signInThroughOptions(alice, srv.server.url, 'alice', true)).close();

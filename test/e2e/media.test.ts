@@ -208,16 +208,15 @@ describe('1:1 call', () => {
   });
 });
 
-describe('group call (3 people) and classroom mode', () => {
+describe('a plain group call (3 people)', () => {
   let aCall: Page;
   let bCall: Page;
   let cCall: Page;
 
   it('everyone who accepts joins one room; a late accepter joins the running call; all receive media from both others', async () => {
     const ap = await popup(alice);
-    await ap.getByText('Groups').click();
-    await ap.getByRole('button', { name: 'Call group' }).click();
-    await ap.getByTestId('call-group').click();
+    await ap.getByTestId('open-groups').click();
+    await ap.getByRole('button', { name: 'Audio call with Class 1' }).click();
     await acceptFromPopup(bob);
     [aCall, bCall] = await Promise.all([callWindow(alice), callWindow(bob)]);
     await Promise.all([connected(aCall, ['bob']), connected(bCall, ['alice'])]);
@@ -232,8 +231,38 @@ describe('group call (3 people) and classroom mode', () => {
       grows(cCall, 'alice', 'inAudioBytes'),
       grows(cCall, 'bob', 'inAudioBytes'),
     ]);
-    expect(await aCall.getByText('up to 6 people').count()).toBe(1);
+    // The header says who is here; a plain group call has no classroom anywhere.
+    for (const page of [aCall, bCall, cCall]) {
+      await until(async () => (await page.getByTestId('call-here').textContent())?.includes('3 people') || undefined, 'the header to count 3 people');
+      expect(await page.getByTestId('classroom').count()).toBe(0);
+      expect(await page.getByTestId('ask-hands').count()).toBe(0);
+      expect(await page.getByTestId('raise-hand').count()).toBe(0);
+    }
+    expect(await aCall.getByTestId('call-peer').textContent()).toBe('Class 1');
   });
+
+  it('the participant list shows everyone with the microphone state; statistics only behind Details', async () => {
+    await aCall.getByTestId('call-people').click();
+    const list = aCall.getByTestId('participants');
+    await until(async () => (await list.locator('li').count()) === 3 || undefined, 'three participants');
+    await bCall.getByTestId('call-mute').click();
+    await list.locator('li[data-user="bob"][data-mic="false"]').waitFor();
+    expect(await list.locator('li[data-user="carol"]').getAttribute('data-mic')).toBe('true');
+    expect(await aCall.getByTestId('peer-quality').count()).toBe(0);
+    await aCall.getByTestId('call-details').click();
+    await until(async () => (await aCall.getByTestId('peer-quality').count()) === 2 || undefined, 'statistics on both tiles');
+    await aCall.setViewportSize({ width: 900, height: 620 });
+    for (const scheme of ['light', 'dark'] as const) {
+      await aCall.emulateMedia({ colorScheme: scheme });
+      expect(await axeViolations(aCall), `group call with participants (${scheme})`).toEqual([]);
+    }
+    await aCall.screenshot({ path: screenshotPath('call-group.png') });
+    await aCall.getByTestId('call-details').click();
+    await aCall.getByTestId('call-people').click();
+    await bCall.getByTestId('call-mute').click();
+    expect(await aCall.getByTestId('peer-quality').count()).toBe(0);
+  });
+
 
   it('alice shares her screen: bob and carol both receive it as video (the call is audio-only before); stopping takes it away', async () => {
     // An audio call: alice's tile shows her initials on both sides, no video.
@@ -256,6 +285,54 @@ describe('group call (3 people) and classroom mode', () => {
     for (const page of [bCall, cCall]) await page.locator('[data-testid="peer-tile"][data-user="alice"] video.hidden').waitFor({ state: 'attached' });
   });
 
+  it('someone leaving does not end the call for the others', async () => {
+    await cCall.getByTestId('call-hangup').click();
+    await callEnded(cCall);
+    await until(async () => (await aCall.locator('[data-testid="peer-tile"]').count()) === 1, 'carol gone at alice');
+    await until(async () => (await bCall.locator('[data-testid="peer-tile"]').count()) === 1, 'carol gone at bob');
+    expect(await aCall.getAttribute('[data-testid="call-page"]', 'data-active')).toBe('true');
+    await grows(bCall, 'alice', 'inAudioBytes');
+  });
+
+  it('the owner removes a member mid-call: that member\'s call ends and the others\' windows drop it (issue 17, attack 7 on the mesh)', async () => {
+    await aliceNode.deleteGroupMember({ groupID: 'class', userIDList: ['bob'] });
+    // Bob's window hears that he left the group and ends his call; alice's drops him.
+    await callEnded(bCall);
+    await until(async () => (await aCall.locator('[data-testid="peer-tile"]').count()) === 0, 'bob gone at alice');
+    expect(await aCall.getAttribute('[data-testid="call-page"]', 'data-active')).toBe('true');
+    await aliceNode.addGroupMember({ groupID: 'class', userIDList: ['bob'] });
+    await aCall.getByTestId('call-hangup').click();
+    await callEnded(aCall);
+    await Promise.all([aCall.close(), bCall.close(), cCall.close()]);
+  });
+});
+
+describe('a class (the teacher chose it; mesh: this server has no SFU)', () => {
+  let aCall: Page;
+  let bCall: Page;
+  let cCall: Page;
+
+  /** alice starts a class from the group's row in the popup; bob and carol accept in theirs. */
+  async function startClass() {
+    const ap = await popup(alice);
+    await ap.getByTestId('open-groups').click();
+    await ap.getByRole('button', { name: 'Start a class in Class 1' }).click();
+    await acceptFromPopup(bob);
+    await acceptFromPopup(carol);
+    [aCall, bCall, cCall] = await Promise.all([callWindow(alice), callWindow(bob), callWindow(carol)]);
+    await Promise.all([connected(aCall, ['bob', 'carol']), connected(bCall, ['alice', 'carol']), connected(cCall, ['alice', 'bob'])]);
+    await aCall.locator('[data-testid="classroom"][data-role="teacher"]').waitFor();
+    for (const page of [bCall, cCall]) await page.locator('[data-testid="classroom"][data-role="student"]').waitFor();
+  }
+
+  it('starts from the popup: the teacher leads, students see who has the floor and are listen-only', async () => {
+    await startClass();
+    expect(await bCall.getByTestId('speaker').textContent()).toBe('alice (teacher) has the floor.');
+    await staysWhile(bCall, 'alice', 'outAudioBytes', { page: bCall, peer: 'alice', field: 'inAudioBytes' });
+  });
+
+
+
   it('classroom: the teacher asks for hands; students raise them (popup, call window); everyone sees the list', async () => {
     await aCall.getByTestId('ask-hands').click();
     const bp = await popup(bob);
@@ -267,6 +344,14 @@ describe('group call (3 people) and classroom mode', () => {
     await aCall.setViewportSize({ width: 900, height: 620 });
     await aCall.screenshot({ path: screenshotPath('call-classroom.png') });
     expect(await axeViolations(aCall), 'classroom panel with raised hands').toEqual([]);
+    // Bob's window: his place in the queue, and Lower hand.
+    expect(await bCall.getByTestId('hand-place').textContent()).toContain('number 1');
+    for (const scheme of ['light', 'dark'] as const) {
+      await bCall.emulateMedia({ colorScheme: scheme });
+      expect(await axeViolations(bCall), `a student's window (${scheme})`).toEqual([]);
+    }
+    await bCall.setViewportSize({ width: 900, height: 620 });
+    await bCall.screenshot({ path: screenshotPath('call-class-student.png') });
     // Students without the floor are listen-only.
     await staysWhile(bCall, 'alice', 'outAudioBytes', { page: bCall, peer: 'alice', field: 'inAudioBytes' });
   });
@@ -299,25 +384,72 @@ describe('group call (3 people) and classroom mode', () => {
     expect(await bCall.getByTestId('lower-hand').count()).toBe(0);
   });
 
-  it('someone leaving does not end the call for the others', async () => {
-    await cCall.getByTestId('call-hangup').click();
-    await callEnded(cCall);
-    await until(async () => (await aCall.locator('[data-testid="peer-tile"]').count()) === 1, 'carol gone at alice');
-    await until(async () => (await bCall.locator('[data-testid="peer-tile"]').count()) === 1, 'carol gone at bob');
-    expect(await aCall.getAttribute('[data-testid="call-page"]', 'data-active')).toBe('true');
-    await grows(bCall, 'alice', 'inAudioBytes');
+  it('the teacher lowers every hand; a student raises one unasked', async () => {
+    await aCall.getByTestId('end-speak').waitFor({ state: 'detached' });
+    await cCall.getByTestId('raise-hand').click();
+    for (const page of [aCall, bCall, cCall]) await page.getByTestId('hands').locator('li[data-user="carol"]').waitFor();
+    await aCall.getByTestId('lower-all').click();
+    for (const page of [aCall, bCall, cCall]) await until(async () => (await page.getByTestId('hands').locator('li').count()) === 0 || undefined, 'every hand down');
   });
 
-  it('the owner removes a member mid-call: that member\'s call ends and the others\' windows drop it (issue 17, attack 7 on the mesh)', async () => {
-    await aliceNode.deleteGroupMember({ groupID: 'class', userIDList: ['bob'] });
-    // Bob's window hears that he left the group and ends his call; alice's drops him.
-    await callEnded(bCall);
-    await until(async () => (await aCall.locator('[data-testid="peer-tile"]').count()) === 0, 'bob gone at alice');
-    expect(await aCall.getAttribute('[data-testid="call-page"]', 'data-active')).toBe('true');
-    await aliceNode.addGroupMember({ groupID: 'class', userIDList: ['bob'] });
-    await aCall.getByTestId('call-hangup').click();
-    await callEnded(aCall);
+  it('the teacher ends the class for everyone: every window says so at once, nobody stays in it', async () => {
+    await aCall.getByTestId('end-class').click();
+    const t0 = Date.now();
+    await Promise.all([callEnded(aCall), callEnded(bCall), callEnded(cCall)]);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    for (const page of [bCall, cCall]) expect(await page.getByTestId('call-ended-notice').textContent()).toBe('alice ended the class.');
+    await bCall.screenshot({ path: screenshotPath('call-class-ended.png') });
     await Promise.all([aCall.close(), bCall.close(), cCall.close()]);
+  });
+
+  it("the teacher's window closing mid-class ends it for the students, saying the teacher left", async () => {
+    await startClass();
+    await aCall.getByTestId('ask-hands').click();
+    await bCall.getByTestId('prompt-raiseHand').waitFor();
+    await aCall.close();
+    await Promise.all([callEnded(bCall), callEnded(cCall)]);
+    for (const page of [bCall, cCall]) expect(await page.getByTestId('call-ended-notice').textContent()).toBe('alice (the teacher) left; the class is over.');
+    // Nothing stale: no prompt, no class, not muted anywhere.
+    const bp = await popup(bob);
+    expect(await bp.locator('[data-testid="incoming"]').count()).toBe(0);
+    await Promise.all([bCall.close(), cCall.close()]);
+  });
+});
+
+describe("the call log of a group's calls", () => {
+  it('names the group, keeps one row per call (prompts and hands are not calls) with its duration and who joined; search and the missed filter', async () => {
+    // A call alice misses, for the filter.
+    const bobNode = await nodeClient(srv.server, 'bob');
+    const missed = await bobNode.invite({ userID: 'alice', data: JSON.stringify({ version: 1, roomID: 'm', callType: 'audio' }), timeout: 1 });
+    const ap = await popup(alice);
+    await until(async () => ((await ap.locator(`[data-testid="incoming"] [data-invite-id="${missed.inviteID}"]`).count()) === 0) || undefined, 'the missed call to time out');
+    await bobNode.destroy();
+    await ap.reload();
+    const rows = ap.getByTestId('history').locator('li');
+    await rows.first().waitFor();
+    if (await ap.getByTestId('show-more').count()) await ap.getByTestId('show-more').click();
+    const groupRows = ap.getByTestId('history').locator('li').filter({ has: ap.locator('.name', { hasText: /^Class 1$/ }) });
+    // The plain call and two classes: three rows, none of them "class" (the ID) or a prompt.
+    await until(async () => ((await groupRows.count()) === 3) || undefined, 'three group rows named Class 1');
+    expect(await ap.getByTestId('history').locator('.name', { hasText: /^class$/ }).count()).toBe(0);
+    for (let i = 0; i < 3; i++) expect(await groupRows.nth(i).getAttribute('data-duration')).toMatch(/^\d+$/);
+    expect(await groupRows.last().getByTestId('log-joined').textContent()).toBe('3 joined: alice, bob, carol');
+
+    await ap.getByTestId('log-search').fill('class 1');
+    await until(async () => ((await rows.count()) === 3) || undefined, 'only the group rows');
+    await ap.getByTestId('log-search').fill('');
+    await ap.getByTestId('log-missed').click();
+    await until(async () => ((await rows.count()) === 1) || undefined, 'only the missed call');
+    expect(await rows.first().getAttribute('data-outcome')).toBe('missed');
+    await ap.getByTestId('log-missed').click();
+    await ap.getByTestId('log-search').fill('class');
+    for (const scheme of ['light', 'dark'] as const) {
+      await ap.emulateMedia({ colorScheme: scheme });
+      expect(await axeViolations(ap), `the call log searched (${scheme})`).toEqual([]);
+      await ap.locator('main.popup').screenshot({ path: screenshotPath(`popup-log-groups-${scheme}.png`) });
+    }
+    await ap.emulateMedia({ colorScheme: 'light' });
+    await ap.getByTestId('log-search').fill('');
   });
 });
 

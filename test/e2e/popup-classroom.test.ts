@@ -1,9 +1,9 @@
 /**
- * Starting SFU calls from the popup: a teacher (Chromium with the built extension) calls a
- * group of 7 students "as classroom"; the invitation reaches a student (a Node SDK client)
- * with the classroom data and the server routes it to the SFU (the student gets a
- * `student` join grant). On a server without an SFU the popup keeps the 6-person cap and
- * says why.
+ * Starting SFU calls from the popup: a teacher (Chromium with the built extension) starts
+ * a class in a group of 7 students from the group's row; the invitation reaches a student
+ * (a Node SDK client) with the classroom data and the server routes it to the SFU (the
+ * student gets a `student` join grant). On a server without an SFU a call of 8 people is
+ * refused in words.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,13 +35,12 @@ async function classroomSetup(name: string, sfu: SfuOptions | null) {
   return { server, teacher, close };
 }
 
-/** The popup with the group "Class 1" opened for calling, every member chosen. */
-async function openGroupCall(teacher: Profile) {
+/** The popup's groups screen, with the group "Class 1" listed. */
+async function openGroups(teacher: Profile) {
   const popup = await openPopup(teacher);
   await popup.locator('[data-testid="status"][data-connection="online"]').waitFor({ timeout: 15_000 });
-  await popup.getByText('Groups').click();
-  await popup.getByRole('button', { name: 'Call group' }).click();
-  await popup.locator('.invitees input[type="checkbox"]:checked').nth(STUDENTS.length - 1).waitFor();
+  await popup.getByTestId('open-groups').click();
+  await popup.getByText('Class 1').waitFor();
   return popup;
 }
 
@@ -66,12 +65,8 @@ describe.skipIf(!janusAvailable())('the popup starts a classroom on the SFU', ()
     const received: Array<{ inviteID: string; inviter: string; groupID: string; inviteeList: string[]; data: string }> = [];
     student.addSignalingListener(TSignaling.NEW_INVITATION_RECEIVED, (e) => received.push(e.data as (typeof received)[number]));
 
-    const popup = await openGroupCall(setup.teacher);
-    // The server has an SFU: more than 6 people are allowed, and the popup says how.
-    await until(async () => (await popup.getByTestId('group-limit').textContent())?.includes('SFU'), 'the popup to learn the server has an SFU');
-    expect(await popup.getByTestId('call-group').isEnabled()).toBe(true);
-    await popup.getByTestId('start-classroom').check();
-    await popup.getByTestId('call-group').click();
+    const popup = await openGroups(setup.teacher);
+    await popup.getByRole('button', { name: 'Start a class in Class 1' }).click();
 
     const inv = await until(async () => received.find((r) => r.inviter === 'teacher'), 'the classroom invitation at the student', 20_000);
     expect(inv.groupID).toBe('class');
@@ -97,16 +92,11 @@ describe('the popup on a server without an SFU', () => {
     await setup?.close();
   });
 
-  it('keeps the 6-person cap and says the server has no SFU', async () => {
-    const popup = await openGroupCall(setup.teacher);
-    const limit = popup.getByTestId('group-limit');
-    await until(async () => (await limit.textContent())?.includes('no SFU'), 'the popup to learn the server has no SFU');
-    expect(await limit.getAttribute('class')).toBe('error');
-    expect(await popup.getByTestId('call-group').isDisabled()).toBe(true);
-    // Six people (the teacher and 5 students) are a mesh call again.
-    await popup.getByRole('checkbox', { name: 's7' }).uncheck();
-    await popup.getByRole('checkbox', { name: 's6' }).uncheck();
-    await until(async () => (await limit.getAttribute('class')) === 'sub', 'the cap to be met');
-    expect(await popup.getByTestId('call-group').isEnabled()).toBe(true);
+  it('refuses a call of 8 people in words and sends nothing', async () => {
+    const popup = await openGroups(setup.teacher);
+    await popup.getByRole('button', { name: 'Audio call with Class 1' }).click();
+    const error = popup.getByTestId('groups-error');
+    await until(async () => ((await error.textContent()) ?? '').includes('at most 6 participants') || undefined, 'the refusal of a call beyond the mesh');
+    expect(await popup.locator('[data-testid="outgoing"]').count()).toBe(0);
   }, 120_000);
 });

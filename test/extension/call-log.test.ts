@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calendarDate, clockTime, dayOf, isMissed, outcomeKey, page } from '../../src/extension/ui/log/call-log.ts';
+import { calendarDate, clockTime, dayOf, filterLog, isMissed, logName, outcomeKey, page } from '../../src/extension/ui/log/call-log.ts';
 import { buildContacts, suggest } from '../../src/extension/ui/log/contacts.ts';
 import type { HistoryRecord } from '../../src/extension/shared/schema.ts';
 import { AVATAR_COLOURS, avatarColour, initials } from '../../src/extension/ui/components/avatar.ts';
@@ -72,5 +72,23 @@ describe('avatars', () => {
     expect(avatarColour('alice')).toBe(avatarColour('alice'));
     expect(AVATAR_COLOURS).toContain(avatarColour('bob'));
     expect(new Set(['alice', 'bob', 'carol', 'dave', 'erin'].map(avatarColour)).size).toBeGreaterThan(2);
+  });
+});
+
+describe('searching the log', () => {
+  const rec = (over: Partial<HistoryRecord>): HistoryRecord => ({ inviteID: 'x', direction: 'incoming', callType: 'audio', groupID: '', peer: 'bob', outcome: 'answered', time: 0, ...over });
+  const log = [
+    rec({ inviteID: '1', peer: 'bob' }),
+    rec({ inviteID: '2', peer: 'design', groupID: 'design', groupName: 'Design team', joined: ['alice', 'carol'] }),
+    rec({ inviteID: '3', peer: 'dave', outcome: 'missed' }),
+    rec({ inviteID: '4', peer: 'dave', outcome: 'missed', direction: 'outgoing' }),
+  ];
+  it('matches the name, the group ID or who joined, ignoring case; "missed" keeps only calls that rang here unanswered', () => {
+    expect(logName(log[1]!)).toBe('Design team');
+    expect(filterLog(log, 'design TEAM', false).map((r) => r.inviteID)).toEqual(['2']);
+    expect(filterLog(log, 'carol', false).map((r) => r.inviteID)).toEqual(['2']);
+    expect(filterLog(log, '', true).map((r) => r.inviteID)).toEqual(['3']);
+    expect(filterLog(log, 'bob', true)).toEqual([]);
+    expect(filterLog(log, '  ', false)).toHaveLength(4);
   });
 });

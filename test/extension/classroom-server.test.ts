@@ -8,7 +8,7 @@ import { fakeBrowser } from 'wxt/testing';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { MESH_LIMIT } from '../../src/protocol/sfu.ts';
 import { TSignaling } from '../../src/protocol/signaling.ts';
-import { decodeClassroom, encodeClassroom, encodeInvite } from '../../src/protocol/call-data.ts';
+import { decodeCallEnd, decodeClassroom, encodeCallEnd, encodeClassroom, encodeInvite } from '../../src/protocol/call-data.ts';
 import { resetToolbarCache } from '../../src/extension/background/toolbar.ts';
 import { resetBadgeViewCache } from '../../src/extension/background/badge-view.ts';
 import { startHarness, type Client, type Harness } from '../integration/harness.ts';
@@ -67,7 +67,7 @@ describe('the worker on a server without an SFU', () => {
   it('a student lowers the raised hand: a lowerHand invitation to the teacher, and the hand leaves the list', async () => {
     const w = await phoneOn(h);
     const groupID = await groupOf(alice, [w.userID]);
-    const { inviteID: callID } = await alice.chat.inviteInGroup({ groupID, inviteeList: [w.userID], data: encodeInvite('room-1', 'audio'), timeout: 30 });
+    const { inviteID: callID } = await alice.chat.inviteInGroup({ groupID, inviteeList: [w.userID], data: encodeInvite('room-1', 'audio', 'classroom'), timeout: 30 });
     await poll(() => w.phone.viewState().incoming.length === 1, 'the group call ringing');
     await expect(w.phone.handle({ type: 'classroom/lowerHand' })).rejects.toMatchObject({ code: ErrorCode.NOT_PERMITTED }); // not in the call yet
     await w.phone.handle({ type: 'call/accept', inviteID: callID });
@@ -83,6 +83,17 @@ describe('the worker on a server without an SFU', () => {
     expect(decodeClassroom(lower.data.data)).toEqual({ version: 1, classroom: 'lowerHand', roomID: 'room-1', callInviteID: callID });
     expect(w.phone.viewState()).toMatchObject({ active: { inviteID: callID }, classroom: { hands: [], speaker: null } });
     await expect(w.phone.handle({ type: 'classroom/lowerHand' })).rejects.toMatchObject({ code: ErrorCode.NOT_PERMITTED }); // nothing left to lower
+
+    // Unasked (the question is answered already): a handUp invitation to the teacher.
+    await w.phone.handle({ type: 'classroom/raiseHand' });
+    const up = await heardFrom(alice, w.userID, 'handUp');
+    expect(up.data).toMatchObject({ groupID, inviteeList: ['alice'] });
+    expect(w.phone.viewState().classroom?.hands).toEqual([w.userID]);
+
+    // The teacher ends the class: the hang-up reaches the student, whose call ends, saying so.
+    await alice.chat.inviteInGroup({ groupID, inviteeList: [w.userID], data: encodeCallEnd(callID, 'room-1', 12, 'class_ended'), timeout: 30 });
+    await poll(() => w.phone.viewState().active === null, 'the class over');
+    expect(w.phone.viewState()).toMatchObject({ classroom: null, incoming: [], notice: { key: 'noticeClassEnded', subs: ['alice'] } });
   });
 
   it('the teacher takes the floor back: an endSpeak invitation to the speaker; with no speaker, refused', async () => {
@@ -90,7 +101,7 @@ describe('the worker on a server without an SFU', () => {
     const own = await h.client(w.userID); // the teacher's other device creates the group
     const carol = await h.client('carol');
     const groupID = await groupOf(own, ['carol']);
-    await w.phone.handle({ type: 'call/dialGroup', groupID, inviteeList: ['carol'], callType: 'audio' });
+    await w.phone.handle({ type: 'call/dialGroup', groupID, inviteeList: ['carol'], callType: 'audio', classroom: true });
     const call = await carol.waitFor((e) => e.name === TSignaling.NEW_INVITATION_RECEIVED && e.data.groupID === groupID);
     await carol.chat.accept({ inviteID: call.data.inviteID });
     await poll(() => w.phone.viewState().active?.inviteID === call.data.inviteID, 'the call live');
@@ -105,6 +116,21 @@ describe('the worker on a server without an SFU', () => {
     const end = await heardFrom(carol, w.userID, 'endSpeak');
     expect(end.data).toMatchObject({ groupID, inviteeList: ['carol'] });
     expect(w.phone.viewState().classroom).toMatchObject({ speaker: null, invitedSpeaker: null });
+
+    // carol raises a hand unasked; the teacher lowers every hand.
+    const roomID = w.phone.viewState().active!.roomID;
+    await carol.chat.inviteInGroup({ groupID, inviteeList: [w.userID], data: encodeClassroom('handUp', roomID, call.data.inviteID), timeout: 30 });
+    await poll(() => w.phone.viewState().classroom?.hands.join() === 'carol', "carol's hand at the teacher");
+    await w.phone.handle({ type: 'classroom/lowerHands' });
+    const lowered = await heardFrom(carol, w.userID, 'lowerHands');
+    expect(lowered.data).toMatchObject({ groupID, inviteeList: ['carol'] });
+    expect(w.phone.viewState().classroom?.hands).toEqual([]);
+
+    // The teacher hangs up: the class ends for carol too (the hang-up goes to every student).
+    await w.phone.handle({ type: 'call/hangup' });
+    const over = await carol.waitFor((e) => e.name === TSignaling.NEW_INVITATION_RECEIVED && e.data.inviter === w.userID && decodeCallEnd(e.data.data) !== null);
+    expect(decodeCallEnd(over.data.data)).toMatchObject({ callInviteID: call.data.inviteID, reason: 'class_ended' });
+    expect(over.data.inviteeList).toEqual(['carol']);
     await own.chat.destroy();
   });
 });

@@ -5,10 +5,14 @@ import { DEFAULT_SETTINGS } from '../../src/extension/shared/schema.ts';
 import { decodeClassroom, encodeCallEnd, encodeClassroom } from '../../src/protocol/call-data.ts';
 
 const ctx = (me: string) => ({ me, now: 5000, settings: DEFAULT_SETTINGS });
-const inGroupCall = (me: string): CallState => ({
+/** In a class alice teaches (the call's invitation said mode classroom). */
+const inGroupCall = (_me: string): CallState => ({
   ...EMPTY_CALL_STATE,
-  active: { inviteID: 'call-1', direction: 'incoming', peer: 'class', groupID: 'class', groupOwner: 'alice', callType: 'audio', roomID: 'room-1', startedAt: 1000 },
+  active: { inviteID: 'call-1', direction: 'incoming', peer: 'class', groupID: 'class', groupOwner: 'alice', callType: 'audio', roomID: 'room-1', startedAt: 1000, mode: 'classroom', participants: ['alice', 'bob', 'carol'] },
+  classroom: { groupID: 'class', roomID: 'room-1', teacher: 'alice', handsInviteID: null, hands: [], speakInviteID: null, invitedSpeaker: null, speaker: null },
 });
+/** A plain group call of the same group: no class. */
+const plainCall = (): CallState => ({ ...inGroupCall(''), active: { ...inGroupCall('').active!, mode: undefined }, classroom: null });
 const action = (over: Partial<Invitation>): Invitation => ({
   inviteID: 'hands-1',
   inviter: 'alice',
@@ -35,9 +39,56 @@ describe('classroom mode', () => {
     expect(state.classroom).toMatchObject({ teacher: 'alice', handsInviteID: 'hands-1', hands: [] });
   });
 
-  it('ignores classroom actions from anyone but the group owner, and outside the call', () => {
-    expect(transition(inGroupCall('bob'), { type: 'invited', inv: action({ inviter: 'carol' }) }, ctx('bob')).state.classroom).toBeNull();
+  it('ignores classroom actions from anyone but the teacher, outside the call, and in a plain group call', () => {
+    expect(transition(inGroupCall('bob'), { type: 'invited', inv: action({ inviter: 'carol' }) }, ctx('bob')).state).toEqual(inGroupCall('bob'));
     expect(transition(EMPTY_CALL_STATE, { type: 'invited', inv: action({}) }, ctx('bob')).state).toBe(EMPTY_CALL_STATE);
+    // The group's owner asking for hands in an ordinary call: no classroom, no prompt.
+    const plain = transition(plainCall(), { type: 'invited', inv: action({}) }, ctx('bob')).state;
+    expect(plain.classroom).toBeNull();
+    expect(plain.calls).toEqual([]);
+    expect(transition(plainCall(), { type: 'classroomSent', action: 'raiseHand', inviteID: 'h', invitees: ['bob'] }, ctx('alice')).state.classroom).toBeNull();
+  });
+
+  it('a class begins when its call is answered: the teacher is its inviter; a plain group call has none', () => {
+    const classInvite: Invitation = { inviteID: 'call-1', inviter: 'alice', groupID: 'class', inviteeList: ['bob'], data: JSON.stringify({ version: 1, roomID: 'room-1', callType: 'video', mode: 'classroom' }), timeout: 30, remaining: 30 };
+    const bob = run(EMPTY_CALL_STATE, 'bob', { type: 'invited', inv: classInvite, groupOwner: 'alice' }, { type: 'localAccepted', inviteID: 'call-1' });
+    expect(bob.active?.mode).toBe('classroom');
+    expect(bob.classroom).toMatchObject({ teacher: 'alice', hands: [], speaker: null });
+    const teacher = run(EMPTY_CALL_STATE, 'alice', { type: 'dialled', inv: classInvite, groupOwner: 'alice' }, { type: 'accepted', inviteID: 'call-1', invitee: 'bob', data: '' });
+    expect(teacher.classroom).toMatchObject({ teacher: 'alice' });
+    const plain = run(EMPTY_CALL_STATE, 'bob', { type: 'invited', inv: { ...classInvite, data: JSON.stringify({ version: 1, roomID: 'room-1', callType: 'video' }) } }, { type: 'localAccepted', inviteID: 'call-1' });
+    expect(plain.classroom).toBeNull();
+    // A "class" from someone who is not the group's owner is a plain call.
+    const forged = run(EMPTY_CALL_STATE, 'bob', { type: 'invited', inv: { ...classInvite, inviter: 'carol' }, groupOwner: 'alice' }, { type: 'localAccepted', inviteID: 'call-1' });
+    expect(forged.classroom).toBeNull();
+  });
+
+  it('a student raises a hand unasked (handUp, to the end of the queue); the teacher lowers every hand (lowerHands)', () => {
+    const up = (inviter: string, id: string) => action({ inviteID: id, inviter, inviteeList: ['alice'], data: encodeClassroom('handUp', 'room-1', 'call-1') });
+    const teacher = transition(run(inGroupCall('alice'), 'alice', { type: 'invited', inv: up('carol', 'u1') }), { type: 'invited', inv: up('bob', 'u2') }, ctx('alice'));
+    expect(teacher.state.classroom?.hands).toEqual(['carol', 'bob']);
+    expect(teacher.effects).toEqual([{ type: 'ack', inviteID: 'u2' }]);
+    const dave = run(inGroupCall('dave'), 'dave', { type: 'invited', inv: up('carol', 'u1') }, { type: 'invited', inv: up('bob', 'u2') }, { type: 'invited', inv: up('bob', 'u3') });
+    expect(dave.classroom?.hands).toEqual(['carol', 'bob']); // once each, in order
+    expect(run(inGroupCall('bob'), 'bob', { type: 'classroomSent', action: 'handUp', inviteID: 'u4', invitees: ['alice'] }).classroom?.hands).toEqual(['bob']);
+    const lower = action({ inviteID: 'l1', inviteeList: ['carol', 'bob'], data: encodeClassroom('lowerHands', 'room-1', 'call-1') });
+    const bob = transition(run(inGroupCall('bob'), 'bob', { type: 'invited', inv: up('carol', 'u1') }, { type: 'invited', inv: action({}) }), { type: 'invited', inv: lower }, ctx('bob'));
+    expect(bob.state.classroom?.hands).toEqual([]);
+    expect(bob.state.calls).toEqual([]); // the open question is withdrawn too
+    expect(bob.effects).toEqual([{ type: 'ack', inviteID: 'l1' }]);
+    // Only the teacher lowers everyone's hands.
+    expect(run(dave, 'dave', { type: 'invited', inv: { ...lower, inviter: 'carol' } }).classroom?.hands).toEqual(['carol', 'bob']);
+  });
+
+  it("the teacher's hang-up ends the class in every student's worker, saying so; nothing stays muted or prompted", () => {
+    const asked = run(inGroupCall('bob'), 'bob', { type: 'invited', inv: action({}) });
+    const end = (reason?: string) => action({ inviteID: 'end-x', inviteeList: ['bob', 'carol'], data: encodeCallEnd('call-1', 'room-1', 42, reason) });
+    const ended = transition(asked, { type: 'invited', inv: end('class_ended') }, ctx('bob'));
+    expect(ended.state).toMatchObject({ active: null, classroom: null, calls: [], notice: { key: 'noticeClassEnded', subs: ['alice'] } });
+    expect(ended.effects).toEqual([{ type: 'ack', inviteID: 'end-x' }]);
+    expect(transition(asked, { type: 'invited', inv: end('window_closed') }, ctx('bob')).state.notice).toMatchObject({ key: 'noticeTeacherLeft', subs: ['alice'] });
+    // A student's window that saw the teacher vanish ends the call itself.
+    expect(run(asked, 'bob', { type: 'ended', reason: 'teacher_left' })).toMatchObject({ active: null, classroom: null, calls: [], notice: { key: 'noticeTeacherLeft', subs: ['alice'] } });
   });
 
   it('builds the same live list of raised hands for the teacher and every student', () => {

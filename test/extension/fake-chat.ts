@@ -159,6 +159,29 @@ export class FakeChat implements SessionChat {
   async getGroupMemberList(_o: { groupID: string }) {
     return { code: 0 as const, data: { memberList: [{ userID: 'alice', role: 'Owner' as const }, { userID: 'bob', role: 'Member' as const }] } };
   }
+  // Group management runs on the real SDK and server (e2e groups.test.ts); here it only records.
+  #unfaked(method: string, o: unknown): never {
+    this.#record(method, o);
+    throw new RingletError(2802, 'internal', `${method} is not faked`);
+  }
+  async createGroup(o: object): Promise<never> {
+    return this.#unfaked('createGroup', o);
+  }
+  async joinGroup(o: object): Promise<never> {
+    return this.#unfaked('joinGroup', o);
+  }
+  async addGroupMember(o: object): Promise<never> {
+    return this.#unfaked('addGroupMember', o);
+  }
+  async deleteGroupMember(o: object): Promise<never> {
+    return this.#unfaked('deleteGroupMember', o);
+  }
+  async quitGroup(groupID: string): Promise<never> {
+    return this.#unfaked('quitGroup', { groupID });
+  }
+  async dismissGroup(groupID: string): Promise<never> {
+    return this.#unfaked('dismissGroup', { groupID });
+  }
   async getConversationList() {
     const ids = [...new Set(this.messages.map((m) => m.conversationID))];
     return { code: 0 as const, data: { conversationList: ids.map((conversationID) => ({ conversationID, type: 'C2C' as const, unreadCount: 0, lastMessage: null })) } };

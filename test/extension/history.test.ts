@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildHistory } from '../../src/extension/background/history.ts';
-import { encodeBusy, encodeCallEnd, encodeInvite } from '../../src/protocol/call-data.ts';
+import { encodeBusy, encodeCallEnd, encodeClassroom, encodeInvite } from '../../src/protocol/call-data.ts';
 import { signal } from './fake-chat.ts';
 import type { Message } from '../../src/protocol/im.ts';
 
@@ -8,6 +8,26 @@ const c2c = 'C2Calice';
 const base = { inviter: 'alice', inviteeList: ['bob'] };
 
 describe('buildHistory', () => {
+  it('makes one row of a class: its prompts, hands and hang-up are not calls; the row says who joined', () => {
+    const g = 'GROUPclass';
+    const cls = { inviter: 'alice', inviteeList: ['bob', 'carol', 'dave'], groupID: 'class' };
+    const msgs = [
+      signal(g, 'alice', 100, { ...cls, inviteID: 'call', actionType: 1, data: encodeInvite('r', 'video', 'classroom') }),
+      signal(g, 'carol', 101, { ...cls, inviteID: 'call', actionType: 3 }),
+      signal(g, 'bob', 102, { ...cls, inviteID: 'call', actionType: 3 }),
+      signal(g, 'alice', 110, { ...cls, inviteID: 'hands', actionType: 1, data: encodeClassroom('raiseHand', 'r', 'call') }),
+      signal(g, 'bob', 111, { ...cls, inviteID: 'hands', actionType: 3 }),
+      signal(g, 'carol', 112, { inviter: 'carol', inviteeList: ['alice'], groupID: 'class', inviteID: 'up', actionType: 1, data: encodeClassroom('handUp', 'r', 'call') }),
+      signal(g, 'alice', 113, { inviter: 'carol', inviteeList: ['alice'], groupID: 'class', inviteID: 'up', actionType: 3 }),
+      signal(g, 'alice', 160, { ...cls, inviteeList: ['bob', 'carol'], inviteID: 'end', actionType: 1, data: encodeCallEnd('call', 'r', 59, 'class_ended') }),
+    ];
+    for (const me of ['bob', 'alice']) {
+      const h = buildHistory(msgs, me);
+      expect(h).toHaveLength(1);
+      expect(h[0]).toMatchObject({ inviteID: 'call', peer: 'class', outcome: 'answered', duration: 59, joined: ['alice', 'carol', 'bob'] });
+    }
+  });
+
   it('classifies answered, rejected, busy, missed and cancelled calls, newest first', () => {
     const msgs = [
       signal(c2c, 'alice', 100, { ...base, inviteID: 'a', actionType: 1, data: encodeInvite('r', 'video') }),

@@ -195,7 +195,7 @@ describe('Phone (the background worker)', () => {
 
   it('classroom: a student raises a hand by accepting, without ringing and without leaving the call', async () => {
     const w = await signedIn();
-    const call = invitation({ groupID: 'class', inviteeList: ['bob', 'carol'] });
+    const call = invitation({ groupID: 'class', inviteeList: ['bob', 'carol'], data: encodeInvite('room', 'audio', 'classroom') });
     w.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, call);
     await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
     await w.phone.handle({ type: 'call/accept', inviteID: 'inv-1' });

@@ -13,7 +13,7 @@
  * end the entry here at once, with no refetch of the pending list.
  */
 import type { ActiveCall, CallEntry, CallState, Classroom, HangupReason, Notice, Settings } from '../shared/schema.ts';
-import { decodeCallEnd, decodeClassroom, decodeInvite, encodeBusy, isBusy, type ClassroomData } from '../../protocol/call-data.ts';
+import { CLASS_ENDED, decodeCallEnd, decodeClassroom, decodeInvite, encodeBusy, isBusy, type ClassroomData } from '../../protocol/call-data.ts';
 import type { InvitationCancelledData, InvitationTimeoutData, InviteeAcceptedData, InviteeRejectedData, NewInvitationData, OpenInvitation, PendingInvitation } from '../../protocol/signaling.ts';
 
 export type { CallState };
@@ -75,7 +75,7 @@ export function peerOf(entry: Pick<CallEntry, 'direction' | 'inviter' | 'groupID
 
 /** The call entry of an invitation, heard or sent: the one builder of entries. */
 function entryFromInvitation(inv: NewInvitationData, ctx: Context, waiting: boolean, groupName?: string, groupOwner?: string, atLogin?: boolean): CallEntry {
-  const { roomID, callType } = decodeInvite(inv.data);
+  const { roomID, callType, mode } = decodeInvite(inv.data);
   const remaining = inv.remaining;
   const incoming = inv.inviter !== ctx.me;
   return {
@@ -89,6 +89,8 @@ function entryFromInvitation(inv: NewInvitationData, ctx: Context, waiting: bool
     pending: inv.inviteeList,
     callType,
     roomID,
+    // A class only in a group, and only from its owner when the owner is known.
+    ...(mode && inv.groupID && (!groupOwner || groupOwner === inv.inviter) ? { mode } : {}),
     deadline: inv.timeout > 0 ? ctx.now + Math.max(0, remaining) * 1000 : 0,
     receivedAt: ctx.now,
     ...(inv.offlinePushInfo ? { offlinePushInfo: inv.offlinePushInfo } : {}),
@@ -115,6 +117,7 @@ function activeFrom(entry: CallEntry, ctx: Context, participants: string[]): Act
     ...(entry.groupOwner ? { groupOwner: entry.groupOwner } : {}),
     callType: entry.callType,
     roomID: entry.roomID,
+    ...(entry.mode ? { mode: entry.mode } : {}),
     startedAt: ctx.now,
     participants: [...new Set(participants)],
   };
@@ -148,7 +151,13 @@ const END_NOTICE: Record<HangupReason, string | null> = {
   peer_lost: 'noticePeerLost',
   connection_failed: 'noticeConnectionFailed',
   window_closed: null,
+  teacher_left: 'noticeTeacherLeft',
 };
+
+/** A class begins with the call: its teacher is the inviter (the group's owner), no hands, the floor with the teacher. */
+function classOf(a: ActiveCall, teacher: string): Classroom | null {
+  return a.mode === 'classroom' ? freshClassroom(a, teacher) : null;
+}
 
 /**
  * The floor given back: the teacher's `endSpeak` or a student's `lowerHand` (a lowered
@@ -180,18 +189,38 @@ function classroomReleased(state: CallState, inv: NewInvitationData, action: 'en
   return { state: next === c ? state : { ...state, classroom: next }, effects };
 }
 
-/** A classroom action on the group call I am in (only its group's owner may send one). */
+/**
+ * `handUp` from a student (the hand joins the end of the queue) or `lowerHands` from the
+ * teacher (every hand goes down, and my question to raise one is withdrawn): its invitees
+ * accept it quietly.
+ */
+function classroomHands(state: CallState, inv: NewInvitationData, action: 'handUp' | 'lowerHands', roomID: string, ctx: Context): Result {
+  const effects: CallEffect[] = inv.inviteeList.includes(ctx.me) ? [{ type: 'ack', inviteID: inv.inviteID }] : [];
+  const c = state.classroom;
+  if (!c || !state.active || state.active.groupID !== inv.groupID || c.roomID !== roomID) return { state, effects };
+  if (action === 'handUp') {
+    if (inv.inviter === c.teacher || c.hands.includes(inv.inviter) || c.speaker === inv.inviter) return { state, effects };
+    return { state: { ...state, classroom: { ...c, hands: [...c.hands, inv.inviter] } }, effects };
+  }
+  if (inv.inviter !== c.teacher) return { state, effects };
+  return { state: { ...state, classroom: { ...c, hands: [] }, calls: state.calls.filter((x) => x.kind !== 'raiseHand') }, effects };
+}
+
+/** A classroom action in the class I am in (the teacher's, or a student's hand); none in a plain group call. */
 function classroomInvited(state: CallState, event: Extract<CallEvent, { type: 'invited' }>, cls: ClassroomData, ctx: Context): Result {
   const { inv } = event;
   if (cls.classroom === 'endSpeak' || cls.classroom === 'lowerHand') {
     return inv.inviter === ctx.me ? { state, effects: [] } : classroomReleased(state, inv, cls.classroom, cls.roomID, ctx);
   }
+  if (cls.classroom === 'handUp' || cls.classroom === 'lowerHands') {
+    return inv.inviter === ctx.me ? { state, effects: [] } : classroomHands(state, inv, cls.classroom, cls.roomID, ctx);
+  }
   const a = state.active;
   if (!a || !a.groupID || a.groupID !== inv.groupID || a.roomID !== cls.roomID || inv.inviter === ctx.me) return { state, effects: [] };
+  // Only in a class, and only from its teacher.
+  const base = state.classroom?.roomID === cls.roomID ? state.classroom : null;
+  if (!base || inv.inviter !== base.teacher) return { state, effects: [] };
   const owner = event.groupOwner ?? a.groupOwner;
-  if (owner && inv.inviter !== owner) return { state, effects: [] };
-  const prev = state.classroom?.roomID === cls.roomID ? state.classroom : null;
-  const base: Classroom = prev ?? freshClassroom(a, inv.inviter);
   let classroom: Classroom;
   if (cls.classroom === 'raiseHand') {
     classroom = base.handsInviteID === inv.inviteID ? base : { ...base, handsInviteID: inv.inviteID, hands: [] };
@@ -247,7 +276,10 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
         const a = state.active;
         // Counts only from a participant of the call (the server's `inviter` is authenticated).
         if (a && participantsOf(a).includes(inv.inviter) && (a.inviteID === end.callInviteID || (!a.groupID && a.peer === inv.inviter))) {
-          const key = end.reason === 'peer_lost' || end.reason === 'connection_failed' ? 'noticePeerLost' : 'noticeHungUp';
+          const teacher = state.classroom?.roomID === a.roomID && state.classroom.teacher === inv.inviter;
+          const key = teacher
+            ? end.reason === CLASS_ENDED ? 'noticeClassEnded' : 'noticeTeacherLeft'
+            : end.reason === 'peer_lost' || end.reason === 'connection_failed' ? 'noticePeerLost' : 'noticeHungUp';
           const lastEnded = { inviteID: a.inviteID, seconds: end.callEnd };
           return { state: { ...state, active: null, classroom: null, calls: noPrompts(state.calls), notice: notice(ctx, key, inv.inviter), lastEnded }, effects };
         }
@@ -290,13 +322,14 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
           effects: [],
         };
       }
-      // My call was answered: it becomes the active call.
+      // My call was answered: it becomes the active call (a class I teach).
+      const active = activeFrom(entry, ctx, [ctx.me, event.invitee]);
       return {
         state: {
           ...state,
           calls: noPrompts(without(state.calls, entry.inviteID)),
-          active: activeFrom(entry, ctx, [ctx.me, event.invitee]),
-          classroom: null,
+          active,
+          classroom: classOf(active, ctx.me),
           notice: null,
         },
         effects: [{ type: 'openCallPage' }],
@@ -364,8 +397,9 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
         return { state: { ...state, calls: without(state.calls, entry.inviteID), classroom }, effects: [] };
       }
       const participants = [entry.inviter, ...(entry.accepted ?? []), ctx.me];
+      const active = activeFrom(entry, ctx, participants);
       return {
-        state: { ...state, calls: noPrompts(without(state.calls, entry.inviteID)), active: activeFrom(entry, ctx, participants), classroom: null, notice: null },
+        state: { ...state, calls: noPrompts(without(state.calls, entry.inviteID)), active, classroom: classOf(active, entry.inviter), notice: null },
         effects: [{ type: 'openCallPage' }],
       };
     }
@@ -381,18 +415,20 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
     case 'ended': {
       const key = event.reason ? END_NOTICE[event.reason] : null;
       const a = state.active;
-      const n = key && a ? notice(ctx, key, a.groupName ?? a.peer) : state.notice;
+      const who = event.reason === 'teacher_left' && state.classroom ? state.classroom.teacher : (a?.groupName ?? a?.peer ?? '');
+      const n = key && a ? notice(ctx, key, who) : state.notice;
       const lastEnded = a ? { inviteID: a.inviteID, seconds: event.seconds ?? callSeconds(a, ctx.now) } : state.lastEnded;
       return { state: { ...state, active: null, classroom: null, calls: noPrompts(state.calls), notice: n, ...(lastEnded ? { lastEnded } : {}) }, effects: [] };
     }
     case 'classroomSent': {
       const a = state.active;
       if (!a || !a.groupID) return { state, effects: [] };
-      if (event.action === 'endSpeak' || event.action === 'lowerHand') {
-        const c = state.classroom;
-        return { state: c && c.roomID === a.roomID ? { ...state, classroom: releaseFloor(c, event.action, ctx.me) } : state, effects: [] };
-      }
-      const base = state.classroom?.roomID === a.roomID ? state.classroom : freshClassroom(a, ctx.me);
+      const c = state.classroom?.roomID === a.roomID ? state.classroom : null;
+      if (!c) return { state, effects: [] }; // a plain group call has no classroom
+      if (event.action === 'endSpeak' || event.action === 'lowerHand') return { state: { ...state, classroom: releaseFloor(c, event.action, ctx.me) }, effects: [] };
+      if (event.action === 'handUp') return { state: c.hands.includes(ctx.me) ? state : { ...state, classroom: { ...c, hands: [...c.hands, ctx.me] } }, effects: [] };
+      if (event.action === 'lowerHands') return { state: { ...state, classroom: { ...c, hands: [] } }, effects: [] };
+      const base = c;
       const classroom: Classroom =
         event.action === 'raiseHand'
           ? { ...base, handsInviteID: event.inviteID, hands: [] }

@@ -5,7 +5,7 @@
  * length of the call they end.
  */
 import type { HistoryRecord } from '../shared/schema.ts';
-import { decodeCallEnd, decodeInvite, isBusy } from '../../protocol/call-data.ts';
+import { decodeCallEnd, decodeClassroom, decodeInvite, isBusy } from '../../protocol/call-data.ts';
 import type { Message } from '../../protocol/im.ts';
 import type { Invitation, SignalingPayload } from '../../protocol/signaling.ts';
 import type { Ending } from './calls.ts';
@@ -58,6 +58,13 @@ export function parseSignal(msg: HistoryMessage, index = 0): Signal | null {
   };
 }
 
+/** Who joined a group call: its inviter, then each invitee who accepted, in order. */
+function joinedOf(invite: Signal, signals: readonly Signal[]): string[] {
+  const out = [invite.inviter];
+  for (const s of signals) if (s.actionType === 3 && !out.includes(s.from)) out.push(s.from);
+  return out.length > 1 ? out : [];
+}
+
 /** Turns signaling messages (any order, any conversations) into call records, newest first. */
 export function buildHistory(messages: HistoryMessage[], me: string): HistoryRecord[] {
   return classify(messages, me).map((c) => c.record);
@@ -91,6 +98,7 @@ function classify(messages: HistoryMessage[], me: string): Classified[] {
       if (end.callInviteID && !durations.has(end.callInviteID)) durations.set(end.callInviteID, end.callEnd);
       continue;
     }
+    if (decodeClassroom(invite.data)) continue; // a classroom prompt or hand is not a call
     const outgoing = invite.inviter === me;
     if (!outgoing && !invite.inviteeList.includes(me)) continue; // a group call that did not invite me
     const mine = (s: Signal) => outgoing || s.from === me || (s.inviteeList.length === 1 && s.inviteeList[0] === me);
@@ -114,6 +122,7 @@ function classify(messages: HistoryMessage[], me: string): Classified[] {
         callType: decodeInvite(invite.data).callType,
         outcome,
         time: invite.time * 1000,
+        ...(invite.groupID ? { joined: joinedOf(invite, signals) } : {}),
       },
       gaveUp,
       key: [invite.time, invite.seq],

@@ -19,6 +19,7 @@ import { classroom } from './features/classroom.ts';
 import { contextMenu } from './features/context-menu.ts';
 import { dial } from './features/dial.ts';
 import { groups } from './features/groups.ts';
+import { groupAdmin } from './features/group-admin.ts';
 import { hangup } from './features/hangup.ts';
 import { ringNotifications } from './features/ring-notifications.ts';
 import { shortcuts } from './features/shortcuts.ts';
@@ -34,6 +35,7 @@ export const FEATURES = [
   hangup,
   classroom,
   groups,
+  groupAdmin,
   capabilities,
   callLog,
   callWindow,

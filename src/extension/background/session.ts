@@ -18,6 +18,7 @@ export type SessionChat = Pick<
   | 'login' | 'logout' | 'destroy' | 'on' | 'addSignalingListener'
   | 'invite' | 'inviteInGroup' | 'cancel' | 'accept' | 'reject' | 'getPendingInvitations'
   | 'getGroupList' | 'getGroupProfile' | 'getGroupMemberList' | 'getCapabilities'
+  | 'createGroup' | 'joinGroup' | 'addGroupMember' | 'deleteGroupMember' | 'quitGroup' | 'dismissGroup'
   | 'getConversationList' | 'getMessageList'
   | 'getContactList' | 'addContact' | 'removeContact' | 'getBlacklist' | 'addToBlacklist' | 'removeFromBlacklist'
   | 'getGroupInvitationList' | 'acceptGroupInvitation' | 'declineGroupInvitation'

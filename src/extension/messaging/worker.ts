@@ -22,7 +22,7 @@ export function fromContentScript(sender: Sender): boolean {
 }
 
 export function toFailure(e: unknown): Failure {
-  if (e instanceof ViewError) return { code: e.code, message: t(e.key, ...e.subs) };
+  if (e instanceof ViewError) return { code: e.code, message: t(e.key, ...e.subs.map((s) => (typeof s === 'string' ? s : t(s.key)))) };
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
 }
 

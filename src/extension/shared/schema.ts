@@ -7,13 +7,15 @@
 import { z } from 'zod/mini';
 import { CALL_TYPES } from '../../protocol/call-data.ts';
 import { idSchema, offlinePushInfoSchema } from '../../protocol/fields.ts';
-import type { Group, GroupInvitation } from '../../protocol/im.ts';
+import { GROUP_TYPES, type Group, type GroupInvitation, type GroupMember } from '../../protocol/im.ts';
+import { LIMITS } from '../../protocol/limits.ts';
 import { invitationSchema } from '../../protocol/signaling.ts';
 import { BADGE_VIEW_KEY, WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT } from './keys.ts';
 
 export { BADGE_VIEW_KEY, WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT };
 
 const Text = z.string().check(z.maxLength(8192));
+
 export const CallType = z.enum(CALL_TYPES);
 export type CallType = z.infer<typeof CallType>;
 const Direction = z.enum(['incoming', 'outgoing']);
@@ -55,6 +57,8 @@ const LiveCall = z.extend(CallRef, {
   groupName: z.optional(z.string()),
   /** The group's owner (the teacher of classroom mode), when known. */
   groupOwner: z.optional(z.string()),
+  /** A class (the teacher chose "Start a class"): the call's invitation said `mode: 'classroom'`. */
+  mode: z.optional(z.literal('classroom')),
 });
 
 /** One ringing (incoming) or dialling (outgoing) invitation, as the worker keeps it. */
@@ -109,7 +113,7 @@ export const Classroom = z.object({
 export type Classroom = z.infer<typeof Classroom>;
 
 /** Why the call window ended a call (sent in the end-of-call data and shown as a notice). */
-export const HangupReason = z.enum(['peer_lost', 'connection_failed', 'window_closed']);
+export const HangupReason = z.enum(['peer_lost', 'connection_failed', 'window_closed', 'teacher_left']);
 export type HangupReason = z.infer<typeof HangupReason>;
 
 export const Connection = z.enum(['signedOut', 'connecting', 'online', 'offline', 'expired']);
@@ -185,7 +189,7 @@ export const Request = z.discriminatedUnion('type', [
   /** Stop the ringtone for this invitation; it keeps ringing visually (page badge, popup). */
   z.object({ type: z.literal('call/silence'), ...inviteRef }),
   z.object({ type: z.literal('call/hangup'), reason: z.optional(HangupReason), inviteID: z.optional(inviteRef.inviteID) }),
-  /** Classroom mode (the group owner on a group call): ask the listed students to raise hands. */
+  /** Classroom mode (the teacher of a class): ask the listed students to raise hands. */
   z.object({ type: z.literal('classroom/raiseHands'), inviteeList: z.array(idSchema).check(z.minLength(1), z.maxLength(100)) }),
   /** Classroom mode: give the floor to a student (a "speak" invitation). */
   z.object({ type: z.literal('classroom/pick'), userID: idSchema }),
@@ -193,8 +197,26 @@ export const Request = z.discriminatedUnion('type', [
   z.object({ type: z.literal('classroom/lowerHand') }),
   /** Classroom mode: the teacher takes the floor back from the speaker. */
   z.object({ type: z.literal('classroom/endSpeak') }),
+  /** Classroom mode: a student raises a hand (answering the teacher's question, or unasked). */
+  z.object({ type: z.literal('classroom/raiseHand') }),
+  /** Classroom mode: the teacher lowers every raised hand. */
+  z.object({ type: z.literal('classroom/lowerHands') }),
   z.object({ type: z.literal('groups/list') }),
   z.object({ type: z.literal('groups/members'), groupID: idSchema }),
+  /** Group management from the popup (ui/popup/groups): the SDK's group ops, checked again by the server. */
+  z.object({
+    type: z.literal('groups/create'),
+    name: z.string().check(z.minLength(1), z.maxLength(LIMITS.groupNameMaxLength)),
+    groupType: z.enum(GROUP_TYPES),
+    memberList: z.array(idSchema).check(z.maxLength(100)),
+  }),
+  z.object({ type: z.literal('groups/join'), groupID: idSchema }),
+  /** Every member with the role (mine included). */
+  z.object({ type: z.literal('groups/roster'), groupID: idSchema }),
+  z.object({ type: z.literal('groups/add'), groupID: idSchema, userIDList: z.array(idSchema).check(z.minLength(1), z.maxLength(100)) }),
+  z.object({ type: z.literal('groups/remove'), groupID: idSchema, userIDList: z.array(idSchema).check(z.minLength(1), z.maxLength(100)) }),
+  z.object({ type: z.literal('groups/leave'), groupID: idSchema }),
+  z.object({ type: z.literal('groups/dismiss'), groupID: idSchema }),
   z.object({ type: z.literal('history/get') }),
   z.object({ type: z.literal('history/seen') }),
   z.object({ type: z.literal('notice/dismiss') }),
@@ -232,6 +254,15 @@ type ResultData = OfRequests<{
   'groupInvites/list': GroupInvitation[];
   'groupInvites/accept': GroupInvitation[];
   'groupInvites/decline': GroupInvitation[];
+  'groups/create': Group;
+  'groups/join': Group;
+  'groups/roster': GroupMember[];
+  /** Who the server took in now, and who was already a member. */
+  'groups/add': { added: string[]; existed: string[] };
+  'groups/remove': string[];
+  /** My groups after leaving or dismissing. */
+  'groups/leave': Group[];
+  'groups/dismiss': Group[];
 }>;
 
 /** My contacts and the users I block, as the server keeps them. */
@@ -260,9 +291,13 @@ export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<RequestType> = new Set([
 export const HistoryRecord = z.extend(CallRef, {
   peer: z.string(),
   outcome: z.enum(['answered', 'rejected', 'busy', 'missed', 'cancelled', 'pending']),
-  /** Seconds; only for finished answered calls. */
+  /** Seconds; only for finished answered calls (a group call: my own time in it). */
   duration: z.optional(z.number()),
   time: z.number(),
+  /** A group call: the group's name, when known. */
+  groupName: z.optional(z.string()),
+  /** A group call: who joined it (the inviter and every invitee who accepted), in order. */
+  joined: z.optional(z.array(z.string())),
 });
 export type HistoryRecord = z.infer<typeof HistoryRecord>;
 

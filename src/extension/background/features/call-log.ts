@@ -4,12 +4,13 @@
  * dismissed.
  */
 import { browser } from 'wxt/browser';
-import type { CallEntry, ViewState } from '../../shared/schema.ts';
+import type { CallEntry, HistoryRecord, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { peerOf } from '../calls.ts';
 import { sdkCall } from '../errors.ts';
 import { defineFeature } from '../feature.ts';
 import { fetchHistory } from '../history.ts';
+import { loadGroupCallTimes } from '../group-call-times.ts';
 import { logError } from '../log.ts';
 import { parseNotificationId } from '../notification-id.ts';
 import { clearAllOf, clearNotifications, showNotification } from '../notifications.ts';
@@ -19,6 +20,21 @@ import { openPopupWindow } from '../windows.ts';
 /** The `missedNotification` effect (effects.ts). */
 export async function showMissed(entry: CallEntry): Promise<void> {
   await showNotification({ kind: 'missed', inviteID: entry.inviteID }, { title: t('missedCallTitle'), message: t('missedCallFrom', peerOf(entry)) });
+}
+
+/** History with what the worker knows besides: group names (the directory) and my time in group calls. */
+async function callLogOf(ctx: PhoneContext): Promise<HistoryRecord[]> {
+  const chat = ctx.chat();
+  const records = await sdkCall(() => fetchHistory(chat, ctx.me()));
+  const times = await loadGroupCallTimes().catch(() => new Map<string, number>());
+  const groups = [...new Set(records.map((r) => r.groupID).filter(Boolean))];
+  const names = new Map(await Promise.all(groups.map(async (g) => [g, (await ctx.groups.lookup(chat, g)).name] as const)));
+  return records.map((r) => {
+    if (!r.groupID) return r;
+    const name = names.get(r.groupID);
+    const time = r.outcome === 'answered' && r.duration === undefined ? times.get(r.inviteID) : undefined;
+    return { ...r, ...(name ? { groupName: name } : {}), ...(time !== undefined ? { duration: time } : {}) };
+  });
 }
 
 async function missedSeen(ctx: PhoneContext): Promise<ViewState> {
@@ -35,10 +51,7 @@ async function dismissNotice(ctx: PhoneContext): Promise<ViewState> {
 export const callLog = defineFeature({
   name: 'call-log',
   handles: {
-    'history/get': (ctx) => {
-      const chat = ctx.chat();
-      return sdkCall(() => fetchHistory(chat, ctx.me()));
-    },
+    'history/get': (ctx) => callLogOf(ctx),
     'history/seen': (ctx) => missedSeen(ctx),
     'notice/dismiss': (ctx) => dismissNotice(ctx),
   },

@@ -1,7 +1,9 @@
 /** Ending a call: cancelling one I dial, or hanging up the active one. */
 import type { HangupReason, ViewState } from '../../shared/schema.ts';
-import { encodeCallEnd } from '../../../protocol/call-data.ts';
+import { CLASS_ENDED, encodeCallEnd } from '../../../protocol/call-data.ts';
 import { ErrorCode } from '../../../protocol/errors.ts';
+import { participantsOf } from '../calls.ts';
+import { saveGroupCallTime } from '../group-call-times.ts';
 import { sdkCall, ViewError } from '../errors.ts';
 import { logError } from '../log.ts';
 import { defineFeature } from '../feature.ts';
@@ -24,11 +26,16 @@ async function cancel(ctx: PhoneContext, inviteID: string): Promise<ViewState> {
 
 /**
  * The seed's hang-up: a new invitation whose data marks end-of-call with the duration.
- * `inviteID`: a call window asking for an older call must not end a newer one.
+ * `inviteID`: a call window asking for an older call must not end a newer one. A group
+ * call ends for me alone, except a class I teach: it ends for everyone in it (the hang-up
+ * goes to all of them, `class_ended` or why my window went away), so no student stays
+ * muted in a class without a teacher.
  */
 export async function endCall(ctx: PhoneContext, reason?: HangupReason, inviteID?: string): Promise<ViewState> {
-  const active = ctx.state().active;
+  const { active, classroom } = ctx.state();
   if (!active || (inviteID && inviteID !== active.inviteID)) return ctx.view();
+  const teaching = !!active.groupID && classroom?.roomID === active.roomID && classroom.teacher === ctx.me();
+  const students = teaching ? participantsOf(active).filter((u) => u !== ctx.me()) : [];
   // The same number goes into the marker (the peer's and my call log) and my call window.
   const duration = callSeconds(active, ctx.now());
   // Ended first, so a second hang-up (the window closing right after) finds no call.
@@ -39,6 +46,13 @@ export async function endCall(ctx: PhoneContext, reason?: HangupReason, inviteID
     await chat
       .invite({ userID: active.peer, data: encodeCallEnd(active.inviteID, active.roomID, duration, reason), timeout: DIAL_TIMEOUT_SECONDS })
       .catch((e) => logError('hang-up', e));
+  }
+  if (active.groupID) await saveGroupCallTime(active.inviteID, duration).catch((e) => logError('group call time', e));
+  if (students.length > 0 && chat) {
+    const data = encodeCallEnd(active.inviteID, active.roomID, duration, reason ?? CLASS_ENDED);
+    await chat
+      .inviteInGroup({ groupID: active.groupID, inviteeList: students, data, timeout: DIAL_TIMEOUT_SECONDS, offlinePushInfo: { disablePush: true } })
+      .catch((e) => logError('end of class', e));
   }
   return ctx.view();
 }

@@ -2,15 +2,18 @@
  * The call window: opened as its own window when a call is accepted (by either side), so
  * the call outlives the popup. It fills the window like a meeting room: the others large,
  * my own view inset, name and timer together, and a centred bar of round controls (mute,
- * camera, screen share, devices, hang up); on group calls, classroom mode. After the
- * call it says why it ended and how long it lasted, with Call back and Close. Media runs in `CallSession` (src/extension/call).
+ * camera, screen share, devices, details, participants, hang up). A group call says who is
+ * here ("Design team · 3 people"), lists the participants with their microphones, and
+ * pages its grid past 9 tiles; a class adds the classroom panel. After the call it says
+ * why it ended and how long it lasted, with Call back and Close. Media runs in
+ * `CallSession` (src/extension/call).
  */
 import { cloneElement, type VNode } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ActiveCall, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { Avatar } from '../components/Avatar.tsx';
-import { HangUpIcon, MicIcon, MicOffIcon, PhoneIcon, ScreenIcon, SlidersIcon, VideoIcon, VideoOffIcon } from '../components/icons.tsx';
+import { ChevronIcon, ClassIcon, HangUpIcon, InfoIcon, MicIcon, MicOffIcon, PhoneIcon, ScreenIcon, SlidersIcon, UsersIcon, VideoIcon, VideoOffIcon } from '../components/icons.tsx';
 import { loadAccount } from '../../background/store.ts';
 import { participantsOf } from '../../background/calls.ts';
 import { CallSession, type RtcChat } from '../../call/session.ts';
@@ -19,7 +22,10 @@ import { MAX_PARTICIPANTS } from '../../call/room.ts';
 import type { DeviceLists } from '../../call/media.ts';
 import { formatDuration, useCommand, usePhone, useRequest, useTick } from '../hooks.ts';
 import { PeerTile, SelfTile } from './Tile.tsx';
-import { ClassroomPanel, isSilenced, isTeacher } from './ClassroomPanel.tsx';
+import { ClassroomPanel, isSilenced } from './ClassroomPanel.tsx';
+import { Participants, people } from './Participants.tsx';
+import { onPage, PAGE_TILES, pages, stageOrder } from './stage.ts';
+import './call-groups.css';
 import { EndedView } from './EndedView.tsx';
 
 export interface CallPageProps {
@@ -96,10 +102,10 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
   const [devices, setDevices] = useState<DeviceLists | null>(null);
   const [sink, setSink] = useState('');
   const group = active.groupID !== '';
-  const classroom = state.classroom?.roomID === active.roomID ? state.classroom : null;
-  const teacher = isTeacher(active, classroom, me);
+  const classroom = group && state.classroom?.roomID === active.roomID ? state.classroom : null;
+  const teacher = classroom?.teacher === me;
 
-  const hangup = (reason?: 'peer_lost' | 'connection_failed') =>
+  const hangup = (reason?: 'peer_lost' | 'connection_failed' | 'teacher_left') =>
     void run({ type: 'call/hangup', inviteID: active.inviteID, ...(reason ? { reason } : {}) });
   // The mute shortcut (global in Chrome) acts like the mute button.
   useCommand('toggle-mute', () => view && !view.listenOnly && void session?.setMic(!view.micOn));
@@ -135,19 +141,29 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
     };
   }, [session]);
 
-  // Classroom on the SFU: the speaker's participant left the room (window closed, browser
+  // A class on the SFU: the speaker's participant left the room (window closed, browser
   // gone). The server gave the floor back to the teacher; the teacher's window tells
-  // everyone with "endSpeak" (docs/CALLS.md).
+  // everyone with "endSpeak" (docs/CALLS.md). The teacher gone from a student's window
+  // (browser killed: no hang-up came) ends the class there, after the grace a hang-up
+  // normally arrives in.
   const speakerGone = useRef<string | null>(null);
   speakerGone.current = teacher ? (classroom?.speaker ?? null) : null;
+  const teacherGone = useRef<string | null>(null);
+  teacherGone.current = classroom && !teacher ? classroom.teacher : null;
   useEffect(() => {
     if (!session || !group) return;
-    return attachPeerGone(session, (u, reason) => {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const off = attachPeerGone(session, (u, reason) => {
       if (reason === 'left' && u === speakerGone.current) void run({ type: 'classroom/endSpeak' });
+      if (u === teacherGone.current && reason !== 'replaced' && !timer) timer = setTimeout(() => hangup('teacher_left'), BYE_GRACE_MS);
     });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+    };
   }, [session, group]);
 
-  // Classroom: a student without the floor is listen-only.
+  // A class: a student without the floor is listen-only.
   // On the SFU a student is listen-only from the start, until the floor is theirs.
   const listenOnly = !teacher && (classroom !== null || view?.sfuRole === 'student') && classroom?.speaker !== me;
   useEffect(() => void session?.setListenOnly(listenOnly), [session, listenOnly]);
@@ -157,10 +173,19 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
   }, [view?.phase, view?.cameraOn]);
 
   const prompts = state.incoming.filter((c) => c.kind && c.groupID === active.groupID);
-  const peers = view?.peers ?? [];
+  const peers = stageOrder(view?.peers ?? [], [classroom?.teacher ?? null, classroom?.speaker ?? null]);
   const name = active.groupName ?? active.peer;
-  const inset = peers.length <= 1;
+  const inset = !group && peers.length <= 1;
   const [showDevices, setShowDevices] = useState(false);
+  const [details, setDetails] = useState(false);
+  const [showPeople, setShowPeople] = useState(false);
+  const [wantedPage, setPage] = useState(0);
+  // Who is here: me and the peers in the room; on the SFU (where listeners send nothing) also those the server admitted.
+  const list = people(me, !!view && view.micOn && !view.listenOnly, peers, view?.sfuRole ? participantsOf(active) : [], classroom);
+  const here = list.length;
+  const tiles = inset ? Math.max(1, peers.length) : peers.length + 1;
+  const { pages: pageCount, page } = pages(tiles, wantedPage);
+  const side = group && (classroom !== null || showPeople);
   const share = async () => {
     if (!session || !view) return;
     if (view.sharing) return void session.shareScreen(null);
@@ -177,19 +202,25 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
         <Avatar name={name} size={36} group={group} />
         <div class="grow">
           <h1>
-            <span data-testid="call-peer">{name}</span>{' '}
+            <span data-testid="call-peer">{name}</span>
+            {group && (
+              <span class="here" data-testid="call-here">
+                {' · '}
+                {t('peopleHere', here)}
+              </span>
+            )}{' '}
             <span class="timer" data-testid="call-duration" aria-label={t('duration')}>
               {formatDuration((now - active.startedAt) / 1000)}
             </span>
           </h1>
           <span class="kind">
-            {active.callType === 'video' ? <VideoIcon size={14} /> : <PhoneIcon size={14} />}
+            {classroom ? <ClassIcon size={14} /> : active.callType === 'video' ? <VideoIcon size={14} /> : <PhoneIcon size={14} />}
+            {classroom ? `${t('classTitle')} · ` : ''}
             {active.callType === 'video' ? t('videoCall') : t('audioCall')}
-            {group && ` · ${t('groupLimit', MAX_PARTICIPANTS)}`}
           </span>
         </div>
       </header>
-      <div class={`stage-wrap${group && (classroom || teacher) ? ' with-side' : ''}`}>
+      <div class={`stage-wrap${side ? ' with-side' : ''}`}>
         {view?.phase === 'failed' && (
           <p class="error banner" role="alert">
             {view.error === 'serverUnreachable' ? t('errorUnreachable', state.server) : t('micDenied')}
@@ -198,13 +229,15 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
         {error && <p class="error banner" role="alert">{error}</p>}
         {view && view.refused.length > 0 && <p class="sub banner">{t('roomFull', MAX_PARTICIPANTS, view.refused.join(', '))}</p>}
         {/* 1:1, the other person fills the stage and I am inset; in a group I am one tile among them. */}
-        <section class="stage" aria-label={t('participants')} data-testid="tiles" data-count={inset ? Math.max(1, peers.length) : peers.length + 1}>
-          {peers.map((p) => (
+        <section class="stage" aria-label={t('participants')} data-testid="tiles" data-count={Math.min(tiles - page * PAGE_TILES, PAGE_TILES)} data-pages={pageCount}>
+          {peers.map((p, i) => (
             <PeerTile
               key={p.userID}
               peer={p}
               sink={sink}
               big={peers.length === 1}
+              details={details}
+              hidden={!onPage(i, page)}
               silenced={isSilenced(classroom, p.userID)}
               {...(classroom?.teacher === p.userID ? { role: t('teacher') } : classroom?.speaker === p.userID ? { role: t('speaking') } : {})}
             />
@@ -214,18 +247,24 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
               {view?.phase === 'live' ? t('waitingForOthers') : t('connStateConnecting')}
             </p>
           )}
-          {view && <SelfTile inset={inset} preview={view.preview} screen={view.sharing ? (session?.screen ?? null) : null} cameraOn={view.cameraOn} micOn={view.micOn && !view.listenOnly} me={me} />}
+          {view && (inset || onPage(peers.length, page)) && <SelfTile inset={inset} preview={view.preview} screen={view.sharing ? (session?.screen ?? null) : null} cameraOn={view.cameraOn} micOn={view.micOn && !view.listenOnly} me={me} />}
         </section>
-        {group && (
-          <ClassroomPanel
-            me={me}
-            active={active}
-            classroom={classroom}
-            teacher={teacher}
-            participants={peers.map((p) => p.userID)}
-            prompts={prompts}
-            run={run}
-          />
+        {pageCount > 1 && (
+          <nav class="pager" aria-label={t('tilePages')} data-testid="pager">
+            <button type="button" class="icon-button prev" disabled={page === 0} onClick={() => setPage(page - 1)} aria-label={t('previousPage')} title={t('previousPage')}>
+              <ChevronIcon size={18} />
+            </button>
+            <span data-testid="page-of">{t('pageOf', page + 1, pageCount)}</span>
+            <button type="button" class="icon-button next" disabled={page === pageCount - 1} onClick={() => setPage(page + 1)} aria-label={t('nextPage')} title={t('nextPage')} data-testid="next-page">
+              <ChevronIcon size={18} />
+            </button>
+          </nav>
+        )}
+        {side && (
+          <aside class="side">
+            {classroom && <ClassroomPanel me={me} active={active} classroom={classroom} students={participantsOf(active).filter((u) => u !== classroom.teacher)} prompts={prompts} run={run} />}
+            {showPeople && <Participants list={list} me={me} classroom={classroom} />}
+          </aside>
         )}
       </div>
       <section class="controls" aria-label={t('callControls')}>
@@ -255,7 +294,19 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
             <SlidersIcon size={22} />
           </button>
         </Control>
-        <Control label={t('hangUp')} cls="hangup">
+        <Control label={t('details')}>
+          <button type="button" class="neutral-pressed" aria-pressed={details} onClick={() => setDetails(!details)} data-testid="call-details">
+            <InfoIcon size={22} />
+          </button>
+        </Control>
+        {group && (
+          <Control label={t('participants')}>
+            <button type="button" class="neutral-pressed" aria-pressed={showPeople} onClick={() => setShowPeople(!showPeople)} data-testid="call-people">
+              <UsersIcon size={22} />
+            </button>
+          </Control>
+        )}
+        <Control label={teacher ? t('endClass') : t('hangUp')} cls="hangup">
           <button type="button" disabled={busy} onClick={() => hangup()} data-testid="call-hangup">
             <HangUpIcon size={24} />
           </button>

@@ -11,11 +11,16 @@ export function EndedView({ state, ended }: { state: ViewState; ended: { call: A
   const call = ended?.call;
   const name = call ? (call.groupName ?? call.peer) : '';
   const dialling = state.outgoing[0];
+  // A class is called back by its teacher only, as a class again; a student has nothing to call back.
+  const teacherOfClass = call?.mode === 'classroom' && !!call.groupOwner && call.groupOwner === state.userID;
+  const canCallBack = !!call && (call.mode !== 'classroom' || teacherOfClass);
   const callBack = () => {
     if (!call) return;
     void (call.groupID
-      ? run({ type: 'groups/members', groupID: call.groupID }).then(
-          (m) => (m && m.length > 0 ? run({ type: 'call/dialGroup', groupID: call.groupID, inviteeList: m.slice(0, MAX_PARTICIPANTS - 1), callType: call.callType }) : undefined),
+      ? run({ type: 'groups/members', groupID: call.groupID }).then((m) =>
+          m && m.length > 0
+            ? run({ type: 'call/dialGroup', groupID: call.groupID, inviteeList: m.slice(0, teacherOfClass ? 100 : MAX_PARTICIPANTS - 1), callType: call.callType, ...(teacherOfClass ? { classroom: true } : {}) })
+            : undefined,
         )
       : run({ type: 'call/dial', userID: call.peer, callType: call.callType }));
   };
@@ -41,7 +46,7 @@ export function EndedView({ state, ended }: { state: ViewState; ended: { call: A
       )}
       {error && <p class="error" role="alert">{error}</p>}
       <div class="row">
-        {call && (
+        {call && canCallBack && (
           <button type="button" class="accept" onClick={callBack} disabled={state.connection !== 'online' || dialling !== undefined} data-testid="call-back">
             {call.callType === 'video' ? <VideoIcon size={20} /> : <PhoneIcon size={20} />}
             {t('callBack')}

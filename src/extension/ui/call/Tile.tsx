@@ -43,7 +43,11 @@ function useMedia(stream: MediaStream | null, sink: string) {
   return { ref, blocked, resume: () => void ref.current?.play().then(() => setBlocked(false), () => undefined) };
 }
 
-export function PeerTile({ peer, sink, silenced, role, big }: { peer: PeerView; sink: string; silenced: boolean; role?: string; big: boolean }) {
+/**
+ * A remote participant. The connection state shows while it is not connected; the link's
+ * statistics (quality, round trip, loss) only with `details` on, never over the video by default.
+ */
+export function PeerTile({ peer, sink, silenced, role, big, details, hidden }: { peer: PeerView; sink: string; silenced: boolean; role?: string; big: boolean; details: boolean; hidden?: boolean }) {
   const { ref, blocked, resume } = useMedia(peer.stream, sink);
   const state = peer.restarting ? 'connStateRestarting' : CONNECTION[peer.connection];
   const q = peer.quality;
@@ -56,6 +60,7 @@ export function PeerTile({ peer, sink, silenced, role, big }: { peer: PeerView; 
       data-quality={q.level}
       data-mic={String(peer.media.audio)}
       data-silenced={String(silenced)}
+      hidden={hidden}
       onClick={blocked ? resume : undefined}
     >
       <video ref={ref} autoPlay playsInline muted={silenced} class={peer.media.video ? '' : 'hidden'} />
@@ -65,21 +70,26 @@ export function PeerTile({ peer, sink, silenced, role, big }: { peer: PeerView; 
           <strong>{peer.userID}</strong>
           {role && <span> · {role}</span>}
         </span>
+        {silenced && peer.media.audio && <span class="chip">{t('listenOnly')}</span>}
         {!peer.media.audio && (
           <span class="chip muted-chip" title={t('peerMuted')}>
             <MicOffIcon size={14} />
             {t('peerMuted')}
           </span>
         )}
-        <span class="chip">
-          <span data-testid="peer-connection">{t(state)}</span>
-          <span class={`quality ${q.level}`} title={t('qualityTitle', q.rttMs ?? '–', q.lossPct ?? '–')} data-testid="peer-quality">
-            {' '}
-            · {t(QUALITY[q.level])}
-            {q.rttMs !== null && ` · ${q.rttMs} ms`}
-            {q.lossPct !== null && ` · ${t('lossPct', q.lossPct)}`}
+        {(details || peer.connection !== 'connected' || peer.restarting) && (
+          <span class="chip">
+            <span data-testid="peer-connection">{t(state)}</span>
+            {details && (
+              <span class={`quality ${q.level}`} title={t('qualityTitle', q.rttMs ?? '–', q.lossPct ?? '–')} data-testid="peer-quality">
+                {' '}
+                · {t(QUALITY[q.level])}
+                {q.rttMs !== null && ` · ${q.rttMs} ms`}
+                {q.lossPct !== null && ` · ${t('lossPct', q.lossPct)}`}
+              </span>
+            )}
           </span>
-        </span>
+        )}
         {blocked && <button type="button" onClick={resume}>{t('playSound')}</button>}
       </figcaption>
     </figure>

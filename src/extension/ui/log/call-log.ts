@@ -63,3 +63,21 @@ export function outcomeKey(r: HistoryRecord): MessageKey {
 export function page<T>(records: readonly T[], shown: number): { rows: T[]; more: boolean } {
   return { rows: records.slice(0, shown), more: records.length > shown };
 }
+
+/** Who a row names: the group's name (or ID), else the person. */
+export function logName(r: HistoryRecord): string {
+  return r.groupID ? (r.groupName ?? r.groupID) : r.peer;
+}
+
+/**
+ * The rows a search and the "missed" filter keep: the query matches (case-insensitively,
+ * anywhere) the name, the group's ID or anyone who joined.
+ */
+export function filterLog(records: readonly HistoryRecord[], query: string, missedOnly: boolean): HistoryRecord[] {
+  const q = query.trim().toLowerCase();
+  return records.filter((r) => {
+    if (missedOnly && !isMissed(r)) return false;
+    if (!q) return true;
+    return [logName(r), r.peer, ...(r.joined ?? [])].some((x) => x.toLowerCase().includes(q));
+  });
+}

@@ -64,14 +64,15 @@ function RingingCard({ c, run }: { c: CallEntry; run: Run }) {
 }
 
 function CompactRow({ c, run }: { c: CallEntry; run: Run }) {
+  // A classroom prompt wraps its sentence above its buttons (it was cut to "alice …" beside them).
   return (
-    <li class="row-item" data-invite-id={c.inviteID}>
+    <li class={`row-item${c.kind ? ' wrap prompt-row' : ''}`} data-invite-id={c.inviteID}>
       <Avatar name={c.inviter} size={32} />
       <span class="grow">
         <span class="name">{label(c)}</span>
         {!c.kind && <span class="sub block">{c.callType === 'video' ? t('videoCall') : t('audioCall')}{c.waiting && ` · ${t('callWaiting')}`}</span>}
       </span>
-      <button type="button" class="danger" onClick={() => void run({ type: 'call/reject', inviteID: c.inviteID })}>
+      <button type="button" class={c.kind ? '' : 'danger'} onClick={() => void run({ type: 'call/reject', inviteID: c.inviteID })}>
         {c.kind ? t('dismiss') : t('reject')}
       </button>
       <button type="button" class="accept" onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID })} data-kind={c.kind ?? 'call'}>

@@ -8,8 +8,9 @@ import { useState } from 'preact/hooks';
 import type { HistoryRecord } from '../../shared/schema.ts';
 import { getLanguage, t } from '../../shared/i18n.ts';
 import { formatDuration } from '../hooks.ts';
-import { calendarDate, clockTime, dayOf, isMissed, LOG_PAGE, outcomeKey, page } from '../log/call-log.ts';
+import { calendarDate, clockTime, dayOf, filterLog, isMissed, LOG_PAGE, logName, outcomeKey, page } from '../log/call-log.ts';
 import { IncomingIcon, MissedIcon, OutgoingIcon, PhoneIcon, VideoIcon } from '../components/icons.tsx';
+import './log.css';
 
 function When({ time, now }: { time: number; now: number }) {
   const lang = getLanguage();
@@ -28,6 +29,8 @@ type RowActions = (r: HistoryRecord) => ComponentChildren;
 function Row({ r, now, online, onCallBack, actions }: { r: HistoryRecord; now: number; online: boolean; onCallBack: (r: HistoryRecord) => void; actions?: RowActions | undefined }) {
   const missed = isMissed(r);
   const video = r.callType === 'video';
+  const name = logName(r);
+  const others = (r.joined ?? []).length;
   return (
     <li class={`row-item log-row${missed ? ' missed' : ''}`} data-outcome={r.outcome} data-direction={r.direction} data-duration={r.duration ?? ''} data-call-type={r.callType}>
       <span class="dir" aria-hidden="true">
@@ -35,7 +38,7 @@ function Row({ r, now, online, onCallBack, actions }: { r: HistoryRecord; now: n
       </span>
       <span class="grow">
         <span class="top-line">
-          <span class="name">{r.peer}</span>
+          <span class="name">{name}</span>
           <When time={r.time} now={now} />
         </span>
         <span class="sub block">
@@ -47,6 +50,11 @@ function Row({ r, now, online, onCallBack, actions }: { r: HistoryRecord; now: n
             </>
           )}
         </span>
+        {others > 0 && (
+          <span class="sub block joined" data-testid="log-joined" title={r.joined!.join(', ')}>
+            {t('joinedList', others, r.joined!.join(', '))}
+          </span>
+        )}
         {actions?.(r)}
       </span>
       <button
@@ -54,8 +62,8 @@ function Row({ r, now, online, onCallBack, actions }: { r: HistoryRecord; now: n
         class="icon-button call-back"
         disabled={!online}
         onClick={() => onCallBack(r)}
-        aria-label={t('callBackNamed', r.peer)}
-        title={t('callBackNamed', r.peer)}
+        aria-label={t('callBackNamed', name)}
+        title={t('callBackNamed', name)}
         data-testid="call-back"
       >
         {video ? <VideoIcon size={18} /> : <PhoneIcon size={18} />}
@@ -66,8 +74,11 @@ function Row({ r, now, online, onCallBack, actions }: { r: HistoryRecord; now: n
 
 export function History({ records, missed, online, onCallBack, actions }: { records: HistoryRecord[] | null; missed: number; online: boolean; onCallBack: (r: HistoryRecord) => void; actions?: RowActions }) {
   const [shown, setShown] = useState(LOG_PAGE);
+  const [query, setQuery] = useState('');
+  const [missedOnly, setMissedOnly] = useState(false);
   const now = Date.now();
-  const { rows, more } = page(records ?? [], shown);
+  const kept = filterLog(records ?? [], query, missedOnly);
+  const { rows, more } = page(kept, shown);
   return (
     <section aria-labelledby="log-heading" class="log">
       <h2 id="log-heading">
@@ -78,12 +89,28 @@ export function History({ records, missed, online, onCallBack, actions }: { reco
           </span>
         )}
       </h2>
+      {records && records.length > 0 && (
+        <div class="log-tools" role="search">
+          <label class="sr-only" for="log-search">
+            {t('searchCalls')}
+          </label>
+          <input id="log-search" type="search" placeholder={t('searchCalls')} value={query} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} data-testid="log-search" />
+          <button type="button" class="filter" aria-pressed={missedOnly} onClick={() => setMissedOnly(!missedOnly)} data-testid="log-missed">
+            {t('missedFilter')}
+          </button>
+        </div>
+      )}
       {records === null && (
         <p class="sub empty" data-testid="history-state">
           {t(online ? 'loading' : 'logOffline')}
         </p>
       )}
       {records && records.length === 0 && <p class="sub empty">{t('noHistory')}</p>}
+      {records && records.length > 0 && kept.length === 0 && (
+        <p class="sub empty" data-testid="log-none">
+          {t('noMatchingCalls')}
+        </p>
+      )}
       <ul class="list" data-testid="history">
         {rows.map((r) => (
           <Row key={r.inviteID} r={r} now={now} online={online} onCallBack={onCallBack} actions={actions} />

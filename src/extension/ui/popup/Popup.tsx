@@ -3,7 +3,7 @@
  * the dial field (with suggestions), the call log with call back, and groups. Every
  * control is a native button/input, so it works with the keyboard alone.
  */
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import type { HistoryRecord, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
@@ -11,7 +11,7 @@ import { MAX_PARTICIPANTS } from '../../call/room.ts';
 import { usePhone, useRequest, useTick, type Run } from '../hooks.ts';
 import { announcement, Calls } from './Calls.tsx';
 import { DialForm } from './DialForm.tsx';
-import { Groups } from './Groups.tsx';
+import { GroupsEntry, GroupsScreen } from './groups/GroupsScreen.tsx';
 import { GroupInvitations } from './GroupInvitations.tsx';
 import { PeerActions } from './PeerActions.tsx';
 import { useTrust } from '../trust/use-trust.ts';
@@ -45,6 +45,7 @@ function PopupView({ state }: { state: ViewState }) {
   const refreshKey = [state.active?.inviteID ?? '', ...state.incoming.map((c) => c.inviteID), ...state.outgoing.map((c) => c.inviteID)].join();
   const { records, contacts } = useLog(run, online, state.userID ?? '', refreshKey);
   const trust = useTrust(run, online, refreshKey);
+  const [groupsOpen, setGroupsOpen] = useState(false);
   useEffect(() => {
     if (state.missed > 0 && online) void run({ type: 'history/seen' });
   }, [state.missed, online]);
@@ -84,12 +85,13 @@ function PopupView({ state }: { state: ViewState }) {
         </p>
       )}
       {state.active && <ActiveCallBar active={state.active} now={now} onHangup={() => void run({ type: 'call/hangup' })} />}
-      {signedIn && !ringing && (
+      {signedIn && !ringing && groupsOpen && <GroupsScreen me={state.userID ?? ''} online={online} contacts={contacts} onBack={() => setGroupsOpen(false)} />}
+      {signedIn && !ringing && !groupsOpen && (
         <>
           <DialForm run={run} disabled={!online} contacts={contacts} onDialled={() => undefined} />
           <GroupInvitations run={run} online={online} />
           <History records={records} missed={state.missed} online={online} onCallBack={(r) => void callBack(run, r)} actions={(r) => !r.groupID && <PeerActions peer={r.peer} trust={trust} online={online} />} />
-          <Groups run={run} online={online} me={state.userID ?? ''} />
+          <GroupsEntry onOpen={() => setGroupsOpen(true)} />
         </>
       )}
     </main>
