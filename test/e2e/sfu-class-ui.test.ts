@@ -52,7 +52,7 @@ describe.skipIf(!janusAvailable())('a class of 14 on the SFU, from the UI', () =
   beforeAll(async () => {
     janus = await startTestJanus();
     dir = mkdtempSync(join(tmpdir(), 'ringlet-sfu-class-ui-'));
-    server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), deadlinePollMs: 200, logLevel: 'silent', sfu: janus.sfu });
+    server = await startServer({ port: 0, storage: join(dir, 'ringlet.sqlite'), deadlinePollMs: 200, logLevel: 'silent', sfu: janus.sfu, groupConsent: false }); // the class's group is made by code
     [teacher, sam] = await Promise.all([launchProfile('class-teacher'), launchProfile('class-sam')]);
     await Promise.all([
       signInThroughOptions(teacher, server.url, 'teacher', true).then((p) => p.close()),
