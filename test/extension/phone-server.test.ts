@@ -10,42 +10,16 @@ import { TSignaling } from '../../src/protocol/signaling.ts';
 import { BADGE_VIEW_KEY } from '../../src/extension/shared/schema.ts';
 import { encodeInvite } from '../../src/protocol/call-data.ts';
 import { loadAccount } from '../../src/extension/background/store.ts';
-import { resetToolbarCache } from '../../src/extension/background/toolbar.ts';
-import { resetBadgeViewCache } from '../../src/extension/background/badge-view.ts';
-import { startHarness, type Client, type Harness } from '../integration/harness.ts';
-import { bootPhone, poll, signedInPhone } from './real-phone.ts';
+import { bootPhone, poll, signedInPhone, workersOnServer } from './real-phone.ts';
 
-let h: Harness;
-let alice: Client;
-let n = 0;
-const phones: Array<ReturnType<typeof bootPhone>> = [];
-
-beforeAll(async () => {
-  h = await startHarness();
-  alice = await h.client('alice');
-});
-afterAll(async () => {
-  for (const p of phones) await p.destroy();
-  await h?.close();
-});
-beforeEach(() => {
-  fakeBrowser.reset();
-  resetToolbarCache();
-  resetBadgeViewCache();
-});
-
-/** bob<n>'s worker, signed in with a password account created on the server. */
-async function bob() {
-  const w = await signedInPhone(h.server.url, `bob${++n}`);
-  phones.push(w);
-  return w;
-}
+const env = workersOnServer();
+const bob = () => env.bob();
 
 const notifications = async () => Object.keys(await fakeBrowser.notifications.getAll());
 const badgeText = () => fakeBrowser.action.getBadgeText({});
 const badgeView = async () => ((await fakeBrowser.storage.local.get(BADGE_VIEW_KEY))[BADGE_VIEW_KEY] as { items: Array<{ inviteID: string; text: string }> } | undefined)?.items ?? [];
 const call = (to: string, extra: { timeout?: number; offlinePushInfo?: { title?: string; description?: string; disablePush?: boolean } } = {}) =>
-  alice.chat.invite({ userID: to, data: encodeInvite('room-1', 'audio'), timeout: 30, ...extra });
+  env.alice.chat.invite({ userID: to, data: encodeInvite('room-1', 'audio'), timeout: 30, ...extra });
 
 describe('the Phone on a real server', () => {
   it('rings on an invitation: notification, toolbar badge, page badge, ringtone', async () => {
@@ -55,7 +29,7 @@ describe('the Phone on a real server', () => {
     expect(await badgeText()).toBe('1');
     expect(await badgeView()).toEqual([expect.objectContaining({ inviteID, text: 'alice is calling' })]);
     expect(b.ringtone.playing).toBe(true);
-    await alice.chat.cancel({ inviteID });
+    await env.alice.chat.cancel({ inviteID });
     await poll(async () => (await notifications()).length === 0, 'the ring ending on cancel');
     expect(b.ringtone.playing).toBe(false);
   });
@@ -68,7 +42,7 @@ describe('the Phone on a real server', () => {
       title: 'Incoming call from alice',
       message: 'Audio call\nalice adds: “Incoming call from Mom · Join now”',
     });
-    await alice.chat.cancel({ inviteID });
+    await env.alice.chat.cancel({ inviteID });
   });
 
   it('accepting stops the ring everywhere, opens the call page, and alice hears it; hang-up sends the end-of-call invitation', async () => {
@@ -76,7 +50,7 @@ describe('the Phone on a real server', () => {
     const { inviteID } = await call(b.userID);
     await poll(() => b.phone.viewState().incoming.length === 1, 'ringing');
     await b.phone.handle({ type: 'call/accept', inviteID });
-    await alice.waitFor((e) => e.name === TSignaling.INVITEE_ACCEPTED && e.data.inviteID === inviteID && e.data.invitee === b.userID);
+    await env.alice.waitFor((e) => e.name === TSignaling.INVITEE_ACCEPTED && e.data.inviteID === inviteID && e.data.invitee === b.userID);
     expect(await notifications()).toEqual([]);
     expect(await badgeText()).toBe('');
     expect(await badgeView()).toEqual([]);
@@ -84,7 +58,7 @@ describe('the Phone on a real server', () => {
     expect(b.openCallPage).toHaveBeenCalledOnce();
     expect(b.phone.viewState().active).toMatchObject({ inviteID, peer: 'alice' });
     await b.phone.handle({ type: 'call/hangup' });
-    const end = await alice.waitFor((e) => e.name === TSignaling.NEW_INVITATION_RECEIVED && e.data.inviter === b.userID);
+    const end = await env.alice.waitFor((e) => e.name === TSignaling.NEW_INVITATION_RECEIVED && e.data.inviter === b.userID);
     expect(JSON.parse(end.data.data)).toMatchObject({ callInviteID: inviteID, callEnd: expect.any(Number) });
     expect(b.phone.viewState().active).toBeNull();
     // The call window's duration is the marker's: the call log reads the same number.
@@ -104,7 +78,7 @@ describe('the Phone on a real server', () => {
 
   it('stops ringing when the same account answers on another device', async () => {
     const b = await bob();
-    const other = await h.client(b.userID);
+    const other = await env.h.client(b.userID);
     const { inviteID } = await call(b.userID);
     await poll(async () => (await badgeText()) === '1', 'ringing');
     await other.chat.accept({ inviteID });
@@ -117,7 +91,7 @@ describe('the Phone on a real server', () => {
     const b = await bob();
     await b.phone.handle({ type: 'settings/set', patch: { doNotDisturb: true } });
     const { inviteID } = await call(b.userID);
-    const rejected = await alice.waitFor((e) => e.name === TSignaling.INVITEE_REJECTED && e.data.inviteID === inviteID);
+    const rejected = await env.alice.waitFor((e) => e.name === TSignaling.INVITEE_REJECTED && e.data.inviteID === inviteID);
     expect(JSON.parse(rejected.data.data)).toMatchObject({ reason: 'busy', detail: 'do_not_disturb' });
     expect(b.ringtone.playing).toBe(false);
     expect(await notifications()).toEqual([]);
@@ -128,13 +102,13 @@ describe('the Phone on a real server', () => {
     await b.phone.handle({ type: 'call/dial', userID: 'alice', callType: 'video' });
     const [out] = b.phone.viewState().outgoing;
     expect(out).toMatchObject({ inviter: b.userID, inviteeList: ['alice'], pending: ['alice'], callType: 'video', direction: 'outgoing' });
-    const heard = await alice.waitFor((e) => e.name === TSignaling.NEW_INVITATION_RECEIVED && e.data.inviteID === out!.inviteID);
+    const heard = await env.alice.waitFor((e) => e.name === TSignaling.NEW_INVITATION_RECEIVED && e.data.inviteID === out!.inviteID);
     expect(heard.data).toMatchObject({ inviter: b.userID, timeout: 30 });
     expect(JSON.parse(heard.data.data)).toMatchObject({ callType: 'video', roomID: out!.roomID });
     expect(await badgeView()).toEqual([expect.objectContaining({ text: 'Calling alice…' })]);
     await b.phone.handle({ type: 'call/cancel', inviteID: out!.inviteID });
     expect(b.phone.viewState().outgoing).toEqual([]);
-    await alice.waitFor((e) => e.name === TSignaling.INVITATION_CANCELLED && e.data.inviteID === out!.inviteID);
+    await env.alice.waitFor((e) => e.name === TSignaling.INVITATION_CANCELLED && e.data.inviteID === out!.inviteID);
   });
 
   it('signing out revokes the userSig: the server refuses it afterwards, and the account and calls are forgotten', async () => {
@@ -143,7 +117,7 @@ describe('the Phone on a real server', () => {
     await b.phone.handle({ type: 'account/signOut' });
     expect(b.phone.viewState()).toMatchObject({ connection: 'signedOut', userID: null, incoming: [] });
     expect(await fakeBrowser.storage.session.get('account')).toEqual({});
-    const res = await fetch(`${h.server.httpUrl}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${userSig}`, 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${env.h.server.httpUrl}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${userSig}`, 'content-type': 'application/json' }, body: '{}' });
     expect((await res.json()).code).toBe(70001); // already revoked
   });
 });

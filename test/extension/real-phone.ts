@@ -3,7 +3,12 @@
  * connection states its views were shown, the SDK sessions it created and the first
  * logins the SDK gave up on.
  */
-import { vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing';
+import type { ServerOptions } from '../../src/server/index.ts';
+import { resetToolbarCache } from '../../src/extension/background/toolbar.ts';
+import { resetBadgeViewCache } from '../../src/extension/background/badge-view.ts';
+import { startHarness, type Client, type Harness } from '../integration/harness.ts';
 import { createChat, type CreateChatOptions } from '../../src/sdk/index.ts';
 import { Phone } from '../../src/extension/background/phone.ts';
 import type { CreateChat } from '../../src/extension/background/session.ts';
@@ -65,4 +70,38 @@ export async function signedInPhone(server: string, userID: string): Promise<Ret
     throw err;
   }
   return { ...w, userID };
+}
+
+/**
+ * The fixture of the worker-on-a-real-server suites: a server (with `options`), alice as an
+ * SDK client, and `bob()`, a new signed-in worker each call (bob1, bob2, …), all closed after
+ * the file; the fake browser and the worker's caches are reset before each test.
+ */
+export function workersOnServer(options: ServerOptions = {}) {
+  const phones: Array<ReturnType<typeof bootPhone>> = [];
+  let n = 0;
+  const env = {
+    h: undefined as unknown as Harness,
+    alice: undefined as unknown as Client,
+    /** bob<n>'s worker, signed in with a password account created on the server. */
+    async bob() {
+      const w = await signedInPhone(env.h.server.url, `bob${++n}`);
+      phones.push(w);
+      return w;
+    },
+  };
+  beforeAll(async () => {
+    env.h = await startHarness(options);
+    env.alice = await env.h.client('alice');
+  });
+  afterAll(async () => {
+    for (const p of phones) await p.destroy();
+    await env.h?.close();
+  });
+  beforeEach(() => {
+    fakeBrowser.reset();
+    resetToolbarCache();
+    resetBadgeViewCache();
+  });
+  return env;
 }

@@ -6,35 +6,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
 import { encodeInvite } from '../../src/protocol/call-data.ts';
-import { resetToolbarCache } from '../../src/extension/background/toolbar.ts';
-import { resetBadgeViewCache } from '../../src/extension/background/badge-view.ts';
-import { startHarness, type Client, type Harness } from '../integration/harness.ts';
-import { bootPhone, signedInPhone } from './real-phone.ts';
+import { bootPhone, signedInPhone, workersOnServer } from './real-phone.ts';
 
-let h: Harness;
-let alice: Client;
-let n = 0;
-const phones: Array<ReturnType<typeof bootPhone>> = [];
-
-beforeAll(async () => {
-  h = await startHarness({ groupConsent: true });
-  alice = await h.client('alice');
-});
-afterAll(async () => {
-  for (const p of phones) await p.destroy();
-  await h?.close();
-});
-beforeEach(() => {
-  fakeBrowser.reset();
-  resetToolbarCache();
-  resetBadgeViewCache();
-});
-
-async function bob() {
-  const w = await signedInPhone(h.server.url, `bob${++n}`);
-  phones.push(w);
-  return w;
-}
+const env = workersOnServer({ groupConsent: true });
+const bob = () => env.bob();
 
 describe('people in the worker, on a real server', () => {
   it('blocks and unblocks, adds and removes contacts: every answer is the server\'s lists', async () => {
@@ -43,7 +18,7 @@ describe('people in the worker, on a real server', () => {
     expect(await b.phone.handle({ type: 'trust/addContact', userID: 'alice' })).toEqual({ contacts: ['alice'], blocked: [] });
     // Blocking removes the contact; the server refuses alice's call from then on.
     expect(await b.phone.handle({ type: 'trust/block', userID: 'alice' })).toEqual({ contacts: [], blocked: ['alice'] });
-    const refused = await alice.chat.invite({ userID: b.userID, data: encodeInvite('room', 'audio'), timeout: 30 }).then(
+    const refused = await env.alice.chat.invite({ userID: b.userID, data: encodeInvite('room', 'audio'), timeout: 30 }).then(
       () => null,
       (e: { code: number; reason: string }) => `${e.code}:${e.reason}`,
     );
@@ -54,12 +29,12 @@ describe('people in the worker, on a real server', () => {
 
   it('lists group invitations and joins or declines them', async () => {
     const b = await bob();
-    await alice.chat.createGroup({ groupID: `g-join-${n}`, name: 'Join me', memberList: [b.userID] });
-    await alice.chat.createGroup({ groupID: `g-no-${n}`, name: 'No thanks', memberList: [b.userID] });
+    await env.alice.chat.createGroup({ groupID: `g-join-${b.userID}`, name: 'Join me', memberList: [b.userID] });
+    await env.alice.chat.createGroup({ groupID: `g-no-${b.userID}`, name: 'No thanks', memberList: [b.userID] });
     const list = await b.phone.handle({ type: 'groupInvites/list' });
     expect(list.map((i) => [i.group.name, i.inviter])).toEqual([['Join me', 'alice'], ['No thanks', 'alice']]);
-    expect((await b.phone.handle({ type: 'groupInvites/accept', groupID: `g-join-${n}` })).map((i) => i.group.groupID)).toEqual([`g-no-${n}`]);
-    expect(await b.phone.handle({ type: 'groupInvites/decline', groupID: `g-no-${n}` })).toEqual([]);
-    expect((await b.phone.handle({ type: 'groups/list' })).map((g) => g.groupID)).toEqual([`g-join-${n}`]);
+    expect((await b.phone.handle({ type: 'groupInvites/accept', groupID: `g-join-${b.userID}` })).map((i) => i.group.groupID)).toEqual([`g-no-${b.userID}`]);
+    expect(await b.phone.handle({ type: 'groupInvites/decline', groupID: `g-no-${b.userID}` })).toEqual([]);
+    expect((await b.phone.handle({ type: 'groups/list' })).map((g) => g.groupID)).toEqual([`g-join-${b.userID}`]);
   });
 });
