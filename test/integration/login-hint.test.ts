@@ -18,12 +18,18 @@ import { rawSocket } from './harness.ts';
 class HoldingBus implements Bus {
   #release: () => void = () => undefined;
   readonly #held = new Promise<void>((r) => (this.#release = r));
+  #reach: () => void = () => undefined;
+  /** Settles when the holder's registration has reached the bus (its login is in flight). */
+  readonly reached = new Promise<void>((r) => (this.#reach = r));
   constructor(readonly inner: Bus, readonly holder: string) {}
   release(): void {
     this.#release();
   }
   async register(s: SessionSink): Promise<void> {
-    if (s.userID === this.holder) await this.#held;
+    if (s.userID === this.holder) {
+      this.#reach();
+      await this.#held;
+    }
     return this.inner.register(s);
   }
   unregister: Bus['unregister'] = (s) => this.inner.unregister(s);
@@ -56,20 +62,14 @@ describe('a node busy with logins says when to come back', () => {
     chats.push(holder);
     const holding = holder.login({ userID: 'holder', userSig: await server.userSig('holder') });
 
-    // Wait until it is in flight: a raw login is refused from then on.
-    let refused: { res: any; closed: { code: number; reason: string } } | null = null;
-    for (let i = 0; i < 200 && !refused; i++) {
-      const s = await rawSocket(server.url);
-      s.ws.send(JSON.stringify({ type: 'login', id: 'l', userID: 'probe', userSig: await server.userSig('probe') }));
-      const res = await s.next((f) => f.type === 'res' && f.id === 'l');
-      if (res.code === 0) s.ws.close();
-      else refused = { res, closed: await s.closed };
-      await s.closed;
-    }
-    expect(refused).not.toBeNull();
-    expect(refused!.res).toMatchObject({ code: 8040, reason: 'logins_in_flight' });
-    expect(refused!.closed.code).toBe(CloseCode.TRY_AGAIN_LATER);
-    const hint = retryAfterMs(refused!.closed.code, refused!.closed.reason);
+    // Once its registration reaches the bus, the holder's login is in flight and stays there.
+    await bus.reached;
+    const s = await rawSocket(server.url);
+    s.ws.send(JSON.stringify({ type: 'login', id: 'l', userID: 'probe', userSig: await server.userSig('probe') }));
+    const refused = { res: await s.next((f) => f.type === 'res' && f.id === 'l'), closed: await s.closed };
+    expect(refused.res).toMatchObject({ code: 8040, reason: 'logins_in_flight' });
+    expect(refused.closed.code).toBe(CloseCode.TRY_AGAIN_LATER);
+    const hint = retryAfterMs(refused.closed.code, refused.closed.reason);
     expect(hint).toBeGreaterThanOrEqual(100);
 
     // An SDK client whose own backoff would retry at once (0 spread, 1 ms minimum).
