@@ -159,6 +159,7 @@ export class Dispatcher {
     }
     if ('replay' in result) return result.replay;
     const { outbox, deadlines } = result.ctx;
+    await outbox.settle();
     // The expected cost was taken up front; the real one is settled now (refund or debt).
     if (reach) this.#settleRate(userID, reach, now, charged, outbox.deliveries.length);
     respond(result.reply);
@@ -219,13 +220,15 @@ export class Dispatcher {
   async #chargeStored(tx: StoreTx, userID: string, day: number): Promise<void> {
     const bytes = tx.storedBytes();
     if (bytes === 0) return;
-    const total = await tx.chargeStoredBytes(userID, bytes, day);
     const cap = this.#s.limits.storedBytesPerDay;
-    if (total > cap) {
+    const refuse = (): Error => {
       if (this.#spent.size >= 100_000) this.#spent.clear();
       this.#spent.set(userID, day);
-      throw limitExceeded('stored_bytes', `at most ${cap} bytes stored per day`);
-    }
+      return limitExceeded('stored_bytes', `at most ${cap} bytes stored per day`);
+    };
+    // A store may check the cap with the commit (then the transaction fails with refuse()).
+    const total = await tx.chargeStoredBytes(userID, bytes, day, { bytes: cap, refuse });
+    if (total > cap) throw refuse();
   }
 
   /** `run`'s store round trip, into the metrics when they are on. */

@@ -33,6 +33,9 @@ export class Outbox {
   readonly departures: Departure[] = [];
   readonly #tx: StoreTx;
   readonly #now: number;
+  /** Seqs still to come (see settle), and the deliveries they turned out to have none for. */
+  readonly #late: Promise<void>[] = [];
+  readonly #unknown = new Set<Delivery>();
 
   constructor(tx: StoreTx, now: number) {
     this.#tx = tx;
@@ -61,11 +64,39 @@ export class Outbox {
     const seqs = opts.stored
       ? await this.#tx.appendEvents([...texts].map(([userID, frame]) => ({ userID, inviteID: opts.inviteID ?? null, deadline: opts.deadline ?? null, frame })), this.#now)
       : null;
+    if (seqs !== null && !(seqs instanceof Map)) {
+      // Seqs known after the commit: the deliveries keep their place and get them in settle().
+      const placed: Delivery[] = [];
+      for (const [userID, stored] of texts) placed.push(lazyDelivery(userID, null, stored, opts.exceptSession));
+      this.deliveries.push(...placed);
+      this.#late.push(seqs.later.then((known) => {
+        for (const d of placed) {
+          d.seq = known.get(d.userID) ?? null;
+          if (d.seq === null) this.#unknown.add(d); // unknown user: nobody to deliver to
+        }
+      }));
+      return;
+    }
     for (const [userID, stored] of texts) {
       const seq = seqs?.get(userID) ?? null;
       if (opts.stored && seq === null) continue; // unknown user: nobody to deliver to
       this.deliveries.push(lazyDelivery(userID, seq, stored, opts.exceptSession));
     }
+  }
+
+  /**
+   * Gives the deliveries whose seqs came with the commit their seqs (EventSeqs): called once
+   * the transaction has committed, before the deliveries are read.
+   */
+  async settle(): Promise<void> {
+    if (this.#late.length === 0) return;
+    await Promise.all(this.#late);
+    this.#late.length = 0;
+    if (this.#unknown.size === 0) return;
+    const kept = this.deliveries.filter((d) => !this.#unknown.has(d));
+    this.deliveries.length = 0;
+    this.deliveries.push(...kept);
+    this.#unknown.clear();
   }
 
   /**
@@ -102,7 +133,7 @@ function lazyDelivery(userID: string, seq: number | null, stored: string, except
     userID,
     seq,
     get frame(): string {
-      frame ??= serverFrame.push(seq, stored);
+      frame ??= serverFrame.push(d.seq, stored);
       return frame;
     },
   } as Delivery;

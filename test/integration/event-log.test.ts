@@ -10,6 +10,7 @@ import { SqlStore } from '../../src/server/store/sql-store.ts';
 import { SqliteDriver } from '../../src/server/store/sqlite/driver.ts';
 import { SqliteStore } from '../../src/server/store/sqlite/store.ts';
 import { testStorage, type TestStorage } from '../support/backends.ts';
+import { seqsOf } from '../support/event-seqs.ts';
 
 let db: TestStorage;
 let driver: SqlDriver;
@@ -37,7 +38,7 @@ describe('event log stored once', () => {
     const users = Array.from({ length: 250 }, (_, i) => `u${String(i).padStart(3, '0')}`);
     await store.write(async (tx) => { for (const u of users) await tx.ensureUser(u, 1); });
     const frame = JSON.stringify({ message: { payload: 'x'.repeat(8000) } });
-    const seqs = await store.write((tx) => tx.appendEvents(users.map((userID) => ({ userID, inviteID: null, deadline: null, frame })), 10));
+    const seqs = await seqsOf(await store.write((tx) => tx.appendEvents(users.map((userID) => ({ userID, inviteID: null, deadline: null, frame })), 10)));
     expect([...seqs.values()].every((s) => s === 1)).toBe(true);
     // One distinct frame for u000 only, the shared one for the rest.
     await store.write((tx) => tx.appendEvents(users.map((userID) => ({ userID, inviteID: 'inv', deadline: 99, frame: userID === 'u000' ? '{"own":1}' : frame })), 11));
@@ -72,7 +73,7 @@ describe('event log stored once', () => {
     expect(a.map((e) => [e.seq, e.inviteID, e.deadline, e.frame])).toEqual([[1, 'i1', 5, '{"a":1}'], [2, null, null, '{"a":2}']]);
     expect((await store.read((tx) => tx.eventsAfter('b', 0, 10))).map((e) => e.frame)).toEqual(['{"b":1}']);
     // New events get fresh ids (the id sequence continues past the carried rows) and the next seq.
-    const seqs = await store.write((tx) => tx.appendEvents([{ userID: 'a', inviteID: null, deadline: null, frame: '{"a":3}' }, { userID: 'b', inviteID: null, deadline: null, frame: '{"b":2}' }], 3));
+    const seqs = await seqsOf(await store.write((tx) => tx.appendEvents([{ userID: 'a', inviteID: null, deadline: null, frame: '{"a":3}' }, { userID: 'b', inviteID: null, deadline: null, frame: '{"b":2}' }], 3)));
     expect(Object.fromEntries(seqs)).toEqual({ a: 3, b: 2 });
     expect((await store.read((tx) => tx.eventsAfter('a', 1, 10))).map((e) => e.frame)).toEqual(['{"a":2}', '{"a":3}']);
     expect((await store.read((tx) => tx.eventsAfter('b', 1, 10))).map((e) => e.frame)).toEqual(['{"b":2}']);

@@ -12,6 +12,7 @@ import { SqliteDriver } from '../../src/server/store/sqlite/driver.ts';
 import { SqliteStore } from '../../src/server/store/sqlite/store.ts';
 import type { StoreTx } from '../../src/server/store/types.ts';
 import { testBackend, testStorage, type TestStorage } from '../support/backends.ts';
+import { seqsOf } from '../support/event-seqs.ts';
 
 const T0 = 1_765_000_000_000;
 let db: TestStorage;
@@ -46,7 +47,7 @@ function rows(table: string): number {
 async function send(tx: StoreTx, text: string, requestID: string): Promise<{ id: number; seqs: Map<string, number> }> {
   const id = await tx.insertMessage({ convKey: 'c2c:alice:bob', from: 'alice', to: 'bob', time: T0, payload: { data: text } as never });
   await tx.bumpConversations([{ userID: 'alice', conversationID: 'C2Cbob', unreadDelta: 0 }, { userID: 'bob', conversationID: 'C2Calice', unreadDelta: 1 }], id, T0);
-  const seqs = await tx.appendEvents([{ userID: 'alice', inviteID: null, deadline: null, frame: `{"a":"${text}"}` }, { userID: 'bob', inviteID: null, deadline: null, frame: `{"b":"${text}"}` }], T0);
+  const seqs = await seqsOf(await tx.appendEvents([{ userID: 'alice', inviteID: null, deadline: null, frame: `{"a":"${text}"}` }, { userID: 'bob', inviteID: null, deadline: null, frame: `{"b":"${text}"}` }], T0));
   expect(await tx.putRequestResult('alice', requestID, `{"code":0,"data":"${text}"}`, T0)).toBe(true);
   return { id, seqs };
 }

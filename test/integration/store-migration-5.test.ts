@@ -14,6 +14,7 @@ import { SqliteDriver } from '../../src/server/store/sqlite/driver.ts';
 import { SqliteStore } from '../../src/server/store/sqlite/store.ts';
 import type { Invitation } from '../../src/server/signaling/machine.ts';
 import { testBackend, testStorage, type TestStorage } from '../support/backends.ts';
+import { seqsOf } from '../support/event-seqs.ts';
 
 const DAY = 86_400_000;
 const T0 = 20_000 * DAY + 5_000; // early in a UTC day
@@ -113,7 +114,7 @@ describe('migration 5: fewer B-trees per commit', () => {
 
     // Event logs replay unchanged; new events and messages get ids after the old ones.
     expect((await store.read((tx) => tx.eventsAfter('bob', 0, 10))).map((e) => [e.seq, e.inviteID, e.frame])).toEqual([[1, 'i-1', '{"e":7}'], [2, null, '{"e":9}']]);
-    const seqs = await store.write((tx) => tx.appendEvents([{ userID: 'bob', inviteID: null, deadline: null, frame: '{"e":"new"}' }], T0));
+    const seqs = await seqsOf(await store.write((tx) => tx.appendEvents([{ userID: 'bob', inviteID: null, deadline: null, frame: '{"e":"new"}' }], T0)));
     expect(seqs.get('bob')).toBe(3);
     expect((await store.read((tx) => tx.eventsAfter('bob', 2, 10))).map((e) => e.frame)).toEqual(['{"e":"new"}']);
     const id = await store.write((tx) => tx.insertMessage({ convKey: 'c2c:alice:bob', from: 'alice', to: 'bob', time: T0, payload: { data: 'next' } as never }));

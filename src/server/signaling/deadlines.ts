@@ -116,6 +116,7 @@ export class DeadlineRunner {
         return outbox;
       });
       if (!fired) return;
+      await fired.settle();
       this.#o.bus.publish(fired.deliveries);
       reportCallSteps(fired.calls, this.#o.log, this.#o.metrics);
     }

@@ -14,6 +14,9 @@ import { messageView } from '../im/conversations.ts';
 import { announce, pendingView, type AnnounceContext } from './announce.ts';
 import { createInvitation, isPastDeadline, pendingInvitees, transition, type Command, type Invitation } from './machine.ts';
 
+/** Who an invitation goes to after the pending caps and blocks (#admit). */
+interface Admitted { invitees: string[]; skipped: string[]; fromStranger: boolean }
+
 export class SignalingService {
   readonly #bus: Bus;
   readonly #limits: ServerLimits;
@@ -30,9 +33,13 @@ export class SignalingService {
 
   async invite(ctx: RequestContext, p: OpParams<'invite'>): Promise<Outcome<SignalingResult>> {
     if (p.userID === ctx.userID) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'userID', 'userID: cannot invite yourself');
-    const known = await ctx.tx.existingUsers([p.userID]);
-    if (!known.has(p.userID)) throw new RingletError(ErrorCode.USER_NOT_FOUND, 'user_not_found', `user ${p.userID} does not exist`);
-    return this.#start(ctx, '', [p.userID], p);
+    // The invitee's existence and the admission reads are asked together (on PostgreSQL they
+    // share one round trip); a missing invitee is reported before any limit.
+    const known = ctx.tx.existingUsers([p.userID]);
+    const admitted = this.#admit(ctx, '', [p.userID]);
+    admitted.catch(() => undefined);
+    if (!(await known).has(p.userID)) throw new RingletError(ErrorCode.USER_NOT_FOUND, 'user_not_found', `user ${p.userID} does not exist`);
+    return this.#start(ctx, '', await admitted, p);
   }
 
   async inviteInGroup(ctx: RequestContext, p: OpParams<'inviteInGroup'>): Promise<Outcome<SignalingResult>> {
@@ -44,7 +51,7 @@ export class SignalingService {
     if (outsiders.length > 0) {
       throw new RingletError(ErrorCode.NOT_GROUP_MEMBER, 'not_group_member', `not members of group ${p.groupID}: ${outsiders.join(', ')}`, { userIDList: outsiders });
     }
-    return this.#start(ctx, p.groupID, p.inviteeList, p);
+    return this.#start(ctx, p.groupID, await this.#admit(ctx, p.groupID, p.inviteeList), p);
   }
 
   /**
@@ -56,21 +63,19 @@ export class SignalingService {
    * A 1:1 invitation to such an invitee fails (8040 `pending_invitations`); a group call
    * leaves them out (`skipped`) and fails only when nobody is left.
    */
-  async #admit(ctx: RequestContext, groupID: string, inviteeList: readonly string[]): Promise<{ invitees: string[]; skipped: string[]; fromStranger: boolean }> {
+  async #admit(ctx: RequestContext, groupID: string, inviteeList: readonly string[]): Promise<Admitted> {
     const { pendingSent, pendingPerPair, pendingPerInvitee, pendingFromStrangers } = this.#limits;
-    const load = await ctx.tx.pendingLoad(ctx.userID, inviteeList, ctx.now);
+    // Group invitations come from a fellow member; a 1:1 inviter is known through a contact or
+    // a shared group (one read). Both reads are asked together (one round trip on PostgreSQL).
+    const invitee = inviteeList[0]!;
+    const [load, standing] = await Promise.all([
+      ctx.tx.pendingLoad(ctx.userID, inviteeList, ctx.now),
+      groupID === ''
+        ? ctx.tx.standing(invitee, ctx.userID).then((s) => ({ blocking: new Set(s.blocks ? [invitee] : []), stranger: !s.knows }))
+        : ctx.tx.whoListed('blocks', ctx.userID, inviteeList).then((blocking) => ({ blocking, stranger: false })),
+    ]);
     if (load.sent >= pendingSent) throw limitExceeded('pending_invitations_sent', `at most ${pendingSent} open invitations per inviter; cancel one first`);
-    // Group invitations come from a fellow member; a 1:1 inviter is known through a contact or a shared group (one read).
-    let blocking: ReadonlySet<string>;
-    let stranger = false;
-    if (groupID === '') {
-      const invitee = inviteeList[0]!;
-      const s = await ctx.tx.standing(invitee, ctx.userID);
-      blocking = new Set(s.blocks ? [invitee] : []);
-      stranger = !s.knows;
-    } else {
-      blocking = await ctx.tx.whoListed('blocks', ctx.userID, inviteeList);
-    }
+    const { blocking, stranger } = standing;
     const full = inviteeList.filter((u) => {
       if (blocking.has(u)) return true;
       const t = load.toward.get(u);
@@ -86,8 +91,8 @@ export class SignalingService {
     return { invitees, skipped: full, fromStranger: stranger };
   }
 
-  async #start(ctx: RequestContext, groupID: string, asked: string[], p: Omit<OpParams<'invite'>, 'userID'>): Promise<Outcome<SignalingResult>> {
-    const { invitees: inviteeList, skipped, fromStranger } = await this.#admit(ctx, groupID, asked);
+  async #start(ctx: RequestContext, groupID: string, admitted: Admitted, p: Omit<OpParams<'invite'>, 'userID'>): Promise<Outcome<SignalingResult>> {
+    const { invitees: inviteeList, skipped, fromStranger } = admitted;
     const onlineUserOnly = p.onlineUserOnly ?? false;
     const created = createInvitation({
       // Time-ordered (UUIDv7, strictly increasing within this process): invitations made in

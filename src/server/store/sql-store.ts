@@ -9,7 +9,7 @@ import type { SqlConn, SqlDriver, SqlValue } from './driver.ts';
 import type { LoginReads } from './login-reads.ts';
 import { TxLoginReads } from './tx-login-reads.ts';
 import { migrate } from './migrations.ts';
-import type { AdminLogEntry, ConversationBump, ConversationRow, NewEvent, PendingLoad, Relation, Store, StoredEvent, StoredGroupInvitation, StoredMessage, StoreTx, UserRecord } from './types.ts';
+import type { AdminLogEntry, ConversationBump, EventSeqs, ConversationRow, NewEvent, PendingLoad, Relation, Store, StoredEvent, StoredGroupInvitation, StoredMessage, StoreTx, UserRecord } from './types.ts';
 
 /** A Store over any SqlDriver. */
 export class SqlStore implements Store {
@@ -480,7 +480,7 @@ export class SqlTx implements StoreTx {
     }
     return out;
   }
-  async appendEvents(events: readonly NewEvent[], now: number): Promise<Map<string, number>> {
+  async appendEvents(events: readonly NewEvent[], now: number): Promise<EventSeqs> {
     const out = await this.allocateSeqs(events);
     const stored = events.filter((e) => out.has(e.userID));
     // Each distinct event is stored once; recipients who see the same frame share it.

@@ -193,20 +193,40 @@ export interface MessageStore {
   markRead(userID: string, conversationID: string): Promise<boolean>;
 }
 
+/**
+ * The seqs an append gave, by user (unknown users get none): known at once, or (PostgreSQL,
+ * where the append goes out with the rest of the transaction's writes instead of waiting
+ * for its answer) in `later`, which settles once the transaction's statements are answered,
+ * at the latest when it has committed (awaiting it inside the transaction costs a round
+ * trip; the outbox reads it after the commit, outbox.ts settle).
+ */
+export type EventSeqs = Map<string, number> | { readonly later: Promise<Map<string, number>> };
+
 /** The per-user event log: exact replay after a reconnect (projected behind the journal on SQLite). */
 export interface EventLog {
-  /** Gives each event its user's next seq and stores it; returns the seqs (unknown users get none). One event per user. */
-  appendEvents(events: readonly NewEvent[], now: number): Promise<Map<string, number>>;
+  /** Gives each event its user's next seq and stores it; returns the seqs (see EventSeqs). One event per user. */
+  appendEvents(events: readonly NewEvent[], now: number): Promise<EventSeqs>;
   currentSeq(userID: string): Promise<number>;
   eventsAfter(userID: string, seq: number, limit: number): Promise<StoredEvent[]>;
+}
+
+/** A day's stored-bytes budget, and the error a request past it fails with (RequestStore.chargeStoredBytes). */
+export interface StoredBytesCap {
+  bytes: number;
+  refuse: () => Error;
 }
 
 /** Per-user budgets, idempotent requests and housekeeping (dispatch.ts, index.ts). */
 export interface RequestStore {
   /** Bytes of text and rows this transaction has stored so far (what stored_bytes counts). */
   storedBytes(): number;
-  /** Adds `bytes` to the user's stored-bytes counter of `day` (a new day starts from 0); returns the day's total. */
-  chargeStoredBytes(userID: string, bytes: number, day: number): Promise<number>;
+  /**
+   * Adds `bytes` to the user's stored-bytes counter of `day` (a new day starts from 0); returns the day's total.
+   * With `cap`, a store may check the total with the commit instead of answering it now
+   * (PostgreSQL: no round trip of its own): it then returns `bytes`, and when the day's total
+   * passes `cap.bytes` the transaction fails, with the error `cap.refuse()` makes.
+   */
+  chargeStoredBytes(userID: string, bytes: number, day: number, cap?: StoredBytesCap): Promise<number>;
   /** The reply recorded for a request id (kept from its UTC day to the end of the next), or null. */
   getRequestResult(userID: string, requestID: string, now: number): Promise<string | null>;
   /** Records a reply; false when the id was already recorded (a retry). */

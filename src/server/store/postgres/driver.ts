@@ -37,6 +37,13 @@ const MIGRATION_LOCK = 0x52494e47; // 'RING'
 export interface PgConn extends SqlConn {
   /** Sends a write whose outcome the caller does not need; an error fails the transaction. */
   send(sql: string, params?: readonly SqlValue[]): void;
+  /**
+   * Sends a statement whose rows the caller needs only later (at the latest once the
+   * transaction has committed), without waiting: it leaves with the next statement that is
+   * waited for, or with COMMIT. Its error is the transaction's, as with `send`; the promise
+   * returned then rejects too (the caller must handle that).
+   */
+  later<R>(sql: string, params?: readonly SqlValue[]): Promise<R[]>;
 }
 
 export interface PostgresDriverOptions {
@@ -214,6 +221,11 @@ class Pipeline {
         return rows;
       },
       send: (sql: string, params?: readonly SqlValue[]) => this.sendWrite(sql, params),
+      later: async <R>(sql: string, params?: readonly SqlValue[]) => {
+        const p = this.#query(sql, params);
+        this.#track(p);
+        return (await p).rows as R[];
+      },
     };
   }
 

@@ -11,7 +11,7 @@ import type { Invitation } from '../../model/invitation.ts';
 import type { SqlValue } from '../driver.ts';
 import { migrate } from '../migrations.ts';
 import { EVENT_ROW_BYTES, PENDING_LOCK, REF_ROW_BYTES, SqlTx } from '../sql-store.ts';
-import type { NewEvent, PendingLoad, Store, StoreTx } from '../types.ts';
+import type { EventSeqs, NewEvent, PendingLoad, Store, StoredBytesCap, StoredMessage, StoreTx } from '../types.ts';
 import type { LoginReads } from '../login-reads.ts';
 import { PostgresDriver, type PgConn } from './driver.ts';
 import { PgLoginReads } from './login-reads.ts';
@@ -52,6 +52,8 @@ WITH l AS (
 )
 SELECT user_id, last_seq FROM s`;
 
+const NEXT_MESSAGE_ID = "SELECT nextval('messages_id_seq'::regclass) AS id";
+
 const PENDING_LOAD = `
 SELECT NULL::text AS user_id, COUNT(*) AS total, 0 AS mine, 0 AS strangers FROM invitations
   WHERE inviter = $1 AND is_open = 1 AND (deadline IS NULL OR deadline > $2)
@@ -77,14 +79,20 @@ export class PostgresStore implements Store {
   }
 
   async write<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    // The latest attempt's transaction (the driver runs the body again after a deadlock).
+    const last: { tx: PgTx | null } = { tx: null };
     try {
-      return await this.#driver.transaction('write', () => fn(new PgTx(this.#driver.takeConn(), this.#driver, false, true)));
+      return await this.#driver.transaction('write', () => fn(last.tx = new PgTx(this.#driver.takeConn(), this.#driver, false, true)));
     } catch (err) {
-      if (!isDuplicateRequest(err)) throw err;
+      if (!isDuplicateRequest(err)) throw last.tx?.refusal(err) ?? err;
       // The request id was recorded already (a retry): the optimistic record failed, so
       // nothing of this attempt was committed. Run it again with the checked record, which
       // tells the caller it is a retry (putRequestResult → false) as the shared store does.
-      return this.#driver.transaction('write', () => fn(new PgTx(this.#driver.takeConn(), this.#driver, true, true)));
+      try {
+        return await this.#driver.transaction('write', () => fn(last.tx = new PgTx(this.#driver.takeConn(), this.#driver, true, true)));
+      } catch (again) {
+        throw last.tx?.refusal(again) ?? again;
+      }
     }
   }
 
@@ -102,11 +110,37 @@ class PgTx extends SqlTx {
   readonly #pg: PgConn;
   /** putRequestResult asks whether the id is new (false: it assumes so, see there). */
   readonly #checkedRequests: boolean;
+  /** A history message id drawn with BEGIN (write transactions), for the first insertMessage. */
+  #reserved: Promise<number> | null = null;
+  /** Set once the stored-bytes charge went out checked against a cap (chargeStoredBytes). */
+  #overCap: (() => Error) | null = null;
 
   constructor(conn: PgConn, driver: PostgresDriver, checkedRequests: boolean, write: boolean) {
     super(conn, driver, write);
     this.#pg = conn;
     this.#checkedRequests = checkedRequests;
+    if (write) {
+      // Leaves in the same packet as BEGIN and is answered with the transaction's first
+      // waited statement: the message a transition stores then costs no round trip of its
+      // own. Ids drawn and not used are gaps, as rolled-back inserts leave.
+      this.#reserved = conn.later<{ id: number | string }>(NEXT_MESSAGE_ID).then((r) => Number(r[0]!.id));
+      this.#reserved.catch(() => undefined);
+    }
+  }
+
+  /**
+   * The history message goes out without waiting, under an id drawn before (with BEGIN, or
+   * in its own round trip for a transaction's second message): ids still follow the order
+   * in which transactions drew them, as the column default's did.
+   */
+  override async insertMessage(m: Omit<StoredMessage, 'id'>): Promise<number> {
+    const payload = JSON.stringify(m.payload);
+    this.stored += Buffer.byteLength(payload) + EVENT_ROW_BYTES;
+    const reserved = this.#reserved;
+    this.#reserved = null;
+    const id = reserved !== null ? await reserved : Number((await this.#pg.get<{ id: number | string }>(NEXT_MESSAGE_ID))!.id);
+    this.#pg.send('INSERT INTO messages (id, conv_key, sender, target, time, payload) VALUES (?, ?, ?, ?, ?, ?)', [id, m.convKey, m.from, m.to, m.time, payload]);
+    return id;
   }
 
   /**
@@ -119,6 +153,27 @@ class PgTx extends SqlTx {
     if (this.#checkedRequests) return super.putRequestResult(userID, requestID, response, now);
     this.#pg.send('INSERT INTO requests (user_id, request_id, response, created_at) VALUES (?, ?, ?, ?)', [userID, requestID, response, now]);
     return true;
+  }
+
+  /**
+   * The stored-bytes charge goes out without waiting; the statement itself fails (division by
+   * zero, 22012) when the day's total passes the cap, which fails the transaction: refusal()
+   * turns that failure into the caller's error.
+   */
+  override async chargeStoredBytes(userID: string, bytes: number, day: number, cap?: StoredBytesCap): Promise<number> {
+    if (cap === undefined) return super.chargeStoredBytes(userID, bytes, day);
+    this.#overCap = cap.refuse;
+    this.#pg.send(
+      `UPDATE users SET stored_bytes = CASE WHEN stored_day = ? THEN stored_bytes + ? ELSE ? END, stored_day = ? WHERE user_id = ?
+       RETURNING 1 / (CASE WHEN stored_bytes > ? THEN 0 ELSE 1 END) AS within`,
+      [day, bytes, bytes, day, userID, cap.bytes],
+    );
+    return bytes;
+  }
+
+  /** The error this transaction's failure `err` stands for: the stored-bytes cap's, or null (err itself). */
+  refusal(err: unknown): Error | null {
+    return this.#overCap !== null && (err as { code?: unknown }).code === '22012' ? this.#overCap() : null;
   }
 
   override async pendingLoad(inviter: string, invitees: readonly string[], now: number): Promise<PendingLoad> {
@@ -146,9 +201,8 @@ class PgTx extends SqlTx {
     }
   }
 
-  override async appendEvents(events: readonly NewEvent[], now: number): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    if (events.length === 0) return out;
+  override async appendEvents(events: readonly NewEvent[], now: number): Promise<EventSeqs> {
+    if (events.length === 0) return new Map();
     // One event per user (the interface's rule); users sorted, each pointing at its
     // distinct event (frame, inviteID, deadline), numbered from 1 as WITH ORDINALITY does.
     const sorted = [...events].sort((a, b) => (a.userID < b.userID ? -1 : a.userID > b.userID ? 1 : 0));
@@ -168,17 +222,15 @@ class PgTx extends SqlTx {
       users.push(e.userID);
       ks.push(k);
     }
-    const rows = await this.#pg.all<{ user_id: string; last_seq: number | string }>(APPEND_EVENTS, [
+    // Sent without waiting: its seqs are needed only to publish, after COMMIT, and the
+    // users' rows it locks are held from here to COMMIT without a round trip in between.
+    // Counted as stored for every recipient (an unknown user, who gets nothing, is rare).
+    for (const e of distinct) this.stored += Buffer.byteLength(e.frame) + EVENT_ROW_BYTES;
+    this.stored += users.length * REF_ROW_BYTES;
+    const later = this.#pg.later<{ user_id: string; last_seq: number | string }>(APPEND_EVENTS, [
       arr(users), arr(ks), arr(distinct.map((e) => e.frame)), arr(distinct.map((e) => e.inviteID)), arr(distinct.map((e) => e.deadline)), now,
-    ]);
-    const kOf = new Map(users.map((u, i) => [u, ks[i]!]));
-    const stored = new Set<number>();
-    for (const r of rows) {
-      out.set(r.user_id, Number(r.last_seq));
-      stored.add(kOf.get(r.user_id)!);
-    }
-    for (const k of stored) this.stored += Buffer.byteLength(distinct[k - 1]!.frame) + EVENT_ROW_BYTES;
-    this.stored += out.size * REF_ROW_BYTES;
-    return out;
+    ]).then((rows) => new Map(rows.map((r) => [r.user_id, Number(r.last_seq)])));
+    later.catch(() => undefined);
+    return { later };
   }
 }
