@@ -12,6 +12,7 @@ import { EVENT_ROW_BYTES, REF_ROW_BYTES, SqlStore } from '../../src/server/store
 import type { Invitation } from '../../src/server/signaling/machine.ts';
 import { testBackend, testStorage, type TestStorage } from '../support/backends.ts';
 import { seqsOf } from '../support/event-seqs.ts';
+import { Outbox } from '../../src/server/outbox.ts';
 
 let db: TestStorage;
 let driver: PostgresDriver;
@@ -165,6 +166,48 @@ describe.skipIf(testBackend() !== 'postgres')('PostgreSQL store: folded statemen
     expect(await pgStore.read((tx) => tx.getRequestResult('al', 'r1', Date.now()))).toBe('"first"');
     const events = await pgStore.read((tx) => tx.eventsAfter('al', 0, 10));
     expect(events.map((e) => e.frame)).toEqual(['{"n":"first"}', `{"n":"${both.find((b) => b.fresh) === both[0] ? 'x' : 'y'}"}`]);
+  });
+
+  it('publishes what an append sent with the commit gave: seqs in the frames, nobody for an unknown user', async () => {
+    await shared.write(async (tx) => { await tx.ensureUser('al', 1); await tx.ensureUser('bo', 1); });
+    const write = () => pgStore.write(async (tx) => {
+      const outbox = new Outbox(tx, 5);
+      await outbox.push(['al', 'bo', 'nobody'], (u) => ({ signal: { name: 'x', data: u } as never }), { stored: true });
+      // Before the commit the seqs are not known: the deliveries wait for settle().
+      expect(outbox.deliveries.map((d) => d.seq)).toEqual([null, null, null]);
+      return outbox;
+    });
+    for (const round of [1, 2]) {
+      const outbox = await write();
+      await outbox.settle();
+      expect(outbox.deliveries.map((d) => [d.userID, d.seq])).toEqual([['al', round], ['bo', round]]);
+      expect(JSON.parse(outbox.deliveries[1]!.frame)).toMatchObject({ seq: round });
+    }
+  });
+
+  it('draws message ids in transaction order, a second message of one transaction included', async () => {
+    const m = (data: string) => ({ convKey: 'c2c:al:bo', from: 'al', to: 'bo', time: 1, payload: { data } as never });
+    const ids = await pgStore.write(async (tx) => [await tx.insertMessage(m('1')), await tx.insertMessage(m('2'))]);
+    const [third] = await pgStore.write(async (tx) => [await tx.insertMessage(m('3'))]);
+    expect(ids[1]).toBeGreaterThan(ids[0]!);
+    expect(third).toBeGreaterThan(ids[1]!);
+    const listed = await pgStore.read((tx) => tx.listMessages('c2c:al:bo', null, 10));
+    expect(listed.map((x) => [x.id, x.payload])).toEqual([[ids[0], { data: '1' }], [ids[1], { data: '2' }], [third, { data: '3' }]]);
+  });
+
+  it('checks the stored-bytes cap with the commit: past it the transaction fails with the caller\'s error, nothing committed', async () => {
+    await shared.write(async (tx) => tx.ensureUser('al', 1));
+    class OverCap extends Error {}
+    const charge = (bytes: number) => pgStore.write(async (tx) => {
+      await tx.ensureUser('al-' + String(bytes), 1);
+      return tx.chargeStoredBytes('al', bytes, 7, { bytes: 1000, refuse: () => new OverCap() });
+    });
+    expect(await charge(600)).toBe(600);
+    await expect(charge(500)).rejects.toBeInstanceOf(OverCap);
+    expect(await shared.read((tx) => tx.existingUsers(['al-500', 'al-600']))).toEqual(new Set(['al-600']));
+    expect(await charge(400)).toBe(400);
+    // Without a cap the total is answered as before.
+    expect(await pgStore.write((tx) => tx.chargeStoredBytes('al', 0, 7))).toBe(1000);
   });
 
   it('counts pending load as the shared statements do', async () => {
