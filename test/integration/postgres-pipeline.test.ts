@@ -195,6 +195,36 @@ describe.skipIf(testBackend() !== 'postgres')('PostgreSQL store: folded statemen
     expect(listed.map((x) => [x.id, x.payload])).toEqual([[ids[0], { data: '1' }], [ids[1], { data: '2' }], [third, { data: '3' }]]);
   });
 
+  it('draws a message id after the transaction\'s first read: behind the lock it waited for', async () => {
+    const inv: Invitation = { inviteID: 'locked', inviter: 'al', groupID: '', inviteeList: ['bo'], data: '', timeout: 30, onlineUserOnly: false, createdAt: 0, deadline: null, parts: { bo: 'pending' } as Invitation['parts'], endReason: null };
+    await shared.write((tx) => tx.insertInvitation(inv));
+    const m = (data: string) => ({ convKey: 'c2c:al:bo', from: 'al', to: 'bo', time: 1, payload: { data } as never });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let holding!: () => void;
+    const held = new Promise<void>((r) => (holding = r));
+    const a = pgStore.write(async (tx) => { await tx.getInvitation('locked', true); holding(); await gate; });
+    await held;
+    // b waits for the invitation's lock; c stores a message meanwhile.
+    const b = pgStore.write(async (tx) => { await tx.getInvitation('locked', true); return tx.insertMessage(m('b')); });
+    // a and b hold this pool's two connections: the rest runs on a second pool.
+    const { PostgresDriver } = await import('../../src/server/store/postgres/driver.ts');
+    const other = await PostgresDriver.connect(db.storage, { max: 2 });
+    try {
+      const otherStore = await PostgresStore.open(other);
+      const waiting = async () => Number((await other.transaction('read', (c) => c.get<{ n: number }>("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")))!.n);
+      for (let i = 0; i < 500 && (await waiting()) === 0; i++) await new Promise((r) => setImmediate(r));
+      expect(await waiting()).toBe(1);
+      const c = await otherStore.write((tx) => tx.insertMessage(m('c')));
+      release();
+      await a;
+      expect(await b).toBeGreaterThan(c);
+    } finally {
+      release();
+      await other.close();
+    }
+  });
+
   it('checks the stored-bytes cap with the commit: past it the transaction fails with the caller\'s error, nothing committed', async () => {
     await shared.write(async (tx) => tx.ensureUser('al', 1));
     class OverCap extends Error {}

@@ -105,40 +105,73 @@ export class PostgresStore implements Store {
   }
 }
 
+/**
+ * Draws a history message id from the `messages` sequence right behind a write
+ * transaction's first read (sent in the same packet, answered with it): the message a
+ * transition stores then costs no round trip of its own. Behind the read, not with BEGIN:
+ * a transition's first read is the lock it decides under (the invitation row, a claimed
+ * deadline, the group row), so the ids of one invitation's messages follow the order in
+ * which its transitions took that lock, as they did when the id was drawn at the insert.
+ * Ids drawn and not used are gaps, as rolled-back inserts leave.
+ */
+class FirstReadDraw {
+  readonly conn: PgConn;
+  #armed: boolean;
+  #id: Promise<number> | null = null;
+
+  constructor(inner: PgConn, write: boolean) {
+    this.#armed = write;
+    const behind = <T>(answer: Promise<T>): Promise<T> => {
+      if (this.#armed) {
+        this.#armed = false;
+        this.#id = inner.later<{ id: number | string }>(NEXT_MESSAGE_ID).then((r) => Number(r[0]!.id));
+        this.#id.catch(() => undefined);
+      }
+      return answer;
+    };
+    this.conn = {
+      ...inner,
+      all: <R>(sql: string, params?: readonly SqlValue[]) => behind(inner.all<R>(sql, params)),
+      get: <R>(sql: string, params?: readonly SqlValue[]) => behind(inner.get<R>(sql, params)),
+    };
+  }
+
+  /** The id drawn behind the first read, once (null: none was drawn, or it was taken). */
+  take(): Promise<number> | null {
+    this.#armed = false;
+    const id = this.#id;
+    this.#id = null;
+    return id;
+  }
+}
+
 /** The shared transaction, with the hot-path methods replaced. */
 class PgTx extends SqlTx {
   readonly #pg: PgConn;
   /** putRequestResult asks whether the id is new (false: it assumes so, see there). */
   readonly #checkedRequests: boolean;
-  /** A history message id drawn with BEGIN (write transactions), for the first insertMessage. */
-  #reserved: Promise<number> | null = null;
+  /** A history message id drawn behind the transaction's first read (FirstReadDraw). */
+  readonly #draw: FirstReadDraw;
   /** Set once the stored-bytes charge went out checked against a cap (chargeStoredBytes). */
   #overCap: (() => Error) | null = null;
 
   constructor(conn: PgConn, driver: PostgresDriver, checkedRequests: boolean, write: boolean) {
-    super(conn, driver, write);
-    this.#pg = conn;
+    const draw = new FirstReadDraw(conn, write);
+    super(draw.conn, driver, write);
+    this.#pg = draw.conn;
+    this.#draw = draw;
     this.#checkedRequests = checkedRequests;
-    if (write) {
-      // Leaves in the same packet as BEGIN and is answered with the transaction's first
-      // waited statement: the message a transition stores then costs no round trip of its
-      // own. Ids drawn and not used are gaps, as rolled-back inserts leave.
-      this.#reserved = conn.later<{ id: number | string }>(NEXT_MESSAGE_ID).then((r) => Number(r[0]!.id));
-      this.#reserved.catch(() => undefined);
-    }
   }
 
   /**
-   * The history message goes out without waiting, under an id drawn before (with BEGIN, or
-   * in its own round trip for a transaction's second message): ids still follow the order
-   * in which transactions drew them, as the column default's did.
+   * The history message goes out without waiting, under an id drawn before (behind the
+   * first read, or in its own round trip for a transaction's second message).
    */
   override async insertMessage(m: Omit<StoredMessage, 'id'>): Promise<number> {
     const payload = JSON.stringify(m.payload);
     this.stored += Buffer.byteLength(payload) + EVENT_ROW_BYTES;
-    const reserved = this.#reserved;
-    this.#reserved = null;
-    const id = reserved !== null ? await reserved : Number((await this.#pg.get<{ id: number | string }>(NEXT_MESSAGE_ID))!.id);
+    const drawn = this.#draw.take();
+    const id = drawn !== null ? await drawn : Number((await this.#pg.get<{ id: number | string }>(NEXT_MESSAGE_ID))!.id);
     this.#pg.send('INSERT INTO messages (id, conv_key, sender, target, time, payload) VALUES (?, ?, ?, ?, ?, ?)', [id, m.convKey, m.from, m.to, m.time, payload]);
     return id;
   }
