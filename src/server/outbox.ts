@@ -69,12 +69,15 @@ export class Outbox {
       const placed: Delivery[] = [];
       for (const [userID, stored] of texts) placed.push(lazyDelivery(userID, null, stored, opts.exceptSession));
       this.deliveries.push(...placed);
-      this.#late.push(seqs.later.then((known) => {
+      const late = seqs.later.then((known) => {
         for (const d of placed) {
           d.seq = known.get(d.userID) ?? null;
           if (d.seq === null) this.#unknown.add(d); // unknown user: nobody to deliver to
         }
-      }));
+      });
+      // A transaction that failed (and is run again, or reported) never settles this outbox.
+      late.catch(() => undefined);
+      this.#late.push(late);
       return;
     }
     for (const [userID, stored] of texts) {

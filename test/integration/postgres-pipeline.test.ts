@@ -185,6 +185,26 @@ describe.skipIf(testBackend() !== 'postgres')('PostgreSQL store: folded statemen
     }
   });
 
+  it('a transaction that fails before its append leaves no unsettled outbox behind (no unhandled rejection)', async () => {
+    await shared.write(async (tx) => tx.ensureUser('al', 1));
+    const inv: Invitation = { inviteID: 'twice', inviter: 'al', groupID: '', inviteeList: ['al'], data: '', timeout: 30, onlineUserOnly: false, createdAt: 0, deadline: null, parts: { al: 'pending' } as Invitation['parts'], endReason: null };
+    await shared.write((tx) => tx.insertInvitation(inv));
+    const rejected: unknown[] = [];
+    const onRejection = (reason: unknown) => rejected.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      // The duplicate insert goes out without waiting and fails; the append behind it fails with 25P02.
+      await expect(pgStore.write(async (tx) => {
+        await tx.insertInvitation(inv);
+        await new Outbox(tx, 5).push(['al'], () => ({ signal: { name: 'x', data: 1 } as never }), { stored: true });
+      })).rejects.toMatchObject({ code: '23505' });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(rejected).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+
   it('draws message ids in transaction order, a second message of one transaction included', async () => {
     const m = (data: string) => ({ convKey: 'c2c:al:bo', from: 'al', to: 'bo', time: 1, payload: { data } as never });
     const ids = await pgStore.write(async (tx) => [await tx.insertMessage(m('1')), await tx.insertMessage(m('2'))]);
