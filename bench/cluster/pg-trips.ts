@@ -12,7 +12,8 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { createChat, TSignaling } from '../../src/sdk/index.ts';
 import { startServer } from '../../src/server/index.ts';
-import { createTestDatabase, REDIS_URL, skipUnless } from '../../test/support/backends.ts';
+import { createTestDatabase, PG_ADMIN_URL, REDIS_URL, skipUnless } from '../../test/support/backends.ts';
+import { followBackends } from './proc.ts';
 
 const argv = process.argv.slice(2);
 const pairs = Number(argv[argv.indexOf('--pairs') + 1]) || 50;
@@ -83,8 +84,10 @@ async function main(): Promise<void> {
     const total = { invite: { statements: 0, trips: 0 }, accept: { statements: 0, trips: 0 } };
     let cpu0 = process.cpuUsage();
     let t0 = performance.now();
+    let backends: Awaited<ReturnType<typeof followBackends>> | null = null;
     for (let i = 0; i < pairs + 5; i++) {
       if (i === 5) {
+        backends = await followBackends(PG_ADMIN_URL, db.database);
         cpu0 = process.cpuUsage();
         t0 = performance.now();
       }
@@ -109,6 +112,7 @@ async function main(): Promise<void> {
     }
     const cpu = process.cpuUsage(cpu0);
     const wallMs = performance.now() - t0;
+    const postgresMs = backends ? await backends.stop() : 0;
     const per = (n: number) => Math.round((n / pairs) * 100) / 100;
     console.log(JSON.stringify({
       pairs,
@@ -118,7 +122,8 @@ async function main(): Promise<void> {
       invite: { statements: per(total.invite.statements), roundTrips: per(total.invite.trips) },
       accept: { statements: per(total.accept.statements), roundTrips: per(total.accept.trips) },
       // This process: server and both clients, sequential pairs (a comparison, not a capacity).
-      perPair: { cpuUs: Math.round((cpu.user + cpu.system) / pairs), wallMs: Math.round((wallMs / pairs) * 100) / 100 },
+      // PostgreSQL: the backends serving this database (10 ms ticks; noisy below a few hundred pairs).
+      perPair: { cpuUs: Math.round((cpu.user + cpu.system) / pairs), postgresUs: Math.round((postgresMs * 1000) / pairs), wallMs: Math.round((wallMs / pairs) * 100) / 100 },
     }));
   } finally {
     await a.destroy().catch(() => undefined);
