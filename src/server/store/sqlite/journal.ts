@@ -46,6 +46,7 @@ export class Journal {
   readonly #requests = new Set<string>();
   #nextMessageID = 0;
   #nextEventID = 0;
+  #nextRowID = 1;
   /** Memory no longer matches the file (a COMMIT failed): reload before the next use. */
   #stale = true;
 
@@ -82,6 +83,7 @@ export class Journal {
     }
     this.#nextMessageID = message + 1;
     this.#nextEventID = event + 1;
+    this.#nextRowID = rows.length > 0 ? Number(rows[rows.length - 1]!.id) + 1 : 1;
     this.#stale = false;
     return tail;
   }
@@ -99,11 +101,19 @@ export class Journal {
     return this.#requests.has(requestKey(day, user, id));
   }
 
-  /** Appends a transaction's writes to the journal (in that transaction) and queues them; returns the row's id. */
-  async append(c: SqlConn, ops: ProjectionOp[]): Promise<number> {
-    const row = await c.get<{ id: number }>('INSERT INTO journal (body) VALUES (?) RETURNING id', [JSON.stringify(ops)]);
-    if (!row) throw new Error('insert into journal returned no id');
-    const id = Number(row.id);
+  /**
+   * Appends a transaction's writes to the journal and queues them; returns the row's id.
+   * `store` writes the row: in the transaction, or through the writer thread (driver.ts);
+   * ids follow the order transactions ran in, whichever way their rows are written.
+   */
+  async append(ops: ProjectionOp[], store: (id: number, body: string) => Promise<void>): Promise<number> {
+    const id = this.#nextRowID++;
+    try {
+      await store(id, JSON.stringify(ops));
+    } catch (err) {
+      this.#nextRowID = id;
+      throw err;
+    }
     this.#enqueue(entry(id, ops));
     return id;
   }
