@@ -15,6 +15,7 @@
  * What the rows hold (frames, messages, replies) is read back from the file when they are
  * applied, not kept in this process's heap meanwhile.
  */
+import { inflateRawSync } from 'node:zlib';
 import type { SqlConn, SqlValue } from '../driver.ts';
 import { CHUNK } from '../sql-store.ts';
 
@@ -68,12 +69,12 @@ export class Journal {
     if (!this.#stale) return null;
     this.#queue = [];
     this.#requests.clear();
-    const rows = await c.all<{ id: number; body: string }>('SELECT id, body FROM journal ORDER BY id');
+    const rows = await c.all<{ id: number; body: Body }>('SELECT id, body FROM journal ORDER BY id');
     let message = Number((await c.get<{ id: number | null }>('SELECT MAX(id) AS id FROM messages'))?.id ?? 0);
     let event = Number((await c.get<{ id: number | null }>('SELECT MAX(id) AS id FROM events'))?.id ?? 0);
     const tail: Array<{ id: number; ops: ProjectionOp[] }> = [];
     for (const r of rows) {
-      const ops = JSON.parse(r.body) as ProjectionOp[];
+      const ops = decode(r.body);
       tail.push({ id: Number(r.id), ops });
       this.#enqueue(entry(Number(r.id), ops));
       for (const op of ops) {
@@ -147,8 +148,15 @@ function entry(id: number, ops: readonly ProjectionOp[]): Entry {
 /** The writes the taken rows hold, read back from the journal in id order. */
 export async function takenOps(c: SqlConn, taken: readonly Entry[]): Promise<ProjectionOp[]> {
   if (taken.length === 0) return [];
-  const rows = await c.all<{ body: string }>('SELECT body FROM journal WHERE id >= ? AND id <= ? ORDER BY id', [taken[0]!.id, taken[taken.length - 1]!.id]);
-  return rows.flatMap((r) => JSON.parse(r.body) as ProjectionOp[]);
+  const rows = await c.all<{ body: Body }>('SELECT body FROM journal WHERE id >= ? AND id <= ? ORDER BY id', [taken[0]!.id, taken[taken.length - 1]!.id]);
+  return rows.flatMap((r) => decode(r.body));
+}
+
+/** A row's body: JSON text, or the same deflated (written by the writer thread, journal-writer.ts). */
+type Body = string | Buffer;
+
+function decode(body: Body): ProjectionOp[] {
+  return JSON.parse(typeof body === 'string' ? body : inflateRawSync(body).toString('utf8')) as ProjectionOp[];
 }
 
 /** Rows of `n` placeholders each, `rows` times. */
