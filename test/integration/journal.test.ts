@@ -244,4 +244,28 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite journal', () => {
     expect(await store.write((tx) => tx.chargeStoredBytes('alice', 1, 5))).toBe(1);
     expect(await store.read((tx) => tx.existingUsers(['carol']))).toEqual(new Set());
   });
+
+  // The writer thread (store/sqlite/journal-writer.ts): a request that writes beyond the
+  // journal is undone and run again on the main connection, once.
+  it('runs a request that writes other tables again in a write group: its memory changes count once, even if it caught the refusal', async () => {
+    const store = await openStore();
+    await users(store);
+    const group = (id: string) => ({ groupID: id, name: id, type: 'Public' as const, ownerID: 'alice' });
+    let runs = 0;
+    const seq = await store.write(async (tx) => {
+      runs++;
+      const s = (await tx.appendEvents([{ userID: 'bob', inviteID: null, deadline: null, frame: '{"a":1}' }], T0)).get('bob');
+      try {
+        await tx.insertGroup(group('g1'), T0);
+      } catch {
+        // a body that swallows the refusal is still run again
+      }
+      return s;
+    });
+    expect(runs).toBe(2);
+    expect(seq).toBe(1);
+    expect(await store.read((tx) => tx.currentSeq('bob'))).toBe(1);
+    expect(await store.read((tx) => tx.getGroup('g1'))).toEqual(group('g1'));
+    expect((await store.read((tx) => tx.eventsAfter('bob', 0, 10))).map((e) => [e.seq, e.frame])).toEqual([[1, '{"a":1}']]);
+  });
 });
