@@ -24,17 +24,11 @@ import type { ProjectionOp } from './journal.ts';
 /** Undo steps of one transaction, run newest first when it rolls back. */
 export type Undo = Array<() => void>;
 
-/** An invitation as held: what the queries look at, and its stored text (parsed anew for each reader). */
+/** An invitation as held: its own copy (what the queries look at), and its stored text (parsed anew for each reader). */
 export interface Held {
-  inviteID: string;
-  inviter: string;
-  groupID: string;
+  inv: Readonly<Invitation>;
   open: boolean;
-  deadline: number | null;
-  createdAt: number;
   stranger: boolean;
-  invitees: readonly string[];
-  parts: Readonly<Record<string, string>>;
   body: string;
   /** The journal row of its last write: null while the writing transaction runs, 0 when the table has it. */
   row: number | null;
@@ -175,7 +169,7 @@ export class HotState {
     const mine: Held[] = [];
     for (const id of this.#byUser.get(userID) ?? []) {
       const h = this.#invitations.get(id)!;
-      if (h.inviter === userID || h.parts[userID] === 'pending') mine.push(h);
+      if (h.inv.inviter === userID || h.inv.parts[userID] === 'pending') mine.push(h);
     }
     // As the table's query: the newest `limit` by (created_at, invite_id), oldest first.
     mine.sort(byCreation);
@@ -183,20 +177,20 @@ export class HotState {
   }
 
   pendingLoad(inviter: string, invitees: readonly string[], now: number): PendingLoad {
-    const live = (h: Held) => h.deadline === null || h.deadline > now;
+    const live = (h: Held) => h.inv.deadline === null || h.inv.deadline > now;
     let sent = 0;
     for (const id of this.#byUser.get(inviter) ?? []) {
       const h = this.#invitations.get(id)!;
-      if (h.inviter === inviter && live(h)) sent++;
+      if (h.inv.inviter === inviter && live(h)) sent++;
     }
     const toward: PendingLoad['toward'] = new Map();
     for (const u of new Set(invitees)) {
       let total = 0, fromInviter = 0, fromStrangers = 0;
       for (const id of this.#byUser.get(u) ?? []) {
         const h = this.#invitations.get(id)!;
-        if (h.parts[u] !== 'pending' || !live(h)) continue;
+        if (h.inv.parts[u] !== 'pending' || !live(h)) continue;
         total++;
-        if (h.inviter === inviter) fromInviter++;
+        if (h.inv.inviter === inviter) fromInviter++;
         if (h.stranger) fromStrangers++;
       }
       if (total > 0) toward.set(u, { total, fromInviter, fromStrangers });
@@ -212,28 +206,29 @@ export class HotState {
 
   dueInvitationIDs(now: number, limit: number): string[] {
     const due: Held[] = [];
-    for (const h of this.#invitations.values()) if (h.open && h.deadline !== null && h.deadline <= now) due.push(h);
-    return due.sort((a, b) => a.deadline! - b.deadline!).slice(0, limit).map((h) => h.inviteID);
+    for (const h of this.#invitations.values()) if (h.open && h.inv.deadline !== null && h.inv.deadline <= now) due.push(h);
+    return due.sort((a, b) => a.inv.deadline! - b.inv.deadline!).slice(0, limit).map((h) => h.inv.inviteID);
   }
 
   countOpenDeadlines(): number {
     let n = 0;
-    for (const h of this.#invitations.values()) if (h.open && h.deadline !== null) n++;
+    for (const h of this.#invitations.values()) if (h.open && h.inv.deadline !== null) n++;
     return n;
   }
 
   nextDeadline(): number | null {
     let next: number | null = null;
-    for (const h of this.#invitations.values()) if (h.open && h.deadline !== null && (next === null || h.deadline < next)) next = h.deadline;
+    for (const h of this.#invitations.values()) if (h.open && h.inv.deadline !== null && (next === null || h.inv.deadline < next)) next = h.inv.deadline;
     return next;
   }
 
   #put(h: Held): void {
-    this.#drop(h.inviteID);
-    this.#invitations.set(h.inviteID, h);
+    const { inviteID, inviter, inviteeList, groupID } = h.inv;
+    this.#drop(inviteID);
+    this.#invitations.set(inviteID, h);
     if (!h.open) return;
-    for (const u of new Set([h.inviter, ...h.invitees])) index(this.#byUser, u, h.inviteID);
-    if (h.groupID !== '') index(this.#byGroup, h.groupID, h.inviteID);
+    for (const u of new Set([inviter, ...inviteeList])) index(this.#byUser, u, inviteID);
+    if (groupID !== '') index(this.#byGroup, groupID, inviteID);
   }
 
   #drop(inviteID: string): void {
@@ -241,21 +236,20 @@ export class HotState {
     if (!h) return;
     this.#invitations.delete(inviteID);
     if (!h.open) return;
-    for (const u of new Set([h.inviter, ...h.invitees])) unindex(this.#byUser, u, inviteID);
-    if (h.groupID !== '') unindex(this.#byGroup, h.groupID, inviteID);
+    for (const u of new Set([h.inv.inviter, ...h.inv.inviteeList])) unindex(this.#byUser, u, inviteID);
+    if (h.inv.groupID !== '') unindex(this.#byGroup, h.inv.groupID, inviteID);
   }
 }
 
 function held(inv: Invitation, body: string, stranger: boolean, row: number | null): Held {
-  return {
-    inviteID: inv.inviteID, inviter: inv.inviter, groupID: inv.groupID, open: inv.endReason === null, deadline: inv.deadline,
-    createdAt: inv.createdAt, stranger, invitees: [...inv.inviteeList], parts: { ...inv.parts }, body, row,
-  };
+  // A copy of what the queries read: the caller's object may change after it is handed over.
+  const copy: Invitation = { ...inv, inviteeList: [...inv.inviteeList], parts: { ...inv.parts } };
+  return { inv: copy, open: inv.endReason === null, stranger, body, row };
 }
 
 function byCreation(a: Held, b: Held): number {
-  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt;
-  return a.inviteID < b.inviteID ? -1 : a.inviteID > b.inviteID ? 1 : 0;
+  if (a.inv.createdAt !== b.inv.createdAt) return a.inv.createdAt - b.inv.createdAt;
+  return a.inv.inviteID < b.inv.inviteID ? -1 : a.inv.inviteID > b.inv.inviteID ? 1 : 0;
 }
 
 function index(m: Map<string, Set<string>>, key: string, id: string): void {
