@@ -248,8 +248,11 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite journal', () => {
   // The writer thread (store/sqlite/journal-writer.ts): a request that writes beyond the
   // journal is undone and run again on the main connection, once.
   it('runs a request that writes other tables again in a write group: its memory changes count once, even if it caught the refusal', async () => {
-    const store = await openStore();
+    const driver = new SqliteDriver(db.storage);
+    const store = await SqliteStore.open(driver);
+    open.push(store);
     await users(store);
+    expect(await driver.writerUp()).toBe(true);
     const group = (id: string) => ({ groupID: id, name: id, type: 'Public' as const, ownerID: 'alice' });
     let runs = 0;
     const seq = await store.write(async (tx) => {

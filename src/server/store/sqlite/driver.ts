@@ -74,6 +74,8 @@ export class SqliteDriver implements SqlDriver {
   /** A statement of the running job would have written in a journal group. */
   #wantsWriter = false;
   #writer: JournalWriter | null = null;
+  /** The file the writer thread is for, until it is started (at the first write that may use it). */
+  #writerPath: string | null = null;
   #busy = false;
   #checkpointer: Checkpointer | null = null;
   #walPath: string | null = null;
@@ -119,11 +121,7 @@ export class SqliteDriver implements SqlDriver {
         this.#walCheckMs = options.walCheckMs ?? WAL_CHECK_MS;
         this.#db.pragma(`journal_size_limit = ${this.#walLimit}`);
       }
-      if (options.writerThread ?? process.env.RINGLET_SQLITE_WRITER !== 'main') {
-        this.#writer = JournalWriter.start(path, () => {
-          for (const f of this.#commitFailed) f();
-        });
-      }
+      this.#writerPath = options.writerThread ?? process.env.RINGLET_SQLITE_WRITER !== 'main' ? path : null;
     }
     const stmt = (sql: string) => {
       const s = this.#statement(sql);
@@ -182,13 +180,32 @@ export class SqliteDriver implements SqlDriver {
     throw new NeedsWriter();
   }
 
+  /** Starts the writer thread if it is not yet, and resolves once it takes rows (false: there is none). */
+  async writerUp(): Promise<boolean> {
+    this.#writerUsable();
+    if (!this.#writer) return false;
+    await this.#writer.whenReady();
+    return true;
+  }
+
   /** Every row handed to the writer thread is committed (or failed): this connection may write. */
   #writerIdle(): Promise<void> {
     return this.#writer ? this.#writer.whenIdle() : Promise.resolve();
   }
 
+  /**
+   * Whether a journal group may begin. The thread starts at the first write that could use
+   * it (a process that only runs write groups, such as the admin command, never starts
+   * one); until it is up, groups are write groups.
+   */
   #writerUsable(): boolean {
-    return this.#writer !== null && !this.#writer.dead;
+    if (!this.#writer && this.#writerPath !== null) {
+      this.#writer = JournalWriter.start(this.#writerPath, () => {
+        for (const f of this.#commitFailed) f();
+      });
+      this.#writerPath = null;
+    }
+    return this.#writer !== null && this.#writer.usable;
   }
 
   #enqueue(item: Job | typeof COMMIT): void {
@@ -216,7 +233,7 @@ export class SqliteDriver implements SqlDriver {
       } else {
         if (this.#group && this.#kind === 'journal' && item.general) this.#commit();
         if (!this.#group) {
-          const journal = this.#writerUsable() && !item.general && !this.#walOver;
+          const journal = !item.general && !this.#walOver && this.#writerUsable();
           if (!journal) await this.#writerIdle();
           if (this.#walOver) await this.#restartWal();
           if (!this.#begin(item, journal ? 'journal' : 'write')) continue;

@@ -24,12 +24,19 @@ import type { ProjectionOp } from './journal.ts';
 /** Undo steps of one transaction, run newest first when it rolls back. */
 export type Undo = Array<() => void>;
 
-/** An invitation as held: its own copy (what the queries look at), and its stored text (parsed anew for each reader). */
+/** What the queries look at of an invitation (not its data: see `body`). */
+type Indexed = Pick<Invitation, 'inviteID' | 'inviter' | 'groupID' | 'inviteeList' | 'parts' | 'deadline' | 'createdAt'>;
+
+/**
+ * An invitation as held: its own copy of the indexed fields, and its stored text (parsed
+ * anew for each reader) until the table has it: an open invitation's data (up to 8 KiB)
+ * then lives in the file only, and is read from there.
+ */
 export interface Held {
-  inv: Readonly<Invitation>;
+  inv: Readonly<Indexed>;
   open: boolean;
   stranger: boolean;
-  body: string;
+  body: string | null;
   /** The journal row of its last write: null while the writing transaction runs, 0 when the table has it. */
   row: number | null;
 }
@@ -59,7 +66,7 @@ export class HotState {
     this.#bytes.clear();
     this.#known.clear();
     for (const r of await c.all<{ body: string; from_stranger: number }>('SELECT body, from_stranger FROM invitations WHERE is_open = 1')) {
-      this.#put(held(JSON.parse(r.body) as Invitation, r.body, Number(r.from_stranger) === 1, 0));
+      this.#put(held(JSON.parse(r.body) as Invitation, null, Number(r.from_stranger) === 1, 0));
     }
     const seqs = new Map<string, number>();
     for (const { id, ops } of tail) {
@@ -127,22 +134,17 @@ export class HotState {
 
   // ---- invitations
 
-  /** The invitation when held (a fresh copy), undefined when the file has it (or nobody does). */
+  /** The invitation when its text is held (a fresh copy), undefined when the file has it as it is (or nobody does). */
   invitation(inviteID: string): Invitation | undefined {
-    const h = this.#invitations.get(inviteID);
-    return h ? (JSON.parse(h.body) as Invitation) : undefined;
+    const body = this.#invitations.get(inviteID)?.body;
+    return body ? (JSON.parse(body) as Invitation) : undefined;
   }
 
-  /** Whether the invitation is held (written and not applied yet, or open). */
-  holds(inviteID: string): boolean {
-    return this.#invitations.has(inviteID);
-  }
-
-  /** Stores a new or changed invitation; returns its text (for the journal). */
-  write(inv: Invitation, stranger: boolean | null, undo: Undo): Held {
+  /** Stores a new or changed invitation; returns it as held, with its text (for the journal). */
+  write(inv: Invitation, stranger: boolean | null, undo: Undo): Held & { body: string } {
     const before = this.#invitations.get(inv.inviteID);
     const body = JSON.stringify(inv);
-    const h = held(inv, body, stranger ?? before?.stranger ?? false, null);
+    const h = { ...held(inv, body, stranger ?? before?.stranger ?? false, null), body };
     this.#put(h);
     undo.push(() => (before ? this.#put(before) : this.#drop(inv.inviteID)));
     return h;
@@ -156,16 +158,24 @@ export class HotState {
     }
   }
 
-  /** Journal rows up to `upTo` are in the tables now: closed invitations they wrote are the file's again. */
+  /** Journal rows up to `upTo` are in the tables now: what they wrote of invitations is read from the file again. */
   applied(upTo: number, undo: Undo): void {
     for (const [id, h] of this.#invitations) {
-      if (h.open || h.row === null || h.row > upTo) continue;
+      if (h.row === null || h.row > upTo || (h.open && h.body === null)) continue;
+      if (h.open) {
+        const body = h.body, row = h.row;
+        h.body = null;
+        h.row = 0;
+        undo.push(() => { h.body = body; h.row = row; });
+        continue;
+      }
       this.#drop(id);
       undo.push(() => this.#put(h));
     }
   }
 
-  openInvitationsOf(userID: string, limit: number): Invitation[] {
+  /** Open invitations in which the user is inviter or a pending invitee, the newest `limit`, oldest first: each its text, or its ID when the file has it. */
+  openInvitationsOf(userID: string, limit: number): Array<Invitation | string> {
     const mine: Held[] = [];
     for (const id of this.#byUser.get(userID) ?? []) {
       const h = this.#invitations.get(id)!;
@@ -173,7 +183,7 @@ export class HotState {
     }
     // As the table's query: the newest `limit` by (created_at, invite_id), oldest first.
     mine.sort(byCreation);
-    return mine.slice(Math.max(0, mine.length - limit)).map((h) => JSON.parse(h.body) as Invitation);
+    return mine.slice(Math.max(0, mine.length - limit)).map(text);
   }
 
   pendingLoad(inviter: string, invitees: readonly string[], now: number): PendingLoad {
@@ -198,10 +208,11 @@ export class HotState {
     return { sent, toward };
   }
 
-  openInvitationsInGroup(groupID: string): Invitation[] {
+  /** Open invitations of the group, oldest first: each its text, or its ID when the file has it. */
+  openInvitationsInGroup(groupID: string): Array<Invitation | string> {
     if (groupID === '') return [];
     const list = [...(this.#byGroup.get(groupID) ?? [])].map((id) => this.#invitations.get(id)!);
-    return list.sort(byCreation).map((h) => JSON.parse(h.body) as Invitation);
+    return list.sort(byCreation).map(text);
   }
 
   dueInvitationIDs(now: number, limit: number): string[] {
@@ -241,10 +252,17 @@ export class HotState {
   }
 }
 
-function held(inv: Invitation, body: string, stranger: boolean, row: number | null): Held {
+function held(inv: Invitation, body: string | null, stranger: boolean, row: number | null): Held {
   // A copy of what the queries read: the caller's object may change after it is handed over.
-  const copy: Invitation = { ...inv, inviteeList: [...inv.inviteeList], parts: { ...inv.parts } };
+  const copy: Indexed = {
+    inviteID: inv.inviteID, inviter: inv.inviter, groupID: inv.groupID, inviteeList: [...inv.inviteeList], parts: { ...inv.parts },
+    deadline: inv.deadline, createdAt: inv.createdAt,
+  };
   return { inv: copy, open: inv.endReason === null, stranger, body, row };
+}
+
+function text(h: Held): Invitation | string {
+  return h.body ? (JSON.parse(h.body) as Invitation) : h.inv.inviteID;
 }
 
 function byCreation(a: Held, b: Held): number {

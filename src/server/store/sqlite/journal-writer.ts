@@ -56,6 +56,7 @@ function flush() {
     parentPort.postMessage({ t: 'failed', seqs, error: failed });
   }
 }
+parentPort.postMessage({ t: 'ready' });
 parentPort.on('message', (m) => {
   if (m.t === 'rows') {
     if (failed !== null) return parentPort.postMessage({ t: 'failed', seqs: [m.seq], error: failed, latched: true });
@@ -80,7 +81,7 @@ interface Waiting {
 }
 
 /** `latched`: refused because an earlier COMMIT failed (not a failure of its own). */
-type Reply = { t: 'done'; seqs: number[]; committed: boolean } | { t: 'failed'; seqs: number[]; error: string; latched?: boolean } | { t: 'stopped' };
+type Reply = { t: 'ready' } | { t: 'done'; seqs: number[]; committed: boolean } | { t: 'failed'; seqs: number[]; error: string; latched?: boolean } | { t: 'stopped' };
 
 /** Commits and batches of every writer thread in this process (the bench's commits per pair). */
 export const journalWriterStats = { commits: 0, batches: 0 };
@@ -94,6 +95,9 @@ export class JournalWriter {
   /** Raised by every failure: a group built before it must not be posted (driver.ts). */
   #epoch = 0;
   #dead: Error | null = null;
+  /** The thread has opened its connection: until then the driver writes on its own. */
+  #ready = false;
+  #onReady: Array<() => void> = [];
 
   private constructor(worker: Worker, onFailure: (err: Error) => void) {
     this.#worker = worker;
@@ -114,9 +118,15 @@ export class JournalWriter {
     return this.#epoch;
   }
 
-  /** Whether the thread is gone (the driver then writes on its own connection). */
-  get dead(): boolean {
-    return this.#dead !== null;
+  /** Whether the thread can take rows (it is up and not gone; otherwise the driver writes on its own connection). */
+  get usable(): boolean {
+    return this.#ready && this.#dead === null;
+  }
+
+  /** Resolves once the thread is up (tests). */
+  whenReady(): Promise<void> {
+    if (this.#ready) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#onReady.push(resolve));
   }
 
   /** Hands over rows to commit, in order after every earlier batch. */
@@ -138,10 +148,20 @@ export class JournalWriter {
   async stop(): Promise<void> {
     await this.whenIdle();
     if (this.#dead) return;
+    if (!this.#ready) {
+      // Never used: nothing to flush.
+      this.#dead = new Error('the journal writer is stopped');
+      await this.#worker.terminate();
+      return;
+    }
     this.#worker.ref();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 2000);
-      this.#worker.once('message', () => { clearTimeout(timer); resolve(); });
+      this.#worker.on('message', (m: Reply) => {
+        if (m.t !== 'stopped') return;
+        clearTimeout(timer);
+        resolve();
+      });
       this.#worker.postMessage({ t: 'stop' });
     });
     this.#dead = new Error('the journal writer is stopped');
@@ -149,6 +169,11 @@ export class JournalWriter {
   }
 
   #reply(m: Reply): void {
+    if (m.t === 'ready') {
+      this.#ready = true;
+      for (const r of this.#onReady.splice(0)) r();
+      return;
+    }
     if (m.t === 'stopped') return;
     if (m.t === 'failed') {
       const err = new Error(`journal commit failed: ${m.error}`);
