@@ -248,7 +248,7 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite journal', () => {
   // The writer thread (store/sqlite/journal-writer.ts): a request that writes beyond the
   // journal is undone and run again on the main connection, once.
   it('runs a request that writes other tables again in a write group: its memory changes count once, even if it caught the refusal', async () => {
-    const driver = new SqliteDriver(db.storage);
+    const driver = new SqliteDriver(db.storage, { writerThread: true });
     const store = await SqliteStore.open(driver);
     open.push(store);
     await users(store);

@@ -27,7 +27,7 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite writer thread', () => {
     const db = `${h.dir}/writer.sqlite`;
     await h.server.close();
     const port = await freePort();
-    child = await launchServerProcess({ port, storage: db });
+    child = await launchServerProcess({ port, storage: db, env: { RINGLET_SQLITE_WRITER: 'thread' } });
     const url = `ws://127.0.0.1:${port}`;
     const { UserSigs } = await import('../../src/server/auth/usersig.ts');
     const { loadOrCreateSecret } = await import('../../src/server/auth/secret.ts');
@@ -42,7 +42,7 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite writer thread', () => {
     await alice.chat.destroy();
     expect(new Set(sent.map((s) => s.inviteID)).size).toBe(INVITEES * PER_INVITEE);
 
-    child = await launchServerProcess({ port, storage: db });
+    child = await launchServerProcess({ port, storage: db, env: { RINGLET_SQLITE_WRITER: 'thread' } });
     const again = await connectClient(url, 'alice', await sigs.sign('alice', 600));
     const pending = await again.chat.getPendingInvitations();
     expect(pending.data.invitationList.map((i) => i.inviteID).sort()).toEqual(sent.map((s) => s.inviteID).sort());

@@ -10,7 +10,8 @@
  * Under load this writes each touched page once per turn instead of once per request.
  * Statements are prepared once and cached.
  *
- * With the writer thread (journal-writer.ts; on for files), a group starts as a journal
+ * With the writer thread (journal-writer.ts; files only, `writerThread` or
+ * RINGLET_SQLITE_WRITER=thread), a group starts as a journal
  * group: a read transaction on this connection, in which each request runs against memory
  * (hot-state.ts) and leaves at most its journal row; at the group's end its rows go to the
  * writer thread in one batch and the callers' promises settle when that thread has
@@ -121,7 +122,8 @@ export class SqliteDriver implements SqlDriver {
         this.#walCheckMs = options.walCheckMs ?? WAL_CHECK_MS;
         this.#db.pragma(`journal_size_limit = ${this.#walLimit}`);
       }
-      this.#writerPath = options.writerThread ?? process.env.RINGLET_SQLITE_WRITER !== 'main' ? path : null;
+      // Off unless asked for (RINGLET_SQLITE_WRITER=thread): see SCALE-OUT.md for what it costs.
+      this.#writerPath = options.writerThread ?? process.env.RINGLET_SQLITE_WRITER === 'thread' ? path : null;
     }
     const stmt = (sql: string) => {
       const s = this.#statement(sql);
