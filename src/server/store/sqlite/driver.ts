@@ -56,6 +56,8 @@ const WAL_CHECK_MS = 250;
 const PAGE_SIZE = 1024;
 /** Most write transactions committed together. */
 const MAX_GROUP = 256;
+/** Writes that could use the writer thread before it is started (a short-lived process, such as the admin command, never starts it). */
+const WRITER_AFTER = 64;
 
 export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
@@ -75,8 +77,10 @@ export class SqliteDriver implements SqlDriver {
   /** A statement of the running job would have written in a journal group. */
   #wantsWriter = false;
   #writer: JournalWriter | null = null;
-  /** The file the writer thread is for, until it is started (at the first write that may use it). */
+  /** The file the writer thread is for, until it is started (see #writerUsable). */
   #writerPath: string | null = null;
+  /** Writes so far that could have used the thread. */
+  #eligible = 0;
   #busy = false;
   #checkpointer: Checkpointer | null = null;
   #walPath: string | null = null;
@@ -184,7 +188,7 @@ export class SqliteDriver implements SqlDriver {
 
   /** Starts the writer thread if it is not yet, and resolves once it takes rows (false: there is none). */
   async writerUp(): Promise<boolean> {
-    this.#writerUsable();
+    this.#startWriter();
     if (!this.#writer) return false;
     await this.#writer.whenReady();
     return true;
@@ -196,18 +200,20 @@ export class SqliteDriver implements SqlDriver {
   }
 
   /**
-   * Whether a journal group may begin. The thread starts at the first write that could use
-   * it (a process that only runs write groups, such as the admin command, never starts
-   * one); until it is up, groups are write groups.
+   * Whether a journal group may begin. The thread starts after WRITER_AFTER writes that
+   * could use it; until it is up, groups are write groups.
    */
   #writerUsable(): boolean {
-    if (!this.#writer && this.#writerPath !== null) {
-      this.#writer = JournalWriter.start(this.#writerPath, () => {
-        for (const f of this.#commitFailed) f();
-      });
-      this.#writerPath = null;
-    }
+    if (!this.#writer && this.#writerPath !== null && ++this.#eligible >= WRITER_AFTER) this.#startWriter();
     return this.#writer !== null && this.#writer.usable;
+  }
+
+  #startWriter(): void {
+    if (this.#writer || this.#writerPath === null) return;
+    this.#writer = JournalWriter.start(this.#writerPath, () => {
+      for (const f of this.#commitFailed) f();
+    });
+    this.#writerPath = null;
   }
 
   #enqueue(item: Job | typeof COMMIT): void {
