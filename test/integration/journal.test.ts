@@ -8,6 +8,7 @@
  */
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createInvitation, transition } from '../../src/server/signaling/machine.ts';
 import { SqliteDriver } from '../../src/server/store/sqlite/driver.ts';
 import { SqliteStore } from '../../src/server/store/sqlite/store.ts';
 import type { StoreTx } from '../../src/server/store/types.ts';
@@ -35,12 +36,22 @@ async function openStore(): Promise<SqliteStore> {
 
 /** Rows of `table` as another connection sees them (what is committed to the file). */
 function rows(table: string): number {
+  return Number(fileValue(`SELECT COUNT(*) AS n FROM ${table}`));
+}
+
+/** One value as another connection reads it from the file. */
+function fileValue(sql: string): unknown {
   const raw = new Database(db.storage, { readonly: true });
   try {
-    return (raw.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return Object.values(raw.prepare(sql).get() as Record<string, unknown>)[0];
   } finally {
     raw.close();
   }
+}
+
+/** A 1:1 invitation from alice to bob, made at `now` (30 s timeout). */
+function invitation(id: string, now = T0) {
+  return createInvitation({ inviteID: id, inviter: 'alice', groupID: '', inviteeList: ['bob'], data: '', timeout: 30, onlineUserOnly: false, now }).invitation;
 }
 
 /** One message from alice to bob, as a transition writes it: history, both conversations, both events, the request record. */
@@ -147,5 +158,118 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite journal', () => {
     expect(rows('journal')).toBe(1);
     await expect.poll(() => rows('journal'), { timeout: 5_000, interval: 20 }).toBe(0);
     expect(rows('messages')).toBe(1);
+  });
+
+  // Issue 19 step 2: what a transition reads is held in memory (sqlite/hot-state.ts); the
+  // invitation rows, users.last_seq and the byte counters are projections behind the journal.
+  it('a transition writes the journal row alone: invitations, seqs and byte counters are applied behind it', async () => {
+    const store = await openStore();
+    await users(store);
+    const inv = invitation('inv-1');
+    await store.write(async (tx) => {
+      await tx.insertInvitation(inv, true);
+      await tx.appendEvents([{ userID: 'bob', inviteID: 'inv-1', deadline: inv.deadline, frame: '{"x":1}' }], T0);
+      expect(await tx.chargeStoredBytes('alice', 100, 5)).toBe(100);
+    });
+    expect(rows('journal')).toBe(1);
+    expect(rows('invitations')).toBe(0);
+    expect(fileValue("SELECT last_seq FROM users WHERE user_id = 'bob'")).toBe(0);
+    expect(fileValue("SELECT stored_bytes FROM users WHERE user_id = 'alice'")).toBe(0);
+    // The reads a transition makes see it at once, from memory.
+    expect(await store.read((tx) => tx.getInvitation('inv-1', false))).toEqual(inv);
+    expect(await store.read((tx) => tx.currentSeq('bob'))).toBe(1);
+    expect(await store.read((tx) => tx.pendingLoad('alice', ['bob'], T0))).toEqual({ sent: 1, toward: new Map([['bob', { total: 1, fromInviter: 1, fromStrangers: 1 }]]) });
+    expect(await store.read((tx) => tx.nextDeadline())).toBe(inv.deadline);
+    expect(await store.write((tx) => tx.chargeStoredBytes('alice', 50, 5))).toBe(150);
+    const accepted = transition(inv, { type: 'accept', by: 'bob', data: '', now: T0 + 1 }).invitation;
+    await store.write((tx) => tx.updateInvitation(inv, accepted));
+    expect(await store.read((tx) => tx.openInvitationsOf('bob', 10))).toEqual([]);
+
+    await store.catchUp();
+    expect(rows('journal')).toBe(0);
+    expect(fileValue("SELECT body FROM invitations WHERE invite_id = 'inv-1'")).toBe(JSON.stringify(accepted));
+    expect(fileValue("SELECT is_open FROM invitations WHERE invite_id = 'inv-1'")).toBe(0);
+    expect(fileValue("SELECT from_stranger FROM invitations WHERE invite_id = 'inv-1'")).toBe(1);
+    expect(fileValue("SELECT state FROM invitation_parts WHERE invite_id = 'inv-1'")).toBe('accepted');
+    expect(fileValue("SELECT last_seq FROM users WHERE user_id = 'bob'")).toBe(1);
+    expect(fileValue("SELECT stored_bytes FROM users WHERE user_id = 'alice'")).toBe(150);
+    // Applied and closed: the file answers for it now.
+    expect(await store.read((tx) => tx.getInvitation('inv-1', false))).toEqual(accepted);
+  });
+
+  it('a store opened after a crash holds the open invitations, seqs and byte counters the journal held', async () => {
+    const driver = new SqliteDriver(db.storage);
+    const first = await SqliteStore.open(driver);
+    await users(first);
+    const open = invitation('inv-open');
+    const ended = invitation('inv-ended');
+    await first.write(async (tx) => {
+      await tx.insertInvitation(open);
+      await tx.insertInvitation(ended);
+      await tx.appendEvents([{ userID: 'bob', inviteID: null, deadline: null, frame: '{"a":1}' }], T0);
+      await tx.chargeStoredBytes('alice', 70, 5);
+    });
+    await first.write(async (tx) => {
+      await tx.updateInvitation(ended, transition(ended, { type: 'cancel', by: 'alice', data: '', now: T0 + 1 }).invitation);
+      await tx.appendEvents([{ userID: 'bob', inviteID: null, deadline: null, frame: '{"a":2}' }], T0);
+    });
+    await driver.close(); // dies before applying anything
+    expect(rows('journal')).toBe(2);
+    expect(rows('invitations')).toBe(0);
+
+    const second = await openStore();
+    expect((await second.read((tx) => tx.openInvitationsOf('alice', 10))).map((i) => i.inviteID)).toEqual(['inv-open']);
+    expect(await second.read((tx) => tx.dueInvitationIDs(open.deadline!, 10))).toEqual(['inv-open']);
+    expect((await second.read((tx) => tx.getInvitation('inv-ended', false)))?.endReason).not.toBeNull();
+    expect(await second.read((tx) => tx.currentSeq('bob'))).toBe(2);
+    expect((await second.write((tx) => tx.appendEvents([{ userID: 'bob', inviteID: null, deadline: null, frame: '{"a":3}' }], T0))).get('bob')).toBe(3);
+    expect(await second.write((tx) => tx.chargeStoredBytes('alice', 1, 5))).toBe(71);
+    expect((await second.read((tx) => tx.eventsAfter('bob', 0, 10))).map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('a transaction that rolls back leaves memory as it was: seqs, counters, invitations and known users', async () => {
+    const store = await openStore();
+    await users(store);
+    const inv = invitation('inv-1');
+    await expect(store.write(async (tx) => {
+      await tx.insertInvitation(inv);
+      await tx.appendEvents([{ userID: 'bob', inviteID: null, deadline: null, frame: '{"a":1}' }], T0);
+      await tx.chargeStoredBytes('alice', 70, 5);
+      await tx.ensureUser('carol', T0);
+      expect(await tx.existingUsers(['carol'])).toEqual(new Set(['carol']));
+      throw new Error('boom');
+    })).rejects.toThrow('boom');
+    expect(await store.read((tx) => tx.getInvitation('inv-1', false))).toBeNull();
+    expect(await store.read((tx) => tx.pendingLoad('alice', ['bob'], T0))).toEqual({ sent: 0, toward: new Map() });
+    expect(await store.read((tx) => tx.currentSeq('bob'))).toBe(0);
+    expect(await store.write((tx) => tx.chargeStoredBytes('alice', 1, 5))).toBe(1);
+    expect(await store.read((tx) => tx.existingUsers(['carol']))).toEqual(new Set());
+  });
+
+  // The writer thread (store/sqlite/journal-writer.ts): a request that writes beyond the
+  // journal is undone and run again on the main connection, once.
+  it('runs a request that writes other tables again in a write group: its memory changes count once, even if it caught the refusal', async () => {
+    const driver = new SqliteDriver(db.storage, { writerThread: true });
+    const store = await SqliteStore.open(driver);
+    open.push(store);
+    await users(store);
+    expect(await driver.writerUp()).toBe(true);
+    const group = (id: string) => ({ groupID: id, name: id, type: 'Public' as const, ownerID: 'alice' });
+    let runs = 0;
+    const seq = await store.write(async (tx) => {
+      runs++;
+      const s = (await tx.appendEvents([{ userID: 'bob', inviteID: null, deadline: null, frame: '{"a":1}' }], T0)).get('bob');
+      try {
+        await tx.insertGroup(group('g1'), T0);
+      } catch {
+        // a body that swallows the refusal is still run again
+      }
+      return s;
+    });
+    expect(runs).toBe(2);
+    expect(seq).toBe(1);
+    expect(await store.read((tx) => tx.currentSeq('bob'))).toBe(1);
+    expect(await store.read((tx) => tx.getGroup('g1'))).toEqual(group('g1'));
+    expect((await store.read((tx) => tx.eventsAfter('bob', 0, 10))).map((e) => [e.seq, e.frame])).toEqual([[1, '{"a":1}']]);
   });
 });

@@ -9,15 +9,37 @@
  * promise settles only after the shared COMMIT, so "resolved" still means "committed".
  * Under load this writes each touched page once per turn instead of once per request.
  * Statements are prepared once and cached.
+ *
+ * With the writer thread (journal-writer.ts; files only, `writerThread` or
+ * RINGLET_SQLITE_WRITER=thread), a group starts as a journal
+ * group: a read transaction on this connection, in which each request runs against memory
+ * (hot-state.ts) and leaves at most its journal row; at the group's end its rows go to the
+ * writer thread in one batch and the callers' promises settle when that thread has
+ * committed them. A request that writes anything else (the first such statement throws
+ * NeedsWriter before it runs; its changes to memory are undone) is run again in a write
+ * group on this connection, which begins only once the writer thread has committed
+ * everything handed to it: the file has one writer at a time, and commits land in the
+ * order their requests ran. A read waits for the same, so it never sees a row that is not
+ * committed.
  */
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { SqlConn, SqlDriver, SqlValue } from '../driver.ts';
 import { ensurePrivateSqliteFiles } from '../file-modes.ts';
 import { Checkpointer } from './checkpointer.ts';
+import { JournalWriter, type JournalRow } from './journal-writer.ts';
+
+/** Thrown by a statement that would write in a journal group: the request is run again in a write group. */
+export class NeedsWriter extends Error {
+  constructor() {
+    super('this request writes beyond the journal: run again in a write group');
+  }
+}
 
 interface Job {
   mode: 'write' | 'read';
+  /** Runs in a write group (it writes beyond the journal). */
+  general?: boolean;
   fn: (conn: SqlConn) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
@@ -34,6 +56,8 @@ const WAL_CHECK_MS = 250;
 const PAGE_SIZE = 1024;
 /** Most write transactions committed together. */
 const MAX_GROUP = 256;
+/** Writes that could use the writer thread before it is started (a short-lived process, such as the admin command, never starts it). */
+const WRITER_AFTER = 64;
 
 export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
@@ -45,6 +69,18 @@ export class SqliteDriver implements SqlDriver {
   readonly #jobs: Array<Job | typeof COMMIT> = [];
   /** Outcomes of the write jobs in the open (uncommitted) group, or null. */
   #group: Outcome[] | null = null;
+  /** What the open group is: a write transaction here, or a journal group (see the top). */
+  #kind: 'write' | 'journal' = 'write';
+  /** The open journal group's rows, and the writer's epoch when it began. */
+  #rows: JournalRow[] = [];
+  #epoch = 0;
+  /** A statement of the running job would have written in a journal group. */
+  #wantsWriter = false;
+  #writer: JournalWriter | null = null;
+  /** The file the writer thread is for, until it is started (see #writerUsable). */
+  #writerPath: string | null = null;
+  /** Writes so far that could have used the thread. */
+  #eligible = 0;
   #busy = false;
   #checkpointer: Checkpointer | null = null;
   #walPath: string | null = null;
@@ -63,7 +99,7 @@ export class SqliteDriver implements SqlDriver {
    * `path` is a file path or ':memory:'. `walLimitBytes` bounds the WAL file and
    * `walCheckMs` is how often a commit looks at its size (tests make both small).
    */
-  constructor(path: string, options: { walLimitBytes?: number; walCheckMs?: number } = {}) {
+  constructor(path: string, options: { walLimitBytes?: number; walCheckMs?: number; writerThread?: boolean } = {}) {
     const onDisk = path !== ':memory:' && path !== '';
     if (onDisk) ensurePrivateSqliteFiles(path);
     this.#db = new Database(path);
@@ -90,8 +126,14 @@ export class SqliteDriver implements SqlDriver {
         this.#walCheckMs = options.walCheckMs ?? WAL_CHECK_MS;
         this.#db.pragma(`journal_size_limit = ${this.#walLimit}`);
       }
+      // Off unless asked for (RINGLET_SQLITE_WRITER=thread): see SCALE-OUT.md for what it costs.
+      this.#writerPath = options.writerThread ?? process.env.RINGLET_SQLITE_WRITER === 'thread' ? path : null;
     }
-    const stmt = (sql: string) => this.#statement(sql);
+    const stmt = (sql: string) => {
+      const s = this.#statement(sql);
+      if (this.#group && this.#kind === 'journal' && !s.readonly) this.#needWriter();
+      return s;
+    };
     this.#conn = {
       all: async <T>(sql: string, params: readonly SqlValue[] = []) => stmt(sql).all(...params) as T[],
       get: async <T>(sql: string, params: readonly SqlValue[] = []) => stmt(sql).get(...params) as T | undefined,
@@ -117,9 +159,61 @@ export class SqliteDriver implements SqlDriver {
     this.#commitFailed.push(f);
   }
 
-  transaction<T>(mode: 'write' | 'read', fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+  /** `general`: the transaction writes beyond the journal (it runs in a write group at once). */
+  transaction<T>(mode: 'write' | 'read', fn: (conn: SqlConn) => Promise<T>, general = false): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('store is closed'));
-    return new Promise<T>((resolve, reject) => this.#enqueue({ mode, fn, resolve: resolve as (v: unknown) => void, reject }));
+    return new Promise<T>((resolve, reject) => this.#enqueue({ mode, general, fn, resolve: resolve as (v: unknown) => void, reject }));
+  }
+
+  /** Stores a journal row: handed to the writer thread in a journal group, inserted here otherwise. */
+  async appendJournal(c: SqlConn, id: number, body: string): Promise<void> {
+    if (this.#group && this.#kind === 'journal') this.#rows.push([id, body]);
+    else await c.run('INSERT INTO journal (id, body) VALUES (?, ?)', [id, body]);
+  }
+
+  /** Throws NeedsWriter in a journal group (a catch-up is about to write). */
+  requireWriter(): void {
+    if (this.#group && this.#kind === 'journal') this.#needWriter();
+  }
+
+  /** Whether the running job met a write in a journal group (even if it caught the error): it must be undone and run again. */
+  get wantsWriter(): boolean {
+    return this.#wantsWriter;
+  }
+
+  #needWriter(): never {
+    this.#wantsWriter = true;
+    throw new NeedsWriter();
+  }
+
+  /** Starts the writer thread if it is not yet, and resolves once it takes rows (false: there is none). */
+  async writerUp(): Promise<boolean> {
+    this.#startWriter();
+    if (!this.#writer) return false;
+    await this.#writer.whenReady();
+    return true;
+  }
+
+  /** Every row handed to the writer thread is committed (or failed): this connection may write. */
+  #writerIdle(): Promise<void> {
+    return this.#writer ? this.#writer.whenIdle() : Promise.resolve();
+  }
+
+  /**
+   * Whether a journal group may begin. The thread starts after WRITER_AFTER writes that
+   * could use it; until it is up, groups are write groups.
+   */
+  #writerUsable(): boolean {
+    if (!this.#writer && this.#writerPath !== null && ++this.#eligible >= WRITER_AFTER) this.#startWriter();
+    return this.#writer !== null && this.#writer.usable;
+  }
+
+  #startWriter(): void {
+    if (this.#writer || this.#writerPath === null) return;
+    this.#writer = JournalWriter.start(this.#writerPath, () => {
+      for (const f of this.#commitFailed) f();
+    });
+    this.#writerPath = null;
   }
 
   #enqueue(item: Job | typeof COMMIT): void {
@@ -142,29 +236,40 @@ export class SqliteDriver implements SqlDriver {
         this.#commit();
       } else if (item.mode === 'read') {
         this.#commit(); // a read sees only committed data
+        await this.#writerIdle();
         await this.#runRead(item);
       } else {
-        if (!this.#group && this.#walOver) await this.#restartWal();
-        if (!this.#group && !this.#begin(item)) continue;
+        if (this.#group && this.#kind === 'journal' && item.general) this.#commit();
+        if (!this.#group) {
+          const journal = !item.general && !this.#walOver && this.#writerUsable();
+          if (!journal) await this.#writerIdle();
+          if (this.#walOver) await this.#restartWal();
+          if (!this.#begin(item, journal ? 'journal' : 'write')) continue;
+        }
         await this.#runWrite(item);
         if (this.#group && this.#group.length >= MAX_GROUP) this.#commit();
       }
     }
   }
 
-  #begin(first: Job): boolean {
+  #begin(first: Job, kind: 'write' | 'journal'): boolean {
     try {
-      this.#statement('BEGIN IMMEDIATE').run();
+      this.#statement(kind === 'journal' ? 'BEGIN' : 'BEGIN IMMEDIATE').run();
     } catch (err) {
       first.reject(err);
       return false;
     }
+    this.#kind = kind;
+    this.#rows = [];
+    this.#epoch = this.#writer?.epoch ?? 0;
     this.#group = [];
     setImmediate(() => this.#enqueue(COMMIT));
     return true;
   }
 
   async #runWrite(job: Job): Promise<void> {
+    this.#wantsWriter = false;
+    if (this.#kind === 'journal') return this.#runJournalJob(job);
     if (this.#group!.length === 0) return this.#runFirstWrite(job);
     this.#statement('SAVEPOINT job').run();
     try {
@@ -175,6 +280,30 @@ export class SqliteDriver implements SqlDriver {
       this.#statement('ROLLBACK TO job').run();
       this.#statement('RELEASE job').run();
       this.#group!.push({ job, ok: false, err });
+    }
+  }
+
+  /**
+   * A job of a journal group: it writes nothing here (its journal row is kept aside), so
+   * it needs no savepoint. One that would write ends the group and is queued again first,
+   * for a write group.
+   */
+  async #runJournalJob(job: Job): Promise<void> {
+    const mark = this.#rows.length;
+    try {
+      const value = await job.fn(this.#conn);
+      if (this.#wantsWriter) throw new NeedsWriter();
+      this.#group!.push({ job, ok: true, value });
+    } catch (err) {
+      this.#rows.length = mark;
+      if (!this.#wantsWriter) {
+        this.#group!.push({ job, ok: false, err });
+        return;
+      }
+      this.#wantsWriter = false;
+      job.general = true;
+      this.#jobs.unshift(job);
+      this.#commit();
     }
   }
 
@@ -198,6 +327,7 @@ export class SqliteDriver implements SqlDriver {
     const group = this.#group;
     if (!group) return;
     this.#group = null;
+    if (this.#kind === 'journal') return this.#endJournalGroup(group);
     try {
       this.#statement('COMMIT').run();
     } catch (err) {
@@ -212,6 +342,36 @@ export class SqliteDriver implements SqlDriver {
       else o.job.reject(o.err);
     }
     this.#boundWal();
+  }
+
+  /**
+   * Ends a journal group: its read transaction here, then its rows to the writer thread.
+   * Its callers settle once that thread has committed them (an empty batch too: what they
+   * read may stand on rows still in flight). A group that began before a failed COMMIT of
+   * the writer was built on voided memory: it fails whole.
+   */
+  #endJournalGroup(group: Outcome[]): void {
+    try {
+      this.#statement('COMMIT').run();
+    } catch {
+      if (this.#db.inTransaction) this.#statement('ROLLBACK').run();
+    }
+    const rows = this.#rows;
+    this.#rows = [];
+    const ok: Job[] = [];
+    for (const o of group) {
+      if (o.ok) ok.push(o.job);
+      else o.job.reject(o.err);
+    }
+    const values = new Map(group.flatMap((o) => (o.ok ? [[o.job, o.value] as const] : [])));
+    const writer = this.#writer!;
+    if (writer.epoch !== this.#epoch) {
+      const err = new Error('an earlier journal commit failed; nothing of this request was applied');
+      for (const j of ok) j.reject(err);
+      return;
+    }
+    if (ok.length === 0) return;
+    writer.post(rows, () => { for (const j of ok) j.resolve(values.get(j)); }, (err) => { for (const j of ok) j.reject(err); });
   }
 
   /**
@@ -249,6 +409,7 @@ export class SqliteDriver implements SqlDriver {
    */
   async #restartWal(): Promise<void> {
     this.#walOver = false;
+    await this.#writerIdle();
     const worker = this.#checkpointer;
     if (!worker) return;
     await worker.pause();
@@ -286,6 +447,7 @@ export class SqliteDriver implements SqlDriver {
   async exec(sql: string): Promise<void> {
     await this.#draining;
     this.#commit();
+    await this.#writerIdle();
     this.#db.exec(sql);
   }
 
@@ -294,6 +456,7 @@ export class SqliteDriver implements SqlDriver {
     this.#closed = true;
     this.#enqueue(COMMIT);
     await this.#draining.catch(() => undefined);
+    await this.#writer?.stop();
     await this.#checkpointer?.stop();
     this.#cache.clear();
     this.#db.close();

@@ -1,19 +1,23 @@
 /**
  * The SQLite store: the shared queries (sql-store.ts) with the hot path of every transition
- * written once to the journal (journal.ts) instead of to five tables. History messages,
- * conversation bumps, stored events with their references and request records are
- * journaled with the transaction and applied behind it in batches. A read of those tables
- * first applies what is queued, in its own transaction, so everyone reads their own writes
- * (history, conversations, catch-up at login, a retried request). Invitations, seqs and
- * stored-byte counters are written at once, as before: the requests that follow read them.
+ * written once to the journal (journal.ts) instead of to seven tables. History messages,
+ * conversation bumps, stored events with their references, request records, invitations
+ * and their parts, users' last seqs and stored-bytes counters are journaled with the
+ * transaction and applied behind it in batches. What a transition reads of them is held in
+ * memory (hot-state.ts: open invitations, last seqs, byte counters, known users), so its
+ * only write is the journal row. A read of the other projected tables first applies what
+ * is queued, in its own transaction, so everyone reads their own writes (history,
+ * conversations, catch-up at login, a retried request).
  */
 import type { SqlConn } from '../driver.ts';
 import { migrate } from '../migrations.ts';
-import { DAY_MS, EVENT_ROW_BYTES, REF_ROW_BYTES, SqlTx } from '../sql-store.ts';
-import type { ConversationBump, ConversationRow, NewEvent, Store, StoredEvent, StoredMessage, StoreTx } from '../types.ts';
+import { CHUNK, DAY_MS, EVENT_ROW_BYTES, placeholders, REF_ROW_BYTES, SqlTx } from '../sql-store.ts';
+import type { Invitation } from '../../model/invitation.ts';
+import type { ConversationBump, ConversationRow, NewEvent, PendingLoad, Store, StoredEvent, StoredMessage, StoreTx } from '../types.ts';
 import type { LoginReads } from '../login-reads.ts';
 import { TxLoginReads } from '../tx-login-reads.ts';
-import type { SqliteDriver } from './driver.ts';
+import { NeedsWriter, type SqliteDriver } from './driver.ts';
+import { HotState, type Undo } from './hot-state.ts';
 import { applyOps, Journal, takenOps, type Entry, type ProjectionOp } from './journal.ts';
 
 /** Queued journal rows past which the next finished transaction schedules a catch-up. */
@@ -26,6 +30,7 @@ export class SqliteStore implements Store {
   readonly login: LoginReads = new TxLoginReads(this);
   readonly #driver: SqliteDriver;
   readonly #journal = new Journal();
+  readonly #hot = new HotState();
   #catchUpQueued = false;
   #idle: ReturnType<typeof setTimeout> | null = null;
 
@@ -52,7 +57,7 @@ export class SqliteStore implements Store {
 
   /** Applies every queued journal row now (tests; close). */
   catchUp(): Promise<void> {
-    return this.write((tx) => (tx as SqliteTx).catchUp());
+    return this.#run('write', (tx) => (tx as SqliteTx).catchUp(), true);
   }
 
   async close(): Promise<void> {
@@ -62,19 +67,29 @@ export class SqliteStore implements Store {
     await this.#driver.close();
   }
 
-  async #run<T>(mode: 'write' | 'read', fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+  async #run<T>(mode: 'write' | 'read', fn: (tx: StoreTx) => Promise<T>, general = false): Promise<T> {
     const value = await this.#driver.transaction(mode, async (c) => {
-      await this.#journal.load(c);
-      const tx = new SqliteTx(c, this.#driver, mode === 'write', this.#journal);
+      const tail = await this.#journal.load(c);
+      if (tail) {
+        try {
+          await this.#hot.load(c, tail);
+        } catch (err) {
+          this.#journal.invalidate();
+          throw err;
+        }
+      }
+      const tx = new SqliteTx(c, this.#driver, mode === 'write', this.#journal, this.#hot);
       try {
         const v = await fn(tx);
+        // A write met in a journal group, even one the body caught: undone, run again (driver.ts).
+        if (this.#driver.wantsWriter) throw new NeedsWriter();
         await tx.finish();
         return v;
       } catch (err) {
         tx.abandon();
         throw err;
       }
-    });
+    }, general);
     this.#schedule();
     return value;
   }
@@ -100,27 +115,44 @@ export class SqliteStore implements Store {
   }
 }
 
-/** One transaction: the projected tables' writes are journaled, their reads catch up first. */
+/** One transaction: the projected tables' writes are journaled, their reads catch up first or come from memory. */
 class SqliteTx extends SqlTx {
   readonly #journal: Journal;
+  readonly #hot: HotState;
   /** This transaction's writes to projected tables, not yet applied or journaled. */
   #ops: ProjectionOp[] = [];
   /** Queued rows this transaction applied (handed back if it rolls back). */
   #taken: Entry[] = [];
+  /** How to undo this transaction's changes to the hot state, oldest first. */
+  readonly #undo: Undo = [];
+  /** Invitations this transaction wrote whose writes are not in a journal row or table yet. */
+  readonly #invitations = new Set<string>();
 
-  constructor(c: SqlConn, d: SqliteDriver, write: boolean, journal: Journal) {
+  readonly #driver: SqliteDriver;
+
+  constructor(c: SqlConn, d: SqliteDriver, write: boolean, journal: Journal, hot: HotState) {
     super(c, d, write);
+    this.#driver = d;
     this.#journal = journal;
+    this.#hot = hot;
   }
 
   /** Applies every queued row and this transaction's own writes so far, in this transaction. */
   async catchUp(): Promise<void> {
+    if (this.#journal.backlog === 0 && this.#ops.length === 0) return;
+    // It writes: in a journal group the request runs again in a write group (driver.ts).
+    this.#driver.requireWriter();
     const taken = this.#journal.take();
     this.#taken.push(...taken);
     const ops = [...(await takenOps(this.c, taken)), ...this.#ops];
     this.#ops = [];
     if (ops.length === 0) return;
-    await applyOps(this.c, ops, taken.length > 0 ? taken[taken.length - 1]!.id : null);
+    const upTo = taken.length > 0 ? taken[taken.length - 1]!.id : null;
+    await applyOps(this.c, ops, upTo);
+    // The tables now hold these invitations' writes: closed ones need not be held any more.
+    this.#hot.written(this.#invitations, 0);
+    this.#invitations.clear();
+    this.#hot.applied(upTo ?? 0, this.#undo);
   }
 
   /** The transaction's body succeeded: its remaining writes become one journal row. */
@@ -128,14 +160,19 @@ class SqliteTx extends SqlTx {
     if (this.#ops.length === 0) return;
     const ops = this.#ops;
     this.#ops = [];
-    await this.#journal.append(this.c, ops);
+    const row = await this.#journal.append(ops, (id, body) => this.#driver.appendJournal(this.c, id, body));
+    this.#hot.written(this.#invitations, row);
+    this.#invitations.clear();
   }
 
-  /** The transaction rolls back: what it took from the queue is queued again. */
+  /** The transaction rolls back: what it took from the queue is queued again, its changes to memory undone. */
   abandon(): void {
     this.#ops = [];
     this.#journal.restore(this.#taken);
     this.#taken = [];
+    for (let i = this.#undo.length - 1; i >= 0; i--) this.#undo[i]!();
+    this.#undo.length = 0;
+    this.#invitations.clear();
   }
 
   // ---- journaled writes
@@ -178,6 +215,139 @@ class SqliteTx extends SqlTx {
     return seqs;
   }
 
+  /** Next seqs from memory; a user not held yet is read once (unknown users get none). users.last_seq is projected from the events' references. */
+  protected override async allocateSeqs(events: readonly NewEvent[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const users = [...new Set(events.map((e) => e.userID))];
+    await this.#holdSeqs(users.filter((u) => this.#hot.lastSeq(u) === undefined));
+    for (const u of users) {
+      const last = this.#hot.lastSeq(u);
+      if (last === undefined) continue;
+      this.#hot.setSeq(u, last + 1, this.#undo);
+      out.set(u, last + 1);
+    }
+    return out;
+  }
+
+  /** Reads the last seqs of users not held into memory (the table's are current for them). */
+  async #holdSeqs(users: readonly string[]): Promise<void> {
+    for (let i = 0; i < users.length; i += CHUNK) {
+      const part = users.slice(i, i + CHUNK);
+      const rows = await this.c.all<{ user_id: string; last_seq: number }>(`SELECT user_id, last_seq FROM users WHERE user_id IN (${placeholders(part.length)})`, part);
+      for (const r of rows) this.#hot.setSeq(r.user_id, Number(r.last_seq), this.#undo);
+    }
+  }
+
+  override async currentSeq(userID: string): Promise<number> {
+    return this.#hot.lastSeq(userID) ?? super.currentSeq(userID);
+  }
+
+  override async chargeStoredBytes(userID: string, bytes: number, day: number): Promise<number> {
+    let held = this.#hot.storedBytes(userID);
+    if (!held) {
+      const row = await this.c.get<{ stored_bytes: number; stored_day: number }>('SELECT stored_bytes, stored_day FROM users WHERE user_id = ?', [userID]);
+      if (!row) return bytes;
+      held = { day: Number(row.stored_day), total: Number(row.stored_bytes) };
+    }
+    const total = held.day === day ? held.total + bytes : bytes;
+    this.#hot.setStoredBytes(userID, day, total, this.#undo);
+    this.#ops.push({ k: 'bytes', user: userID, day, total });
+    return total;
+  }
+
+  override async ensureUser(userID: string, now: number): Promise<void> {
+    // A known user needs no write (a login then stays in a journal group: driver.ts).
+    if (this.#hot.known([userID]).unknown.length === 0) return;
+    if ((await super.existingUsers([userID])).size === 0) await super.ensureUser(userID, now);
+    this.#hot.remember([userID], this.#undo);
+  }
+
+  override async existingUsers(userIDs: readonly string[]): Promise<Set<string>> {
+    const { found, unknown } = this.#hot.known(userIDs);
+    if (unknown.length === 0) return new Set(found);
+    const read = await super.existingUsers(unknown);
+    this.#hot.remember([...read], this.#undo);
+    return new Set([...found, ...read]);
+  }
+
+  override async insertInvitation(inv: Invitation, fromStranger = false): Promise<void> {
+    const h = this.#hot.write(inv, fromStranger, this.#undo);
+    this.stored += Buffer.byteLength(h.body) + inv.inviteeList.length * REF_ROW_BYTES;
+    this.#invitations.add(inv.inviteID);
+    this.#ops.push({
+      k: 'invitation', id: inv.inviteID, inviter: inv.inviter, group: inv.groupID, open: h.open ? 1 : 0, deadline: inv.deadline,
+      created: inv.createdAt, body: h.body, stranger: fromStranger ? 1 : 0, parts: inv.inviteeList.map((u) => [u, inv.parts[u] ?? 'pending']),
+    });
+  }
+
+  override async updateInvitation(before: Invitation, after: Invitation): Promise<void> {
+    const h = this.#hot.write(after, null, this.#undo);
+    this.#invitations.add(after.inviteID);
+    const parts: Array<[string, string]> = [];
+    for (const u of after.inviteeList) {
+      const state = after.parts[u];
+      if (state !== undefined && state !== before.parts[u]) parts.push([u, state]);
+    }
+    this.#ops.push({
+      k: 'invitation', id: after.inviteID, inviter: after.inviter, group: after.groupID, open: h.open ? 1 : 0, deadline: after.deadline,
+      created: after.createdAt, body: h.body, stranger: h.stranger ? 1 : 0, parts,
+    });
+  }
+
+  // ---- invitation reads: open ones (and unapplied writes) are held in memory
+  override async getInvitation(inviteID: string, lock: boolean): Promise<Invitation | null> {
+    return this.#hot.invitation(inviteID) ?? super.getInvitation(inviteID, lock);
+  }
+  // Lists (a login's catch-up, getPendingInvitations, a member leaving) apply the journal
+  // first: what they return is read from the file, and memory keeps no invitation's data
+  // past it (a session's catch-up must not stay in the heap: session-memory.test.ts).
+  override async openInvitationsOf(userID: string, limit: number): Promise<Invitation[]> {
+    let list = this.#hot.openInvitationsOf(userID, limit);
+    if (list.some((x) => typeof x !== 'string')) {
+      await this.catchUp();
+      list = this.#hot.openInvitationsOf(userID, limit);
+    }
+    return this.#fill(list);
+  }
+  override async pendingLoad(inviter: string, invitees: readonly string[], now: number): Promise<PendingLoad> {
+    return this.#hot.pendingLoad(inviter, invitees, now);
+  }
+  override async openInvitationsInGroup(groupID: string): Promise<Invitation[]> {
+    let list = this.#hot.openInvitationsInGroup(groupID);
+    if (list.some((x) => typeof x !== 'string')) {
+      await this.catchUp();
+      list = this.#hot.openInvitationsInGroup(groupID);
+    }
+    return this.#fill(list);
+  }
+
+  /** Reads from the file the invitations memory names by ID only (their data is not kept in memory), in order. */
+  async #fill(list: Array<Invitation | string>): Promise<Invitation[]> {
+    const ids = list.filter((x): x is string => typeof x === 'string');
+    const bodies = new Map<string, Invitation>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const part = ids.slice(i, i + CHUNK);
+      for (const r of await this.c.all<{ invite_id: string; body: string }>(`SELECT invite_id, body FROM invitations WHERE invite_id IN (${placeholders(part.length)})`, part)) {
+        bodies.set(r.invite_id, JSON.parse(r.body) as Invitation);
+      }
+    }
+    return list.map((x) => {
+      if (typeof x !== 'string') return x;
+      const inv = bodies.get(x);
+      if (!inv) throw new Error(`open invitation ${x} is neither held nor in the table`);
+      return inv;
+    });
+  }
+  override async dueInvitationIDs(now: number, limit: number): Promise<string[]> {
+    return this.#hot.dueInvitationIDs(now, limit);
+  }
+  override async countOpenDeadlines(): Promise<number> {
+    return this.#hot.countOpenDeadlines();
+  }
+  override async nextDeadline(): Promise<number | null> {
+    return this.#hot.nextDeadline();
+  }
+
   override async putRequestResult(userID: string, requestID: string, response: string, now: number): Promise<boolean> {
     const day = Math.floor(now / DAY_MS);
     // Taken when recorded today or yesterday: in the table, queued, or earlier in this transaction.
@@ -189,7 +359,6 @@ class SqliteTx extends SqlTx {
     this.#ops.push({ k: 'request', day, user: userID, id: requestID, response });
     return true;
   }
-
   // ---- reads of projected tables: applied first
   override async getRequestResult(userID: string, requestID: string, now: number): Promise<string | null> {
     await this.catchUp();
