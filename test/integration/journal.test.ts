@@ -222,7 +222,7 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite journal', () => {
     expect(await second.read((tx) => tx.dueInvitationIDs(open.deadline!, 10))).toEqual(['inv-open']);
     expect((await second.read((tx) => tx.getInvitation('inv-ended', false)))?.endReason).not.toBeNull();
     expect(await second.read((tx) => tx.currentSeq('bob'))).toBe(2);
-    expect((await second.write((tx) => tx.appendEvents([{ userID: 'bob', inviteID: null, deadline: null, frame: '{"a":3}' }], T0))).get('bob')).toBe(3);
+    expect((await seqsOf(await second.write((tx) => tx.appendEvents([{ userID: 'bob', inviteID: null, deadline: null, frame: '{"a":3}' }], T0)))).get('bob')).toBe(3);
     expect(await second.write((tx) => tx.chargeStoredBytes('alice', 1, 5))).toBe(71);
     expect((await second.read((tx) => tx.eventsAfter('bob', 0, 10))).map((e) => e.seq)).toEqual([1, 2, 3]);
   });
@@ -258,7 +258,7 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite journal', () => {
     let runs = 0;
     const seq = await store.write(async (tx) => {
       runs++;
-      const s = (await tx.appendEvents([{ userID: 'bob', inviteID: null, deadline: null, frame: '{"a":1}' }], T0)).get('bob');
+      const s = (await seqsOf(await tx.appendEvents([{ userID: 'bob', inviteID: null, deadline: null, frame: '{"a":1}' }], T0))).get('bob');
       try {
         await tx.insertGroup(group('g1'), T0);
       } catch {
