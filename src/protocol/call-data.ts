@@ -25,12 +25,36 @@ export interface CallInviteData extends CallData {
   callType: CallType;
   /** A classroom (the group owner teaches; students listen until picked): always runs on the SFU. */
   mode?: 'classroom';
+  /** Written by the server only (transferCall, addToCall): this invitation joins a running call. */
+  join?: CallJoin;
 }
+
+/**
+ * What the server writes into the data of an invitation made by `transferCall` or `addToCall`
+ * (docs/API.md "Transfer and add someone"). Clients cannot write it: the server refuses
+ * `invite`/`inviteInGroup` data that carries a `join` key (8001 `data`), so a ringing card that
+ * says "alice, transferred by bob" or "bob adds you to a call with alice" is the server's word.
+ */
+export interface CallJoin {
+  /** `transfer`: `by` handed the call's other party (the inviter) to the invitee; `add`: `by` (the inviter) adds the invitee. */
+  kind: 'transfer' | 'add';
+  /** The party who transferred or added (the authenticated requester). */
+  by: string;
+  /** The running call's inviteID. */
+  callInviteID: string;
+  /** Who is in the call the invitee joins (for a transfer: the transferred party only). */
+  parties: string[];
+}
+
+/** The top-level key of invitation data only the server writes. */
+export const JOIN_KEY = 'join';
 /** Data of the hang-up invitation sent when a call ends. */
 export interface CallEndData extends CallFollowUp {
   callEnd: number;
-  /** Why the call ended when it was not a hang-up button: `peer_lost`, `connection_failed`, `window_closed`. */
+  /** Why the call ended when it was not a hang-up button: `peer_lost`, `connection_failed`, `window_closed`, `transferred`. */
   reason?: string;
+  /** With `reason: 'transferred'`: the invitation transferCall made (the other party rings the target through it). */
+  transferInviteID?: string;
 }
 /**
  * Classroom actions on a class (a group call started with `mode: 'classroom'`; the seed's
@@ -75,8 +99,8 @@ export function encodeInvite(roomID: string, callType: CallType, mode?: CallInvi
   return JSON.stringify({ version: 1, roomID, callType, ...(mode ? { mode } : {}) } satisfies CallInviteData);
 }
 
-export function encodeCallEnd(callInviteID: string, roomID: string, durationSeconds: number, reason?: string): string {
-  return JSON.stringify({ version: 1, callEnd: durationSeconds, callInviteID, roomID, ...(reason ? { reason } : {}) } satisfies CallEndData);
+export function encodeCallEnd(callInviteID: string, roomID: string, durationSeconds: number, reason?: string, transferInviteID?: string): string {
+  return JSON.stringify({ version: 1, callEnd: durationSeconds, callInviteID, roomID, ...(reason ? { reason } : {}), ...(transferInviteID ? { transferInviteID } : {}) } satisfies CallEndData);
 }
 
 export function encodeClassroom(action: ClassroomData['classroom'], roomID: string, callInviteID: string): string {
@@ -96,13 +120,34 @@ export function encodeBusy(detail: BusyData['detail']): string {
 }
 
 /** Reads a call invitation's data; unknown shapes are an audio call in a room named after nothing. */
-export function decodeInvite(data: string): Pick<CallInviteData, 'roomID' | 'callType' | 'mode'> {
+export function decodeInvite(data: string): Pick<CallInviteData, 'roomID' | 'callType' | 'mode' | 'join'> {
   const o = parseObject(data);
+  const join = decodeJoin(o?.[JOIN_KEY]);
   return {
     roomID: typeof o?.roomID === 'string' ? o.roomID : '',
     callType: o?.callType === 'video' ? 'video' : 'audio',
     ...(o?.mode === 'classroom' ? { mode: 'classroom' as const } : {}),
+    ...(join ? { join } : {}),
   };
+}
+
+function decodeJoin(v: unknown): CallJoin | null {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+  const j = v as Record<string, unknown>;
+  if ((j.kind !== 'transfer' && j.kind !== 'add') || typeof j.by !== 'string' || typeof j.callInviteID !== 'string') return null;
+  const parties = Array.isArray(j.parties) ? j.parties.filter((u): u is string => typeof u === 'string') : [];
+  return { kind: j.kind, by: j.by, callInviteID: j.callInviteID, parties };
+}
+
+/** Whether invitation data carries the key only the server writes (a client's invite with it is refused). */
+export function hasJoinKey(data: string): boolean {
+  const o = parseObject(data);
+  return o !== null && Object.hasOwn(o, JOIN_KEY);
+}
+
+/** The data of an invitation made by transferCall / addToCall: the running call's room and media, and the join. */
+export function encodeJoinInvite(roomID: string, callType: CallType, join: CallJoin): string {
+  return JSON.stringify({ version: 1, roomID, callType, [JOIN_KEY]: join });
 }
 
 /** The end-of-call marker, or null when the data is an ordinary invitation. */
@@ -115,6 +160,7 @@ export function decodeCallEnd(data: string): CallEndData | null {
     callInviteID: typeof o.callInviteID === 'string' ? o.callInviteID : '',
     roomID: typeof o.roomID === 'string' ? o.roomID : '',
     ...(typeof o.reason === 'string' ? { reason: o.reason } : {}),
+    ...(typeof o.transferInviteID === 'string' ? { transferInviteID: o.transferInviteID } : {}),
   };
 }
 
