@@ -4,6 +4,7 @@
  * new invitation whose data marks end-of-call with the duration (seed, step 5).
  * Anything else (another app's data) still decodes, as a plain audio call.
  */
+import * as z from 'zod/mini';
 
 /** The media of a call. */
 export const CALL_TYPES = ['audio', 'video'] as const;
@@ -34,17 +35,19 @@ export interface CallInviteData extends CallData {
  * (docs/API.md "Transfer and add someone"). Clients cannot write it: the server refuses
  * `invite`/`inviteInGroup` data that carries a `join` key (8001 `data`), so a ringing card that
  * says "alice, transferred by bob" or "bob adds you to a call with alice" is the server's word.
+ * A schema so that the extension's stored call records (zod/mini) use it rather than restate it.
  */
-export interface CallJoin {
+export const callJoinSchema = z.object({
   /** `transfer`: `by` handed the call's other party (the inviter) to the invitee; `add`: `by` (the inviter) adds the invitee. */
-  kind: 'transfer' | 'add';
+  kind: z.enum(['transfer', 'add']),
   /** The party who transferred or added (the authenticated requester). */
-  by: string;
+  by: z.string(),
   /** The running call's inviteID. */
-  callInviteID: string;
+  callInviteID: z.string(),
   /** Who is in the call the invitee joins (for a transfer: the transferred party only). */
-  parties: string[];
-}
+  parties: z.array(z.string()),
+});
+export type CallJoin = z.infer<typeof callJoinSchema>;
 
 /** The top-level key of invitation data only the server writes. */
 export const JOIN_KEY = 'join';
@@ -132,11 +135,8 @@ export function decodeInvite(data: string): Pick<CallInviteData, 'roomID' | 'cal
 }
 
 function decodeJoin(v: unknown): CallJoin | null {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
-  const j = v as Record<string, unknown>;
-  if ((j.kind !== 'transfer' && j.kind !== 'add') || typeof j.by !== 'string' || typeof j.callInviteID !== 'string') return null;
-  const parties = Array.isArray(j.parties) ? j.parties.filter((u): u is string => typeof u === 'string') : [];
-  return { kind: j.kind, by: j.by, callInviteID: j.callInviteID, parties };
+  const parsed = callJoinSchema.safeParse(v);
+  return parsed.success ? parsed.data : null;
 }
 
 /** Whether invitation data carries the key only the server writes (a client's invite with it is refused). */

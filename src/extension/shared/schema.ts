@@ -5,7 +5,7 @@
  * TypeScript view and the runtime check cannot drift apart.
  */
 import { z } from 'zod/mini';
-import { CALL_TYPES } from '../../protocol/call-data.ts';
+import { CALL_TYPES, callJoinSchema } from '../../protocol/call-data.ts';
 import { idSchema, offlinePushInfoSchema } from '../../protocol/fields.ts';
 import { GROUP_TYPES, type Group, type GroupInvitation, type GroupMember } from '../../protocol/im.ts';
 import { LIMITS } from '../../protocol/limits.ts';
@@ -51,18 +51,10 @@ const CallRef = z.extend(z.pick(invitationSchema, { inviteID: true, groupID: tru
   callType: CallType,
 });
 
-/** The server's join marker of an invitation made by transferCall / addToCall (protocol/call-data.ts CallJoin). */
-const CallJoin = z.object({
-  kind: z.enum(['transfer', 'add']),
-  by: z.string(),
-  callInviteID: z.string(),
-  parties: z.array(z.string()),
-});
-
 /** A call that rings or is under way: a call record with its room and group. */
 const LiveCall = z.extend(CallRef, {
   /** This invitation joins a running call: a transfer by `by`, or `by` adding me (the server wrote it). */
-  join: z.optional(CallJoin),
+  join: z.optional(callJoinSchema),
   roomID: z.string(),
   groupName: z.optional(z.string()),
   /** The group's owner (the teacher of classroom mode), when known. */
