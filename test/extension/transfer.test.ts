@@ -59,6 +59,14 @@ describe('transfer in the worker', () => {
     expect(answered.effects).toEqual([{ type: 'openCallPage' }]);
   });
 
+  it('a transfer marker that arrives after my window already ended the call is still followed', () => {
+    const ended = transition(inCall('alice'), { type: 'ended', reason: 'peer_lost', seconds: 4 }, ctx('alice')).state;
+    const end = inv({ inviteID: 'e', inviter: 'bob', inviteeList: ['alice'], data: encodeCallEnd('x', 'r1', 4, 'transferred', 'y') });
+    const { state, effects } = transition(ended, { type: 'invited', inv: end }, ctx('alice'));
+    expect(state.notice).toMatchObject({ key: 'noticeTransferring' });
+    expect(effects).toEqual([{ type: 'ack', inviteID: 'e' }, { type: 'refreshPending' }]);
+  });
+
   it('the one who transfers: ended with "transferred" names both', () => {
     const { state } = transition(inCall('bob'), { type: 'ended', reason: 'transferred', seconds: 3, to: 'carol' }, ctx('bob'));
     expect(state.notice).toMatchObject({ key: 'noticeYouTransferred', subs: ['alice', 'carol'] });

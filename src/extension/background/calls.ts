@@ -312,6 +312,10 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
           const lastEnded = { inviteID: a.inviteID, seconds: end.callEnd };
           return { state: { ...state, active: null, classroom: null, calls: noPrompts(state.calls), notice: notice(ctx, key, inv.inviter), lastEnded }, effects };
         }
+        if (end.reason === 'transferred' && !a && state.lastEnded?.inviteID === end.callInviteID) {
+          // My window ended the call a moment before the transfer marker arrived: still follow the transfer.
+          return { state: { ...state, notice: notice(ctx, 'noticeTransferring', inv.inviter) }, effects: [...effects, { type: 'refreshPending' }] };
+        }
         return { state, effects };
       }
       if (find(inv.inviteID)) return { state, effects: [] }; // re-announced: already ringing

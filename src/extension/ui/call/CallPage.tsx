@@ -331,14 +331,14 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
         </Control>
         {!group && !several && (
           <Control label={t('transfer')}>
-            <button type="button" aria-expanded={picker === 'transfer'} aria-controls="picker" disabled={!view || view.phase !== 'live' || state.connection !== 'online'} onClick={() => setPicker(picker === 'transfer' ? null : 'transfer')} data-testid="call-transfer">
+            <button type="button" aria-expanded={picker === 'transfer'} aria-controls={picker ? 'picker' : undefined} disabled={!view || view.phase !== 'live' || state.connection !== 'online'} onClick={() => setPicker(picker === 'transfer' ? null : 'transfer')} data-testid="call-transfer">
               <TransferIcon size={22} />
             </button>
           </Control>
         )}
         {!group && (
           <Control label={t('addSomeone')}>
-            <button type="button" aria-expanded={picker === 'add'} aria-controls="picker" disabled={!view || view.phase !== 'live' || state.connection !== 'online' || others.length + 1 >= MAX_PARTICIPANTS} onClick={() => setPicker(picker === 'add' ? null : 'add')} data-testid="call-add">
+            <button type="button" aria-expanded={picker === 'add'} aria-controls={picker ? 'picker' : undefined} disabled={!view || view.phase !== 'live' || state.connection !== 'online' || others.length + 1 >= MAX_PARTICIPANTS} onClick={() => setPicker(picker === 'add' ? null : 'add')} data-testid="call-add">
               <UserPlusIcon size={22} />
             </button>
           </Control>
