@@ -4,6 +4,7 @@
  * new invitation whose data marks end-of-call with the duration (seed, step 5).
  * Anything else (another app's data) still decodes, as a plain audio call.
  */
+import * as z from 'zod/mini';
 
 /** The media of a call. */
 export const CALL_TYPES = ['audio', 'video'] as const;
@@ -25,12 +26,38 @@ export interface CallInviteData extends CallData {
   callType: CallType;
   /** A classroom (the group owner teaches; students listen until picked): always runs on the SFU. */
   mode?: 'classroom';
+  /** Written by the server only (transferCall, addToCall): this invitation joins a running call. */
+  join?: CallJoin;
 }
+
+/**
+ * What the server writes into the data of an invitation made by `transferCall` or `addToCall`
+ * (docs/API.md "Transfer and add someone"). Clients cannot write it: the server refuses
+ * `invite`/`inviteInGroup` data that carries a `join` key (8001 `data`), so a ringing card that
+ * says "alice, transferred by bob" or "bob adds you to a call with alice" is the server's word.
+ * A schema so that the extension's stored call records (zod/mini) use it rather than restate it.
+ */
+export const callJoinSchema = z.object({
+  /** `transfer`: `by` handed the call's other party (the inviter) to the invitee; `add`: `by` (the inviter) adds the invitee. */
+  kind: z.enum(['transfer', 'add']),
+  /** The party who transferred or added (the authenticated requester). */
+  by: z.string(),
+  /** The running call's inviteID. */
+  callInviteID: z.string(),
+  /** Who is in the call the invitee joins (for a transfer: the transferred party only). */
+  parties: z.array(z.string()),
+});
+export type CallJoin = z.infer<typeof callJoinSchema>;
+
+/** The top-level key of invitation data only the server writes. */
+export const JOIN_KEY = 'join';
 /** Data of the hang-up invitation sent when a call ends. */
 export interface CallEndData extends CallFollowUp {
   callEnd: number;
-  /** Why the call ended when it was not a hang-up button: `peer_lost`, `connection_failed`, `window_closed`. */
+  /** Why the call ended when it was not a hang-up button: `peer_lost`, `connection_failed`, `window_closed`, `transferred`. */
   reason?: string;
+  /** With `reason: 'transferred'`: the invitation transferCall made (the other party rings the target through it). */
+  transferInviteID?: string;
 }
 /**
  * Classroom actions on a class (a group call started with `mode: 'classroom'`; the seed's
@@ -75,8 +102,8 @@ export function encodeInvite(roomID: string, callType: CallType, mode?: CallInvi
   return JSON.stringify({ version: 1, roomID, callType, ...(mode ? { mode } : {}) } satisfies CallInviteData);
 }
 
-export function encodeCallEnd(callInviteID: string, roomID: string, durationSeconds: number, reason?: string): string {
-  return JSON.stringify({ version: 1, callEnd: durationSeconds, callInviteID, roomID, ...(reason ? { reason } : {}) } satisfies CallEndData);
+export function encodeCallEnd(callInviteID: string, roomID: string, durationSeconds: number, reason?: string, transferInviteID?: string): string {
+  return JSON.stringify({ version: 1, callEnd: durationSeconds, callInviteID, roomID, ...(reason ? { reason } : {}), ...(transferInviteID ? { transferInviteID } : {}) } satisfies CallEndData);
 }
 
 export function encodeClassroom(action: ClassroomData['classroom'], roomID: string, callInviteID: string): string {
@@ -96,13 +123,31 @@ export function encodeBusy(detail: BusyData['detail']): string {
 }
 
 /** Reads a call invitation's data; unknown shapes are an audio call in a room named after nothing. */
-export function decodeInvite(data: string): Pick<CallInviteData, 'roomID' | 'callType' | 'mode'> {
+export function decodeInvite(data: string): Pick<CallInviteData, 'roomID' | 'callType' | 'mode' | 'join'> {
   const o = parseObject(data);
+  const join = decodeJoin(o?.[JOIN_KEY]);
   return {
     roomID: typeof o?.roomID === 'string' ? o.roomID : '',
     callType: o?.callType === 'video' ? 'video' : 'audio',
     ...(o?.mode === 'classroom' ? { mode: 'classroom' as const } : {}),
+    ...(join ? { join } : {}),
   };
+}
+
+function decodeJoin(v: unknown): CallJoin | null {
+  const parsed = callJoinSchema.safeParse(v);
+  return parsed.success ? parsed.data : null;
+}
+
+/** Whether invitation data carries the key only the server writes (a client's invite with it is refused). */
+export function hasJoinKey(data: string): boolean {
+  const o = parseObject(data);
+  return o !== null && Object.hasOwn(o, JOIN_KEY);
+}
+
+/** The data of an invitation made by transferCall / addToCall: the running call's room and media, and the join. */
+export function encodeJoinInvite(roomID: string, callType: CallType, join: CallJoin): string {
+  return JSON.stringify({ version: 1, roomID, callType, [JOIN_KEY]: join });
 }
 
 /** The end-of-call marker, or null when the data is an ordinary invitation. */
@@ -115,6 +160,7 @@ export function decodeCallEnd(data: string): CallEndData | null {
     callInviteID: typeof o.callInviteID === 'string' ? o.callInviteID : '',
     roomID: typeof o.roomID === 'string' ? o.roomID : '',
     ...(typeof o.reason === 'string' ? { reason: o.reason } : {}),
+    ...(typeof o.transferInviteID === 'string' ? { transferInviteID: o.transferInviteID } : {}),
   };
 }
 

@@ -107,6 +107,17 @@ export const ops = {
   cancel: { kind: 'write', params: action, result: result<SignalingResult>(), errors: [CANCEL_NOT_POSSIBLE, NOT_PERMITTED] },
   accept: { kind: 'write', params: action, result: result<SignalingResult>(), errors: [INVITE_PART_ENDED, NOT_PERMITTED] },
   reject: { kind: 'write', params: action, result: result<SignalingResult>(), errors: [INVITE_PART_ENDED, NOT_PERMITTED] },
+  // Ringlet additions: transfer and add someone (docs/API.md "Transfer and add someone").
+  /**
+   * Blind transfer of the requester's running 1:1 call: the other party rings `userID`
+   * (a new 1:1 invitation whose data the server marks `join: { kind: 'transfer', by }`).
+   * 8011 `not_party`, `group_call`, `not_answered`, `call_over`; 8001 `userID` (yourself, or
+   * already in the call); 8002; 8040 `pending_invitations` (full, or a block either way),
+   * `pending_invitations_sent`.
+   */
+  transferCall: { kind: 'write', params: z.strictObject({ inviteID, userID: id, timeout: z.optional(timeout) }), result: result<SignalingResult>(), errors: [NOT_PERMITTED, USER_NOT_FOUND, LIMIT_EXCEEDED] },
+  /** Adds `userID` to the requester's running 1:1 call (its room; `join: { kind: 'add' }`): the errors of transferCall, and 8040 `call_size` past the mesh (6). */
+  addToCall: { kind: 'write', params: z.strictObject({ inviteID, userID: id, timeout: z.optional(timeout) }), result: result<SignalingResult>(), errors: [NOT_PERMITTED, USER_NOT_FOUND, LIMIT_EXCEEDED] },
   getPendingInvitations: { kind: 'read', params: none, result: result<{ invitationList: PendingInvitation[] }>(), errors: [LIMIT_EXCEEDED] },
 
   createGroup: {

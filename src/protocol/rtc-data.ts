@@ -59,6 +59,12 @@ export const RtcMessage = z.discriminatedUnion('type', [
   }),
   /** The answerer asks the offerer for an ICE restart (only offerers create offers). */
   z.object({ ...base, ...directed, type: z.literal('restart') }),
+  /**
+   * A call made from a 1:1 call (no group): a participant tells the others whom it added and
+   * the server said answered (addToCall), so their rooms admit them. Counted only from a
+   * participant, only in C2C rooms (a group call's list comes from the server).
+   */
+  z.object({ ...base, type: z.literal('admit'), users: z.array(idSchema).check(z.minLength(1), z.maxLength(6)) }),
 ]);
 export type RtcMessage = z.infer<typeof RtcMessage>;
 

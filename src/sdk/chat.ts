@@ -32,7 +32,7 @@ export interface SignalingResponse {
   data: Pick<SignalingResult, 'message' | 'skippedUserIDList'>;
 }
 
-type SignalingOp = 'invite' | 'inviteInGroup' | 'cancel' | 'accept' | 'reject';
+type SignalingOp = 'invite' | 'inviteInGroup' | 'cancel' | 'accept' | 'reject' | 'transferCall' | 'addToCall';
 /** What the method of op K resolves with: the contract's result as `{ code: 0, data }`, the seed's shape for signaling. */
 export type OpResponse<K extends Op> = K extends SignalingOp ? SignalingResponse : Response<OpResult<K>>;
 /**
@@ -165,6 +165,14 @@ export class Chat implements ChatOps {
   }
   async reject(o: ActionOptions): Promise<SignalingResponse> {
     return this.#signal('reject', pick(o, ['inviteID', 'data']));
+  }
+  /** Ringlet addition: blind transfer of my running 1:1 call to `userID` (docs/API.md "Transfer and add someone"). */
+  async transferCall(o: OpInput<'transferCall'>): Promise<SignalingResponse> {
+    return this.#signal('transferCall', pick(o, ['inviteID', 'userID', 'timeout']));
+  }
+  /** Ringlet addition: rings `userID` to join my running 1:1 call. */
+  async addToCall(o: OpInput<'addToCall'>): Promise<SignalingResponse> {
+    return this.#signal('addToCall', pick(o, ['inviteID', 'userID', 'timeout']));
   }
   async getPendingInvitations(): Promise<OpResponse<'getPendingInvitations'>> {
     return this.#call('getPendingInvitations', {});

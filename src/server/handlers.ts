@@ -59,6 +59,8 @@ export function createHandlers(s: HandlerServices): Handlers {
       // Signaling handlers return an Outcome themselves: an error there may come with committed changes.
       invite: { write: (ctx, p) => sig.invite(ctx, p), budget: () => ({ recipients: 1 }) },
       inviteInGroup: { write: (ctx, p) => sig.inviteInGroup(ctx, p), budget: (p) => ({ recipients: 1 + p.inviteeList.length }) },
+      transferCall: { write: (ctx, p) => sig.transferCall(ctx, p), budget: () => ({ recipients: 1 }) },
+      addToCall: { write: (ctx, p) => sig.addToCall(ctx, p), budget: () => ({ recipients: 1 }) },
       accept: { write: (ctx, p) => sig.act(ctx, 'accept', p) },
       reject: { write: (ctx, p) => sig.act(ctx, 'reject', p) },
       cancel: { write: (ctx, p) => sig.act(ctx, 'cancel', p) },

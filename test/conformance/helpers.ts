@@ -32,6 +32,10 @@ export interface ChatLike {
   accept(o: any): Promise<any>;
   reject(o: any): Promise<any>;
   getPendingInvitations(): Promise<any>;
+  /** Ringlet additions (API.md "Transfer and add someone"). */
+  transferCall(o: any): Promise<any>;
+  addToCall(o: any): Promise<any>;
+  addToBlacklist(o: any): Promise<any>;
   addSignalingListener(name: string, handler: (e: any) => void): void;
   removeSignalingListener(name: string, handler: (e: any) => void): void;
   on(name: string, handler: (e: any) => void): void;

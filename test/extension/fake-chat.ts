@@ -92,6 +92,12 @@ export class FakeChat implements SessionChat {
   async reject(o: { inviteID: string }) {
     return this.#signal('reject', o, o.inviteID);
   }
+  async transferCall(o: { inviteID: string; userID: string; timeout?: number }) {
+    return this.#signal('transferCall', o, `tr-${++this.#seq}`);
+  }
+  async addToCall(o: { inviteID: string; userID: string; timeout?: number }) {
+    return this.#signal('addToCall', o, `add-${++this.#seq}`);
+  }
   async getPendingInvitations() {
     this.#record('getPendingInvitations', {});
     return { code: 0 as const, data: { invitationList: this.pending } };

@@ -3,6 +3,7 @@
  * Tabs learn of it through `storage.onChanged`: no tab list, no `tabs` permission, no
  * message per tab, and it survives the worker being stopped.
  */
+import { callerLine } from '../shared/caller.ts';
 import { browser } from 'wxt/browser';
 import { BADGE_VIEW_KEY } from '../shared/keys.ts';
 import type { BadgeItem, BadgeView } from '../shared/schema.ts';
@@ -40,7 +41,7 @@ export function renderBadgeView(state: CallState): BadgeView {
         ];
         // Silence while it can still ring audibly (not once silenced, nor a call waiting, which never rings).
         if (!c.silenced && !c.waiting) buttons.push({ action: 'silence', label: t('silence') });
-        return { ...call, text: c.groupID ? t('badgeGroupCalling', c.inviter, group) : t('badgeCalling', c.inviter), buttons };
+        return { ...call, text: c.groupID ? t('badgeGroupCalling', c.inviter, group) : t('badgeCalling', callerLine(c)), buttons };
       }
       return {
         ...call,

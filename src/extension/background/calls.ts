@@ -37,8 +37,10 @@ export type CallEvent =
   | { type: 'localCancelled'; inviteID: string }
   /** "Silence" pressed: the ringtone stops for this invitation; it still rings visually. */
   | { type: 'silenced'; inviteID: string }
-  /** I hung up; `seconds`: the duration my end-of-call marker carries (callSeconds). */
-  | { type: 'ended'; reason?: HangupReason; seconds?: number }
+  /** I hung up; `seconds`: the duration my end-of-call marker carries (callSeconds); `to`: whom I transferred the call to. */
+  | { type: 'ended'; reason?: HangupReason; seconds?: number; to?: string }
+  /** My call window admitted people another participant of my 1:1-made call added (its `admit` message). */
+  | { type: 'joined'; userIDs: string[] }
   /** I (the group owner) sent a classroom action on the active group call. */
   | { type: 'classroomSent'; action: ClassroomData['classroom']; inviteID: string; invitees: string[] }
   | { type: 'reconciled'; pending: PendingInvitation[]; endings: Record<string, Ending> }
@@ -50,7 +52,9 @@ export type CallEffect =
   /** Close an end-of-call invitation quietly (accept it) so it does not stay open. */
   | { type: 'ack'; inviteID: string }
   | { type: 'missedNotification'; entry: CallEntry }
-  | { type: 'openCallPage' };
+  | { type: 'openCallPage' }
+  /** Fetch the pending list again (reconcile): the other party transferred me and the server rings the target in my name. */
+  | { type: 'refreshPending' };
 
 export interface Context {
   me: string;
@@ -75,7 +79,7 @@ export function peerOf(entry: Pick<CallEntry, 'direction' | 'inviter' | 'groupID
 
 /** The call entry of an invitation, heard or sent: the one builder of entries. */
 function entryFromInvitation(inv: NewInvitationData, ctx: Context, waiting: boolean, groupName?: string, groupOwner?: string, atLogin?: boolean): CallEntry {
-  const { roomID, callType, mode } = decodeInvite(inv.data);
+  const { roomID, callType, mode, join } = decodeInvite(inv.data);
   const remaining = inv.remaining;
   const incoming = inv.inviter !== ctx.me;
   return {
@@ -89,6 +93,8 @@ function entryFromInvitation(inv: NewInvitationData, ctx: Context, waiting: bool
     pending: inv.inviteeList,
     callType,
     roomID,
+    // The server's join marker counts on a 1:1 invitation only (the server refuses it from clients).
+    ...(join && !inv.groupID ? { join } : {}),
     // A class only in a group, and only from its owner when the owner is known.
     ...(mode && inv.groupID && (!groupOwner || groupOwner === inv.inviter) ? { mode } : {}),
     deadline: inv.timeout > 0 ? ctx.now + Math.max(0, remaining) * 1000 : 0,
@@ -120,7 +126,14 @@ function activeFrom(entry: CallEntry, ctx: Context, participants: string[]): Act
     ...(entry.mode ? { mode: entry.mode } : {}),
     startedAt: ctx.now,
     participants: [...new Set(participants)],
+    ...(entry.join ? { join: entry.join } : {}),
+    ...(entry.join?.kind === 'add' ? { adHoc: true } : {}),
   };
+}
+
+/** Whether the active call is (or became) a call of several people made from a 1:1 call. */
+export function isAdHoc(a: ActiveCall): boolean {
+  return !a.groupID && (a.adHoc === true || participantsOf(a).length > 2);
 }
 
 /** What the user reads when an invitation is cancelled (by the inviter, or by a membership change). */
@@ -152,6 +165,7 @@ const END_NOTICE: Record<HangupReason, string | null> = {
   connection_failed: 'noticeConnectionFailed',
   window_closed: null,
   teacher_left: 'noticeTeacherLeft',
+  transferred: 'noticeYouTransferred',
 };
 
 /** A class begins with the call: its teacher is the inviter (the group's owner), no hands, the floor with the teacher. */
@@ -275,13 +289,32 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
         const effects: CallEffect[] = [{ type: 'ack', inviteID: inv.inviteID }];
         const a = state.active;
         // Counts only from a participant of the call (the server's `inviter` is authenticated).
-        if (a && participantsOf(a).includes(inv.inviter) && (a.inviteID === end.callInviteID || (!a.groupID && a.peer === inv.inviter))) {
+        if (a && isAdHoc(a) && participantsOf(a).includes(inv.inviter)) {
+          // A call of several made from a 1:1 call: one person leaving ends it only when I am left alone.
+          const participants = participantsOf(a).filter((u) => u !== inv.inviter);
+          if (participants.some((u) => u !== ctx.me)) {
+            return { state: { ...state, active: { ...a, participants }, notice: notice(ctx, 'noticeLeftCall', inv.inviter) }, effects };
+          }
+        }
+        if (a && participantsOf(a).includes(inv.inviter) && (a.inviteID === end.callInviteID || (!a.groupID && (a.peer === inv.inviter || isAdHoc(a))))) {
+          if (end.reason === 'transferred' && !a.groupID) {
+            // The other party handed me on (transferCall): the server now rings the target in my name.
+            const lastEnded = { inviteID: a.inviteID, seconds: end.callEnd };
+            return {
+              state: { ...state, active: null, calls: noPrompts(state.calls), notice: notice(ctx, 'noticeTransferring', inv.inviter), lastEnded },
+              effects: [...effects, { type: 'refreshPending' }],
+            };
+          }
           const teacher = state.classroom?.roomID === a.roomID && state.classroom.teacher === inv.inviter;
           const key = teacher
             ? end.reason === CLASS_ENDED ? 'noticeClassEnded' : 'noticeTeacherLeft'
             : end.reason === 'peer_lost' || end.reason === 'connection_failed' ? 'noticePeerLost' : 'noticeHungUp';
           const lastEnded = { inviteID: a.inviteID, seconds: end.callEnd };
           return { state: { ...state, active: null, classroom: null, calls: noPrompts(state.calls), notice: notice(ctx, key, inv.inviter), lastEnded }, effects };
+        }
+        if (end.reason === 'transferred' && !a && state.lastEnded?.inviteID === end.callInviteID) {
+          // My window ended the call a moment before the transfer marker arrived: still follow the transfer.
+          return { state: { ...state, notice: notice(ctx, 'noticeTransferring', inv.inviter) }, effects: [...effects, { type: 'refreshPending' }] };
         }
         return { state, effects };
       }
@@ -322,7 +355,13 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
           effects: [],
         };
       }
-      // My call was answered: it becomes the active call (a class I teach).
+      if (entry.join?.kind === 'add' && state.active && !state.active.groupID) {
+        // Someone I added to my call answered: they join its room; the call is one of several now.
+        const a = state.active;
+        const participants = [...new Set([...participantsOf(a), event.invitee])];
+        return { state: { ...state, calls: without(state.calls, entry.inviteID), active: { ...a, participants, adHoc: true }, notice: notice(ctx, 'noticeJoinedCall', event.invitee) }, effects: [] };
+      }
+      // My call was answered (or the target of my transfer answered): it becomes the active call (a class I teach).
       const active = activeFrom(entry, ctx, [ctx.me, event.invitee]);
       return {
         state: {
@@ -349,8 +388,8 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
         return { state: { ...state, calls: without(state.calls, entry.inviteID), notice: n }, effects: [] };
       }
       const pending = entry.pending.filter((u) => u !== event.invitee);
-      const key = leftGroup ? 'noticeInviteeLeft' : isBusy(event.data) ? 'noticeBusy' : 'noticeRejected';
-      const n = notice(ctx, key, event.invitee);
+      const key = leftGroup ? 'noticeInviteeLeft' : entry.join?.kind === 'transfer' ? 'noticeTransferDeclined' : isBusy(event.data) ? 'noticeBusy' : 'noticeRejected';
+      const n = entry.join?.kind === 'transfer' ? notice(ctx, key, event.invitee, entry.join.by) : notice(ctx, key, event.invitee);
       if (pending.length > 0) {
         return { state: { ...state, calls: state.calls.map((c) => (c === entry ? { ...c, pending } : c)), notice: n }, effects: [] };
       }
@@ -384,10 +423,8 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       if (pending.length > 0) {
         return { state: { ...state, calls: state.calls.map((c) => (c === entry ? { ...c, pending } : c)) }, effects: [] };
       }
-      return {
-        state: { ...state, calls: without(state.calls, entry.inviteID), notice: notice(ctx, 'noticeNoAnswer', peerOf(entry)) },
-        effects: [],
-      };
+      const n = entry.join?.kind === 'transfer' ? notice(ctx, 'noticeTransferNoAnswer', peerOf(entry), entry.join.by) : notice(ctx, 'noticeNoAnswer', peerOf(entry));
+      return { state: { ...state, calls: without(state.calls, entry.inviteID), notice: n }, effects: [] };
     }
     case 'localAccepted': {
       const entry = find(event.inviteID);
@@ -396,7 +433,7 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
         const classroom = classroomAccepted(state.classroom, entry.inviteID, ctx.me);
         return { state: { ...state, calls: without(state.calls, entry.inviteID), classroom }, effects: [] };
       }
-      const participants = [entry.inviter, ...(entry.accepted ?? []), ctx.me];
+      const participants = [entry.inviter, ...(entry.join?.kind === 'add' ? entry.join.parties : []), ...(entry.accepted ?? []), ctx.me];
       const active = activeFrom(entry, ctx, participants);
       return {
         state: { ...state, calls: noPrompts(without(state.calls, entry.inviteID)), active, classroom: classOf(active, entry.inviter), notice: null },
@@ -416,9 +453,16 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       const key = event.reason ? END_NOTICE[event.reason] : null;
       const a = state.active;
       const who = event.reason === 'teacher_left' && state.classroom ? state.classroom.teacher : (a?.groupName ?? a?.peer ?? '');
-      const n = key && a ? notice(ctx, key, who) : state.notice;
+      const n = key && a ? notice(ctx, key, who, ...(event.to ? [event.to] : [])) : state.notice;
       const lastEnded = a ? { inviteID: a.inviteID, seconds: event.seconds ?? callSeconds(a, ctx.now) } : state.lastEnded;
       return { state: { ...state, active: null, classroom: null, calls: noPrompts(state.calls), notice: n, ...(lastEnded ? { lastEnded } : {}) }, effects: [] };
+    }
+    case 'joined': {
+      const a = state.active;
+      if (!a || a.groupID) return { state, effects: [] };
+      const fresh = event.userIDs.filter((u) => !participantsOf(a).includes(u));
+      if (fresh.length === 0) return { state, effects: [] };
+      return { state: { ...state, active: { ...a, participants: [...participantsOf(a), ...fresh], adHoc: true }, notice: notice(ctx, 'noticeJoinedCall', fresh.join(', ')) }, effects: [] };
     }
     case 'classroomSent': {
       const a = state.active;

@@ -8,6 +8,8 @@ export interface EffectDeps {
   chat: SessionChat | null;
   settings: Settings;
   openCallPage: () => Promise<void>;
+  /** Starts a reconcile with the server's pending list (not awaited: it dispatches after this event). */
+  refreshPending: () => void;
 }
 
 export async function perform(effect: CallEffect, deps: EffectDeps): Promise<void> {
@@ -23,6 +25,9 @@ export async function perform(effect: CallEffect, deps: EffectDeps): Promise<voi
       return;
     case 'openCallPage':
       await deps.openCallPage();
+      return;
+    case 'refreshPending':
+      deps.refreshPending();
       return;
   }
 }

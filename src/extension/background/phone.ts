@@ -246,7 +246,13 @@ export class Phone implements PhoneApi {
     return {
       context: () => ({ me: this.#me(), now: (this.#deps.now ?? Date.now)(), settings: this.#settings }),
       save: (state: typeof EMPTY_CALL_STATE) => store.saveCallState(state),
-      perform: (effect: CallEffect) => perform(effect, { chat: this.#session.chat, settings: this.#settings, openCallPage: this.#deps.openCallPage }),
+      perform: (effect: CallEffect) =>
+        perform(effect, {
+          chat: this.#session.chat,
+          settings: this.#settings,
+          openCallPage: this.#deps.openCallPage,
+          refreshPending: () => void this.#reconcile(),
+        }),
       sync: () => this.#sync(),
     };
   }

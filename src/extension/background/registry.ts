@@ -23,6 +23,7 @@ import { groupAdmin } from './features/group-admin.ts';
 import { hangup } from './features/hangup.ts';
 import { ringNotifications } from './features/ring-notifications.ts';
 import { shortcuts } from './features/shortcuts.ts';
+import { transferFeature } from './features/transfer.ts';
 import { trust } from './features/trust.ts';
 import { views } from './features/views.ts';
 import { wake } from './features/wake.ts';
@@ -33,6 +34,7 @@ export const FEATURES = [
   dial,
   answer,
   hangup,
+  transferFeature,
   classroom,
   groups,
   groupAdmin,

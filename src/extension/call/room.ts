@@ -72,7 +72,9 @@ export type RoomEffect =
   | { type: 'bye' }
   | { type: 'refused'; userID: string }
   /** A message from someone who is not a participant of the call: dropped. */
-  | { type: 'ignored'; userID: string };
+  | { type: 'ignored'; userID: string }
+  /** A participant added these people (its `admit`): they may join now; my worker should know. */
+  | { type: 'vouched'; userIDs: string[]; by: string };
 
 export interface RoomResult {
   room: RoomState;
@@ -140,6 +142,13 @@ function received(room: RoomState, msg: RtcMessage, now: number): RoomResult {
   if ('to' in msg && (msg.to !== room.me || msg.toSid !== room.sid)) return { room, effects: [] };
   if (!room.allowed.includes(msg.from)) return { room, effects: [{ type: 'ignored', userID: msg.from }] };
   const known = room.participants.find((p) => p.userID === msg.from);
+
+  if (msg.type === 'admit') {
+    // A participant vouches for people it added (the runner passes this on only in C2C rooms).
+    const fresh = msg.users.filter((u) => u !== room.me && !room.allowed.includes(u) && !room.removed.includes(u));
+    if (fresh.length === 0) return { room, effects: [] };
+    return { room: { ...room, allowed: [...room.allowed, ...fresh] }, effects: [{ type: 'vouched', userIDs: fresh, by: msg.from }] };
+  }
 
   if (msg.type === 'bye') {
     if (!known || known.sid !== msg.sid) return { room, effects: [] };

@@ -46,6 +46,8 @@ export class CallSession {
   onPeerGone: ((userID: string, reason: LeaveReason | 'left') => void) | null = null;
   /** This window is out of the call: its user left the call's group, or the SFU no longer admits it. */
   onEvicted: (() => void) | null = null;
+  /** A participant of a call made from a 1:1 call added these people: the room admits them (the worker should know). */
+  onVouched: ((userIDs: string[]) => void) | null = null;
   #o: CallSessionOptions;
   #room: RoomState;
   #links = new Map<string, PeerLink>();
@@ -131,9 +133,15 @@ export class CallSession {
     );
   }
 
-  /** More participants became known (an invitee accepted): the room admits them. */
+  /**
+   * More participants became known (an invitee accepted): the room admits them. In a call
+   * made from a 1:1 call (C2C, no group) the others hear it from me (`admit`): only the one
+   * who added someone hears the server say they answered.
+   */
   admit(participants: readonly string[]): void {
+    const fresh = participants.filter((u) => u !== this.#o.userID && !this.#room.allowed.includes(u));
     this.#dispatch({ type: 'admit', allowed: [...participants] });
+    if (fresh.length > 0 && this.#o.conversation.type === 'C2C') this.#send({ type: 'admit', users: fresh });
   }
 
   /** Leaves the room (bye to everyone), closes every connection and the session. */
@@ -271,19 +279,25 @@ export class CallSession {
   #send(body: RtcBody): void {
     const { chat, conversation, roomID, userID } = this.#o;
     const data = encodeRtc({ roomID, from: userID, sid: this.sid }, body);
-    const message = chat.createCustomMessage({ to: conversation.to, conversationType: conversation.type, payload: { data } });
-    void chat.sendMessage(message, { onlineUserOnly: true }).catch((e) => this.#o.log?.(`send ${body.type}`, e));
+    // A group call speaks in its group; a 1:1 call (and one of several made from it) person to person.
+    const to = conversation.type === 'GROUP' ? [conversation.to] : 'to' in body ? [body.to] : this.#room.allowed.filter((u) => u !== userID);
+    for (const peer of to) {
+      const message = chat.createCustomMessage({ to: peer, conversationType: conversation.type, payload: { data } });
+      void chat.sendMessage(message, { onlineUserOnly: true }).catch((e) => this.#o.log?.(`send ${body.type}`, e));
+    }
   }
 
   #received(messages: readonly Message[]): void {
     const { type, to } = this.#o.conversation;
     for (const m of messages) {
       // Only the call's own conversation: a group call's peers speak in the group, where the
-      // server relays members only (a removed member cannot reach us another way).
-      if (m.conversationID !== `${type}${to}`) continue;
+      // server relays members only (a removed member cannot reach us another way); a 1:1
+      // call's (or one of several made from it) in each participant's C2C conversation.
+      if (m.conversationID !== (type === 'GROUP' ? `GROUP${to}` : `C2C${m.from}`)) continue;
       const msg = decodeRtc(m.payload.data);
       // The server's `from` is the truth: nobody speaks for someone else.
       if (!msg || msg.from !== m.from) continue;
+      if (msg.type === 'admit' && type === 'GROUP') continue; // a group call's participants come from the server
       this.#dispatch({ type: 'received', msg, now: Date.now() });
     }
   }
@@ -352,6 +366,9 @@ export class CallSession {
         return;
       case 'ignored':
         if (!this.#view.ignored.includes(effect.userID)) this.#update({ ignored: [...this.#view.ignored, effect.userID] });
+        return;
+      case 'vouched':
+        this.onVouched?.(effect.userIDs);
         return;
     }
   }

@@ -5,7 +5,7 @@
  * TypeScript view and the runtime check cannot drift apart.
  */
 import { z } from 'zod/mini';
-import { CALL_TYPES } from '../../protocol/call-data.ts';
+import { CALL_TYPES, callJoinSchema } from '../../protocol/call-data.ts';
 import { idSchema, offlinePushInfoSchema } from '../../protocol/fields.ts';
 import { GROUP_TYPES, type Group, type GroupInvitation, type GroupMember } from '../../protocol/im.ts';
 import { LIMITS } from '../../protocol/limits.ts';
@@ -53,6 +53,8 @@ const CallRef = z.extend(z.pick(invitationSchema, { inviteID: true, groupID: tru
 
 /** A call that rings or is under way: a call record with its room and group. */
 const LiveCall = z.extend(CallRef, {
+  /** This invitation joins a running call: a transfer by `by`, or `by` adding me (the server wrote it). */
+  join: z.optional(callJoinSchema),
   roomID: z.string(),
   groupName: z.optional(z.string()),
   /** The group's owner (the teacher of classroom mode), when known. */
@@ -94,6 +96,11 @@ export const ActiveCall = z.extend(LiveCall, {
    * they can end the call.
    */
   participants: z.optional(z.array(z.string())),
+  /**
+   * A call of more than two made from a 1:1 call (addToCall): no group; its media messages go
+   * person to person (C2C), and one person leaving does not end it for the others.
+   */
+  adHoc: z.optional(z.boolean()),
 });
 export type ActiveCall = z.infer<typeof ActiveCall>;
 
@@ -113,7 +120,7 @@ export const Classroom = z.object({
 export type Classroom = z.infer<typeof Classroom>;
 
 /** Why the call window ended a call (sent in the end-of-call data and shown as a notice). */
-export const HangupReason = z.enum(['peer_lost', 'connection_failed', 'window_closed', 'teacher_left']);
+export const HangupReason = z.enum(['peer_lost', 'connection_failed', 'window_closed', 'teacher_left', 'transferred']);
 export type HangupReason = z.infer<typeof HangupReason>;
 
 export const Connection = z.enum(['signedOut', 'connecting', 'online', 'offline', 'expired']);
@@ -189,6 +196,12 @@ export const Request = z.discriminatedUnion('type', [
   /** Stop the ringtone for this invitation; it keeps ringing visually (page badge, popup). */
   z.object({ type: z.literal('call/silence'), ...inviteRef }),
   z.object({ type: z.literal('call/hangup'), reason: z.optional(HangupReason), inviteID: z.optional(inviteRef.inviteID) }),
+  /** Blind transfer of the active 1:1 call (transferCall): the other party rings `userID`; I leave at once. */
+  z.object({ type: z.literal('call/transfer'), userID: idSchema }),
+  /** Add `userID` to the active 1:1 call (addToCall): it rings them into this call's room. */
+  z.object({ type: z.literal('call/add'), userID: idSchema }),
+  /** The call window's room admitted people another participant added (their `admit` message). */
+  z.object({ type: z.literal('call/joined'), userIDList: z.array(idSchema).check(z.minLength(1), z.maxLength(6)) }),
   /** Classroom mode (the teacher of a class): ask the listed students to raise hands. */
   z.object({ type: z.literal('classroom/raiseHands'), inviteeList: z.array(idSchema).check(z.minLength(1), z.maxLength(100)) }),
   /** Classroom mode: give the floor to a student (a "speak" invitation). */

@@ -13,9 +13,21 @@ import type { StoreTx } from '../store/types.ts';
 import { messageView } from '../im/conversations.ts';
 import { announce, pendingView, type AnnounceContext } from './announce.ts';
 import { createInvitation, isPastDeadline, pendingInvitees, transition, type Command, type Invitation } from './machine.ts';
+import { END_MARKER_WINDOW, endedIn, planJoin, runningCall } from './call-joins.ts';
+import { hasJoinKey, type CallJoin } from '../../protocol/call-data.ts';
+import { c2cKey } from '../model/conversation-keys.ts';
 
-/** Who an invitation goes to after the pending caps and blocks (#admit). */
-interface Admitted { invitees: string[]; skipped: string[]; fromStranger: boolean }
+/** Whom an invitation may ring (#admit): the invitees admitted, those left out, and whether the inviter is a stranger to them. */
+interface Admitted {
+  invitees: string[];
+  skipped: string[];
+  fromStranger: boolean;
+}
+
+/** 8001 `data`: invitation data with the key only the server writes (CallJoin). */
+function refuseJoinKey(data: string | undefined): void {
+  if (data && hasJoinKey(data)) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'data', 'data: the "join" key is written by the server only (transferCall, addToCall)');
+}
 
 export class SignalingService {
   readonly #bus: Bus;
@@ -33,6 +45,7 @@ export class SignalingService {
 
   async invite(ctx: RequestContext, p: OpParams<'invite'>): Promise<Outcome<SignalingResult>> {
     if (p.userID === ctx.userID) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'userID', 'userID: cannot invite yourself');
+    refuseJoinKey(p.data);
     // The invitee's existence and the admission reads are asked together (on PostgreSQL they
     // share one round trip); a missing invitee is reported before any limit.
     const known = ctx.tx.existingUsers([p.userID]);
@@ -42,7 +55,47 @@ export class SignalingService {
     return this.#start(ctx, '', await admitted, p);
   }
 
+  /** transferCall (Ringlet addition): the other party of my running 1:1 call rings `userID`, marked as my transfer. */
+  transferCall(ctx: RequestContext, p: OpParams<'transferCall'>): Promise<Outcome<SignalingResult>> {
+    return this.#join(ctx, 'transfer', p);
+  }
+
+  /** addToCall (Ringlet addition): `userID` rings to join my running 1:1 call (its room, with its parties). */
+  addToCall(ctx: RequestContext, p: OpParams<'addToCall'>): Promise<Outcome<SignalingResult>> {
+    return this.#join(ctx, 'add', p);
+  }
+
+  /**
+   * Both joins: the requester must be a party of an answered, live 1:1 call; the target must
+   * exist, not be in the call, and be someone the requester may invite (pending caps, the
+   * strangers' pool, blocks: #admit, as an invite from the requester); no party of the call
+   * may block the target nor be blocked by it (refused as a full invitee is, 8040
+   * `pending_invitations`). The new invitation is an ordinary 1:1 invitation whose data the
+   * server writes (CallJoin), so it rings, times out, is accepted or rejected by the rules.
+   */
+  async #join(ctx: RequestContext, kind: CallJoin['kind'], p: OpParams<'transferCall'>): Promise<Outcome<SignalingResult>> {
+    if (p.userID === ctx.userID) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'userID', 'userID: cannot transfer a call to yourself or add yourself');
+    const call = await ctx.tx.getInvitation(p.inviteID, false);
+    const { other } = runningCall(call, ctx.userID, ctx.now);
+    const inv = call!;
+    const history = await ctx.tx.listMessages(c2cKey(inv.inviter, inv.inviteeList[0]!), null, END_MARKER_WINDOW);
+    if (endedIn(history, inv.inviteID, [inv.inviter, ...inv.inviteeList])) throw new RingletError(ErrorCode.NOT_PERMITTED, 'call_over', 'this call is over');
+    const known = await ctx.tx.existingUsers([p.userID]);
+    if (!known.has(p.userID)) throw new RingletError(ErrorCode.USER_NOT_FOUND, 'user_not_found', `user ${p.userID} does not exist`);
+    const plan = planJoin(kind, inv, ctx.userID, other, p.userID);
+    const admitted = await this.#admit(ctx, '', [p.userID]);
+    for (const party of plan.parties.filter((u) => u !== ctx.userID)) {
+      const [theirs, mine] = await Promise.all([ctx.tx.standing(p.userID, party), ctx.tx.standing(party, p.userID)]);
+      if (theirs.blocks || mine.blocks) {
+        const err = limitExceeded('pending_invitations', `${p.userID} cannot take another pending invitation from you now`);
+        throw new RingletError(err.code, err.reason, err.message, { userIDList: [p.userID] });
+      }
+    }
+    return this.#start(ctx, '', admitted, { data: plan.data, ...(p.timeout !== undefined ? { timeout: p.timeout } : {}) }, plan.inviter);
+  }
+
   async inviteInGroup(ctx: RequestContext, p: OpParams<'inviteInGroup'>): Promise<Outcome<SignalingResult>> {
+    refuseJoinKey(p.data);
     if (p.inviteeList.includes(ctx.userID)) throw new RingletError(ErrorCode.INVALID_PARAMETER, 'inviteeList', 'inviteeList: cannot contain the inviter');
     const group = await ctx.tx.getGroup(p.groupID);
     if (!group) throw new RingletError(ErrorCode.GROUP_NOT_FOUND, 'group_not_found', `group ${p.groupID} does not exist`);
@@ -91,14 +144,21 @@ export class SignalingService {
     return { invitees, skipped: full, fromStranger: stranger };
   }
 
-  async #start(ctx: RequestContext, groupID: string, admitted: Admitted, p: Omit<OpParams<'invite'>, 'userID'>): Promise<Outcome<SignalingResult>> {
+  async #start(
+    ctx: RequestContext,
+    groupID: string,
+    admitted: Admitted,
+    p: Omit<OpParams<'invite'>, 'userID'>,
+    /** A join rung in the name of the call's other party (transferCall), not the requester. */
+    inviter: string = ctx.userID,
+  ): Promise<Outcome<SignalingResult>> {
     const { invitees: inviteeList, skipped, fromStranger } = admitted;
     const onlineUserOnly = p.onlineUserOnly ?? false;
     const created = createInvitation({
       // Time-ordered (UUIDv7, strictly increasing within this process): invitations made in
       // the same millisecond still list in the order they were made (openInvitationsOf).
       inviteID: uuidv7(),
-      inviter: ctx.userID,
+      inviter,
       groupID,
       inviteeList,
       data: p.data ?? '',
@@ -117,7 +177,9 @@ export class SignalingService {
       if (offline.length > 0) inv = await this.#apply(ctx.tx, inv, { type: 'expireInvitees', invitees: offline, now: ctx.now }, this.#announceCtx(ctx, true));
     }
     if (inv.deadline !== null && inv.endReason === null) ctx.deadlines.push(inv.deadline);
-    const data: SignalingResult = { inviteID: inv.inviteID, message: message ? messageView(ctx.userID, message) : null };
+    // A transfer's history is the other party's conversation with the target, not the requester's.
+    const own = message && inv.inviter === ctx.userID ? messageView(ctx.userID, message) : null;
+    const data: SignalingResult = { inviteID: inv.inviteID, message: own };
     if (skipped.length > 0) data.skippedUserIDList = skipped;
     return { data };
   }

@@ -2,7 +2,7 @@
 import type { HangupReason, ViewState } from '../../shared/schema.ts';
 import { CLASS_ENDED, encodeCallEnd } from '../../../protocol/call-data.ts';
 import { ErrorCode } from '../../../protocol/errors.ts';
-import { participantsOf } from '../calls.ts';
+import { isAdHoc, participantsOf } from '../calls.ts';
 import { saveGroupCallTime } from '../group-call-times.ts';
 import { sdkCall, ViewError } from '../errors.ts';
 import { logError } from '../log.ts';
@@ -43,9 +43,13 @@ export async function endCall(ctx: PhoneContext, reason?: HangupReason, inviteID
   const chat = ctx.chatIfAny();
   if (!active.groupID && chat) {
     // The peer's window going away is the peer's own hang-up: its worker sends the marker.
-    await chat
-      .invite({ userID: active.peer, data: encodeCallEnd(active.inviteID, active.roomID, duration, reason), timeout: DIAL_TIMEOUT_SECONDS })
-      .catch((e) => logError('hang-up', e));
+    // A call of several made from a 1:1 call: everyone still in it hears that I left.
+    const to = isAdHoc(active) ? participantsOf(active).filter((u) => u !== ctx.me()) : [active.peer];
+    for (const userID of to) {
+      await chat
+        .invite({ userID, data: encodeCallEnd(active.inviteID, active.roomID, duration, reason), timeout: DIAL_TIMEOUT_SECONDS })
+        .catch((e) => logError('hang-up', e));
+    }
   }
   if (active.groupID) await saveGroupCallTime(active.inviteID, duration).catch((e) => logError('group call time', e));
   if (students.length > 0 && chat) {

@@ -4,6 +4,7 @@
  * buttons and `requireInteraction`; Firefox has neither, so a click opens the popup page
  * in a window, where one can answer.
  */
+import { callerLine } from '../../shared/caller.ts';
 import { browser } from 'wxt/browser';
 import type { CallEntry, Settings } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
@@ -25,7 +26,7 @@ const PUSH_LINE_MAX = 120;
  */
 export function ringContent(entry: CallEntry): { title: string; message: string } {
   const push = entry.offlinePushInfo;
-  const who = entry.groupID ? t('callerInGroup', entry.inviter, entry.groupName ?? entry.groupID) : entry.inviter;
+  const who = entry.groupID ? t('callerInGroup', entry.inviter, entry.groupName ?? entry.groupID) : callerLine(entry);
   const title = t('incomingCallFrom', who);
   const kind = entry.waiting ? t('callWaiting') : entry.callType === 'video' ? t('videoCall') : t('audioCall');
   const said = [push?.title, push?.description]

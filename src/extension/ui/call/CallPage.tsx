@@ -13,9 +13,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ActiveCall, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { Avatar } from '../components/Avatar.tsx';
-import { ChevronIcon, ClassIcon, HangUpIcon, InfoIcon, MicIcon, MicOffIcon, PhoneIcon, ScreenIcon, SlidersIcon, UsersIcon, VideoIcon, VideoOffIcon } from '../components/icons.tsx';
+import { ChevronIcon, ClassIcon, HangUpIcon, InfoIcon, MicIcon, MicOffIcon, PhoneIcon, ScreenIcon, SlidersIcon, TransferIcon, UserPlusIcon, UsersIcon, VideoIcon, VideoOffIcon } from '../components/icons.tsx';
 import { loadAccount } from '../../background/store.ts';
-import { participantsOf } from '../../background/calls.ts';
+import { isAdHoc, participantsOf } from '../../background/calls.ts';
 import { CallSession, type RtcChat } from '../../call/session.ts';
 import type { SessionView } from '../../call/view.ts';
 import { MAX_PARTICIPANTS } from '../../call/room.ts';
@@ -27,6 +27,8 @@ import { Participants, people } from './Participants.tsx';
 import { onPage, PAGE_TILES, pages, stageOrder } from './stage.ts';
 import './call-groups.css';
 import { EndedView } from './EndedView.tsx';
+import { TransferPanel, type PickerMode } from './TransferPanel.tsx';
+import { useLog } from '../popup/use-log.ts';
 
 export interface CallPageProps {
   createChat: (o: { server: string }) => RtcChat;
@@ -102,6 +104,7 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
   const [devices, setDevices] = useState<DeviceLists | null>(null);
   const [sink, setSink] = useState('');
   const group = active.groupID !== '';
+  const several = isAdHoc(active);
   const classroom = group && state.classroom?.roomID === active.roomID ? state.classroom : null;
   const teacher = classroom?.teacher === me;
 
@@ -123,11 +126,13 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
 
   // A 1:1 call ends when the peer leaves: bye (its own hang-up normally reaches us first),
   // silence for a few seconds (window closed, browser killed, network lost), or ICE failure.
+  // A call of several made from a 1:1 call ends so only when nobody else is left in the room.
   useEffect(() => {
     if (!session || group) return;
     let timer: ReturnType<typeof setTimeout> | null = null;
-    const gone = (_u: string, reason: string) => {
-      if (reason === 'bye') timer = setTimeout(() => hangup(), BYE_GRACE_MS);
+    const gone = (u: string, reason: string) => {
+      if (session.view.peers.some((p) => p.userID !== u)) return;
+      if (reason === 'bye') timer = setTimeout(() => session.view.peers.length === 0 && hangup(), BYE_GRACE_MS);
       else hangup(reason === 'failed' ? 'connection_failed' : 'peer_lost');
     };
     const off = attachPeerGone(session, gone);
@@ -138,6 +143,16 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
       off();
       clearTimeout(join);
       if (timer) clearTimeout(timer);
+    };
+  }, [session]);
+
+  // Someone another participant added joined the room: my worker keeps them as participants.
+  useEffect(() => {
+    if (!session || group) return;
+    const vouched = (userIDList: string[]) => void run({ type: 'call/joined', userIDList });
+    session.onVouched = vouched;
+    return () => {
+      if (session.onVouched === vouched) session.onVouched = null;
     };
   }, [session]);
 
@@ -174,7 +189,12 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
 
   const prompts = state.incoming.filter((c) => c.kind && c.groupID === active.groupID);
   const peers = stageOrder(view?.peers ?? [], [classroom?.teacher ?? null, classroom?.speaker ?? null]);
-  const name = active.groupName ?? active.peer;
+  const others = participantsOf(active).filter((u) => u !== me);
+  const name = active.groupName ?? (several ? others.join(', ') : active.peer);
+  const [picker, setPicker] = useState<PickerMode | null>(null);
+  const { contacts } = useLog(run, picker !== null && state.connection === 'online', me, picker ?? '');
+  // Someone I am adding (addToCall), still ringing.
+  const adding = state.outgoing.filter((c) => c.join?.kind === 'add');
   const inset = !group && peers.length <= 1;
   const [showDevices, setShowDevices] = useState(false);
   const [details, setDetails] = useState(false);
@@ -203,7 +223,7 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
         <div class="grow">
           <h1>
             <span data-testid="call-peer">{name}</span>
-            {group && (
+            {(group || several) && (
               <span class="here" data-testid="call-here">
                 {' · '}
                 {t('peopleHere', here)}
@@ -228,6 +248,16 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
         )}
         {error && <p class="error banner" role="alert">{error}</p>}
         {view && view.refused.length > 0 && <p class="sub banner">{t('roomFull', MAX_PARTICIPANTS, view.refused.join(', '))}</p>}
+        {adding.map((c) => (
+          <p key={c.inviteID} class="sub banner" role="status" data-testid="call-adding">
+            {t('addingRinging', c.inviteeList[0] ?? '')}
+          </p>
+        ))}
+        {state.notice && (state.notice.key === 'noticeJoinedCall' || state.notice.key === 'noticeLeftCall' || state.notice.key === 'noticeRejected' || state.notice.key === 'noticeNoAnswer' || state.notice.key === 'noticeBusy') && (
+          <p class="sub banner" role="status" data-testid="call-notice">
+            {t(state.notice.key, ...state.notice.subs)}
+          </p>
+        )}
         {/* 1:1, the other person fills the stage and I am inset; in a group I am one tile among them. */}
         <section class="stage" aria-label={t('participants')} data-testid="tiles" data-count={Math.min(tiles - page * PAGE_TILES, PAGE_TILES)} data-pages={pageCount}>
           {peers.map((p, i) => (
@@ -299,6 +329,20 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
             <InfoIcon size={22} />
           </button>
         </Control>
+        {!group && !several && (
+          <Control label={t('transfer')}>
+            <button type="button" aria-expanded={picker === 'transfer'} aria-controls={picker ? 'picker' : undefined} disabled={!view || view.phase !== 'live' || state.connection !== 'online'} onClick={() => setPicker(picker === 'transfer' ? null : 'transfer')} data-testid="call-transfer">
+              <TransferIcon size={22} />
+            </button>
+          </Control>
+        )}
+        {!group && (
+          <Control label={t('addSomeone')}>
+            <button type="button" aria-expanded={picker === 'add'} aria-controls={picker ? 'picker' : undefined} disabled={!view || view.phase !== 'live' || state.connection !== 'online' || others.length + 1 >= MAX_PARTICIPANTS} onClick={() => setPicker(picker === 'add' ? null : 'add')} data-testid="call-add">
+              <UserPlusIcon size={22} />
+            </button>
+          </Control>
+        )}
         {group && (
           <Control label={t('participants')}>
             <button type="button" class="neutral-pressed" aria-pressed={showPeople} onClick={() => setShowPeople(!showPeople)} data-testid="call-people">
@@ -311,6 +355,11 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
             <HangUpIcon size={24} />
           </button>
         </Control>
+        {picker && (
+          <div id="picker">
+            <TransferPanel mode={picker} peer={active.peer} run={run} busy={busy} contacts={contacts} onClose={() => setPicker(null)} />
+          </div>
+        )}
         {devices && view && (
           <div id="devices-panel" class="devices-panel" role="group" aria-label={t('devices')} hidden={!showDevices}>
             <DeviceSelect label={t('microphone')} list={devices.microphones} value={view.micDevice} onChange={(id) => void session?.selectMic(id)} testid="select-mic" />

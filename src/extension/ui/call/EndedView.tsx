@@ -41,7 +41,9 @@ export function EndedView({ state, ended }: { state: ViewState; ended: { call: A
       )}
       {dialling && (
         <p class="sub" role="status" data-testid="call-ended-dialling">
-          {t('badgeDialling', dialling.groupName ?? dialling.inviteeList[0] ?? '')}
+          {dialling.join?.kind === 'transfer'
+            ? t('transferRinging', dialling.inviteeList[0] ?? '', dialling.join.by)
+            : t('badgeDialling', dialling.groupName ?? dialling.inviteeList[0] ?? '')}
         </p>
       )}
       {error && <p class="error" role="alert">{error}</p>}
@@ -49,7 +51,7 @@ export function EndedView({ state, ended }: { state: ViewState; ended: { call: A
         {call && canCallBack && (
           <button type="button" class="accept" onClick={callBack} disabled={state.connection !== 'online' || dialling !== undefined} data-testid="call-back">
             {call.callType === 'video' ? <VideoIcon size={20} /> : <PhoneIcon size={20} />}
-            {t('callBack')}
+            {call.groupID ? t('callBack') : t('callBackName', call.peer)}
           </button>
         )}
         <button type="button" onClick={() => window.close()} autoFocus data-testid="call-close">

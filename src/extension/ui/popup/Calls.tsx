@@ -10,12 +10,13 @@ import { Avatar } from '../components/Avatar.tsx';
 import { HangUpIcon, PhoneIcon, VideoIcon } from '../components/icons.tsx';
 import type { Run } from '../hooks.ts';
 import { BlockCaller } from './PeerActions.tsx';
+import { callerLine } from '../../shared/caller.ts';
 
 
 function label(c: CallEntry): string {
   if (c.kind) return c.kind === 'speak' ? t('badgeSpeak', c.inviter) : t('badgeRaiseHand', c.inviter);
   const group = c.groupName ?? c.groupID;
-  if (c.direction === 'incoming') return c.groupID ? t('badgeGroupCalling', c.inviter, group) : t('badgeCalling', c.inviter);
+  if (c.direction === 'incoming') return c.groupID ? t('badgeGroupCalling', c.inviter, group) : t('badgeCalling', callerLine(c));
   return c.groupID ? t('badgeDiallingGroup', group) : t('badgeDialling', c.inviteeList[0] ?? '');
 }
 
@@ -46,6 +47,11 @@ function RingingCard({ c, run }: { c: CallEntry; run: Run }) {
         <Avatar name={c.inviter} size={64} />
       </div>
       <p class="caller">{c.inviter}</p>
+      {c.join && (
+        <p class="sub transfer-line" data-testid="ring-join">
+          {callerLine(c)}
+        </p>
+      )}
       <CallTypeLine c={c} />
       {c.waiting && <span class="tag">{t('callWaiting')}</span>}
       <div class="answer-row">
