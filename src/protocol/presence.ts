@@ -41,7 +41,8 @@ export const STATUS_QUERY_MAX = 500;
 export const STATUS_SUBSCRIBE_MAX = 100;
 
 /** What the popup shows for one person. */
-export type PresenceState = 'online' | 'in_call' | 'dnd' | 'offline' | 'unknown';
+export const PRESENCE_STATES = ['online', 'in_call', 'dnd', 'offline', 'unknown'] as const;
+export type PresenceState = (typeof PRESENCE_STATES)[number];
 
 /** The presence a status stands for (an app's own custom status counts as online). */
 export function presenceOf(s: Pick<UserStatus, 'statusType' | 'customStatus'>): PresenceState {
