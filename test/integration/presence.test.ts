@@ -108,19 +108,21 @@ describe('presence', () => {
     const nobody = uid('nobody');
     expect(await statusOf(eve, nobody)).toEqual({ userID: nobody, statusType: UNKNOWN, customStatus: '' });
 
-    // bob blocks mallory (which also drops her from his contacts): she hears UNKNOWN from now on.
+    // mallory is told of bob's changes while she is his contact.
+    await bob.chat.setSelfStatus({ customStatus: 'lunch' });
+    await malloryFeed.until(bob.userID, ONLINE, 'lunch');
+    // bob blocks mallory (which also drops her from his contacts): she hears UNKNOWN once, then nothing.
     await bob.chat.addToBlacklist({ userIDList: [mallory.userID] });
     expect(await statusOf(mallory, bob.userID)).toMatchObject({ statusType: UNKNOWN });
-    await bob.chat.addContact({ userID: mallory.userID });
-    await bob.chat.addToBlacklist({ userIDList: [mallory.userID] });
     await bob.chat.setSelfStatus({ customStatus: CUSTOM_STATUS.IN_CALL });
     await friendFeed.until(bob.userID, ONLINE, CUSTOM_STATUS.IN_CALL);
     await bob.chat.logout();
     await friendFeed.until(bob.userID, OFFLINE);
     await eve.barrier(friend.chat);
     await mallory.barrier(friend.chat);
-    expect(eveFeed.heard.filter((s) => s.userID === bob.userID).every((s) => s.statusType === UNKNOWN && s.customStatus === '')).toBe(true);
-    expect(malloryFeed.heard.filter((s) => s.userID === bob.userID).map((s) => s.statusType)).toEqual([UNKNOWN]);
+    // eve was never shown bob's status: she hears nothing of his changes, not even when they happen.
+    expect(eveFeed.heard.filter((s) => s.userID === bob.userID)).toEqual([]);
+    expect(malloryFeed.heard.filter((s) => s.userID === bob.userID).map((s) => `${s.statusType}/${s.customStatus}`)).toEqual([`${ONLINE}/lunch`, `${UNKNOWN}/`]);
     expect(await statusOf(eve, bob.userID)).toMatchObject({ statusType: UNKNOWN });
     expect(await statusOf(mallory, bob.userID)).toMatchObject({ statusType: UNKNOWN });
   });

@@ -4,8 +4,9 @@
  * of their sessions is connected (the bus knows, on every node); their custom status
  * (setSelfStatus) lives on the status board. A status is shown only to people the user
  * knows and does not block (store `statusViewers`); everyone else gets UNKNOWN, the same
- * answer as for a user that does not exist, and a subscriber who stops being known gets
- * UNKNOWN from then on.
+ * answer as for a user that does not exist. A subscriber who was never shown the status
+ * hears nothing of its changes (not even their timing); one who stops being known hears
+ * UNKNOWN once, then nothing.
  *
  * Each node hears every "may have changed" notice (login, logout, setSelfStatus, a node
  * dying) and recomputes the status of the users its own sessions watch, one user at a
@@ -177,9 +178,17 @@ export class StatusService {
     for (const id of [...(this.#watchers.get(user) ?? [])]) {
       const w = this.#sessions.get(id);
       if (!w) continue;
-      const seen = allowed.has(w.sink.userID) ? status : unknown(user);
+      const shown = allowed.has(w.sink.userID);
+      const seen = shown ? status : unknown(user);
       const k = key(seen);
-      if (w.told.get(user) === k) continue;
+      const before = w.told.get(user);
+      if (before === k) continue;
+      // Someone never shown this user's status hears nothing at all: even an UNKNOWN at the
+      // moment of a change would tell them the user just logged in or out.
+      if (!shown && before === undefined) {
+        w.told.set(user, k);
+        continue;
+      }
       w.told.set(user, k);
       w.sink.deliver({ userID: w.sink.userID, frame: serverFrame.userStatus([seen]), seq: null });
     }
