@@ -121,6 +121,8 @@ describe('the popup in a call', () => {
       await eve.cancel({ inviteID: c.inviteID });
     }
     await popup.reload();
+    await popup.locator('[data-testid="history"] li').nth(7).waitFor();
+    await popup.getByTestId('show-more').click();
     await popup.locator('[data-testid="history"] li').nth(8).waitFor();
     expect(await measure(popup, 'idle, 10-row log')).toBeLessThanOrEqual(600);
 
