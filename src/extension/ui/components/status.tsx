@@ -81,9 +81,10 @@ export function ActiveCallBar({ active, now, onHangup, onMute, extra }: { active
         </span>
       </div>
       <div class="call-buttons">
-        <button type="button" class="pill" aria-pressed={muted} onClick={() => onMute(!muted)} aria-label={muted ? t('unmuteNamed') : t('muteNamed')} data-testid="popup-mute">
+        {/* A toggle: one name, its state in aria-pressed (and the icon, and "Muted" above). */}
+        <button type="button" class="pill" aria-pressed={muted} onClick={() => onMute(!muted)} data-testid="popup-mute">
           {muted ? <MicOffIcon size={18} /> : <MicIcon size={18} />}
-          {muted ? t('unmute') : t('mute')}
+          {t('mute')}
         </button>
         {extra}
         <button type="button" class="danger pill" onClick={onHangup} data-testid="hangup">
