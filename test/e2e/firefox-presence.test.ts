@@ -20,11 +20,21 @@ let popup: Page;
 
 const row = (user: string, presence: string) => popup.waitForSelector(`[data-testid="contact-list"] li[data-user="${user}"][data-presence="${presence}"]`, { timeout: 15_000 });
 
+/** Types into the dial field as a person would, whatever was in it before. */
+async function typeUser(value: string): Promise<void> {
+  await popup.$eval('#dial-user', (el, v) => {
+    const input = el as HTMLInputElement;
+    input.value = v;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, value);
+}
+
 async function addFromDialField(user: string): Promise<void> {
-  await popup.locator('#dial-user').fill(user);
+  await typeUser(user);
+  await popup.waitForSelector('[data-testid="dial-add-contact"]', { timeout: 15_000 });
   await popup.locator('[data-testid="dial-add-contact"]').click();
   await popup.waitForSelector(`[data-testid="contact-list"] li[data-user="${user}"]`, { timeout: 15_000 });
-  await popup.locator('#dial-user').fill('');
+  await typeUser('');
 }
 
 beforeAll(async () => {
