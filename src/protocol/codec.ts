@@ -13,6 +13,7 @@ import {
   type ClientFrame, type GroupChange, type KickReason, type LoginFrame, type LoginResult, type PingFrame, type Reply, type RequestFrame, type ServerFrame,
 } from './frames.ts';
 import { GROUP_TYPES, type Group, type GroupInvitation, type Message } from './im.ts';
+import { isUserStatus, type UserStatus } from './presence.ts';
 import { isOp, paramsSchema, type Op, type OpParams } from './ops.ts';
 import { isSignalingEventName, type SignalingEvent } from './signaling.ts';
 
@@ -33,6 +34,7 @@ export const serverFrame = {
   groupDelta: (change: GroupChange, group: Group): string => encodeFrame({ type: 'groupDelta', change, group }),
   groupMembersRemoved: (groupID: string, userIDList: string[]): string => encodeFrame({ type: 'groupMembersRemoved', groupID, userIDList }),
   groupInvitation: (invitation: GroupInvitation): string => encodeFrame({ type: 'groupInvitation', invitation }),
+  userStatus: (userStatusList: UserStatus[]): string => encodeFrame({ type: 'userStatus', userStatusList }),
   pong: (serverTime: number): string => encodeFrame({ type: 'pong', serverTime }),
   kicked: (reason: KickReason): string => encodeFrame({ type: 'kicked', reason }),
   synced: (seq: number): string => encodeFrame({ type: 'synced', seq }),
@@ -198,6 +200,9 @@ export function decodeServerFrame(text: string): ServerFrame | null {
       if (!isObject(inv) || !isGroup(inv.group) || typeof inv.inviter !== 'string' || typeof inv.time !== 'number') throw badFrame('a malformed group invitation');
       return { type: 'groupInvitation', invitation: { group: inv.group, inviter: inv.inviter, time: inv.time } };
     }
+    case 'userStatus':
+      if (!Array.isArray(v.userStatusList) || !v.userStatusList.every(isUserStatus)) throw badFrame('a malformed user status list');
+      return { type: 'userStatus', userStatusList: v.userStatusList };
     case 'pong':
       if (typeof v.serverTime !== 'number') throw badFrame('a pong without serverTime');
       return { type: 'pong', serverTime: v.serverTime };

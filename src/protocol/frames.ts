@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import type { ErrorBody } from './errors.ts';
 import type { Group, GroupInvitation, Message } from './im.ts';
 import { ID_PATTERN } from './limits.ts';
+import type { UserStatus } from './presence.ts';
 import type { Op, OpParams } from './ops.ts';
 import type { SignalingEvent } from './signaling.ts';
 
@@ -114,6 +115,15 @@ export interface GroupInvitationFrame {
   type: 'groupInvitation';
   invitation: GroupInvitation;
 }
+/**
+ * Users' statuses changed (Ringlet addition, online only, never replayed): sent for the
+ * users this session subscribed to (subscribeUserStatus) and for the user's own status.
+ * A user who no longer shows you theirs comes as USER_STATUS_UNKNOWN.
+ */
+export interface UserStatusFrame {
+  type: 'userStatus';
+  userStatusList: UserStatus[];
+}
 export interface PongFrame {
   type: 'pong';
   serverTime: number;
@@ -130,4 +140,4 @@ export interface SyncedFrame {
   seq: number;
 }
 
-export type ServerFrame = ResultFrame | PushFrame | GroupsFrame | GroupDeltaFrame | GroupMembersRemovedFrame | GroupInvitationFrame | PongFrame | KickedFrame | SyncedFrame;
+export type ServerFrame = ResultFrame | PushFrame | GroupsFrame | GroupDeltaFrame | GroupMembersRemovedFrame | GroupInvitationFrame | UserStatusFrame | PongFrame | KickedFrame | SyncedFrame;

@@ -14,6 +14,7 @@ import type { IceServers } from './ice.ts';
 import { GROUP_TYPES, type Conversation, type Group, type GroupInvitation, type GroupMember, type Message } from './im.ts';
 import { ID_PATTERN, LIMITS } from './limits.ts';
 import type { ServerCapabilities, SfuJoin } from './sfu.ts';
+import { CUSTOM_STATUS_MAX_LENGTH, STATUS_QUERY_MAX, STATUS_SUBSCRIBE_MAX, type UserStatus } from './presence.ts';
 import type { PendingInvitation } from './signaling.ts';
 
 const id = idSchema;
@@ -38,9 +39,11 @@ const conversationID = z.string().check(z.regex(new RegExp(`^(C2C|GROUP)${ID_PAT
 
 /**
  * `write`: changes state; the server applies each request id of these at most once (a retry
- * gets the recorded reply). `read`: changes nothing. `session`: ends this connection (logout).
+ * gets the recorded reply). `read`: changes nothing. `live`: changes only live state, never
+ * the store (this session's status subscriptions, the user's status): repeating one is
+ * harmless, so it is not deduplicated. `session`: ends this connection (logout).
  */
-export type OpKind = 'write' | 'read' | 'session';
+export type OpKind = 'write' | 'read' | 'live' | 'session';
 
 declare const RESULT: unique symbol;
 /** A result type carried by the table: a type only, nothing at run time. */
@@ -167,6 +170,36 @@ export const ops = {
   /** 8011 `no_invitation`. A declined group counts as left: a re-add needs consent again. */
   declineGroupInvitation: { kind: 'write', params: groupRef, result: result<{ groupID: string }>(), errors: [NOT_PERMITTED] },
 
+  // Ringlet additions with Tencent's names: user status (docs/API.md "Presence").
+  /** Statuses of up to 500 users; a user who does not show you theirs (or does not exist) is USER_STATUS_UNKNOWN. */
+  getUserStatus: {
+    kind: 'live',
+    params: z.strictObject({ userIDList: z.array(id).check(z.minLength(1), z.maxLength(STATUS_QUERY_MAX)) }),
+    result: result<{ successUserList: UserStatus[]; failureUserList: Array<{ userID: string; code: number; message: string }> }>(),
+    errors: [],
+  },
+  /** This session hears USER_STATUS_UPDATED for these users; 8040 `status_subscriptions` (ServerLimits.maxStatusSubscriptions per session). */
+  subscribeUserStatus: {
+    kind: 'live',
+    params: z.strictObject({ userIDList: z.array(id).check(z.minLength(1), z.maxLength(STATUS_SUBSCRIBE_MAX)) }),
+    result: result<{ failureUserList: Array<{ userID: string; code: number; message: string }> }>(),
+    errors: [LIMIT_EXCEEDED],
+  },
+  /** Without `userIDList`: every subscription of this session. */
+  unsubscribeUserStatus: {
+    kind: 'live',
+    params: z.strictObject({ userIDList: z.optional(z.array(id).check(z.maxLength(STATUS_SUBSCRIBE_MAX))) }),
+    result: result<{ failureUserList: Array<{ userID: string; code: number; message: string }> }>(),
+    errors: [],
+  },
+  /** '' clears it; 8040 `status_rate` (ServerLimits.statusRate). */
+  setSelfStatus: {
+    kind: 'live',
+    params: z.strictObject({ customStatus: z.string().check(z.maxLength(CUSTOM_STATUS_MAX_LENGTH)) }),
+    result: result<UserStatus>(),
+    errors: [LIMIT_EXCEEDED],
+  },
+
   sendMessage: {
     kind: 'write',
     params: z.strictObject({
@@ -217,6 +250,8 @@ type OfKind<T extends OpKind> = { [K in Op]: Ops[K]['kind'] extends T ? K : neve
 export type WriteOp = OfKind<'write'>;
 /** Ops that change nothing. */
 export type ReadOp = OfKind<'read'>;
+/** Ops that change only live state (status subscriptions, the user's status). */
+export type LiveOp = OfKind<'live'>;
 
 /** The table seen op by op: indexed with a generic op, its schema keeps that op's type. */
 const byOp: { readonly [K in Op]: { readonly params: z.ZodMiniType<OpParams<K>> } } = ops;
@@ -226,7 +261,9 @@ export function paramsSchema<K extends Op>(op: K): z.ZodMiniType<OpParams<K>> {
   return byOp[op].params;
 }
 
-const WRITE_OPS: ReadonlySet<string> = new Set(Object.entries(ops).filter(([, spec]) => spec.kind === 'write').map(([op]) => op));
+const ofKind = (kind: OpKind): ReadonlySet<string> => new Set(Object.entries(ops).filter(([, spec]) => spec.kind === kind).map(([op]) => op));
+const WRITE_OPS = ofKind('write');
+const LIVE_OPS = ofKind('live');
 const COMMON: ReadonlySet<number> = new Set(COMMON_ERRORS);
 
 export function isOp(value: unknown): value is Op {
@@ -236,6 +273,11 @@ export function isOp(value: unknown): value is Op {
 /** Whether `op` changes state: the server applies each request id of these at most once. */
 export function isWriteOp(op: Op): op is WriteOp {
   return WRITE_OPS.has(op);
+}
+
+/** Whether `op` changes only live state (answered without the store's transaction). */
+export function isLiveOp(op: Op): op is LiveOp {
+  return LIVE_OPS.has(op);
 }
 
 /** Whether the contract lets `op` answer `code`. */

@@ -66,6 +66,8 @@ export class Chat implements ChatOps {
   readonly #signals: Emitter;
   readonly #tracker = new InvitationTracker();
   readonly #groups = new GroupList();
+  /** Users whose status this instance subscribed to: subscribed again on every reconnect (a subscription lives with its session). */
+  readonly #statusSubs = new Set<string>();
   #destroyed = false;
 
   constructor(options: CreateChatOptions) {
@@ -83,8 +85,12 @@ export class Chat implements ChatOps {
       },
       // The codec checked the frame's shape (decodeServerFrame).
       groupInvitation: (f) => this.#events.emit(EVENT.GROUP_INVITATION_RECEIVED, f.invitation satisfies ChatEventMap[typeof EVENT.GROUP_INVITATION_RECEIVED]),
+      userStatus: (f) => this.#events.emit(EVENT.USER_STATUS_UPDATED, f.userStatusList satisfies ChatEventMap[typeof EVENT.USER_STATUS_UPDATED]),
       membersRemoved: (f) => this.#events.emit(EVENT.GROUP_MEMBERS_REMOVED, { groupID: f.groupID, userIDList: f.userIDList } satisfies ChatEventMap[typeof EVENT.GROUP_MEMBERS_REMOVED]),
-      netState: (state) => this.#events.emit(EVENT.NET_STATE_CHANGE, { state } satisfies ChatEventMap[typeof EVENT.NET_STATE_CHANGE]),
+      netState: (state) => {
+        this.#events.emit(EVENT.NET_STATE_CHANGE, { state } satisfies ChatEventMap[typeof EVENT.NET_STATE_CHANGE]);
+        if (state === TYPES.NET_STATE_CONNECTED) void this.#resubscribe();
+      },
       kicked: (reason) => {
         const data: ChatEventMap[typeof EVENT.KICKED_OUT] = { type: reason === 'device_limit' ? TYPES.KICKED_OUT_MULT_DEVICE : TYPES.KICKED_OUT_USERSIG_EXPIRED, reason };
         this.#events.emit(EVENT.KICKED_OUT, data);
@@ -106,6 +112,7 @@ export class Chat implements ChatOps {
     if (this.#conn.loggedIn && this.#conn.userID === userID) return { code: 0, data: { repeatLogin: true } };
     this.#tracker.reset();
     this.#groups.reset();
+    this.#statusSubs.clear();
     await this.#conn.login(userID, userSig);
     return { code: 0, data: { repeatLogin: false } };
   }
@@ -245,6 +252,46 @@ export class Chat implements ChatOps {
   }
   async getBlacklist(): Promise<OpResponse<'getBlacklist'>> {
     return this.#call('getBlacklist', {});
+  }
+
+  // ---- user status (Ringlet additions with Tencent's names; docs/API.md "Presence")
+
+  /** Statuses of up to 500 users; one who does not show you theirs is USER_STATUS_UNKNOWN. */
+  async getUserStatus(o: OpInput<'getUserStatus'>): Promise<OpResponse<'getUserStatus'>> {
+    return this.#call('getUserStatus', pick(o, ['userIDList']));
+  }
+  /**
+   * USER_STATUS_UPDATED follows for these users' changes. Subscriptions belong to the
+   * connection: this SDK subscribes again after a reconnect and reports the statuses then.
+   */
+  async subscribeUserStatus(o: OpInput<'subscribeUserStatus'>): Promise<OpResponse<'subscribeUserStatus'>> {
+    const res = await this.#call('subscribeUserStatus', pick(o, ['userIDList']));
+    for (const u of o.userIDList) this.#statusSubs.add(u);
+    return res;
+  }
+  /** Without `userIDList`, every subscription ends. */
+  async unsubscribeUserStatus(o: OpInput<'unsubscribeUserStatus'> = {}): Promise<OpResponse<'unsubscribeUserStatus'>> {
+    const res = await this.#call('unsubscribeUserStatus', pick(o ?? {}, ['userIDList']));
+    if (o?.userIDList) for (const u of o.userIDList) this.#statusSubs.delete(u);
+    else this.#statusSubs.clear();
+    return res;
+  }
+  /** Sets (or with '' clears) my custom status; my sessions hear USER_STATUS_UPDATED. */
+  async setSelfStatus(o: OpInput<'setSelfStatus'>): Promise<OpResponse<'setSelfStatus'>> {
+    return this.#call('setSelfStatus', pick(o, ['customStatus']));
+  }
+
+  async #resubscribe(): Promise<void> {
+    if (this.#statusSubs.size === 0 || !this.#conn.loggedIn) return;
+    const users = [...this.#statusSubs];
+    try {
+      for (let i = 0; i < users.length; i += 100) await this.#call('subscribeUserStatus', { userIDList: users.slice(i, i + 100) });
+      const list = [];
+      for (let i = 0; i < users.length; i += 500) list.push(...(await this.#call('getUserStatus', { userIDList: users.slice(i, i + 500) })).data.successUserList);
+      this.#events.emit(EVENT.USER_STATUS_UPDATED, list);
+    } catch {
+      /* the next reconnect tries again */
+    }
   }
 
   // ---- messages

@@ -11,7 +11,7 @@
 import { CloseCode, retryAfterMs } from '../protocol/close-codes.ts';
 import { decodeServerFrame, encodeFrame, readLoginResult } from '../protocol/codec.ts';
 import { ErrorCode, RingletError } from '../protocol/errors.ts';
-import type { GroupDeltaFrame, GroupInvitationFrame, GroupMembersRemovedFrame, GroupsFrame, KickReason, LoginFrame, LoginResult, PushFrame, RequestFrame, ResultFrame, ServerFrame } from '../protocol/frames.ts';
+import type { GroupDeltaFrame, GroupInvitationFrame, UserStatusFrame, GroupMembersRemovedFrame, GroupsFrame, KickReason, LoginFrame, LoginResult, PushFrame, RequestFrame, ResultFrame, ServerFrame } from '../protocol/frames.ts';
 import type { Op, OpParams, OpResult } from '../protocol/ops.ts';
 import { defaultSocketFactory, type SocketFactory, type SocketLike } from './socket.ts';
 import type { NetState } from './events.ts';
@@ -45,6 +45,8 @@ export interface ConnectionEvents {
   /** Members left one of my groups (removed, quit, or it was dismissed). */
   membersRemoved(frame: GroupMembersRemovedFrame): void;
   groupInvitation(frame: GroupInvitationFrame): void;
+  /** Statuses of users this session subscribed to, or of the user itself, changed. */
+  userStatus(frame: UserStatusFrame): void;
   netState(state: NetState): void;
   kicked(reason: KickReason): void;
   /** The server sent a frame this SDK cannot read (it is dropped; the connection goes on). */
@@ -282,6 +284,8 @@ export class Connection {
         return this.#on.membersRemoved(frame);
       case 'groupInvitation':
         return this.#on.groupInvitation(frame);
+      case 'userStatus':
+        return this.#on.userStatus(frame);
       case 'kicked':
         this.#shutdown(new RingletError(ErrorCode.NOT_LOGGED_IN, 'not_logged_in', `kicked out: ${frame.reason}`));
         return this.#on.kicked(frame.reason);

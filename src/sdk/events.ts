@@ -1,6 +1,7 @@
 /** IM event names and types, with the values of the published SDK. */
 import type { ErrorBody } from '../protocol/errors.ts';
 import type { Group, GroupInvitation, Message } from '../protocol/im.ts';
+import { USER_STATUS, type UserStatus } from '../protocol/presence.ts';
 
 export const EVENT = {
   SDK_READY: 'sdkStateReady',
@@ -12,6 +13,8 @@ export const EVENT = {
   GROUP_MEMBERS_REMOVED: 'onGroupMembersRemoved',
   /** Ringlet addition: someone asked me to join a group; accept or decline it (acceptGroupInvitation, declineGroupInvitation). */
   GROUP_INVITATION_RECEIVED: 'onGroupInvitationReceived',
+  /** Ringlet addition with Tencent's name: statuses of users I subscribed to (or my own) changed; `data` is UserStatus[]. */
+  USER_STATUS_UPDATED: 'onUserStatusUpdated',
   KICKED_OUT: 'kickedOut',
   NET_STATE_CHANGE: 'netStateChange',
   ERROR: 'error',
@@ -31,6 +34,10 @@ export const TYPES = {
   GRP_WORK: 'Work',
   GRP_MEETING: 'Meeting',
   GRP_CHATROOM: 'ChatRoom',
+  USER_STATUS_UNKNOWN: USER_STATUS.UNKNOWN,
+  USER_STATUS_ONLINE: USER_STATUS.ONLINE,
+  USER_STATUS_OFFLINE: USER_STATUS.OFFLINE,
+  USER_STATUS_UNLOGINED: USER_STATUS.UNLOGINED,
 } as const;
 
 /** Values of `NET_STATE_CHANGE`'s `state`. */
@@ -46,6 +53,7 @@ export interface ChatEventMap {
   [EVENT.GROUP_LIST_UPDATED]: Group[];
   [EVENT.GROUP_MEMBERS_REMOVED]: { groupID: string; userIDList: string[] };
   [EVENT.GROUP_INVITATION_RECEIVED]: GroupInvitation;
+  [EVENT.USER_STATUS_UPDATED]: UserStatus[];
   /** `reason` is the server's (`user_sig_expired`, `device_limit`). */
   [EVENT.KICKED_OUT]: { type: KickedOutType; reason: string };
   [EVENT.NET_STATE_CHANGE]: { state: NetState };

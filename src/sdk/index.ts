@@ -15,6 +15,7 @@ export { EVENT, TYPES, type ChatEvent, type ChatEventMap, type Handler, type Kic
 export { TSignaling, ActionType, parseSignalingPayload } from '../protocol/signaling.ts';
 export type * from '../protocol/signaling.ts';
 export type { Message, Conversation, Group, GroupInvitation, GroupMember } from '../protocol/im.ts';
+export { USER_STATUS, CUSTOM_STATUS, presenceOf, type UserStatus, type UserStatusType, type PresenceState } from '../protocol/presence.ts';
 export { ErrorCode, RingletError } from '../protocol/errors.ts';
 
 /** Creates a client. Nothing connects until `login`. */

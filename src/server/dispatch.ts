@@ -6,7 +6,7 @@
 import { decodeReply } from '../protocol/codec.ts';
 import { ErrorCode, limitExceeded, RingletError } from '../protocol/errors.ts';
 import type { Reply, RequestFrame, RequestOf } from '../protocol/frames.ts';
-import { declaresError, isWriteOp, type Op, type OpResult, type ReadOp, type WriteOp } from '../protocol/ops.ts';
+import { declaresError, isLiveOp, isWriteOp, type LiveOp, type Op, type OpResult, type ReadOp, type WriteOp } from '../protocol/ops.ts';
 import type { Outcome, RequestContext } from './context.ts';
 import { createHandlers, type HandlerServices, type Handlers, type Reach } from './handlers.ts';
 import type { Bus } from './hub/types.ts';
@@ -93,6 +93,7 @@ export class Dispatcher {
         if (named.length > 0) await refuseUnknownUsers((ids) => this.#s.store.read((tx) => tx.existingUsers(ids)), named);
         return await this.#mutate(userID, sessionID, req, respond);
       }
+      if (isLive(req)) return { code: 0, data: await this.#live(userID, sessionID, req) };
       if (isRead(req)) return { code: 0, data: await this.#read(userID, req) };
       throw new RingletError(ErrorCode.INVALID_PARAMETER, 'op', `operation ${req.op} is not served here`);
     } catch (err) {
@@ -106,6 +107,10 @@ export class Dispatcher {
     if (!this.#requestCost.tryTake(userID, this.#s.clock(), requestCost(req.params))) {
       throw limitExceeded('request_cost', `at most ${perSecond} per second (burst ${burst}); a request costs 1 plus 1 per entry of its lists; retry shortly`);
     }
+  }
+
+  async #live<K extends LiveOp>(userID: string, sessionID: string, req: RequestOf<K>): Promise<OpResult<K>> {
+    return this.#handlers.live[req.op].live({ userID, sessionID }, req.params);
   }
 
   #read<K extends ReadOp>(userID: string, req: RequestOf<K>): Promise<OpResult<K>> {
@@ -259,8 +264,12 @@ function isWrite(req: RequestFrame): req is RequestFrame<WriteOp> {
   return isWriteOp(req.op);
 }
 
+function isLive(req: RequestFrame): req is RequestFrame<LiveOp> {
+  return isLiveOp(req.op);
+}
+
 function isRead(req: RequestFrame): req is RequestFrame<ReadOp> {
-  return req.op !== 'logout' && !isWriteOp(req.op);
+  return req.op !== 'logout' && !isWriteOp(req.op) && !isLiveOp(req.op);
 }
 
 /** message_rate tokens for a request with `recipients` deliveries: one per 20, at least one. */

@@ -5,13 +5,14 @@
  * it calls); dispatch.ts runs every handler the same way and knows no op by name.
  */
 import { ErrorCode, RingletError } from '../protocol/errors.ts';
-import type { OpParams, OpResult, ReadOp, WriteOp } from '../protocol/ops.ts';
+import type { LiveOp, OpParams, OpResult, ReadOp, WriteOp } from '../protocol/ops.ts';
 import { MESH_LIMIT } from '../protocol/sfu.ts';
 import { iceServersFor, type IceOptions } from './auth/ice.ts';
 import type { Outcome, ReadContext, RequestContext } from './context.ts';
 import type { ContactService } from './im/contacts.ts';
 import type { GroupService } from './im/groups.ts';
 import type { MessageService } from './im/messages.ts';
+import type { LiveCaller, StatusService } from './presence/status-service.ts';
 import type { SfuService } from './sfu/service.ts';
 import type { SignalingService } from './signaling/service.ts';
 
@@ -34,10 +35,16 @@ export type ReadHandler<K extends ReadOp> =
   /** Answers without the store. */
   | { answer(userID: string, p: OpParams<K>): Promise<OpResult<K>> };
 
+/** Answers from live state, without the store's transaction (the caller's session matters). */
+export interface LiveHandler<K extends LiveOp> {
+  live(caller: LiveCaller, p: OpParams<K>): OpResult<K> | Promise<OpResult<K>>;
+}
+
 /** One handler per op; `logout` is the gateway's (it ends the connection). */
 export interface Handlers {
   readonly write: { readonly [K in WriteOp]: WriteHandler<K> };
   readonly read: { readonly [K in ReadOp]: ReadHandler<K> };
+  readonly live: { readonly [K in LiveOp]: LiveHandler<K> };
 }
 
 export interface HandlerServices {
@@ -46,6 +53,8 @@ export interface HandlerServices {
   /** Contacts and blocks (Ringlet additions). */
   contacts: ContactService;
   messages: MessageService;
+  /** User status: subscriptions and custom statuses (Ringlet additions with Tencent's names). */
+  status: StatusService;
   /** STUN/TURN configuration handed to clients for WebRTC. */
   ice: IceOptions;
   /** The SFU (Janus) for classrooms and calls larger than the mesh; null when none is configured. */
@@ -53,7 +62,7 @@ export interface HandlerServices {
 }
 
 export function createHandlers(s: HandlerServices): Handlers {
-  const { signaling: sig, groups: g, messages: m, contacts: c, sfu } = s;
+  const { signaling: sig, groups: g, messages: m, contacts: c, status, sfu } = s;
   return {
     write: {
       // Signaling handlers return an Outcome themselves: an error there may come with committed changes.
@@ -100,6 +109,12 @@ export function createHandlers(s: HandlerServices): Handlers {
         },
       },
       getCapabilities: { answer: async () => ({ sfu: sfu !== null, meshLimit: MESH_LIMIT }) },
+    },
+    live: {
+      getUserStatus: { live: (who, p) => status.get(who, p) },
+      subscribeUserStatus: { live: (who, p) => status.subscribe(who, p) },
+      unsubscribeUserStatus: { live: (who, p) => status.unsubscribe(who, p) },
+      setSelfStatus: { live: (who, p) => status.setSelf(who, p) },
     },
   };
 }

@@ -24,7 +24,10 @@ import { httpHandler } from './gateway/http.ts';
 import { Session } from './gateway/session.ts';
 import { LocalBus } from './hub/local-bus.ts';
 import { Batch } from './store/batch.ts';
-import type { Bus } from './hub/types.ts';
+import type { Bus, StatusBoard } from './hub/types.ts';
+import { LocalStatusBoard } from './hub/local-status.ts';
+import type { RedisBus } from './hub/redis-bus.ts';
+import { StatusService } from './presence/status-service.ts';
 import { ContactService } from './im/contacts.ts';
 import { GroupService } from './im/groups.ts';
 import { MessageService } from './im/messages.ts';
@@ -157,9 +160,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   });
   const seqOf = (userID: string) => seqs.get(userID);
   let bus: Bus;
+  let redisBus: RedisBus | null = null;
   if (options.redis) {
     const { RedisBus } = await import('./hub/redis-bus.ts');
-    const redisBus = await RedisBus.connect(options.redis, {
+    redisBus = await RedisBus.connect(options.redis, {
       nodeID, log, maxSessionsPerUser: options.maxSessionsPerUser ?? 10, seqOf,
     });
     // Every node must agree on these, or calls between their users fail (SCALE-OUT.md).
@@ -171,11 +175,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
     bus = new LocalBus({ maxSessionsPerUser: options.maxSessionsPerUser ?? 10, seqOf, log });
   }
   if (options.wrapBus) bus = options.wrapBus(bus);
+  const statusBoard: StatusBoard = redisBus?.status ?? new LocalStatusBoard();
   const limits = resolveLimits(options.limits);
   const signaling = new SignalingService(bus, limits);
   const groups = new GroupService(signaling, { limits, consent: options.groupConsent ?? true });
   const contacts = new ContactService(limits);
   const messages = new MessageService();
+  const status = new StatusService({ store, bus, board: statusBoard, limits, log, clock });
+  redisBus?.onNodesDied(() => status.recheckAll());
   const sessions = new Set<Session>();
   const loginGate = new LoginGate(limits.loginsInFlight, clock());
   const metrics = options.metrics ? new Metrics({
@@ -189,7 +196,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const owners = options.sfu && options.redis ? await (await import('./sfu/owners.ts')).RoomOwners.connect(options.redis, { nodeID, log }) : null;
   const sfu = options.sfu ? new SfuService(options.sfu, { store, log, clock, owners }) : null;
   const dispatcher = new Dispatcher({
-    store, bus, signaling, groups, contacts, messages, log, clock, ice: options.ice ?? {}, limits, sfu, metrics,
+    store, bus, signaling, groups, contacts, messages, status, log, clock, ice: options.ice ?? {}, limits, sfu, metrics,
     onDeadlines: (d) => deadlines.notify(d),
     ...(sfu ? { onCallSteps: (steps) => sfu.committed(steps), onDepartures: (departed) => sfu.departed(departed) } : {}),
   });
@@ -210,7 +217,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RingletS
   const wss = new WebSocketServer({ noServer: true, maxPayload: 128 * 1024 });
   let counter = 0;
   const sessionDeps = {
-    store, bus, dispatcher, tokens, log, clock,
+    store, bus, dispatcher, status, tokens, log, clock,
     loginTimeoutMs: options.loginTimeoutMs ?? 10_000,
     idleTimeoutMs: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
     rate: options.rate ?? { perSecond: 200, burst: 400 },

@@ -11,6 +11,7 @@ import type { GroupInvitation, Message } from '../../src/protocol/im.ts';
 import type { PendingInvitation } from '../../src/protocol/signaling.ts';
 import { RingletError } from '../../src/protocol/errors.ts';
 import { MESH_LIMIT } from '../../src/protocol/sfu.ts';
+import { USER_STATUS, type UserStatus } from '../../src/protocol/presence.ts';
 
 export class FakeChat implements SessionChat {
   calls: Array<{ method: string; args: unknown }> = [];
@@ -124,6 +125,24 @@ export class FakeChat implements SessionChat {
     this.#record('removeContact', o);
     this.contacts = this.contacts.filter((u) => u !== o.userID);
     return { code: 0 as const, data: { userID: o.userID } };
+  }
+  /** What getUserStatus answers (absent: offline). */
+  statuses = new Map<string, UserStatus>();
+  async getUserStatus(o: { userIDList: string[] }) {
+    this.#record('getUserStatus', o);
+    return { code: 0 as const, data: { successUserList: o.userIDList.map((u) => this.statuses.get(u) ?? { userID: u, statusType: USER_STATUS.OFFLINE, customStatus: '' }), failureUserList: [] } };
+  }
+  async subscribeUserStatus(o: { userIDList: string[] }) {
+    this.#record('subscribeUserStatus', o);
+    return { code: 0 as const, data: { failureUserList: [] } };
+  }
+  async unsubscribeUserStatus(o: { userIDList?: string[] } = {}) {
+    this.#record('unsubscribeUserStatus', o);
+    return { code: 0 as const, data: { failureUserList: [] } };
+  }
+  async setSelfStatus(o: { customStatus: string }) {
+    this.#record('setSelfStatus', o);
+    return { code: 0 as const, data: { userID: '', statusType: USER_STATUS.ONLINE, customStatus: o.customStatus } };
   }
   async getBlacklist() {
     return { code: 0 as const, data: [...this.blocked] };

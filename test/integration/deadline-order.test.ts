@@ -9,6 +9,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Reply, RequestFrame } from '../../src/protocol/frames.ts';
 import { TSignaling } from '../../src/protocol/signaling.ts';
+import { LocalStatusBoard } from '../../src/server/hub/local-status.ts';
+import { StatusService } from '../../src/server/presence/status-service.ts';
 import { Dispatcher } from '../../src/server/dispatch.ts';
 import { LocalBus } from '../../src/server/hub/local-bus.ts';
 import type { Delivery, SessionSink } from '../../src/server/hub/types.ts';
@@ -48,6 +50,7 @@ describe('a deadline and a request in one commit', () => {
     const bus = new LocalBus({ seqOf: (u) => s.read((tx) => tx.currentSeq(u)), log });
     const signaling = new SignalingService(bus, limits);
     const dispatcher = new Dispatcher({
+      status: new StatusService({ store: s, bus, board: new LocalStatusBoard(), limits, log, clock }),
       store: s, bus, signaling, groups: new GroupService(signaling, { limits, consent: true }), contacts: new ContactService(limits), messages: new MessageService(), log, clock,
       onDeadlines: () => undefined, ice: {}, limits, sfu: null, metrics: null,
     });

@@ -27,7 +27,10 @@ export type CallEvent =
   /** `atLogin`: delivered while logging in (catch-up or the pending list), not live. */
   | { type: 'invited'; inv: NewInvitationData; groupName?: string; groupOwner?: string; atLogin?: boolean }
   /** I sent an invitation (the server answered its inviteID). */
-  | { type: 'dialled'; inv: OpenInvitation; groupName?: string; groupOwner?: string }
+  /** `offline`: the invitee had no session when I dialled (they ring when they come back while it is pending). */
+  | { type: 'dialled'; inv: OpenInvitation; groupName?: string; groupOwner?: string; offline?: boolean }
+  /** My microphone in the call in progress (the popup's or the call window's mute). */
+  | { type: 'muted'; muted: boolean }
   | ({ type: 'accepted' } & Pick<InviteeAcceptedData, 'inviteID' | 'invitee' | 'data'>)
   | ({ type: 'rejected' } & Pick<InviteeRejectedData, 'inviteID' | 'invitee' | 'data' | 'reason'>)
   | ({ type: 'cancelled' } & Pick<InvitationCancelledData, 'inviteID' | 'reason'>)
@@ -331,8 +334,12 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
     }
     case 'dialled': {
       const entry = entryFromInvitation(event.inv, ctx, false, event.groupName, event.groupOwner);
-      return { state: { ...state, calls: [entry, ...without(state.calls, entry.inviteID)], notice: null }, effects: [] };
+      const n = event.offline && !entry.groupID ? notice(ctx, 'noticeDialOffline', peerOf(entry)) : null;
+      return { state: { ...state, calls: [entry, ...without(state.calls, entry.inviteID)], notice: n }, effects: [] };
     }
+    case 'muted':
+      if (!state.active || (state.active.muted ?? false) === event.muted) return { state, effects: [] };
+      return { state: { ...state, active: { ...state.active, muted: event.muted } }, effects: [] };
     case 'accepted': {
       const classroom = classroomAccepted(state.classroom, event.inviteID, event.invitee);
       if (classroom !== state.classroom) state = { ...state, classroom };

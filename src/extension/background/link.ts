@@ -15,7 +15,7 @@ export interface Link {
 }
 
 export type LinkEvent =
-  | SessionEvent
+  | Exclude<SessionEvent, { type: 'status' }>
   /** A new SDK session is logging in. */
   | { type: 'started' }
   | { type: 'reconciled' }

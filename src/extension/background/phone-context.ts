@@ -3,6 +3,7 @@
  * the session, the call state, the runner, the account. Declared here, below both, so
  * the features never import the phone that composes them.
  */
+import type { PresenceState } from '../../protocol/presence.ts';
 import type { Connection, Settings, ViewState } from '../shared/schema.ts';
 import type { CallEvent, CallState } from './calls.ts';
 import type { GroupDirectory } from './group-directory.ts';
@@ -20,6 +21,13 @@ export interface PhoneContext {
   /** The session if there is one, for best-effort sends. */
   chatIfAny(): SessionChat | null;
   dispatch(event: CallEvent): Promise<void>;
+  /** Presence of the people the views follow (ViewState.presence). */
+  presence: {
+    /** Subscribes to these people's status and asks it once; ViewState.presence follows. */
+    watch(userIDs: readonly string[]): Promise<void>;
+    /** What the server last said of this person (undefined: not followed). */
+    of(userID: string): PresenceState | undefined;
+  };
   groups: GroupDirectory;
   account: AccountHost;
 }

@@ -4,7 +4,8 @@
  * → effects → sync), the derived outputs (outputs.ts), and the requests served by the
  * features' handlers (registry.ts). Every other context is a view of it.
  */
-import type { Connection, RequestOf, RequestResults, RequestType, Settings, ViewState } from '../shared/schema.ts';
+import { MAX_WATCHED, type Connection, type RequestOf, type RequestResults, type RequestType, type Settings, type ViewState } from '../shared/schema.ts';
+import { CUSTOM_STATUS, presenceOf, type PresenceState, type UserStatus } from '../../protocol/presence.ts';
 import { resolveLanguage, setLanguage } from '../shared/i18n.ts';
 import type { SignalingEvent } from '../../protocol/signaling.ts';
 import { EMPTY_CALL_STATE, incomingCalls, outgoingCalls, type CallEffect } from './calls.ts';
@@ -36,6 +37,9 @@ export interface PhoneDeps {
 
 type Listener = (state: ViewState) => void;
 
+/** People whose presence the worker follows at once (under the server's 1,000 subscriptions per session). */
+const WATCH_MAX = 5 * MAX_WATCHED;
+
 export class Phone implements PhoneApi {
   readonly #deps: PhoneDeps;
   readonly #session: Session;
@@ -49,6 +53,10 @@ export class Phone implements PhoneApi {
   #settings!: Settings;
   #connecting: Promise<void> | null = null;
   #reconciling: Promise<void> | null = null;
+  /** Presence of the people the views follow (presence/watch), newest last; at most WATCH_MAX. */
+  readonly #presence = new Map<string, PresenceState>();
+  /** The custom status the server has from this device (null: not sent on this session yet). */
+  #selfSent: string | null = null;
   readonly #ctx: PhoneContext;
   readonly ready: Promise<void>;
 
@@ -100,6 +108,7 @@ export class Phone implements PhoneApi {
       missed: state.missed,
       notice: state.notice,
       ...(state.lastEnded ? { lastEnded: state.lastEnded } : {}),
+      ...(this.#presence.size > 0 ? { presence: Object.fromEntries(this.#presence) } : {}),
       settings: this.#settings,
     };
   }
@@ -143,6 +152,9 @@ export class Phone implements PhoneApi {
 
   async #onSession(event: SessionEvent): Promise<void> {
     if (event.type === 'signal') return this.#onSignal(event.signal);
+    if (event.type === 'status') return this.#onStatus(event.list);
+    // A new session (or the same one back): the server may not have my custom status.
+    if (event.type === 'loggedIn' || (event.type === 'net' && event.state === 'connected')) this.#selfSent = null;
     const step = this.#applyLink(event);
     if (step.drop) {
       // The SDK gave up on its first login: no session until a wake-up starts one.
@@ -156,6 +168,63 @@ export class Phone implements PhoneApi {
     }
     // Logged in: the pending list is reconciled before the login counts as done.
     if (step.reconcile || event.type === 'loggedIn') await this.#reconciling;
+    if (event.type === 'loggedIn') {
+      this.#syncSelfStatus();
+      // A new SDK session: its subscriptions start empty.
+      const followed = [...this.#presence.keys()];
+      if (followed.length > 0) void this.#watch(followed, true).catch((e) => logError('presence', e));
+    }
+  }
+
+  // ---- presence
+
+  #onStatus(list: readonly UserStatus[]): void {
+    let changed = false;
+    for (const s of list) {
+      if (!this.#presence.has(s.userID)) continue;
+      const p = presenceOf(s);
+      if (this.#presence.get(s.userID) === p) continue;
+      this.#presence.set(s.userID, p);
+      changed = true;
+    }
+    if (changed) this.#broadcast();
+  }
+
+  /** Follows these people's presence (subscribes, then asks once); the oldest followed are dropped past WATCH_MAX. */
+  async #watch(userIDs: readonly string[], again = false): Promise<void> {
+    const chat = this.#session.chat;
+    const me = this.#me();
+    const ids = [...new Set(userIDs)].filter((u) => u !== me);
+    if (!chat || ids.length === 0) return;
+    const fresh = again ? ids : ids.filter((u) => !this.#presence.has(u));
+    const dropped: string[] = [];
+    for (const u of fresh) {
+      this.#presence.delete(u);
+      this.#presence.set(u, this.#presence.get(u) ?? 'unknown');
+    }
+    while (this.#presence.size > WATCH_MAX) {
+      const oldest = this.#presence.keys().next().value as string;
+      this.#presence.delete(oldest);
+      dropped.push(oldest);
+    }
+    if (dropped.length > 0) await chat.unsubscribeUserStatus({ userIDList: dropped }).catch(() => undefined);
+    if (fresh.length > 0) await chat.subscribeUserStatus({ userIDList: fresh });
+    const { data } = await chat.getUserStatus({ userIDList: ids });
+    for (const s of data.successUserList) if (this.#presence.has(s.userID)) this.#presence.set(s.userID, presenceOf(s));
+    this.#broadcast();
+  }
+
+  /** What the server should say of me: do-not-disturb, else in a call, else nothing. */
+  #syncSelfStatus(): void {
+    const chat = this.#session.chat;
+    if (!chat || this.#link.connection !== 'online' || !this.#settings) return;
+    const wanted = this.#settings.doNotDisturb ? CUSTOM_STATUS.DND : this.#runner.state.active ? CUSTOM_STATUS.IN_CALL : '';
+    if (wanted === this.#selfSent) return;
+    this.#selfSent = wanted;
+    void chat.setSelfStatus({ customStatus: wanted }).catch((e: unknown) => {
+      if (this.#selfSent === wanted) this.#selfSent = null;
+      logError('presence', e);
+    });
   }
 
   async #onSignal(signal: SignalingEvent): Promise<void> {
@@ -233,6 +302,7 @@ export class Phone implements PhoneApi {
 
   async #sync(): Promise<void> {
     await syncOutputs(this.#runner.state, this.#settings, this.#deps.ringtone);
+    this.#syncSelfStatus();
     this.#broadcast();
   }
 
@@ -271,6 +341,10 @@ export class Phone implements PhoneApi {
       },
       chatIfAny: (): SessionChat | null => this.#session.chat,
       dispatch: (event) => this.#runner.dispatch(event),
+      presence: {
+        watch: (userIDs) => this.#watch(userIDs),
+        of: (userID) => this.#presence.get(userID),
+      },
       groups: this.#groups,
       account: this.#accountHost(),
     };

@@ -21,6 +21,7 @@ import { dial } from './features/dial.ts';
 import { groups } from './features/groups.ts';
 import { groupAdmin } from './features/group-admin.ts';
 import { hangup } from './features/hangup.ts';
+import { presence } from './features/presence.ts';
 import { ringNotifications } from './features/ring-notifications.ts';
 import { shortcuts } from './features/shortcuts.ts';
 import { transferFeature } from './features/transfer.ts';
@@ -45,6 +46,7 @@ export const FEATURES = [
   contextMenu,
   shortcuts,
   trust,
+  presence,
   wake,
 ] as const;
 

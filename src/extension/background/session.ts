@@ -8,6 +8,7 @@
 import type { Chat } from '../../sdk/chat.ts';
 import { EVENT, type KickedOutType, type NetState } from '../../sdk/events.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import type { UserStatus } from '../../protocol/presence.ts';
 import { TSignaling, type SignalingEvent } from '../../protocol/signaling.ts';
 import { errorCode } from './errors.ts';
 import { logError } from './log.ts';
@@ -22,6 +23,7 @@ export type SessionChat = Pick<
   | 'getConversationList' | 'getMessageList'
   | 'getContactList' | 'addContact' | 'removeContact' | 'getBlacklist' | 'addToBlacklist' | 'removeFromBlacklist'
   | 'getGroupInvitationList' | 'acceptGroupInvitation' | 'declineGroupInvitation'
+  | 'getUserStatus' | 'subscribeUserStatus' | 'unsubscribeUserStatus' | 'setSelfStatus'
 >;
 export type CreateChat = (o: { server: string }) => SessionChat;
 
@@ -33,7 +35,9 @@ export type SessionEvent =
   | { type: 'loginFailed'; expired: boolean; error: unknown }
   /** KICKED_OUT: the SDK has stopped this session and will not reconnect it. */
   | { type: 'kicked'; kind: KickedOutType }
-  | { type: 'signal'; signal: SignalingEvent };
+  | { type: 'signal'; signal: SignalingEvent }
+  /** USER_STATUS_UPDATED: people I follow (or I myself) changed status. */
+  | { type: 'status'; list: UserStatus[] };
 
 type Listener = (event: SessionEvent) => void | Promise<void>;
 
@@ -72,6 +76,7 @@ export class Session {
     }
     chat.on(EVENT.NET_STATE_CHANGE, ({ data }) => fire({ type: 'net', state: data.state }));
     chat.on(EVENT.KICKED_OUT, ({ data }) => fire({ type: 'kicked', kind: data.type }));
+    chat.on(EVENT.USER_STATUS_UPDATED, ({ data }) => fire({ type: 'status', list: data }));
     try {
       await chat.login(credentials);
     } catch (error) {

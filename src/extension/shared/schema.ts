@@ -9,6 +9,7 @@ import { CALL_TYPES, callJoinSchema } from '../../protocol/call-data.ts';
 import { idSchema, offlinePushInfoSchema } from '../../protocol/fields.ts';
 import { GROUP_TYPES, type Group, type GroupInvitation, type GroupMember } from '../../protocol/im.ts';
 import { LIMITS } from '../../protocol/limits.ts';
+import { PRESENCE_STATES } from '../../protocol/presence.ts';
 import { invitationSchema } from '../../protocol/signaling.ts';
 import { BADGE_VIEW_KEY, WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT } from './keys.ts';
 
@@ -101,6 +102,8 @@ export const ActiveCall = z.extend(LiveCall, {
    * person to person (C2C), and one person leaving does not end it for the others.
    */
   adHoc: z.optional(z.boolean()),
+  /** My microphone is off (the popup's or the call window's mute; the call window applies it). */
+  muted: z.optional(z.boolean()),
 });
 export type ActiveCall = z.infer<typeof ActiveCall>;
 
@@ -152,8 +155,15 @@ export const CallState = z.object({
 });
 export type CallState = z.infer<typeof CallState>;
 
+/** What the views show of a person's presence (protocol/presence.ts `presenceOf`). */
+const Presence = z.enum(PRESENCE_STATES);
+/** People whose presence a view may ask the worker to follow at once (`presence/watch`). */
+export const MAX_WATCHED = 100;
+
 /** Everything a live view renders: the call state with the calls split by direction, and the session. */
 export const ViewState = z.extend(z.omit(CallState, { calls: true }), {
+  /** The presence of the people the views asked about (`presence/watch`), as the server last said. */
+  presence: z.optional(z.record(z.string(), Presence)),
   connection: Connection,
   server: z.string(),
   userID: z.nullable(z.string()),
@@ -195,6 +205,10 @@ export const Request = z.discriminatedUnion('type', [
   z.object({ type: z.literal('call/cancel'), ...inviteRef }),
   /** Stop the ringtone for this invitation; it keeps ringing visually (page badge, popup). */
   z.object({ type: z.literal('call/silence'), ...inviteRef }),
+  /** Turn my microphone off (true) or on in the call in progress; the call window applies it. */
+  z.object({ type: z.literal('call/mute'), muted: z.boolean() }),
+  /** Follow these people's presence (the popup's contacts, log and suggestions): it shows in ViewState.presence. */
+  z.object({ type: z.literal('presence/watch'), userIDList: z.array(idSchema).check(z.maxLength(MAX_WATCHED)) }),
   z.object({ type: z.literal('call/hangup'), reason: z.optional(HangupReason), inviteID: z.optional(inviteRef.inviteID) }),
   /** Blind transfer of the active 1:1 call (transferCall): the other party rings `userID`; I leave at once. */
   z.object({ type: z.literal('call/transfer'), userID: idSchema }),

@@ -11,6 +11,7 @@ import type { KickReason, LoginFrame, LoginResult, Reply, RequestFrame } from '.
 import type { Dispatcher } from '../dispatch.ts';
 import type { Bus, Delivery, Revocation, SessionSink } from '../hub/types.ts';
 import type { Logger } from '../log.ts';
+import type { StatusService } from '../presence/status-service.ts';
 import { revokes, type Tokens } from '../auth/tokens.ts';
 import type { TokenClaims } from '../auth/usersig.ts';
 import type { Store } from '../store/types.ts';
@@ -26,6 +27,8 @@ export interface SessionDeps {
   store: Store;
   bus: Bus;
   dispatcher: Dispatcher;
+  /** Presence: told when this session is registered and when it ends. */
+  status: StatusService;
   tokens: Tokens;
   log: Logger;
   clock: () => number;
@@ -169,7 +172,10 @@ export class Session implements SessionSink {
     this.#loginTicket = null;
     this.#d.outbound.untrack(this.#out);
     for (const w of this.#drainWaiters.splice(0)) w();
-    if (wasRegistered) this.#d.bus.unregister(this);
+    if (wasRegistered) {
+      this.#d.bus.unregister(this);
+      this.#d.status.detach(this);
+    }
   }
 
   /**
@@ -308,6 +314,7 @@ export class Session implements SessionSink {
       this.#state = 'syncing';
       await bus.register(this);
       if ((this.#state as State) === 'closed') return;
+      this.#d.status.attach(this);
       // One read once the session is on the bus: the user registered if new, the token
       // checked again against the store (a revocation committed since the first check is
       // seen here, any later one reaches this session through the bus) and the catch-up plan.

@@ -6,6 +6,7 @@
  *   fan-out      redis-fanout.ts      committed deliveries to every node, in seq order
  *   revocation   redis-revocation.ts  token revocations to every node
  *   settings     redis-settings.ts    the settings every node must share
+ *   status       redis-status.ts      custom statuses and status-change notices
  * Redis is only a transport: everything that must survive is in the store (the per-user
  * event log), so what Redis loses is recovered by clients resuming from their last event seq.
  *
@@ -28,6 +29,7 @@ import { PRESENCE_TTL_MS, Presence } from './redis-presence.ts';
 import { coveredSessions, Revocations } from './redis-revocation.ts';
 import { LIVE_NODES, LOOKUP, REGISTER } from './redis-scripts.ts';
 import { compareSettings, type SettingDifference } from './redis-settings.ts';
+import { RedisStatusBoard } from './redis-status.ts';
 
 export interface RedisBusOptions {
   nodeID: string;
@@ -62,8 +64,11 @@ export class RedisBus implements Bus {
   readonly #presence: Presence;
   readonly #fanout: Fanout;
   readonly #revocations: Revocations;
+  /** Custom statuses and status-change notices (presence/status-service.ts listens). */
+  readonly status: RedisStatusBoard;
   #heartbeat: NodeJS.Timeout | null = null;
   #closed = false;
+  #onNodesDied: (() => void) | null = null;
   /** Users whose remote deliveries failed to publish; told to every node once Redis is back. */
   #failed = new Set<string>();
   #pubLost = false;
@@ -94,6 +99,7 @@ export class RedisBus implements Bus {
       },
     }));
     this.#revocations = new Revocations(this.#pub, this.#names, failed);
+    this.status = new RedisStatusBoard(this.#pub, this.#names);
     this.stats = {
       resyncs: 0, publishFailures: 0,
       get published(): number {
@@ -155,7 +161,7 @@ export class RedisBus implements Bus {
   }
 
   get #channels(): string[] {
-    return [this.#names.deliver(this.#o.nodeID), this.#names.revoked, this.#names.resync];
+    return [this.#names.deliver(this.#o.nodeID), this.#names.revoked, this.#names.resync, this.#names.status];
   }
 
   async #tick(): Promise<void> {
@@ -165,6 +171,8 @@ export class RedisBus implements Bus {
       if (dead.length > 0) {
         this.#o.log.warn({ dead }, 'nodes stopped heartbeating; checking local users for lost events');
         void this.#audit();
+        // Their users' sessions are gone without a word: every status may have changed.
+        this.#onNodesDied?.();
       }
       if (Date.now() - this.#refreshedAt > PRESENCE_TTL_MS / 3) {
         this.#refreshedAt = Date.now();
@@ -291,6 +299,11 @@ export class RedisBus implements Bus {
     return out;
   }
 
+  /** Called when nodes stop heartbeating (the statuses of their users changed unannounced). */
+  onNodesDied(fn: () => void): void {
+    this.#onNodesDied = fn;
+  }
+
   /** Records this node's shared settings and returns where a live node differs (redis-settings.ts). */
   async compareSettings(mine: Record<string, string>): Promise<SettingDifference[]> {
     return compareSettings(this.#pub, this.#names, await this.#liveness.liveNodes(), mine);
@@ -299,6 +312,7 @@ export class RedisBus implements Bus {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.status.close();
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#fanout.order.clear();
     try {
@@ -355,6 +369,10 @@ export class RedisBus implements Bus {
       // The node that failed may have failed to publish a revocation of these users too.
       this.#revocations.forget(msg.users);
       this.#resyncUsers(msg.users.filter((u) => this.#sessions.has(u)), 'another node failed to publish');
+      return;
+    }
+    if (channel === this.#names.status) {
+      if ('status' in msg && Array.isArray(msg.status)) this.status.heard(msg.status.filter((u): u is string => typeof u === 'string'));
       return;
     }
     if (channel === this.#names.revoked) {

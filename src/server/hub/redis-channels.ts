@@ -9,12 +9,15 @@
  *   presence:<userID>  sorted set of `<nodeID>|<sessionID>` (score: registration time);
  *                      members of dead nodes are ignored and pruned
  *   settings           hash: nodeID → the settings every node must share (JSON)
+ *   custom-status      hash: userID → the custom status set with setSelfStatus
  * Channels:
  *   deliver:<nodeID>   frames for the sessions on that node and device-limit kicks
  *                      (DeliverMessage)
  *   revoked            every token revocation, to every node (RevokedMessage): each kicks
  *                      the sessions it covers and keeps it in its revocation cache
  *   resync             users whose deliveries a node failed to publish (ResyncMessage)
+ *   status             users whose status may have changed (StatusMessage): each node
+ *                      tells the subscribers it holds (presence/status-service.ts)
  */
 import type { Delivery, Revocation } from './types.ts';
 
@@ -28,6 +31,10 @@ export interface RevokedMessage {
 
 export interface ResyncMessage {
   users: string[];
+}
+
+export interface StatusMessage {
+  status: string[];
 }
 
 export class RedisNames {
@@ -55,6 +62,12 @@ export class RedisNames {
   get resync(): string {
     return `${this.prefix}resync`;
   }
+  get status(): string {
+    return `${this.prefix}status`;
+  }
+  get customStatus(): string {
+    return `${this.prefix}custom-status`;
+  }
   /** This node's presence member for a session. */
   member(sessionID: string): string {
     return `${this.nodeID}|${sessionID}`;
@@ -62,10 +75,10 @@ export class RedisNames {
 }
 
 /** A message from one of the channels, or null when it is not one. */
-export function parseMessage(text: string): DeliverMessage | RevokedMessage | ResyncMessage | null {
+export function parseMessage(text: string): DeliverMessage | RevokedMessage | ResyncMessage | StatusMessage | null {
   try {
     const msg = JSON.parse(text) as unknown;
-    return typeof msg === 'object' && msg !== null ? (msg as DeliverMessage | RevokedMessage | ResyncMessage) : null;
+    return typeof msg === 'object' && msg !== null ? (msg as DeliverMessage | RevokedMessage | ResyncMessage | StatusMessage) : null;
   } catch {
     return null;
   }

@@ -61,3 +61,22 @@ export interface Bus {
   online(userIDs: readonly string[]): Promise<Set<string>>;
   close(): Promise<void>;
 }
+
+/**
+ * Where users' custom statuses live and how "this user's status may have changed" reaches
+ * every node (this one included): in process on one node, over Redis in a cluster
+ * (redis-status.ts). The status itself is computed by whoever listens (presence/status-service.ts).
+ */
+export interface StatusBoard {
+  /**
+   * Tells every node that these users' status may have changed. On Redis it leaves after
+   * every presence change this node sent before it, so a node that hears it reads the new presence.
+   */
+  changed(userIDs: readonly string[]): void;
+  /** Hears every `changed`, from any node. */
+  watch(listener: (userIDs: readonly string[]) => void): void;
+  /** Sets ('' clears) a user's custom status, then tells every node. */
+  setCustom(userID: string, customStatus: string): Promise<void>;
+  /** The custom statuses of these users (absent: none). */
+  custom(userIDs: readonly string[]): Promise<Map<string, string>>;
+}

@@ -33,6 +33,10 @@ export interface ServerLimits {
   maxBlocked: number;
   /** `group_invitations`: group invitations awaiting one user's consent. */
   pendingGroupInvitations: number;
+  /** `status_subscriptions`: users one session may subscribe to with subscribeUserStatus (a user has at most maxSessionsPerUser sessions). */
+  maxStatusSubscriptions: number;
+  /** `status_rate`: setSelfStatus per user and node (each one reaches every subscriber). */
+  statusRate: { perSecond: number; burst: number };
   /** `read_bytes`: bytes of read responses (getPendingInvitations, getMessageList, …) per user and node. */
   readBytes: { perSecond: number; burst: number };
   /** Outbound bytes queued on one socket before it is closed (4503). */
@@ -71,6 +75,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxContacts: 1000,
   maxBlocked: 1000,
   pendingGroupInvitations: 100,
+  maxStatusSubscriptions: 1000,
+  statusRate: { perSecond: 2, burst: 10 },
   readBytes: { perSecond: 1024 * 1024, burst: 4 * 1024 * 1024 },
   outboundPerSocket: 8 * 1024 * 1024,
   outboundPerUser: 16 * 1024 * 1024,

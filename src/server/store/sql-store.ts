@@ -417,6 +417,48 @@ export class SqlTx implements StoreTx {
     return out;
   }
 
+  async statusViewers(subject: string, viewers: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < viewers.length; i += CHUNK) {
+      const part = viewers.slice(i, i + CHUNK);
+      const in_ = placeholders(part.length);
+      const rows = await this.c.all<{ user_id: string }>(
+        `SELECT contact_id AS user_id FROM contacts WHERE user_id = ? AND contact_id IN (${in_})
+         UNION
+         SELECT m2.user_id FROM group_members m1
+           JOIN chat_groups g ON g.group_id = m1.group_id AND g.dismissed_at IS NULL
+           JOIN group_members m2 ON m2.group_id = m1.group_id
+         WHERE m1.user_id = ? AND m2.user_id IN (${in_})`,
+        [subject, ...part, subject, ...part],
+      );
+      const blocked = await this.c.all<{ user_id: string }>(`SELECT blocked_id AS user_id FROM blocks WHERE user_id = ? AND blocked_id IN (${in_})`, [subject, ...part]);
+      const refused = new Set(blocked.map((r) => r.user_id));
+      for (const r of rows) if (!refused.has(r.user_id)) out.add(r.user_id);
+    }
+    return out;
+  }
+
+  async statusShownTo(viewer: string, subjects: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < subjects.length; i += CHUNK) {
+      const part = subjects.slice(i, i + CHUNK);
+      const in_ = placeholders(part.length);
+      const rows = await this.c.all<{ user_id: string }>(
+        `SELECT user_id FROM contacts WHERE contact_id = ? AND user_id IN (${in_})
+         UNION
+         SELECT m2.user_id FROM group_members m1
+           JOIN chat_groups g ON g.group_id = m1.group_id AND g.dismissed_at IS NULL
+           JOIN group_members m2 ON m2.group_id = m1.group_id
+         WHERE m1.user_id = ? AND m2.user_id IN (${in_})`,
+        [viewer, ...part, viewer, ...part],
+      );
+      const blocking = await this.c.all<{ user_id: string }>(`SELECT user_id FROM blocks WHERE blocked_id = ? AND user_id IN (${in_})`, [viewer, ...part]);
+      const refused = new Set(blocking.map((r) => r.user_id));
+      for (const r of rows) if (!refused.has(r.user_id)) out.add(r.user_id);
+    }
+    return out;
+  }
+
   // ---- messages and conversations
   async insertMessage(m: Omit<StoredMessage, 'id'>): Promise<number> {
     const payload = JSON.stringify(m.payload);

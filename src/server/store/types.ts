@@ -180,6 +180,13 @@ export interface RelationStore {
   removeRelation(kind: Relation, userID: string, others: readonly string[]): Promise<string[]>;
   /** Those of `userIDs` whose list of `kind` holds `subject` (e.g. the invitees who block the inviter). */
   whoListed(kind: Relation, subject: string, userIDs: readonly string[]): Promise<Set<string>>;
+  /**
+   * Those of `viewers` to whom `subject` shows their status (docs/API.md "Presence"): the
+   * subject has them as a contact or shares a group with them, and does not block them.
+   */
+  statusViewers(subject: string, viewers: readonly string[]): Promise<Set<string>>;
+  /** Those of `subjects` who show their status to `viewer` (the same rule, seen from the viewer). */
+  statusShownTo(viewer: string, subjects: readonly string[]): Promise<Set<string>>;
 }
 
 /** History messages and per-user conversations (projected behind the journal on SQLite). */

@@ -3,6 +3,7 @@ import type { CallType, ViewState } from '../../shared/schema.ts';
 import { encodeInvite, newRoomID } from '../../../protocol/call-data.ts';
 import { ErrorCode } from '../../../protocol/errors.ts';
 import type { OpenInvitation } from '../../../protocol/signaling.ts';
+import { USER_STATUS } from '../../../protocol/presence.ts';
 import { MESH_LIMIT } from '../../../protocol/sfu.ts';
 import { sdkCall, ViewError } from '../errors.ts';
 import { defineFeature } from '../feature.ts';
@@ -22,8 +23,22 @@ async function dialUser(ctx: PhoneContext, userID: string, callType: CallType): 
   if (userID === ctx.me()) throw new ViewError(ErrorCode.INVALID_PARAMETER, 'errorCallSelf', 'cannot call yourself');
   const data = encodeInvite(newRoomID(), callType);
   const res = await sdkCall(() => chat.invite({ userID, data, timeout: DIAL_TIMEOUT_SECONDS }));
-  await ctx.dispatch({ type: 'dialled', inv: sent(ctx, res.inviteID, '', [userID], data) });
+  // Sent all the same: they ring when they come back online while it is pending.
+  const offline = await isOffline(ctx, userID);
+  await ctx.dispatch({ type: 'dialled', inv: sent(ctx, res.inviteID, '', [userID], data), ...(offline ? { offline } : {}) });
   return ctx.view();
+}
+
+/** Whether the server says `userID` has no session (asked when not followed yet; a stranger's is unknown, never offline). */
+async function isOffline(ctx: PhoneContext, userID: string): Promise<boolean> {
+  const known = ctx.presence.of(userID);
+  if (known !== undefined && known !== 'unknown') return known === 'offline';
+  try {
+    const { data } = await ctx.chat().getUserStatus({ userIDList: [userID] });
+    return data.successUserList[0]?.statusType === USER_STATUS.OFFLINE;
+  } catch {
+    return false;
+  }
 }
 
 /**

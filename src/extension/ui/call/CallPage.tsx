@@ -110,8 +110,15 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
 
   const hangup = (reason?: 'peer_lost' | 'connection_failed' | 'teacher_left') =>
     void run({ type: 'call/hangup', inviteID: active.inviteID, ...(reason ? { reason } : {}) });
-  // The mute shortcut (global in Chrome) acts like the mute button.
-  useCommand('toggle-mute', () => view && !view.listenOnly && void session?.setMic(!view.micOn));
+  // Mute goes through the worker (ActiveCall.muted), so the popup's mute and this window's agree;
+  // this window holds the microphone and applies it. The shortcut (global in Chrome) acts like the button.
+  const setMuted = (muted: boolean) => void run({ type: 'call/mute', muted });
+  useCommand('toggle-mute', () => view && !view.listenOnly && setMuted(view.micOn));
+  const wantMuted = active.muted ?? false;
+  useEffect(() => {
+    if (!session || !view || view.listenOnly) return;
+    if (view.micOn === wantMuted) void session.setMic(!wantMuted);
+  }, [session, wantMuted, view?.micOn, view?.listenOnly]);
 
   // My user left the call's group (removed, or it was dismissed), or the SFU no longer
   // admits this window: the call is over here.
@@ -303,7 +310,7 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
             type="button"
             aria-pressed={view ? !view.micOn || view.listenOnly : false}
             disabled={!view || view.listenOnly}
-            onClick={() => view && void session?.setMic(!view.micOn)}
+            onClick={() => view && setMuted(view.micOn)}
             data-testid="call-mute"
           >
             {view && (!view.micOn || view.listenOnly) ? <MicOffIcon size={22} /> : <MicIcon size={22} />}

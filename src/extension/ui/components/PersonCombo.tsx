@@ -7,6 +7,8 @@ import { useState } from 'preact/hooks';
 import { t } from '../../shared/i18n.ts';
 import { suggest, type Contact } from '../log/contacts.ts';
 import { Avatar } from './Avatar.tsx';
+import { PresenceText } from './PresenceDot.tsx';
+import type { PresenceState } from '../../../protocol/presence.ts';
 
 export interface PersonComboProps {
   id: string;
@@ -19,9 +21,11 @@ export interface PersonComboProps {
   required?: boolean;
   testid?: string;
   inputClass?: string;
+  /** Presence of the people suggested, when known (the dial field). */
+  presence?: Readonly<Record<string, PresenceState>> | undefined;
 }
 
-export function PersonCombo({ id, label, value, onValue, contacts, onPick, required, testid, inputClass }: PersonComboProps) {
+export function PersonCombo({ id, label, value, onValue, contacts, onPick, required, testid, inputClass, presence }: PersonComboProps) {
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
   const options = open ? suggest(contacts, value) : [];
@@ -94,6 +98,7 @@ export function PersonCombo({ id, label, value, onValue, contacts, onPick, requi
           >
             <Avatar name={c.userID} size={24} />
             <span class="grow">{c.userID}</span>
+            {presence?.[c.userID] && presence[c.userID] !== 'unknown' && <PresenceText presence={presence[c.userID]!} />}
             <span class="sub">{c.source === 'recent' ? t('recentContact') : c.group}</span>
           </li>
         ))}

@@ -3,7 +3,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ActiveCall, Notice, ViewState } from '../../shared/schema.ts';
 import { t, type MessageKey } from '../../shared/i18n.ts';
 import { formatDuration } from '../hooks.ts';
-import { CloseIcon, HangUpIcon } from './icons.tsx';
+import type { ComponentChildren } from 'preact';
+import { CloseIcon, HangUpIcon, MicIcon, MicOffIcon } from './icons.tsx';
 import { Avatar } from './Avatar.tsx';
 
 /** A notice is about one event: the next one replaces it, and it goes away after this. */
@@ -60,21 +61,50 @@ export function NoticeBar({ notice, onDismiss }: { notice: Notice | null; onDism
   );
 }
 
-export function ActiveCallBar({ active, now, onHangup }: { active: ActiveCall; now: number; onHangup: () => void }) {
+/**
+ * The call in progress, in the popup: who, how long, muted or not, and its controls in one
+ * row (mute, hang up; `extra` takes more, e.g. hold, before hang-up).
+ */
+export function ActiveCallBar({ active, now, onHangup, onMute, extra }: { active: ActiveCall; now: number; onHangup: () => void; onMute: (muted: boolean) => void; extra?: ComponentChildren }) {
   const name = active.groupName ?? active.peer;
+  const muted = active.muted ?? false;
   return (
-    <section class="card active-call" aria-label={t('inCall')} data-testid="active-call">
-      <Avatar name={name} size={36} />
-      <span class="grow">
-        <strong class="name">{name}</strong>
-        <span class="sub block">
-          {t('inCall')} · <span class="tabular">{formatDuration((now - active.startedAt) / 1000)}</span>
+    <section class="card active-call" aria-label={t('inCall')} data-testid="active-call" data-muted={muted}>
+      <div class="active-who">
+        <Avatar name={name} size={36} />
+        <span class="grow">
+          <strong class="name">{name}</strong>
+          <span class="sub block">
+            {t('inCall')} · <span class="tabular">{formatDuration((now - active.startedAt) / 1000)}</span>
+            {muted && <> · <span data-testid="muted-tag">{t('mutedTag')}</span></>}
+          </span>
         </span>
-      </span>
-      <button type="button" class="danger pill" onClick={onHangup} data-testid="hangup">
-        <HangUpIcon size={18} />
-        {t('hangUp')}
-      </button>
+      </div>
+      <div class="call-buttons">
+        {/* A toggle: one name, its state in aria-pressed (and the icon, and "Muted" above). */}
+        <button type="button" class="pill" aria-pressed={muted} onClick={() => onMute(!muted)} data-testid="popup-mute">
+          {muted ? <MicOffIcon size={18} /> : <MicIcon size={18} />}
+          {t('mute')}
+        </button>
+        {extra}
+        <button type="button" class="danger pill" onClick={onHangup} data-testid="hangup">
+          <HangUpIcon size={18} />
+          {t('hangUp')}
+        </button>
+      </div>
     </section>
+  );
+}
+
+/** Do not disturb is on: said at the top of the popup, with the way to turn it off. */
+export function DndBar({ onOff }: { onOff: () => void }) {
+  return (
+    <div class="dnd-bar" role="status" data-testid="dnd-bar">
+      <span class="presence p-dnd" aria-hidden="true" />
+      <span class="grow">{t('dndOn')}</span>
+      <button type="button" class="link" onClick={onOff} aria-label={t('dndTurnOffLabel')} data-testid="dnd-off">
+        {t('dndTurnOff')}
+      </button>
+    </div>
   );
 }

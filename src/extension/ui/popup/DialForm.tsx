@@ -9,10 +9,16 @@ import type { Contact } from '../log/contacts.ts';
 import { PersonCombo } from '../components/PersonCombo.tsx';
 import { PhoneIcon, VideoIcon } from '../components/icons.tsx';
 import type { Run } from '../hooks.ts';
+import type { PresenceState } from '../../../protocol/presence.ts';
+import { ID_PATTERN } from '../../../protocol/limits.ts';
+import type { Trust } from '../trust/use-trust.ts';
 
 
-export function DialForm({ run, disabled, contacts, onDialled }: { run: Run; disabled: boolean; contacts: Contact[]; onDialled: () => void }) {
+export function DialForm({ run, disabled, contacts, presence, trust, onDialled }: { run: Run; disabled: boolean; contacts: Contact[]; presence?: Readonly<Record<string, PresenceState>>; trust?: Trust; onDialled: () => void }) {
   const [userID, setUserID] = useState('');
+  const typed = userID.trim();
+  // "Add to contacts" for a well-formed ID that is not mine to add already.
+  const canAdd = trust?.lists && ID_PATTERN.test(typed) && !trust.lists.contacts.includes(typed) && !trust.lists.blocked.includes(typed);
   const [callType, setCallType] = useState<CallType>('audio');
 
   const submit = async (e: Event) => {
@@ -29,7 +35,7 @@ export function DialForm({ run, disabled, contacts, onDialled }: { run: Run; dis
     <section aria-labelledby="dial-heading" class="dial">
       <h2 id="dial-heading">{t('dial')}</h2>
       <form onSubmit={submit} data-testid="dial-form">
-        <PersonCombo id="dial-user" label={t('userID')} value={userID} onValue={setUserID} contacts={contacts} required />
+        <PersonCombo id="dial-user" label={t('userID')} value={userID} onValue={setUserID} contacts={contacts} presence={presence} required />
         <div class="dial-row">
           <fieldset class="segmented">
             <legend class="sr-only">{t('callType')}</legend>
@@ -53,6 +59,11 @@ export function DialForm({ run, disabled, contacts, onDialled }: { run: Run; dis
             {t('call')}
           </button>
         </div>
+        {canAdd && (
+          <button type="button" class="link add-typed" disabled={disabled} onClick={() => void trust.addContact(typed)} aria-label={t('addContactNamed', typed)} data-testid="dial-add-contact">
+            {t('addContactNamed', typed)}
+          </button>
+        )}
         {disabled && (
           <p id="dial-why" class="sub" data-testid="dial-why">
             {t('callNeedsConnection')}

@@ -10,6 +10,8 @@ import { getLanguage, t } from '../../shared/i18n.ts';
 import { formatDuration } from '../hooks.ts';
 import { calendarDate, clockTime, dayOf, filterLog, isMissed, LOG_PAGE, logName, outcomeKey, page } from '../log/call-log.ts';
 import { IncomingIcon, MissedIcon, OutgoingIcon, PhoneIcon, VideoIcon } from '../components/icons.tsx';
+import type { PresenceState } from '../../../protocol/presence.ts';
+import { PresenceDot } from '../components/PresenceDot.tsx';
 import './log.css';
 
 function When({ time, now }: { time: number; now: number }) {
@@ -26,7 +28,7 @@ function When({ time, now }: { time: number; now: number }) {
 /** Extra buttons for a row (its peer's actions: add to contacts, block). */
 type RowActions = (r: HistoryRecord) => ComponentChildren;
 
-function Row({ r, now, online, onCallBack, actions }: { r: HistoryRecord; now: number; online: boolean; onCallBack: (r: HistoryRecord) => void; actions?: RowActions | undefined }) {
+function Row({ r, now, online, onCallBack, actions, presence }: { r: HistoryRecord; now: number; online: boolean; onCallBack: (r: HistoryRecord) => void; actions?: RowActions | undefined; presence?: PresenceState | undefined }) {
   const missed = isMissed(r);
   const video = r.callType === 'video';
   const name = logName(r);
@@ -38,7 +40,10 @@ function Row({ r, now, online, onCallBack, actions }: { r: HistoryRecord; now: n
       </span>
       <span class="grow">
         <span class="top-line">
-          <span class="name">{name}</span>
+          <span class="name">
+            {presence && <PresenceDot presence={presence} labelled />}
+            {name}
+          </span>
           <When time={r.time} now={now} />
         </span>
         <span class="sub block">
@@ -72,7 +77,7 @@ function Row({ r, now, online, onCallBack, actions }: { r: HistoryRecord; now: n
   );
 }
 
-export function History({ records, missed, online, onCallBack, actions }: { records: HistoryRecord[] | null; missed: number; online: boolean; onCallBack: (r: HistoryRecord) => void; actions?: RowActions }) {
+export function History({ records, missed, online, onCallBack, actions, presence }: { records: HistoryRecord[] | null; missed: number; online: boolean; onCallBack: (r: HistoryRecord) => void; actions?: RowActions; presence?: Readonly<Record<string, PresenceState>> }) {
   const [shown, setShown] = useState(LOG_PAGE);
   const [query, setQuery] = useState('');
   const [missedOnly, setMissedOnly] = useState(false);
@@ -111,9 +116,9 @@ export function History({ records, missed, online, onCallBack, actions }: { reco
           {t('noMatchingCalls')}
         </p>
       )}
-      <ul class="list" data-testid="history">
+      <ul class="list scroll-list log-list" data-testid="history">
         {rows.map((r) => (
-          <Row key={r.inviteID} r={r} now={now} online={online} onCallBack={onCallBack} actions={actions} />
+          <Row key={r.inviteID} r={r} now={now} online={online} onCallBack={onCallBack} actions={actions} presence={r.groupID ? undefined : presence?.[r.peer]} />
         ))}
       </ul>
       {more && (

@@ -17,7 +17,9 @@ import { PeerActions } from './PeerActions.tsx';
 import { useTrust } from '../trust/use-trust.ts';
 import { History } from './History.tsx';
 import { useLog } from './use-log.ts';
-import { ActiveCallBar, NoticeBar, StatusLine } from '../components/status.tsx';
+import { ActiveCallBar, DndBar, NoticeBar, StatusLine } from '../components/status.tsx';
+import { Contacts } from './Contacts.tsx';
+import { usePresence } from './use-presence.ts';
 import { SlidersIcon } from '../components/icons.tsx';
 
 
@@ -45,6 +47,7 @@ function PopupView({ state }: { state: ViewState }) {
   const refreshKey = [state.active?.inviteID ?? '', ...state.incoming.map((c) => c.inviteID), ...state.outgoing.map((c) => c.inviteID)].join();
   const { records, contacts } = useLog(run, online, state.userID ?? '', refreshKey);
   const trust = useTrust(run, online, refreshKey);
+  const presence = usePresence(online, trust.lists?.contacts ?? [], records, contacts, state.presence);
   const [groupsOpen, setGroupsOpen] = useState(false);
   useEffect(() => {
     if (state.missed > 0 && online) void run({ type: 'history/seen' });
@@ -84,13 +87,17 @@ function PopupView({ state }: { state: ViewState }) {
           {error}
         </p>
       )}
-      {state.active && <ActiveCallBar active={state.active} now={now} onHangup={() => void run({ type: 'call/hangup' })} />}
+      {signedIn && state.settings.doNotDisturb && <DndBar onOff={() => void run({ type: 'settings/set', patch: { doNotDisturb: false } })} />}
+      {state.active && (
+        <ActiveCallBar active={state.active} now={now} onHangup={() => void run({ type: 'call/hangup' })} onMute={(muted) => void run({ type: 'call/mute', muted })} />
+      )}
       {signedIn && !ringing && groupsOpen && <GroupsScreen me={state.userID ?? ''} online={online} contacts={contacts} onBack={() => setGroupsOpen(false)} />}
       {signedIn && !ringing && !groupsOpen && (
         <>
-          <DialForm run={run} disabled={!online} contacts={contacts} onDialled={() => undefined} />
+          <DialForm run={run} disabled={!online} contacts={contacts} presence={presence} trust={trust} onDialled={() => undefined} />
           <GroupInvitations run={run} online={online} />
-          <History records={records} missed={state.missed} online={online} onCallBack={(r) => void callBack(run, r)} actions={(r) => !r.groupID && <PeerActions peer={r.peer} trust={trust} online={online} />} />
+          <Contacts trust={trust} presence={presence} online={online} onCall={(userID) => void run({ type: 'call/dial', userID, callType: 'audio' })} />
+          <History records={records} missed={state.missed} online={online} presence={presence} onCallBack={(r) => void callBack(run, r)} actions={(r) => !r.groupID && <PeerActions peer={r.peer} trust={trust} online={online} />} />
           <GroupsEntry onOpen={() => setGroupsOpen(true)} />
         </>
       )}

@@ -9,11 +9,13 @@ import { t } from '../../../shared/i18n.ts';
 import { Avatar } from '../../components/Avatar.tsx';
 import type { GroupRowProps } from './group-row-props.ts';
 import { PeopleField } from './PeopleField.tsx';
+import { useTrust } from '../../trust/use-trust.ts';
 
 export function GroupMembers({ group, me, online, run, contacts, say, onGroups }: GroupRowProps) {
   const [roster, setRoster] = useState<GroupMember[] | null>(null);
   const [adding, setAdding] = useState<string[]>([]);
   const [confirm, setConfirm] = useState<'leave' | 'dismiss' | null>(null);
+  const trust = useTrust(run, online);
   const name = group.name || group.groupID;
   const owner = group.ownerID === me;
   const load = async () => setRoster((await run({ type: 'groups/roster', groupID: group.groupID })) ?? roster);
@@ -55,6 +57,12 @@ export function GroupMembers({ group, me, online, run, contacts, say, onGroups }
               {m.userID === me && <span class="sub"> ({t('youTag')})</span>}
             </span>
             {m.role === 'Owner' && <span class="tag role-tag">{t('roleOwner')}</span>}
+            {m.userID !== me && trust.lists && !trust.lists.contacts.includes(m.userID) && !trust.lists.blocked.includes(m.userID) && (
+              <button type="button" class="small-button" disabled={!online} onClick={() => void trust.addContact(m.userID)} aria-label={t('addContactNamed', m.userID)} title={t('addContactNamed', m.userID)} data-testid="member-add-contact">
+                {t('addContact')}
+              </button>
+            )}
+            {m.userID !== me && trust.lists?.contacts.includes(m.userID) && <span class="tag peer-tag">{t('isContact')}</span>}
             {owner && m.userID !== me && (
               <button type="button" class="small-button" disabled={!online} onClick={() => void remove(m.userID)} aria-label={t('removeMemberNamed', m.userID)} data-testid="remove-member">
                 {t('remove')}
