@@ -107,6 +107,18 @@ export const ops = {
   cancel: { kind: 'write', params: action, result: result<SignalingResult>(), errors: [CANCEL_NOT_POSSIBLE, NOT_PERMITTED] },
   accept: { kind: 'write', params: action, result: result<SignalingResult>(), errors: [INVITE_PART_ENDED, NOT_PERMITTED] },
   reject: { kind: 'write', params: action, result: result<SignalingResult>(), errors: [INVITE_PART_ENDED, NOT_PERMITTED] },
+  /**
+   * Tencent's name; Ringlet addition in its rules (docs/API.md "modifyInvitation"): replaces
+   * the invitation's data. The inviter of an open invitation, or the inviter or an invitee who
+   * accepted once it was answered (a call in progress: hold and resume). 8010 unknown, or ended
+   * with nobody having accepted; 8011 `not_party` / `not_accepted`.
+   */
+  modifyInvitation: {
+    kind: 'write',
+    params: z.strictObject({ inviteID, data: dataSchema }),
+    result: result<{ inviteID: string; data: string }>(),
+    errors: [INVITE_PART_ENDED, NOT_PERMITTED, LIMIT_EXCEEDED],
+  },
   getPendingInvitations: { kind: 'read', params: none, result: result<{ invitationList: PendingInvitation[] }>(), errors: [LIMIT_EXCEEDED] },
 
   createGroup: {

@@ -166,6 +166,10 @@ export class Chat implements ChatOps {
   async reject(o: ActionOptions): Promise<SignalingResponse> {
     return this.#signal('reject', pick(o, ['inviteID', 'data']));
   }
+  /** Tencent's name: replaces an invitation's data (Ringlet's rules: docs/API.md "modifyInvitation"). */
+  async modifyInvitation(o: OpInput<'modifyInvitation'>): Promise<OpResponse<'modifyInvitation'>> {
+    return this.#call('modifyInvitation', pick(o, ['inviteID', 'data']));
+  }
   async getPendingInvitations(): Promise<OpResponse<'getPendingInvitations'>> {
     return this.#call('getPendingInvitations', {});
   }

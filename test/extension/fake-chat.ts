@@ -92,6 +92,10 @@ export class FakeChat implements SessionChat {
   async reject(o: { inviteID: string }) {
     return this.#signal('reject', o, o.inviteID);
   }
+  async modifyInvitation(o: { inviteID: string; data: string }) {
+    this.#record('modifyInvitation', o);
+    return { code: 0 as const, data: { inviteID: o.inviteID, data: o.data } };
+  }
   async getPendingInvitations() {
     this.#record('getPendingInvitations', {});
     return { code: 0 as const, data: { invitationList: this.pending } };

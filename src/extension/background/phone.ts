@@ -96,6 +96,7 @@ export class Phone implements PhoneApi {
       incoming: incomingCalls(state),
       outgoing: outgoingCalls(state),
       active: state.active,
+      ...(state.held ? { held: state.held } : {}),
       classroom: state.classroom,
       missed: state.missed,
       notice: state.notice,

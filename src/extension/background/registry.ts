@@ -21,6 +21,7 @@ import { dial } from './features/dial.ts';
 import { groups } from './features/groups.ts';
 import { groupAdmin } from './features/group-admin.ts';
 import { hangup } from './features/hangup.ts';
+import { holdFeature } from './features/hold.ts';
 import { ringNotifications } from './features/ring-notifications.ts';
 import { shortcuts } from './features/shortcuts.ts';
 import { trust } from './features/trust.ts';
@@ -33,6 +34,7 @@ export const FEATURES = [
   dial,
   answer,
   hangup,
+  holdFeature,
   classroom,
   groups,
   groupAdmin,

@@ -38,6 +38,10 @@ export async function callEventOf(signal: SignalingEvent, chat: SessionChat | nu
       const { inviteID, inviteeList, isSelfTimeout } = signal.data;
       return { type: 'timeout', inviteID, inviteeList: inviteeList ?? [], isSelfTimeout: !!isSelfTimeout };
     }
+    case 'ts_invitation_modified': {
+      const { inviteID, data, modifier } = signal.data;
+      return { type: 'modified', inviteID, data: data ?? '', modifier: modifier ?? '' };
+    }
   }
 }
 
