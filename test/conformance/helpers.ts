@@ -32,6 +32,7 @@ export interface ChatLike {
   accept(o: any): Promise<any>;
   reject(o: any): Promise<any>;
   getPendingInvitations(): Promise<any>;
+  modifyInvitation(o: any): Promise<any>;
   addSignalingListener(name: string, handler: (e: any) => void): void;
   removeSignalingListener(name: string, handler: (e: any) => void): void;
   on(name: string, handler: (e: any) => void): void;
@@ -58,6 +59,7 @@ export const SIGNALING_EVENTS = [
   'INVITEE_REJECTED',
   'INVITATION_CANCELLED',
   'INVITATION_TIMEOUT',
+  'INVITATION_MODIFIED',
 ] as const;
 
 /** Short names used by the tests for the five signaling events. */
@@ -66,6 +68,8 @@ export const ACCEPTED = 'ts_invitee_accepted';
 export const REJECTED = 'ts_invitee_rejected';
 export const CANCELLED = 'ts_invitation_cancelled';
 export const TIMEOUT = 'ts_invitation_timeout';
+/** modifyInvitation's event (Tencent's name; Ringlet's rules in API.md "modifyInvitation"). */
+export const MODIFIED = 'ts_invitation_modified';
 
 export const IM_EVENTS = ['SDK_READY', 'NET_STATE_CHANGE', 'KICKED_OUT', 'GROUP_LIST_UPDATED', 'MESSAGE_RECEIVED'] as const;
 
