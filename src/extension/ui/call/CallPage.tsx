@@ -15,7 +15,7 @@ import { t } from '../../shared/i18n.ts';
 import { Avatar } from '../components/Avatar.tsx';
 import { ChevronIcon, ClassIcon, HangUpIcon, InfoIcon, MicIcon, MicOffIcon, PauseIcon, PhoneIcon, ScreenIcon, SlidersIcon, UsersIcon, VideoIcon, VideoOffIcon } from '../components/icons.tsx';
 import { loadAccount } from '../../background/store.ts';
-import { callsInProgress, participantsOf } from '../../background/calls.ts';
+import { callsInProgress, isOnHold, participantsOf } from '../../background/calls.ts';
 import type { CallSession, RtcChat } from '../../call/session.ts';
 import { CallSessions } from './call-sessions.ts';
 import { HoldBanner, HeldCalls, HoldControl, WaitingToasts } from './HoldViews.tsx';
@@ -224,7 +224,7 @@ function CallView({ state, active, me, session }: CallPageProps & { state: ViewS
           </p>
         )}
         {error && <p class="error banner" role="alert">{error}</p>}
-        <HoldBanner active={active} me={me} />
+        <HoldBanner active={active} me={me} run={run} busy={busy} />
         <HeldCalls held={state.held ?? []} run={run} busy={busy} />
         {view && view.refused.length > 0 && <p class="sub banner">{t('roomFull', MAX_PARTICIPANTS, view.refused.join(', '))}</p>}
         {/* 1:1, the other person fills the stage and I am inset; in a group I am one tile among them. */}
@@ -238,6 +238,7 @@ function CallView({ state, active, me, session }: CallPageProps & { state: ViewS
               details={details}
               hidden={!onPage(i, page)}
               silenced={isSilenced(classroom, p.userID)}
+              onHold={isOnHold(active)}
               {...(classroom?.teacher === p.userID ? { role: t('teacher') } : classroom?.speaker === p.userID ? { role: t('speaking') } : {})}
             />
           ))}

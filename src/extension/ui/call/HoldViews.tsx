@@ -24,13 +24,20 @@ export function holdText(call: Pick<ActiveCall, 'holders' | 'peer' | 'groupName'
   return mine ? t('youHold', name) : t('peerHolds', other ?? name);
 }
 
-export function HoldBanner({ active, me }: { active: ActiveCall; me: string }) {
+/** Who holds the current call; Resume when I do. */
+export function HoldBanner({ active, me, run, busy }: { active: ActiveCall; me: string; run: Run; busy: boolean }) {
   const text = holdText(active, me);
   if (!text) return null;
+  const mine = (active.holders ?? []).includes(me);
   return (
-    <p class="hold banner" role="status" data-testid="hold-banner">
-      {text}
-    </p>
+    <div class="hold banner" data-testid="hold-banner">
+      <span class="grow" role="status">{text}</span>
+      {mine && (
+        <button type="button" class="primary" disabled={busy} onClick={() => void run({ type: 'call/hold', inviteID: active.inviteID, on: false })} data-testid="hold-resume">
+          {t('resume')}
+        </button>
+      )}
+    </div>
   );
 }
 
