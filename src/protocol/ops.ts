@@ -14,7 +14,7 @@ import type { IceServers } from './ice.ts';
 import { GROUP_TYPES, type Conversation, type Group, type GroupInvitation, type GroupMember, type Message } from './im.ts';
 import { ID_PATTERN, LIMITS } from './limits.ts';
 import type { ServerCapabilities, SfuJoin } from './sfu.ts';
-import type { PendingInvitation } from './signaling.ts';
+import type { Invitation, PendingInvitation } from './signaling.ts';
 
 const id = idSchema;
 const inviteID = z.string().check(z.minLength(1), z.maxLength(128));
@@ -119,6 +119,12 @@ export const ops = {
     result: result<{ inviteID: string; data: string }>(),
     errors: [INVITE_PART_ENDED, NOT_PERMITTED, LIMIT_EXCEEDED],
   },
+  /**
+   * Ringlet addition: one invitation as the server keeps it now (its current data included),
+   * to a party of it only: the inviter or an invitee (8011 `not_party`); 8010 `not_found`.
+   * How a device that was away reads what modifyInvitation changed (docs/API.md).
+   */
+  getInvitation: { kind: 'read', params: z.strictObject({ inviteID }), result: result<{ invitation: Invitation }>(), errors: [INVITE_PART_ENDED, NOT_PERMITTED, LIMIT_EXCEEDED] },
   getPendingInvitations: { kind: 'read', params: none, result: result<{ invitationList: PendingInvitation[] }>(), errors: [LIMIT_EXCEEDED] },
 
   createGroup: {

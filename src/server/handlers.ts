@@ -83,6 +83,7 @@ export function createHandlers(s: HandlerServices): Handlers {
     },
     read: {
       getPendingInvitations: { read: (rc) => sig.pending(rc) },
+      getInvitation: { read: (rc, p) => sig.invitation(rc, p) },
       getGroupList: { read: (rc) => g.list(rc) },
       getGroupProfile: { read: (rc, p) => g.profile(rc, p) },
       getGroupMemberList: { read: (rc, p) => g.members(rc, p) },

@@ -33,6 +33,7 @@ export interface ChatLike {
   reject(o: any): Promise<any>;
   getPendingInvitations(): Promise<any>;
   modifyInvitation(o: any): Promise<any>;
+  getInvitation(o: any): Promise<any>;
   addSignalingListener(name: string, handler: (e: any) => void): void;
   removeSignalingListener(name: string, handler: (e: any) => void): void;
   on(name: string, handler: (e: any) => void): void;

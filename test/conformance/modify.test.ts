@@ -1,7 +1,8 @@
 /**
  * modifyInvitation (Tencent's name, Ringlet's rules; API.md "modifyInvitation"): who may
  * change an invitation's data, who hears INVITATION_MODIFIED, its errors, that it leaves no
- * history message, that the server keeps the new data, and that a session away replays it.
+ * history message, that the server keeps the new data (getInvitation reads it back, to parties
+ * only), and that a session away replays it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACCEPTED, expectError, expectOk, history, invite, MODIFIED, NEW, pending, sleep, startProxy, useHarness, type Proxy } from './helpers.ts';
@@ -101,5 +102,17 @@ describe('modifyInvitation', () => {
     expect(ev).toMatchObject({ data: '{"hold":["alice"]}', modifier: alice.userID });
     await bob.rec.barrier();
     expect(bob.rec.sig(MODIFIED, id)).toHaveLength(1);
+  });
+
+  it('getInvitation gives a party the data as the server keeps it now (how a device that was away catches up), and nobody else', async () => {
+    const { alice, bob, id } = await answered();
+    const eve = await h().online('eve');
+    expect((await alice.chat.modifyInvitation({ inviteID: id, data: '{"hold":["alice"]}' })).code).toBe(0);
+    for (const c of [alice, bob]) {
+      const res = await c.chat.getInvitation({ inviteID: id });
+      expect(res.data.invitation).toEqual({ inviteID: id, inviter: alice.userID, groupID: '', inviteeList: [bob.userID], data: '{"hold":["alice"]}', timeout: 30 });
+    }
+    await expectError(() => eve.chat.getInvitation({ inviteID: id }), 8011, 'not_party');
+    await expectError(() => eve.chat.getInvitation({ inviteID: 'no-such-invitation' }), 8010, 'not_found');
   });
 });

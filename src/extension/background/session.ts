@@ -16,7 +16,7 @@ import { logError } from './log.ts';
 export type SessionChat = Pick<
   Chat,
   | 'login' | 'logout' | 'destroy' | 'on' | 'addSignalingListener'
-  | 'invite' | 'inviteInGroup' | 'cancel' | 'accept' | 'reject' | 'modifyInvitation' | 'getPendingInvitations'
+  | 'invite' | 'inviteInGroup' | 'cancel' | 'accept' | 'reject' | 'modifyInvitation' | 'getInvitation' | 'getPendingInvitations'
   | 'getGroupList' | 'getGroupProfile' | 'getGroupMemberList' | 'getCapabilities'
   | 'createGroup' | 'joinGroup' | 'addGroupMember' | 'deleteGroupMember' | 'quitGroup' | 'dismissGroup'
   | 'getConversationList' | 'getMessageList'

@@ -152,6 +152,17 @@ export class SignalingService {
     return { data: { inviteID: next.inviteID, data: next.data } };
   }
 
+  /** getInvitation (Ringlet addition): the invitation as stored now, to its inviter and invitees only. */
+  async invitation({ tx, userID }: ReadContext, p: OpParams<'getInvitation'>): Promise<OpResult<'getInvitation'>> {
+    const inv = await tx.getInvitation(p.inviteID, false);
+    if (!inv) throw new RingletError(ErrorCode.INVITE_PART_ENDED, 'not_found', `no invitation ${p.inviteID}`);
+    if (inv.inviter !== userID && !inv.inviteeList.includes(userID)) {
+      throw new RingletError(ErrorCode.NOT_PERMITTED, 'not_party', `${userID} is neither the inviter nor an invitee of ${p.inviteID}`);
+    }
+    const { inviteID, inviter, groupID, inviteeList, data, timeout } = inv;
+    return { invitation: { inviteID, inviter, groupID, inviteeList, data, timeout } };
+  }
+
   /** Every open invitation in which the user is inviter or a pending invitee. */
   async pending({ tx, userID, now }: ReadContext): Promise<OpResult<'getPendingInvitations'>> {
     const list = await tx.openInvitationsOf(userID, this.pendingListMax);
