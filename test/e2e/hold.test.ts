@@ -154,6 +154,8 @@ describe('call waiting that holds', () => {
     await bp.reload();
     await bp.getByTestId('popup-waiting-answers').waitFor();
     expect(await bp.getByTestId('incoming').getByRole('button', { name: 'Accept', exact: true }).count()).toBe(0);
+    // keyboard users land on the answer that keeps the current call
+    await until(async () => (await bp.evaluate(() => document.activeElement?.getAttribute('data-testid'))) === 'popup-waiting-hold-accept' || null, 'focus on Hold and accept');
     await bp.screenshot({ path: screenshotPath('popup-call-waiting.png') });
     await axeBoth(bp, 'popup with a waiting call');
     // call waiting is quiet: its notification says so (no ringtone: calls.ts ringingCalls leaves it out)

@@ -42,16 +42,19 @@ function CallTypeLine({ c }: { c: CallEntry }) {
  * unsaid.
  */
 function WaitingAnswers({ c, active, run }: { c: CallEntry; active: ActiveCall; run: Run }) {
+  // Keyboard users land on the answer that keeps the current call (Hold and accept, else End and accept).
+  const first = useRef<HTMLButtonElement>(null);
+  useEffect(() => first.current?.focus(), [c.inviteID]);
   return (
     <div class="answer-row waiting-answers" data-testid="popup-waiting-answers">
       <button type="button" class="danger" onClick={() => void run({ type: 'call/reject', inviteID: c.inviteID })} data-testid="popup-waiting-decline">
         {t('decline')}
       </button>
-      <button type="button" class="secondary" onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID, then: 'end' })} data-testid="popup-waiting-end-accept">
+      <button ref={active.groupID ? first : undefined} type="button" class="secondary" onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID, then: 'end' })} data-testid="popup-waiting-end-accept">
         {t('endAndAccept')}
       </button>
       {!active.groupID && (
-        <button type="button" class="accept" onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID, then: 'hold' })} data-testid="popup-waiting-hold-accept">
+        <button ref={first} type="button" class="accept" onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID, then: 'hold' })} data-testid="popup-waiting-hold-accept">
           {t('holdAndAccept')}
         </button>
       )}
