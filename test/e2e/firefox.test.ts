@@ -267,12 +267,21 @@ describe('Firefox', () => {
 
       // Hold (issue 21): dave holds from Firefox; alice's window says so and no media flows
       // either way on the same connection; dave resumes and it flows again.
-      await dCall.locator('[data-testid="call-hold"]').click();
+      // The call window is a windows.create popup, where puppeteer's locator never sees the
+      // button actionable (no layout events in the extension process, firefox-helpers.ts): the
+      // button's own click() runs the same handler.
+      const press = (testid: string) =>
+        dCall.evaluate((id) => {
+          const button = document.querySelector<HTMLButtonElement>(`[data-testid="${id}"]`);
+          button?.click();
+          return button !== null;
+        }, testid);
+      await until(() => press('call-hold'), "dave's Hold button");
       await aCall.getByTestId('hold-banner').getByText('dave put you on hold').waitFor({ timeout: 15_000 });
       await until(() => dCall.evaluate(() => document.querySelector('[data-testid="hold-banner"]')?.textContent?.includes('You put alice on hold') ?? false), "dave's window says he holds");
       const held = await stillAcross('dave', 'inAudioBytes', () => rtcSamples(aCall));
       await stillAcross('alice', 'inAudioBytes', daveSamples);
-      await dCall.locator('[data-testid="hold-resume"]').click();
+      await until(() => press('hold-resume'), "dave's Resume button");
       await aCall.getByTestId('hold-banner').waitFor({ state: 'detached', timeout: 15_000 });
       await grows('dave', 'inAudioBytes', () => rtcSamples(aCall));
       expect((await rtcSamples(aCall)).dave!.inAudioBytes).toBeGreaterThan(held);
