@@ -28,6 +28,11 @@ export interface CallInviteData extends CallData {
   mode?: 'classroom';
   /** Written by the server only (transferCall, addToCall): this invitation joins a running call. */
   join?: CallJoin;
+  /**
+   * Who holds the call now (Ringlet's hold, set with modifyInvitation on the answered
+   * call): media flows while nobody does. Absent or empty: not on hold.
+   */
+  hold?: string[];
 }
 
 /**
@@ -98,8 +103,18 @@ export function newRoomID(): string {
   return crypto.randomUUID();
 }
 
-export function encodeInvite(roomID: string, callType: CallType, mode?: CallInviteData['mode']): string {
-  return JSON.stringify({ version: 1, roomID, callType, ...(mode ? { mode } : {}) } satisfies CallInviteData);
+export function encodeInvite(roomID: string, callType: CallType, mode?: CallInviteData['mode'], hold?: readonly string[]): string {
+  return JSON.stringify({ version: 1, roomID, callType, ...(mode ? { mode } : {}), ...(hold && hold.length > 0 ? { hold: [...hold] } : {}) } satisfies CallInviteData);
+}
+
+/** Most holders a call's data is read with (a 1:1 call has two parties). */
+const MAX_HOLDERS = 16;
+
+/** Who holds the call, from its (modified) invitation data: distinct user IDs, at most MAX_HOLDERS. */
+export function decodeHold(data: string): string[] {
+  const o = parseObject(data);
+  if (!Array.isArray(o?.hold)) return [];
+  return [...new Set(o.hold.filter((u): u is string => typeof u === 'string' && u.length > 0 && u.length <= 64))].slice(0, MAX_HOLDERS);
 }
 
 export function encodeCallEnd(callInviteID: string, roomID: string, durationSeconds: number, reason?: string, transferInviteID?: string): string {

@@ -15,7 +15,7 @@ import { GROUP_TYPES, type Conversation, type Group, type GroupInvitation, type 
 import { ID_PATTERN, LIMITS } from './limits.ts';
 import type { ServerCapabilities, SfuJoin } from './sfu.ts';
 import { CUSTOM_STATUS_MAX_LENGTH, STATUS_QUERY_MAX, STATUS_SUBSCRIBE_MAX, type UserStatus } from './presence.ts';
-import type { PendingInvitation } from './signaling.ts';
+import type { Invitation, PendingInvitation } from './signaling.ts';
 
 const id = idSchema;
 const inviteID = z.string().check(z.minLength(1), z.maxLength(128));
@@ -121,6 +121,24 @@ export const ops = {
   transferCall: { kind: 'write', params: z.strictObject({ inviteID, userID: id, timeout: z.optional(timeout) }), result: result<SignalingResult>(), errors: [NOT_PERMITTED, USER_NOT_FOUND, LIMIT_EXCEEDED] },
   /** Adds `userID` to the requester's running 1:1 call (its room; `join: { kind: 'add' }`): the errors of transferCall, and 8040 `call_size` past the mesh (6). */
   addToCall: { kind: 'write', params: z.strictObject({ inviteID, userID: id, timeout: z.optional(timeout) }), result: result<SignalingResult>(), errors: [NOT_PERMITTED, USER_NOT_FOUND, LIMIT_EXCEEDED] },
+  /**
+   * Tencent's name; Ringlet addition in its rules (docs/API.md "modifyInvitation"): replaces
+   * the invitation's data. The inviter of an open invitation, or the inviter or an invitee who
+   * accepted once it was answered (a call in progress: hold and resume). 8010 unknown, or ended
+   * with nobody having accepted; 8011 `not_party` / `not_accepted`.
+   */
+  modifyInvitation: {
+    kind: 'write',
+    params: z.strictObject({ inviteID, data: dataSchema }),
+    result: result<{ inviteID: string; data: string }>(),
+    errors: [INVITE_PART_ENDED, NOT_PERMITTED, LIMIT_EXCEEDED],
+  },
+  /**
+   * Ringlet addition: one invitation as the server keeps it now (its current data included),
+   * to a party of it only: the inviter or an invitee (8011 `not_party`); 8010 `not_found`.
+   * How a device that was away reads what modifyInvitation changed (docs/API.md).
+   */
+  getInvitation: { kind: 'read', params: z.strictObject({ inviteID }), result: result<{ invitation: Invitation }>(), errors: [INVITE_PART_ENDED, NOT_PERMITTED, LIMIT_EXCEEDED] },
   getPendingInvitations: { kind: 'read', params: none, result: result<{ invitationList: PendingInvitation[] }>(), errors: [LIMIT_EXCEEDED] },
 
   createGroup: {

@@ -12,6 +12,8 @@ export const TSignaling = {
   INVITEE_REJECTED: 'ts_invitee_rejected',
   INVITATION_CANCELLED: 'ts_invitation_cancelled',
   INVITATION_TIMEOUT: 'ts_invitation_timeout',
+  /** Tencent's name (`modifyInvitation`): the data of an invitation changed (Ringlet: also of an answered call). */
+  INVITATION_MODIFIED: 'ts_invitation_modified',
 } as const;
 export type SignalingEventName = (typeof TSignaling)[keyof typeof TSignaling];
 
@@ -85,6 +87,14 @@ export interface InvitationTimeoutData extends InvitationRef {
   isSelfTimeout: boolean;
 }
 
+/**
+ * `modifyInvitation` changed an invitation's data. Tencent's event carries `inviteID` and
+ * `data`; Ringlet adds `inviter`, `groupID` and `modifier` (who changed it).
+ */
+export interface InvitationModifiedData extends InvitationRef, Pick<Invitation, 'data'> {
+  modifier: string;
+}
+
 /** Map from event name to the shape of its `data`. */
 export interface SignalingEventMap {
   newInvitationReceived: NewInvitationData;
@@ -92,6 +102,7 @@ export interface SignalingEventMap {
   ts_invitee_rejected: InviteeRejectedData;
   ts_invitation_cancelled: InvitationCancelledData;
   ts_invitation_timeout: InvitationTimeoutData;
+  ts_invitation_modified: InvitationModifiedData;
 }
 
 /** One signaling event as delivered to a session. */

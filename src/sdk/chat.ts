@@ -181,6 +181,14 @@ export class Chat implements ChatOps {
   async addToCall(o: OpInput<'addToCall'>): Promise<SignalingResponse> {
     return this.#signal('addToCall', pick(o, ['inviteID', 'userID', 'timeout']));
   }
+  /** Tencent's name: replaces an invitation's data (Ringlet's rules: docs/API.md "modifyInvitation"). */
+  async modifyInvitation(o: OpInput<'modifyInvitation'>): Promise<OpResponse<'modifyInvitation'>> {
+    return this.#call('modifyInvitation', pick(o, ['inviteID', 'data']));
+  }
+  /** Ringlet addition: one invitation as the server keeps it now (its inviter and invitees only). */
+  async getInvitation(o: OpInput<'getInvitation'>): Promise<OpResponse<'getInvitation'>> {
+    return this.#call('getInvitation', pick(o, ['inviteID']));
+  }
   async getPendingInvitations(): Promise<OpResponse<'getPendingInvitations'>> {
     return this.#call('getPendingInvitations', {});
   }

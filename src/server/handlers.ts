@@ -73,6 +73,7 @@ export function createHandlers(s: HandlerServices): Handlers {
       accept: { write: (ctx, p) => sig.act(ctx, 'accept', p) },
       reject: { write: (ctx, p) => sig.act(ctx, 'reject', p) },
       cancel: { write: (ctx, p) => sig.act(ctx, 'cancel', p) },
+      modifyInvitation: { write: (ctx, p) => sig.modify(ctx, p), budget: () => ({ recipients: 1 }) },
       createGroup: { write: async (ctx, p) => ({ data: await g.create(ctx, p) }) },
       joinGroup: { write: async (ctx, p) => ({ data: await g.join(ctx, p) }) },
       quitGroup: { write: async (ctx, p) => ({ data: await g.quit(ctx, p) }) },
@@ -93,6 +94,7 @@ export function createHandlers(s: HandlerServices): Handlers {
     },
     read: {
       getPendingInvitations: { read: (rc) => sig.pending(rc) },
+      getInvitation: { read: (rc, p) => sig.invitation(rc, p) },
       getGroupList: { read: (rc) => g.list(rc) },
       getGroupProfile: { read: (rc, p) => g.profile(rc, p) },
       getGroupMemberList: { read: (rc, p) => g.members(rc, p) },

@@ -36,6 +36,8 @@ export interface ChatLike {
   transferCall(o: any): Promise<any>;
   addToCall(o: any): Promise<any>;
   addToBlacklist(o: any): Promise<any>;
+  modifyInvitation(o: any): Promise<any>;
+  getInvitation(o: any): Promise<any>;
   addSignalingListener(name: string, handler: (e: any) => void): void;
   removeSignalingListener(name: string, handler: (e: any) => void): void;
   on(name: string, handler: (e: any) => void): void;
@@ -62,6 +64,7 @@ export const SIGNALING_EVENTS = [
   'INVITEE_REJECTED',
   'INVITATION_CANCELLED',
   'INVITATION_TIMEOUT',
+  'INVITATION_MODIFIED',
 ] as const;
 
 /** Short names used by the tests for the five signaling events. */
@@ -70,6 +73,8 @@ export const ACCEPTED = 'ts_invitee_accepted';
 export const REJECTED = 'ts_invitee_rejected';
 export const CANCELLED = 'ts_invitation_cancelled';
 export const TIMEOUT = 'ts_invitation_timeout';
+/** modifyInvitation's event (Tencent's name; Ringlet's rules in API.md "modifyInvitation"). */
+export const MODIFIED = 'ts_invitation_modified';
 
 export const IM_EVENTS = ['SDK_READY', 'NET_STATE_CHANGE', 'KICKED_OUT', 'GROUP_LIST_UPDATED', 'MESSAGE_RECEIVED'] as const;
 

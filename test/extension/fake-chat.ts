@@ -99,6 +99,18 @@ export class FakeChat implements SessionChat {
   async addToCall(o: { inviteID: string; userID: string; timeout?: number }) {
     return this.#signal('addToCall', o, `add-${++this.#seq}`);
   }
+  async modifyInvitation(o: { inviteID: string; data: string }) {
+    this.#record('modifyInvitation', o);
+    return { code: 0 as const, data: { inviteID: o.inviteID, data: o.data } };
+  }
+  /** Tests set what the server keeps for an invitation (getInvitation). */
+  invitations = new Map<string, { inviteID: string; inviter: string; groupID: string; inviteeList: string[]; data: string; timeout: number }>();
+  async getInvitation(o: { inviteID: string }) {
+    this.#record('getInvitation', o);
+    const invitation = this.invitations.get(o.inviteID);
+    if (!invitation) throw Object.assign(new Error(`no invitation ${o.inviteID}`), { code: 8010, reason: 'not_found' });
+    return { code: 0 as const, data: { invitation } };
+  }
   async getPendingInvitations() {
     this.#record('getPendingInvitations', {});
     return { code: 0 as const, data: { invitationList: this.pending } };

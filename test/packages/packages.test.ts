@@ -287,20 +287,23 @@ globalThis.ring = async (server, userSig, callee) => {
       expect(await calleeDone).toBe(0);
 
       const caller = lines(stdout);
-      expect(caller.map((l) => l.step)).toEqual(['accepted', 'rejected', 'cancel', 'timed out', 'hand raised', 'done']);
+      expect(caller.map((l) => l.step)).toEqual(['accepted', 'rejected', 'modified', 'cancel', 'timed out', 'hand raised', 'done']);
       expect(caller[0]).toMatchObject({ invitee: 'bob', data: JSON.stringify({ roomID: 1 }) });
       expect(caller[1]).toMatchObject({ invitee: 'bob', data: JSON.stringify({ reason: 'busy' }) });
       expect(caller[2]).toMatchObject({ code: 0 });
-      expect(caller[3]).toMatchObject({ inviteeList: ['bob'], isSelfTimeout: false });
-      expect(caller[4]).toMatchObject({ invitee: 'bob' });
-      expect(caller[4]!.groupID).toMatch(/\S/);
+      expect(caller[3]).toMatchObject({ code: 0 });
+      expect(caller[4]).toMatchObject({ inviteeList: ['bob'], isSelfTimeout: false });
+      expect(caller[5]).toMatchObject({ invitee: 'bob' });
+      expect(caller[5]!.groupID).toMatch(/\S/);
       // the history messages the caller received, read with getSignalingInfo: accept, reject, timeout, accept, accept
-      expect(caller[5]!.history).toEqual([3, 4, 5, 3, 3]);
+      // (modifyInvitation leaves none: API.md "modifyInvitation")
+      expect(caller[6]!.history).toEqual([3, 4, 5, 3, 3]);
 
       const heard = lines(calleeOut);
-      expect(heard.map((l) => l.step)).toEqual(['ready', 'ring', 'ring', 'ring', 'cancelled', 'ring', 'timed out', 'ring', 'ring', 'hung up']);
-      expect(heard.find((l) => l.step === 'cancelled')!.inviteID).toBe(caller[2]!.inviteID);
-      expect(heard.find((l) => l.step === 'timed out')).toMatchObject({ inviteID: caller[3]!.inviteID, isSelfTimeout: true });
+      expect(heard.map((l) => l.step)).toEqual(['ready', 'ring', 'ring', 'ring', 'modified', 'cancelled', 'ring', 'timed out', 'ring', 'ring', 'hung up']);
+      expect(heard.find((l) => l.step === 'modified')).toMatchObject({ inviteID: caller[2]!.inviteID, data: JSON.stringify({ action: 'call', roomID: 3, answer: 'none', note: 'changed' }) });
+      expect(heard.find((l) => l.step === 'cancelled')!.inviteID).toBe(caller[3]!.inviteID);
+      expect(heard.find((l) => l.step === 'timed out')).toMatchObject({ inviteID: caller[4]!.inviteID, isSelfTimeout: true });
       expect(heard.at(-1)).toMatchObject({ duration: 42 });
     });
   });

@@ -18,7 +18,7 @@ import type { request } from '../../src/extension/messaging/client.ts';
 expectTypeOf<RequestResults['call/dial']>().toEqualTypeOf<ViewState>();
 expectTypeOf<RequestResults['groups/list']>().toEqualTypeOf<Group[]>();
 expectTypeOf<RequestResults['history/get']>().toEqualTypeOf<HistoryRecord[]>();
-expectTypeOf<RequestOf<'call/accept'>>().toEqualTypeOf<{ type: 'call/accept'; inviteID: string }>();
+expectTypeOf<RequestOf<'call/accept'>>().toEqualTypeOf<{ type: 'call/accept'; inviteID: string; then?: 'hold' | 'end' | undefined }>();
 
 // ---- handlers: typed from the schema
 
@@ -36,8 +36,8 @@ export const wrongShape = defineFeature({
 
 export const noSuchRequest = defineFeature({
   name: 'no-such-request',
-  // @ts-expect-error there is no request 'call/hold' (yet): a handler needs its schema entry first
-  handles: { 'call/hold': async (ctx) => ctx.view() },
+  // @ts-expect-error there is no request 'call/park': a handler needs its schema entry first
+  handles: { 'call/park': async (ctx) => ctx.view() },
 });
 
 export const wrongField = defineFeature({

@@ -13,7 +13,7 @@
  * end the entry here at once, with no refetch of the pending list.
  */
 import type { ActiveCall, CallEntry, CallState, Classroom, HangupReason, Notice, Settings } from '../shared/schema.ts';
-import { CLASS_ENDED, decodeCallEnd, decodeClassroom, decodeInvite, encodeBusy, isBusy, type ClassroomData } from '../../protocol/call-data.ts';
+import { CLASS_ENDED, decodeCallEnd, decodeClassroom, decodeHold, decodeInvite, encodeBusy, isBusy, type ClassroomData } from '../../protocol/call-data.ts';
 import type { InvitationCancelledData, InvitationTimeoutData, InviteeAcceptedData, InviteeRejectedData, NewInvitationData, OpenInvitation, PendingInvitation } from '../../protocol/signaling.ts';
 
 export type { CallState };
@@ -35,13 +35,23 @@ export type CallEvent =
   | ({ type: 'rejected' } & Pick<InviteeRejectedData, 'inviteID' | 'invitee' | 'data' | 'reason'>)
   | ({ type: 'cancelled' } & Pick<InvitationCancelledData, 'inviteID' | 'reason'>)
   | ({ type: 'timeout' } & Pick<InvitationTimeoutData, 'inviteID' | 'inviteeList' | 'isSelfTimeout'>)
+  /** I accepted; a call already in progress goes on hold in the background (I held it first). */
   | { type: 'localAccepted'; inviteID: string }
+  /** The data of a call in progress changed (INVITATION_MODIFIED): who holds it now. */
+  | { type: 'modified'; inviteID: string; data: string; modifier: string }
+  /** My own modifyInvitation of a call in progress succeeded: these users hold it now. */
+  | { type: 'holdSet'; inviteID: string; holders: string[] }
+  /** A call held in the background becomes the current one; the current one (held by me first) goes to the background. */
+  | { type: 'switched'; inviteID: string }
   | { type: 'localRejected'; inviteID: string }
   | { type: 'localCancelled'; inviteID: string }
   /** "Silence" pressed: the ringtone stops for this invitation; it still rings visually. */
   | { type: 'silenced'; inviteID: string }
-  /** I hung up; `seconds`: the duration my end-of-call marker carries (callSeconds); `to`: whom I transferred the call to. */
-  | { type: 'ended'; reason?: HangupReason; seconds?: number; to?: string }
+  /**
+   * I hung up; `seconds`: the duration my end-of-call marker carries (callSeconds); `to`: whom
+   * I transferred the call to. `inviteID`: a call held in the background (default: the current call).
+   */
+  | { type: 'ended'; reason?: HangupReason; seconds?: number; to?: string; inviteID?: string }
   /** My call window admitted people another participant of my 1:1-made call added (its `admit` message). */
   | { type: 'joined'; userIDs: string[] }
   /** I (the group owner) sent a classroom action on the active group call. */
@@ -169,7 +179,50 @@ const END_NOTICE: Record<HangupReason, string | null> = {
   window_closed: null,
   teacher_left: 'noticeTeacherLeft',
   transferred: 'noticeYouTransferred',
+  took_another_call: null,
 };
+
+/** The calls in progress: the current one first, then those held in the background. */
+export function callsInProgress(state: Pick<CallState, 'active' | 'held'>): ActiveCall[] {
+  return [...(state.active ? [state.active] : []), ...(state.held ?? [])];
+}
+
+/** Whether anyone holds this call (media stops both ways). */
+export function isOnHold(a: Pick<ActiveCall, 'holders'>): boolean {
+  return (a.holders?.length ?? 0) > 0;
+}
+
+/** Sets who holds the call `inviteID` (current or in the background); only its participants count. */
+function withHolders(state: CallState, inviteID: string, holders: readonly string[]): CallState {
+  const set = (a: ActiveCall): ActiveCall => {
+    const allowed = participantsOf(a);
+    const next = holders.filter((u) => allowed.includes(u));
+    return next.length > 0 ? { ...a, holders: next } : withoutHolders(a);
+  };
+  if (state.active?.inviteID === inviteID) return { ...state, active: set(state.active) };
+  if (!state.held?.some((h) => h.inviteID === inviteID)) return state;
+  return { ...state, held: state.held.map((h) => (h.inviteID === inviteID ? set(h) : h)) };
+}
+
+function withoutHolders(a: ActiveCall): ActiveCall {
+  const { holders: _, ...rest } = a;
+  return rest;
+}
+
+/**
+ * A call in progress ended: the current one (a call held in the background, if any, becomes
+ * current, still on hold until the user resumes it) or one in the background.
+ */
+function endInProgress(state: CallState, inviteID: string): CallState {
+  if (state.active?.inviteID === inviteID) {
+    const [next, ...rest] = state.held ?? [];
+    const { held: _, ...base } = state;
+    return { ...base, active: next ?? null, classroom: null, ...(rest.length > 0 ? { held: rest } : {}) };
+  }
+  const held = (state.held ?? []).filter((h) => h.inviteID !== inviteID);
+  const { held: _, ...base } = state;
+  return held.length > 0 ? { ...base, held } : base;
+}
 
 /** A class begins with the call: its teacher is the inviter (the group's owner), no hands, the floor with the teacher. */
 function classOf(a: ActiveCall, teacher: string): Classroom | null {
@@ -290,30 +343,38 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       if (end) {
         // The seed's hang-up: a new invitation marking end-of-call. Never rings.
         const effects: CallEffect[] = [{ type: 'ack', inviteID: inv.inviteID }];
-        const a = state.active;
         // Counts only from a participant of the call (the server's `inviter` is authenticated).
-        if (a && isAdHoc(a) && participantsOf(a).includes(inv.inviter)) {
+        const inProgress = callsInProgress(state).filter((c) => participantsOf(c).includes(inv.inviter));
+        const a = inProgress.find((c) => c.inviteID === end.callInviteID) ?? inProgress.find((c) => !c.groupID && (c.peer === inv.inviter || isAdHoc(c)));
+        if (a && isAdHoc(a)) {
           // A call of several made from a 1:1 call: one person leaving ends it only when I am left alone.
           const participants = participantsOf(a).filter((u) => u !== inv.inviter);
           if (participants.some((u) => u !== ctx.me)) {
-            return { state: { ...state, active: { ...a, participants }, notice: notice(ctx, 'noticeLeftCall', inv.inviter) }, effects };
+            const left = { ...a, participants };
+            const next = state.active?.inviteID === a.inviteID ? { ...state, active: left } : { ...state, held: (state.held ?? []).map((h) => (h.inviteID === a.inviteID ? left : h)) };
+            return { state: { ...next, notice: notice(ctx, 'noticeLeftCall', inv.inviter) }, effects };
           }
         }
-        if (a && participantsOf(a).includes(inv.inviter) && (a.inviteID === end.callInviteID || (!a.groupID && (a.peer === inv.inviter || isAdHoc(a))))) {
+        if (a) {
           if (end.reason === 'transferred' && !a.groupID) {
             // The other party handed me on (transferCall): the server now rings the target in my name.
             const lastEnded = { inviteID: a.inviteID, seconds: end.callEnd };
+            const current = a.inviteID === state.active?.inviteID;
+            const next = endInProgress(state, a.inviteID);
             return {
-              state: { ...state, active: null, calls: noPrompts(state.calls), notice: notice(ctx, 'noticeTransferring', inv.inviter), lastEnded },
+              state: { ...next, ...(current ? { calls: noPrompts(state.calls) } : {}), notice: notice(ctx, 'noticeTransferring', inv.inviter), lastEnded },
               effects: [...effects, { type: 'refreshPending' }],
             };
           }
           const teacher = state.classroom?.roomID === a.roomID && state.classroom.teacher === inv.inviter;
           const key = teacher
             ? end.reason === CLASS_ENDED ? 'noticeClassEnded' : 'noticeTeacherLeft'
-            : end.reason === 'peer_lost' || end.reason === 'connection_failed' ? 'noticePeerLost' : 'noticeHungUp';
+            : end.reason === 'peer_lost' || end.reason === 'connection_failed' ? 'noticePeerLost'
+              : end.reason === 'took_another_call' ? 'noticeTookAnotherCall' : 'noticeHungUp';
           const lastEnded = { inviteID: a.inviteID, seconds: end.callEnd };
-          return { state: { ...state, active: null, classroom: null, calls: noPrompts(state.calls), notice: notice(ctx, key, inv.inviter), lastEnded }, effects };
+          const current = a.inviteID === state.active?.inviteID;
+          const next = endInProgress(state, a.inviteID);
+          return { state: { ...next, ...(current ? { calls: noPrompts(state.calls) } : {}), notice: notice(ctx, key, inv.inviter), lastEnded }, effects };
         }
         if (end.reason === 'transferred' && !a && state.lastEnded?.inviteID === end.callInviteID) {
           // My window ended the call a moment before the transfer marker arrived: still follow the transfer.
@@ -328,7 +389,8 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       if (state.active && ctx.settings.whileInCall === 'busy') {
         return { state, effects: [{ type: 'autoReject', inviteID: inv.inviteID, data: encodeBusy('in_call') }] };
       }
-      const entry = entryFromInvitation(inv, ctx, state.active !== null, event.groupName, event.groupOwner, event.atLogin);
+      // Call waiting shows quietly over the call; 'ring' lets it ring as usual.
+      const entry = entryFromInvitation(inv, ctx, state.active !== null && ctx.settings.whileInCall === 'waiting', event.groupName, event.groupOwner, event.atLogin);
       // A notice is about one event: a new call ringing replaces it.
       return { state: { ...state, calls: [entry, ...state.calls], notice: null }, effects: [] };
     }
@@ -442,10 +504,33 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       }
       const participants = [entry.inviter, ...(entry.join?.kind === 'add' ? entry.join.parties : []), ...(entry.accepted ?? []), ctx.me];
       const active = activeFrom(entry, ctx, participants);
+      // A call still in progress (Hold and accept) goes on hold in the background.
+      const held = [...(state.active ? [state.active] : []), ...(state.held ?? [])];
       return {
-        state: { ...state, calls: noPrompts(without(state.calls, entry.inviteID)), active, classroom: classOf(active, entry.inviter), notice: null },
+        state: {
+          ...state,
+          calls: noPrompts(without(state.calls, entry.inviteID)),
+          active,
+          ...(held.length > 0 ? { held } : {}),
+          classroom: classOf(active, entry.inviter),
+          notice: null,
+        },
         effects: [{ type: 'openCallPage' }],
       };
+    }
+    case 'modified': {
+      if (!callsInProgress(state).some((c) => c.inviteID === event.inviteID)) return { state, effects: [] };
+      return { state: withHolders(state, event.inviteID, decodeHold(event.data)), effects: [] };
+    }
+    case 'holdSet':
+      return { state: withHolders(state, event.inviteID, event.holders), effects: [] };
+    case 'switched': {
+      const target = state.held?.find((h) => h.inviteID === event.inviteID);
+      if (!target) return { state, effects: [] };
+      const rest = (state.held ?? []).filter((h) => h !== target);
+      const held = [...(state.active ? [state.active] : []), ...rest];
+      const { held: _, ...base } = state;
+      return { state: { ...base, active: target, classroom: null, ...(held.length > 0 ? { held } : {}) }, effects: [{ type: 'openCallPage' }] };
     }
     case 'silenced': {
       const entry = find(event.inviteID);
@@ -458,11 +543,14 @@ export function transition(state: CallState, event: CallEvent, ctx: Context): Re
       return { state: { ...state, calls: without(state.calls, event.inviteID) }, effects: [] };
     case 'ended': {
       const key = event.reason ? END_NOTICE[event.reason] : null;
-      const a = state.active;
-      const who = event.reason === 'teacher_left' && state.classroom ? state.classroom.teacher : (a?.groupName ?? a?.peer ?? '');
-      const n = key && a ? notice(ctx, key, who, ...(event.to ? [event.to] : [])) : state.notice;
-      const lastEnded = a ? { inviteID: a.inviteID, seconds: event.seconds ?? callSeconds(a, ctx.now) } : state.lastEnded;
-      return { state: { ...state, active: null, classroom: null, calls: noPrompts(state.calls), notice: n, ...(lastEnded ? { lastEnded } : {}) }, effects: [] };
+      const a = event.inviteID ? callsInProgress(state).find((c) => c.inviteID === event.inviteID) : state.active;
+      if (!a) return { state, effects: [] };
+      const current = a.inviteID === state.active?.inviteID;
+      const who = event.reason === 'teacher_left' && state.classroom ? state.classroom.teacher : (a.groupName ?? a.peer);
+      const n = key ? notice(ctx, key, who, ...(event.to ? [event.to] : [])) : state.notice;
+      const lastEnded = { inviteID: a.inviteID, seconds: event.seconds ?? callSeconds(a, ctx.now) };
+      const next = endInProgress(state, a.inviteID);
+      return { state: { ...next, ...(current ? { calls: noPrompts(state.calls) } : {}), notice: n, lastEnded }, effects: [] };
     }
     case 'joined': {
       const a = state.active;

@@ -13,7 +13,8 @@ import { logError } from './log.ts';
 
 export async function syncOutputs(state: CallState, settings: Settings, ringtone: Ringtone): Promise<void> {
   const incoming = incomingCalls(state);
-  const shouldRing = settings.ringtone && !settings.doNotDisturb && audibleCalls(state).length > 0 && !state.active;
+  // In a call only "Let it ring" rings aloud (call waiting is quiet; busy never gets here).
+  const shouldRing = settings.ringtone && !settings.doNotDisturb && audibleCalls(state).length > 0 && (!state.active || settings.whileInCall === 'ring');
   await Promise.all([
     syncToolbar(incoming.length, state.missed, incoming.find((c) => !c.kind)?.inviter).catch((e) => logError('toolbar', e)),
     syncRingNotifications(incoming.filter((e) => wantsNotification(e, settings))).catch((e) => logError('notifications', e)),

@@ -12,7 +12,7 @@ import { EMPTY_CALL_STATE, incomingCalls, outgoingCalls, type CallEffect } from 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { ViewError } from './errors.ts';
 import { perform } from './effects.ts';
-import { callEventOf, reconciledEvent } from './signals.ts';
+import { callEventOf, holdsRefreshed, reconciledEvent } from './signals.ts';
 import { linkTransition, SIGNED_OUT, type Link, type LinkEvent } from './link.ts';
 import { showSignInAgain } from './features/account.ts';
 import { syncOutputs } from './outputs.ts';
@@ -104,6 +104,7 @@ export class Phone implements PhoneApi {
       incoming: incomingCalls(state),
       outgoing: outgoingCalls(state),
       active: state.active,
+      ...(state.held ? { held: state.held } : {}),
       classroom: state.classroom,
       missed: state.missed,
       notice: state.notice,
@@ -238,6 +239,7 @@ export class Phone implements PhoneApi {
     try {
       const event = await reconciledEvent(chat, this.#runner.state, this.#me(), this.#groups);
       if (chat === this.#session.chat) await this.#runner.dispatch(event, true);
+      for (const e of await holdsRefreshed(chat, this.#runner.state)) if (chat === this.#session.chat) await this.#runner.dispatch(e);
     } catch (e) {
       logError('reconcile', e);
     } finally {

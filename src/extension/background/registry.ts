@@ -22,6 +22,7 @@ import { groups } from './features/groups.ts';
 import { groupAdmin } from './features/group-admin.ts';
 import { hangup } from './features/hangup.ts';
 import { presence } from './features/presence.ts';
+import { holdFeature } from './features/hold.ts';
 import { ringNotifications } from './features/ring-notifications.ts';
 import { shortcuts } from './features/shortcuts.ts';
 import { transferFeature } from './features/transfer.ts';
@@ -36,6 +37,7 @@ export const FEATURES = [
   answer,
   hangup,
   transferFeature,
+  holdFeature,
   classroom,
   groups,
   groupAdmin,

@@ -17,7 +17,7 @@ import { logError } from './log.ts';
 export type SessionChat = Pick<
   Chat,
   | 'login' | 'logout' | 'destroy' | 'on' | 'addSignalingListener'
-  | 'invite' | 'inviteInGroup' | 'cancel' | 'accept' | 'reject' | 'getPendingInvitations' | 'transferCall' | 'addToCall'
+  | 'invite' | 'inviteInGroup' | 'cancel' | 'accept' | 'reject' | 'modifyInvitation' | 'getInvitation' | 'getPendingInvitations' | 'transferCall' | 'addToCall'
   | 'getGroupList' | 'getGroupProfile' | 'getGroupMemberList' | 'getCapabilities'
   | 'createGroup' | 'joinGroup' | 'addGroupMember' | 'deleteGroupMember' | 'quitGroup' | 'dismissGroup'
   | 'getConversationList' | 'getMessageList'

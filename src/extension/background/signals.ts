@@ -3,7 +3,7 @@
  * signaling events as they arrive, and the pending list after every (re)login.
  */
 import type { SignalingEvent } from '../../protocol/signaling.ts';
-import type { CallEvent, CallState } from './calls.ts';
+import { callsInProgress, type CallEvent, type CallState } from './calls.ts';
 import type { GroupDirectory } from './group-directory.ts';
 import { endingsFromHistory } from './history.ts';
 import type { SessionChat } from './session.ts';
@@ -38,6 +38,10 @@ export async function callEventOf(signal: SignalingEvent, chat: SessionChat | nu
       const { inviteID, inviteeList, isSelfTimeout } = signal.data;
       return { type: 'timeout', inviteID, inviteeList: inviteeList ?? [], isSelfTimeout: !!isSelfTimeout };
     }
+    case 'ts_invitation_modified': {
+      const { inviteID, data, modifier } = signal.data;
+      return { type: 'modified', inviteID, data: data ?? '', modifier: modifier ?? '' };
+    }
   }
 }
 
@@ -52,4 +56,18 @@ export async function reconciledEvent(chat: SessionChat, state: CallState, me: s
   const endings = gone.length ? await endingsFromHistory(chat, me, gone) : {};
   for (const inv of data.invitationList) if (inv.groupID) await groups.lookup(chat, inv.groupID);
   return { type: 'reconciled', pending: data.invitationList, endings };
+}
+
+/**
+ * The current data of each 1:1 call in progress, read back from the server after every
+ * (re)login: who holds it is kept there (modifyInvitation), and a worker that started
+ * again, or a session the server did not resume, missed the changes made meanwhile.
+ */
+export async function holdsRefreshed(chat: SessionChat, state: CallState): Promise<CallEvent[]> {
+  const events: CallEvent[] = [];
+  for (const call of callsInProgress(state).filter((c) => !c.groupID)) {
+    const { data } = await chat.getInvitation({ inviteID: call.inviteID });
+    events.push({ type: 'modified', inviteID: call.inviteID, data: data.invitation.data, modifier: '' });
+  }
+  return events;
 }

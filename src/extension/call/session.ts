@@ -73,6 +73,7 @@ export class CallSession {
       cameraOn: o.callType === 'video',
       sharing: false,
       listenOnly: false,
+      held: false,
       sfuRole: null,
       peers: [],
       refused: [],
@@ -172,6 +173,17 @@ export class CallSession {
     await this.#applyAudio();
   }
 
+  /**
+   * On hold (docs/CALLS.md "Hold"): both senders carry nothing (replaceTrack(null): no RTP
+   * leaves) and the window plays nothing of this call; the peer connections, their ICE and
+   * the heartbeat stay up, so resuming is replaceTrack back, with no new offer.
+   */
+  async setHold(held: boolean): Promise<void> {
+    if (held === this.#view.held) return;
+    this.#update({ held });
+    await Promise.all([this.#applyAudio(), this.#applyVideo()]);
+  }
+
   /** Camera on (switching an audio call to video) or off. */
   async setCamera(on: boolean): Promise<void> {
     if (on) {
@@ -205,7 +217,7 @@ export class CallSession {
   }
 
   get #videoTrack(): MediaStreamTrack | null {
-    return this.#screen ?? this.media.camera;
+    return this.#view.held ? null : (this.#screen ?? this.media.camera);
   }
 
   async #applyVideo(): Promise<void> {
@@ -240,7 +252,7 @@ export class CallSession {
   }
 
   get #sendingAudio(): boolean {
-    return this.#view.micOn && !this.#view.listenOnly && this.media.mic !== null;
+    return this.#view.micOn && !this.#view.listenOnly && !this.#view.held && this.media.mic !== null;
   }
 
   async #applyAudio(): Promise<void> {

@@ -31,6 +31,8 @@ export interface SessionView extends Pick<LocalMedia, 'preview' | 'micDevice' | 
   sharing: boolean;
   /** Classroom: a student without the floor sends no audio, whatever the mute switch says. */
   listenOnly: boolean;
+  /** On hold (by either side, or held in the background): nothing is sent, nothing played. */
+  held: boolean;
   peers: PeerView[];
   /** The role the SFU grant gave this window; null on the mesh. A student is listen-only until it has the floor. */
   sfuRole: SfuJoin['role'] | null;

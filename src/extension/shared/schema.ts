@@ -26,8 +26,12 @@ export const Settings = z.object({
   /** 0..1 */
   volume: z.number().check(z.gte(0), z.lte(1)),
   doNotDisturb: z.boolean(),
-  /** What a new invitation does while I am in a call. */
-  whileInCall: z.enum(['busy', 'waiting']),
+  /**
+   * What a new invitation does while I am in a call: `busy` rejects it as busy, `waiting`
+   * shows it quietly over the call (call waiting), `ring` lets it ring as usual (ringtone,
+   * notification); the last two offer Hold and accept / End and accept / Decline.
+   */
+  whileInCall: z.enum(['busy', 'waiting', 'ring']),
   notifications: z.boolean(),
   missedCallNotifications: z.boolean(),
   language: z.enum(['auto', 'en', 'zh_CN']),
@@ -104,6 +108,11 @@ export const ActiveCall = z.extend(LiveCall, {
   adHoc: z.optional(z.boolean()),
   /** My microphone is off (the popup's or the call window's mute; the call window applies it). */
   muted: z.optional(z.boolean()),
+  /**
+   * Who holds the call now (me, the peer, or both), as the call's invitation data says
+   * (modifyInvitation; docs/CALLS.md "Hold"): media flows only while nobody does.
+   */
+  holders: z.optional(z.array(z.string())),
 });
 export type ActiveCall = z.infer<typeof ActiveCall>;
 
@@ -123,7 +132,7 @@ export const Classroom = z.object({
 export type Classroom = z.infer<typeof Classroom>;
 
 /** Why the call window ended a call (sent in the end-of-call data and shown as a notice). */
-export const HangupReason = z.enum(['peer_lost', 'connection_failed', 'window_closed', 'teacher_left', 'transferred']);
+export const HangupReason = z.enum(['peer_lost', 'connection_failed', 'window_closed', 'teacher_left', 'transferred', 'took_another_call']);
 export type HangupReason = z.infer<typeof HangupReason>;
 
 export const Connection = z.enum(['signedOut', 'connecting', 'online', 'offline', 'expired']);
@@ -142,6 +151,11 @@ export const CallState = z.object({
   /** Ringing (incoming) and dialling (outgoing) invitations, newest first. */
   calls: z.array(CallEntry),
   active: z.nullable(ActiveCall),
+  /**
+   * Other calls in progress, which I put on hold to take or resume another (newest first).
+   * Their media sessions stay open in the call window, sending and playing nothing.
+   */
+  held: z.optional(z.array(ActiveCall)),
   /** Classroom mode of the active group call (hands raised, who has the floor). */
   classroom: z.nullable(Classroom),
   /** Missed calls not yet seen in the popup. */
@@ -198,7 +212,14 @@ export const Request = z.discriminatedUnion('type', [
   }),
   /** Whether the signed-in server forwards group media through an SFU (calls beyond the mesh of 6). */
   z.object({ type: z.literal('server/hasSfu') }),
-  z.object({ type: z.literal('call/accept'), ...inviteRef }),
+  /**
+   * Accept a ringing call. While another call is in progress: `then: 'hold'` holds it
+   * (the default: a call is never ended without the user choosing it), `'end'` hangs it up
+   * (its peer is told I took another call).
+   */
+  z.object({ type: z.literal('call/accept'), ...inviteRef, then: z.optional(z.enum(['hold', 'end'])) }),
+  /** Hold (`on`) or resume a call in progress; resuming a call held in the background holds the current one (switch). */
+  z.object({ type: z.literal('call/hold'), ...inviteRef, on: z.boolean() }),
   /** The page badge where it cannot tell whether it is visible (Firefox): confirm in an extension window. */
   z.object({ type: z.literal('call/confirm'), ...inviteRef }),
   z.object({ type: z.literal('call/reject'), ...inviteRef }),

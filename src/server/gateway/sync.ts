@@ -82,7 +82,8 @@ export class Replay {
     }
     const frames: string[] = [];
     for (const { e, body } of bodies) {
-      if (e.inviteID && this.#silenced.has(e.inviteID)) delete body.signal;
+      // A change to an answered call's data (hold) still matters to a call that went on meanwhile.
+      if (e.inviteID && this.#silenced.has(e.inviteID) && body.signal?.name !== TSignaling.INVITATION_MODIFIED) delete body.signal;
       if (!body.signal && !body.message) continue;
       if (body.signal?.name === TSignaling.NEW_INVITATION_RECEIVED) body.signal.data.remaining = remainingSeconds(e.deadline, now);
       frames.push(serverFrame.push(e.seq, JSON.stringify(body)));

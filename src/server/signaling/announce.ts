@@ -76,6 +76,28 @@ async function announceOne(ctx: AnnounceContext, inv: Invitation, effect: Effect
   return message ?? { ...history, id: 0 };
 }
 
+/**
+ * modifyInvitation's announcement: INVITATION_MODIFIED to the whole audience (rule 6: not
+ * the requesting session), stored in their event logs so a reconnecting session replays it
+ * (unless online-only). No history message: Tencent rewrites the invite message in place,
+ * Ringlet keeps history as it was written (the call as it was placed) and the invitation's
+ * current data on the server.
+ */
+export async function announceModified(ctx: AnnounceContext, inv: Invitation, modifier: string): Promise<void> {
+  const audience = await audienceOf(ctx.tx, inv, ctx.alsoNotify);
+  const signal: SignalingEvent = {
+    name: TSignaling.INVITATION_MODIFIED,
+    data: { inviteID: inv.inviteID, inviter: inv.inviter, groupID: inv.groupID, data: inv.data, modifier },
+  };
+  await ctx.outbox.push(audience, () => ({ signal }), {
+    stored: !inv.onlineUserOnly,
+    viewKey: () => 'modified',
+    ...(ctx.originSession ? { exceptSession: ctx.originSession } : {}),
+    inviteID: inv.inviteID,
+    deadline: null,
+  });
+}
+
 /** An open invitation as getPendingInvitations lists it, with `remaining` as of `now`. */
 export function pendingView(inv: Invitation, now: number): PendingInvitation {
   return {

@@ -168,3 +168,22 @@ function endParts(inv: Invitation, invitees: string[], state: EndReason): Invita
 function partEnded(code: number, inviteID: string, how: EndReason): RingletError {
   return new RingletError(code, how, `invitation ${inviteID} is no longer pending here: ${how}`);
 }
+
+/**
+ * Whether `by` may change the data of `inv` (modifyInvitation, docs/API.md): the inviter
+ * while it rings, and once someone accepted (a call in progress), the inviter and every
+ * invitee who accepted. Returns the error, or null when allowed. Call it on an invitation
+ * whose passed deadline has been applied (`deadline` command) first.
+ */
+export function modifyRefusal(inv: Invitation, by: string): RingletError | null {
+  const answered = inv.inviteeList.some((u) => inv.parts[u] === 'accepted');
+  if (by === inv.inviter) {
+    if (isOpen(inv) || answered) return null;
+    return partEnded(ErrorCode.INVITE_PART_ENDED, inv.inviteID, inv.endReason ?? 'cancelled');
+  }
+  const part = inv.parts[by];
+  if (part === undefined) return new RingletError(ErrorCode.NOT_PERMITTED, 'not_party', `${by} is neither the inviter nor an invitee of ${inv.inviteID}`);
+  if (part === 'accepted') return null;
+  if (part === 'pending') return new RingletError(ErrorCode.NOT_PERMITTED, 'not_accepted', `${by} has not accepted ${inv.inviteID}`);
+  return partEnded(ErrorCode.INVITE_PART_ENDED, inv.inviteID, part);
+}

@@ -11,8 +11,8 @@ import type { Outcome, ReadContext, RequestContext } from '../context.ts';
 import type { Bus } from '../hub/types.ts';
 import type { StoreTx } from '../store/types.ts';
 import { messageView } from '../im/conversations.ts';
-import { announce, pendingView, type AnnounceContext } from './announce.ts';
-import { createInvitation, isPastDeadline, pendingInvitees, transition, type Command, type Invitation } from './machine.ts';
+import { announce, announceModified, pendingView, type AnnounceContext } from './announce.ts';
+import { createInvitation, isOpen, isPastDeadline, modifyRefusal, pendingInvitees, transition, type Command, type Invitation } from './machine.ts';
 import { END_MARKER_WINDOW, endedIn, planJoin, runningCall } from './call-joins.ts';
 import { hasJoinKey, type CallJoin } from '../../protocol/call-data.ts';
 import { c2cKey } from '../model/conversation-keys.ts';
@@ -199,6 +199,35 @@ export class SignalingService {
     if (t.error) return { error: t.error };
     const own = messages[messages.length - 1];
     return { data: { inviteID: inv.inviteID, message: own ? messageView(ctx.userID, own) : null } };
+  }
+
+  /**
+   * modifyInvitation (Tencent's name; Ringlet's rules in docs/API.md): replaces the data of
+   * an invitation the user is a party to. A passed deadline is applied first (the timeout
+   * commits and everyone hears it); the same data again changes nothing and tells nobody.
+   */
+  async modify(ctx: RequestContext, p: OpParams<'modifyInvitation'>): Promise<Outcome<OpResult<'modifyInvitation'>>> {
+    let inv = await ctx.tx.getInvitation(p.inviteID, true);
+    if (!inv) throw new RingletError(ErrorCode.INVITE_PART_ENDED, 'not_found', `no invitation ${p.inviteID}`);
+    if (isOpen(inv) && isPastDeadline(inv, ctx.now)) inv = await this.#apply(ctx.tx, inv, { type: 'deadline', now: ctx.now }, this.#announceCtx(ctx, true));
+    const refusal = modifyRefusal(inv, ctx.userID);
+    if (refusal) return { error: refusal };
+    if (inv.data === p.data) return { data: { inviteID: inv.inviteID, data: inv.data } };
+    const next: Invitation = { ...inv, data: p.data };
+    await ctx.tx.updateInvitation(inv, next);
+    await announceModified(this.#announceCtx(ctx), next, ctx.userID);
+    return { data: { inviteID: next.inviteID, data: next.data } };
+  }
+
+  /** getInvitation (Ringlet addition): the invitation as stored now, to its inviter and invitees only. */
+  async invitation({ tx, userID }: ReadContext, p: OpParams<'getInvitation'>): Promise<OpResult<'getInvitation'>> {
+    const inv = await tx.getInvitation(p.inviteID, false);
+    if (!inv) throw new RingletError(ErrorCode.INVITE_PART_ENDED, 'not_found', `no invitation ${p.inviteID}`);
+    if (inv.inviter !== userID && !inv.inviteeList.includes(userID)) {
+      throw new RingletError(ErrorCode.NOT_PERMITTED, 'not_party', `${userID} is neither the inviter nor an invitee of ${p.inviteID}`);
+    }
+    const { inviteID, inviter, groupID, inviteeList, data, timeout } = inv;
+    return { invitation: { inviteID, inviter, groupID, inviteeList, data, timeout } };
   }
 
   /** Every open invitation in which the user is inviter or a pending invitee. */

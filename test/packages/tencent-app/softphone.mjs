@@ -74,6 +74,7 @@ async function callee() {
       await chat.reject({ inviteID: invitation.inviteID, data: JSON.stringify({ reason: 'busy' }) });
     }
   });
+  chat.addSignalingListener(TencentCloudChat.TSignaling.INVITATION_MODIFIED, (/** @type {{ data: any }} */ event) => log('modified', { inviteID: event.data.inviteID, data: event.data.data }));
   chat.addSignalingListener(TencentCloudChat.TSignaling.INVITATION_CANCELLED, (/** @type {{ data: any }} */ event) => log('cancelled', { inviteID: event.data.inviteID }));
   chat.addSignalingListener(TencentCloudChat.TSignaling.INVITATION_TIMEOUT, (/** @type {{ data: any }} */ event) => log('timed out', { inviteID: event.data.inviteID, isSelfTimeout: event.data.isSelfTimeout }));
   await chat.login({ userID, userSig: String(env.USER_SIG) });
@@ -100,6 +101,8 @@ async function caller() {
   log('rejected', { inviteID: busy, invitee: rejected.invitee, data: rejected.data });
 
   const withdrawn = await call({ action: 'call', roomID: 3, answer: 'none' }, 30);
+  const modified = await chat.modifyInvitation({ inviteID: withdrawn, data: JSON.stringify({ action: 'call', roomID: 3, answer: 'none', note: 'changed' }) });
+  log('modified', { inviteID: withdrawn, code: modified.code });
   const cancelled = await chat.cancel({ inviteID: withdrawn, data: '' });
   log('cancel', { inviteID: withdrawn, code: cancelled.code });
 

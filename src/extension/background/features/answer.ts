@@ -9,6 +9,7 @@ import { defineFeature } from '../feature.ts';
 import type { PhoneContext } from '../phone-context.ts';
 import { openPopupWindow } from '../windows.ts';
 import { endCall } from './hangup.ts';
+import { setMyHold } from './hold.ts';
 
 function ringing(ctx: PhoneContext, inviteID: string) {
   const entry = ctx.state().calls.find((c) => c.inviteID === inviteID && c.direction === 'incoming');
@@ -16,10 +17,19 @@ function ringing(ctx: PhoneContext, inviteID: string) {
   return entry;
 }
 
-async function answerCall(ctx: PhoneContext, inviteID: string, how: 'accept' | 'reject'): Promise<ViewState> {
+/**
+ * Accept or reject. Call waiting (a call in progress): accepting holds the current call
+ * (`then: 'hold'`, the default, so a call never ends without the user choosing it) or ends
+ * it (`'end'`: its peer reads that I took another call).
+ */
+async function answerCall(ctx: PhoneContext, inviteID: string, how: 'accept' | 'reject', then: 'hold' | 'end' = 'hold'): Promise<ViewState> {
   const chat = ctx.chat();
   const entry = ringing(ctx, inviteID);
-  if (how === 'accept' && ctx.state().active && !entry.kind) await endCall(ctx); // call waiting: end the current call
+  const current = ctx.state().active;
+  if (how === 'accept' && current && !entry.kind) {
+    if (then === 'end') await endCall(ctx, 'took_another_call', current.inviteID);
+    else await setMyHold(ctx, current, true);
+  }
   try {
     await sdkCall(() => (how === 'accept' ? chat.accept({ inviteID }) : chat.reject({ inviteID })));
   } catch (e) {
@@ -51,7 +61,7 @@ async function confirmInPopup(ctx: PhoneContext, inviteID: string): Promise<View
 export const answer = defineFeature({
   name: 'answer',
   handles: {
-    'call/accept': (ctx, req) => answerCall(ctx, req.inviteID, 'accept'),
+    'call/accept': (ctx, req) => answerCall(ctx, req.inviteID, 'accept', req.then),
     'call/reject': (ctx, req) => answerCall(ctx, req.inviteID, 'reject'),
     'call/silence': (ctx, req) => silence(ctx, req.inviteID),
     'call/confirm': (ctx, req) => confirmInPopup(ctx, req.inviteID),

@@ -7,6 +7,7 @@ import { browser, type Browser } from 'wxt/browser';
 import { defineFeature } from '../feature.ts';
 import { logError } from '../log.ts';
 import { isOwnView } from './views.ts';
+import { callsInProgress } from '../calls.ts';
 
 const CALL_WINDOW_GRACE_MS = 1500;
 
@@ -18,11 +19,15 @@ export const callWindow = defineFeature({
       ctx.callWindows.add(port, port.sender?.tab?.windowId);
       port.onDisconnect.addListener(() => {
         if (!ctx.callWindows.delete(port)) return;
-        const inviteID = ctx.phone.viewState().active?.inviteID;
-        if (!inviteID) return;
+        // Every call in progress lives in the window (those on hold too): closing it ends them all.
+        const inviteIDs = callsInProgress(ctx.phone.viewState()).map((c) => c.inviteID);
+        if (inviteIDs.length === 0) return;
         ctx.setTimeout(() => {
-          if (ctx.callWindows.size > 0 || ctx.phone.viewState().active?.inviteID !== inviteID) return;
-          void ctx.phone.handle({ type: 'call/hangup', inviteID, reason: 'window_closed' }).catch((e) => logError('call window closed', e));
+          if (ctx.callWindows.size > 0) return;
+          const still = new Set(callsInProgress(ctx.phone.viewState()).map((c) => c.inviteID));
+          for (const inviteID of inviteIDs.filter((id) => still.has(id))) {
+            void ctx.phone.handle({ type: 'call/hangup', inviteID, reason: 'window_closed' }).catch((e) => logError('call window closed', e));
+          }
         }, CALL_WINDOW_GRACE_MS);
       });
     });

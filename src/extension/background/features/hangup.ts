@@ -9,7 +9,7 @@ import { logError } from '../log.ts';
 import { defineFeature } from '../feature.ts';
 import type { PhoneContext } from '../phone-context.ts';
 import { DIAL_TIMEOUT_SECONDS } from './dial.ts';
-import { callSeconds } from '../calls.ts';
+import { callSeconds, callsInProgress } from '../calls.ts';
 
 async function cancel(ctx: PhoneContext, inviteID: string): Promise<ViewState> {
   const chat = ctx.chat();
@@ -32,14 +32,17 @@ async function cancel(ctx: PhoneContext, inviteID: string): Promise<ViewState> {
  * muted in a class without a teacher.
  */
 export async function endCall(ctx: PhoneContext, reason?: HangupReason, inviteID?: string): Promise<ViewState> {
-  const { active, classroom } = ctx.state();
-  if (!active || (inviteID && inviteID !== active.inviteID)) return ctx.view();
+  const state = ctx.state();
+  const { classroom } = state;
+  // The current call, or the one asked for (current or held in the background).
+  const active = inviteID ? callsInProgress(state).find((c) => c.inviteID === inviteID) : state.active;
+  if (!active) return ctx.view();
   const teaching = !!active.groupID && classroom?.roomID === active.roomID && classroom.teacher === ctx.me();
   const students = teaching ? participantsOf(active).filter((u) => u !== ctx.me()) : [];
   // The same number goes into the marker (the peer's and my call log) and my call window.
   const duration = callSeconds(active, ctx.now());
   // Ended first, so a second hang-up (the window closing right after) finds no call.
-  await ctx.dispatch({ type: 'ended', seconds: duration, ...(reason ? { reason } : {}) });
+  await ctx.dispatch({ type: 'ended', inviteID: active.inviteID, seconds: duration, ...(reason ? { reason } : {}) });
   const chat = ctx.chatIfAny();
   if (!active.groupID && chat) {
     // The peer's window going away is the peer's own hang-up: its worker sends the marker.

@@ -13,10 +13,12 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ActiveCall, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { Avatar } from '../components/Avatar.tsx';
-import { ChevronIcon, ClassIcon, HangUpIcon, InfoIcon, MicIcon, MicOffIcon, PhoneIcon, ScreenIcon, SlidersIcon, TransferIcon, UserPlusIcon, UsersIcon, VideoIcon, VideoOffIcon } from '../components/icons.tsx';
+import { ChevronIcon, ClassIcon, HangUpIcon, InfoIcon, MicIcon, MicOffIcon, PauseIcon, PhoneIcon, ScreenIcon, SlidersIcon, TransferIcon, UserPlusIcon, UsersIcon, VideoIcon, VideoOffIcon } from '../components/icons.tsx';
 import { loadAccount } from '../../background/store.ts';
-import { isAdHoc, participantsOf } from '../../background/calls.ts';
-import { CallSession, type RtcChat } from '../../call/session.ts';
+import { callsInProgress, isAdHoc, isOnHold, participantsOf } from '../../background/calls.ts';
+import type { CallSession, RtcChat } from '../../call/session.ts';
+import { CallSessions } from './call-sessions.ts';
+import { HoldBanner, HeldCalls, HoldControl, WaitingToasts } from './HoldViews.tsx';
 import type { SessionView } from '../../call/view.ts';
 import { MAX_PARTICIPANTS } from '../../call/room.ts';
 import type { DeviceLists } from '../../call/media.ts';
@@ -45,49 +47,45 @@ export function CallPage(props: CallPageProps) {
   const active = state?.active ?? null;
   if (active) last.current = { call: active, endedAt: 0 };
   else if (last.current && !last.current.endedAt) last.current = { ...last.current, endedAt: Date.now() };
+  const sessions = useCallSessions(props, state);
   useEffect(() => {
     document.title = active ? t('inCallWith', active.groupName ?? active.peer) : t('callEnded');
   }, [active?.inviteID, state?.settings.language]);
   if (!state) return <main aria-busy="true">{t('loading')}</main>;
   if (!active || !state.userID) return <EndedView state={state} ended={last.current} />;
-  return <CallView key={active.inviteID} {...props} state={state} active={active} me={state.userID} />;
+  return <CallView key={active.inviteID} {...props} state={state} active={active} me={state.userID} session={sessions.get(active.inviteID)} />;
 }
 
-function useCallSession(props: CallPageProps, active: ActiveCall, me: string): CallSession | null {
-  const [session, setSession] = useState<CallSession | null>(null);
+/**
+ * One media session per call in progress (call-sessions.ts), kept across switches between
+ * them: the current call's and those held in the background.
+ */
+function useCallSessions(props: CallPageProps, state: ViewState | null): CallSessions {
+  const ref = useRef<CallSessions | null>(null);
+  ref.current ??= new CallSessions(props.createChat);
+  const sessions = ref.current;
+  const [account, setAccount] = useState<{ server: string; userSig: string } | null>(null);
+  const [, setVersion] = useState(0);
   useEffect(() => {
-    let s: CallSession | null = null;
-    let cancelled = false;
-    const leave = () => void s?.leave();
-    void loadAccount().then((account) => {
-      if (cancelled || !account) return;
-      const chat = props.createChat({ server: account.server });
-      s = new CallSession({
-        chat,
-        inviteID: active.inviteID,
-        userID: me,
-        userSig: account.userSig,
-        roomID: active.roomID,
-        participants: participantsOf(active),
-        conversation: active.groupID ? { type: 'GROUP', to: active.groupID } : { type: 'C2C', to: active.peer },
-        callType: active.callType,
-        log: (what, e) => console.warn(`[ringlet call] ${what}:`, e),
-      });
-      Object.assign(globalThis, { __ringletCall: s }); // read by the end-to-end tests
-      setSession(s);
-      void s.start();
-    });
+    void loadAccount().then((a) => a && setAccount({ server: a.server, userSig: a.userSig }));
+    sessions.onChange = () => setVersion((v) => v + 1);
+    const leave = () => sessions.leaveAll();
     window.addEventListener('pagehide', leave);
+    Object.assign(globalThis, { __ringletCalls: sessions }); // read by the end-to-end tests
     return () => {
-      cancelled = true;
       window.removeEventListener('pagehide', leave);
       leave();
     };
-  }, [active.inviteID]);
-  // Invitees who accept later join the room once the worker has heard it from the server.
-  const participants = participantsOf(active).join(',');
-  useEffect(() => session?.admit(participantsOf(active)), [session, participants]);
-  return session;
+  }, []);
+  const calls = state ? callsInProgress(state) : [];
+  const key = calls.map((c) => `${c.inviteID}:${participantsOf(c).join(',')}:${(c.holders ?? []).join(',')}`).join('|');
+  useEffect(() => {
+    if (!account || !state?.userID) return;
+    sessions.sync(calls, state.active?.inviteID ?? null, state.userID, account);
+    const current = state.active ? sessions.get(state.active.inviteID) : null;
+    if (current) Object.assign(globalThis, { __ringletCall: current }); // read by the end-to-end tests
+  }, [account, key, state?.active?.inviteID, state?.userID]);
+  return sessions;
 }
 
 function useSessionView(session: CallSession | null): SessionView | null {
@@ -96,8 +94,7 @@ function useSessionView(session: CallSession | null): SessionView | null {
   return view;
 }
 
-function CallView({ state, active, me, ...props }: CallPageProps & { state: ViewState; active: ActiveCall; me: string }) {
-  const session = useCallSession(props, active, me);
+function CallView({ state, active, me, session }: CallPageProps & { state: ViewState; active: ActiveCall; me: string; session: CallSession | null }) {
   const view = useSessionView(session);
   const now = useTick(true);
   const { run, busy, error } = useRequest();
@@ -254,6 +251,8 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
           </p>
         )}
         {error && <p class="error banner" role="alert">{error}</p>}
+        <HoldBanner active={active} me={me} run={run} busy={busy} />
+        <HeldCalls held={state.held ?? []} run={run} busy={busy} />
         {view && view.refused.length > 0 && <p class="sub banner">{t('roomFull', MAX_PARTICIPANTS, view.refused.join(', '))}</p>}
         {adding.map((c) => (
           <p key={c.inviteID} class="sub banner" role="status" data-testid="call-adding">
@@ -276,6 +275,7 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
               details={details}
               hidden={!onPage(i, page)}
               silenced={isSilenced(classroom, p.userID)}
+              onHold={isOnHold(active)}
               {...(classroom?.teacher === p.userID ? { role: t('teacher') } : classroom?.speaker === p.userID ? { role: t('speaking') } : {})}
             />
           ))}
@@ -316,6 +316,7 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
             {view && (!view.micOn || view.listenOnly) ? <MicOffIcon size={22} /> : <MicIcon size={22} />}
           </button>
         </Control>
+        <HoldControl active={active} me={me} run={run} busy={busy} wrap={(b) => <Control label={t('hold')}>{cloneElement(b, {}, <PauseIcon size={22} />)}</Control>} />
         <Control label={t('stopVideo')}>
           <button type="button" aria-pressed={view ? !view.cameraOn : false} disabled={!view} onClick={() => view && void session?.setCamera(!view.cameraOn)} data-testid="call-camera">
             {view?.cameraOn ? <VideoIcon size={22} /> : <VideoOffIcon size={22} />}
@@ -375,6 +376,7 @@ function CallView({ state, active, me, ...props }: CallPageProps & { state: View
           </div>
         )}
       </section>
+      <WaitingToasts incoming={state.incoming} active={active} run={run} busy={busy} />
     </main>
   );
 }

@@ -47,7 +47,7 @@ function useMedia(stream: MediaStream | null, sink: string) {
  * A remote participant. The connection state shows while it is not connected; the link's
  * statistics (quality, round trip, loss) only with `details` on, never over the video by default.
  */
-export function PeerTile({ peer, sink, silenced, role, big, details, hidden }: { peer: PeerView; sink: string; silenced: boolean; role?: string; big: boolean; details: boolean; hidden?: boolean }) {
+export function PeerTile({ peer, sink, silenced, role, big, details, hidden, onHold }: { peer: PeerView; sink: string; silenced: boolean; role?: string; big: boolean; details: boolean; hidden?: boolean; onHold?: boolean }) {
   const { ref, blocked, resume } = useMedia(peer.stream, sink);
   const state = peer.restarting ? 'connStateRestarting' : CONNECTION[peer.connection];
   const q = peer.quality;
@@ -71,7 +71,8 @@ export function PeerTile({ peer, sink, silenced, role, big, details, hidden }: {
           {role && <span> · {role}</span>}
         </span>
         {silenced && peer.media.audio && <span class="chip">{t('listenOnly')}</span>}
-        {!peer.media.audio && (
+        {onHold && <span class="chip">{t('onHold')}</span>}
+        {!peer.media.audio && !onHold && (
           <span class="chip muted-chip" title={t('peerMuted')}>
             <MicOffIcon size={14} />
             {t('peerMuted')}

@@ -37,3 +37,5 @@ export const InfoIcon = (p: P) => <Svg {...p}><circle cx="12" cy="12" r="10" /><
 export const TransferIcon = (p: P) => <Svg {...p}><path d={HANDSET} transform="translate(0 4) scale(0.8)" /><polyline points="15 2 21 2 21 8" /><line x1="14" y1="9" x2="21" y2="2" /></Svg>;
 /** A person with a plus: add someone to the call. */
 export const UserPlusIcon = (p: P) => <Svg {...p}><path d="M16 21v-2a4 4 0 0 0-4-4H5a4 4 0 0 0-4 4v2" /><circle cx="8.5" cy="7" r="4" /><line x1="20" y1="8" x2="20" y2="14" /><line x1="23" y1="11" x2="17" y2="11" /></Svg>;
+/** Two bars: hold. */
+export const PauseIcon = (p: P) => <Svg {...p}><rect x="6" y="4" width="4" height="16" rx="1" /><rect x="14" y="4" width="4" height="16" rx="1" /></Svg>;

@@ -36,6 +36,7 @@ export function Preferences({ state }: { state: ViewState }) {
         <select value={s.whileInCall} onChange={(e) => set({ whileInCall: (e.target as HTMLSelectElement).value as Settings['whileInCall'] })} data-testid="setting-whileInCall">
           <option value="busy">{t('whileInCallBusy')}</option>
           <option value="waiting">{t('whileInCallWaiting')}</option>
+          <option value="ring">{t('whileInCallRing')}</option>
         </select>
       </label>
       {check('notifications', t('settingNotifications'))}

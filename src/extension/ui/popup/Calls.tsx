@@ -4,7 +4,7 @@
  * prompts are compact rows; a call I am dialling shows its countdown and Cancel.
  */
 import { useEffect, useRef } from 'preact/hooks';
-import type { CallEntry, ViewState } from '../../shared/schema.ts';
+import type { ActiveCall, CallEntry, ViewState } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { Avatar } from '../components/Avatar.tsx';
 import { HangUpIcon, PhoneIcon, VideoIcon } from '../components/icons.tsx';
@@ -37,7 +37,33 @@ function CallTypeLine({ c }: { c: CallEntry }) {
   );
 }
 
-function RingingCard({ c, run }: { c: CallEntry; run: Run }) {
+/**
+ * A call ringing while another is in progress: Hold and accept (1:1 calls only), End and
+ * accept, Decline. Never a plain Accept, which would leave what happens to the current call
+ * unsaid.
+ */
+function WaitingAnswers({ c, active, run }: { c: CallEntry; active: ActiveCall; run: Run }) {
+  // Keyboard users land on the answer that keeps the current call (Hold and accept, else End and accept).
+  const first = useRef<HTMLButtonElement>(null);
+  useEffect(() => first.current?.focus(), [c.inviteID]);
+  return (
+    <div class="answer-row waiting-answers" data-testid="popup-waiting-answers">
+      <button type="button" class="danger" onClick={() => void run({ type: 'call/reject', inviteID: c.inviteID })} data-testid="popup-waiting-decline">
+        {t('decline')}
+      </button>
+      <button ref={active.groupID ? first : undefined} type="button" class="secondary" onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID, then: 'end' })} data-testid="popup-waiting-end-accept">
+        {t('endAndAccept')}
+      </button>
+      {!active.groupID && (
+        <button ref={first} type="button" class="accept" onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID, then: 'hold' })} data-testid="popup-waiting-hold-accept">
+          {t('holdAndAccept')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function RingingCard({ c, run, active }: { c: CallEntry; run: Run; active: ActiveCall | null }) {
   // Keyboard users land on Accept as soon as a call rings (autofocus works only on page load).
   const accept = useRef<HTMLButtonElement>(null);
   useEffect(() => accept.current?.focus(), [c.inviteID]);
@@ -54,6 +80,9 @@ function RingingCard({ c, run }: { c: CallEntry; run: Run }) {
       )}
       <CallTypeLine c={c} />
       {c.waiting && <span class="tag">{t('callWaiting')}</span>}
+      {active ? (
+        <WaitingAnswers c={c} active={active} run={run} />
+      ) : (
       <div class="answer-row">
         <button type="button" class="danger big" onClick={() => void run({ type: 'call/reject', inviteID: c.inviteID })}>
           <HangUpIcon size={22} />
@@ -64,6 +93,7 @@ function RingingCard({ c, run }: { c: CallEntry; run: Run }) {
           {t('accept')}
         </button>
       </div>
+      )}
       <BlockCaller inviteID={c.inviteID} inviter={c.inviter} run={run} />
     </li>
   );
@@ -95,7 +125,7 @@ export function Calls({ state, now, run }: { state: ViewState; now: number; run:
       {first && (
         <section aria-label={t('incomingCalls')} class="incoming">
           <ul class="list" data-testid="incoming">
-            {first.kind ? <CompactRow c={first} run={run} /> : <RingingCard c={first} run={run} />}
+            {first.kind ? <CompactRow c={first} run={run} /> : <RingingCard c={first} run={run} active={state.active} />}
             {rest.map((c) => (
               <CompactRow key={c.inviteID} c={c} run={run} />
             ))}

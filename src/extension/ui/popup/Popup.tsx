@@ -3,6 +3,7 @@
  * the dial field (with suggestions), the call log with call back, and groups. Every
  * control is a native button/input, so it works with the keyboard alone.
  */
+import { HoldButton } from './HoldButton.tsx';
 import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import type { HistoryRecord, ViewState } from '../../shared/schema.ts';
@@ -91,6 +92,7 @@ function PopupView({ state }: { state: ViewState }) {
       {state.active && (
         <ActiveCallBar active={state.active} now={now} onHangup={() => void run({ type: 'call/hangup' })} onMute={(muted) => void run({ type: 'call/mute', muted })} />
       )}
+      {state.active && state.userID && <HoldButton active={state.active} me={state.userID} run={run} />}
       {signedIn && !ringing && groupsOpen && <GroupsScreen me={state.userID ?? ''} online={online} contacts={contacts} onBack={() => setGroupsOpen(false)} />}
       {signedIn && !ringing && !groupsOpen && (
         <>
