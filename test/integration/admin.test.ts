@@ -54,7 +54,7 @@ async function signIn(userID: string, password: string): Promise<{ client: Clien
 
 const kickedOut = (c: Client) => new Promise<{ type: string }>((r) => c.chat.on(EVENT.KICKED_OUT, (e: any) => r(e.data)));
 
-async function until(cond: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+async function until(cond: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
