@@ -314,8 +314,8 @@ export async function clickPageBadge(page: Page, action: string, opts: { waitArm
   }
 }
 
-/** Polls until `fn` returns something truthy (or throws its last error). */
-export async function until<T>(fn: () => Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+/** Polls until `fn` returns something truthy (or throws its last error). The bound is a hang guard: 30 s, a third of the e2e test timeout, for a loaded machine. */
+export async function until<T>(fn: () => Promise<T>, what: string, timeoutMs = 30_000): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
