@@ -62,7 +62,9 @@ async function until(cond: () => Promise<boolean>, what: string, ms = 20_000): P
   }
 }
 
-describe('npm run admin -- users …', () => {
+// Each `tsx` command started here compiles its TypeScript first: seconds each on a loaded
+// 2-core machine, several per test. The timeout is a hang guard, not a speed bound.
+describe('npm run admin -- users …', { timeout: 120_000 }, () => {
   it('adds users (a password from stdin, or a generated one printed), refuses an existing ID, lists them', async () => {
     const ann = await admin(['users', 'add', 'ann']);
     // Without --password-stdin the password is generated and printed on stdout.

@@ -165,5 +165,5 @@ describe('backup under write load, and restore', () => {
     expect(existsSync(db.storage)).toBe(true);
     const r = await runAdmin(['restore', file, '--yes', '--data', db.dir]);
     expect(r).toMatchObject({ status: 0, stderr: expect.stringMatching(/1 users/) });
-  });
+  }, 120_000); // five admin commands, each compiling its TypeScript first (seconds each on a loaded machine)
 });

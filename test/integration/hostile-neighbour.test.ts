@@ -125,12 +125,17 @@ sqliteOnly('a hostile neighbour (10 s of the worst known attacks from one accoun
     const refused = Object.entries(stats.upgrades).filter(([k]) => k !== 'error');
     expect(refused.length).toBeGreaterThan(0);
     for (const [k] of refused) expect(['429 connection_rate', '429 unauthenticated_sockets']).toContain(k);
-    expect(stats.upgrades['429 connection_rate']).toBeGreaterThan(0);
     // The flood's costly work is bounded whatever the machine's speed: WebSocket handshakes
-    // of its address by the per-address connection rate (burst + rate × time), the disk and
-    // the memory by the per-user budgets.
+    // of its address by the per-address connection rate (burst + rate × time; every attempt
+    // takes a token before any other check), the disk and the memory by the per-user budgets.
     const { burst, perSecond } = DEFAULT_LIMITS.connectionRatePerIP;
-    expect(stats.opened).toBeLessThanOrEqual(burst + perSecond * attackSeconds);
+    const admitted = burst + perSecond * attackSeconds;
+    const rateRefused = stats.upgrades['429 connection_rate'] ?? 0;
+    const attempts = stats.opened + refused.reduce((n, [, count]) => n + count, 0);
+    expect(attempts - rateRefused).toBeLessThanOrEqual(admitted);
+    // Every attempt past what the rate admits was refused by it. (Whether the flood gets that
+    // far is the attacker's speed: on a loaded machine its 10 s ran 55 s and stayed under.)
+    expect(rateRefused).toBeGreaterThanOrEqual(attempts - admitted);
     expect(db1 - db0).toBeLessThan(50 * MB);
     expect(rss1 - rss0).toBeLessThan(100 * MB);
     // The victim is never refused: every round trip of the victim completed (roundTrips
@@ -142,7 +147,7 @@ sqliteOnly('a hostile neighbour (10 s of the worst known attacks from one accoun
     // The issue's bound, p99 moved by < 50 ms, is a speed figure: printed above (quiet vs
     // loud, same run), never asserted — tests do not depend on the machine's speed, and on
     // 2 cores shared with other work the quiet p99 alone varies by more than 50 ms between runs.
-  }, 120_000);
+  }, 300_000); // a hang guard: loaded (2 cores, other work), its 10 s attack phase ran 55 s
 });
 
 /** Sequential invite→accept round trips for `ms`; their durations. */
