@@ -4,6 +4,11 @@ import { postgresProjectEnabled } from './test/support/backends.ts';
 
 const integration = ['test/integration/**/*.test.ts', 'test/conformance/**/*.test.ts'];
 const slow = { testTimeout: 30_000, hookTimeout: 60_000 };
+/**
+ * Vitest's defaults (5 s a test, 10 s a hook) are hang guards sized for a fast idle machine;
+ * CI is 2 shared cores running three workers. A timeout is never how a test asserts speed.
+ */
+const loaded = { testTimeout: 20_000, hookTimeout: 30_000 };
 
 /**
  * One `npm test` runs every project: pure unit tests; the integration suite and the
@@ -22,7 +27,7 @@ export default defineConfig({
   test: {
     maxWorkers: availableParallelism() + 1,
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], ...loaded } },
       { test: { name: 'integration', include: integration, ...slow } },
       ...((await postgresProjectEnabled())
         ? [{ test: { name: 'integration-postgres', include: integration, exclude: ['test/integration/cli.test.ts'], env: { RINGLET_TEST_BACKEND: 'postgres' }, ...slow } }]

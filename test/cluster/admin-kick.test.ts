@@ -47,9 +47,9 @@ describe.skipIf(skip)('admin command on a cluster: 2 nodes, PostgreSQL + Redis',
 
     const r = await admin(['users', 'disable', alice], db.storage, cluster.adminSocket(0));
     expect(r).toMatchObject({ status: 0 });
-    await until(() => kicks.get(onA)!.length > 0 && kicks.get(onB)!.length > 0, 10_000, 'alice kicked on both nodes');
+    await until(() => kicks.get(onA)!.length > 0 && kicks.get(onB)!.length > 0, 20_000, 'alice kicked on both nodes');
     // Both nodes read the admin log and send the revocation; each session still hears it once.
-    await until(async () => !JSON.parse((await admin(['online', '--json'], db.storage, cluster.adminSocket(1))).stdout).includes(alice), 10_000, 'alice offline');
+    await until(async () => !JSON.parse((await admin(['online', '--json'], db.storage, cluster.adminSocket(1))).stdout).includes(alice), 20_000, 'alice offline');
     expect(kicks.get(onA)).toEqual(['userSigExpired']);
     expect(kicks.get(onB)).toEqual(['userSigExpired']);
     expect(kicks.get(bobOnB)).toEqual([]);

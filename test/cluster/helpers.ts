@@ -53,7 +53,7 @@ export class Device {
     return this.heard.filter((h) => h.data?.inviteID === inviteID).map((h) => h.name);
   }
 
-  waitFor(name: string, inviteID: string, timeoutMs = 10_000): Promise<Heard> {
+  waitFor(name: string, inviteID: string, timeoutMs = 20_000): Promise<Heard> {
     const found = this.heard.find((h) => h.name === name && h.data?.inviteID === inviteID);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
@@ -111,7 +111,7 @@ export class Devices {
 }
 
 /** Polls `fn` until it returns true (or throws after `timeoutMs`). */
-export async function until(fn: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+export async function until(fn: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await fn()) return;

@@ -123,7 +123,7 @@ describe.skipIf(skip)('PostgreSQL store shared by several nodes', () => {
       const second = await mk(limited[1]!, 'second@1');
       await sleep(20);
       const third = await mk(limited[1]!, 'third@1');
-      await until(() => kicked.length > 0, 10_000, 'a kick');
+      await until(() => kicked.length > 0, 20_000, 'a kick');
       // Both newer sessions still get a message sent after the kicks: a kicked one never would
       // (its kick notice comes first and it does not reconnect).
       const sender = await login(limited[0]!, 'px_limit_barrier');

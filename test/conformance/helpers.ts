@@ -78,8 +78,12 @@ export const MODIFIED = 'ts_invitation_modified';
 
 export const IM_EVENTS = ['SDK_READY', 'NET_STATE_CHANGE', 'KICKED_OUT', 'GROUP_LIST_UPDATED', 'MESSAGE_RECEIVED'] as const;
 
-/** Generous upper bound for something that must happen. Never a speed assertion. */
-export const WAIT_MS = 8000;
+/**
+ * Generous upper bound for something that must happen. Never a speed assertion: it is half
+ * the test timeout, so a loaded 2-core machine (CI) fails a test only when the thing never
+ * comes, and the message says what was awaited.
+ */
+export const WAIT_MS = 15_000;
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

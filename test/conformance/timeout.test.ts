@@ -18,9 +18,13 @@ import {
   sorted,
   TIMEOUT,
   useHarness,
+  WAIT_MS,
 } from './helpers.ts';
 
 const h = useHarness();
+
+/** Seconds an invitee has to answer in the tests where the answer must beat the deadline. */
+const ANSWER_WITHIN = 5;
 
 describe('a 1:1 invitation reaching its deadline', () => {
   it('sends one INVITATION_TIMEOUT to every session: isSelfTimeout true for the invitee, false for the inviter', async () => {
@@ -63,11 +67,14 @@ describe('a 1:1 invitation reaching its deadline', () => {
   it('does not fire for an invitation that was answered before the deadline', async () => {
     const alice = await h().online('alice');
     const bob = await h().online('bob');
-    const answered = await invite(alice, { userID: bob.userID, timeout: 1 });
-    const watch = await invite(alice, { userID: bob.userID, timeout: 1 });
+    // The answer must come before the deadline however slow this machine is: a deadline of a
+    // few seconds, and the sync point invited after the answer with the same timeout (so its
+    // deadline is the later one).
+    const answered = await invite(alice, { userID: bob.userID, timeout: ANSWER_WITHIN });
     await bob.rec.waitSig(NEW, answered);
-    await bob.chat.accept({ inviteID: answered });
-    await alice.rec.waitSig(TIMEOUT, watch); // sync point: the other deadline has passed
+    expectOk(await bob.chat.accept({ inviteID: answered }), answered);
+    const watch = await invite(alice, { userID: bob.userID, timeout: ANSWER_WITHIN });
+    await alice.rec.waitSig(TIMEOUT, watch, () => true, ANSWER_WITHIN * 1000 + WAIT_MS); // sync point: the other deadline has passed
     await alice.rec.expectNoSig(TIMEOUT, answered);
     await bob.rec.expectNoSig(TIMEOUT, answered);
   });
@@ -109,10 +116,10 @@ describe('a group invitation reaching its deadline', () => {
     const id = await inviteInGroup(alice, {
       groupID,
       inviteeList: [bob.userID, carol.userID, erin.userID],
-      timeout: 2,
+      timeout: ANSWER_WITHIN, // bob's accept comes before it however slow this machine is
     });
     await bob.rec.waitSig(NEW, id);
-    await bob.chat.accept({ inviteID: id });
+    expectOk(await bob.chat.accept({ inviteID: id }), id);
     const expected = sorted([carol.userID, erin.userID]);
     for (const [c, self] of [
       [alice, false],
@@ -121,7 +128,7 @@ describe('a group invitation reaching its deadline', () => {
       [erin, true],
       [dave, false],
     ] as const) {
-      const ev = await c.rec.waitSig(TIMEOUT, id);
+      const ev = await c.rec.waitSig(TIMEOUT, id, () => true, ANSWER_WITHIN * 1000 + WAIT_MS);
       expect(ev.inviter).toBe(alice.userID);
       expect(ev.groupID).toBe(groupID);
       expect(sorted(ev.inviteeList), c.rec.label).toEqual(expected);
@@ -152,11 +159,13 @@ describe('a group invitation reaching its deadline', () => {
     const bob = await h().online('bob');
     const carol = await h().online('carol');
     const groupID = await makeGroup(alice, [bob.userID, carol.userID]);
-    const id = await inviteInGroup(alice, { groupID, inviteeList: [bob.userID], timeout: 1 });
-    const sync = await inviteInGroup(alice, { groupID, inviteeList: [carol.userID], timeout: 1 });
+    // As above: the reject comes before the deadline however slow this machine is, and the
+    // sync point's deadline (invited after the reject) is the later one.
+    const id = await inviteInGroup(alice, { groupID, inviteeList: [bob.userID], timeout: ANSWER_WITHIN });
     await bob.rec.waitSig(NEW, id);
-    await bob.chat.reject({ inviteID: id });
-    await carol.rec.waitSig(TIMEOUT, sync);
+    expectOk(await bob.chat.reject({ inviteID: id }), id);
+    const sync = await inviteInGroup(alice, { groupID, inviteeList: [carol.userID], timeout: ANSWER_WITHIN });
+    await carol.rec.waitSig(TIMEOUT, sync, () => true, ANSWER_WITHIN * 1000 + WAIT_MS);
     await alice.rec.waitSig(TIMEOUT, sync);
     for (const c of [alice, bob, carol]) await c.rec.expectNoSig(TIMEOUT, id);
   });

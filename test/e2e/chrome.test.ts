@@ -129,11 +129,14 @@ describe('Chromium', () => {
   });
 
   it('an unanswered call times out into a missed call, counted until seen', async () => {
-    await carol.invite({ userID: 'bob', timeout: 2 });
+    // Long enough that the ring is still there when a loaded machine gets to look (2 s was
+    // a race between the ring showing, this poll, and the deadline).
+    await carol.invite({ userID: 'bob', timeout: 8 });
     await until(async () => (await ringIds(bob)).length === 1, 'ring');
     const missed = await until(
       async () => Object.keys(await notifications(bob)).find((id) => id.startsWith('missed:')),
       'missed-call notification',
+      30_000,
     );
     expect((await notifications(bob))[missed]).toMatchObject({ title: 'Missed call', message: 'Missed call from carol' });
     expect(await ringIds(bob)).toEqual([]);

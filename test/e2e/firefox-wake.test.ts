@@ -48,9 +48,15 @@ let tab: Page;
 /** The scenario's idle time: nothing is sent, opened or clicked meanwhile. */
 const nothingHappensFor = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Carol calls dave with a 5 s timeout; it must ring in the web tab; then she hangs up. */
-async function ringsWithin5s() {
-  const inv = await carol.invite({ userID: 'dave', timeout: 5 });
+/**
+ * Carol calls dave with a `seconds` timeout; it must ring in the web tab (an invitation that
+ * timed out before dave's phone heard it never rings); then she hangs up. The timeouts are
+ * short of what the failure would take (a suspended page: the 30 s keep-alive alarm; a
+ * reconnect without the extension's 3 s backoff cap: steps of up to 10 s) but leave a loaded
+ * machine seconds for the login, the catch-up and the badge.
+ */
+async function ringsWithin(seconds: number) {
+  const inv = await carol.invite({ userID: 'dave', timeout: seconds });
   const badge = await until(async () => {
     const b = await firefoxPageBadge(tab);
     return b.present ? b : null;
@@ -92,16 +98,16 @@ describe.skipIf(!HAS_FIREFOX)('Firefox event page', () => {
   it(`rings after ${IDLE_MS / 1000} s of idle with a ${IDLE_TIMEOUT_MS / 1000} s idle timeout, every time (3 rounds)`, async () => {
     for (let round = 1; round <= 3; round++) {
       await nothingHappensFor(IDLE_MS);
-      await ringsWithin5s();
+      await ringsWithin(10);
     }
     // How: the page was never suspended while signed in (wake.ts).
     expect(await backgroundState(ff.browser)).toBe('running');
   }, 3 * (IDLE_MS + 30_000));
 
-  it(`rings within 5 s of the network returning after a ${OUTAGE_MS / 60_000}-minute outage`, async () => {
+  it(`rings within 8 s of the network returning after a ${OUTAGE_MS / 60_000}-minute outage`, async () => {
     proxy.cut();
     await nothingHappensFor(OUTAGE_MS);
     proxy.restore();
-    await ringsWithin5s();
+    await ringsWithin(8);
   }, OUTAGE_MS + 60_000);
 });

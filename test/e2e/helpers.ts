@@ -173,13 +173,15 @@ export function extUrl(p: Profile, page: string): string {
 /** Signs in (creating the account) through the options page, as a person would. */
 export async function signInThroughOptions(p: Profile, server: string, userID: string, create: boolean): Promise<Page> {
   const page = await p.context.newPage();
-  try {
-    await page.goto(extUrl(p, 'options.html'));
-  } catch (e) {
-    // The extension opens its own options tab on install; the two navigations can cross.
-    if (!String(e).includes('interrupted')) throw e;
-    await page.waitForTimeout(300);
-    await page.goto(extUrl(p, 'options.html'));
+  // The extension opens its own options tab on install; the two navigations can cross:
+  // go again until one is not interrupted (no fixed pause: a loaded machine crosses later).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(extUrl(p, 'options.html'));
+      break;
+    } catch (e) {
+      if (!String(e).includes('interrupted') || attempt === 10) throw e;
+    }
   }
   await page.getByTestId('server').fill(server);
   await page.getByTestId('user-id').fill(userID);
@@ -312,8 +314,8 @@ export async function clickPageBadge(page: Page, action: string, opts: { waitArm
   }
 }
 
-/** Polls until `fn` returns something truthy (or throws its last error). */
-export async function until<T>(fn: () => Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+/** Polls until `fn` returns something truthy (or throws its last error). The bound is a hang guard: 30 s, a third of the e2e test timeout, for a loaded machine. */
+export async function until<T>(fn: () => Promise<T>, what: string, timeoutMs = 30_000): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

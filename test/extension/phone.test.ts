@@ -16,6 +16,7 @@ import { resetBadgeViewCache } from '../../src/extension/background/badge-view.t
 import { BADGE_VIEW_KEY } from '../../src/extension/shared/schema.ts';
 import { encodeClassroom, encodeInvite } from '../../src/protocol/call-data.ts';
 import { FakeChat, signal } from './fake-chat.ts';
+import { settled } from './settled.ts';
 
 const invitation = (over: Record<string, unknown> = {}) => ({
   inviteID: 'inv-1',
@@ -110,7 +111,7 @@ describe('Phone (the background worker)', () => {
       callState: { calls: [], active: null, missed: 2, notice: null },
     });
     const { phone, chat } = boot();
-    await vi.waitFor(() => expect(phone.viewState().connection).toBe('online'));
+    await settled(() => expect(phone.viewState().connection).toBe('online'));
     expect(chat().called('login')).toEqual([{ userID: 'bob', userSig: 'old-sig' }]);
     expect(phone.viewState().missed).toBe(2);
     expect(await fakeBrowser.storage.local.get(['account', 'callState'])).toEqual({});
@@ -131,7 +132,7 @@ describe('Phone (the background worker)', () => {
     const { chat, phone } = await signedIn((c) => {
       c.pending = [quiet, loud];
     });
-    await vi.waitFor(async () => expect(await badgeText()).toBe('2'));
+    await settled(async () => expect(await badgeText()).toBe('2'));
     expect(await notifications()).toEqual(['ring:loud']);
     expect(phone.viewState().incoming.map((c) => c.inviteID).sort()).toEqual(['loud', 'quiet']); // still rings in the popup and badge
     // The callee's own settings decide the rest.
@@ -143,7 +144,7 @@ describe('Phone (the background worker)', () => {
   it('silence stops the ringtone only: the call still rings in the badge, toolbar and popup, and can be accepted', async () => {
     const { chat, ringtone, phone } = await signedIn();
     chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ data: encodeInvite('room', 'video') }));
-    await vi.waitFor(() => expect(ringtone.playing).toBe(true));
+    await settled(() => expect(ringtone.playing).toBe(true));
     expect(await badgeView()).toEqual([
       expect.objectContaining({
         app: 'Ringlet',
@@ -163,7 +164,7 @@ describe('Phone (the background worker)', () => {
     expect(item!.buttons.map((b) => b.action)).toEqual(['accept', 'reject']); // no second "Silence"
     // A later call rings again; silencing an invitation that is not ringing is an error.
     chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: 'inv-2', inviter: 'carol' }));
-    await vi.waitFor(() => expect(ringtone.playing).toBe(true));
+    await settled(() => expect(ringtone.playing).toBe(true));
     await expect(phone.handle({ type: 'call/silence', inviteID: 'nope' })).rejects.toMatchObject({ code: 8010 });
     await phone.handle({ type: 'call/accept', inviteID: 'inv-1' });
     expect(phone.viewState().active).toMatchObject({ peer: 'alice' });
@@ -174,9 +175,9 @@ describe('Phone (the background worker)', () => {
     const title = () => fakeBrowser.action.getTitle({});
     expect(await title()).not.toMatch(/calling/);
     chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
-    await vi.waitFor(async () => expect(await title()).toBe('alice is calling'));
+    await settled(async () => expect(await title()).toBe('alice is calling'));
     await phone.handle({ type: 'settings/set', patch: { language: 'zh_CN' } });
-    await vi.waitFor(async () => expect(await title()).toBe('alice 来电'));
+    await settled(async () => expect(await title()).toBe('alice 来电'));
     await phone.handle({ type: 'call/reject', inviteID: 'inv-1' });
     expect(await title()).toBe('Ringlet');
   });
@@ -184,7 +185,7 @@ describe('Phone (the background worker)', () => {
   it('a hang-up asked by the call window carries its reason, and a stale window cannot end a newer call', async () => {
     const w = await signedIn();
     w.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
-    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
+    await settled(async () => expect(await badgeText()).toBe('1'));
     await w.phone.handle({ type: 'call/accept', inviteID: 'inv-1' });
     await w.phone.handle({ type: 'call/hangup', inviteID: 'older-call', reason: 'peer_lost' });
     expect(w.phone.viewState().active).not.toBeNull();
@@ -197,10 +198,10 @@ describe('Phone (the background worker)', () => {
     const w = await signedIn();
     const call = invitation({ groupID: 'class', inviteeList: ['bob', 'carol'], data: encodeInvite('room', 'audio', 'classroom') });
     w.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, call);
-    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
+    await settled(async () => expect(await badgeText()).toBe('1'));
     await w.phone.handle({ type: 'call/accept', inviteID: 'inv-1' });
     w.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: 'hands', groupID: 'class', inviteeList: ['bob', 'carol'], data: encodeClassroom('raiseHand', 'room', 'inv-1') }));
-    await vi.waitFor(async () => expect(await badgeView()).toHaveLength(1));
+    await settled(async () => expect(await badgeView()).toHaveLength(1));
     expect(w.ringtone.playing).toBe(false);
     expect(await notifications()).toEqual([]);
     await w.phone.handle({ type: 'call/accept', inviteID: 'hands' });
@@ -255,11 +256,11 @@ describe('Phone (the background worker)', () => {
     const { chat, phone, ringtone } = await signedIn();
     const group = invitation({ groupID: 'team', inviteeList: ['bob', 'carol'] });
     chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, group);
-    await vi.waitFor(async () => expect(await notifications()).toEqual(['ring:inv-1']));
+    await settled(async () => expect(await notifications()).toEqual(['ring:inv-1']));
     expect(ringtone.playing).toBe(true);
     const refetches = chat().called('getPendingInvitations').length;
     chat().emit(SIGNAL.INVITEE_REJECTED, { inviteID: 'inv-1', inviter: 'alice', groupID: 'team', invitee: 'bob', data: '', reason: 'left_group' });
-    await vi.waitFor(async () => expect(await notifications()).toEqual([]));
+    await settled(async () => expect(await notifications()).toEqual([]));
     expect(ringtone.playing).toBe(false);
     expect(await badgeText()).toBe('');
     expect(phone.viewState().incoming).toEqual([]);
@@ -276,8 +277,8 @@ describe('Phone (the background worker)', () => {
       expect(out).toBeDefined();
       expect(await badgeView()).toEqual([expect.objectContaining({ text: expect.stringContaining('Calling') })]);
       chat().emit(SIGNAL.INVITATION_CANCELLED, { inviteID: out!.inviteID, inviter: 'bob', groupID: 'team', data: '', reason });
-      await vi.waitFor(() => expect(phone.viewState().outgoing).toEqual([]));
-      await vi.waitFor(async () => expect(await badgeView()).toEqual([]));
+      await settled(() => expect(phone.viewState().outgoing).toEqual([]));
+      await settled(async () => expect(await badgeView()).toEqual([]));
     }
     expect(phone.viewState().notice?.key).toBe('noticeGroupDismissed');
     expect(chat().called('getPendingInvitations')).toHaveLength(refetches);
@@ -287,20 +288,20 @@ describe('Phone (the background worker)', () => {
     const first = await signedIn();
     first.chat().pending = [invitation()];
     first.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
-    await vi.waitFor(async () => expect(await notifications()).toEqual(['ring:inv-1']));
+    await settled(async () => expect(await notifications()).toEqual(['ring:inv-1']));
     const created = vi.spyOn(fakeBrowser.notifications, 'create');
 
     // A new worker over the same storage: reconnects, asks for pending invitations…
     const second = boot({ prepare: (c) => (c.pending = [invitation({ remaining: 12 })]) });
     await second.phone.ready;
-    await vi.waitFor(() => expect(second.chats[0]?.called('getPendingInvitations')).toHaveLength(1));
+    await settled(() => expect(second.chats[0]?.called('getPendingInvitations')).toHaveLength(1));
     // …and the SDK re-announces it: still one invitation, one notification, no new one.
     second.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ remaining: 12 }));
-    await vi.waitFor(() => expect(second.phone.viewState().connection).toBe('online'));
+    await settled(() => expect(second.phone.viewState().connection).toBe('online'));
     // Barrier: the worker handles events in order, so once a later invitation rings, the
     // re-announcement before it has been handled too.
     second.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: 'inv-2', inviter: 'carol' }));
-    await vi.waitFor(async () => expect((await notifications()).sort()).toEqual(['ring:inv-1', 'ring:inv-2']));
+    await settled(async () => expect((await notifications()).sort()).toEqual(['ring:inv-1', 'ring:inv-2']));
     expect(second.phone.viewState().incoming.map((c) => c.inviteID).sort()).toEqual(['inv-1', 'inv-2']);
     expect(created.mock.calls.map((c) => c[0])).toEqual(['ring:inv-2']);
     expect(second.ringtone.playing).toBe(true);
@@ -310,7 +311,7 @@ describe('Phone (the background worker)', () => {
   it('on wake, an invitation that timed out meanwhile becomes a missed call', async () => {
     const first = await signedIn();
     first.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
-    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
+    await settled(async () => expect(await badgeText()).toBe('1'));
     const second = boot({
       prepare: (c) =>
         (c.messages = [
@@ -318,7 +319,7 @@ describe('Phone (the background worker)', () => {
           signal('C2Calice', 'alice', 31, { inviteID: 'inv-1', inviter: 'alice', inviteeList: ['bob'], actionType: 5 }),
         ]),
     });
-    await vi.waitFor(() => expect(second.phone.viewState().missed).toBe(1));
+    await settled(() => expect(second.phone.viewState().missed).toBe(1));
     expect(await notifications()).toEqual(['missed:inv-1']);
   });
 
@@ -326,7 +327,7 @@ describe('Phone (the background worker)', () => {
     const first = await signedIn();
     void first;
     const second = boot({ prepare: (c) => (c.loginError = new RingletError(70001, 'user_sig_expired', 'expired')) });
-    await vi.waitFor(() => expect(second.phone.viewState().connection).toBe('expired'));
+    await settled(() => expect(second.phone.viewState().connection).toBe('expired'));
     expect(await notifications()).toContain('auth:expired');
     expect(JSON.stringify(await fakeBrowser.storage.local.get('account'))).not.toContain('sig-bob');
     await expect(second.phone.handle({ type: 'call/dial', userID: 'alice', callType: 'audio' })).rejects.toMatchObject({ code: 2024 });
@@ -335,7 +336,7 @@ describe('Phone (the background worker)', () => {
   it('signing out forgets the account and the calls', async () => {
     const { chat, phone } = await signedIn();
     chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
-    await vi.waitFor(async () => expect(await badgeText()).toBe('1'));
+    await settled(async () => expect(await badgeText()).toBe('1'));
     await phone.handle({ type: 'account/signOut' });
     expect(chat().called('logout')).toHaveLength(1);
     expect(phone.viewState()).toMatchObject({ connection: 'signedOut', userID: null, incoming: [] });
@@ -358,13 +359,13 @@ describe('Phone under an invitation flood', () => {
 
   it('works through a catch-up of 100 junk invitations in a few stored writes and rings the newest real call', async () => {
     const { chat, phone } = await signedIn();
-    await vi.waitFor(() => expect(phone.viewState().connection).toBe('online'));
+    await settled(() => expect(phone.viewState().connection).toBe('online'));
     const set = vi.spyOn(fakeBrowser.storage.local, 'set');
     // The server announces the newest first: the real call, then the cap's worth of junk.
     chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: 'real', inviter: 'carol' }));
     for (let i = 0; i < 100; i++) chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation({ inviteID: `junk-${i}`, inviter: 'mallory', data: 'x'.repeat(8192), timeout: 0, remaining: 0 }));
-    await vi.waitFor(() => expect(phone.viewState().incoming).toHaveLength(101));
-    await vi.waitFor(async () => expect(await notifications()).toContain('ring:real'));
+    await settled(() => expect(phone.viewState().incoming).toHaveLength(101));
+    await settled(async () => expect(await notifications()).toContain('ring:real'));
     const stateWrites = set.mock.calls.filter(([items]) => Object.keys(items as object).some((k) => k.includes('call'))).length;
     expect(stateWrites).toBeLessThan(10);
   });

@@ -18,9 +18,9 @@ import type { Connection } from '../../src/extension/shared/schema.ts';
 /** The worker's options (sdk.ts: the first login keeps trying), with a short backoff for tests. */
 export const WORKER_OPTIONS: Omit<CreateChatOptions, 'server'> = { backoffMinMs: 50, backoffMaxMs: 300, loginAttempts: Infinity };
 
-/** Resolves once `done()` holds (checked every 10 ms); fails after 10 s naming `what`. */
+/** Resolves once `done()` holds (checked every 10 ms); fails after 20 s (a loaded machine's bound, not a speed) naming `what`. */
 export async function poll(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 20_000;
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`${what} never happened`);
     await new Promise((r) => setTimeout(r, 10));

@@ -21,6 +21,7 @@ import { encodeInvite } from '../../src/protocol/call-data.ts';
 import { TSignaling as SIGNAL } from '../../src/protocol/signaling.ts';
 import { FakeChat } from './fake-chat.ts';
 import { fakeEvent } from './fake-event.ts';
+import { settled } from './settled.ts';
 
 const FEATURES_DIR = fileURLToPath(new URL('../../src/extension/background/features/', import.meta.url));
 
@@ -130,7 +131,7 @@ async function background() {
   const chat = chats.at(-1)!;
   const ring = async (inviteID: string) => {
     chat.emit(SIGNAL.NEW_INVITATION_RECEIVED, { inviteID, inviter: 'alice', groupID: '', inviteeList: ['bob'], data: encodeInvite('room', 'audio'), timeout: 30, remaining: 30 });
-    await vi.waitFor(() => expect(bg.phone.viewState().incoming.map((c) => c.inviteID)).toContain(inviteID));
+    await settled(() => expect(bg.phone.viewState().incoming.map((c) => c.inviteID)).toContain(inviteID));
   };
   return { ...bg, chat, ring };
 }
@@ -163,15 +164,15 @@ describe('the background wiring', () => {
   it("answers from a ring notification's buttons (by its id) and opens the popup in a window on a click", async () => {
     const { chat, ring } = await background();
     await ring('inv-1');
-    await vi.waitFor(async () => expect(await notificationIds()).toEqual(['ring:inv-1']));
+    await settled(async () => expect(await notificationIds()).toEqual(['ring:inv-1']));
     const windows = vi.spyOn(fakeBrowser.windows, 'create');
     await fakeBrowser.notifications.onButtonClicked.trigger('ring:inv-1', 1);
-    await vi.waitFor(() => expect(chat.called('reject')).toEqual([{ inviteID: 'inv-1' }]));
+    await settled(() => expect(chat.called('reject')).toEqual([{ inviteID: 'inv-1' }]));
     await ring('inv-2');
     await fakeBrowser.notifications.onButtonClicked.trigger('ring:inv-2', 0);
-    await vi.waitFor(() => expect(chat.called('accept')).toEqual([{ inviteID: 'inv-2' }]));
+    await settled(() => expect(chat.called('accept')).toEqual([{ inviteID: 'inv-2' }]));
     await fakeBrowser.notifications.onClicked.trigger('ring:inv-3');
-    await vi.waitFor(() => expect(windows).toHaveBeenCalledOnce());
+    await settled(() => expect(windows).toHaveBeenCalledOnce());
     expect(windows.mock.calls[0]![0]).toMatchObject({ url: 'chrome-extension://test-extension-id/popup.html', type: 'popup' });
     // Ids that are not ours answer nothing.
     await fakeBrowser.notifications.onButtonClicked.trigger('ringing:inv-4', 0);
@@ -184,11 +185,11 @@ describe('the background wiring', () => {
     const windows = vi.spyOn(fakeBrowser.windows, 'create');
     await fakeBrowser.notifications.create('missed:inv-9', { type: 'basic', iconUrl: '', title: 'Missed call', message: '' });
     await fakeBrowser.notifications.onClicked.trigger('missed:inv-9');
-    await vi.waitFor(async () => expect(await notificationIds()).toEqual([]));
-    await vi.waitFor(() => expect(windows).toHaveBeenCalledOnce());
+    await settled(async () => expect(await notificationIds()).toEqual([]));
+    await settled(() => expect(windows).toHaveBeenCalledOnce());
     expect(openOptionsPage).not.toHaveBeenCalled();
     await fakeBrowser.notifications.onClicked.trigger('auth:expired');
-    await vi.waitFor(() => expect(openOptionsPage).toHaveBeenCalledOnce());
+    await settled(() => expect(openOptionsPage).toHaveBeenCalledOnce());
     expect(windows).toHaveBeenCalledOnce();
   });
 
@@ -197,14 +198,14 @@ describe('the background wiring', () => {
     await ring('inv-1');
     await ring('inv-2');
     onCommand.trigger('reject-newest');
-    await vi.waitFor(() => expect(chat.called('reject')).toEqual([{ inviteID: 'inv-2' }]));
+    await settled(() => expect(chat.called('reject')).toEqual([{ inviteID: 'inv-2' }]));
     onCommand.trigger('accept-newest');
-    await vi.waitFor(() => expect(chat.called('accept')).toEqual([{ inviteID: 'inv-1' }]));
+    await settled(() => expect(chat.called('accept')).toEqual([{ inviteID: 'inv-1' }]));
     // Hang up (global in Chrome): ends the call just answered, with the end-of-call marker to alice.
-    await vi.waitFor(() => expect(phone.viewState().active?.inviteID).toBe('inv-1'));
+    await settled(() => expect(phone.viewState().active?.inviteID).toBe('inv-1'));
     onCommand.trigger('hang-up');
-    await vi.waitFor(() => expect(phone.viewState().active).toBeNull());
-    await vi.waitFor(() => expect(chat.called('invite')).toEqual([expect.objectContaining({ userID: 'alice', data: expect.stringContaining('"callInviteID":"inv-1"') })]));
+    await settled(() => expect(phone.viewState().active).toBeNull());
+    await settled(() => expect(chat.called('invite')).toEqual([expect.objectContaining({ userID: 'alice', data: expect.stringContaining('"callInviteID":"inv-1"') })]));
   });
 
   it('the hang-up shortcut stops dialling when no call is in progress', async () => {
@@ -212,27 +213,27 @@ describe('the background wiring', () => {
     await phone.handle({ type: 'call/dial', userID: 'carol', callType: 'audio' });
     const dialling = phone.viewState().outgoing[0]!.inviteID;
     onCommand.trigger('hang-up');
-    await vi.waitFor(() => expect(chat.called('cancel')).toEqual([{ inviteID: dialling }]));
-    await vi.waitFor(() => expect(phone.viewState().outgoing).toEqual([]));
+    await settled(() => expect(chat.called('cancel')).toEqual([{ inviteID: dialling }]));
+    await settled(() => expect(phone.viewState().outgoing).toEqual([]));
   });
 
   it('creates the context menu on install (and opens the options page), re-words it for a new language, and dials a selected user ID', async () => {
     const { chat, phone } = await background();
     await fakeBrowser.runtime.onInstalled.trigger({ reason: 'install' } as never);
-    await vi.waitFor(() => expect(menus).toEqual([{ id: 'ringlet-call-selection', title: 'Call "%s" with Ringlet', contexts: ['selection'] }]));
+    await settled(() => expect(menus).toEqual([{ id: 'ringlet-call-selection', title: 'Call "%s" with Ringlet', contexts: ['selection'] }]));
     expect(openOptionsPage).toHaveBeenCalledOnce();
     await phone.handle({ type: 'settings/set', patch: { language: 'zh_CN' } });
-    await vi.waitFor(() => expect(menus).toEqual([expect.objectContaining({ title: '用 Ringlet 呼叫“%s”' })]));
+    await settled(() => expect(menus).toEqual([expect.objectContaining({ title: '用 Ringlet 呼叫“%s”' })]));
     onMenuClicked.trigger({ menuItemId: 'ringlet-call-selection', selectionText: 'not a user id!' });
     onMenuClicked.trigger({ menuItemId: 'ringlet-call-selection', selectionText: '  carol ' });
-    await vi.waitFor(() => expect(chat.called('invite')).toEqual([expect.objectContaining({ userID: 'carol' })]));
+    await settled(() => expect(chat.called('invite')).toEqual([expect.objectContaining({ userID: 'carol' })]));
   });
 
   it("sends each own view the state over its port, and closes a port that is no view's", async () => {
     await background();
     const view = port(VIEW_PORT, 'chrome-extension://test-extension-id/popup.html');
     onConnect.trigger(view);
-    await vi.waitFor(() => expect(view.posted.at(-1)).toMatchObject({ type: 'state', state: { userID: 'bob', connection: 'online' } }));
+    await settled(() => expect(view.posted.at(-1)).toMatchObject({ type: 'state', state: { userID: 'bob', connection: 'online' } }));
     const foreign = { ...port(VIEW_PORT, 'https://example.com/'), sender: { id: 'another-extension', url: 'https://example.com/' } };
     onConnect.trigger(foreign);
     expect(foreign.disconnect).toHaveBeenCalledOnce();

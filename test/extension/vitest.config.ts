@@ -13,5 +13,9 @@ export default defineProject({
     root,
     include: ['test/extension/**/*.test.ts'],
     environment: 'node',
+    // Some files run a real server and phones against it: the root config's reasoning on a
+    // loaded machine (vitest's 5 s / 10 s defaults are for a fast idle one).
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
   },
 });

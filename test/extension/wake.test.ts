@@ -8,6 +8,7 @@ import { fakeBrowser } from 'wxt/testing';
 import { keepReachable, KEEP_AWAKE_MS, KEEPALIVE_ALARM, KEEPALIVE_PERIOD_MINUTES, type Reachable } from '../../src/extension/background/features/wake.ts';
 import { WAKE_ON_PAGE_LOAD_KEY, WAKE_PORT, type Connection } from '../../src/extension/shared/schema.ts';
 import { fakeEvent } from './fake-event.ts';
+import { settled } from './settled.ts';
 
 /** A phone stand-in whose connection the test sets, counting `ensureConnected` calls. */
 function fakePhone(initial: Connection) {
@@ -56,30 +57,30 @@ describe('keepReachable', () => {
   it('keeps a 30 s alarm and the page-load flag exactly while signed in', async () => {
     const phone = fakePhone('signedOut');
     keepReachable(phone, { keepAwake: false }, new AbortController().signal);
-    await vi.waitFor(async () => expect(await wakeFlag()).toBe(false));
+    await settled(async () => expect(await wakeFlag()).toBe(false));
     expect(await alarm()).toBeUndefined();
 
     phone.set('connecting');
-    await vi.waitFor(async () => expect(await wakeFlag()).toBe(true));
-    await vi.waitFor(async () => expect(await alarm()).toMatchObject({ periodInMinutes: KEEPALIVE_PERIOD_MINUTES }));
+    await settled(async () => expect(await wakeFlag()).toBe(true));
+    await settled(async () => expect(await alarm()).toMatchObject({ periodInMinutes: KEEPALIVE_PERIOD_MINUTES }));
 
     // Offline is still signed in: the alarm stays (it is what brings a stopped worker back).
     phone.set('offline');
     phone.set('expired');
-    await vi.waitFor(async () => expect(await wakeFlag()).toBe(false));
-    await vi.waitFor(async () => expect(await alarm()).toBeUndefined());
+    await settled(async () => expect(await wakeFlag()).toBe(false));
+    await settled(async () => expect(await alarm()).toBeUndefined());
   });
 
   it('replaces an alarm with another period and leaves a right one running', async () => {
     await fakeBrowser.alarms.create(KEEPALIVE_ALARM, { periodInMinutes: 1 });
     keepReachable(fakePhone('online'), { keepAwake: false }, new AbortController().signal);
-    await vi.waitFor(async () => expect(await alarm()).toMatchObject({ periodInMinutes: KEEPALIVE_PERIOD_MINUTES }));
+    await settled(async () => expect(await alarm()).toMatchObject({ periodInMinutes: KEEPALIVE_PERIOD_MINUTES }));
 
     fakeBrowser.reset();
     Object.assign(fakeBrowser.runtime, { onConnect: fakeEvent() });
     await fakeBrowser.alarms.create(KEEPALIVE_ALARM, { periodInMinutes: KEEPALIVE_PERIOD_MINUTES, when: 12345 });
     keepReachable(fakePhone('online'), { keepAwake: false }, new AbortController().signal);
-    await vi.waitFor(async () => expect(await wakeFlag()).toBe(true));
+    await settled(async () => expect(await wakeFlag()).toBe(true));
     // The flag is written after the alarm was looked at: the alarm kept its schedule.
     expect(await alarm()).toMatchObject({ scheduledTime: 12345 });
   });

@@ -54,7 +54,7 @@ async function signIn(userID: string, password: string): Promise<{ client: Clien
 
 const kickedOut = (c: Client) => new Promise<{ type: string }>((r) => c.chat.on(EVENT.KICKED_OUT, (e: any) => r(e.data)));
 
-async function until(cond: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+async function until(cond: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -62,7 +62,9 @@ async function until(cond: () => Promise<boolean>, what: string, ms = 10_000): P
   }
 }
 
-describe('npm run admin -- users …', () => {
+// Each `tsx` command started here compiles its TypeScript first: seconds each on a loaded
+// 2-core machine, several per test. The timeout is a hang guard, not a speed bound.
+describe('npm run admin -- users …', { timeout: 120_000 }, () => {
   it('adds users (a password from stdin, or a generated one printed), refuses an existing ID, lists them', async () => {
     const ann = await admin(['users', 'add', 'ann']);
     // Without --password-stdin the password is generated and printed on stdout.

@@ -16,7 +16,9 @@ const dir = mkdtempSync(join(tmpdir(), 'ringlet-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const tsx = (args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', ...args], { encoding: 'utf8', env: { ...process.env, RINGLET_LOG_LEVEL: 'silent' } });
 
-describe('the command line', () => {
+// Each `tsx` command started here compiles its TypeScript first: seconds each on a loaded
+// 2-core machine, several per test. The timeout is a hang guard, not a speed bound.
+describe('the command line', { timeout: 120_000 }, () => {
   it('npm run usersig prints a token that the server started on the same data folder accepts', async () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/cli/usersig.ts', 'carol', '600', '--data', dir], { encoding: 'utf8', env: { ...process.env, RINGLET_LOG_LEVEL: 'silent' } });
     // stdout is the token alone; stderr says what it is and how long it lives.
@@ -97,7 +99,7 @@ describe('the command line', () => {
     expect(out).not.toMatch(/Janus exited|connection to Janus was lost|starting it again/);
     // Janus was stopped, not left behind.
     expect(() => process.kill(janusPid, 0)).toThrow();
-  }, 60_000);
+  }, 120_000);
 
   it('refuses a bad user ID and a bad flag with a usage message', () => {
     expect(() => tsx(['src/server/cli/usersig.ts', 'not valid'])).toThrow(/Usage/);

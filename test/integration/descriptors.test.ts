@@ -83,7 +83,7 @@ describe('descriptors under a flood of sockets that never log in', () => {
       // At most a quarter of the limit waits at once (some opened were cut for later ones;
       // their closes may still be on the way to this client).
       const stillOpen = () => held.filter((ws) => ws.readyState === WebSocket.OPEN).length;
-      const deadline = performance.now() + 5000;
+      const deadline = performance.now() + 20_000; // a bound on a loaded machine, not a speed
       while (stillOpen() > LIMIT / 4 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(stillOpen()).toBeLessThanOrEqual(LIMIT / 4);
       expect(open).toBeGreaterThan(0);

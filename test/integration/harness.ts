@@ -75,7 +75,7 @@ export async function connectClient(url: string, userID: string, userSig: string
     userID,
     chat,
     events: events.items,
-    waitFor(pred, timeoutMs = 8000) {
+    waitFor(pred, timeoutMs = 20_000) {
       return events.waitFor(pred, timeoutMs, () => `${userID}: no matching event within ${timeoutMs} ms; heard ${JSON.stringify(events.items.map((e) => e.name))}`);
     },
     count(name, inviteID) {
@@ -109,7 +109,7 @@ export async function rawSocket(url: string): Promise<{
     ws.once('error', j);
   });
   let n = 0;
-  const next = (pred: (f: any) => boolean, ms = 5000) => frames.waitFor(pred, ms, () => `no matching frame; got ${JSON.stringify(frames.items)}`);
+  const next = (pred: (f: any) => boolean, ms = 20_000) => frames.waitFor(pred, ms, () => `no matching frame; got ${JSON.stringify(frames.items)}`);
   return {
     ws,
     frames: frames.items,

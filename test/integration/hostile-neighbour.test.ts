@@ -91,8 +91,12 @@ sqliteOnly('a hostile neighbour (10 s of the worst known attacks from one accoun
 
     let rssPeak = rss0;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssOf(child.pid!))), 200);
-    const attacker = await startAttacker(url, await sig('hostile'), await sig('hostile2'));
+    const sigs = [await sig('hostile'), await sig('hostile2')] as const;
+    // From before the attacker is spawned: its floods start as each of its sockets logs in,
+    // before it says `ready` (and before this loaded process reads that), so the bounds below
+    // (burst + rate × time) count all of their time.
     const attackStart = performance.now();
+    const attacker = await startAttacker(url, ...sigs);
     // While the flood runs: the victim's calls, and new logins of another user from another address.
     const [loud, lateLogins] = await Promise.all([roundTrips(caller, ATTACK_MS), loginsFrom('127.0.0.2', url, 'late', await sig('late'), ATTACK_MS)]);
     const stats = await attacker.stop();
@@ -121,12 +125,17 @@ sqliteOnly('a hostile neighbour (10 s of the worst known attacks from one accoun
     const refused = Object.entries(stats.upgrades).filter(([k]) => k !== 'error');
     expect(refused.length).toBeGreaterThan(0);
     for (const [k] of refused) expect(['429 connection_rate', '429 unauthenticated_sockets']).toContain(k);
-    expect(stats.upgrades['429 connection_rate']).toBeGreaterThan(0);
     // The flood's costly work is bounded whatever the machine's speed: WebSocket handshakes
-    // of its address by the per-address connection rate (burst + rate × time), the disk and
-    // the memory by the per-user budgets.
+    // of its address by the per-address connection rate (burst + rate × time; every attempt
+    // takes a token before any other check), the disk and the memory by the per-user budgets.
     const { burst, perSecond } = DEFAULT_LIMITS.connectionRatePerIP;
-    expect(stats.opened).toBeLessThanOrEqual(burst + perSecond * attackSeconds);
+    const admitted = burst + perSecond * attackSeconds;
+    const rateRefused = stats.upgrades['429 connection_rate'] ?? 0;
+    const attempts = stats.opened + refused.reduce((n, [, count]) => n + count, 0);
+    expect(attempts - rateRefused).toBeLessThanOrEqual(admitted);
+    // Every attempt past what the rate admits was refused by it. (Whether the flood gets that
+    // far is the attacker's speed: on a loaded machine its 10 s ran 55 s and stayed under.)
+    expect(rateRefused).toBeGreaterThanOrEqual(attempts - admitted);
     expect(db1 - db0).toBeLessThan(50 * MB);
     expect(rss1 - rss0).toBeLessThan(100 * MB);
     // The victim is never refused: every round trip of the victim completed (roundTrips
@@ -138,7 +147,7 @@ sqliteOnly('a hostile neighbour (10 s of the worst known attacks from one accoun
     // The issue's bound, p99 moved by < 50 ms, is a speed figure: printed above (quiet vs
     // loud, same run), never asserted — tests do not depend on the machine's speed, and on
     // 2 cores shared with other work the quiet p99 alone varies by more than 50 ms between runs.
-  }, 120_000);
+  }, 300_000); // a hang guard: loaded (2 cores, other work), its 10 s attack phase ran 55 s
 });
 
 /** Sequential invite→accept round trips for `ms`; their durations. */
@@ -148,7 +157,7 @@ async function roundTrips(caller: Client, ms: number): Promise<number[]> {
   while (performance.now() < stopAt) {
     const t0 = performance.now();
     const res = await caller.chat.invite({ userID: 'callee', timeout: 30 });
-    await caller.waitFor((e) => e.name === TSignaling.INVITEE_ACCEPTED && e.data.inviteID === res.inviteID, 10_000);
+    await caller.waitFor((e) => e.name === TSignaling.INVITEE_ACCEPTED && e.data.inviteID === res.inviteID, 20_000);
     out.push(performance.now() - t0);
     await new Promise((r) => setTimeout(r, 20));
   }

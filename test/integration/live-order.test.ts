@@ -147,7 +147,7 @@ describe('the SDK', () => {
     chat.on(EVENT.MESSAGE_RECEIVED, (e) => got.push(...(e.data as Array<{ ID: string }>).map((m) => m.ID)));
     try {
       await chat.login({ userID: 'alice', userSig: 'x' });
-      await vi.waitFor(() => expect(got).toContain('m9'), { timeout: 8000 });
+      await vi.waitFor(() => expect(got).toContain('m9'), { timeout: 20_000 });
       expect(got).toEqual(['m5', 'm7', 'm6', 'm8', 'm9']);
       expect(logins[1]?.resume).toEqual({ lastSeq: 7 });
     } finally {

@@ -75,32 +75,37 @@ describe('a node busy with logins says when to come back', () => {
     // An SDK client whose own backoff would retry at once (0 spread, 1 ms minimum).
     const opened: number[] = [];
     const closes: Array<{ at: number; code: number; reason: string }> = [];
+    let firstClose: () => void = () => undefined;
+    const closedOnce = new Promise<void>((r) => (firstClose = r));
     const chat = createChat({
       server: server.url, reconnectSpreadMs: 0, backoffMinMs: 1, backoffMaxMs: 2, loginAttempts: 10,
       socketFactory: (url) => {
         opened.push(performance.now());
         const ws = new WebSocket(url);
-        ws.on('close', (code, reason) => closes.push({ at: performance.now(), code, reason: reason.toString() }));
+        ws.on('close', (code, reason) => {
+          closes.push({ at: performance.now(), code, reason: reason.toString() });
+          firstClose();
+        });
         return ws as unknown as SocketLike;
       },
     });
     chats.push(chat);
     const login = chat.login({ userID: 'waiter', userSig: await server.userSig('waiter') });
     // Refused at least once while the holder is in flight; then the holder finishes.
-    const deadline = Date.now() + 5000;
-    while (closes.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await closedOnce;
     expect(closes[0]?.code).toBe(CloseCode.TRY_AGAIN_LATER);
     bus.release();
     await holding;
     await login;
-    // Every retry after a 1013 came no sooner than its hint (and not much later: hint + 25 % jitter).
+    // Every retry after a 1013 came no sooner than its hint. How much later is not asserted
+    // here: the jitter's bound (hint + 25 %) is reconnectDelay's, tested in login-storm.test.ts,
+    // and what this machine adds on top of it is scheduling, not the SDK.
     for (let i = 0; i < closes.length; i++) {
       const c = closes[i]!;
       const wait = retryAfterMs(c.code, c.reason);
       if (wait === null || opened[i + 1] === undefined) continue;
       const gap = opened[i + 1]! - c.at;
       expect(gap).toBeGreaterThanOrEqual(wait - 5);
-      expect(gap).toBeLessThan(wait * 1.25 + 500);
     }
   });
 });

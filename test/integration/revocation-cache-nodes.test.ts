@@ -35,7 +35,7 @@ async function login(server: RingletServer, userID: string, userSig: string): Pr
 }
 
 /** Polls until `check` holds (bounded). */
-async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
+async function until(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error('condition not met in time');

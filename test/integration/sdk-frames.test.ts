@@ -51,7 +51,7 @@ async function scriptedServer(): Promise<Scripted> {
 const until = async (cond: () => boolean, what: string) => {
   const t0 = Date.now();
   while (!cond()) {
-    if (Date.now() - t0 > 5000) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - t0 > 20_000) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 };

@@ -40,7 +40,7 @@ async function failure(p: Promise<unknown>): Promise<{ code: number; reason: str
 
 const outcome = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code: number; reason: string }) => `${e.code}:${e.reason}`);
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error('condition not met in time');

@@ -73,7 +73,7 @@ export function barrierArrival(chat: BarrierReceiver, token: string, timeoutMs: 
 /** Sends a barrier from `via` to `to` and waits until every client in `receivers` has it. */
 export async function barrier(via: BarrierSender, to: string, receivers: readonly { chat: BarrierReceiver; label: string }[], opts: { stored?: boolean; timeoutMs?: number } = {}): Promise<void> {
   const token = newBarrierToken();
-  const arrived = receivers.map((r) => barrierArrival(r.chat, token, opts.timeoutMs ?? 10_000, r.label));
+  const arrived = receivers.map((r) => barrierArrival(r.chat, token, opts.timeoutMs ?? 20_000, r.label));
   // Nothing unhandled if the send throws first.
   for (const a of arrived) a.catch(() => undefined);
   await sendBarrier(via, to, token, opts);
