@@ -376,23 +376,23 @@ describe('presence and the call in progress (issue 21)', () => {
 
   it('tells the server "in_call" while a call is in progress and "dnd" while do-not-disturb is on (DND wins)', async () => {
     const w = await signedIn();
-    await vi.waitFor(() => expect(custom(w)).toEqual(['']));
+    await settled(() => expect(custom(w)).toEqual(['']));
     w.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
-    await vi.waitFor(() => expect(w.phone.viewState().incoming).toHaveLength(1));
+    await settled(() => expect(w.phone.viewState().incoming).toHaveLength(1));
     await w.phone.handle({ type: 'call/accept', inviteID: 'inv-1' });
-    await vi.waitFor(() => expect(custom(w)).toEqual(['', 'in_call']));
+    await settled(() => expect(custom(w)).toEqual(['', 'in_call']));
     await w.phone.handle({ type: 'settings/set', patch: { doNotDisturb: true } });
-    await vi.waitFor(() => expect(custom(w)).toEqual(['', 'in_call', 'dnd']));
+    await settled(() => expect(custom(w)).toEqual(['', 'in_call', 'dnd']));
     await w.phone.handle({ type: 'call/hangup', inviteID: 'inv-1' });
     await w.phone.handle({ type: 'settings/set', patch: { doNotDisturb: false } });
-    await vi.waitFor(() => expect(custom(w)).toEqual(['', 'in_call', 'dnd', '']));
+    await settled(() => expect(custom(w)).toEqual(['', 'in_call', 'dnd', '']));
   });
 
   it('mute from the popup sets ActiveCall.muted (the call window applies it); without a call it is refused', async () => {
     const w = await signedIn();
     await expect(w.phone.handle({ type: 'call/mute', muted: true })).rejects.toMatchObject({ code: 8001 });
     w.chat().emit(SIGNAL.NEW_INVITATION_RECEIVED, invitation());
-    await vi.waitFor(() => expect(w.phone.viewState().incoming).toHaveLength(1));
+    await settled(() => expect(w.phone.viewState().incoming).toHaveLength(1));
     await w.phone.handle({ type: 'call/accept', inviteID: 'inv-1' });
     expect((await w.phone.handle({ type: 'call/mute', muted: true })).active?.muted).toBe(true);
     expect((await w.phone.handle({ type: 'call/mute', muted: false })).active?.muted).toBe(false);
@@ -406,9 +406,9 @@ describe('presence and the call in progress (issue 21)', () => {
     expect(view.presence).toEqual({ alice: 'online', carol: 'offline', eve: 'unknown' });
     expect(w.chat().called('subscribeUserStatus')).toEqual([{ userIDList: ['alice', 'carol', 'eve'] }]);
     w.chat().emit('onUserStatusUpdated', [{ userID: 'alice', statusType: 1, customStatus: 'in_call' }, { userID: 'zed', statusType: 1, customStatus: '' }]);
-    await vi.waitFor(() => expect(w.phone.viewState().presence).toEqual({ alice: 'in_call', carol: 'offline', eve: 'unknown' }));
+    await settled(() => expect(w.phone.viewState().presence).toEqual({ alice: 'in_call', carol: 'offline', eve: 'unknown' }));
     w.chat().emit('onUserStatusUpdated', [{ userID: 'alice', statusType: 1, customStatus: 'dnd' }]);
-    await vi.waitFor(() => expect(w.phone.viewState().presence?.alice).toBe('dnd'));
+    await settled(() => expect(w.phone.viewState().presence?.alice).toBe('dnd'));
   });
 
   it('dialling an offline user sends the invitation and says they ring when they come back online', async () => {
