@@ -65,7 +65,15 @@ export function NoticeBar({ notice, onDismiss }: { notice: Notice | null; onDism
  * The call in progress, in the popup: who, how long, muted or not, and its controls in one
  * row (mute, hang up; `extra` takes more, e.g. hold, before hang-up).
  */
-export function ActiveCallBar({ active, now, onHangup, onMute, extra }: { active: ActiveCall; now: number; onHangup: () => void; onMute: (muted: boolean) => void; extra?: ComponentChildren }) {
+export function ActiveCallBar({ active, now, onHangup, onMute, note, extra }: {
+  active: ActiveCall;
+  now: number;
+  onHangup: () => void;
+  onMute: (muted: boolean) => void;
+  /** A line about the call's state (who holds it), announced as it changes. */
+  note?: string | null;
+  extra?: ComponentChildren;
+}) {
   const name = active.groupName ?? active.peer;
   const muted = active.muted ?? false;
   return (
@@ -78,6 +86,11 @@ export function ActiveCallBar({ active, now, onHangup, onMute, extra }: { active
             {t('inCall')} · <span class="tabular">{formatDuration((now - active.startedAt) / 1000)}</span>
             {muted && <> · <span data-testid="muted-tag">{t('mutedTag')}</span></>}
           </span>
+          {note && (
+            <span class="sub block" role="status" data-testid="popup-hold-text">
+              {note}
+            </span>
+          )}
         </span>
       </div>
       <div class="call-buttons">

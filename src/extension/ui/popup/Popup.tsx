@@ -4,6 +4,7 @@
  * control is a native button/input, so it works with the keyboard alone.
  */
 import { HoldButton } from './HoldButton.tsx';
+import { holdText } from '../call/HoldViews.tsx';
 import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import type { HistoryRecord, ViewState } from '../../shared/schema.ts';
@@ -90,9 +91,15 @@ function PopupView({ state }: { state: ViewState }) {
       )}
       {signedIn && state.settings.doNotDisturb && <DndBar onOff={() => void run({ type: 'settings/set', patch: { doNotDisturb: false } })} />}
       {state.active && (
-        <ActiveCallBar active={state.active} now={now} onHangup={() => void run({ type: 'call/hangup' })} onMute={(muted) => void run({ type: 'call/mute', muted })} />
+        <ActiveCallBar
+          active={state.active}
+          now={now}
+          onHangup={() => void run({ type: 'call/hangup' })}
+          onMute={(muted) => void run({ type: 'call/mute', muted })}
+          note={state.userID ? holdText(state.active, state.userID) : null}
+          extra={state.userID ? <HoldButton active={state.active} me={state.userID} run={run} /> : undefined}
+        />
       )}
-      {state.active && state.userID && <HoldButton active={state.active} me={state.userID} run={run} />}
       {signedIn && !ringing && groupsOpen && <GroupsScreen me={state.userID ?? ''} online={online} contacts={contacts} onBack={() => setGroupsOpen(false)} />}
       {signedIn && !ringing && !groupsOpen && (
         <>
