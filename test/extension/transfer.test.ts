@@ -3,7 +3,7 @@
  * (room.ts): pure transitions, no I/O (docs/CALLS.md "Transfer and add someone").
  */
 import { describe, expect, it } from 'vitest';
-import { EMPTY_CALL_STATE, isAdHoc, transition, type CallState } from '../../src/extension/background/calls.ts';
+import { EMPTY_CALL_STATE, isAdHoc, isHoldable, transition, type CallState } from '../../src/extension/background/calls.ts';
 import { createRoom, transition as roomTransition } from '../../src/extension/call/room.ts';
 import { DEFAULT_SETTINGS } from '../../src/extension/shared/schema.ts';
 import { encodeCallEnd, encodeInvite, encodeJoinInvite, hasJoinKey } from '../../src/protocol/call-data.ts';
@@ -79,6 +79,8 @@ describe('add someone in the worker', () => {
     const three = transition(dialled, { type: 'accepted', inviteID: 'y', invitee: 'carol', data: '' }, ctx('bob')).state;
     expect(three.active).toMatchObject({ inviteID: 'x', adHoc: true });
     expect(three.active!.participants!.sort()).toEqual(['alice', 'bob', 'carol']);
+    // A 1:1 call holds; once several share it, nobody is the one other side to hold for.
+    expect([isHoldable(inCall('bob').active!), isHoldable(three.active!)]).toEqual([true, false]);
     expect(three.calls).toEqual([]);
     // alice hangs up: her marker removes her; carol and I go on.
     const end = inv({ inviteID: 'e', inviter: 'alice', inviteeList: ['bob'], data: encodeCallEnd('x', 'r1', 20) });

@@ -149,6 +149,11 @@ export function isAdHoc(a: ActiveCall): boolean {
   return !a.groupID && (a.adHoc === true || participantsOf(a).length > 2);
 }
 
+/** Only a 1:1 call holds: a group call, or a call several people share, has no single other side to hold for. */
+export function isHoldable(a: ActiveCall): boolean {
+  return !a.groupID && !isAdHoc(a);
+}
+
 /** What the user reads when an invitation is cancelled (by the inviter, or by a membership change). */
 function cancelNotice(entry: CallEntry, reason: string | undefined, ctx: Context): Notice | null {
   if (reason === 'group_dismissed') return notice(ctx, 'noticeGroupDismissed', groupLabel(entry));

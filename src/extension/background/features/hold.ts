@@ -7,7 +7,7 @@
 import type { ActiveCall, ViewState } from '../../shared/schema.ts';
 import { encodeInvite } from '../../../protocol/call-data.ts';
 import { ErrorCode } from '../../../protocol/errors.ts';
-import { callsInProgress } from '../calls.ts';
+import { callsInProgress, isHoldable } from '../calls.ts';
 import { sdkCall, ViewError } from '../errors.ts';
 import { defineFeature } from '../feature.ts';
 import type { PhoneContext } from '../phone-context.ts';
@@ -19,9 +19,9 @@ function inProgress(ctx: PhoneContext, inviteID: string): ActiveCall {
   return call;
 }
 
-/** Only 1:1 calls hold: a group call has no single other side to hold for. */
+/** Only 1:1 calls hold (isHoldable). */
 export function assertHoldable(call: ActiveCall): void {
-  if (call.groupID) throw new ViewError(ErrorCode.NOT_PERMITTED, 'errorHoldGroup', 'a group call cannot be held');
+  if (!isHoldable(call)) throw new ViewError(ErrorCode.NOT_PERMITTED, 'errorHoldGroup', 'a group call or a call of several cannot be held');
 }
 
 /** Adds or removes me among the call's holders, on the server first (modifyInvitation), then here. */

@@ -7,7 +7,7 @@
 import type { VNode } from 'preact';
 import type { ActiveCall, CallEntry } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
-import { peerOf } from '../../background/calls.ts';
+import { isHoldable, peerOf } from '../../background/calls.ts';
 import { Avatar } from '../components/Avatar.tsx';
 import { HangUpIcon, PhoneIcon, VideoIcon } from '../components/icons.tsx';
 import type { Run } from '../hooks.ts';
@@ -41,9 +41,9 @@ export function HoldBanner({ active, me, run, busy }: { active: ActiveCall; me: 
   );
 }
 
-/** The Hold toggle of the control bar (1:1 calls): pressed while I hold the call. */
+/** The Hold toggle of the control bar (1:1 calls: isHoldable): pressed while I hold the call. */
 export function HoldControl({ active, me, run, busy, wrap }: { active: ActiveCall; me: string; run: Run; busy: boolean; wrap: (button: VNode) => VNode }) {
-  if (active.groupID) return null;
+  if (!isHoldable(active)) return null;
   const mine = (active.holders ?? []).includes(me);
   return wrap(
     <button type="button" class="neutral-pressed" aria-pressed={mine} disabled={busy} onClick={() => void run({ type: 'call/hold', inviteID: active.inviteID, on: !mine })} data-testid="call-hold" />,
@@ -93,7 +93,7 @@ export function WaitingToasts({ incoming, active, run, busy }: { incoming: reado
               </div>
             </div>
             <div class="actions">
-              {!active.groupID && (
+              {isHoldable(active) && (
                 <button type="button" class="primary" disabled={busy} onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID, then: 'hold' })} data-testid="waiting-hold-accept">
                   {t('holdAndAccept')}
                 </button>

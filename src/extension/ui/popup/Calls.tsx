@@ -11,6 +11,7 @@ import { HangUpIcon, PhoneIcon, VideoIcon } from '../components/icons.tsx';
 import type { Run } from '../hooks.ts';
 import { BlockCaller } from './PeerActions.tsx';
 import { callerLine } from '../../shared/caller.ts';
+import { isHoldable } from '../../background/calls.ts';
 
 
 function label(c: CallEntry): string {
@@ -51,10 +52,10 @@ function WaitingAnswers({ c, active, run }: { c: CallEntry; active: ActiveCall; 
       <button type="button" class="danger" onClick={() => void run({ type: 'call/reject', inviteID: c.inviteID })} data-testid="popup-waiting-decline">
         {t('decline')}
       </button>
-      <button ref={active.groupID ? first : undefined} type="button" class="secondary" onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID, then: 'end' })} data-testid="popup-waiting-end-accept">
+      <button ref={isHoldable(active) ? undefined : first} type="button" class="secondary" onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID, then: 'end' })} data-testid="popup-waiting-end-accept">
         {t('endAndAccept')}
       </button>
-      {!active.groupID && (
+      {isHoldable(active) && (
         <button ref={first} type="button" class="accept" onClick={() => void run({ type: 'call/accept', inviteID: c.inviteID, then: 'hold' })} data-testid="popup-waiting-hold-accept">
           {t('holdAndAccept')}
         </button>

@@ -7,9 +7,10 @@ import type { ActiveCall } from '../../shared/schema.ts';
 import { t } from '../../shared/i18n.ts';
 import { PauseIcon } from '../components/icons.tsx';
 import type { Run } from '../hooks.ts';
+import { isHoldable } from '../../background/calls.ts';
 
 export function HoldButton({ active, me, run }: { active: ActiveCall; me: string; run: Run }) {
-  if (active.groupID) return null;
+  if (!isHoldable(active)) return null;
   const mine = (active.holders ?? []).includes(me);
   return (
     <button type="button" class="pill" aria-pressed={mine} onClick={() => void run({ type: 'call/hold', inviteID: active.inviteID, on: !mine })} data-testid="popup-hold">
