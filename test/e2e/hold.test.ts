@@ -250,7 +250,14 @@ describe('call waiting that holds', () => {
     await bp.reload();
     await bp.getByTestId('popup-hold').click();
     await aCall.getByTestId('hold-banner').getByText('bob put you on hold').waitFor();
-    const heldAt = (await samples(aCall)).bob!.inAudioBytes;
+    // alice's banner can show a packet or two before bob's window stops sending: the held
+    // value is taken once bob's window holds too and every byte it sent has arrived.
+    await bCall.getByTestId('hold-banner').getByText('You put alice on hold').waitFor();
+    const heldAt = await until(async () => {
+      const sent = (await samples(bCall)).alice!.outAudioBytes;
+      const got = (await samples(aCall)).bob!.inAudioBytes;
+      return sent === got ? got : null;
+    }, "alice has all that bob's window sent before the hold");
     const cdp = await bob.context.newCDPSession(bCall);
     try {
       let status = '';
