@@ -201,6 +201,29 @@ export async function openPopup(p: Profile): Promise<Page> {
   return page;
 }
 
+/**
+ * One popup per profile for a test file: `popup(p)` opens it once and again only after it
+ * was closed; `dial(p, userID, callType)` calls from it.
+ */
+export function popupsFor(): { popup: (p: Profile) => Promise<Page>; dial: (from: Profile, userID: string, callType?: 'audio' | 'video') => Promise<void> } {
+  const pages = new Map<string, Page>();
+  const popup = async (p: Profile): Promise<Page> => {
+    let page = pages.get(p.name);
+    if (!page || page.isClosed()) {
+      page = await openPopup(p);
+      pages.set(p.name, page);
+    }
+    return page;
+  };
+  const dial = async (from: Profile, userID: string, callType: 'audio' | 'video' = 'audio'): Promise<void> => {
+    const page = await popup(from);
+    await page.getByPlaceholder('User ID').fill(userID);
+    await page.getByTestId(`type-${callType}`).check();
+    await page.getByTestId('dial').click();
+  };
+  return { popup, dial };
+}
+
 export interface ShownNotification {
   title: string;
   message: string;

@@ -15,7 +15,7 @@ import {
   callWindow,
   launchProfile,
   notifications,
-  openPopup,
+  popupsFor,
   screenshotPath,
   signInThroughOptions,
   startTestServer,
@@ -30,23 +30,7 @@ let alice: Profile;
 let bob: Profile;
 let carol: Profile;
 let bobOptions: Page;
-const popups = new Map<string, Page>();
-
-async function popup(p: Profile): Promise<Page> {
-  let page = popups.get(p.name);
-  if (!page || page.isClosed()) {
-    page = await openPopup(p);
-    popups.set(p.name, page);
-  }
-  return page;
-}
-
-async function dial(from: Profile, userID: string, callType: 'audio' | 'video') {
-  const page = await popup(from);
-  await page.getByPlaceholder('User ID').fill(userID);
-  await page.getByTestId(`type-${callType}`).check();
-  await page.getByTestId('dial').click();
-}
+const { popup, dial } = popupsFor();
 
 /** Samples of every call session of a window (the current call's and those on hold), by peer. */
 async function samples(page: Page): Promise<Record<string, RtcSample>> {

@@ -14,7 +14,7 @@ import {
   callWindow,
   launchProfile,
   nodeClient,
-  openPopup,
+  popupsFor,
   remoteVideoWidth,
   rtcSamples,
   axeViolations,
@@ -32,23 +32,7 @@ let alice: Profile;
 let bob: Profile;
 let carol: Profile;
 let aliceNode: Awaited<ReturnType<typeof nodeClient>>;
-const popups = new Map<string, Page>();
-
-async function popup(p: Profile): Promise<Page> {
-  let page = popups.get(p.name);
-  if (!page || page.isClosed()) {
-    page = await openPopup(p);
-    popups.set(p.name, page);
-  }
-  return page;
-}
-
-async function dial(from: Profile, userID: string, callType: 'audio' | 'video') {
-  const page = await popup(from);
-  await page.getByPlaceholder('User ID').fill(userID);
-  await page.getByTestId(`type-${callType}`).check();
-  await page.getByTestId('dial').click();
-}
+const { popup, dial } = popupsFor();
 
 async function acceptFromPopup(p: Profile) {
   const page = await popup(p);

@@ -12,30 +12,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { callWindow, launchProfile, openPopup, rtcSamples, signInThroughOptions, startTestServer, until, type Profile, type RtcSample, type TestServer } from './helpers.ts';
+import { callWindow, launchProfile, popupsFor, rtcSamples, signInThroughOptions, startTestServer, until, type Profile, type RtcSample, type TestServer } from './helpers.ts';
 import { checkAndShoot } from './shots.ts';
 
 let srv: TestServer;
 let alice: Profile;
 let bob: Profile;
 let carol: Profile;
-const popups = new Map<string, Page>();
-
-async function popup(p: Profile): Promise<Page> {
-  let page = popups.get(p.name);
-  if (!page || page.isClosed()) {
-    page = await openPopup(p);
-    popups.set(p.name, page);
-  }
-  return page;
-}
-
-async function dial(from: Profile, userID: string) {
-  const page = await popup(from);
-  await page.getByPlaceholder('User ID').fill(userID);
-  await page.getByTestId('type-audio').check();
-  await page.getByTestId('dial').click();
-}
+const { popup, dial } = popupsFor();
 
 async function answer(p: Profile, how: 'Accept' | 'Reject' = 'Accept') {
   const page = await popup(p);
