@@ -104,6 +104,16 @@ export async function launchProfile(name: string, opts: { dir?: string; args?: s
   });
   const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   const extensionId = new URL(sw.url()).host;
+  if (!opts.dir) {
+    // A fresh profile installs the extension, which opens its options tab (onboarding).
+    // Chrome opens that tab as a singleton: a page of ours already loading options.html when
+    // it happens is navigated again ("interrupted by another navigation", seen in CI). Wait
+    // until the extension's own tab is there and loaded; from then on no page of ours can be
+    // taken for it.
+    const optionsUrl = `chrome-extension://${extensionId}/options.html`;
+    const onboarding = await until(async () => context.pages().find((pg) => pg.url().startsWith(optionsUrl)) ?? null, `${name}'s options tab opened on install`);
+    await onboarding.waitForLoadState();
+  }
   return {
     name,
     context,
@@ -173,16 +183,8 @@ export function extUrl(p: Profile, page: string): string {
 /** Signs in (creating the account) through the options page, as a person would. */
 export async function signInThroughOptions(p: Profile, server: string, userID: string, create: boolean): Promise<Page> {
   const page = await p.context.newPage();
-  // The extension opens its own options tab on install; the two navigations can cross:
-  // go again until one is not interrupted (no fixed pause: a loaded machine crosses later).
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await page.goto(extUrl(p, 'options.html'));
-      break;
-    } catch (e) {
-      if (!String(e).includes('interrupted') || attempt === 10) throw e;
-    }
-  }
+  // launchProfile waited for the extension's own options tab, so this navigation is ours alone.
+  await page.goto(extUrl(p, 'options.html'));
   await page.getByTestId('server').fill(server);
   await page.getByTestId('user-id').fill(userID);
   await page.getByTestId('password').fill(PASSWORD);
