@@ -12,7 +12,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, tlsHandshakes, type TestProxy } from './tls-client.ts';
+import { freePorts } from '../../src/server/free-ports.ts';
+import { tlsHandshakes, type TestProxy } from './tls-client.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CADDY = process.env.CADDY_PATH ?? '/usr/bin/caddy';
@@ -42,7 +43,10 @@ async function poll<T>(probe: () => T | null | Promise<T | null>, what: string, 
 /** Starts deploy/Caddyfile for `domain` → the server at `upstream` and Janus at `janus` (host:port). */
 export async function startTestCaddy(opts: { domain: string; port?: number; upstream: string; janus: string }): Promise<TestCaddy> {
   const dir = mkdtempSync(join(tmpdir(), 'ringlet-caddy-'));
-  const port = opts.port ?? (await freePort());
+  // Two distinct ports; the HTTP one must also differ from a caller's `port` (freed earlier).
+  const [a, b] = (await freePorts(2)) as [number, number];
+  const port = opts.port ?? a;
+  const httpPort = b === port ? a : b;
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: dir,
@@ -50,7 +54,7 @@ export async function startTestCaddy(opts: { domain: string; port?: number; upst
     XDG_CONFIG_HOME: join(dir, 'config'),
     RINGLET_DOMAIN: opts.domain,
     RINGLET_HTTPS_PORT: String(port),
-    RINGLET_HTTP_PORT: String(await freePort()),
+    RINGLET_HTTP_PORT: String(httpPort),
     RINGLET_UPSTREAM: opts.upstream,
     RINGLET_JANUS: opts.janus,
     // Caddy's own CA for the site, never installed into the system's trust store; no

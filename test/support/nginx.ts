@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, tlsHandshakes, type TestProxy } from './tls-client.ts';
+import { freePorts } from '../../src/server/free-ports.ts';
+import { tlsHandshakes, type TestProxy } from './tls-client.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
@@ -33,7 +34,7 @@ function makeCertificate(dir: string, domain: string): void {
 export async function startTestNginx(opts: { domain: string; upstream: string; janus: string }): Promise<TestNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'ringlet-nginx-'));
   makeCertificate(dir, opts.domain);
-  const [port, httpPort] = [await freePort(), await freePort()];
+  const [port, httpPort] = (await freePorts(2)) as [number, number];
   const site = readFileSync(join(ROOT, 'deploy/nginx-ringlet.conf'), 'utf8')
     .replace(/^\s*listen \[::\]:\d+.*$/gm, '')
     .replace('listen 443 ssl;', `listen 127.0.0.1:${port} ssl;`)

@@ -3,19 +3,12 @@
  * tests that kill it, restart it on the same file, or measure the process itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('../integration/fixtures/server-process.ts', import.meta.url));
 
 /** A TCP port free at the time of asking (a restarted server must come back on the same one). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+export { freePort } from '../../src/server/free-ports.ts';
 
 export interface ServerProcessOptions {
   port: number;

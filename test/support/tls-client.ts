@@ -3,7 +3,7 @@
  * CA trusted, and a chosen source address (so the proxy sees different clients).
  */
 import { request as httpsRequest } from 'node:https';
-import { createServer, type AddressInfo, type LookupFunction } from 'node:net';
+import { type LookupFunction } from 'node:net';
 import { connect } from 'node:tls';
 import WebSocket from 'ws';
 import type { SocketLike } from '../../src/sdk/socket.ts';
@@ -16,13 +16,7 @@ export interface TestProxy {
 }
 
 /** A free TCP port on loopback (closed again at once; the caller binds it next). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+export { freePort } from '../../src/server/free-ports.ts';
 
 /** Whether the certificate chain served at 127.0.0.1:`port` for `domain` validates against `ca`. */
 export function tlsHandshakes(port: number, domain: string, ca: string): Promise<boolean> {

@@ -8,10 +8,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { freePorts } from '../free-ports.ts';
 import { janusConfigFiles, type JanusConfigInput } from './janus-config.ts';
 import type { SfuOptions } from './service.ts';
 
@@ -94,17 +94,6 @@ function libFolder(): string {
   throw new Error('Janus is installed but its plugins folder was not found; set RINGLET_JANUS_LIB');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function idOf(name: string, flag: '-u' | '-g'): number | null {
   const r = spawnSync('id', [flag, name], { encoding: 'utf8' });
   const n = Number(r.stdout.trim());
@@ -134,8 +123,9 @@ export async function prepareJanus(o: LaunchOptions): Promise<JanusSetup> {
   // (secrets included) goes to a folder of its own, readable by that user alone.
   const dir = identity ? mkdtempSync(join(tmpdir(), 'ringlet-janus-')) : o.dir;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const port = o.port || (await freePort());
-  const adminPort = o.adminPort || (await freePort());
+  const [freeA, freeB] = await freePorts(2);
+  const port = o.port || freeA!;
+  const adminPort = o.adminPort || freeB!;
   const host = o.host ?? '127.0.0.1';
   const setup = {
     url: `ws://${host.includes(':') ? `[${host}]` : host}:${port}`,
