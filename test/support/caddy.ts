@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePorts } from '../../src/server/free-ports.ts';
+import { freePorts } from '../../src/server/sfu/free-ports.ts';
 import { tlsHandshakes, type TestProxy } from './tls-client.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -11,7 +11,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { freePorts } from '../free-ports.ts';
+import { freePorts } from './free-ports.ts';
 import { janusConfigFiles, type JanusConfigInput } from './janus-config.ts';
 import type { SfuOptions } from './service.ts';
 
