@@ -349,6 +349,7 @@ async function main(): Promise<void> {
     const factoryFor = (i: number) => {
       const localAddress = `127.0.1.${1 + (i % args.addresses)}`;
       return (_url: string): SocketLike => {
+        if (performance.now() > killedAt) stormAttempts++;
         const url = live.has(target) ? target : [...live][0]!;
         return new WebSocket(url, { localAddress }) as unknown as SocketLike;
       };
@@ -364,6 +365,8 @@ async function main(): Promise<void> {
     const loginCpu0 = { node: cpuMs(bPid), pg: await followBackends(PG_ADMIN_URL, db.database), client: process.cpuUsage() };
     let reconnected = 0;
     let killedAt = Infinity;
+    /** Sockets the clients opened after the kill: one per session, plus one per refusal (1013) or failure. */
+    let stormAttempts = 0;
     const backAt: number[] = [];
     const tLogin = performance.now();
     let loginRetries = 0;
@@ -432,6 +435,7 @@ async function main(): Promise<void> {
       allBackMs: reconnected >= users.length ? Math.round(stormMs) : null,
       p50Ms: Math.round(pct(backAt, 50)),
       p99Ms: Math.round(pct(backAt, 99)),
+      connectAttemptsPerSession: Math.round((stormAttempts / Math.max(1, reconnected)) * 100) / 100,
       stormLoginCpuUs: { node: perLogin(stormCpu.nodeMs, reconnected), postgres: perLogin(stormCpu.pgMs, reconnected), clients: perLogin(clientMs(stormCpu.client), reconnected) },
       note: 'CPU µs per login (user+system, 10 ms ticks): the node that took the logins (B for the initial ones, A in the storm), the PostgreSQL backends of the bench database, and this process (the SDK clients), over the whole phase',
     };
@@ -446,7 +450,7 @@ async function main(): Promise<void> {
   writeFileSync(args.out, JSON.stringify(results, null, 2) + '\n');
   type Cpu = { node: number; postgres: number; clients: number };
   const rs = results.reconnectStorm as {
-    sessions: number; allBackMs: number | null; p50Ms: number; p99Ms: number; reconnected: number; rssPerSessionKB: number;
+    sessions: number; allBackMs: number | null; p50Ms: number; p99Ms: number; connectAttemptsPerSession: number; reconnected: number; rssPerSessionKB: number;
     initialLoginsPerSecondPerNode: number; initialLoginCpuUs: Cpu; stormLoginCpuUs: Cpu;
   };
   const rows: [string, string][] = [];
@@ -469,6 +473,7 @@ async function main(): Promise<void> {
     ['initial logins per second per node', String(rs.initialLoginsPerSecondPerNode)],
     ['CPU µs per initial login: node / PostgreSQL / clients', cpu(rs.initialLoginCpuUs)],
     [`reconnect ${rs.sessions} sessions after SIGKILL`, rs.allBackMs === null ? `only ${rs.reconnected} back in 120 s` : `${rs.allBackMs} ms (p50 ${rs.p50Ms}, p99 ${rs.p99Ms})`],
+    ['connection attempts per session in the storm (1 = never refused)', String(rs.connectAttemptsPerSession)],
     ['CPU µs per storm login: node / PostgreSQL / clients', cpu(rs.stormLoginCpuUs)],
   );
   const w = Math.max(...rows.map((r) => r[0].length));
