@@ -214,7 +214,7 @@ describe.skipIf(!janusAvailable())('a class of 14 on the SFU, from the UI', () =
     }
     // Nothing stale at sam's: no prompt left in his popup.
     const samPopup = await openPopup(sam);
-    expect(await samPopup.locator('[data-testid="incoming"]').count()).toBe(0);
+    await samPopup.locator('[data-testid="incoming"]').waitFor({ state: 'detached' });
     await sCall.close();
   }, 240_000);
 });
