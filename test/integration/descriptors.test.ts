@@ -14,7 +14,8 @@ import type { ChildProcess } from 'node:child_process';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserSigs } from '../../src/server/auth/usersig.ts';
-import { freePort, launchServerProcess, stopServerProcess } from '../support/server-process.ts';
+import { freePort } from '../../src/server/sfu/free-ports.ts';
+import { launchServerProcess, stopServerProcess } from '../support/server-process.ts';
 
 const SECRET = randomBytes(32).toString('hex');
 const LIMIT = 1024;

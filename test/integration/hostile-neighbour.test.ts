@@ -34,7 +34,8 @@ import { SqlStore } from '../../src/server/store/sql-store.ts';
 import { SqliteDriver } from '../../src/server/store/sqlite/driver.ts';
 import { TSignaling } from '../../src/sdk/index.ts';
 import { testBackend } from '../support/backends.ts';
-import { freePort, launchServerProcess, stopServerProcess } from '../support/server-process.ts';
+import { freePort } from '../../src/server/sfu/free-ports.ts';
+import { launchServerProcess, stopServerProcess } from '../support/server-process.ts';
 import { connectClient, type Client } from './harness.ts';
 
 const MEMBERS = 1000;

@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EVENT, TSignaling } from '../../src/sdk/index.ts';
 import { connectClient, isBarrier, startHarness, startProxy, type Harness } from './harness.ts';
-import { freePort, launchServerProcess } from '../support/server-process.ts';
+import { freePort } from '../../src/server/sfu/free-ports.ts';
+import { launchServerProcess } from '../support/server-process.ts';
 
 describe('a client that loses its connection', () => {
   let h: Harness;

@@ -15,7 +15,8 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserSigs } from '../../src/server/auth/usersig.ts';
 import { testBackend } from '../support/backends.ts';
-import { freePort, launchServerProcess, stopServerProcess } from '../support/server-process.ts';
+import { freePort } from '../../src/server/sfu/free-ports.ts';
+import { launchServerProcess, stopServerProcess } from '../support/server-process.ts';
 import { connectClient } from './harness.ts';
 
 const sqliteOnly = testBackend() === 'sqlite' ? describe : describe.skip;

@@ -10,7 +10,8 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TSignaling } from '../../src/sdk/index.ts';
 import { connectClient, startHarness } from './harness.ts';
-import { freePort, launchServerProcess } from '../support/server-process.ts';
+import { freePort } from '../../src/server/sfu/free-ports.ts';
+import { launchServerProcess } from '../support/server-process.ts';
 import { testBackend } from '../support/backends.ts';
 
 const INVITEES = 8;

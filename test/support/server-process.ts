@@ -7,8 +7,6 @@ import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('../integration/fixtures/server-process.ts', import.meta.url));
 
-/** A TCP port free at the time of asking (a restarted server must come back on the same one). */
-export { freePort } from '../../src/server/sfu/free-ports.ts';
 
 export interface ServerProcessOptions {
   port: number;

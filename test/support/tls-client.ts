@@ -15,8 +15,6 @@ export interface TestProxy {
   stop(): Promise<void>;
 }
 
-/** A free TCP port on loopback (closed again at once; the caller binds it next). */
-export { freePort } from '../../src/server/sfu/free-ports.ts';
 
 /** Whether the certificate chain served at 127.0.0.1:`port` for `domain` validates against `ca`. */
 export function tlsHandshakes(port: number, domain: string, ca: string): Promise<boolean> {
